@@ -1,0 +1,24 @@
+package dev.censorsim.classify;
+
+import java.util.Locale;
+
+/** What a recogniser decided a flow speaks. The lower-case {@link #wireName()} is what policy files and reports use. */
+public enum Protocol {
+    TLS, HTTP, QUIC, STUN, RTP, RTCP, DTLS, DNS, UNKNOWN;
+
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
+    public String wireName() {
+        return wireName;
+    }
+
+    /** Parses a policy-file name such as {@code "tls"}; returns {@code null} when there is no such protocol. */
+    public static Protocol fromWireName(String name) {
+        for (Protocol p : values()) {
+            if (p.wireName.equalsIgnoreCase(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}
