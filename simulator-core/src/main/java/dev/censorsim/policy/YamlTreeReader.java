@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -44,10 +46,7 @@ final class YamlTreeReader {
             }
             return root;
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            int line = at != null ? Math.max(at.getLineNr(), 0) : 0;
-            int column = at != null ? Math.max(at.getColumnNr(), 0) : 0;
-            throw new PolicyException(source, line, column, "invalid YAML: " + firstLine(e.getOriginalMessage()), e);
+            throw syntaxError(source, e);
         } catch (IOException e) {
             throw new PolicyException(source, 0, 0, "cannot read YAML: " + e.getMessage(), e);
         }
@@ -121,6 +120,30 @@ final class YamlTreeReader {
     private PolicyException here(String detail) {
         JsonLocation at = parser.currentTokenLocation();
         return new PolicyException(source, Math.max(at.getLineNr(), 0), Math.max(at.getColumnNr(), 0), detail);
+    }
+
+    /**
+     * Points at the problem (where the parser gave up), and names the construct it was in: SnakeYAML's own
+     * "while parsing a flow mapping" alone does not say what was wrong.
+     */
+    private static PolicyException syntaxError(String source, JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException) {
+            MarkedYAMLException yaml = (MarkedYAMLException) e.getCause();
+            Mark problem = yaml.getProblemMark();
+            Mark context = yaml.getContextMark();
+            if (problem != null && yaml.getProblem() != null) {
+                String detail = "invalid YAML: " + yaml.getProblem();
+                if (context != null && yaml.getContext() != null) {
+                    detail += " (" + yaml.getContext() + " started at " + (context.getLine() + 1) + ":"
+                            + (context.getColumn() + 1) + ")";
+                }
+                return new PolicyException(source, problem.getLine() + 1, problem.getColumn() + 1, detail, e);
+            }
+        }
+        JsonLocation at = e.getLocation();
+        int line = at != null ? Math.max(at.getLineNr(), 0) : 0;
+        int column = at != null ? Math.max(at.getColumnNr(), 0) : 0;
+        return new PolicyException(source, line, column, "invalid YAML: " + firstLine(e.getOriginalMessage()), e);
     }
 
     private static String firstLine(String message) {
