@@ -34,7 +34,7 @@ final class YamlTreeReader {
 
     /** Returns the root node; a {@link PolicyNode.Kind#NULL} node for an empty document. */
     static PolicyNode read(String yaml, String source) throws PolicyException {
-        try (YAMLParser parser = (YAMLParser) FACTORY.createParser(yaml)) {
+        try (YAMLParser parser = FACTORY.createParser(yaml)) {
             YamlTreeReader reader = new YamlTreeReader(source, parser);
             JsonToken first = parser.nextToken();
             if (first == null) {

@@ -37,6 +37,15 @@ class CompiledPolicyTest {
     }
 
     @Test
+    void emptyMatchShouldMatchEveryFlowLikeAMissingOne() {
+        CompiledPolicy policy = compile("rules:", "  - name: all", "    match: {}", "    action: { type: blackhole }");
+
+        assertThat(winner(policy, Flows.to("192.0.2.1", 1))).isEqualTo("all");
+        assertThat(winner(policy, Flows.tls("any.test"))).isEqualTo("all");
+        assertThat(policy.needsContent()).isFalse();
+    }
+
+    @Test
     void keysShouldBeAndedAndEntriesOred() {
         CompiledPolicy policy = compile(
                 "rules:",
