@@ -6,10 +6,12 @@ import java.util.Arrays;
  * Bidirectional 5-tuple flow table: maps (address, port, address, port, transport) in either direction to a dense
  * flow id in {@code [0, maxFlows)}, so per-flow state can live in plain arrays indexed by that id.
  *
- * <p>Primitive open addressing: a power-of-two slot array of flow ids at most half full, a mask, linear probing, and
- * {@link #EMPTY} as the sentinel; deletion shifts the following run back (Knuth 6.4 algorithm R) so there are no
- * tombstones and lookups never degrade under churn. Keys live in parallel arrays indexed by flow id, stored in the
- * direction of the flow's first packet, so a match also says which way a packet goes. The hash is symmetric in the two
+ * <p>Primitive open addressing: a power-of-two slot array at most half full, each slot one {@code long} holding the
+ * key's hash and the flow id ({@code -1} is the empty sentinel), a mask, linear probing; deletion shifts the following
+ * run back (Knuth 6.4 algorithm R) so there are no tombstones and lookups never degrade under churn. Keys live in one
+ * {@code long[]} with a 64-byte stride per flow id (addresses, ports and transport, timestamps), stored in the
+ * direction of the flow's first packet, so a match also says which way a packet goes and a hit costs about two cache
+ * lines: its slot and its flow line. The hash is symmetric in the two
  * endpoints. IPv4 addresses are stored as IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}), so one layout serves both.
  *
  * <p>The table holds at most {@code maxFlows}; when full, flows idle longer than the timeout are evicted first, and a
@@ -20,8 +22,6 @@ public final class FlowTable {
 
     /** Returned by {@link #lookupOrInsert} when the table is full of live flows. */
     public static final int NO_FLOW = -1;
-    /** Slot sentinel: no flow. */
-    public static final int EMPTY = -1;
     /** IPv4-mapped IPv6 prefix (RFC 4291 §2.5.5.2) in the low word: {@code ::ffff:0:0/96}. */
     public static final long IPV4_MAPPED_PREFIX = 0x0000_ffff_0000_0000L;
 
@@ -31,22 +31,24 @@ public final class FlowTable {
         void onEvict(int flowId);
     }
 
+    /** Longs per flow in {@link #flows}: one 64-byte line, so a hit touches one slot and (mostly) one line. */
+    private static final int STRIDE = 8;
+    private static final int SRC_HIGH = 0;
+    private static final int SRC_LOW = 1;
+    private static final int DST_HIGH = 2;
+    private static final int DST_LOW = 3;
+    /** srcPort << 32 | dstPort << 16 | transport << 8 | live. */
+    private static final int META = 4;
+    private static final int LAST_SEEN = 5;
+    private static final int FIRST_SEEN = 6;
+    private static final int HASH = 7;
+    private static final long LIVE = 1;
+
     private final int maxFlows;
     private final int mask;
-    private final int[] slots;
-    private final int[] slotHashes;
-
-    private final long[] srcHigh;
-    private final long[] srcLow;
-    private final long[] dstHigh;
-    private final long[] dstLow;
-    /** srcPort << 16 | dstPort, in the first packet's direction. */
-    private final int[] ports;
-    private final byte[] transports;
-    private final int[] hashes;
-    private final long[] firstSeen;
-    private final long[] lastSeen;
-    private final boolean[] live;
+    /** Per slot: hash << 32 | flow id, or {@link #EMPTY_SLOT}; hash and id in one word so a probe is one load. */
+    private final long[] slots;
+    private final long[] flows;
 
     private final int[] freeIds;
     private int freeCount;
@@ -58,29 +60,25 @@ public final class FlowTable {
     private boolean lastForward;
     private boolean lastNew;
 
-    /** @param maxFlows the most concurrent flows, 1..2^28 */
+    private static final long EMPTY_SLOT = -1L;
+
+    /** @param maxFlows the most concurrent flows, 1..2^26 */
     public FlowTable(int maxFlows) {
-        if (maxFlows < 1 || maxFlows > 1 << 28) {
-            throw new IllegalArgumentException("maxFlows must be within 1..268435456, was " + maxFlows);
+        if (maxFlows < 1 || maxFlows > 1 << 26) {
+            throw new IllegalArgumentException("maxFlows must be within 1..67108864, was " + maxFlows);
         }
         this.maxFlows = maxFlows;
         // At most half full keeps linear-probing runs short (expected ~1.5 probes for a hit).
         int capacity = Integer.highestOneBit(Math.max(2, maxFlows) * 2 - 1) << 1;
         this.mask = capacity - 1;
-        this.slots = new int[capacity];
-        this.slotHashes = new int[capacity];
-        Arrays.fill(slots, EMPTY);
-        this.srcHigh = new long[maxFlows];
-        this.srcLow = new long[maxFlows];
-        this.dstHigh = new long[maxFlows];
-        this.dstLow = new long[maxFlows];
-        this.ports = new int[maxFlows];
-        this.transports = new byte[maxFlows];
-        this.hashes = new int[maxFlows];
-        this.firstSeen = new long[maxFlows];
-        this.lastSeen = new long[maxFlows];
-        this.live = new boolean[maxFlows];
+        this.slots = new long[capacity];
+        Arrays.fill(slots, EMPTY_SLOT);
+        this.flows = new long[maxFlows * STRIDE];
         this.freeIds = new int[maxFlows];
+    }
+
+    private static long meta(int sPort, int dPort, int transport) {
+        return (long) sPort << 32 | (long) dPort << 16 | (long) (transport & 0xff) << 8 | LIVE;
     }
 
     /**
@@ -95,21 +93,24 @@ public final class FlowTable {
     public int lookupOrInsert(long sHigh, long sLow, int sPort, long dHigh, long dLow, int dPort, int transport,
                               long nowNanos, long idleTimeoutNanos, EvictionListener listener) {
         final int hash = hash(sHigh, sLow, sPort, dHigh, dLow, dPort, transport);
-        final int[] slots = this.slots;
+        final long[] slots = this.slots;
+        final long[] flows = this.flows;
         final int mask = this.mask;
-        final int portPair = sPort << 16 | dPort;
-        final int reversePair = dPort << 16 | sPort;
+        final long forwardMeta = meta(sPort, dPort, transport);
+        final long reverseMeta = meta(dPort, sPort, transport);
         int index = hash & mask;
-        int id;
-        while ((id = slots[index]) != EMPTY) {
-            if (slotHashes[index] == hash && transports[id] == (byte) transport) {
-                if (ports[id] == portPair && srcLow[id] == sLow && dstLow[id] == dLow && srcHigh[id] == sHigh
-                        && dstHigh[id] == dHigh) {
-                    return touch(id, true, nowNanos);
+        long slot;
+        while ((slot = slots[index]) != EMPTY_SLOT) {
+            if ((int) (slot >>> 32) == hash) {
+                int base = (int) slot * STRIDE;
+                long meta = flows[base + META];
+                if (meta == forwardMeta && flows[base + SRC_LOW] == sLow && flows[base + DST_LOW] == dLow
+                        && flows[base + SRC_HIGH] == sHigh && flows[base + DST_HIGH] == dHigh) {
+                    return touch((int) slot, true, nowNanos);
                 }
-                if (ports[id] == reversePair && srcLow[id] == dLow && dstLow[id] == sLow && srcHigh[id] == dHigh
-                        && dstHigh[id] == sHigh) {
-                    return touch(id, false, nowNanos);
+                if (meta == reverseMeta && flows[base + SRC_LOW] == dLow && flows[base + DST_LOW] == sLow
+                        && flows[base + SRC_HIGH] == dHigh && flows[base + DST_HIGH] == sHigh) {
+                    return touch((int) slot, false, nowNanos);
                 }
             }
             index = (index + 1) & mask;
@@ -122,7 +123,7 @@ public final class FlowTable {
     }
 
     private int touch(int id, boolean forward, long nowNanos) {
-        lastSeen[id] = nowNanos;
+        flows[id * STRIDE + LAST_SEEN] = nowNanos;
         lastForward = forward;
         lastNew = false;
         return id;
@@ -139,7 +140,7 @@ public final class FlowTable {
         // Eviction shifted slots, so probe again for the free slot.
         int hash = hash(sHigh, sLow, sPort, dHigh, dLow, dPort, transport);
         int index = hash & mask;
-        while (slots[index] != EMPTY) {
+        while (slots[index] != EMPTY_SLOT) {
             index = (index + 1) & mask;
         }
         return insertAt(index, hash, sHigh, sLow, sPort, dHigh, dLow, dPort, transport, nowNanos);
@@ -148,18 +149,16 @@ public final class FlowTable {
     private int insertAt(int index, int hash, long sHigh, long sLow, int sPort, long dHigh, long dLow, int dPort,
                          int transport, long nowNanos) {
         int id = freeCount > 0 ? freeIds[--freeCount] : highWater++;
-        slots[index] = id;
-        slotHashes[index] = hash;
-        srcHigh[id] = sHigh;
-        srcLow[id] = sLow;
-        dstHigh[id] = dHigh;
-        dstLow[id] = dLow;
-        ports[id] = sPort << 16 | dPort;
-        transports[id] = (byte) transport;
-        hashes[id] = hash;
-        firstSeen[id] = nowNanos;
-        lastSeen[id] = nowNanos;
-        live[id] = true;
+        slots[index] = (long) hash << 32 | id;
+        int base = id * STRIDE;
+        flows[base + SRC_HIGH] = sHigh;
+        flows[base + SRC_LOW] = sLow;
+        flows[base + DST_HIGH] = dHigh;
+        flows[base + DST_LOW] = dLow;
+        flows[base + META] = meta(sPort, dPort, transport);
+        flows[base + LAST_SEEN] = nowNanos;
+        flows[base + FIRST_SEEN] = nowNanos;
+        flows[base + HASH] = hash;
         size++;
         lastForward = true;
         lastNew = true;
@@ -176,7 +175,7 @@ public final class FlowTable {
         int evicted = 0;
         final int limit = highWater;
         for (int id = 0; id < limit; id++) {
-            if (live[id] && nowNanos - lastSeen[id] > idleTimeoutNanos) {
+            if (isLive(id) && nowNanos - flows[id * STRIDE + LAST_SEEN] > idleTimeoutNanos) {
                 listener.onEvict(id);
                 remove(id);
                 evicted++;
@@ -190,7 +189,7 @@ public final class FlowTable {
     public void drain(EvictionListener listener) {
         final int limit = highWater;
         for (int id = 0; id < limit; id++) {
-            if (live[id]) {
+            if (isLive(id)) {
                 listener.onEvict(id);
                 remove(id);
             }
@@ -199,15 +198,16 @@ public final class FlowTable {
 
     /** Removes one flow by id; its id becomes reusable. No effect for an id not in use. */
     public void remove(int id) {
-        if (id < 0 || id >= highWater || !live[id]) {
+        if (!isLive(id)) {
             return;
         }
-        int index = hashes[id] & mask;
-        while (slots[index] != id) {
+        int base = id * STRIDE;
+        int index = (int) flows[base + HASH] & mask;
+        while ((int) slots[index] != id) {
             index = (index + 1) & mask;
         }
         deleteSlot(index);
-        live[id] = false;
+        flows[base + META] = 0;
         freeIds[freeCount++] = id;
         size--;
     }
@@ -217,19 +217,18 @@ public final class FlowTable {
         int index = hole;
         while (true) {
             index = (index + 1) & mask;
-            int id = slots[index];
-            if (id == EMPTY) {
+            long slot = slots[index];
+            if (slot == EMPTY_SLOT) {
                 break;
             }
-            int home = slotHashes[index] & mask;
+            int home = (int) (slot >>> 32) & mask;
             // Move the entry back when its home is not cyclically within (hole, index].
             if (((index - home) & mask) >= ((index - hole) & mask)) {
-                slots[hole] = id;
-                slotHashes[hole] = slotHashes[index];
+                slots[hole] = slot;
                 hole = index;
             }
         }
-        slots[hole] = EMPTY;
+        slots[hole] = EMPTY_SLOT;
     }
 
     /**
@@ -285,45 +284,45 @@ public final class FlowTable {
     }
 
     public boolean isLive(int id) {
-        return id >= 0 && id < highWater && live[id];
+        return id >= 0 && id < highWater && (flows[id * STRIDE + META] & LIVE) != 0;
     }
 
     /** High word of the first packet's source address. */
     public long sourceHigh(int id) {
-        return srcHigh[id];
+        return flows[id * STRIDE + SRC_HIGH];
     }
 
     public long sourceLow(int id) {
-        return srcLow[id];
+        return flows[id * STRIDE + SRC_LOW];
     }
 
     public long destinationHigh(int id) {
-        return dstHigh[id];
+        return flows[id * STRIDE + DST_HIGH];
     }
 
     public long destinationLow(int id) {
-        return dstLow[id];
+        return flows[id * STRIDE + DST_LOW];
     }
 
     public int sourcePort(int id) {
-        return ports[id] >>> 16;
+        return (int) (flows[id * STRIDE + META] >>> 32) & 0xffff;
     }
 
     public int destinationPort(int id) {
-        return ports[id] & 0xffff;
+        return (int) (flows[id * STRIDE + META] >>> 16) & 0xffff;
     }
 
     /** IP protocol number: 6 TCP, 17 UDP. */
     public int transport(int id) {
-        return transports[id] & 0xff;
+        return (int) (flows[id * STRIDE + META] >>> 8) & 0xff;
     }
 
     public long firstSeenNanos(int id) {
-        return firstSeen[id];
+        return flows[id * STRIDE + FIRST_SEEN];
     }
 
     public long lastSeenNanos(int id) {
-        return lastSeen[id];
+        return flows[id * STRIDE + LAST_SEEN];
     }
 
     /** Whether a 128-bit address (high, low) is an IPv4-mapped address. */

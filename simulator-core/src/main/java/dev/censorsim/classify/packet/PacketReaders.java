@@ -22,6 +22,16 @@ public final class PacketReaders {
      * @throws CaptureFormatException when the file is neither pcap nor pcapng, or larger than 2 GiB (one mapping)
      */
     public static PacketReader open(Path file) throws IOException, CaptureFormatException {
+        return of(map(file, false));
+    }
+
+    /**
+     * Memory-maps {@code file} read-only as one buffer, for several passes with {@link #of(ByteBuf)}.
+     *
+     * @param preload touch every page now, so later passes measure classification rather than page faults
+     * @throws CaptureFormatException when the file is larger than 2 GiB (one mapping)
+     */
+    public static ByteBuf map(Path file, boolean preload) throws IOException, CaptureFormatException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size > Integer.MAX_VALUE) {
@@ -29,7 +39,10 @@ public final class PacketReaders {
                         + " split them with editcap -c");
             }
             MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            return of(Unpooled.wrappedBuffer(mapped));
+            if (preload) {
+                mapped.load();
+            }
+            return Unpooled.wrappedBuffer(mapped);
         }
     }
 
