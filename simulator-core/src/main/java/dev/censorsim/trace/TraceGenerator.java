@@ -1,10 +1,9 @@
 package dev.censorsim.trace;
 
 import dev.censorsim.classify.Protocol;
+import io.netty.util.NetUtil;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -437,40 +436,9 @@ public final class TraceGenerator {
         return out;
     }
 
+    /** {@code a.b.c.d:port} or {@code [v6]:port}, IPv6 in RFC 5952 form as tshark prints it. */
     static String endpoint(byte[] address, int port) {
-        try {
-            String host = InetAddress.getByAddress(address).getHostAddress();
-            return address.length == 16 ? "[" + compress(host) + "]:" + port : host + ":" + port;
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
-    /** RFC 5952 text form: the JDK prints IPv6 without zero compression. */
-    static String compress(String full) {
-        String[] groups = full.split(":");
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < groups.length; ) {
-            if (groups[i].equals("0")) {
-                int j = i;
-                while (j < groups.length && groups[j].equals("0")) {
-                    j++;
-                }
-                if (j - i > bestLength) {
-                    bestStart = i;
-                    bestLength = j - i;
-                }
-                i = j;
-            } else {
-                i++;
-            }
-        }
-        if (bestStart < 0) {
-            return full;
-        }
-        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
-        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
-        return head + "::" + tail;
+        String host = NetUtil.bytesToIpAddress(address);
+        return address.length == 16 ? "[" + host + "]:" + port : host + ":" + port;
     }
 }

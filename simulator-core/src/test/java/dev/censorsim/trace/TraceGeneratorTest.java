@@ -61,9 +61,18 @@ class TraceGeneratorTest {
     }
 
     @Test
-    void ipv6TextFormShouldBeCompressedAsRfc5952Says() {
-        assertThat(TraceGenerator.compress("fd00:0:20:0:0:0:0:7")).isEqualTo("fd00:0:20::7");
-        assertThat(TraceGenerator.compress("2001:db8:1:2:3:4:5:6")).isEqualTo("2001:db8:1:2:3:4:5:6");
+    void endpointsShouldPrintIpv6CompressedAsRfc5952Says() {
+        byte[] v6 = new byte[16];
+        v6[0] = (byte) 0xfd;
+        v6[3] = 0x20;
+        v6[15] = 7;
+
+        byte[] twoRuns = {0x20, 0x01, 0x0d, (byte) 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+
+        assertThat(TraceGenerator.endpoint(v6, 443)).isEqualTo("[fd00:20::7]:443");
+        assertThat(TraceGenerator.endpoint(twoRuns, 1)).as("the first of two equal zero runs is compressed")
+                .isEqualTo("[2001:db8::1:0:0:1]:1");
+        assertThat(TraceGenerator.endpoint(new byte[] {10, 20, 0, 1}, 53)).isEqualTo("10.20.0.1:53");
     }
 
     @Test
