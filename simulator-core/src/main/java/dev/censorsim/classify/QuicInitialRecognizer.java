@@ -41,6 +41,7 @@ public final class QuicInitialRecognizer {
     private long tokenLength;
     private int datagramLength;
     private int packetLength;
+    private int packetNumberOffset;
 
     /**
      * Whether {@code buffer[index, index + length)} (one whole UDP payload) starts with a QUIC v1 Initial packet.
@@ -94,7 +95,8 @@ public final class QuicInitialRecognizer {
         if (declared < 1 + AEAD_TAG_LENGTH || declared > end - at) {
             return false;
         }
-        packetLength = at - index + (int) declared;
+        packetNumberOffset = at - index;
+        packetLength = packetNumberOffset + (int) declared;
         return true;
     }
 
@@ -139,6 +141,11 @@ public final class QuicInitialRecognizer {
 
     public long tokenLength() {
         return tokenLength;
+    }
+
+    /** Offset of the (protected) packet number from the packet's first byte: where the header's length field ends. */
+    public int packetNumberOffset() {
+        return packetNumberOffset;
     }
 
     /** Bytes of the Initial packet itself, header included; less than the datagram when packets are coalesced. */

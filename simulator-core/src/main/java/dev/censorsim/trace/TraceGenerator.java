@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
 /**
  * Writes a deterministic, realistic mixed trace as a messenger user's access link would show it: TLS flows to blocked
  * and allowed names (some with the ClientHello split over two segments, some with ECH, some over IPv6 or VLAN-tagged)
- * followed by bulk records, plain HTTP, QUIC (Initial, then short-header packets), calls (STUN binding, then RTP and
+ * followed by bulk records, plain HTTP, QUIC (a properly protected client Initial carrying a ClientHello, so tshark and
+ * censors can read its SNI, then short-header packets), calls (STUN binding, then RTP and
  * RTCP on the same 5-tuple), DNS lookups and some unidentifiable TCP and UDP. The same flow count and seed give the
  * same bytes.
  *
@@ -202,7 +203,9 @@ public final class TraceGenerator {
             byte[] dcid = TlsMessages.randomBytes(random, 8);
             byte[] scid = TlsMessages.randomBytes(random, random.nextBoolean() ? 0 : 8);
             byte[] serverCid = TlsMessages.randomBytes(random, 8);
-            clientUdp(UdpPayloads.quicLong(0, dcid, scid, 1250, random));
+            byte[] record = TlsMessages.clientHello(name, List.of("h3"), false, random);
+            byte[] hello = java.util.Arrays.copyOfRange(record, 5, record.length);
+            clientUdp(UdpPayloads.quicClientInitial(dcid, scid, hello, 0, 1250));
             advance(rtt / 2);
             serverUdp(UdpPayloads.quicLong(0, scid, serverCid, 1200, random));
             serverUdp(UdpPayloads.quicLong(2, scid, serverCid, 1200, random));
@@ -216,7 +219,7 @@ public final class TraceGenerator {
                     clientUdp(UdpPayloads.quicShort(serverCid, random.nextInt(30, 60), random));
                 }
             }
-            return truth("udp", Protocol.QUIC, null);
+            return truth("udp", Protocol.QUIC, name);
         }
 
         private GeneratedFlow call() {

@@ -30,6 +30,53 @@ public final class UdpPayloads {
         return header.toArray();
     }
 
+    /**
+     * A client's first QUIC v1 Initial, protected exactly as RFC 9001 §5 says (so tshark and censors can decrypt it):
+     * a CRYPTO frame with {@code clientHello} (a TLS handshake message, no record header) at offset 0, PADDING up to
+     * {@code datagramLength}, AES-128-GCM with the keys of {@code dcid}, then header protection.
+     */
+    public static byte[] quicClientInitial(byte[] dcid, byte[] scid, byte[] clientHello, int packetNumber,
+                                           int datagramLength) {
+        TlsMessages.Bytes header = new TlsMessages.Bytes();
+        header.u8(0xc3).u32(1).u8(dcid.length).raw(dcid).u8(scid.length).raw(scid).u8(0);
+        int pnOffset = header.size() + 2;
+        int payloadLength = datagramLength - pnOffset - 4 - 16;
+        TlsMessages.Bytes frames = new TlsMessages.Bytes();
+        frames.u8(0x06).u8(0).u16(0x4000 | clientHello.length).raw(clientHello);
+        if (frames.size() > payloadLength || payloadLength + 4 + 16 > 0x3fff) {
+            throw new IllegalArgumentException("ClientHello of " + clientHello.length + " bytes does not fit "
+                    + datagramLength);
+        }
+        byte[] plaintext = java.util.Arrays.copyOf(frames.toArray(), payloadLength);
+        header.u16(0x4000 | (4 + payloadLength + 16)).u32(packetNumber);
+        byte[] aad = header.toArray();
+        try {
+            dev.censorsim.classify.QuicInitialKeys keys = dev.censorsim.classify.QuicInitialKeys.client(dcid);
+            byte[] nonce = keys.iv().clone();
+            for (int i = 0; i < 4; i++) {
+                nonce[11 - i] ^= (byte) (packetNumber >>> (8 * i));
+            }
+            javax.crypto.Cipher aead = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            aead.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(keys.key(), "AES"),
+                    new javax.crypto.spec.GCMParameterSpec(128, nonce));
+            aead.updateAAD(aad);
+            byte[] sealed = aead.doFinal(plaintext);
+            byte[] packet = new byte[aad.length + sealed.length];
+            System.arraycopy(aad, 0, packet, 0, aad.length);
+            System.arraycopy(sealed, 0, packet, aad.length, sealed.length);
+            javax.crypto.Cipher ecb = javax.crypto.Cipher.getInstance("AES/ECB/NoPadding");
+            ecb.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(keys.hp(), "AES"));
+            byte[] mask = ecb.doFinal(packet, pnOffset + 4, 16);
+            packet[0] ^= (byte) (mask[0] & 0x0f);
+            for (int i = 0; i < 4; i++) {
+                packet[pnOffset + i] ^= mask[1 + i];
+            }
+            return packet;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK must provide AES-GCM, AES-ECB and HmacSHA256", e);
+        }
+    }
+
     /** A QUIC short-header (1-RTT) packet: fixed bit set, key phase and packet number protected. */
     public static byte[] quicShort(byte[] dcid, int datagramLength, RandomGenerator random) {
         byte[] packet = TlsMessages.randomBytes(random, datagramLength);
