@@ -3,7 +3,6 @@ package dev.censorsim.classify;
 import io.netty.buffer.ByteBuf;
 
 import javax.crypto.Cipher;
-import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
@@ -40,7 +39,7 @@ public final class QuicInitialDecryptor {
     private static final int FRAME_ACK_ECN = 0x03;
     private static final int FRAME_CRYPTO = 0x06;
 
-    private final Mac hmac;
+    private final QuicInitialKeys.Deriver keyDeriver;
     private final Cipher headerCipher;
     private final Cipher aead;
     private final byte[] packet = new byte[MAX_PACKET];
@@ -51,7 +50,7 @@ public final class QuicInitialDecryptor {
 
     public QuicInitialDecryptor() {
         try {
-            hmac = Mac.getInstance("HmacSHA256");
+            keyDeriver = new QuicInitialKeys.Deriver();
             headerCipher = Cipher.getInstance("AES/ECB/NoPadding");
             aead = Cipher.getInstance("AES/GCM/NoPadding");
         } catch (GeneralSecurityException e) {
@@ -79,7 +78,7 @@ public final class QuicInitialDecryptor {
             return 0;
         }
         try {
-            QuicInitialKeys keys = QuicInitialKeys.client(hmac, packet, 6, dcidLength);
+            QuicInitialKeys keys = keyDeriver.client(packet, 6, dcidLength);
             byte[] iv = keys.iv();
             headerCipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keys.hp(), "AES"));
             byte[] mask = headerCipher.doFinal(packet, pnOffset + 4, SAMPLE_LENGTH);
