@@ -1,0 +1,278 @@
+package dev.censorsim.classify;
+
+import java.util.Arrays;
+import java.util.Collection;
+
+/**
+ * An immutable set of domains that matches a host name when the name is a listed domain or a subdomain of one, on a
+ * label boundary: {@code whatsapp.net} matches {@code whatsapp.net} and {@code g.whatsapp.net}, not
+ * {@code notwhatsapp.net} nor {@code net}. ASCII case is ignored and one trailing dot on the query is tolerated, so
+ * the case-change and trailing-dot SNI evasions do not slip past it.
+ *
+ * <p>Layout, built once and shared read-only across threads:
+ * <ul>
+ *   <li>{@code packed}: every distinct normalised domain's bytes, back to back; {@code offsets[i]..offsets[i+1]} is
+ *   entry {@code i};</li>
+ *   <li>{@code slots}/{@code slotHashes}: a primitive open-addressing table (power-of-two capacity, load at most
+ *   1/2, linear probing, {@code 0} = empty, else entry index + 1) keyed by a hash of the domain's bytes taken right
+ *   to left.</li>
+ * </ul>
+ * Because the hash runs right to left, a query walks its labels from the right once, and at each label boundary the
+ * running hash <em>is</em> the hash of that suffix: one probe per label, candidates verified byte by byte against
+ * {@code packed}. No object is allocated per match. A million domains take about 40 MB (see {@link #estimatedBytes()}).
+ */
+public final class DomainMatcher {
+
+    /** 253 characters: the longest name DNS can carry (RFC 1035 §2.3.4, 255 octets in wire form). */
+    public static final int MAX_DOMAIN_LENGTH = 253;
+
+    private static final int FNV_OFFSET = 0x811c9dc5;
+    private static final int FNV_PRIME = 0x01000193;
+    private static final int EMPTY = 0;
+    private static final int MIN_CAPACITY = 16;
+    private static final int ARRAY_HEADER_BYTES = 16;
+
+    private final byte[] packed;
+    private final int[] offsets;
+    private final int[] slots;
+    private final int[] slotHashes;
+    private final int mask;
+    private final int size;
+
+    private DomainMatcher(byte[] packed, int[] offsets, int[] slots, int[] slotHashes, int size) {
+        this.packed = packed;
+        this.offsets = offsets;
+        this.slots = slots;
+        this.slotHashes = slotHashes;
+        this.mask = slots.length - 1;
+        this.size = size;
+    }
+
+    /**
+     * Builds a matcher. Each entry is lower-cased and loses one trailing dot; a leading {@code *.} means the same as
+     * the bare suffix. Duplicates collapse.
+     *
+     * @throws IllegalArgumentException naming the entry, for a null or empty entry, a character outside letters,
+     *                                  digits, '-', '_' and '.', an empty label, any other '*', or a name over 253
+     *                                  characters
+     */
+    public static DomainMatcher of(Collection<String> domains) {
+        int expected = domains.size();
+        int capacity = MIN_CAPACITY;
+        while (capacity < 2L * expected) {
+            capacity <<= 1;
+        }
+        int[] slots = new int[capacity];
+        int[] slotHashes = new int[capacity];
+        int[] offsets = new int[expected + 1];
+        byte[] packed = new byte[Math.max(64, expected * 16)];
+        int tableMask = capacity - 1;
+        int count = 0;
+        int length = 0;
+        for (String domain : domains) {
+            int start = domain != null && domain.startsWith("*.") ? 2 : 0;
+            int end = domain == null ? 0 : domain.length();
+            if (end > start && domain.charAt(end - 1) == '.') {
+                end--;
+            }
+            if (domain == null || end - start < 1 || end - start > MAX_DOMAIN_LENGTH) {
+                throw invalid(domain);
+            }
+            if (packed.length - length < end - start) {
+                packed = Arrays.copyOf(packed, Math.max(packed.length + (packed.length >> 1), length + end - start));
+            }
+            int entryLength = normalise(domain, start, end, packed, length);
+            int hash = hash(packed, length, length + entryLength);
+            int slot = mix(hash) & tableMask;
+            boolean duplicate = false;
+            while (slots[slot] != EMPTY) {
+                int other = slots[slot] - 1;
+                if (slotHashes[slot] == hash && sameBytes(packed, offsets[other], offsets[other + 1], length, entryLength)) {
+                    duplicate = true;
+                    break;
+                }
+                slot = (slot + 1) & tableMask;
+            }
+            if (duplicate) {
+                continue;
+            }
+            slots[slot] = count + 1;
+            slotHashes[slot] = hash;
+            length += entryLength;
+            offsets[++count] = length;
+        }
+        return new DomainMatcher(Arrays.copyOf(packed, length), Arrays.copyOf(offsets, count + 1), slots, slotHashes,
+                count);
+    }
+
+    /** True when {@code name} (ASCII; other characters never match) is a listed domain or below one. */
+    public boolean matches(CharSequence name) {
+        int end = name.length();
+        if (end > 0 && name.charAt(end - 1) == '.') {
+            end--;
+        }
+        if (end == 0) {
+            return false;
+        }
+        int hash = FNV_OFFSET;
+        for (int i = end - 1; i >= 0; i--) {
+            int c = lower(name.charAt(i));
+            if (c == '.' && i + 1 < end && probe(hash, name, i + 1, end)) {
+                return true;
+            }
+            hash = (hash ^ c) * FNV_PRIME;
+        }
+        return probe(hash, name, 0, end);
+    }
+
+    /** Allocation-free {@link #matches(CharSequence)} over {@code ascii[offset, offset + length)}. */
+    public boolean matches(byte[] ascii, int offset, int length) {
+        int end = offset + length;
+        if (length > 0 && ascii[end - 1] == '.') {
+            end--;
+        }
+        if (end <= offset) {
+            return false;
+        }
+        int hash = FNV_OFFSET;
+        for (int i = end - 1; i >= offset; i--) {
+            int c = lower(ascii[i]);
+            if (c == '.' && i + 1 < end && probe(hash, ascii, i + 1, end)) {
+                return true;
+            }
+            hash = (hash ^ c) * FNV_PRIME;
+        }
+        return probe(hash, ascii, offset, end);
+    }
+
+    /** Number of distinct domains. */
+    public int size() {
+        return size;
+    }
+
+    /** Heap taken by the arrays behind this matcher, headers included. */
+    public long estimatedBytes() {
+        return 4L * ARRAY_HEADER_BYTES + 32 + packed.length + 4L * offsets.length + 4L * slots.length
+                + 4L * slotHashes.length;
+    }
+
+    private boolean probe(int hash, CharSequence name, int from, int end) {
+        final int[] slots = this.slots;
+        final int[] slotHashes = this.slotHashes;
+        final int mask = this.mask;
+        int slot = mix(hash) & mask;
+        int id;
+        while ((id = slots[slot]) != EMPTY) {
+            if (slotHashes[slot] == hash && equalsEntry(id - 1, name, from, end)) {
+                return true;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return false;
+    }
+
+    private boolean probe(int hash, byte[] ascii, int from, int end) {
+        final int[] slots = this.slots;
+        final int[] slotHashes = this.slotHashes;
+        final int mask = this.mask;
+        int slot = mix(hash) & mask;
+        int id;
+        while ((id = slots[slot]) != EMPTY) {
+            if (slotHashes[slot] == hash && equalsEntry(id - 1, ascii, from, end)) {
+                return true;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return false;
+    }
+
+    private boolean equalsEntry(int entry, CharSequence name, int from, int end) {
+        int start = offsets[entry];
+        if (offsets[entry + 1] - start != end - from) {
+            return false;
+        }
+        for (int i = from, j = start; i < end; i++, j++) {
+            if (lower(name.charAt(i)) != packed[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean equalsEntry(int entry, byte[] ascii, int from, int end) {
+        int start = offsets[entry];
+        if (offsets[entry + 1] - start != end - from) {
+            return false;
+        }
+        for (int i = from, j = start; i < end; i++, j++) {
+            if (lower(ascii[i]) != packed[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Lower-cases ASCII; maps anything outside ASCII to NUL, which no entry contains. */
+    private static int lower(char c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c | 0x20;
+        }
+        return c < 0x80 ? c : 0;
+    }
+
+    private static int lower(byte b) {
+        if (b >= 'A' && b <= 'Z') {
+            return b | 0x20;
+        }
+        return b >= 0 ? b : 0;
+    }
+
+    /** FNV-1a over the bytes from right to left, so each suffix's hash is a prefix of the walk. */
+    private static int hash(byte[] bytes, int from, int end) {
+        int hash = FNV_OFFSET;
+        for (int i = end - 1; i >= from; i--) {
+            hash = (hash ^ bytes[i]) * FNV_PRIME;
+        }
+        return hash;
+    }
+
+    /** MurmurHash3's finaliser: FNV's low bits are too weak to index a power-of-two table directly. */
+    private static int mix(int h) {
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
+    }
+
+    /** Writes the lower-cased, validated entry at {@code out[at..]}; returns its length. */
+    private static int normalise(String domain, int from, int end, byte[] out, int at) {
+        char previous = '.';
+        for (int i = from; i < end; i++) {
+            char c = domain.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                c = (char) (c | 0x20);
+            } else if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
+                throw invalid(domain);
+            }
+            if (c == '.' && previous == '.') {
+                throw invalid(domain);
+            }
+            out[at + i - from] = (byte) c;
+            previous = c;
+        }
+        if (previous == '.') {
+            throw invalid(domain); // "name.." : an empty last label after the one tolerated trailing dot
+        }
+        return end - from;
+    }
+
+    private static boolean sameBytes(byte[] packed, int aFrom, int aEnd, int bFrom, int bLength) {
+        return Arrays.equals(packed, aFrom, aEnd, packed, bFrom, bFrom + bLength);
+    }
+
+    private static IllegalArgumentException invalid(String domain) {
+        return new IllegalArgumentException("invalid domain in list: '" + domain + "'");
+    }
+}
