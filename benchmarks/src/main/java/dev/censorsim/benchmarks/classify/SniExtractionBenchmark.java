@@ -191,10 +191,14 @@ public class SniExtractionBenchmark {
                     return null;
                 }
                 record.position(record.position() + 3 + 2 + 32);
-                record.position(record.position() + (record.get() & 0xff));
-                record.position(record.position() + (record.getShort() & 0xffff));
-                record.position(record.position() + (record.get() & 0xff));
-                int extensionsEnd = record.position() + 2 + (record.getShort() & 0xffff);
+                int sessionIdLength = record.get() & 0xff;
+                record.position(record.position() + sessionIdLength);
+                int cipherSuitesLength = record.getShort() & 0xffff;
+                record.position(record.position() + cipherSuitesLength);
+                int compressionLength = record.get() & 0xff;
+                record.position(record.position() + compressionLength);
+                int extensionsLength = record.getShort() & 0xffff;
+                int extensionsEnd = record.position() + extensionsLength;
                 String sni = null;
                 List<String> alpn = new ArrayList<>();
                 while (record.position() < extensionsEnd) {
