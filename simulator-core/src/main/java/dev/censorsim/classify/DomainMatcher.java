@@ -13,9 +13,10 @@ import java.util.Collection;
  * <ul>
  *   <li>{@code packed}: every distinct normalised domain's bytes, back to back; {@code offsets[i]..offsets[i+1]} is
  *   entry {@code i};</li>
- *   <li>{@code slots}/{@code slotHashes}: a primitive open-addressing table (power-of-two capacity, load at most
- *   1/2, linear probing, {@code 0} = empty, else entry index + 1) keyed by a hash of the domain's bytes taken right
- *   to left.</li>
+ *   <li>{@code slots}: a primitive open-addressing table (power-of-two capacity, load at most 1/2, linear probing)
+ *   keyed by a 32-bit hash of the domain's bytes taken right to left. Each {@code long} slot packs that hash (high
+ *   half) with entry index + 1 (low half), so {@code 0} is the empty sentinel and a probe touches one cache line
+ *   before any candidate is verified.</li>
  * </ul>
  * Because the hash runs right to left, a query walks its labels from the right once, and at each label boundary the
  * running hash <em>is</em> the hash of that suffix: one probe per label, candidates verified byte by byte against
@@ -28,24 +29,25 @@ public final class DomainMatcher {
 
     private static final int FNV_OFFSET = 0x811c9dc5;
     private static final int FNV_PRIME = 0x01000193;
-    private static final int EMPTY = 0;
+    private static final long EMPTY = 0L;
     private static final int MIN_CAPACITY = 16;
     private static final int ARRAY_HEADER_BYTES = 16;
 
     private final byte[] packed;
     private final int[] offsets;
-    private final int[] slots;
-    private final int[] slotHashes;
+    private final long[] slots;
     private final int mask;
     private final int size;
+    /** Longest entry: longer suffixes of a query cannot match, so they are not probed. */
+    private final int maxLength;
 
-    private DomainMatcher(byte[] packed, int[] offsets, int[] slots, int[] slotHashes, int size) {
+    private DomainMatcher(byte[] packed, int[] offsets, long[] slots, int size, int maxLength) {
         this.packed = packed;
         this.offsets = offsets;
         this.slots = slots;
-        this.slotHashes = slotHashes;
         this.mask = slots.length - 1;
         this.size = size;
+        this.maxLength = maxLength;
     }
 
     /**
@@ -62,13 +64,13 @@ public final class DomainMatcher {
         while (capacity < 2L * expected) {
             capacity <<= 1;
         }
-        int[] slots = new int[capacity];
-        int[] slotHashes = new int[capacity];
+        long[] slots = new long[capacity];
         int[] offsets = new int[expected + 1];
         byte[] packed = new byte[Math.max(64, expected * 16)];
         int tableMask = capacity - 1;
         int count = 0;
         int length = 0;
+        int maxLength = 0;
         for (String domain : domains) {
             int start = domain != null && domain.startsWith("*.") ? 2 : 0;
             int end = domain == null ? 0 : domain.length();
@@ -85,9 +87,11 @@ public final class DomainMatcher {
             int hash = hash(packed, length, length + entryLength);
             int slot = mix(hash) & tableMask;
             boolean duplicate = false;
-            while (slots[slot] != EMPTY) {
-                int other = slots[slot] - 1;
-                if (slotHashes[slot] == hash && sameBytes(packed, offsets[other], offsets[other + 1], length, entryLength)) {
+            long existing;
+            while ((existing = slots[slot]) != EMPTY) {
+                int other = (int) existing - 1;
+                if ((int) (existing >>> 32) == hash
+                        && sameBytes(packed, offsets[other], offsets[other + 1], length, entryLength)) {
                     duplicate = true;
                     break;
                 }
@@ -96,13 +100,13 @@ public final class DomainMatcher {
             if (duplicate) {
                 continue;
             }
-            slots[slot] = count + 1;
-            slotHashes[slot] = hash;
+            slots[slot] = slot(hash, count);
             length += entryLength;
+            maxLength = Math.max(maxLength, entryLength);
             offsets[++count] = length;
         }
-        return new DomainMatcher(Arrays.copyOf(packed, length), Arrays.copyOf(offsets, count + 1), slots, slotHashes,
-                count);
+        return new DomainMatcher(Arrays.copyOf(packed, length), Arrays.copyOf(offsets, count + 1), slots, count,
+                maxLength);
     }
 
     /** True when {@code name} (ASCII; other characters never match) is a listed domain or below one. */
@@ -152,18 +156,19 @@ public final class DomainMatcher {
 
     /** Heap taken by the arrays behind this matcher, headers included. */
     public long estimatedBytes() {
-        return 4L * ARRAY_HEADER_BYTES + 32 + packed.length + 4L * offsets.length + 4L * slots.length
-                + 4L * slotHashes.length;
+        return 3L * ARRAY_HEADER_BYTES + 32 + packed.length + 4L * offsets.length + 8L * slots.length;
     }
 
     private boolean probe(int hash, CharSequence name, int from, int end) {
-        final int[] slots = this.slots;
-        final int[] slotHashes = this.slotHashes;
+        if (end - from > maxLength) {
+            return false;
+        }
+        final long[] slots = this.slots;
         final int mask = this.mask;
         int slot = mix(hash) & mask;
-        int id;
-        while ((id = slots[slot]) != EMPTY) {
-            if (slotHashes[slot] == hash && equalsEntry(id - 1, name, from, end)) {
+        long entry;
+        while ((entry = slots[slot]) != EMPTY) {
+            if ((int) (entry >>> 32) == hash && equalsEntry((int) entry - 1, name, from, end)) {
                 return true;
             }
             slot = (slot + 1) & mask;
@@ -172,13 +177,15 @@ public final class DomainMatcher {
     }
 
     private boolean probe(int hash, byte[] ascii, int from, int end) {
-        final int[] slots = this.slots;
-        final int[] slotHashes = this.slotHashes;
+        if (end - from > maxLength) {
+            return false;
+        }
+        final long[] slots = this.slots;
         final int mask = this.mask;
         int slot = mix(hash) & mask;
-        int id;
-        while ((id = slots[slot]) != EMPTY) {
-            if (slotHashes[slot] == hash && equalsEntry(id - 1, ascii, from, end)) {
+        long entry;
+        while ((entry = slots[slot]) != EMPTY) {
+            if ((int) (entry >>> 32) == hash && equalsEntry((int) entry - 1, ascii, from, end)) {
                 return true;
             }
             slot = (slot + 1) & mask;
@@ -225,6 +232,10 @@ public final class DomainMatcher {
             return b | 0x20;
         }
         return b >= 0 ? b : 0;
+    }
+
+    private static long slot(int hash, int entry) {
+        return ((long) hash << 32) | (entry + 1L);
     }
 
     /** FNV-1a over the bytes from right to left, so each suffix's hash is a prefix of the walk. */
