@@ -95,6 +95,22 @@ class StreamClassifierChannelTest {
         assertThat(channel.finishAndReleaseAll()).as("both chunks reach the next handler").isTrue();
     }
 
+    @Test
+    void shouldClassifyHttpHeadArrivingAsCompositeOfHeapAndDirectParts() {
+        ClassifyHandler handler = new ClassifyHandler(InspectionSettings.DEFAULT);
+        EmbeddedChannel channel = new EmbeddedChannel(handler);
+        byte[] head = "GET /v HTTP/1.1\r\nUser-Agent: m\r\nHost: MMG.WhatsApp.NET:80\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        CompositeByteBuf composite = Unpooled.compositeBuffer();
+        composite.addComponent(true, Unpooled.wrappedBuffer(head, 0, 30));
+        composite.addComponent(true, Unpooled.directBuffer().writeBytes(head, 30, head.length - 30));
+        channel.writeInbound(composite);
+        assertThat(handler.classifier.result())
+                .isEqualTo(new StreamClassification(Protocol.HTTP, null, "MMG.WhatsApp.NET", List.of(), false, false));
+        assertForwardedIntact(channel, head);
+        assertThat(channel.finishAndReleaseAll()).isFalse();
+    }
+
     private static void assertForwardedIntact(EmbeddedChannel channel, byte[] expected) {
         ByteBuf out = channel.readInbound();
         try {
