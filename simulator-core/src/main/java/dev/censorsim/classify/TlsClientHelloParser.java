@@ -278,10 +278,10 @@ public final class TlsClientHelloParser {
             i += n;
             recordRemaining -= n;
             handshakeFill += n;
+            if (handshakeTotal < 0 && (handshake[0] & 0xff) != HANDSHAKE_CLIENT_HELLO) {
+                return fail(); // on the type byte, not three bytes later
+            }
             if (handshakeTotal < 0 && handshakeFill == HANDSHAKE_HEADER_LENGTH) {
-                if ((handshake[0] & 0xff) != HANDSHAKE_CLIENT_HELLO) {
-                    return fail();
-                }
                 int bodyLength = ((handshake[1] & 0xff) << 16) | ((handshake[2] & 0xff) << 8) | (handshake[3] & 0xff);
                 if (bodyLength > maxHandshakeBytes - HANDSHAKE_HEADER_LENGTH) {
                     return fail();

@@ -136,6 +136,9 @@ class TlsClientHelloParserTest {
         assertThat(parser.parse(new byte[] {(byte) 0x80}, 0, 1)).as("SSLv2 hello").isEqualTo(Status.NOT_TLS);
         assertThat(parser.parse(new byte[] {0x16, 0x04}, 0, 2)).isEqualTo(Status.NOT_TLS);
         assertThat(parser.parse(new byte[] {0x16, 0x03}, 0, 2)).isEqualTo(Status.NEED_MORE);
+        assertThat(parser.parse(new byte[] {0x16, 3, 3, 0, 90, 2}, 0, 6)).as("ServerHello type byte")
+                .isEqualTo(Status.NOT_TLS);
+        assertThat(parser.parse(new byte[] {0x16, 3, 3, 0, 90, 1}, 0, 6)).isEqualTo(Status.NEED_MORE);
     }
 
     @Test
