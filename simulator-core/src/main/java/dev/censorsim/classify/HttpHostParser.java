@@ -26,11 +26,16 @@ import java.nio.charset.StandardCharsets;
  * {@code ::1}). No Host, an empty Host, an invalid Host or more than one Host (RFC 9112 §3.2 demands a 400 for that)
  * still make the request HTTP, just without a host.
  */
-public final class HttpHostParser implements ByteProcessor {
+public final class HttpHostParser {
 
     /** Outcome of feeding bytes. Once {@code COMPLETE} or {@code NOT_HTTP}, further offers change nothing. */
     public enum Status {
-        NEED_MORE, COMPLETE, NOT_HTTP
+        /** A plausible request head so far, not yet ended by an empty line. */
+        NEED_MORE,
+        /** The head ended; {@link #hostAsString()} is valid. */
+        COMPLETE,
+        /** Not an HTTP/1.x request head, or longer than the limit. */
+        NOT_HTTP
     }
 
     /** Netty's default HTTP header-block limit; also the classifier's default inspection limit ballpark. */
@@ -81,6 +86,8 @@ public final class HttpHostParser implements ByteProcessor {
 
     private final int maxHeadBytes;
     private final byte[] hostValue = new byte[MAX_HOST_VALUE_LENGTH];
+    /** Lets {@link ByteBuf#forEachByte} drive the state machine over any buffer layout without copying. */
+    private final ByteProcessor stepper = this::step;
 
     private int state;
     private int consumed;
@@ -93,6 +100,7 @@ public final class HttpHostParser implements ByteProcessor {
     private int hostOffset;
     private int hostLength;
 
+    /** A parser that gives up on heads longer than {@link #DEFAULT_MAX_HEAD_BYTES}. */
     public HttpHostParser() {
         this(DEFAULT_MAX_HEAD_BYTES);
     }
@@ -126,7 +134,7 @@ public final class HttpHostParser implements ByteProcessor {
             if (index < 0 || length < 0 || index > buf.capacity() - length) {
                 state = S_FAILED;
             } else if (length > 0) {
-                buf.forEachByte(index, length, this);
+                buf.forEachByte(index, length, stepper);
             }
         }
         return status();
@@ -139,8 +147,8 @@ public final class HttpHostParser implements ByteProcessor {
                 state = S_FAILED;
             } else {
                 int end = offset + length;
-                for (int i = offset; i < end && process(bytes[i]); i++) {
-                    // process() advances the state machine
+                for (int i = offset; i < end && step(bytes[i]); i++) {
+                    // step() advances the state machine
                 }
             }
         }
@@ -159,6 +167,7 @@ public final class HttpHostParser implements ByteProcessor {
         return offer(buf, index, length);
     }
 
+    /** Where the parser stands after the bytes fed so far. */
     public Status status() {
         if (state == S_DONE) {
             return Status.COMPLETE;
@@ -181,11 +190,12 @@ public final class HttpHostParser implements ByteProcessor {
         return hostValue;
     }
 
+    /** Offset of the host in {@link #hostBytes()}. */
     public int hostOffset() {
         return hostOffset;
     }
 
-    /** 0 when there is no host. */
+    /** Length of the host in {@link #hostBytes()}; 0 when there is no host. */
     public int hostLength() {
         return hasHost() ? hostLength : 0;
     }
@@ -195,9 +205,8 @@ public final class HttpHostParser implements ByteProcessor {
         return hostCount;
     }
 
-    /** {@link ByteProcessor} step, also used for arrays: consumes one byte, returns false once decided. */
-    @Override
-    public boolean process(byte value) {
+    /** Consumes one byte; returns false once decided, which stops {@link ByteBuf#forEachByte}. */
+    private boolean step(byte value) {
         if (++consumed > maxHeadBytes) {
             state = S_FAILED;
             return false;

@@ -39,8 +39,9 @@ import java.util.List;
  *       u16 extension_type, u16 extension_data_length, u8 data[extension_data_length]
  * </pre>
  * Extensions read: server_name (0, RFC 6066 §3), ALPN (16, RFC 7301 §3.1), encrypted_client_hello (0xfe0d,
- * draft-ietf-tls-esni-18+) and the draft encrypted_server_name (0xffce, draft-ietf-tls-esni-02..06): the last two are
- * only detected, since their content is encrypted.
+ * draft-ietf-tls-esni-13 and later) and the draft encrypted_server_name (0xffce, draft-ietf-tls-esni-01..06): the last
+ * two are only detected, since their content is encrypted. A repeated server_name or ALPN extension, or two host_name
+ * entries, are malformed (RFC 8446 §4.2, RFC 6066 §3), not a choice between names.
  *
  * <p>Anything malformed, truncated beyond its own length fields, over the limit or simply not a ClientHello yields
  * {@link Status#NOT_TLS}; no input makes this class throw.
@@ -60,11 +61,17 @@ public final class TlsClientHelloParser {
     /** 16 KiB: the most handshake bytes buffered; real ClientHellos stay under 2 KiB even with post-quantum shares. */
     public static final int MAX_HANDSHAKE_BYTES = 16 * 1024;
 
+    /** TLS record content type of handshake messages (RFC 8446 §5.1). */
     public static final int CONTENT_TYPE_HANDSHAKE = 22;
+    /** Handshake message type of a ClientHello (RFC 8446 §4). */
     public static final int HANDSHAKE_CLIENT_HELLO = 1;
+    /** Extension type server_name (RFC 6066 §3). */
     public static final int EXT_SERVER_NAME = 0x0000;
+    /** Extension type application_layer_protocol_negotiation (RFC 7301 §3.1). */
     public static final int EXT_ALPN = 0x0010;
+    /** Extension type encrypted_client_hello (draft-ietf-tls-esni-13 and later). */
     public static final int EXT_ENCRYPTED_CLIENT_HELLO = 0xfe0d;
+    /** Extension type encrypted_server_name of the withdrawn ESNI drafts (draft-ietf-tls-esni-01..06). */
     public static final int EXT_ENCRYPTED_SERVER_NAME = 0xffce;
 
     private static final int RECORD_HEADER_LENGTH = 5;
@@ -183,6 +190,7 @@ public final class TlsClientHelloParser {
         return offer(bytes, offset, length);
     }
 
+    /** Where the parser stands after the bytes fed so far. */
     public Status status() {
         return status;
     }
@@ -202,11 +210,12 @@ public final class TlsClientHelloParser {
         return handshake;
     }
 
+    /** Offset of the SNI in {@link #sniBytes()}. */
     public int sniOffset() {
         return sniOffset;
     }
 
-    /** 0 when there is no SNI. */
+    /** Length of the SNI in {@link #sniBytes()}; 0 when there is no SNI. */
     public int sniLength() {
         return hasSni() ? sniLength : 0;
     }
