@@ -12,9 +12,10 @@ import java.util.List;
  * <p>One instance serves one flow. Feed it the client's bytes in stream order with {@link #offer(ByteBuf, int, int)}
  * or {@link #offer(byte[], int, int)}; it reads with absolute indexes, never moves the caller's reader or writer
  * index and keeps no reference to the caller's buffer. Handshake fragments are concatenated across TLS records into
- * an internal array (grown on demand up to the handshake limit, at most 16 KiB) so a ClientHello split over several
- * records, several reads, or both, is parsed exactly like an unsplit one. {@link #reset()} re-arms the instance for
- * a new stream without freeing that array. Not thread-safe.
+ * an internal array (at most 16 KiB) so a ClientHello split over several records, several reads, or both, is parsed
+ * exactly like an unsplit one. The array is sized to the length the handshake header announces, so a flow pays for
+ * its own ClientHello's size and no more. {@link #reset()} re-arms the instance for a new stream and keeps the array
+ * for reuse. Not thread-safe.
  *
  * <p>Wire layout (RFC 8446 §5.1, record layer; every record of the flow's first flight is one of these):
  * <pre>
@@ -81,8 +82,8 @@ public final class TlsClientHelloParser {
     private static final int MAX_SESSION_ID_LENGTH = 32;
     private static final int SERVER_NAME_TYPE_HOST_NAME = 0;
     private static final int MAX_HOST_NAME_LENGTH = 255;
-    /** Most ClientHellos fit; the array doubles only for unusually large ones. */
-    private static final int INITIAL_HANDSHAKE_CAPACITY = 1024;
+    /** Holds the handshake header; once it announces the message length the array is sized to fit it exactly. */
+    private static final int INITIAL_HANDSHAKE_CAPACITY = 64;
 
     private static final boolean[] HOST_NAME_CHAR = new boolean[256];
 
@@ -296,6 +297,7 @@ public final class TlsClientHelloParser {
                     return fail();
                 }
                 handshakeTotal = HANDSHAKE_HEADER_LENGTH + bodyLength;
+                ensureCapacity(handshakeTotal);
             }
             if (handshakeFill == handshakeTotal) {
                 status = parseClientHello(handshake, HANDSHAKE_HEADER_LENGTH, handshakeTotal)
@@ -332,11 +334,7 @@ public final class TlsClientHelloParser {
     }
 
     private void growSlowPath(int needed) {
-        int capacity = handshake == null ? INITIAL_HANDSHAKE_CAPACITY : handshake.length;
-        while (capacity < needed) {
-            capacity <<= 1;
-        }
-        byte[] grown = new byte[Math.min(capacity, MAX_HANDSHAKE_BYTES)];
+        byte[] grown = new byte[Math.max(needed, INITIAL_HANDSHAKE_CAPACITY)];
         if (handshake != null) {
             System.arraycopy(handshake, 0, grown, 0, handshakeFill);
         }

@@ -70,7 +70,8 @@ class HttpHostParserTest {
 
     @Test
     void shouldParseHeadFedOneByteAtATime() {
-        ByteBuf buf = Unpooled.copiedBuffer("GET /x HTTP/1.1\r\nHost: drip.example:81\r\n\r\n", StandardCharsets.US_ASCII);
+        ByteBuf buf = Unpooled.copiedBuffer("GET /x HTTP/1.1\r\nHost: drip.example:81\r\n\r\n",
+                StandardCharsets.US_ASCII);
         Status status = Status.NEED_MORE;
         for (int i = 0; i < buf.writerIndex(); i++) {
             status = parser.offer(buf, i, 1);

@@ -53,14 +53,16 @@ final class RealClientHellos {
     /** A varied set: TLS 1.3 and 1.2, with and without SNI and ALPN, long and short names. */
     static List<Sample> samples() {
         List<Sample> samples = new ArrayList<>();
-        samples.add(new Sample("g.whatsapp.net", List.of("h2", "http/1.1"), jdk("g.whatsapp.net", List.of("h2", "http/1.1"))));
+        samples.add(new Sample("g.whatsapp.net", List.of("h2", "http/1.1"),
+                jdk("g.whatsapp.net", List.of("h2", "http/1.1"))));
         samples.add(new Sample("web.telegram.org", List.of(), jdk("web.telegram.org", List.of(), "TLSv1.3")));
         samples.add(new Sample("rr3---sn-abc.googlevideo.com", List.of("http/1.1"),
                 jdk("rr3---sn-abc.googlevideo.com", List.of("http/1.1"), "TLSv1.2")));
         samples.add(new Sample(null, List.of("h2"), jdk(null, List.of("h2"))));
         samples.add(new Sample(null, List.of(), jdk(null, List.of(), "TLSv1.2")));
         String longName = "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(63) + "." + "d".repeat(57) + ".com";
-        samples.add(new Sample(longName, List.of("x-custom-protocol/1"), jdk(longName, List.of("x-custom-protocol/1"))));
+        samples.add(new Sample(longName, List.of("x-custom-protocol/1"),
+                jdk(longName, List.of("x-custom-protocol/1"))));
         samples.add(new Sample("Mixed.Case.Example", List.of(), jdk("Mixed.Case.Example", List.of())));
         return samples;
     }

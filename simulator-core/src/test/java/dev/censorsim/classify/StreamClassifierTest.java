@@ -22,8 +22,8 @@ class StreamClassifierTest {
         StreamClassifier classifier = new StreamClassifier(FIRST_CHUNK_ONLY);
         assertThat(offer(classifier, hello)).isTrue();
         assertThat(classifier.isDone()).isTrue();
-        assertThat(classifier.result()).isEqualTo(
-                new StreamClassification(Protocol.TLS, "g.whatsapp.net", null, List.of("h2", "http/1.1"), false, false));
+        assertThat(classifier.result()).isEqualTo(new StreamClassification(
+                Protocol.TLS, "g.whatsapp.net", null, List.of("h2", "http/1.1"), false, false));
     }
 
     @Test

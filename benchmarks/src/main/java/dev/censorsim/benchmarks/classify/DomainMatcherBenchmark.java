@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * One host-name lookup against a block list of {@code domains} names: {@link DomainMatcher} (hash per label suffix,
  * primitive table, packed bytes) against the naive baseline, a {@code HashSet<String>} probed with every suffix after
  * {@code toLowerCase}. Queries cycle through 4096 names, half hits (subdomains of listed names, a quarter of them in
- * upper case with a trailing dot) and half misses (unlisted names and look-alikes such as {@code xlisted.com}), shuffled so branch
- * prediction cannot learn the pattern.
+ * upper case with a trailing dot) and half misses (unlisted names and look-alikes such as {@code xlisted.com}),
+ * shuffled so branch prediction cannot learn the pattern.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * JDK's TLS client (TLS 1.3 and 1.2, with and without SNI and ALPN) plus one hello split over three TLS records, all
  * in direct buffers as a socket read delivers them.
  * <ul>
- *   <li>{@code parser}: {@link TlsClientHelloParser} re-pointed at each buffer; reads the SNI length. Expect ~0 B/op.</li>
+ *   <li>{@code parser}: {@link TlsClientHelloParser} re-pointed at each buffer; reads the SNI length.
+ *   Expect ~0 B/op.</li>
  *   <li>{@code parserWithStrings}: the same, then materialises SNI and ALPN as the per-flow decision does.</li>
  *   <li>{@code streamClassifierPerFlow}: a new {@link StreamClassifier} per flow, as the proxy uses it.</li>
  *   <li>{@code naiveCopyAndParse}: baseline: copy to a {@code byte[]}, walk it with a heap {@code ByteBuffer}'s
