@@ -67,6 +67,31 @@ class StreamClassifierTest {
     }
 
     @Test
+    void postQuantumSizedHelloCrossingOneMssShouldNeedReassembly() {
+        // Browsers since 2024 send an X25519MLKEM768 key share (1216 + 32 bytes): the hello no longer fits one
+        // 1460-byte segment, so a box without reassembly misses it with no evasion at all.
+        byte[] keyShare = new byte[2 + 4 + 1216 + 32 + 4 + 32];
+        ClientHelloBuilder.put16(keyShare, 0, keyShare.length - 2);
+        ClientHelloBuilder.put16(keyShare, 2, 0x11ec);
+        ClientHelloBuilder.put16(keyShare, 4, 1216 + 32);
+        ClientHelloBuilder.put16(keyShare, 6 + 1216 + 32, 0x001d);
+        ClientHelloBuilder.put16(keyShare, 8 + 1216 + 32, 32);
+        byte[] hello = clientHello().extension(0x0a0a, new byte[0]).sni("rr1---sn-q4fl6n6s.googlevideo.com")
+                .extension(0x0033, keyShare).alpn("h2", "http/1.1").padding(200).extension(0x1a1a, new byte[1]).record();
+        assertThat(hello.length).as("larger than one MSS").isGreaterThan(1460);
+
+        StreamClassifier blind = new StreamClassifier(FIRST_CHUNK_ONLY);
+        offer(blind, hello, 0, 1460);
+        assertThat(blind.result()).isEqualTo(StreamClassification.UNKNOWN);
+
+        StreamClassifier reassembling = new StreamClassifier(REASSEMBLE);
+        offer(reassembling, hello, 0, 1460);
+        offer(reassembling, hello, 1460, hello.length - 1460);
+        assertThat(reassembling.result().sni()).isEqualTo("rr1---sn-q4fl6n6s.googlevideo.com");
+        assertThat(reassembling.result().alpn()).containsExactly("h2", "http/1.1");
+    }
+
+    @Test
     void recordSplitHelloInOneChunkShouldBeReadEvenWithoutReassembly() {
         byte[] hello = clientHello().sni("records.example").recordsSplitAt(10, 60);
         StreamClassifier classifier = new StreamClassifier(FIRST_CHUNK_ONLY);
