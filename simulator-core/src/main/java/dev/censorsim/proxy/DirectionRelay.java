@@ -169,9 +169,13 @@ final class DirectionRelay {
             emit(chunk.readRetainedSlice((int) granted), false);
         }
         shapingRest = chunk;
+        // Wake when half a burst is available, not a full one: the bucket stops filling at its burst, so waiting
+        // for a full bucket loses every token that accrues during the timer's wake-up latency (measured: -4% at
+        // 100 Mbit/s). Half a burst leaves ~10 ms of slack before tokens overflow.
         long wait = MIN_SHAPING_WAIT_NANOS;
         for (TokenBucket b : buckets) {
-            wait = Math.max(wait, b.nanosUntil(chunk.readableBytes(), now));
+            long target = Math.max(1, Math.min(chunk.readableBytes(), b.burstBytes() / 2));
+            wait = Math.max(wait, b.nanosUntil(target, now));
         }
         shapingTimer = source.eventLoop().schedule(this::resumeShaping, wait, TimeUnit.NANOSECONDS);
     }
