@@ -129,6 +129,7 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         } else if (flow.forwardsClientBytes()) {
             ctx.fireChannelRead(bytes);
         } else {
+            flow.upRelay().countUnrelayed(bytes.readableBytes());
             bytes.release();
         }
     }
@@ -140,8 +141,11 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         }
         cleanedUp = true;
         cancelTimer();
-        ReferenceCountUtil.safeRelease(held);
-        held = null;
+        if (held != null) {
+            flow.upRelay().countUnrelayed(held.readableBytes());
+            ReferenceCountUtil.safeRelease(held);
+            held = null;
+        }
         if (!decided) {
             classifier.release();
         }

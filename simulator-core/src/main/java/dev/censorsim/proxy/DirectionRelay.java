@@ -63,6 +63,12 @@ final class DirectionRelay {
         return bytesIn;
     }
 
+    /** Counts bytes the censor received but never handed to this relay (held for inspection, then dropped). */
+    void countUnrelayed(int bytes) {
+        bytesIn += bytes;
+        flow.countBytes(direction, bytes);
+    }
+
     Direction direction() {
         return direction;
     }

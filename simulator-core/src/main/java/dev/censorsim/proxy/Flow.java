@@ -123,7 +123,6 @@ final class Flow {
             return;
         }
         decided = true;
-        classifyHandler = null;
         classification = result;
         try {
             verdict = policy.evaluate(new FlowFacts(clientAddress, serverAddress, target, result));
@@ -259,6 +258,16 @@ final class Flow {
             return;
         }
         reported = true;
+        // Close listeners run inside whatever closed the channel (a reset inside the verdict, say); report once that
+        // has unwound, so bytes it still accounts for are in the record.
+        try {
+            client.eventLoop().execute(this::report);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            report();
+        }
+    }
+
+    private void report() {
         up.close();
         down.close();
         if (classifyHandler != null) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -40,6 +41,57 @@ class FlowControlTest {
             assertThat(record.end()).isEqualTo(FlowEnd.RESET);
             assertThat(record.ruleName()).isEqualTo("test-rule");
             assertThat(policy.hits.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void contentResetShouldDropHeldBytesAndCountThem() throws Exception {
+        RecordingListener records = new RecordingListener();
+        AtomicLong serverBytes = new AtomicLong();
+        LoopbackServer.Behaviour counting = socket -> serverBytes.addAndGet(socket.getInputStream().readAllBytes().length);
+        ScriptedPolicy policy = ScriptedPolicy.onContent("content-reset", facts -> true, TestActions.reset());
+        try (LoopbackServer server = LoopbackServer.start(counting);
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(server.address())
+                     .flowPolicy(policy.source()).listener(records).inspectionTimeout(Duration.ofMillis(200)).build());
+             Socket client = RelayTest.connect(proxy)) {
+            client.getOutputStream().write(new byte[517]);
+
+            Throwable failure = catchThrowable(() -> client.getInputStream().read());
+
+            assertThat(failure).isInstanceOf(IOException.class).hasMessageContaining("Connection reset");
+            FlowRecord record = records.next(2_000);
+            assertThat(record.toLogLine()).contains("rule=content-reset action=reset up=517B down=0B")
+                    .endsWith("end=reset");
+            assertThat(serverBytes.get()).as("held bytes never reach the server").isZero();
+            assertThat(policy.bytesUp.get()).isEqualTo(517);
+        }
+    }
+
+    @Test
+    void contentBlackholeShouldKeepHeldBytesFromTheServer() throws Exception {
+        AtomicLong serverBytes = new AtomicLong();
+        LoopbackServer.Behaviour counting = socket -> {
+            byte[] buffer = new byte[1024];
+            int n;
+            while ((n = socket.getInputStream().read(buffer)) > 0) {
+                serverBytes.addAndGet(n);
+            }
+        };
+        ScriptedPolicy policy = ScriptedPolicy.onContent("content-drop", facts -> true, TestActions.blackhole());
+        try (LoopbackServer server = LoopbackServer.start(counting);
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(server.address())
+                     .flowPolicy(policy.source()).inspectionTimeout(Duration.ofMillis(100)).build());
+             Socket client = RelayTest.connect(proxy)) {
+            client.setSoTimeout(600);
+            client.getOutputStream().write(new byte[300]);
+
+            Throwable silence = catchThrowable(() -> client.getInputStream().read());
+            client.getOutputStream().write(new byte[300]);
+            Thread.sleep(200);
+
+            assertThat(silence).isInstanceOf(SocketTimeoutException.class);
+            assertThat(policy.hits.get()).isEqualTo(1);
+            assertThat(serverBytes.get()).as("the server sees the handshake but no data").isZero();
         }
     }
 
