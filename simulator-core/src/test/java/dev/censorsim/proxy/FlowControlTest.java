@@ -230,6 +230,28 @@ class FlowControlTest {
     }
 
     @Test
+    void inspectionShouldHoldAtMostMaxBytesBeforeDeciding() throws Exception {
+        int size = 3 * dev.censorsim.classify.InspectionSettings.DEFAULT_MAX_BYTES;
+        ScriptedPolicy policy = ScriptedPolicy.onContent("content-rule", facts -> true,
+                TestActions.action("observe", f -> { }));
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(echo.address())
+                     .flowPolicy(policy.source()).inspectionTimeout(Duration.ofSeconds(20)).build());
+             Socket client = RelayTest.connect(proxy)) {
+            byte[] data = new byte[size];
+            new java.util.SplittableRandom(3).nextBytes(data);
+            long start = System.nanoTime();
+            client.getOutputStream().write(data);
+
+            byte[] echoed = client.getInputStream().readNBytes(size);
+
+            assertThat(echoed).isEqualTo(data);
+            assertThat(System.nanoTime() - start).as("decided on the byte limit, not the 20 s timeout")
+                    .isLessThan(Duration.ofSeconds(5).toNanos());
+        }
+    }
+
+    @Test
     void ruleCountersShouldCountHitAndBytes() throws Exception {
         RecordingListener records = new RecordingListener();
         ScriptedPolicy policy = ScriptedPolicy.always(TestActions.action("observe", f -> { }));

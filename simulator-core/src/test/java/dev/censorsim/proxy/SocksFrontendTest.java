@@ -44,6 +44,18 @@ class SocksFrontendTest {
     }
 
     @Test
+    void proxyShouldListenOnIpv6Loopback() throws Exception {
+        InetAddress ipv6Loopback = InetAddress.getByName("::1");
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.socks()
+                     .listen(new InetSocketAddress(ipv6Loopback, 0)).build());
+             Socket client = Socks5Client.connect(proxy.localAddress(), echo.address())) {
+            assertThat(proxy.localAddress().getAddress()).isEqualTo(ipv6Loopback);
+            assertEchoes(client);
+        }
+    }
+
+    @Test
     void connectShouldResolveDomainTargetAndKeepTheName() throws Exception {
         RecordingListener records = new RecordingListener();
         ScriptedPolicy policy = ScriptedPolicy.always(TestActions.action("pass-through", flow -> { }));
