@@ -4,33 +4,87 @@ import dev.censorsim.classify.InspectionSettings;
 
 import java.util.List;
 
-/** Temporary stand-in; replaced by the policy branch. */
+/**
+ * A policy file compiled once into an immutable, thread-safe rule set. The proxy evaluates each flow once, when it is
+ * classified; a scenario phase change swaps the whole object through {@link PolicyHolder}, so the data plane never
+ * sees a half-built rule set. Mutable state is limited to the token buckets and counters, which are thread-safe.
+ */
 public final class CompiledPolicy {
-    public static CompiledPolicy empty() {
-        return new CompiledPolicy();
+
+    private static final CompiledPolicy EMPTY =
+            new CompiledPolicy(List.of(), 0, InspectionSettings.DEFAULT);
+
+    private final CompiledRule[] rules;
+    private final List<CompiledRule> ruleList;
+    private final long linkRateBytesPerSecond;
+    private final TokenBucket linkUp;
+    private final TokenBucket linkDown;
+    private final InspectionSettings inspection;
+    private final boolean needsContent;
+
+    CompiledPolicy(List<CompiledRule> rules, long linkRateBytesPerSecond, InspectionSettings inspection) {
+        this.ruleList = List.copyOf(rules);
+        this.rules = ruleList.toArray(new CompiledRule[0]);
+        this.linkRateBytesPerSecond = linkRateBytesPerSecond;
+        this.linkUp = linkRateBytesPerSecond > 0 ? TokenBucket.forRate(linkRateBytesPerSecond) : null;
+        this.linkDown = linkRateBytesPerSecond > 0 ? TokenBucket.forRate(linkRateBytesPerSecond) : null;
+        this.inspection = inspection;
+        this.needsContent = ruleList.stream().anyMatch(r -> r.match().needsContent());
     }
 
+    /** No rules, no link, default inspection: every flow passes untouched. */
+    public static CompiledPolicy empty() {
+        return EMPTY;
+    }
+
+    /**
+     * The verdict of the first rule, in file order, whose match holds for {@code facts}; {@link Verdict#PASS} when
+     * none does. Counts the flow on the winning rule's {@link RuleCounters}, so call it once per flow (and once more
+     * per re-evaluation after a swap, which counts on the new policy's rules). Does not allocate.
+     */
     public Verdict evaluate(FlowFacts facts) {
+        for (CompiledRule rule : rules) {
+            if (rule.match().matches(facts)) {
+                rule.counters().flowHit();
+                return rule.verdict();
+            }
+        }
         return Verdict.PASS;
     }
 
+    /** The rules in file order. */
     public List<CompiledRule> rules() {
-        return List.of();
+        return ruleList;
     }
 
+    /** The shared client-to-server link bucket, or {@code null} when the policy has no {@code link}. */
     public TokenBucket linkUp() {
-        return null;
+        return linkUp;
     }
 
+    /** The shared server-to-client link bucket, or {@code null} when the policy has no {@code link}. */
     public TokenBucket linkDown() {
-        return null;
+        return linkDown;
     }
 
+    /** {@code link.rate} in bytes per second, 0 when the policy has no link. */
+    public long linkRateBytesPerSecond() {
+        return linkRateBytesPerSecond;
+    }
+
+    /** How deep the classifier inspects: the policy's {@code dpi} block, or the defaults. */
     public InspectionSettings inspection() {
-        return InspectionSettings.DEFAULT;
+        return inspection;
     }
 
+    /** True when some rule needs the flow's content (sni/host/domain/protocol/ech), so the proxy must wait for the classifier. */
     public boolean needsContent() {
-        return false;
+        return needsContent;
+    }
+
+    @Override
+    public String toString() {
+        return "CompiledPolicy" + ruleList + (linkRateBytesPerSecond > 0
+                ? " link " + DataRate.format(linkRateBytesPerSecond) : "");
     }
 }

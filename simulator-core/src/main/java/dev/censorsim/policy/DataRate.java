@@ -1,0 +1,61 @@
+package dev.censorsim.policy;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/**
+ * Parses and prints data rates. Bit units are decimal bits per second ({@code bit}, {@code kbit}, {@code mbit},
+ * {@code gbit}: {@code 4mbit} = 500 000 B/s), byte units decimal bytes per second ({@code b}, {@code kb}, {@code mb},
+ * {@code gb}) plus binary {@code kib}, {@code mib}; a bare number is bytes per second. An optional {@code /s} suffix is
+ * accepted ({@code 4mbit/s}), so what {@link #format(long)} prints parses back. Case-insensitive.
+ */
+public final class DataRate {
+
+    static final String UNITS = "4mbit, 500kbit, 2mb, 64kib (bit, kbit, mbit, gbit, b, kb, mb, gb, kib, mib)";
+
+    private DataRate() {
+    }
+
+    /**
+     * Bytes per second for {@code text}, rounded to the nearest byte.
+     *
+     * @throws IllegalArgumentException with a message naming the expected form when the text is not a positive rate,
+     *                                  rounds to 0 B/s, or overflows a {@code long}
+     */
+    public static long parseBytesPerSecond(String text) {
+        UnitNumber n = UnitNumber.parse(text, "a rate", UNITS);
+        String unit = n.unit.endsWith("/s") ? n.unit.substring(0, n.unit.length() - 2).strip() : n.unit;
+        long bytes;
+        switch (unit) {
+            case "": case "b": bytes = n.scaled(1, 1, text, "rate"); break;
+            case "kb": bytes = n.scaled(1_000L, 1, text, "rate"); break;
+            case "mb": bytes = n.scaled(1_000_000L, 1, text, "rate"); break;
+            case "gb": bytes = n.scaled(1_000_000_000L, 1, text, "rate"); break;
+            case "kib": bytes = n.scaled(1L << 10, 1, text, "rate"); break;
+            case "mib": bytes = n.scaled(1L << 20, 1, text, "rate"); break;
+            case "bit": bytes = n.scaled(1, 8, text, "rate"); break;
+            case "kbit": bytes = n.scaled(1_000L, 8, text, "rate"); break;
+            case "mbit": bytes = n.scaled(1_000_000L, 8, text, "rate"); break;
+            case "gbit": bytes = n.scaled(1_000_000_000L, 8, text, "rate"); break;
+            default:
+                throw new IllegalArgumentException("unknown rate unit '" + n.unit + "' in '" + text
+                        + "'; expected a rate such as " + UNITS);
+        }
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("rate '" + text + "' is below 1 byte/s; expected a positive rate");
+        }
+        return bytes;
+    }
+
+    /** A human rate in decimal bits per second, e.g. {@code "4 mbit/s"} or {@code "12.5 mbit/s"}. */
+    public static String format(long bytesPerSecond) {
+        BigDecimal bits = BigDecimal.valueOf(bytesPerSecond).multiply(BigDecimal.valueOf(8));
+        String[] units = {"bit/s", "kbit/s", "mbit/s", "gbit/s"};
+        int i = 0;
+        while (i < units.length - 1 && bits.compareTo(BigDecimal.valueOf(1000)) >= 0) {
+            bits = bits.divide(BigDecimal.valueOf(1000));
+            i++;
+        }
+        return bits.setScale(3, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString() + " " + units[i];
+    }
+}

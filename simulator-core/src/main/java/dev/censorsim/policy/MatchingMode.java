@@ -1,0 +1,31 @@
+package dev.censorsim.policy;
+
+import java.util.Locale;
+
+/** How a rule compares a flow's host names with its domain entries. */
+public enum MatchingMode {
+    /**
+     * The entry equals the name or is a parent domain of it on a label boundary, case-insensitively, with a trailing
+     * dot ignored: {@code whatsapp.net} matches {@code MMG.WhatsApp.net.} but not {@code notwhatsapp.net}.
+     */
+    LABEL,
+    /**
+     * The name contains the entry anywhere, case-insensitively: the loose match of the 2021 Twitter throttler, where
+     * {@code t.co} also hit {@code microsoft.com}.
+     */
+    SUBSTRING;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code label} or {@code substring}; {@code null} for anything else. */
+    public static MatchingMode fromWireName(String name) {
+        for (MatchingMode m : values()) {
+            if (m.wireName().equals(name)) {
+                return m;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,269 @@
+package dev.censorsim.policy;
+
+import dev.censorsim.classify.DomainMatcher;
+import dev.censorsim.classify.InspectionSettings;
+import dev.censorsim.classify.Protocol;
+import dev.censorsim.policy.action.ActionRegistry;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a located YAML tree into a {@link CompiledPolicy}, failing at the first offending node. One instance per
+ * compilation: it holds the named lists and the matchers built from them, so that every rule naming {@code @whatsapp}
+ * in the same mode gets the same {@link DomainMatcher}.
+ */
+final class PolicyCompiler {
+
+    private static final List<String> TOP_KEYS = List.of("link", "dpi", "lists", "rules");
+    private static final List<String> LINK_KEYS = List.of("rate");
+    private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching");
+    private static final List<String> RULE_KEYS = List.of("name", "match", "action");
+    private static final List<String> MATCH_KEYS =
+            List.of("sni", "host", "target", "domain", "port", "cidr", "protocol", "ech", "matching");
+    private static final String PROTOCOLS = Arrays.stream(Protocol.values()).map(Protocol::wireName)
+            .collect(Collectors.joining(", "));
+
+    private final Map<String, List<String>> lists = new LinkedHashMap<>();
+    private final Map<String, DomainMatcher> labelListMatchers = new HashMap<>();
+    private MatchingMode defaultMode = MatchingMode.LABEL;
+
+    private PolicyCompiler() {
+    }
+
+    static CompiledPolicy compile(PolicyNode root) throws PolicyException {
+        return new PolicyCompiler().compilePolicy(root);
+    }
+
+    private CompiledPolicy compilePolicy(PolicyNode root) throws PolicyException {
+        if (root.isNull()) {
+            return new CompiledPolicy(List.of(), 0, InspectionSettings.DEFAULT);
+        }
+        root.requireMap("the policy");
+        root.checkKeys("the policy", TOP_KEYS);
+        long linkRate = compileLink(root.get("link"));
+        InspectionSettings inspection = compileDpi(root.get("dpi"));
+        compileLists(root.get("lists"));
+        List<CompiledRule> rules = new ArrayList<>();
+        PolicyNode rulesNode = root.get("rules");
+        if (rulesNode != null && !rulesNode.isNull()) {
+            if (rulesNode.kind() != PolicyNode.Kind.SEQUENCE) {
+                throw rulesNode.error("expected a list for 'rules', got " + rulesNode.kind().description());
+            }
+            Map<String, PolicyNode> names = new HashMap<>();
+            for (PolicyNode ruleNode : rulesNode.items()) {
+                rules.add(compileRule(ruleNode, names, linkRate));
+            }
+        }
+        return new CompiledPolicy(rules, linkRate, inspection);
+    }
+
+    private static long compileLink(PolicyNode link) throws PolicyException {
+        if (link == null || link.isNull()) {
+            return 0;
+        }
+        link.requireMap("'link'");
+        link.checkKeys("'link'", LINK_KEYS);
+        PolicyNode rate = link.required("rate", "'link'");
+        try {
+            return DataRate.parseBytesPerSecond(rate.text("'rate'"));
+        } catch (IllegalArgumentException e) {
+            throw rate.error(e.getMessage());
+        }
+    }
+
+    private InspectionSettings compileDpi(PolicyNode dpi) throws PolicyException {
+        if (dpi == null || dpi.isNull()) {
+            return InspectionSettings.DEFAULT;
+        }
+        dpi.requireMap("'dpi'");
+        dpi.checkKeys("'dpi'", DPI_KEYS);
+        PolicyNode reassembleNode = dpi.get("reassemble");
+        boolean reassemble = reassembleNode == null
+                ? InspectionSettings.DEFAULT.reassemble() : reassembleNode.bool("'reassemble'");
+        int maxBytes = InspectionSettings.DEFAULT_MAX_BYTES;
+        PolicyNode maxNode = dpi.get("max-bytes");
+        if (maxNode != null) {
+            try {
+                long bytes = DataSize.parseBytes(maxNode.text("'max-bytes'"));
+                maxBytes = (int) Math.min(bytes, Integer.MAX_VALUE);
+                new InspectionSettings(reassemble, maxBytes);
+            } catch (IllegalArgumentException e) {
+                throw maxNode.error(e.getMessage());
+            }
+        }
+        PolicyNode matchingNode = dpi.get("matching");
+        if (matchingNode != null) {
+            defaultMode = mode(matchingNode);
+        }
+        return new InspectionSettings(reassemble, maxBytes);
+    }
+
+    private void compileLists(PolicyNode listsNode) throws PolicyException {
+        if (listsNode == null || listsNode.isNull()) {
+            return;
+        }
+        listsNode.requireMap("'lists'");
+        for (String name : listsNode.keys()) {
+            if (name.isEmpty() || name.startsWith("@") || name.chars().anyMatch(Character::isWhitespace)) {
+                throw listsNode.keyNode(name).error("list name '" + name
+                        + "' must be non-empty, without spaces and without a leading '@' (rules add the '@')");
+            }
+            List<String> domains = new ArrayList<>();
+            for (PolicyNode entry : listsNode.get(name).entries("list '" + name + "'")) {
+                String domain = entry.text("an entry of list '" + name + "'");
+                if (domain.startsWith("@")) {
+                    throw entry.error("lists cannot refer to other lists ('" + domain + "'); list the domains");
+                }
+                domains.add(checkDomain(entry, domain));
+            }
+            lists.put(name, List.copyOf(domains));
+        }
+    }
+
+    private CompiledRule compileRule(PolicyNode rule, Map<String, PolicyNode> names, long linkRate)
+            throws PolicyException {
+        rule.requireMap("a rule");
+        rule.checkKeys("a rule", RULE_KEYS);
+        PolicyNode nameNode = rule.required("name", "a rule");
+        String name = nameNode.text("'name'").strip();
+        if (name.isEmpty()) {
+            throw nameNode.error("expected a non-empty rule name");
+        }
+        PolicyNode first = names.putIfAbsent(name, nameNode);
+        if (first != null) {
+            throw nameNode.error("duplicate rule name '" + name + "'; first used at " + first.line() + ":"
+                    + first.column());
+        }
+        RuleMatch match = compileMatch(rule.get("match"));
+        TcpAction action = ActionRegistry.parse(rule.required("action", "rule '" + name + "'"), linkRate);
+        return new CompiledRule(name, match, action);
+    }
+
+    private RuleMatch compileMatch(PolicyNode match) throws PolicyException {
+        if (match == null || match.isNull()) {
+            return RuleMatch.ANY;
+        }
+        match.requireMap("'match'");
+        match.checkKeys("'match'", MATCH_KEYS);
+        PolicyNode modeNode = match.get("matching");
+        MatchingMode mode = modeNode == null ? defaultMode : mode(modeNode);
+        return new RuleMatch(
+                names(match.get("sni"), "'sni'", mode),
+                names(match.get("host"), "'host'", mode),
+                names(match.get("target"), "'target'", mode),
+                names(match.get("domain"), "'domain'", mode),
+                ports(match.get("port")),
+                cidrs(match.get("cidr")),
+                protocols(match.get("protocol")),
+                match.get("ech") == null ? null : match.get("ech").bool("'ech'"));
+    }
+
+    private NameMatcher names(PolicyNode node, String what, MatchingMode mode) throws PolicyException {
+        if (node == null) {
+            return null;
+        }
+        List<String> literals = new ArrayList<>();
+        List<String> listNames = new ArrayList<>();
+        for (PolicyNode entry : node.entries(what)) {
+            String text = entry.text("an entry of " + what);
+            if (text.startsWith("@")) {
+                String listName = text.substring(1);
+                if (!lists.containsKey(listName)) {
+                    throw entry.error("unknown list '" + text + "'; " + (lists.isEmpty()
+                            ? "no lists are defined under 'lists'"
+                            : "expected one of " + lists.keySet().stream().map(n -> "@" + n)
+                            .collect(Collectors.joining(", "))));
+                }
+                if (!listNames.contains(listName)) {
+                    listNames.add(listName);
+                }
+            } else {
+                literals.add(checkDomain(entry, text));
+            }
+        }
+        if (mode == MatchingMode.SUBSTRING) {
+            List<String> needles = new ArrayList<>(literals);
+            listNames.forEach(n -> needles.addAll(lists.get(n)));
+            return new NameMatcher.Substring(needles);
+        }
+        List<DomainMatcher> parts = new ArrayList<>();
+        if (!literals.isEmpty()) {
+            parts.add(DomainMatcher.of(literals));
+        }
+        for (String listName : listNames) {
+            parts.add(labelListMatchers.computeIfAbsent(listName, n -> DomainMatcher.of(lists.get(n))));
+        }
+        return new NameMatcher.Label(parts);
+    }
+
+    private static PortSet ports(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return null;
+        }
+        PortSet ports = new PortSet();
+        for (PolicyNode entry : node.entries("'port'")) {
+            try {
+                ports.add(entry.text("an entry of 'port'"));
+            } catch (IllegalArgumentException e) {
+                throw entry.error(e.getMessage());
+            }
+        }
+        return ports;
+    }
+
+    private static Cidr[] cidrs(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return null;
+        }
+        List<Cidr> cidrs = new ArrayList<>();
+        for (PolicyNode entry : node.entries("'cidr'")) {
+            try {
+                cidrs.add(Cidr.parse(entry.text("an entry of 'cidr'")));
+            } catch (IllegalArgumentException e) {
+                throw entry.error(e.getMessage());
+            }
+        }
+        return cidrs.toArray(new Cidr[0]);
+    }
+
+    private static EnumSet<Protocol> protocols(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return null;
+        }
+        EnumSet<Protocol> protocols = EnumSet.noneOf(Protocol.class);
+        for (PolicyNode entry : node.entries("'protocol'")) {
+            String text = entry.text("an entry of 'protocol'");
+            Protocol p = Protocol.fromWireName(text);
+            if (p == null) {
+                throw entry.error("unknown protocol '" + text + "'; expected one of " + PROTOCOLS);
+            }
+            protocols.add(p);
+        }
+        return protocols;
+    }
+
+    private static MatchingMode mode(PolicyNode node) throws PolicyException {
+        String text = node.text("'matching'");
+        MatchingMode mode = MatchingMode.fromWireName(text);
+        if (mode == null) {
+            throw node.error("unknown matching mode '" + text + "'; expected one of label, substring");
+        }
+        return mode;
+    }
+
+    /** Rejects what can never be a host name, so that a typo fails loudly instead of silently never matching. */
+    private static String checkDomain(PolicyNode entry, String domain) throws PolicyException {
+        String d = domain.strip();
+        if (d.isEmpty() || d.equals(".") || d.chars().anyMatch(c -> c <= ' ' || c == '/' || c == ':')) {
+            throw entry.error("expected a domain name such as whatsapp.net, got '" + domain + "'");
+        }
+        return d;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.censorsim.policy.action;
+
+import dev.censorsim.policy.Direction;
+import dev.censorsim.policy.Durations;
+import dev.censorsim.policy.TcpAction;
+import dev.censorsim.policy.TcpFlowControl;
+
+import java.util.Objects;
+
+/**
+ * {@code delay}: add latency, plus uniform jitter, to every chunk in the given direction(s), without reordering.
+ *
+ * @param delayNanos  fixed added latency; at least 1 ns
+ * @param jitterNanos upper bound of the uniform extra delay; 0 for none
+ * @param direction   which direction(s) are delayed
+ * @param seed        makes the jitter sequence replayable
+ */
+public record DelayAction(long delayNanos, long jitterNanos, Direction direction, long seed) implements TcpAction {
+
+    public static final String TYPE = "delay";
+
+    public DelayAction {
+        if (delayNanos <= 0) {
+            throw new IllegalArgumentException("delayNanos must be > 0, was " + delayNanos);
+        }
+        if (jitterNanos < 0) {
+            throw new IllegalArgumentException("jitterNanos must be >= 0, was " + jitterNanos);
+        }
+        Objects.requireNonNull(direction, "direction");
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public void apply(TcpFlowControl flow) {
+        flow.delay(direction, delayNanos, jitterNanos, seed);
+    }
+
+    @Override
+    public String describe() {
+        return "delay " + Durations.format(delayNanos) + (jitterNanos > 0 ? " jitter " + Durations.format(jitterNanos) : "")
+                + " " + direction.wireName();
+    }
+}
