@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param client         the client's address
  * @param server         the upstream address the proxy connected (or tried to connect) to; {@code null} when a
  *                       SOCKS target name could not be resolved
- * @param target         the SOCKS5 target as the client named it ({@code host:port}), or {@code null}
+ * @param target         the SOCKS5 target host name as the client named it (ATYP domain), or {@code null}
  * @param serverName     the TLS SNI or HTTP Host the classifier saw, or {@code null}
  * @param ruleName       the matching rule, or {@code null} when the flow passed
  * @param action         the action's description, {@code "pass"} when no rule matched

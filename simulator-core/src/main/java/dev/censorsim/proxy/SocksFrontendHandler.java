@@ -112,7 +112,7 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         int port = command.dstPort();
         Socks5AddressType type = command.dstAddrType();
         if (type == Socks5AddressType.DOMAIN) {
-            String target = host + ':' + port;
+            String target = host;
             Promise<InetAddress> resolved = ctx.executor().newPromise();
             runtime.resolver().execute(() -> {
                 try {

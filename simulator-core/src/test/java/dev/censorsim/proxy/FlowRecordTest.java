@@ -20,10 +20,10 @@ class FlowRecordTest {
 
     @Test
     void logLineShouldBracketIpv6AndShowTargetAndDetail() throws Exception {
-        FlowRecord record = new FlowRecord(address("::1", 40000), null, "web.whatsapp.com:443", null, null,
+        FlowRecord record = new FlowRecord(address("::1", 40000), null, "web.whatsapp.com", null, null,
                 "pass", 0, 0, 12_000_000, FlowEnd.ERROR, "cannot resolve web.whatsapp.com");
 
-        assertThat(record.toLogLine()).isEqualTo("[::1]:40000 -> ? target=web.whatsapp.com:443 rule=- action=pass "
+        assertThat(record.toLogLine()).isEqualTo("[::1]:40000 -> ? target=web.whatsapp.com rule=- action=pass "
                 + "up=0B down=0B 12ms end=error (cannot resolve web.whatsapp.com)");
     }
 
