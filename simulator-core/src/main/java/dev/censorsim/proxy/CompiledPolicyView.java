@@ -50,7 +50,7 @@ final class CompiledPolicyView implements FlowPolicy {
         return new FlowVerdict(rule.name(), verdict.action(), new FlowVerdict.Counters() {
             @Override
             public void flowHit() {
-                counters.flowHit();
+                // CompiledPolicy.evaluate already counted the hit on the winning rule.
             }
 
             @Override
