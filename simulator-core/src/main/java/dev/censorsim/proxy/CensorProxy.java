@@ -14,13 +14,13 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.socksx.SocksPortUnificationServerHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.concurrent.UnorderedThreadPoolEventExecutor;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,12 +41,12 @@ public final class CensorProxy implements AutoCloseable {
     private static final int RESOLVER_THREADS = 4;
 
     private final EventLoopGroup group;
-    private final EventExecutor resolver;
+    private final ExecutorService resolver;
     private final ChannelGroup channels;
     private final ProxyRuntime runtime;
     private final Channel serverChannel;
 
-    private CensorProxy(EventLoopGroup group, EventExecutor resolver, ChannelGroup channels, ProxyRuntime runtime,
+    private CensorProxy(EventLoopGroup group, ExecutorService resolver, ChannelGroup channels, ProxyRuntime runtime,
                         Channel serverChannel) {
         this.group = group;
         this.resolver = resolver;
@@ -63,7 +63,7 @@ public final class CensorProxy implements AutoCloseable {
     public static CensorProxy start(ProxyOptions options) throws IOException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
                 new DefaultThreadFactory("censorsim-proxy", true), NioIoHandler.newFactory());
-        EventExecutor resolver = new UnorderedThreadPoolEventExecutor(RESOLVER_THREADS,
+        ExecutorService resolver = Executors.newFixedThreadPool(RESOLVER_THREADS,
                 new DefaultThreadFactory("censorsim-resolver", true));
         ChannelGroup channels = new DefaultChannelGroup("censorsim-proxy", GlobalEventExecutor.INSTANCE);
         ProxyRuntime runtime = new ProxyRuntime(options, channels, resolver);
@@ -120,8 +120,8 @@ public final class CensorProxy implements AutoCloseable {
         shutDown(group, resolver);
     }
 
-    private static void shutDown(EventLoopGroup group, EventExecutor resolver) {
-        resolver.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+    private static void shutDown(EventLoopGroup group, ExecutorService resolver) {
+        resolver.shutdownNow();
         group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
     }

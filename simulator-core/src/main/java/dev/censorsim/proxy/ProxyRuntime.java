@@ -7,19 +7,19 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
 
 /** What every flow of one {@link CensorProxy} shares: options, the open channels, the resolver, the shutdown flag. */
 final class ProxyRuntime {
 
     private final ProxyOptions options;
     private final ChannelGroup channels;
-    private final EventExecutor resolver;
+    private final Executor resolver;
     private volatile boolean shuttingDown;
 
-    ProxyRuntime(ProxyOptions options, ChannelGroup channels, EventExecutor resolver) {
+    ProxyRuntime(ProxyOptions options, ChannelGroup channels, Executor resolver) {
         this.options = options;
         this.channels = channels;
         this.resolver = resolver;
@@ -30,7 +30,7 @@ final class ProxyRuntime {
     }
 
     /** Runs blocking name lookups, so the event loops never wait on DNS. */
-    EventExecutor resolver() {
+    Executor resolver() {
         return resolver;
     }
 

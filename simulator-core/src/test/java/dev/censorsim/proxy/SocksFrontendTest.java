@@ -56,6 +56,7 @@ class SocksFrontendTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closes a resource early on purpose: that is what ends the flow
     void connectShouldResolveDomainTargetAndKeepTheName() throws Exception {
         RecordingListener records = new RecordingListener();
         ScriptedPolicy policy = ScriptedPolicy.always(TestActions.action("pass-through", flow -> { }));
