@@ -192,6 +192,26 @@ class FlowControlTest {
     }
 
     @Test
+    void finShouldFollowShapedAndDelayedBytesNotOvertakeThem() throws Exception {
+        RecordingListener records = new RecordingListener();
+        ScriptedPolicy policy = ScriptedPolicy.always(TestActions.action("throttle+delay", flow -> {
+            flow.shape(Direction.DOWN, dev.censorsim.policy.TokenBucket.forRate(1_000_000));
+            flow.delay(Direction.DOWN, 30_000_000, 10_000_000, 5);
+        }));
+        try (LoopbackServer server = LoopbackServer.start(LoopbackServer.source(300_000, 13));
+             CensorProxy proxy = start(server, policy, records);
+             Socket client = RelayTest.connect(proxy)) {
+            dev.censorsim.testing.Payload.Digest got =
+                    dev.censorsim.testing.Payload.readAll(client.getInputStream());
+            client.shutdownOutput();
+
+            assertThat(got.bytes()).isEqualTo(300_000);
+            assertThat(got.sha256()).isEqualTo(dev.censorsim.testing.Payload.expectedSha256(300_000, 13));
+            assertThat(records.next(5_000).end()).isEqualTo(FlowEnd.SERVER_CLOSED);
+        }
+    }
+
+    @Test
     void serverSpeakingFirstShouldTriggerTheVerdictWithoutClientBytes() throws Exception {
         LoopbackServer.Behaviour banner = socket -> {
             socket.getOutputStream().write("220 ready\r\n".getBytes(StandardCharsets.US_ASCII));
