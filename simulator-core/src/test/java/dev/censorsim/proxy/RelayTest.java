@@ -171,6 +171,43 @@ class RelayTest {
     }
 
     @Test
+    void unansweredUpstreamShouldEndAsTimeout() throws Exception {
+        // A listener that never accepts, with its accept queue filled: Linux then drops further SYNs, which is what
+        // an unreachable server looks like, without leaving loopback.
+        RecordingListener records = new RecordingListener();
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            java.util.List<Socket> fillers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket filler = new Socket();
+                    try {
+                        filler.connect(silent.getLocalSocketAddress(), 200);
+                        fillers.add(filler);
+                    } catch (IOException full) {
+                        filler.close();
+                        break;
+                    }
+                }
+                try (CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(
+                                (InetSocketAddress) silent.getLocalSocketAddress())
+                        .connectTimeout(java.time.Duration.ofMillis(300)).listener(records).build());
+                     Socket client = connect(proxy)) {
+                    Throwable failure = catchThrowable(() -> client.getInputStream().read());
+
+                    assertThat(failure).isInstanceOf(IOException.class);
+                    FlowRecord record = records.next(3_000);
+                    assertThat(record.end()).isEqualTo(FlowEnd.TIMEOUT);
+                    assertThat(record.durationNanos()).isGreaterThanOrEqualTo(300_000_000L);
+                }
+            } finally {
+                for (Socket s : fillers) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void flowRecordShouldNameAddressesBytesAndEnd() throws Exception {
         RecordingListener records = new RecordingListener();
         try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
