@@ -37,6 +37,28 @@ class CompiledPolicyTest {
     }
 
     @Test
+    void passRuleFirstShouldExemptAllowListedNamesFromLaterRules() {
+        CompiledPolicy policy = compile(
+                "lists:",
+                "  allowed: [allowed.test]",
+                "rules:",
+                "  - name: allow-listed",
+                "    match: { sni: [\"@allowed\"] }",
+                "    action: { type: pass }",
+                "  - name: freeze-all",
+                "    action: { type: freeze, after: 16kb }");
+        RecordingFlowControl flow = new RecordingFlowControl();
+
+        Verdict allowed = policy.evaluate(Flows.tls("cdn.allowed.test"));
+        allowed.action().apply(flow);
+
+        assertThat(allowed.rule().name()).isEqualTo("allow-listed");
+        assertThat(flow.calls).as("pass must not touch the flow").isEmpty();
+        assertThat(winner(policy, Flows.tls("other.test"))).isEqualTo("freeze-all");
+        assertThat(allowed.rule().counters().flows()).as("pass hits are still counted").isEqualTo(1);
+    }
+
+    @Test
     void emptyMatchShouldMatchEveryFlowLikeAMissingOne() {
         CompiledPolicy policy = compile("rules:", "  - name: all", "    match: {}", "    action: { type: blackhole }");
 

@@ -26,7 +26,7 @@ class PolicyErrorTest {
                         "  - name: whatsapp-reset",
                         "    match: { sni: [\"@whatsapp\"] }",
                         "    action: { type: rst }"),
-                7, 21, "unknown action type 'rst'; expected one of reset, blackhole, freeze, throttle, delay");
+                7, 21, "unknown action type 'rst'; expected one of reset, blackhole, freeze, throttle, delay, pass");
     }
 
     @Test

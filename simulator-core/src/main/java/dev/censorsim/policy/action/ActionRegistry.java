@@ -29,6 +29,7 @@ public final class ActionRegistry {
         PARSERS.put(FreezeAction.TYPE, ActionRegistry::parseFreeze);
         PARSERS.put(ThrottleAction.TYPE, ActionRegistry::parseThrottle);
         PARSERS.put(DelayAction.TYPE, ActionRegistry::parseDelay);
+        PARSERS.put(PassAction.TYPE, ActionRegistry::parsePass);
     }
 
     private ActionRegistry() {
@@ -64,6 +65,11 @@ public final class ActionRegistry {
     private static TcpAction parseBlackhole(PolicyNode action, long linkRate) throws PolicyException {
         action.checkKeys("a blackhole action", List.of("type"));
         return new BlackholeAction();
+    }
+
+    private static TcpAction parsePass(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a pass action", List.of("type"));
+        return new PassAction();
     }
 
     private static TcpAction parseFreeze(PolicyNode action, long linkRate) throws PolicyException {

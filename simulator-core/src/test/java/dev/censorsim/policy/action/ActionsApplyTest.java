@@ -45,9 +45,9 @@ class ActionsApplyTest {
 
     @Test
     void registryShouldKnowEveryTypeByItsStableName() {
-        assertThat(ActionRegistry.types()).containsExactly("reset", "blackhole", "freeze", "throttle", "delay");
+        assertThat(ActionRegistry.types()).containsExactly("reset", "blackhole", "freeze", "throttle", "delay", "pass");
         assertThat(List.of(new ResetAction(), new BlackholeAction(), new FreezeAction(1),
-                ThrottleAction.of(1, Direction.BOTH, ThrottleScope.FLOW), new DelayAction(1, 0, Direction.UP, 1)))
+                ThrottleAction.of(1, Direction.BOTH, ThrottleScope.FLOW), new DelayAction(1, 0, Direction.UP, 1), new PassAction()))
                 .extracting(TcpAction::type)
                 .containsExactlyElementsOf(ActionRegistry.types());
     }

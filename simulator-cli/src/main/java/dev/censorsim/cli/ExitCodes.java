@@ -1,0 +1,16 @@
+package dev.censorsim.cli;
+
+/** The process exit codes every censorsim command uses. */
+public final class ExitCodes {
+    /** Everything worked, and every expectation held. */
+    public static final int OK = 0;
+    /** The run worked but an expectation failed. */
+    public static final int EXPECTATIONS_FAILED = 1;
+    /** Bad input: a malformed file, an unknown option, an unusable argument. */
+    public static final int BAD_INPUT = 2;
+    /** Something failed at run time: a port in use, an I/O error. */
+    public static final int RUNTIME_FAILURE = 3;
+
+    private ExitCodes() {
+    }
+}

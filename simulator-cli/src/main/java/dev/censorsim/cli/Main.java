@@ -1,0 +1,79 @@
+package dev.censorsim.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The {@code censorsim} root command. */
+@Command(name = "censorsim",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        header = "Throttling and DPI censor simulator: see what your app does under SNI resets, throttles and blocks.",
+        subcommands = {
+            DemoCommand.class,
+            ProxyCommand.class,
+            SocksCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'censorsim demo'");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line in-process (tests call this) and returns its exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = commandLine();
+        cli.setOut(out);
+        cli.setErr(err);
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::handleExecutionException);
+        cli.setParameterExceptionHandler(Main::handleParameterException);
+        cli.setUsageHelpAutoWidth(true);
+        return cli;
+    }
+
+    private static int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
+        PrintWriter err = cmd.getErr();
+        boolean verbose = parseResult.hasMatchedOption("--verbose")
+                || (parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--verbose"));
+        int code;
+        String message;
+        if (e instanceof CliException ce) {
+            code = ce.exitCode();
+            message = ce.getMessage();
+        } else {
+            code = ExitCodes.RUNTIME_FAILURE;
+            message = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        err.println("censorsim: " + message);
+        if (verbose) {
+            e.printStackTrace(err);
+        } else if (!(e instanceof CliException) || e.getCause() != null) {
+            err.println("censorsim: run again with --verbose for the stack trace");
+        }
+        err.flush();
+        return code;
+    }
+
+    private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
+        PrintWriter err = e.getCommandLine().getErr();
+        err.println("censorsim: " + e.getMessage());
+        err.println("censorsim: see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+        err.flush();
+        return ExitCodes.BAD_INPUT;
+    }
+}

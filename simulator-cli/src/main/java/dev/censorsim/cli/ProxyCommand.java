@@ -1,0 +1,41 @@
+package dev.censorsim.cli;
+
+import dev.censorsim.proxy.ProxyOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
+
+/** {@code censorsim proxy}: a TCP port-forwarder that applies the censor's policy to every flow. */
+@Command(name = "proxy",
+        header = "Forward TCP from a local port to one upstream, applying the censor's policy to each flow.",
+        description = "Runs until SIGINT/SIGTERM. Prints one line per flow: client, SNI or Host, rule, action, "
+                + "bytes each way, and how the flow ended.",
+        mixinStandardHelpOptions = true)
+final class ProxyCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Mixin
+    PolicyOption policyOption;
+
+    @Mixin
+    ListenOptions listenOptions;
+
+    @Option(names = "--upstream", required = true, paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Where every flow is forwarded to.")
+    InetSocketAddress upstream;
+
+    @Override
+    public Integer call() {
+        return ProxyRunner.run(ProxyOptions.forward(upstream), listenOptions, policyOption,
+                "censorsim proxy: listening on {listen}, forwarding to " + upstream, spec.commandLine().getOut());
+    }
+}

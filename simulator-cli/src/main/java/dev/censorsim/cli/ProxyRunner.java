@@ -1,0 +1,91 @@
+package dev.censorsim.cli;
+
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.CompiledRule;
+import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.proxy.CensorProxy;
+import dev.censorsim.proxy.ProxyOptions;
+
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs a proxy front end until SIGINT or SIGTERM: prints one line per finished flow while it runs, and the per-rule
+ * counters when it stops. The JVM's shutdown hook closes the proxy gracefully (stop accepting, close flows).
+ */
+final class ProxyRunner {
+
+    private ProxyRunner() {
+    }
+
+    /**
+     * Completes {@code front} with the shared listen and policy options, starts it, and blocks until a signal.
+     * {@code banner} names what runs; the listen address, policy and rule count are appended.
+     */
+    static int run(ProxyOptions.Builder front, ListenOptions listen, PolicyOption policyOption, String banner,
+                   PrintWriter out) {
+        CompiledPolicy policy = policyOption.load();
+        ProxyOptions options;
+        try {
+            options = front.listen(listen.listen)
+                    .policy(new PolicyHolder(policy))
+                    .allowedClients(listen.allowedClients())
+                    .listener(record -> {
+                        synchronized (out) {
+                            out.println(record.toLogLine());
+                            out.flush();
+                        }
+                    })
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+        }
+        return runUntilSignal(options, policy, banner + ", policy " + policyOption.describe() + " ("
+                + policy.rules().size() + " rules)", out);
+    }
+
+    static int runUntilSignal(ProxyOptions options, CompiledPolicy policy, String banner, PrintWriter out) {
+        CensorProxy proxy;
+        try {
+            proxy = CensorProxy.start(options);
+        } catch (Exception e) {
+            if (e instanceof BindException || e.getCause() instanceof BindException) {
+                throw new CliException(ExitCodes.RUNTIME_FAILURE,
+                        "cannot listen on " + options.listen() + ": " + e.getMessage(), e);
+            }
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot start: " + e.getMessage(), e);
+        }
+        out.println(banner.replace("{listen}", String.valueOf(proxy.localAddress())));
+        out.println("censorsim: press Ctrl-C to stop");
+        out.flush();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            proxy.close();
+            printCounters(policy, out);
+            stopped.countDown();
+        }, "censorsim-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            proxy.close();
+        }
+        return ExitCodes.OK;
+    }
+
+    static void printCounters(CompiledPolicy policy, PrintWriter out) {
+        if (policy.rules().isEmpty()) {
+            return;
+        }
+        out.println("censorsim: rule counters");
+        out.printf("  %-24s %8s %14s %14s%n", "rule", "flows", "bytes up", "bytes down");
+        for (CompiledRule rule : policy.rules()) {
+            out.printf("  %-24s %8d %14d %14d%n", rule.name(), rule.counters().flows(), rule.counters().bytesUp(),
+                    rule.counters().bytesDown());
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.censorsim.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MainTest {
+
+    @Test
+    void versionShouldNameJavaAndNetty() {
+        CliRun run = CliRun.of("--version");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("censorsim").contains("Java").contains("Netty 4.2");
+    }
+
+    @Test
+    void helpShouldListEveryCommand() {
+        CliRun run = CliRun.of("--help");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("demo").contains("proxy").contains("socks");
+    }
+
+    @Test
+    void noCommandShouldBeAUsageError() {
+        CliRun run = CliRun.of();
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).contains("missing command");
+    }
+
+    @Test
+    void unknownOptionShouldExitTwoWithOneClearLine() {
+        CliRun run = CliRun.of("proxy", "--upstream", "127.0.0.1:9", "--bogus");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err().lines().findFirst().orElseThrow()).startsWith("censorsim: Unknown option: '--bogus'");
+        assertThat(run.err()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void malformedPolicyShouldExitTwoWithFileLineAndColumn(@TempDir Path dir) throws IOException {
+        Path policy = dir.resolve("bad.yaml");
+        Files.writeString(policy, """
+                rules:
+                  - name: r1
+                    match: { sni: [whatsapp.net] }
+                    action: { type: rst }
+                """);
+
+        CliRun run = CliRun.of("proxy", "--upstream", "127.0.0.1:9", "--listen", "127.0.0.1:0",
+                "--policy", policy.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err().lines().count()).as("one line, no stack trace: %s", run.err()).isEqualTo(1);
+        assertThat(run.err()).contains(policy + ":4:").contains("rst").contains("reset");
+    }
+
+    @Test
+    void missingPolicyFileShouldExitTwo(@TempDir Path dir) {
+        CliRun run = CliRun.of("socks", "--policy", dir.resolve("nope.yaml").toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).contains("nope.yaml: no such policy file");
+    }
+
+    @Test
+    void badListenAddressShouldExitTwo() {
+        CliRun run = CliRun.of("socks", "--listen", "127.0.0.1:99999");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).contains("port must be within 0..65535");
+    }
+
+    @Test
+    void portInUseShouldExitThreeWithOneLineAndStackOnlyWhenVerbose() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            String listen = "127.0.0.1:" + taken.getLocalPort();
+
+            CliRun quiet = CliRun.of("socks", "--listen", listen);
+            CliRun verbose = CliRun.of("socks", "--listen", listen, "--verbose");
+
+            assertThat(quiet.exitCode()).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+            assertThat(quiet.err()).startsWith("censorsim: cannot listen on").doesNotContain("\tat ");
+            assertThat(verbose.exitCode()).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+            assertThat(verbose.err()).contains("\tat ");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.censorsim.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.socksx.SocksPortUnificationServerHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The TCP censor: a port-forward or SOCKS5 proxy that classifies each flow's first bytes, asks the policy for a
+ * verdict, and relays, shapes, delays, freezes, black-holes or resets the flow over real sockets.
+ *
+ * <pre>{@code
+ * try (CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(server).policy(holder).build())) {
+ *     connect(proxy.localAddress());
+ * }
+ * }</pre>
+ */
+public final class CensorProxy implements AutoCloseable {
+
+    /** How long {@link #close()} waits for event loops to finish; open flows are closed, not drained. */
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 3_000;
+    /** Concurrent blocking DNS lookups for SOCKS domain targets. */
+    private static final int RESOLVER_THREADS = 4;
+
+    private final EventLoopGroup group;
+    private final ExecutorService resolver;
+    private final ChannelGroup channels;
+    private final ProxyRuntime runtime;
+    private final Channel serverChannel;
+
+    private CensorProxy(EventLoopGroup group, ExecutorService resolver, ChannelGroup channels, ProxyRuntime runtime,
+                        Channel serverChannel) {
+        this.group = group;
+        this.resolver = resolver;
+        this.channels = channels;
+        this.runtime = runtime;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Binds and returns once the proxy accepts connections.
+     *
+     * @throws IOException when the listen address cannot be bound
+     */
+    public static CensorProxy start(ProxyOptions options) throws IOException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
+                new DefaultThreadFactory("censorsim-proxy", true), NioIoHandler.newFactory());
+        ExecutorService resolver = Executors.newFixedThreadPool(RESOLVER_THREADS,
+                new DefaultThreadFactory("censorsim-resolver", true));
+        ChannelGroup channels = new DefaultChannelGroup("censorsim-proxy", GlobalEventExecutor.INSTANCE);
+        ProxyRuntime runtime = new ProxyRuntime(options, channels, resolver);
+        ClientFilterHandler filter = new ClientFilterHandler(options.allowedClients());
+
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        runtime.track(ch);
+                        ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
+                        if (options.mode() == ProxyMode.SOCKS) {
+                            ch.pipeline().addLast(PipelineNames.SOCKS_DETECT, new SocksPortUnificationServerHandler());
+                            ch.pipeline().addLast(PipelineNames.FRONTEND, new SocksFrontendHandler(runtime));
+                        } else {
+                            ch.pipeline().addLast(PipelineNames.FRONTEND, new ForwardFrontendHandler(runtime));
+                        }
+                    }
+                });
+        ChannelFuture bind = bootstrap.bind(options.listen());
+        try {
+            bind.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutDown(group, resolver);
+            throw new InterruptedIOException("interrupted while binding " + options.listen());
+        }
+        if (!bind.isSuccess()) {
+            shutDown(group, resolver);
+            throw new IOException("cannot listen on " + FlowRecord.format(options.listen()) + ": "
+                    + bind.cause().getMessage(), bind.cause());
+        }
+        return new CensorProxy(group, resolver, channels, runtime, bind.channel());
+    }
+
+    /** The bound address, with the real port when the options asked for port 0. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Stops accepting, closes every open flow (each reports its record), and stops the threads; bounded wait. */
+    @Override
+    public void close() {
+        runtime.shuttingDown();
+        serverChannel.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+        channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+        shutDown(group, resolver);
+    }
+
+    private static void shutDown(EventLoopGroup group, ExecutorService resolver) {
+        resolver.shutdownNow();
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
+    }
+}

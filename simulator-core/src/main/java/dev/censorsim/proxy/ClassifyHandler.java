@@ -1,0 +1,160 @@
+package dev.censorsim.proxy;
+
+import dev.censorsim.classify.StreamClassification;
+import dev.censorsim.classify.StreamClassifier;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Holds the first client bytes of a flow while the {@link StreamClassifier} inspects them, as a DPI box does before
+ * it lets the first data packet through. Decides when the classifier is done, when {@code maxBytes} are held, on
+ * client EOF, when the server speaks first, or after the inspection timeout; then forwards the held bytes (unless the
+ * action dropped the flow) and removes itself. Malformed input is the classifier's "unknown", never an exception.
+ */
+final class ClassifyHandler extends ChannelInboundHandlerAdapter {
+
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(ClassifyHandler.class);
+
+    private final Flow flow;
+    private final StreamClassifier classifier;
+    private final int maxBytes;
+    private final long timeoutNanos;
+    private ChannelHandlerContext ctx;
+    private ByteBuf held;
+    private ScheduledFuture<?> timer;
+    private boolean decided;
+    private boolean cleanedUp;
+
+    ClassifyHandler(Flow flow, StreamClassifier classifier, int maxBytes, long timeoutNanos) {
+        this.flow = flow;
+        this.classifier = classifier;
+        this.maxBytes = maxBytes;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        timer = ctx.executor().schedule(this::decideNow, timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        abandon();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (decided || !(msg instanceof ByteBuf chunk)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        boolean done;
+        try {
+            done = classifier.offer(chunk);
+        } catch (RuntimeException e) {
+            LOG.debug("classifier threw on malformed input; treating the flow as unknown", e);
+            done = true;
+        }
+        hold(chunk);
+        if (done || held.readableBytes() >= maxBytes) {
+            decideNow();
+        } else {
+            ctx.read();
+        }
+    }
+
+    private void hold(ByteBuf chunk) {
+        if (held == null) {
+            held = chunk;
+            return;
+        }
+        try {
+            if (held.writableBytes() < chunk.readableBytes()) {
+                ByteBuf bigger = ctx.alloc().buffer(held.readableBytes() + chunk.readableBytes());
+                bigger.writeBytes(held);
+                held.release();
+                held = bigger;
+            }
+            held.writeBytes(chunk);
+        } finally {
+            chunk.release();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE && !decided) {
+            decideNow();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.fireExceptionCaught(cause);
+    }
+
+    /** Takes the verdict with what has been seen so far, forwards or drops the held bytes, and steps aside. */
+    void decideNow() {
+        if (decided || cleanedUp) {
+            return;
+        }
+        decided = true;
+        cancelTimer();
+        StreamClassification result;
+        try {
+            result = classifier.isDone() ? classifier.result() : classifier.finish();
+        } catch (RuntimeException e) {
+            LOG.debug("classifier failed; treating the flow as unknown", e);
+            result = StreamClassification.UNKNOWN;
+        }
+        classifier.release();
+        flow.decide(result == null ? StreamClassification.UNKNOWN : result);
+        ByteBuf bytes = held;
+        held = null;
+        if (ctx.pipeline().context(this) != null) {
+            ctx.pipeline().remove(this);
+        }
+        if (bytes == null) {
+            flow.upRelay().requestRead();
+        } else if (flow.forwardsClientBytes()) {
+            ctx.fireChannelRead(bytes);
+        } else {
+            flow.upRelay().countUnrelayed(bytes.readableBytes());
+            bytes.release();
+        }
+    }
+
+    /** Releases the held bytes and the classifier; the flow is gone. Idempotent. */
+    void abandon() {
+        if (cleanedUp) {
+            return;
+        }
+        cleanedUp = true;
+        cancelTimer();
+        if (held != null) {
+            flow.upRelay().countUnrelayed(held.readableBytes());
+            ReferenceCountUtil.safeRelease(held);
+            held = null;
+        }
+        if (!decided) {
+            classifier.release();
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.censorsim.proxy;
+
+import dev.censorsim.classify.InspectionSettings;
+import dev.censorsim.policy.FlowFacts;
+import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.policy.TokenBucket;
+
+/**
+ * The proxy's view of a censor policy, taken once per flow when the upstream is connected. Production code adapts a
+ * {@link dev.censorsim.policy.CompiledPolicy} with {@link #of(PolicyHolder)}; the seam exists so the relay mechanics
+ * can be driven directly (tests, scenario steps with their own state) without going through a policy file.
+ */
+public interface FlowPolicy {
+
+    /** How deep to inspect the first client bytes. */
+    InspectionSettings inspection();
+
+    /** {@code false}: no rule looks at content, so the verdict is taken at connect time without holding bytes. */
+    boolean needsContent();
+
+    /** The whole link's client-to-server bucket shared by every flow, or {@code null}. */
+    TokenBucket linkUp();
+
+    /** The whole link's server-to-client bucket shared by every flow, or {@code null}. */
+    TokenBucket linkDown();
+
+    /** The verdict for a classified flow; {@link FlowVerdict#PASS} when no rule matches. Must not block. */
+    FlowVerdict evaluate(FlowFacts facts);
+
+    /** A source that reads {@code holder.current()} for each new flow, so a swap applies to the next flow. */
+    static java.util.function.Supplier<FlowPolicy> of(PolicyHolder holder) {
+        java.util.Objects.requireNonNull(holder, "holder");
+        return () -> new CompiledPolicyView(holder.current());
+    }
+}

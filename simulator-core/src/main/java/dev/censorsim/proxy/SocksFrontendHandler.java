@@ -1,0 +1,222 @@
+package dev.censorsim.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.socksx.SocksMessage;
+import io.netty.handler.codec.socksx.v4.DefaultSocks4CommandResponse;
+import io.netty.handler.codec.socksx.v4.Socks4CommandRequest;
+import io.netty.handler.codec.socksx.v4.Socks4CommandStatus;
+import io.netty.handler.codec.socksx.v4.Socks4ServerDecoder;
+import io.netty.handler.codec.socksx.v4.Socks4ServerEncoder;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
+import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+import io.netty.handler.codec.socksx.v5.Socks5CommandType;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
+import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
+
+import java.net.ConnectException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+
+/**
+ * SOCKS5 front end (RFC 1928): no-authentication method only, CONNECT only, IPv4, IPv6 and domain targets. Domain
+ * names are resolved on the runtime's resolver, never on the event loop, and kept as the flow's target so policies
+ * and logs see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B), other commands
+ * "command not supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF).
+ */
+final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private final ProxyRuntime runtime;
+    private final long acceptedNanos = System.nanoTime();
+    private ByteBuf early;
+    private boolean connecting;
+
+    SocksFrontendHandler(ProxyRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf bytes) {
+            // Optimistic data sent right behind the CONNECT: keep it for the flow, in order.
+            if (early == null) {
+                early = bytes;
+            } else {
+                early = ctx.alloc().compositeBuffer().addComponents(true, early, bytes);
+            }
+            return;
+        }
+        try {
+            if (msg instanceof SocksMessage socks && socks.decoderResult().isFailure()) {
+                ctx.close();
+            } else if (msg instanceof Socks4CommandRequest) {
+                ctx.writeAndFlush(new DefaultSocks4CommandResponse(Socks4CommandStatus.REJECTED_OR_FAILED))
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else if (msg instanceof Socks5InitialRequest initial) {
+                onInitial(ctx, initial);
+            } else if (msg instanceof Socks5CommandRequest command) {
+                onCommand(ctx, command);
+            } else {
+                ctx.close();
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onInitial(ChannelHandlerContext ctx, Socks5InitialRequest initial) {
+        if (!initial.authMethods().contains(Socks5AuthMethod.NO_AUTH)) {
+            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.pipeline().addBefore(ctx.name(), PipelineNames.SOCKS5_COMMAND_DECODER, new Socks5CommandRequestDecoder());
+        ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
+        ctx.read();
+    }
+
+    private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {
+        if (connecting) {
+            ctx.close();
+            return;
+        }
+        if (command.type() != Socks5CommandType.CONNECT) {
+            fail(ctx, Socks5CommandStatus.COMMAND_UNSUPPORTED);
+            return;
+        }
+        connecting = true;
+        String host = command.dstAddr();
+        int port = command.dstPort();
+        Socks5AddressType type = command.dstAddrType();
+        if (type == Socks5AddressType.DOMAIN) {
+            String target = host;
+            Promise<InetAddress> resolved = ctx.executor().newPromise();
+            runtime.resolver().execute(() -> {
+                try {
+                    resolved.trySuccess(InetAddress.getByName(host));
+                } catch (UnknownHostException | RuntimeException e) {
+                    resolved.tryFailure(e);
+                }
+            });
+            resolved.addListener(f -> {
+                if (f.isSuccess()) {
+                    connect(ctx, new InetSocketAddress(resolved.getNow(), port), target);
+                } else {
+                    fail(ctx, Socks5CommandStatus.HOST_UNREACHABLE);
+                    runtime.reportUnconnected(clientAddress(ctx), null, target, acceptedNanos, FlowEnd.ERROR,
+                            "cannot resolve " + host);
+                }
+            });
+        } else {
+            InetAddress address = NetUtil.createInetAddressFromIpAddressString(host);
+            if (address == null) {
+                fail(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+                return;
+            }
+            connect(ctx, new InetSocketAddress(address, port), null);
+        }
+    }
+
+    private void connect(ChannelHandlerContext ctx, InetSocketAddress server, String target) {
+        Channel client = ctx.channel();
+        if (!client.isActive()) {
+            return;
+        }
+        runtime.connectUpstream(client, server).addListener((ChannelFuture f) -> {
+            Channel upstream = f.channel();
+            if (!f.isSuccess()) {
+                FlowEnd how = ProxyRuntime.connectFailure(f.cause());
+                fail(ctx, replyFor(f.cause()));
+                runtime.reportUnconnected(clientAddress(ctx), server, target, acceptedNanos, how,
+                        String.valueOf(f.cause().getMessage()));
+                return;
+            }
+            if (!client.isActive()) {
+                upstream.close();
+                return;
+            }
+            InetSocketAddress bound = (InetSocketAddress) upstream.localAddress();
+            Socks5AddressType boundType = bound.getAddress() instanceof Inet6Address
+                    ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
+            ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, boundType,
+                    NetUtil.toAddressString(bound.getAddress()), bound.getPort()));
+            handOver(ctx, upstream, target);
+        });
+    }
+
+    /** Removes the SOCKS codec (decoders first, so bytes they still hold reach {@link #early}) and starts the flow. */
+    private void handOver(ChannelHandlerContext ctx, Channel upstream, String target) {
+        ChannelPipeline p = ctx.pipeline();
+        removeIfPresent(p, Socks5InitialRequestDecoder.class);
+        removeIfPresent(p, Socks5CommandRequestDecoder.class);
+        removeIfPresent(p, Socks5ServerEncoder.class);
+        removeIfPresent(p, Socks4ServerDecoder.class);
+        removeIfPresent(p, Socks4ServerEncoder.class);
+        ByteBuf firstBytes = early;
+        early = null;
+        p.remove(this);
+        Flow.start(runtime, ctx.channel(), upstream, target, acceptedNanos, firstBytes);
+    }
+
+    private static void removeIfPresent(ChannelPipeline p, Class<? extends io.netty.channel.ChannelHandler> type) {
+        if (p.get(type) != null) {
+            p.remove(type);
+        }
+    }
+
+    private static Socks5CommandStatus replyFor(Throwable cause) {
+        if (cause instanceof ConnectException && !(cause instanceof io.netty.channel.ConnectTimeoutException)) {
+            return Socks5CommandStatus.CONNECTION_REFUSED;
+        }
+        if (cause instanceof io.netty.channel.ConnectTimeoutException || cause instanceof NoRouteToHostException) {
+            return Socks5CommandStatus.HOST_UNREACHABLE;
+        }
+        return Socks5CommandStatus.FAILURE;
+    }
+
+    private static void fail(ChannelHandlerContext ctx, Socks5CommandStatus status) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static InetSocketAddress clientAddress(ChannelHandlerContext ctx) {
+        return (InetSocketAddress) ctx.channel().remoteAddress();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        ReferenceCountUtil.safeRelease(early);
+        early = null;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+}
