@@ -55,4 +55,10 @@ public final class HostPortConverter implements CommandLine.ITypeConverter<InetS
         }
         return address;
     }
+
+    /** The inverse of {@link #parse}: {@code 127.0.0.1:1080} or {@code [::1]:1080}, without Java's leading slash. */
+    static String format(InetSocketAddress address) {
+        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
 }

@@ -36,6 +36,7 @@ final class ProxyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return ProxyRunner.run(ProxyOptions.forward(upstream), listenOptions, policyOption,
-                "censorsim proxy: listening on {listen}, forwarding to " + upstream, spec.commandLine().getOut());
+                "censorsim proxy: listening on {listen}, forwarding to " + HostPortConverter.format(upstream),
+                spec.commandLine().getOut());
     }
 }

@@ -52,11 +52,11 @@ final class ProxyRunner {
         } catch (Exception e) {
             if (e instanceof BindException || e.getCause() instanceof BindException) {
                 throw new CliException(ExitCodes.RUNTIME_FAILURE,
-                        "cannot listen on " + options.listen() + ": " + e.getMessage(), e);
+                        "cannot listen on " + HostPortConverter.format(options.listen()) + ": " + e.getMessage(), e);
             }
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot start: " + e.getMessage(), e);
         }
-        out.println(banner.replace("{listen}", String.valueOf(proxy.localAddress())));
+        out.println(banner.replace("{listen}", HostPortConverter.format(proxy.localAddress())));
         out.println("censorsim: press Ctrl-C to stop");
         out.flush();
 

@@ -41,4 +41,10 @@ class HostPortConverterTest {
         assertThatThrownBy(() -> HostPortConverter.parse("localhost:http"))
                 .hasMessageContaining("port 'http' is not a number");
     }
+
+    @Test
+    void formatShouldRoundTripWithoutJavasLeadingSlash() {
+        assertThat(HostPortConverter.format(HostPortConverter.parse("127.0.0.1:8443"))).isEqualTo("127.0.0.1:8443");
+        assertThat(HostPortConverter.format(HostPortConverter.parse("[::1]:1080"))).isEqualTo("[0:0:0:0:0:0:0:1]:1080");
+    }
 }
