@@ -1,0 +1,218 @@
+package dev.censorsim.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.censorsim.classify.Protocol;
+import dev.censorsim.classify.packet.CaptureFormatException;
+import dev.censorsim.classify.packet.FlowSummary;
+import dev.censorsim.classify.packet.PacketClassifier;
+import dev.censorsim.classify.packet.PacketReader;
+import dev.censorsim.classify.packet.PacketReaders;
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.CompiledRule;
+import io.netty.buffer.ByteBuf;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code censorsim classify TRACE}: the classifier's packet face over a capture file, with nDPI-style throughput. */
+@Command(name = "classify",
+        header = "Classify every flow of a pcap or pcapng trace with the proxy's recognisers and policy.",
+        description = "Reads the capture memory-mapped, tracks flows by 5-tuple, classifies each from its first packets "
+                + "(TLS SNI, HTTP Host, QUIC, STUN, RTP, DTLS, DNS) and evaluates the policy on it, as the proxy "
+                + "would. Prints flows per protocol and per rule, then packets/s and Gbit/s over the classification "
+                + "loop alone (mapping the file, writing JSON and reporting excluded), one thread, like ndpiReader.",
+        mixinStandardHelpOptions = true)
+final class ClassifyCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Mixin
+    PolicyOption policyOption;
+
+    @Parameters(index = "0", paramLabel = "TRACE", description = "The capture (pcap or pcapng, up to 2 GiB).")
+    Path trace;
+
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Write one JSON object per flow (JSON Lines) to FILE.")
+    Path json;
+
+    @Option(names = "--max-flows", defaultValue = "262144",
+            description = "Most concurrent flows held (default: ${DEFAULT-VALUE}).")
+    int maxFlows;
+
+    @Option(names = "--idle-timeout-seconds", defaultValue = "120",
+            description = "A flow idle this long (capture time) ends (default: ${DEFAULT-VALUE}).")
+    long idleTimeoutSeconds;
+
+    @Option(names = "--warmup", defaultValue = "0",
+            description = "Classify the trace this many extra times first, untimed, to warm up the JIT "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Override
+    public Integer call() throws Exception {
+        if (maxFlows < 1 || idleTimeoutSeconds < 1 || warmup < 0) {
+            throw new CliException(ExitCodes.BAD_INPUT,
+                    "--max-flows and --idle-timeout-seconds must be positive, --warmup not negative");
+        }
+        CompiledPolicy policy = policyOption.load();
+        PrintWriter out = spec.commandLine().getOut();
+        ByteBuf capture = map();
+        for (int i = 0; i < warmup; i++) {
+            PacketClassifier classifier = newClassifier(policy, null);
+            PacketReader reader = reader(capture);
+            while (reader.next()) {
+                classifier.onPacket(reader);
+            }
+        }
+        List<FlowSummary> flows = new ArrayList<>();
+        PacketClassifier classifier = newClassifier(policy, json == null ? null : flows::add);
+        PacketReader reader = reader(capture);
+        long start = System.nanoTime();
+        while (reader.next()) {
+            classifier.onPacket(reader);
+        }
+        long elapsed = System.nanoTime() - start;
+        classifier.finish();
+        if (json != null) {
+            writeJson(flows);
+        }
+        report(out, classifier, reader, policy, elapsed);
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private PacketClassifier newClassifier(CompiledPolicy policy, PacketClassifier.FlowListener listener) {
+        return new PacketClassifier(maxFlows, idleTimeoutSeconds * 1_000_000_000L,
+                PacketClassifier.DEFAULT_MAX_INSPECTORS, policy.inspection(), policy, listener);
+    }
+
+    /** Maps and pre-faults the whole file, so the timed loop measures classification, not page faults. */
+    private ByteBuf map() {
+        try {
+            return PacketReaders.map(trace, true);
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, trace + ": no such file");
+        } catch (CaptureFormatException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, trace + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, trace + ": " + e.getMessage(), e);
+        }
+    }
+
+    private PacketReader reader(ByteBuf capture) {
+        try {
+            return PacketReaders.of(capture);
+        } catch (CaptureFormatException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, trace + ": " + e.getMessage());
+        }
+    }
+
+    private void writeJson(List<FlowSummary> flows) {
+        try (Writer writer = Files.newBufferedWriter(json, StandardCharsets.UTF_8);
+             JsonGenerator generator = new JsonFactory().createGenerator(writer)) {
+            generator.setRootValueSeparator(null);
+            for (FlowSummary flow : flows) {
+                generator.writeStartObject();
+                generator.writeStringField("client", flow.client());
+                generator.writeStringField("server", flow.server());
+                generator.writeStringField("transport", flow.transport());
+                generator.writeStringField("protocol", flow.protocol().wireName());
+                generator.writeStringField("sni", flow.sni());
+                generator.writeStringField("host", flow.host());
+                generator.writeStringField("query", flow.query());
+                generator.writeBooleanField("ech", flow.ech());
+                generator.writeStringField("rule", flow.rule());
+                generator.writeStringField("action", flow.action());
+                generator.writeNumberField("packets", flow.packets());
+                generator.writeNumberField("bytes", flow.bytes());
+                generator.writeNumberField("first_seen_ns", flow.firstSeenNanos());
+                generator.writeNumberField("last_seen_ns", flow.lastSeenNanos());
+                generator.writeEndObject();
+                generator.writeRaw('\n');
+            }
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, json + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void report(PrintWriter out, PacketClassifier classifier, PacketReader reader, CompiledPolicy policy,
+                        long elapsedNanos) {
+        out.printf(Locale.ROOT, "censorsim classify %s: %,d packets, %,d bytes, %,d flows; policy %s%n", trace,
+                classifier.packets(), classifier.bytes(), classifier.flows(), policyOption.describe());
+        out.printf(Locale.ROOT, "%n%-10s %10s %12s %15s%n", "protocol", "flows", "packets", "bytes");
+        for (Protocol protocol : Protocol.values()) {
+            if (classifier.flows(protocol) > 0) {
+                out.printf(Locale.ROOT, "%-10s %,10d %,12d %,15d%n", protocol.wireName(), classifier.flows(protocol),
+                        classifier.packets(protocol), classifier.bytes(protocol));
+            }
+        }
+        List<CompiledRule> rules = classifier.rules();
+        if (!rules.isEmpty()) {
+            out.printf(Locale.ROOT, "%n%-24s %10s %12s %15s  %s%n", "rule", "flows", "packets", "bytes", "action");
+            for (int i = 0; i < rules.size(); i++) {
+                out.printf(Locale.ROOT, "%-24s %,10d %,12d %,15d  %s%n", rules.get(i).name(),
+                        classifier.flowsByRule(i), classifier.packetsByRule(i), classifier.bytesByRule(i),
+                        rules.get(i).action().describe());
+            }
+        }
+        out.println();
+        long skipped = classifier.malformedPackets() + classifier.nonIpPackets() + classifier.fragmentPackets()
+                + classifier.otherTransportPackets() + classifier.unsupportedLinkPackets()
+                + classifier.refusedPackets();
+        if (skipped > 0) {
+            out.printf(Locale.ROOT, "skipped packets: %,d malformed, %,d not IP, %,d non-first fragments, %,d "
+                            + "neither TCP nor UDP, %,d unsupported link type, %,d refused (flow table full)%n",
+                    classifier.malformedPackets(), classifier.nonIpPackets(), classifier.fragmentPackets(),
+                    classifier.otherTransportPackets(), classifier.unsupportedLinkPackets(),
+                    classifier.refusedPackets());
+        }
+        if (classifier.outOfOrderSegments() > 0) {
+            out.printf(Locale.ROOT, "note: %,d client segments after a sequence gap were not inspected%n",
+                    classifier.outOfOrderSegments());
+        }
+        if (classifier.inspectorShortfalls() > 0) {
+            out.printf(Locale.ROOT, "warning: %,d TCP flows left unknown because %,d flows were already under "
+                    + "inspection%n", classifier.inspectorShortfalls(), PacketClassifier.DEFAULT_MAX_INSPECTORS);
+        }
+        if (reader.problem() != null) {
+            out.printf(Locale.ROOT, "warning: the capture stopped early (%,d unreadable record(s)): %s%n",
+                    reader.truncatedRecords(), reader.problem());
+        } else if (reader.truncatedRecords() > 0) {
+            out.printf(Locale.ROOT, "warning: %,d packet record(s) skipped: they name an interface the capture "
+                    + "never described%n", reader.truncatedRecords());
+        }
+        if (json != null) {
+            out.printf(Locale.ROOT, "flows written to %s%n", json);
+        }
+        if (classifier.packets() < 1_000_000 && warmup == 0) {
+            out.println("note: under a million packets the JIT is still warming up; use --warmup 3 or a bigger "
+                    + "trace for a steady-state figure");
+        }
+        double seconds = elapsedNanos / 1e9;
+        double packetsPerSecond = classifier.packets() / Math.max(seconds, 1e-9);
+        double gigabitsPerSecond = classifier.bytes() * 8 / Math.max(seconds, 1e-9) / 1e9;
+        out.printf(Locale.ROOT, "throughput: %,.0f packets/s, %.2f Gbit/s over the classification loop "
+                        + "(%.3f s, one thread%s)%n", packetsPerSecond, gigabitsPerSecond, seconds,
+                warmup > 0 ? ", after " + warmup + " warm-up pass(es)" : ", cold JIT");
+    }
+}
