@@ -14,6 +14,8 @@ import java.io.PrintWriter;
             DemoCommand.class,
             ProxyCommand.class,
             SocksCommand.class,
+            ClassifyCommand.class,
+            TraceCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
