@@ -21,13 +21,7 @@ final class ProxyCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Mixin
-    VerboseOption verbose;
-
-    @Mixin
-    PolicyOption policyOption;
-
-    @Mixin
-    ListenOptions listenOptions;
+    FrontEndOptions frontEnd;
 
     @Option(names = "--upstream", required = true, paramLabel = "HOST:PORT", converter = HostPortConverter.class,
             description = "Where every flow is forwarded to.")
@@ -35,7 +29,7 @@ final class ProxyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ProxyRunner.run(ProxyOptions.forward(upstream), listenOptions, policyOption,
+        return ProxyRunner.run(ProxyOptions.forward(upstream), frontEnd.listen, frontEnd.policy,
                 "censorsim proxy: listening on {listen}, forwarding to " + HostPortConverter.format(upstream),
                 spec.commandLine().getOut());
     }

@@ -19,17 +19,11 @@ final class SocksCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Mixin
-    VerboseOption verbose;
-
-    @Mixin
-    PolicyOption policyOption;
-
-    @Mixin
-    ListenOptions listenOptions;
+    FrontEndOptions frontEnd;
 
     @Override
     public Integer call() {
-        return ProxyRunner.run(ProxyOptions.socks(), listenOptions, policyOption,
+        return ProxyRunner.run(ProxyOptions.socks(), frontEnd.listen, frontEnd.policy,
                 "censorsim socks: SOCKS5 on {listen}", spec.commandLine().getOut());
     }
 }

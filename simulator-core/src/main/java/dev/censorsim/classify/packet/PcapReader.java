@@ -19,7 +19,7 @@ import io.netty.buffer.ByteBuf;
  *     u8  data[captured_length]
  * </pre>
  */
-public final class PcapReader implements PacketReader {
+public final class PcapReader extends CaptureReader {
 
     public static final int MAGIC_MICROS = 0xa1b2c3d4;
     public static final int MAGIC_NANOS = 0xa1b23c4d;
@@ -31,27 +31,14 @@ public final class PcapReader implements PacketReader {
     /** libpcap's own ceiling for a record (MAXIMUM_SNAPLEN); anything larger means a corrupt header. */
     private static final int MAX_RECORD_LENGTH = 262_144;
 
-    private final ByteBuf buffer;
-    private final boolean littleEndian;
     private final long fractionToNanos;
-    private final int linkType;
-    private final int end;
-
-    private int position;
-    private int offset;
-    private int capturedLength;
-    private int originalLength;
-    private long timestampNanos;
-    private long truncated;
-    private String problem;
 
     /**
      * @param buffer the whole file, from index 0 to its writer index
      * @throws CaptureFormatException when the file header is missing or not pcap 2.x
      */
     public PcapReader(ByteBuf buffer) throws CaptureFormatException {
-        this.buffer = buffer;
-        this.end = buffer.writerIndex();
+        super(buffer);
         if (end < FILE_HEADER_LENGTH) {
             throw new CaptureFormatException("pcap file header truncated: " + end + " of 24 bytes");
         }
@@ -82,7 +69,7 @@ public final class PcapReader implements PacketReader {
     @Override
     public boolean next() {
         final int at = position;
-        if (at == end || problem != null) {
+        if (at == end || problem() != null) {
             return false;
         }
         if (end - at < RECORD_HEADER_LENGTH) {
@@ -103,55 +90,5 @@ public final class PcapReader implements PacketReader {
         originalLength = original;
         position = offset + captured;
         return true;
-    }
-
-    private boolean stop(String why) {
-        truncated++;
-        problem = why;
-        return false;
-    }
-
-    private int readInt(int index) {
-        return littleEndian ? buffer.getIntLE(index) : buffer.getInt(index);
-    }
-
-    @Override
-    public ByteBuf buffer() {
-        return buffer;
-    }
-
-    @Override
-    public int offset() {
-        return offset;
-    }
-
-    @Override
-    public int capturedLength() {
-        return capturedLength;
-    }
-
-    @Override
-    public int originalLength() {
-        return originalLength;
-    }
-
-    @Override
-    public long timestampNanos() {
-        return timestampNanos;
-    }
-
-    @Override
-    public int linkType() {
-        return linkType;
-    }
-
-    @Override
-    public long truncatedRecords() {
-        return truncated;
-    }
-
-    @Override
-    public String problem() {
-        return problem;
     }
 }

@@ -17,7 +17,7 @@ import io.netty.buffer.ByteBuf;
  * 4}. Simple packet (3, §4.4): {@code u32 original_length, data}, captured length implied by the block length.
  * Options are {@code u16 code, u16 length, value padded to 4}, ending at code 0.
  */
-public final class PcapngReader implements PacketReader {
+public final class PcapngReader extends CaptureReader {
 
     public static final int SECTION_HEADER_BLOCK = 0x0a0d0d0a;
     public static final int INTERFACE_DESCRIPTION_BLOCK = 1;
@@ -32,32 +32,19 @@ public final class PcapngReader implements PacketReader {
     private static final int MAX_INTERFACES = 256;
     private static final int MAX_RECORD_LENGTH = 262_144;
 
-    private final ByteBuf buffer;
-    private final int end;
     private final int[] linkTypes = new int[MAX_INTERFACES];
     private final int[] snapLengths = new int[MAX_INTERFACES];
     /** Per interface: nanoseconds = ticks * multiplier / divisor. */
     private final long[] multipliers = new long[MAX_INTERFACES];
     private final long[] divisors = new long[MAX_INTERFACES];
     private int interfaces;
-    private boolean littleEndian;
-
-    private int position;
-    private int offset;
-    private int capturedLength;
-    private int originalLength;
-    private long timestampNanos;
-    private int linkType;
-    private long truncated;
-    private String problem;
 
     /**
      * @param buffer the whole file, from index 0 to its writer index
      * @throws CaptureFormatException when the file does not start with a valid section header block
      */
     public PcapngReader(ByteBuf buffer) throws CaptureFormatException {
-        this.buffer = buffer;
-        this.end = buffer.writerIndex();
+        super(buffer);
         if (end < 28 || buffer.getInt(0) != SECTION_HEADER_BLOCK) {
             throw new CaptureFormatException("not a pcapng file: no section header block");
         }
@@ -70,7 +57,7 @@ public final class PcapngReader implements PacketReader {
 
     @Override
     public boolean next() {
-        while (problem == null && position != end) {
+        while (problem() == null && position != end) {
             final int at = position;
             if (end - at < BLOCK_OVERHEAD) {
                 return stop("block header cut short at byte " + at);
@@ -108,14 +95,14 @@ public final class PcapngReader implements PacketReader {
                 if (readEnhanced(at + 8, bodyEnd)) {
                     return true;
                 }
-                if (problem != null) {
+                if (problem() != null) {
                     return false;
                 }
             } else if (type == SIMPLE_PACKET_BLOCK) {
                 if (readSimple(at + 8, bodyEnd)) {
                     return true;
                 }
-                if (problem != null) {
+                if (problem() != null) {
                     return false;
                 }
             }
@@ -179,8 +166,7 @@ public final class PcapngReader implements PacketReader {
         }
         int id = readInt(body);
         if (id < 0 || id >= interfaces) {
-            truncated++;
-            return false;
+            return skipRecord();
         }
         int captured = readInt(body + 12);
         if (captured < 0 || captured > MAX_RECORD_LENGTH || captured > bodyEnd - body - 20) {
@@ -198,8 +184,7 @@ public final class PcapngReader implements PacketReader {
 
     private boolean readSimple(int body, int bodyEnd) {
         if (bodyEnd - body < 4 || interfaces == 0) {
-            truncated++;
-            return false;
+            return skipRecord();
         }
         int original = readInt(body);
         int available = bodyEnd - body - 4;
@@ -227,57 +212,7 @@ public final class PcapngReader implements PacketReader {
         return ticks / divisor * multiplier + ticks % divisor * multiplier / divisor;
     }
 
-    private boolean stop(String why) {
-        truncated++;
-        problem = why;
-        return false;
-    }
-
-    private int readInt(int index) {
-        return littleEndian ? buffer.getIntLE(index) : buffer.getInt(index);
-    }
-
     private int readShort(int index) {
         return littleEndian ? buffer.getUnsignedShortLE(index) : buffer.getUnsignedShort(index);
-    }
-
-    @Override
-    public ByteBuf buffer() {
-        return buffer;
-    }
-
-    @Override
-    public int offset() {
-        return offset;
-    }
-
-    @Override
-    public int capturedLength() {
-        return capturedLength;
-    }
-
-    @Override
-    public int originalLength() {
-        return originalLength;
-    }
-
-    @Override
-    public long timestampNanos() {
-        return timestampNanos;
-    }
-
-    @Override
-    public int linkType() {
-        return linkType;
-    }
-
-    @Override
-    public long truncatedRecords() {
-        return truncated;
-    }
-
-    @Override
-    public String problem() {
-        return problem;
     }
 }
