@@ -1,0 +1,140 @@
+package dev.censorsim.metrics;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A named figure a scenario phase reports, with its unit. The names are product API: scenario files use them in
+ * expectations ({@code chat.delivered_ratio >= 0.99}), and {@code report.json} keys its metrics by them.
+ *
+ * <p>Units are fixed per metric so an expectation never has to guess: latencies in milliseconds, throughput in bits per
+ * second, ratios in [0, 1], durations in seconds, everything else a count. A ratio whose denominator is zero is absent
+ * from a phase, never 0 or NaN, so an expectation over it fails with "not measured" instead of passing by accident.
+ *
+ * @param name        the dotted name, e.g. {@code chat.latency.p99}
+ * @param unit        the unit the value is in
+ * @param description one line for reports and {@code scenario validate}
+ */
+public record Metric(String name, Unit unit, String description) {
+
+    /** The unit a metric's value is expressed in. */
+    public enum Unit {
+        COUNT(""), RATIO(""), MILLISECONDS("ms"), SECONDS("s"), BITS_PER_SECOND("bit/s");
+
+        private final String symbol;
+
+        Unit(String symbol) {
+            this.symbol = symbol;
+        }
+
+        /** The suffix reports print after a value, empty for counts and ratios. */
+        public String symbol() {
+            return symbol;
+        }
+    }
+
+    private static final Map<String, Metric> KNOWN = new LinkedHashMap<>();
+
+    // Chat: framed messages over a long-lived TLS connection, each acknowledged by the server.
+    public static final Metric CHAT_SENT = define("chat.sent", Unit.COUNT, "chat messages sent");
+    public static final Metric CHAT_DELIVERED = define("chat.delivered", Unit.COUNT, "chat messages acknowledged in time");
+    public static final Metric CHAT_FAILED = define("chat.failed", Unit.COUNT,
+            "chat messages lost to a connection failure");
+    public static final Metric CHAT_TIMED_OUT = define("chat.timed_out", Unit.COUNT,
+            "chat messages not acknowledged within the timeout");
+    public static final Metric CHAT_DELIVERED_RATIO = define("chat.delivered_ratio", Unit.RATIO,
+            "delivered / sent");
+    public static final Metric CHAT_LATENCY_P50 = define("chat.latency.p50", Unit.MILLISECONDS,
+            "median delivery latency, from the intended send time to the ack");
+    public static final Metric CHAT_LATENCY_P90 = define("chat.latency.p90", Unit.MILLISECONDS,
+            "90th percentile delivery latency");
+    public static final Metric CHAT_LATENCY_P99 = define("chat.latency.p99", Unit.MILLISECONDS,
+            "99th percentile delivery latency");
+    public static final Metric CHAT_LATENCY_MAX = define("chat.latency.max", Unit.MILLISECONDS,
+            "slowest delivery");
+
+    // Media: upload or download of N bytes on its own TLS connection.
+    public static final Metric MEDIA_TRANSFERS = define("media.transfers", Unit.COUNT, "media transfers started");
+    public static final Metric MEDIA_COMPLETED = define("media.completed", Unit.COUNT, "media transfers completed");
+    public static final Metric MEDIA_FAILED = define("media.failed", Unit.COUNT,
+            "media transfers that failed or timed out");
+    public static final Metric MEDIA_BYTES = define("media.bytes", Unit.COUNT, "media payload bytes moved");
+    public static final Metric MEDIA_THROUGHPUT = define("media.throughput", Unit.BITS_PER_SECOND,
+            "payload throughput of completed transfers (bytes / transfer time)");
+    public static final Metric MEDIA_COMPLETED_RATIO = define("media.completed_ratio", Unit.RATIO,
+            "completed / started");
+
+    // Connection attempts, classified by how they ended (TCP connect plus TLS handshake).
+    public static final Metric CONNECT_ATTEMPTS = define("connect.attempts", Unit.COUNT, "connection attempts");
+    public static final Metric CONNECT_OK = define("connect.ok", Unit.COUNT, "attempts whose TLS handshake completed");
+    public static final Metric CONNECT_RESET = define("connect.reset", Unit.COUNT, "attempts ended by a TCP RST");
+    public static final Metric CONNECT_TIMEOUT = define("connect.timeout", Unit.COUNT,
+            "attempts with no handshake within the timeout");
+    public static final Metric CONNECT_REFUSED = define("connect.refused", Unit.COUNT, "attempts refused");
+    public static final Metric CONNECT_OTHER = define("connect.other", Unit.COUNT,
+            "attempts that failed otherwise (TLS alert, early close)");
+    public static final Metric CONNECT_OK_RATIO = define("connect.ok_ratio", Unit.RATIO, "ok / attempts");
+    public static final Metric CONNECT_RESET_RATIO = define("connect.reset_ratio", Unit.RATIO, "reset / attempts");
+    public static final Metric CONNECT_TIMEOUT_RATIO = define("connect.timeout_ratio", Unit.RATIO,
+            "timeout / attempts");
+    public static final Metric CONNECT_LATENCY_P50 = define("connect.latency.p50", Unit.MILLISECONDS,
+            "median time to a completed TLS handshake");
+    public static final Metric CONNECT_LATENCY_P99 = define("connect.latency.p99", Unit.MILLISECONDS,
+            "99th percentile time to a completed TLS handshake");
+
+    public static final Metric FIRST_FAILURE_SECONDS = define("first_failure.seconds", Unit.SECONDS,
+            "time from the phase start to the first failed message, transfer or connection");
+
+    public Metric {
+        if (name == null || !name.matches("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*")) {
+            throw new IllegalArgumentException("metric names are dotted lower_snake_case, got " + name);
+        }
+    }
+
+    /**
+     * Registers a metric. Features that measure more (calls, DNS) define theirs in a static initialiser of their own
+     * class, which must run before scenarios are loaded.
+     */
+    public static synchronized Metric define(String name, Unit unit, String description) {
+        Metric metric = new Metric(name, unit, description);
+        Metric previous = KNOWN.putIfAbsent(name, metric);
+        if (previous != null && !previous.equals(metric)) {
+            throw new IllegalStateException("metric " + name + " is already defined as " + previous);
+        }
+        return previous != null ? previous : metric;
+    }
+
+    /** The metric called {@code name}, if any feature defined it. */
+    public static synchronized Optional<Metric> named(String name) {
+        return Optional.ofNullable(KNOWN.get(name));
+    }
+
+    /** Every defined metric, in definition order. */
+    public static synchronized Map<String, Metric> all() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(KNOWN));
+    }
+
+    /** {@code value} with this metric's unit, e.g. {@code 12.5 ms}, {@code 0.98}, {@code 10.0 Mbit/s}. */
+    public String format(double value) {
+        if (unit == Unit.BITS_PER_SECOND) {
+            if (value >= 1e9) {
+                return String.format(java.util.Locale.ROOT, "%.2f Gbit/s", value / 1e9);
+            } else if (value >= 1e6) {
+                return String.format(java.util.Locale.ROOT, "%.2f Mbit/s", value / 1e6);
+            } else if (value >= 1e3) {
+                return String.format(java.util.Locale.ROOT, "%.1f kbit/s", value / 1e3);
+            }
+            return String.format(java.util.Locale.ROOT, "%.0f bit/s", value);
+        }
+        if (unit == Unit.COUNT && value == Math.rint(value)) {
+            return String.format(java.util.Locale.ROOT, "%.0f", value);
+        }
+        if (unit == Unit.RATIO) {
+            return String.format(java.util.Locale.ROOT, "%.3f", value);
+        }
+        String number = String.format(java.util.Locale.ROOT, Math.abs(value) >= 100 ? "%.0f" : "%.2f", value);
+        return unit.symbol().isEmpty() ? number : number + " " + unit.symbol();
+    }
+}

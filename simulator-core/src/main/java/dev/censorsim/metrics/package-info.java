@@ -1,0 +1,6 @@
+/**
+ * The measurement vocabulary shared by the synthetic messenger (which produces the numbers), scenario expectations
+ * (which test them) and the reports (which show them): {@link dev.censorsim.metrics.Metric} names every figure with its
+ * unit, {@link dev.censorsim.metrics.TimeSample} is one point of a time series.
+ */
+package dev.censorsim.metrics;
