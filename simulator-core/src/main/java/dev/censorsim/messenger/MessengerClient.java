@@ -1,0 +1,131 @@
+package dev.censorsim.messenger;
+
+import dev.censorsim.metrics.TimeSample;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import javax.net.ssl.SSLException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The synthetic messenger client: runs the chat and media workload of its {@link MessengerClientOptions} on Netty
+ * event loops (no thread per message or transfer) from {@link #start} until {@link #close()}, through whatever sits
+ * between it and the server.
+ *
+ * <pre>{@code
+ * try (MessengerClient client = MessengerClient.start(options)) {
+ *     Thread.sleep(5_000);
+ *     MessengerSnapshot open = client.cut();      // the first phase
+ *     policy.swap(blocking);
+ *     Thread.sleep(5_000);
+ *     MessengerSnapshot blocked = client.cut();   // the second
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safety: every public method may be called from any thread except the client's own event loops.
+ */
+public final class MessengerClient implements AutoCloseable {
+
+    private static final long SAMPLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 2_000;
+
+    private final EventLoopGroup group;
+    private final MessengerMetrics metrics;
+    private final ChatSession chat;
+    private final List<MediaWorker> media;
+    private final List<TimeSample> samples = new ArrayList<>();
+    private final ScheduledFuture<?> sampler;
+    private volatile boolean closed;
+
+    private MessengerClient(MessengerClientOptions options) {
+        SslContext ssl = clientContext(options.trust());
+        long start = System.nanoTime();
+        this.metrics = new MessengerMetrics(start, options.chatEnabled(), options.mediaEnabled());
+        this.group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
+                new DefaultThreadFactory("censorsim-messenger-client", true), NioIoHandler.newFactory());
+        MessengerConnector connector = new MessengerConnector(options, ssl, metrics, new Random(options.seed()),
+                () -> closed);
+        // Chat gets the first loop to itself when there are two or more, so media copying never delays an ack.
+        EventLoop chatLoop = group.next();
+        this.chat = options.chatEnabled() ? new ChatSession(options, connector, metrics, chatLoop) : null;
+        this.media = new ArrayList<>();
+        if (options.mediaEnabled()) {
+            for (int i = 0; i < options.mediaConcurrency(); i++) {
+                EventLoop loop = group.next();
+                if (loop == chatLoop && options.ioThreads() > 1) {
+                    loop = group.next();
+                }
+                media.add(new MediaWorker(options, connector, metrics, loop));
+            }
+        }
+        this.sampler = chatLoop.scheduleAtFixedRate(this::sample, SAMPLE_NANOS, SAMPLE_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    /** Starts the workload and returns at once; the figures start from now. */
+    public static MessengerClient start(MessengerClientOptions options) {
+        MessengerClient client = new MessengerClient(options);
+        if (client.chat != null) {
+            client.chat.start();
+        }
+        client.media.forEach(MediaWorker::start);
+        return client;
+    }
+
+    private static SslContext clientContext(MessengerTrust trust) {
+        try {
+            return SslContextBuilder.forClient()
+                    .trustManager(trust.authorities().toArray(new X509Certificate[0]))
+                    .endpointIdentificationAlgorithm("HTTPS")
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build the client TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    private void sample() {
+        TimeSample sample = metrics.sample(System.nanoTime());
+        synchronized (samples) {
+            samples.add(sample);
+        }
+    }
+
+    /**
+     * Ends the current interval and returns its figures; the next interval starts now. Use it at phase boundaries.
+     */
+    public MessengerSnapshot cut() {
+        return metrics.cut(System.nanoTime());
+    }
+
+    /** One sample per second since the start, oldest first. */
+    public List<TimeSample> samples() {
+        synchronized (samples) {
+            return List.copyOf(samples);
+        }
+    }
+
+    /** Stops the workload, closes every connection and stops the threads; returns within a few seconds. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        sampler.cancel(false);
+        if (chat != null) {
+            chat.close();
+        }
+        media.forEach(MediaWorker::close);
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
+    }
+}

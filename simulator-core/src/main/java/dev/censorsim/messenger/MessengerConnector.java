@@ -1,0 +1,229 @@
+package dev.censorsim.messenger;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Opens verified TLS connections to a name the way the configured app would: direct to the routed address or through
+ * SOCKS5, with the ClientHello split or without SNI if asked, retrying with backoff and moving through the alternative
+ * names. Every attempt is counted and its outcome classified ({@link ConnectOutcome}) from the real exception.
+ *
+ * <p>A connect for a primary name tries its candidates (the primary, then the alternatives) in turn, starting from the
+ * one that last worked, so a client that found an unblocked front stays on it.
+ */
+final class MessengerConnector {
+
+    private final MessengerClientOptions options;
+    private final SslContext sslContext;
+    private final MessengerMetrics metrics;
+    private final Random random;
+    private final BooleanSupplier closed;
+    private final Map<String, Integer> preferred = new ConcurrentHashMap<>();
+
+    MessengerConnector(MessengerClientOptions options, SslContext sslContext, MessengerMetrics metrics, Random random,
+                       BooleanSupplier closed) {
+        this.options = options;
+        this.sslContext = sslContext;
+        this.metrics = metrics;
+        this.random = random;
+        this.closed = closed;
+    }
+
+    /**
+     * Connects for {@code primary} on {@code loop}: completes with an active channel whose TLS handshake completed and
+     * whose pipeline holds only the TLS handler, or fails with the last attempt's cause.
+     */
+    Future<Channel> connect(EventLoop loop, String primary) {
+        Promise<Channel> result = loop.newPromise();
+        List<String> candidates = options.candidates(primary);
+        int attempts = Math.max(options.retry().attempts(), candidates.size());
+        loop.execute(() -> next(loop, primary, candidates, 0, attempts, result));
+        return result;
+    }
+
+    private void next(EventLoop loop, String primary, List<String> candidates, int attempt, int attempts,
+                      Promise<Channel> result) {
+        if (closed.getAsBoolean()) {
+            result.tryFailure(new IOException("client closed"));
+            return;
+        }
+        int start = preferred.getOrDefault(primary, 0);
+        int index = (start + attempt) % candidates.size();
+        attempt(loop, candidates.get(index)).addListener(f -> {
+            if (f.isSuccess()) {
+                preferred.put(primary, index);
+                if (!result.trySuccess((Channel) f.getNow())) {
+                    ((Channel) f.getNow()).close();
+                }
+            } else if (attempt + 1 >= attempts || closed.getAsBoolean()) {
+                result.tryFailure(f.cause());
+            } else {
+                long delay = options.retry().delayNanos(attempt + 1, random);
+                loop.schedule(() -> next(loop, primary, candidates, attempt + 1, attempts, result), delay,
+                        TimeUnit.NANOSECONDS);
+            }
+        });
+    }
+
+    /** One attempt for {@code name}: TCP connect, SOCKS5 if configured, TLS handshake, all within the timeout. */
+    private Future<Channel> attempt(EventLoop loop, String name) {
+        Attempt attempt = new Attempt(loop, name);
+        attempt.begin();
+        return attempt.result;
+    }
+
+    /** The state of one attempt; all on one event loop. */
+    private final class Attempt {
+        final EventLoop loop;
+        final String name;
+        final Promise<Channel> result;
+        final long startNanos = System.nanoTime();
+        final ConnectOutcomeHandler outcome = new ConnectOutcomeHandler();
+        ScheduledFuture<?> timer;
+        Channel channel;
+        boolean finished;
+
+        Attempt(EventLoop loop, String name) {
+            this.loop = loop;
+            this.name = name;
+            this.result = loop.newPromise();
+        }
+
+        void begin() {
+            metrics.connectAttempt();
+            InetSocketAddress route = options.routes().get(name);
+            InetSocketAddress dial = options.socks5() != null ? options.socks5() : route;
+            if (dial == null || (options.socks5() != null && !options.socksRemoteDns() && route == null)) {
+                fail(new IOException("no route for " + name));
+                return;
+            }
+            long timeoutNanos = options.connectTimeout().toNanos();
+            timer = loop.schedule(() -> fail(new ConnectTimeoutException("no TLS session with " + name + " within "
+                    + options.connectTimeout().toMillis() + " ms")), timeoutNanos, TimeUnit.NANOSECONDS);
+            Promise<Void> tunnel = loop.newPromise();
+            ChannelFuture connect = new Bootstrap()
+                    .group(loop)
+                    .channel(NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                            (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (options.socks5() != null) {
+                                ch.pipeline().addLast(MessengerPipeline.SOCKS, socksHandler(route, tunnel));
+                            }
+                            ch.pipeline().addLast(MessengerPipeline.OUTCOME, outcome);
+                        }
+                    })
+                    .connect(dial);
+            channel = connect.channel();
+            connect.addListener(f -> {
+                if (!f.isSuccess()) {
+                    fail(f.cause());
+                } else if (options.socks5() == null) {
+                    startTls(route);
+                } else {
+                    tunnel.addListener(t -> {
+                        if (t.isSuccess()) {
+                            startTls(route);
+                        } else {
+                            fail(t.cause());
+                        }
+                    });
+                }
+            });
+        }
+
+        private Socks5ConnectHandler socksHandler(InetSocketAddress route, Promise<Void> tunnel) {
+            int port = route != null ? route.getPort() : MessengerClientOptions.DEFAULT_PORT;
+            String host = options.socksRemoteDns() ? name : NetUtil.toAddressString(route.getAddress());
+            return new Socks5ConnectHandler(host, port, tunnel);
+        }
+
+        private void startTls(InetSocketAddress route) {
+            if (finished) {
+                return;
+            }
+            int port = route != null ? route.getPort() : MessengerClientOptions.DEFAULT_PORT;
+            SslHandler tls = sslContext.newHandler(channel.alloc(), name, port);
+            tls.setHandshakeTimeoutMillis(0); // the attempt's own timer covers connect and handshake together
+            SSLEngine engine = tls.engine();
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            if (options.noSni()) {
+                // An empty list sends no server_name; the JDK still checks the certificate against the peer host.
+                parameters.setServerNames(List.of());
+            }
+            engine.setSSLParameters(parameters);
+            if (options.splitSegments() > 1) {
+                channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.SPLIT,
+                        new ClientHelloSplitHandler(options.splitSegments(), options.splitGap().toNanos()));
+            }
+            // Added last: on an active channel the SslHandler sends the ClientHello as soon as it is added.
+            channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.TLS, tls);
+            tls.handshakeFuture().addListener(f -> {
+                if (f.isSuccess()) {
+                    succeed();
+                } else {
+                    fail(f.cause());
+                }
+            });
+        }
+
+        private void succeed() {
+            if (finished) {
+                channel.close();
+                return;
+            }
+            finished = true;
+            timer.cancel(false);
+            channel.pipeline().remove(outcome);
+            long now = System.nanoTime();
+            metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now);
+            result.trySuccess(channel);
+        }
+
+        private void fail(Throwable cause) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            Throwable real = outcome.firstFailure() != null && !(cause instanceof ConnectTimeoutException)
+                    ? outcome.firstFailure() : cause;
+            long now = System.nanoTime();
+            metrics.connectEnded(ConnectOutcome.classify(real), now - startNanos, now);
+            if (channel != null) {
+                channel.close();
+            }
+            result.tryFailure(real);
+        }
+    }
+}

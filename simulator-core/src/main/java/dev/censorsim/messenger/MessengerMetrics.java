@@ -1,0 +1,256 @@
+package dev.censorsim.messenger;
+
+import dev.censorsim.metrics.Metric;
+import dev.censorsim.metrics.TimeSample;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The client's measurements. Event loops record into running totals (atomic counters) and into HdrHistogram
+ * {@link Recorder}s; readers take intervals. There are two independent readers, so a phase boundary and the
+ * per-second time series never steal each other's samples: {@link #cut()} for phases, {@link #sample()} for the
+ * series. Each keeps its own recorders and the totals it last saw, and computes its interval as differences.
+ */
+final class MessengerMetrics {
+
+    enum Count {
+        CHAT_SENT, CHAT_DELIVERED, CHAT_FAILED, CHAT_TIMED_OUT,
+        MEDIA_STARTED, MEDIA_COMPLETED, MEDIA_FAILED, MEDIA_BYTES, MEDIA_RATE_SUM,
+        CONNECT_ATTEMPTS, CONNECT_OK, CONNECT_RESET, CONNECT_TIMEOUT, CONNECT_REFUSED, CONNECT_OTHER
+    }
+
+    private static final int SIGNIFICANT_DIGITS = 3;
+    private static final double NANOS_PER_MILLI = 1e6;
+
+    private final long startNanos;
+    private final boolean chat;
+    private final boolean media;
+    private final AtomicLongArray totals = new AtomicLongArray(Count.values().length);
+    private final Reader phases;
+    private final Reader series;
+
+    MessengerMetrics(long startNanos, boolean chat, boolean media) {
+        this.startNanos = startNanos;
+        this.chat = chat;
+        this.media = media;
+        this.phases = new Reader(startNanos);
+        this.series = new Reader(startNanos);
+    }
+
+    void add(Count count, long delta) {
+        totals.addAndGet(count.ordinal(), delta);
+    }
+
+    void chatSent() {
+        add(Count.CHAT_SENT, 1);
+    }
+
+    void chatDelivered(long latencyNanos) {
+        add(Count.CHAT_DELIVERED, 1);
+        long value = Math.max(0, latencyNanos);
+        phases.chatLatency.recordValue(value);
+        series.chatLatency.recordValue(value);
+    }
+
+    void chatFailed(int messages, long nowNanos) {
+        if (messages > 0) {
+            add(Count.CHAT_FAILED, messages);
+            failure(nowNanos);
+        }
+    }
+
+    void chatTimedOut(long nowNanos) {
+        add(Count.CHAT_TIMED_OUT, 1);
+        failure(nowNanos);
+    }
+
+    void mediaStarted() {
+        add(Count.MEDIA_STARTED, 1);
+    }
+
+    void mediaBytes(long bytes) {
+        add(Count.MEDIA_BYTES, bytes);
+    }
+
+    void mediaCompleted(long bytes, long transferNanos) {
+        add(Count.MEDIA_COMPLETED, 1);
+        add(Count.MEDIA_RATE_SUM, Math.round(bytes * 8e9 / Math.max(1, transferNanos)));
+    }
+
+    void mediaFailed(long nowNanos) {
+        add(Count.MEDIA_FAILED, 1);
+        failure(nowNanos);
+    }
+
+    void connectAttempt() {
+        add(Count.CONNECT_ATTEMPTS, 1);
+    }
+
+    void connectEnded(ConnectOutcome outcome, long elapsedNanos, long nowNanos) {
+        add(switch (outcome) {
+            case OK -> Count.CONNECT_OK;
+            case RESET -> Count.CONNECT_RESET;
+            case TIMEOUT -> Count.CONNECT_TIMEOUT;
+            case REFUSED -> Count.CONNECT_REFUSED;
+            case OTHER -> Count.CONNECT_OTHER;
+        }, 1);
+        if (outcome == ConnectOutcome.OK) {
+            phases.connectLatency.recordValue(Math.max(0, elapsedNanos));
+            series.connectLatency.recordValue(Math.max(0, elapsedNanos));
+        } else {
+            failure(nowNanos);
+        }
+    }
+
+    private void failure(long nowNanos) {
+        phases.firstFailure.compareAndSet(Long.MAX_VALUE, nowNanos);
+    }
+
+    /** The interval since the previous cut, as a phase snapshot. */
+    MessengerSnapshot cut(long nowNanos) {
+        synchronized (phases) {
+            Interval interval = phases.take(nowNanos, totals);
+            Map<String, Double> values = new LinkedHashMap<>();
+            if (chat) {
+                chatFigures(interval, values, true);
+            }
+            if (media) {
+                long completed = interval.get(Count.MEDIA_COMPLETED);
+                long started = interval.get(Count.MEDIA_STARTED);
+                put(values, Metric.MEDIA_TRANSFERS, started);
+                put(values, Metric.MEDIA_COMPLETED, completed);
+                put(values, Metric.MEDIA_FAILED, interval.get(Count.MEDIA_FAILED));
+                put(values, Metric.MEDIA_BYTES, interval.get(Count.MEDIA_BYTES));
+                if (completed > 0) {
+                    put(values, Metric.MEDIA_THROUGHPUT, (double) interval.get(Count.MEDIA_RATE_SUM) / completed);
+                }
+                if (started > 0) {
+                    put(values, Metric.MEDIA_COMPLETED_RATIO, Math.min(1.0, (double) completed / started));
+                }
+            }
+            long attempts = interval.get(Count.CONNECT_ATTEMPTS);
+            put(values, Metric.CONNECT_ATTEMPTS, attempts);
+            connectCounts(interval, values);
+            if (attempts > 0) {
+                put(values, Metric.CONNECT_OK_RATIO, ratio(interval.get(Count.CONNECT_OK), attempts));
+                put(values, Metric.CONNECT_RESET_RATIO, ratio(interval.get(Count.CONNECT_RESET), attempts));
+                put(values, Metric.CONNECT_TIMEOUT_RATIO, ratio(interval.get(Count.CONNECT_TIMEOUT), attempts));
+            }
+            if (interval.connectLatency.getTotalCount() > 0) {
+                put(values, Metric.CONNECT_LATENCY_P50, millis(interval.connectLatency.getValueAtPercentile(50)));
+                put(values, Metric.CONNECT_LATENCY_P99, millis(interval.connectLatency.getValueAtPercentile(99)));
+            }
+            long firstFailure = phases.firstFailure.getAndSet(Long.MAX_VALUE);
+            if (firstFailure != Long.MAX_VALUE) {
+                put(values, Metric.FIRST_FAILURE_SECONDS, Math.max(0, firstFailure - interval.startNanos) / 1e9);
+            }
+            return new MessengerSnapshot(seconds(interval.startNanos), seconds(nowNanos), values,
+                    interval.chatLatency.copy(), interval.connectLatency.copy());
+        }
+    }
+
+    /** The interval since the previous sample, as one point of the time series. */
+    TimeSample sample(long nowNanos) {
+        synchronized (series) {
+            Interval interval = series.take(nowNanos, totals);
+            Map<String, Double> values = new LinkedHashMap<>();
+            if (chat) {
+                chatFigures(interval, values, false);
+            }
+            if (media) {
+                double elapsedSeconds = Math.max(1e-9, (nowNanos - interval.startNanos) / 1e9);
+                put(values, Metric.MEDIA_THROUGHPUT, interval.get(Count.MEDIA_BYTES) * 8 / elapsedSeconds);
+                put(values, Metric.MEDIA_COMPLETED, interval.get(Count.MEDIA_COMPLETED));
+                put(values, Metric.MEDIA_FAILED, interval.get(Count.MEDIA_FAILED));
+            }
+            connectCounts(interval, values);
+            return new TimeSample(seconds(nowNanos), values);
+        }
+    }
+
+    private void chatFigures(Interval interval, Map<String, Double> values, boolean full) {
+        long sent = interval.get(Count.CHAT_SENT);
+        if (full) {
+            put(values, Metric.CHAT_SENT, sent);
+        }
+        put(values, Metric.CHAT_DELIVERED, interval.get(Count.CHAT_DELIVERED));
+        put(values, Metric.CHAT_FAILED, interval.get(Count.CHAT_FAILED));
+        put(values, Metric.CHAT_TIMED_OUT, interval.get(Count.CHAT_TIMED_OUT));
+        if (full && sent > 0) {
+            put(values, Metric.CHAT_DELIVERED_RATIO, ratio(interval.get(Count.CHAT_DELIVERED), sent));
+        }
+        Histogram latency = interval.chatLatency;
+        if (latency.getTotalCount() > 0) {
+            put(values, Metric.CHAT_LATENCY_P50, millis(latency.getValueAtPercentile(50)));
+            put(values, Metric.CHAT_LATENCY_P99, millis(latency.getValueAtPercentile(99)));
+            if (full) {
+                put(values, Metric.CHAT_LATENCY_P90, millis(latency.getValueAtPercentile(90)));
+                put(values, Metric.CHAT_LATENCY_MAX, millis(latency.getMaxValue()));
+            }
+        }
+    }
+
+    private static void connectCounts(Interval interval, Map<String, Double> values) {
+        put(values, Metric.CONNECT_OK, interval.get(Count.CONNECT_OK));
+        put(values, Metric.CONNECT_RESET, interval.get(Count.CONNECT_RESET));
+        put(values, Metric.CONNECT_TIMEOUT, interval.get(Count.CONNECT_TIMEOUT));
+        put(values, Metric.CONNECT_REFUSED, interval.get(Count.CONNECT_REFUSED));
+        put(values, Metric.CONNECT_OTHER, interval.get(Count.CONNECT_OTHER));
+    }
+
+    private static double ratio(long part, long whole) {
+        return Math.min(1.0, (double) part / whole);
+    }
+
+    private static double millis(long nanos) {
+        return nanos / NANOS_PER_MILLI;
+    }
+
+    private double seconds(long nanos) {
+        return Math.max(0, nanos - startNanos) / 1e9;
+    }
+
+    private static void put(Map<String, Double> values, Metric metric, double value) {
+        values.put(metric.name(), value);
+    }
+
+    /** One reader's view: its recorders, the totals it saw last, and where its current interval began. */
+    private static final class Reader {
+        final Recorder chatLatency = new Recorder(SIGNIFICANT_DIGITS);
+        final Recorder connectLatency = new Recorder(SIGNIFICANT_DIGITS);
+        final AtomicLong firstFailure = new AtomicLong(Long.MAX_VALUE);
+        final long[] seen = new long[Count.values().length];
+        long intervalStartNanos;
+        Histogram chatRecycle;
+        Histogram connectRecycle;
+
+        Reader(long startNanos) {
+            this.intervalStartNanos = startNanos;
+        }
+
+        Interval take(long nowNanos, AtomicLongArray totals) {
+            long[] delta = new long[seen.length];
+            for (int i = 0; i < seen.length; i++) {
+                long total = totals.get(i);
+                delta[i] = total - seen[i];
+                seen[i] = total;
+            }
+            chatRecycle = chatLatency.getIntervalHistogram(chatRecycle);
+            connectRecycle = connectLatency.getIntervalHistogram(connectRecycle);
+            Interval interval = new Interval(intervalStartNanos, delta, chatRecycle, connectRecycle);
+            intervalStartNanos = nowNanos;
+            return interval;
+        }
+    }
+
+    private record Interval(long startNanos, long[] counts, Histogram chatLatency, Histogram connectLatency) {
+        long get(Count count) {
+            return counts[count.ordinal()];
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.censorsim.messenger;
+
+/**
+ * Names of the messenger's handlers, in pipeline order (head first).
+ *
+ * <p>Server channel: {@link #TLS} (an {@code SniHandler} that replaces itself with the {@code SslHandler} for the
+ * requested name), {@link #FRAMES}, {@link #SESSION}.
+ *
+ * <p>Client channel while connecting: {@link #SOCKS} (SOCKS5 only, removed once the proxy connected),
+ * {@link #SPLIT} (only with ClientHello splitting; removed once the ClientHello is out), {@link #TLS},
+ * {@link #OUTCOME} (classifies how the attempt ended, removed on success). Once connected: {@link #TLS},
+ * {@link #FRAMES}, {@link #IDLE} (media only), {@link #SESSION}.
+ */
+final class MessengerPipeline {
+
+    static final String SOCKS = "messenger.socks";
+    static final String SPLIT = "messenger.splitClientHello";
+    static final String TLS = "messenger.tls";
+    static final String OUTCOME = "messenger.connectOutcome";
+    static final String FRAMES = "messenger.frames";
+    static final String IDLE = "messenger.idle";
+    static final String SESSION = "messenger.session";
+
+    private MessengerPipeline() {
+    }
+}

@@ -1,0 +1,160 @@
+package dev.censorsim.messenger;
+
+import dev.censorsim.demo.DemoCertificates;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.netty.util.DomainWildcardMappingBuilder;
+import io.netty.util.Mapping;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The messenger's server: real TLS for each configured name, with certificates from a CA generated at start-up, and
+ * the chat and media protocol of {@link MessengerFrame} behind it.
+ *
+ * <p>Each name gets its own certificate, chosen by the ClientHello's SNI. A ClientHello without SNI gets the default
+ * certificate, which lists every name, so a client that leaves SNI out (to slip past an SNI rule) can still verify the
+ * server against the name it meant.
+ *
+ * <pre>{@code
+ * try (MessengerServer server = MessengerServer.start(MessengerServerOptions.builder()
+ *         .names(List.of("g.whatsapp.net", "mmg.whatsapp.net")).build())) {
+ *     trust = server.trust();
+ * }
+ * }</pre>
+ */
+public final class MessengerServer implements AutoCloseable {
+
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 2_000;
+
+    private final EventLoopGroup group;
+    private final ChannelGroup channels;
+    private final Channel serverChannel;
+    private final MessengerTrust trust;
+    private final List<String> names;
+
+    private MessengerServer(EventLoopGroup group, ChannelGroup channels, Channel serverChannel, MessengerTrust trust,
+                            List<String> names) {
+        this.group = group;
+        this.channels = channels;
+        this.serverChannel = serverChannel;
+        this.trust = trust;
+        this.names = names;
+    }
+
+    /**
+     * Generates the CA and certificates, binds, and returns once connections are accepted.
+     *
+     * @throws IOException when the listen address cannot be bound
+     */
+    public static MessengerServer start(MessengerServerOptions options) throws IOException {
+        DemoCertificates certificates = DemoCertificates.generate(options.names());
+        Mapping<String, SslContext> contexts = sniContexts(certificates, options.names());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
+                new DefaultThreadFactory("censorsim-messenger-server", true), NioIoHandler.newFactory());
+        ChannelGroup channels = new DefaultChannelGroup("censorsim-messenger-server", GlobalEventExecutor.INSTANCE);
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ch.pipeline().addLast(MessengerPipeline.TLS, new SniHandler(contexts));
+                        ch.pipeline().addLast(MessengerPipeline.FRAMES, MessengerFrame.decoder());
+                        ch.pipeline().addLast(MessengerPipeline.SESSION, new ServerSessionHandler());
+                    }
+                });
+        ChannelFuture bind = bootstrap.bind(options.listen());
+        try {
+            bind.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutDown(group);
+            throw new InterruptedIOException("interrupted while binding " + options.listen());
+        }
+        if (!bind.isSuccess()) {
+            shutDown(group);
+            throw new IOException("cannot listen on " + options.listen() + ": " + bind.cause().getMessage(),
+                    bind.cause());
+        }
+        channels.add(bind.channel());
+        MessengerTrust trust = new MessengerTrust(List.of(certificates.ca().getCertificate()));
+        return new MessengerServer(group, channels, bind.channel(), trust, options.names());
+    }
+
+    private static Mapping<String, SslContext> sniContexts(DemoCertificates certificates, List<String> names) {
+        DomainWildcardMappingBuilder<SslContext> mapping =
+                new DomainWildcardMappingBuilder<>(certificates.serverContext());
+        Instant now = Instant.now();
+        for (String name : names) {
+            try {
+                X509Bundle leaf = new CertificateBuilder()
+                        .subject("CN=" + name)
+                        .notBefore(now.minus(Duration.ofHours(1)))
+                        .notAfter(now.plus(Duration.ofDays(1)))
+                        .addExtendedKeyUsageServerAuth()
+                        .addSanDnsName(name)
+                        .ecp256()
+                        .buildIssuedBy(certificates.ca());
+                mapping.add(name, SslContextBuilder.forServer(leaf.toKeyManagerFactory()).build());
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot issue a certificate for " + name + ": " + e.getMessage(), e);
+            }
+        }
+        return mapping.build();
+    }
+
+    /** The bound address, with the real port when the options asked for port 0. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** What a client must trust to verify this server: the CA generated at start-up. */
+    public MessengerTrust trust() {
+        return trust;
+    }
+
+    /** The names the server holds certificates for. */
+    public List<String> names() {
+        return names;
+    }
+
+    /** Stops accepting, closes every connection and stops the threads; bounded wait. */
+    @Override
+    public void close() {
+        channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+        shutDown(group);
+    }
+
+    private static void shutDown(EventLoopGroup group) {
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
+    }
+}

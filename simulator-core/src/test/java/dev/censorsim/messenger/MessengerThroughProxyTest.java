@@ -1,0 +1,228 @@
+package dev.censorsim.messenger;
+
+import dev.censorsim.metrics.Metric;
+import dev.censorsim.policy.Direction;
+import dev.censorsim.proxy.FlowRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The messenger end to end: real TLS through the real censor proxy, policies parsed from YAML, loopback only. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MessengerThroughProxyTest {
+
+    private static final String RESET_CHAT_SNI = """
+            rules:
+              - name: chat-reset
+                match: { sni: [g.whatsapp.net] }
+                action: { type: reset }
+            """;
+
+    @Test
+    void chatShouldBeDeliveredInFullWithoutPolicy() throws Exception {
+        try (MessengerRig rig = MessengerRig.start("")) {
+            MessengerSnapshot s = run(rig.client().chat(40, 128, Duration.ofSeconds(2)), 1_500);
+
+            assertThat(s.get(Metric.CHAT_SENT)).isGreaterThanOrEqualTo(50);
+            assertThat(s.get(Metric.CHAT_FAILED) + s.get(Metric.CHAT_TIMED_OUT)).isZero();
+            assertThat(s.get(Metric.CHAT_DELIVERED)).as("all but a message still in flight at the cut")
+                    .isGreaterThanOrEqualTo(s.get(Metric.CHAT_SENT) - 1);
+            assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).isGreaterThanOrEqualTo(0.98);
+            assertThat(s.get(Metric.CONNECT_OK)).isEqualTo(1);
+            assertThat(s.chatLatency().getTotalCount()).isEqualTo((long) s.get(Metric.CHAT_DELIVERED));
+            assertThat(s.get(Metric.CHAT_LATENCY_P99)).as("loopback acks in milliseconds").isLessThan(200);
+            assertThat(s.metrics()).doesNotContainKey(Metric.MEDIA_THROUGHPUT.name());
+        }
+    }
+
+    @Test
+    void resetRuleOnChatSniShouldResetConnectsAndFailChat() throws Exception {
+        try (MessengerRig rig = MessengerRig.start(RESET_CHAT_SNI)) {
+            MessengerSnapshot s = run(rig.client().chat(20, 64, Duration.ofSeconds(2)), 1_500);
+
+            assertThat(s.get(Metric.CONNECT_ATTEMPTS)).isGreaterThanOrEqualTo(5);
+            assertThat(s.get(Metric.CONNECT_RESET_RATIO)).isGreaterThanOrEqualTo(0.95);
+            assertThat(s.get(Metric.CHAT_DELIVERED)).isZero();
+            assertThat(s.get(Metric.CHAT_FAILED)).isPositive();
+            assertThat(s.get(Metric.FIRST_FAILURE_SECONDS)).as("the first ClientHello is reset at once")
+                    .isLessThan(0.5);
+        }
+    }
+
+    @Test
+    void blackholeShouldTimeOutConnectsAndMessages() throws Exception {
+        try (MessengerRig rig = MessengerRig.start("""
+                rules:
+                  - name: chat-blackhole
+                    match: { sni: [g.whatsapp.net] }
+                    action: { type: blackhole }
+                """)) {
+            MessengerSnapshot s = run(rig.client().chat(20, 64, Duration.ofMillis(300))
+                    .connectTimeout(Duration.ofMillis(700)), 1_600);
+
+            assertThat(s.get(Metric.CONNECT_TIMEOUT)).isGreaterThanOrEqualTo(1);
+            assertThat(s.get(Metric.CONNECT_OK)).isZero();
+            assertThat(s.get(Metric.CHAT_TIMED_OUT)).as("messages wait for the hung handshake past their timeout")
+                    .isPositive();
+            assertThat(s.get(Metric.CHAT_DELIVERED)).isZero();
+        }
+    }
+
+    @Test
+    void cutOnMediaShouldMeasureAboutAQuarterOfTheOpenThroughput() throws Exception {
+        String link = "link: { rate: 40mbit }\n";
+        double open;
+        double cut;
+        try (MessengerRig rig = MessengerRig.start(link)) {
+            open = run(rig.client().media(1_000_000, Direction.DOWN, 1), 2_000).get(Metric.MEDIA_THROUGHPUT);
+        }
+        try (MessengerRig rig = MessengerRig.start(link + """
+                rules:
+                  - name: whatsapp-slow
+                    match: { sni: [mmg.whatsapp.net] }
+                    action: { type: throttle, cut: 0.75, direction: down, scope: flow }
+                """)) {
+            cut = run(rig.client().media(1_000_000, Direction.DOWN, 1), 3_500).get(Metric.MEDIA_THROUGHPUT);
+        }
+
+        assertThat(open).as("the open run fills most of the 40 Mbit/s link").isBetween(25e6, 44e6);
+        assertThat(cut / open).as("a 75%% cut leaves a quarter (open %.1f Mbit/s, cut %.1f Mbit/s)",
+                open / 1e6, cut / 1e6).isBetween(0.20, 0.30);
+    }
+
+    @Test
+    void uploadShouldCompleteAndCountItsBytes() throws Exception {
+        try (MessengerRig rig = MessengerRig.start("")) {
+            MessengerSnapshot s = run(rig.client().media(300_000, Direction.UP, 2), 800);
+
+            assertThat(s.get(Metric.MEDIA_COMPLETED)).isPositive();
+            assertThat(s.get(Metric.MEDIA_FAILED)).isZero();
+            assertThat(s.get(Metric.MEDIA_BYTES)).isGreaterThanOrEqualTo(s.get(Metric.MEDIA_COMPLETED) * 300_000);
+            assertThat(s.get(Metric.MEDIA_THROUGHPUT)).isPositive();
+        }
+    }
+
+    @Test
+    void splitClientHelloShouldEvadeABoxThatDoesNotReassembleButNotTheDefaultBox() throws Exception {
+        String perPacket = "dpi: { reassemble: false }\n" + RESET_CHAT_SNI;
+        MessengerSnapshot unsplitPerPacket;
+        MessengerSnapshot splitPerPacket;
+        MessengerSnapshot splitReassembling;
+        try (MessengerRig rig = MessengerRig.start(perPacket)) {
+            unsplitPerPacket = run(rig.client().chat(20, 64, Duration.ofSeconds(2)), 800);
+            splitPerPacket = run(rig.client().chat(20, 64, Duration.ofSeconds(2)).splitClientHello(3), 800);
+        }
+        try (MessengerRig rig = MessengerRig.start(RESET_CHAT_SNI)) {
+            splitReassembling = run(rig.client().chat(20, 64, Duration.ofSeconds(2)).splitClientHello(3), 800);
+        }
+
+        assertThat(unsplitPerPacket.get(Metric.CONNECT_RESET_RATIO)).as("one segment: the SNI is seen")
+                .isGreaterThanOrEqualTo(0.95);
+        assertThat(splitPerPacket.get(Metric.CONNECT_OK)).as("3 segments: the first holds no SNI").isEqualTo(1);
+        assertThat(splitPerPacket.get(Metric.CONNECT_RESET)).isZero();
+        assertThat(splitPerPacket.get(Metric.CHAT_DELIVERED)).isPositive();
+        assertThat(splitReassembling.get(Metric.CONNECT_RESET_RATIO)).as("reassembly reads the SNI anyway")
+                .isGreaterThanOrEqualTo(0.95);
+        assertThat(splitReassembling.get(Metric.CHAT_DELIVERED)).isZero();
+    }
+
+    @Test
+    void noSniShouldEvadeAnSniRuleAndStillVerifyTheServer() throws Exception {
+        try (MessengerRig rig = MessengerRig.start(RESET_CHAT_SNI)) {
+            MessengerSnapshot s = run(rig.client().chat(20, 64, Duration.ofSeconds(2)).noSni(true), 1_000);
+
+            assertThat(s.get(Metric.CONNECT_OK)).isEqualTo(1);
+            assertThat(s.get(Metric.CONNECT_RESET)).isZero();
+            assertThat(s.get(Metric.CHAT_DELIVERED)).isPositive();
+            assertThat(rig.flows).as("the censor saw no name").allSatisfy(f -> assertThat(f.serverName()).isNull());
+        }
+    }
+
+    @Test
+    void retryWithAlternativesShouldReachAnUnblockedName() throws Exception {
+        try (MessengerRig rig = MessengerRig.start(RESET_CHAT_SNI)) {
+            MessengerSnapshot s = run(rig.client().chat(20, 64, Duration.ofSeconds(2))
+                    .retry(3, Duration.ofMillis(20), Duration.ofMillis(100), 0.2)
+                    .alternatives(List.of(MessengerRig.FRONT)), 1_000);
+
+            assertThat(s.get(Metric.CONNECT_RESET)).as("the primary name is tried first").isEqualTo(1);
+            assertThat(s.get(Metric.CONNECT_OK)).as("then the front, which the client keeps").isEqualTo(1);
+            assertThat(s.get(Metric.CHAT_DELIVERED)).isPositive();
+            Thread.sleep(200); // the proxy reports a flow when it ends, a moment after the client closed it
+            assertThat(rig.flows).extracting(FlowRecord::serverName)
+                    .containsExactlyInAnyOrder(MessengerRig.CHAT, MessengerRig.FRONT);
+        }
+    }
+
+    @Test
+    void retryWithoutAlternativesShouldBackOffAndCountEveryAttempt() throws Exception {
+        try (MessengerRig rig = MessengerRig.start(RESET_CHAT_SNI)) {
+            long start = System.nanoTime();
+            MessengerSnapshot s;
+            try (MessengerClient client = MessengerClient.start(rig.client().chat(1, 64, Duration.ofSeconds(5))
+                    .retry(4, Duration.ofMillis(100), Duration.ofMillis(400), 0).build())) {
+                Thread.sleep(500);
+                s = client.cut();
+            }
+
+            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
+            assertThat(s.get(Metric.CONNECT_RESET)).as("waits 100 and 200 ms fit in 500 ms, the third (400) does not")
+                    .isEqualTo(3);
+        }
+    }
+
+    @Test
+    void cutShouldStartANewIntervalAndSamplesShouldCoverEachSecond() throws Exception {
+        try (MessengerRig rig = MessengerRig.start("");
+             MessengerClient client = MessengerClient.start(rig.client().chat(50, 64, Duration.ofSeconds(2))
+                     .media(200_000, Direction.DOWN, 1).build())) {
+            Thread.sleep(1_000);
+            MessengerSnapshot first = client.cut();
+            Thread.sleep(1_200);
+            MessengerSnapshot second = client.cut();
+
+            assertThat(second.startSeconds()).isEqualTo(first.endSeconds());
+            assertThat(first.get(Metric.CHAT_SENT)).isBetween(45.0, 56.0);
+            assertThat(second.get(Metric.CHAT_SENT)).as("only the second interval's messages").isBetween(55.0, 66.0);
+            assertThat(first.get(Metric.CONNECT_ATTEMPTS) + second.get(Metric.CONNECT_ATTEMPTS))
+                    .isEqualTo(1 + first.get(Metric.MEDIA_TRANSFERS) + second.get(Metric.MEDIA_TRANSFERS));
+            assertThat(second.chatLatency().getTotalCount()).isEqualTo((long) second.get(Metric.CHAT_DELIVERED));
+
+            assertThat(client.samples()).hasSizeBetween(2, 3);
+            assertThat(client.samples().get(0).get(Metric.CHAT_DELIVERED)).isBetween(40.0, 55.0);
+            assertThat(client.samples().get(0).get(Metric.MEDIA_THROUGHPUT)).isPositive();
+        }
+    }
+
+    @Test
+    void closeShouldReturnPromptlyWhileHandshakesHang() throws Exception {
+        try (MessengerRig rig = MessengerRig.start("""
+                rules:
+                  - name: all-blackhole
+                    match: { protocol: [tls] }
+                    action: { type: blackhole }
+                """)) {
+            MessengerClient client = MessengerClient.start(rig.client().chat(20, 64, Duration.ofSeconds(30))
+                    .media(1_000_000, Direction.DOWN, 4).connectTimeout(Duration.ofSeconds(30)).build());
+            Thread.sleep(300);
+
+            long start = System.nanoTime();
+            client.close();
+
+            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(3));
+            assertThat(client.cut().get(Metric.CONNECT_OK)).isZero();
+        }
+    }
+
+    private static MessengerSnapshot run(MessengerClientOptions.Builder options, long millis) throws Exception {
+        try (MessengerClient client = MessengerClient.start(options.build())) {
+            Thread.sleep(millis);
+            return client.cut();
+        }
+    }
+}
