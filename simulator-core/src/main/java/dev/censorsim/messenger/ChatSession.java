@@ -40,7 +40,7 @@ final class ChatSession {
     private final ArrayDeque<Pending> outbox = new ArrayDeque<>();
     private final LinkedHashMap<Long, Pending> inFlight = new LinkedHashMap<>();
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
-    private long scheduleStartNanos;
+    private final long scheduleStartNanos;
     private long nextId;
     private Channel channel;
     private boolean connecting;
@@ -48,8 +48,10 @@ final class ChatSession {
     private boolean awaitingPong;
     private boolean closed;
 
+    /** {@code scheduleStartNanos} is when message 0 is due: the client's start, so the schedule and the figures agree. */
     ChatSession(MessengerClientOptions options, MessengerConnector connector, MessengerMetrics metrics,
-                EventLoop loop) {
+                EventLoop loop, long scheduleStartNanos) {
+        this.scheduleStartNanos = scheduleStartNanos;
         this.options = options;
         this.connector = connector;
         this.metrics = metrics;
@@ -63,7 +65,6 @@ final class ChatSession {
 
     void start() {
         loop.execute(() -> {
-            scheduleStartNanos = System.nanoTime();
             connect();
             timers.add(loop.scheduleAtFixedRate(this::tick, 0, periodNanos, TimeUnit.NANOSECONDS));
             timers.add(loop.scheduleAtFixedRate(() -> sweep(System.nanoTime()), SWEEP_NANOS, SWEEP_NANOS,

@@ -24,6 +24,8 @@ final class ClientHelloSplitHandler extends ChannelOutboundHandlerAdapter {
     private final int segments;
     private final long gapNanos;
     private final ArrayDeque<Object[]> waiting = new ArrayDeque<>();
+    private final ArrayDeque<ByteBuf> pieces = new ArrayDeque<>();
+    private ChannelPromise splitPromise;
     private boolean splitting;
     private boolean done;
 
@@ -53,37 +55,33 @@ final class ClientHelloSplitHandler extends ChannelOutboundHandlerAdapter {
             return;
         }
         splitting = true;
+        splitPromise = promise;
         int length = first.readableBytes();
         int pieceBytes = (length + segments - 1) / segments;
-        ArrayDeque<ByteBuf> pieces = new ArrayDeque<>(segments);
         for (int offset = 0; offset < length; offset += pieceBytes) {
             pieces.add(first.retainedSlice(first.readerIndex() + offset, Math.min(pieceBytes, length - offset)));
         }
         first.release();
-        sendNext(ctx, pieces, promise);
+        sendNext(ctx);
     }
 
-    private void sendNext(ChannelHandlerContext ctx, ArrayDeque<ByteBuf> pieces, ChannelPromise promise) {
-        if (!ctx.channel().isActive()) {
-            pieces.forEach(ReferenceCountUtil::safeRelease);
-            promise.tryFailure(new java.nio.channels.ClosedChannelException());
-            failWaiting();
-            return;
+    private void sendNext(ChannelHandlerContext ctx) {
+        if (done || pieces.isEmpty()) {
+            return; // removed (closed) while the next piece was scheduled; handlerRemoved released everything
         }
         ByteBuf piece = pieces.poll();
         boolean last = pieces.isEmpty();
         ctx.writeAndFlush(piece).addListener(f -> {
             if (!f.isSuccess()) {
-                pieces.forEach(ReferenceCountUtil::safeRelease);
-                pieces.clear();
-                promise.tryFailure(f.cause());
+                splitPromise.tryFailure(f.cause());
+                releasePieces();
                 return;
             }
             if (last) {
-                promise.trySuccess();
+                splitPromise.trySuccess();
                 finish(ctx);
             } else {
-                ctx.executor().schedule(() -> sendNext(ctx, pieces, promise), gapNanos, TimeUnit.NANOSECONDS);
+                ctx.executor().schedule(() -> sendNext(ctx), gapNanos, TimeUnit.NANOSECONDS);
             }
         });
     }
@@ -108,9 +106,25 @@ final class ClientHelloSplitHandler extends ChannelOutboundHandlerAdapter {
         // while splitting, the pieces flush themselves and finish() flushes what waited
     }
 
+    /**
+     * Runs when the channel closes too (the pipeline is torn down), which is what frees pieces whose scheduled send
+     * will never run because the event loop cancelled it.
+     */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        done = true;
+        if (splitPromise != null && !pieces.isEmpty()) {
+            splitPromise.tryFailure(new java.nio.channels.ClosedChannelException());
+        }
+        releasePieces();
         failWaiting();
+    }
+
+    private void releasePieces() {
+        ByteBuf piece;
+        while ((piece = pieces.poll()) != null) {
+            ReferenceCountUtil.safeRelease(piece);
+        }
     }
 
     private void failWaiting() {

@@ -57,7 +57,7 @@ public final class MessengerClient implements AutoCloseable {
                 () -> closed);
         // Chat gets the first loop to itself when there are two or more, so media copying never delays an ack.
         EventLoop chatLoop = group.next();
-        this.chat = options.chatEnabled() ? new ChatSession(options, connector, metrics, chatLoop) : null;
+        this.chat = options.chatEnabled() ? new ChatSession(options, connector, metrics, chatLoop, start) : null;
         this.media = new ArrayList<>();
         if (options.mediaEnabled()) {
             for (int i = 0; i < options.mediaConcurrency(); i++) {

@@ -114,7 +114,6 @@ final class MessengerConnector {
         }
 
         void begin() {
-            metrics.connectAttempt();
             InetSocketAddress route = options.routes().get(name);
             InetSocketAddress dial = options.socks5() != null ? options.socks5() : route;
             if (dial == null || (options.socks5() != null && !options.socksRemoteDns() && route == null)) {
@@ -219,7 +218,9 @@ final class MessengerConnector {
             Throwable real = outcome.firstFailure() != null && !(cause instanceof ConnectTimeoutException)
                     ? outcome.firstFailure() : cause;
             long now = System.nanoTime();
-            metrics.connectEnded(ConnectOutcome.classify(real), now - startNanos, now);
+            if (!closed.getAsBoolean()) { // an attempt cut short by close() is no censor's doing
+                metrics.connectEnded(ConnectOutcome.classify(real), now - startNanos, now);
+            }
             if (channel != null) {
                 channel.close();
             }

@@ -87,10 +87,10 @@ final class MessengerMetrics {
         failure(nowNanos);
     }
 
-    void connectAttempt() {
-        add(Count.CONNECT_ATTEMPTS, 1);
-    }
-
+    /**
+     * Counts an attempt when it ends, not when it starts, so an interval's attempts always equal the sum of its
+     * outcomes and an attempt still running at a cut does not dilute the ratios.
+     */
     void connectEnded(ConnectOutcome outcome, long elapsedNanos, long nowNanos) {
         add(switch (outcome) {
             case OK -> Count.CONNECT_OK;
@@ -99,6 +99,7 @@ final class MessengerMetrics {
             case REFUSED -> Count.CONNECT_REFUSED;
             case OTHER -> Count.CONNECT_OTHER;
         }, 1);
+        add(Count.CONNECT_ATTEMPTS, 1);
         if (outcome == ConnectOutcome.OK) {
             phases.connectLatency.recordValue(Math.max(0, elapsedNanos));
             series.connectLatency.recordValue(Math.max(0, elapsedNanos));
