@@ -295,8 +295,9 @@ final class ScenarioParser {
                 }
                 policies.put(name, filePolicy(name, value.get("file")));
             } else {
-                if (!value.isNull()) {
-                    value.requireMap("policy '" + name + "' (an inline policy or { file: PATH })");
+                if (value.kind() != PolicyNode.Kind.MAP) {
+                    throw value.error("expected an inline policy (a mapping; {} for no rules) or { file: PATH } for "
+                            + "policy '" + name + "', got " + value.kind().description());
                 }
                 policies.put(name, ScenarioPolicy.compile(name,
                         "inline (" + value.source() + ":" + value.line() + ")", value));
