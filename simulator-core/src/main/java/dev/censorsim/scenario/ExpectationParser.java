@@ -111,7 +111,7 @@ final class ExpectationParser {
         int unitAt = pos;
         String unit = unit();
         try {
-            return new Threshold.Value(value(metric, number, unit));
+            return new Threshold.Value(value(metric, number, unit, text.substring(at, pos)));
         } catch (IllegalArgumentException e) {
             throw new Failure(unit.isEmpty() ? at : unitAt, e.getMessage());
         }
@@ -195,12 +195,11 @@ final class ExpectationParser {
         return previous[b.length()];
     }
 
-    /** The value of {@code number unit} in the metric's own unit. */
-    private static double value(Metric metric, String number, String unit) {
+    /** The value of {@code number unit} (written as {@code text}) in the metric's own unit. */
+    private static double value(Metric metric, String number, String unit, String text) {
         if (unit.isEmpty()) {
             return new BigDecimal(number).doubleValue();
         }
-        String text = number + unit;
         switch (metric.unit()) {
             case BITS_PER_SECOND:
                 return DataRate.parseBytesPerSecond(text) * 8.0;
