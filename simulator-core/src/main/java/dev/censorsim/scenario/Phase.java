@@ -1,6 +1,8 @@
 package dev.censorsim.scenario;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -31,6 +33,21 @@ public record Phase(String name, String description, long durationNanos, String 
     /** The duration this phase runs for under {@code timeScale}, at least one millisecond. */
     public long scaledDurationNanos(double timeScale) {
         return Math.max(1_000_000L, Math.round(durationNanos * timeScale));
+    }
+
+    /**
+     * Checks every expectation of this phase, in file order.
+     *
+     * @param measured      this phase's metrics by name
+     * @param earlierPhases the metrics of the phases that ran before it, by phase name
+     */
+    public List<ExpectationResult> check(Map<String, Double> measured,
+                                         Map<String, Map<String, Double>> earlierPhases) {
+        List<ExpectationResult> results = new ArrayList<>(expectations.size());
+        for (Expectation e : expectations) {
+            results.add(e.evaluate(name, measured, earlierPhases));
+        }
+        return List.copyOf(results);
     }
 
     static void checkName(String name) {
