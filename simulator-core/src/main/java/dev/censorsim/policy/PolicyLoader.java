@@ -31,4 +31,20 @@ public final class PolicyLoader {
     public static CompiledPolicy parse(String yaml, String sourceName) throws PolicyException {
         return PolicyCompiler.compile(YamlTreeReader.read(yaml, sourceName));
     }
+
+    /**
+     * Compiles a policy that is part of a larger YAML document, such as a scenario's inline policy: errors point at
+     * the enclosing file's own lines and columns, because the nodes carry them.
+     */
+    public static CompiledPolicy compile(PolicyNode policy) throws PolicyException {
+        return PolicyCompiler.compile(policy);
+    }
+
+    /**
+     * Reads YAML into located nodes without compiling it, with the policy reader's rules (no duplicate keys, no
+     * aliases, one document), so other file formats that embed policies report errors the same way.
+     */
+    public static PolicyNode readTree(String yaml, String sourceName) throws PolicyException {
+        return YamlTreeReader.read(yaml, sourceName);
+    }
 }

@@ -1,0 +1,315 @@
+package dev.censorsim.report;
+
+import dev.censorsim.metrics.Metric;
+import dev.censorsim.metrics.TimeSample;
+import dev.censorsim.policy.Direction;
+import dev.censorsim.policy.Durations;
+import dev.censorsim.scenario.ChatWorkload;
+import dev.censorsim.scenario.ExpectationResult;
+import dev.censorsim.scenario.MediaWorkload;
+import dev.censorsim.scenario.MessengerSettings;
+import dev.censorsim.scenario.RetryStrategy;
+import dev.censorsim.scenario.Strategies;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes {@code report.html}: one self-contained page (inline CSS and SVG, no scripts, no external resources, so it
+ * opens from a CI artifact store offline). It says what was run, then what was seen: media throughput and chat
+ * latency over time with the phases as shaded bands, connection outcomes per phase, the expectations in green and
+ * red, every metric per phase and the rule counters. All text from the scenario or the run is escaped.
+ */
+public final class HtmlReportWriter {
+
+    private static final String CSS = """
+            body { font: 14px/1.45 -apple-system, "Segoe UI", "DejaVu Sans", Roboto, sans-serif; color: #212529;
+                   margin: 0; background: #f6f7f9; }
+            main { max-width: 940px; margin: 0 auto; padding: 24px 20px 40px; background: #fff; }
+            h1 { font-size: 24px; margin: 0 0 6px; }
+            h2 { font-size: 19px; margin: 32px 0 10px; border-bottom: 1px solid #dee2e6; padding-bottom: 4px; }
+            h3 { font-size: 15px; margin: 22px 0 6px; }
+            .badge { font-size: 13px; padding: 3px 9px; border-radius: 10px; vertical-align: middle; color: #fff; }
+            .badge.pass { background: #2b8a3e; } .badge.fail { background: #c92a2a; }
+            .muted { color: #6c757d; }
+            table { border-collapse: collapse; width: 100%; margin: 6px 0; }
+            th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e9ecef; vertical-align: top; }
+            th { background: #f1f3f5; font-weight: 600; }
+            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+            table.kv th { width: 190px; background: none; }
+            tr.pass td { background: #ebfbee; } tr.pass td.result { color: #2b8a3e; font-weight: 600; }
+            tr.fail td { background: #fff5f5; } tr.fail td.result { color: #c92a2a; font-weight: 600; }
+            tr.skip td { background: #f8f9fa; color: #868e96; }
+            ul.rules { margin: 0; padding-left: 18px; } ul.rules li { font-family: ui-monospace, monospace;
+                   font-size: 12.5px; }
+            ul.warnings li { color: #a61e4d; }
+            code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+            svg.chart { display: block; max-width: 100%; height: auto; }
+            svg .tick { font-size: 11.5px; fill: #495057; }
+            svg .unit { font-size: 12px; fill: #495057; font-weight: 600; }
+            svg .legend { font-size: 12.5px; fill: #212529; }
+            svg .band-label { font-size: 12px; fill: #495057; font-weight: 600; }
+            svg .empty { font-size: 14px; fill: #adb5bd; }
+            footer { margin-top: 32px; font-size: 12px; color: #868e96; }
+            """;
+
+    private HtmlReportWriter() {
+    }
+
+    /** Writes the report to {@code file}, replacing it. */
+    public static void write(ScenarioReport report, Path file) throws IOException {
+        Files.writeString(file, render(report), StandardCharsets.UTF_8);
+    }
+
+    /** The whole page. */
+    public static String render(ScenarioReport report) {
+        RunInfo run = report.run();
+        StringBuilder h = new StringBuilder(64 * 1024);
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>censorsim: ").append(e(run.scenario())).append("</title>\n")
+                .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<main>\n");
+        header(h, report);
+        whatWasRun(h, run);
+        whatWasSeen(h, report);
+        h.append("<footer>censorsim scenario report &middot; ").append(e(run.scenario())).append(" &middot; ")
+                .append(e(run.startedAt().toString())).append("</footer>\n</main>\n</body>\n</html>\n");
+        return h.toString();
+    }
+
+    private static void header(StringBuilder h, ScenarioReport report) {
+        RunInfo run = report.run();
+        boolean passed = report.passed();
+        h.append("<h1>").append(e(run.scenario())).append(" <span class=\"badge ")
+                .append(passed ? "pass\">PASSED" : "fail\">FAILED").append("</span></h1>\n");
+        if (!run.description().isEmpty()) {
+            h.append("<p>").append(e(run.description())).append("</p>\n");
+        }
+        h.append("<p class=\"muted\">").append(report.passedCount()).append(" of ").append(report.expectedCount())
+                .append(" expectations held &middot; ").append(report.phases().size()).append(" of ")
+                .append(run.phases().size()).append(" phases ran in ").append(fixed(report.realSeconds(), 1))
+                .append(" s &middot; time scale ").append(e(SvgLineChart.trim(run.timeScale()))).append("</p>\n");
+    }
+
+    private static void whatWasRun(StringBuilder h, RunInfo run) {
+        h.append("<h2>What was run</h2>\n<table class=\"kv\">\n");
+        row(h, "scenario file", run.file());
+        row(h, "started at", run.startedAt().toString());
+        row(h, "time scale", SvgLineChart.trim(run.timeScale()) + " (phase durations are multiplied by it)");
+        long planned = run.phases().stream().mapToLong(PlannedPhase::scaledNanos).sum();
+        row(h, "planned run time", Durations.format(planned));
+        h.append("</table>\n<h3>Messenger</h3>\n<table class=\"kv\">\n");
+        for (Map.Entry<String, String> setting : messenger(run.messenger()).entrySet()) {
+            row(h, setting.getKey(), setting.getValue());
+        }
+        h.append("</table>\n<h3>Timeline</h3>\n<table>\n<tr><th>phase</th><th class=\"num\">duration</th>"
+                + "<th>policy</th><th>rules</th></tr>\n");
+        for (PlannedPhase p : run.phases()) {
+            h.append("<tr><td><strong>").append(e(p.name())).append("</strong>");
+            if (!p.description().isEmpty()) {
+                h.append("<br><span class=\"muted\">").append(e(p.description())).append("</span>");
+            }
+            h.append("</td><td class=\"num\">").append(e(Durations.format(p.scaledNanos())));
+            if (p.scaledNanos() != p.nominalNanos()) {
+                h.append("<br><span class=\"muted\">nominal ").append(e(Durations.format(p.nominalNanos())))
+                        .append("</span>");
+            }
+            h.append("</td><td>").append(e(p.policy())).append("<br><span class=\"muted\">")
+                    .append(e(p.policyOrigin())).append("</span></td><td><ul class=\"rules\">");
+            for (String rule : p.rules()) {
+                h.append("<li>").append(e(rule)).append("</li>");
+            }
+            h.append("</ul></td></tr>\n");
+        }
+        h.append("</table>\n");
+    }
+
+    private static void whatWasSeen(StringBuilder h, ScenarioReport report) {
+        h.append("<h2>What was seen</h2>\n");
+        if (!report.warnings().isEmpty()) {
+            h.append("<ul class=\"warnings\">\n");
+            for (String warning : report.warnings()) {
+                h.append("<li>").append(e(warning)).append("</li>\n");
+            }
+            h.append("</ul>\n");
+        }
+        List<PhaseBand> bands = new ArrayList<>();
+        for (PhaseReport p : report.phases()) {
+            bands.add(new PhaseBand(p.name(), p.startSeconds(), p.endSeconds()));
+        }
+        double xMax = report.phases().isEmpty() ? 0 : report.phases().get(report.phases().size() - 1).endSeconds();
+        for (TimeSample s : report.samples()) {
+            xMax = Math.max(xMax, s.seconds());
+        }
+        List<TimeSample> samples = report.samples();
+        double[] xs = new double[samples.size()];
+        double[] throughput = new double[samples.size()];
+        double[] p50 = new double[samples.size()];
+        double[] p99 = new double[samples.size()];
+        double maxThroughput = 0;
+        for (int i = 0; i < xs.length; i++) {
+            TimeSample s = samples.get(i);
+            xs[i] = s.seconds();
+            throughput[i] = s.get(Metric.MEDIA_THROUGHPUT);
+            p50[i] = s.get(Metric.CHAT_LATENCY_P50);
+            p99[i] = s.get(Metric.CHAT_LATENCY_P99);
+            if (Double.isFinite(throughput[i])) {
+                maxThroughput = Math.max(maxThroughput, throughput[i]);
+            }
+        }
+        boolean mega = maxThroughput >= 1e6;
+        double divisor = mega ? 1e6 : 1e3;
+        for (int i = 0; i < throughput.length; i++) {
+            throughput[i] /= divisor;
+        }
+        h.append("<h3>Media throughput</h3>\n");
+        h.append(SvgLineChart.render("media throughput over time", mega ? "Mbit/s" : "kbit/s", bands,
+                List.of(new SvgLineChart.Series("media throughput", ReportColors.THROUGHPUT, xs, throughput)), xMax,
+                v -> SvgLineChart.trim(v)));
+        h.append("<h3>Chat latency</h3>\n");
+        h.append(SvgLineChart.render("chat latency p50 and p99 over time", "ms", bands,
+                List.of(new SvgLineChart.Series("p50", ReportColors.LATENCY_P50, xs, p50),
+                        new SvgLineChart.Series("p99", ReportColors.LATENCY_P99, xs, p99)), xMax,
+                v -> SvgLineChart.trim(v)));
+        h.append("<h3>Connection outcomes</h3>\n");
+        h.append(SvgConnectChart.render(report.phases()));
+        expectations(h, report);
+        metrics(h, report.phases());
+        rules(h, report.phases());
+    }
+
+    private static void expectations(StringBuilder h, ScenarioReport report) {
+        h.append("<h3>Expectations</h3>\n<table>\n<tr><th>phase</th><th>expectation</th><th class=\"num\">measured"
+                + "</th><th>detail</th><th>result</th></tr>\n");
+        for (PhaseReport phase : report.phases()) {
+            for (ExpectationResult r : phase.expectations()) {
+                Metric metric = Metric.named(r.metric()).orElse(null);
+                String measured = Double.isNaN(r.measured()) ? "not measured"
+                        : metric != null ? metric.format(r.measured()) : Double.toString(r.measured());
+                h.append("<tr class=\"").append(r.passed() ? "pass" : "fail").append("\"><td>")
+                        .append(e(r.phase())).append("</td><td><code>").append(e(r.expression()))
+                        .append("</code></td><td class=\"num\">").append(e(measured)).append("</td><td>")
+                        .append(e(r.message())).append("</td><td class=\"result\">")
+                        .append(r.passed() ? "&#10003; pass" : "&#10007; fail").append("</td></tr>\n");
+            }
+        }
+        RunInfo run = report.run();
+        for (int i = report.phases().size(); i < run.phases().size(); i++) {
+            PlannedPhase phase = run.phases().get(i);
+            for (String expression : phase.expectations()) {
+                h.append("<tr class=\"skip\"><td>").append(e(phase.name())).append("</td><td><code>")
+                        .append(e(expression)).append("</code></td><td class=\"num\">-</td><td>phase did not run"
+                                + "</td><td class=\"result\">skipped</td></tr>\n");
+            }
+        }
+        h.append("</table>\n");
+    }
+
+    private static void metrics(StringBuilder h, List<PhaseReport> phases) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String known : Metric.all().keySet()) {
+            if (phases.stream().anyMatch(p -> p.metrics().containsKey(known))) {
+                names.add(known);
+            }
+        }
+        phases.forEach(p -> names.addAll(p.metrics().keySet()));
+        if (names.isEmpty()) {
+            return;
+        }
+        h.append("<h3>Metrics per phase</h3>\n<table>\n<tr><th>metric</th>");
+        for (PhaseReport p : phases) {
+            h.append("<th class=\"num\">").append(e(p.name())).append("</th>");
+        }
+        h.append("</tr>\n");
+        for (String name : names) {
+            Metric metric = Metric.named(name).orElse(null);
+            h.append("<tr><td><code>").append(e(name)).append("</code></td>");
+            for (PhaseReport p : phases) {
+                double v = p.metric(name);
+                String text = Double.isNaN(v) ? "-" : metric != null ? metric.format(v) : SvgLineChart.trim(v);
+                h.append("<td class=\"num\">").append(e(text)).append("</td>");
+            }
+            h.append("</tr>\n");
+        }
+        h.append("</table>\n");
+    }
+
+    private static void rules(StringBuilder h, List<PhaseReport> phases) {
+        if (phases.stream().allMatch(p -> p.rules().isEmpty())) {
+            return;
+        }
+        h.append("<h3>Rule counters</h3>\n<table>\n<tr><th>phase</th><th>rule</th><th>action</th>"
+                + "<th class=\"num\">flows</th><th class=\"num\">bytes up</th><th class=\"num\">bytes down</th></tr>\n");
+        for (PhaseReport p : phases) {
+            for (RuleCount r : p.rules()) {
+                h.append("<tr><td>").append(e(p.name())).append("</td><td>").append(e(r.rule())).append("</td><td>")
+                        .append(e(r.action())).append("</td><td class=\"num\">").append(r.flows())
+                        .append("</td><td class=\"num\">").append(String.format(Locale.ROOT, "%,d", r.bytesUp()))
+                        .append("</td><td class=\"num\">").append(String.format(Locale.ROOT, "%,d", r.bytesDown()))
+                        .append("</td></tr>\n");
+            }
+        }
+        h.append("</table>\n");
+    }
+
+    /** The messenger's settings as label/value pairs, in the order a reader wants them. */
+    static Map<String, String> messenger(MessengerSettings m) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("chat name", m.chatName() == null ? "-" : m.chatName());
+        out.put("media name", m.mediaName() == null ? "-" : m.mediaName());
+        out.put("alternatives", m.alternatives().isEmpty() ? "-" : String.join(", ", m.alternatives()));
+        out.put("control name", m.controlName() == null ? "-" : m.controlName());
+        out.put("front", m.front().wireName());
+        ChatWorkload chat = m.chat();
+        out.put("chat workload", chat == null ? "none" : SvgLineChart.trim(chat.messagesPerSecond())
+                + " messages/s of " + chat.messageBytes() + " B, ack timeout " + Durations.format(chat.timeoutNanos()));
+        MediaWorkload media = m.media();
+        out.put("media workload", media == null ? "none" : String.format(Locale.ROOT, "%,d B %s, %d at a time",
+                media.transferBytes(), media.direction() == Direction.DOWN ? "downloads"
+                        : "uploads", media.concurrency()));
+        out.put("chat churn", m.churnNanos() == 0 ? "none" : "reconnect every " + Durations.format(m.churnNanos()));
+        out.put("connect timeout", Durations.format(m.connectTimeoutNanos()));
+        out.put("strategies", strategies(m.strategies()));
+        return out;
+    }
+
+    private static String strategies(Strategies s) {
+        List<String> on = new ArrayList<>();
+        RetryStrategy r = s.retry();
+        if (r != null) {
+            on.add("retry " + r.attempts() + " attempts, backoff " + Durations.format(r.baseNanos()) + " to "
+                    + Durations.format(r.maxNanos()) + ", jitter " + SvgLineChart.trim(r.jitter()));
+        }
+        if (s.alternatives()) {
+            on.add("alternative names");
+        }
+        if (s.splitClientHello() > 0) {
+            on.add("ClientHello in " + s.splitClientHello() + " TCP segments");
+        }
+        if (s.noSni()) {
+            on.add("no SNI");
+        }
+        return on.isEmpty() ? "none" : String.join("; ", on);
+    }
+
+    private static void row(StringBuilder h, String key, String value) {
+        h.append("<tr><th>").append(e(key)).append("</th><td>").append(e(value)).append("</td></tr>\n");
+    }
+
+    private static String fixed(double v, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    private static String e(String s) {
+        return Html.escape(s);
+    }
+}

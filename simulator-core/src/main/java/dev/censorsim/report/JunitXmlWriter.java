@@ -1,0 +1,161 @@
+package dev.censorsim.report;
+
+import dev.censorsim.scenario.ExpectationResult;
+
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+
+/**
+ * Writes {@code junit.xml} in the common JUnit XML layout CI servers read (Jenkins, GitLab, GitHub test reporters):
+ * one {@code <testsuite>} named after the scenario, one {@code <testcase>} per expectation with
+ * {@code classname} = scenario and {@code name} = {@code phase: expression}, a {@code <failure>} carrying the measured
+ * value when it failed, and {@code <skipped>} for the expectations of phases that never ran.
+ */
+public final class JunitXmlWriter {
+
+    /** Ant's schema wants local ISO 8601 without a zone; the value is UTC. */
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
+            .withZone(ZoneOffset.UTC);
+
+    private JunitXmlWriter() {
+    }
+
+    /** Writes the report to {@code file}, replacing it. */
+    public static void write(ScenarioReport report, Path file) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            write(report, out);
+        }
+    }
+
+    /** Writes UTF-8 XML to {@code out}; does not close it. */
+    public static void write(ScenarioReport report, OutputStream out) throws IOException {
+        RunInfo run = report.run();
+        long skipped = 0;
+        for (int i = report.phases().size(); i < run.phases().size(); i++) {
+            skipped += run.phases().get(i).expectations().size();
+        }
+        long failures = report.failedCount() - skipped;
+        String time = seconds(report.realSeconds());
+        try {
+            XMLStreamWriter x = XMLOutputFactory.newFactory().createXMLStreamWriter(out, "UTF-8");
+            x.writeStartDocument("UTF-8", "1.0");
+            x.writeCharacters("\n");
+            x.writeStartElement("testsuites");
+            x.writeAttribute("name", clean(run.scenario()));
+            x.writeAttribute("tests", Long.toString(report.expectedCount()));
+            x.writeAttribute("failures", Long.toString(failures));
+            x.writeAttribute("errors", "0");
+            x.writeAttribute("time", time);
+            x.writeCharacters("\n  ");
+            x.writeStartElement("testsuite");
+            x.writeAttribute("name", clean(run.scenario()));
+            x.writeAttribute("tests", Long.toString(report.expectedCount()));
+            x.writeAttribute("failures", Long.toString(failures));
+            x.writeAttribute("errors", "0");
+            x.writeAttribute("skipped", Long.toString(skipped));
+            x.writeAttribute("time", time);
+            x.writeAttribute("timestamp", TIMESTAMP.format(run.startedAt().truncatedTo(ChronoUnit.SECONDS)));
+            x.writeAttribute("hostname", "localhost");
+            x.writeCharacters("\n    ");
+            x.writeStartElement("properties");
+            property(x, "file", run.file());
+            property(x, "time-scale", Double.toString(run.timeScale()));
+            property(x, "started-at", run.startedAt().toString());
+            x.writeCharacters("\n    ");
+            x.writeEndElement();
+            for (PhaseReport phase : report.phases()) {
+                for (ExpectationResult result : phase.expectations()) {
+                    testcase(x, run.scenario(), result.title());
+                    if (!result.passed()) {
+                        x.writeCharacters("\n      ");
+                        x.writeStartElement("failure");
+                        x.writeAttribute("message", clean(result.message()));
+                        x.writeAttribute("type", "expectation");
+                        x.writeCharacters(clean(result.title() + "\n" + result.message()));
+                        x.writeEndElement();
+                        x.writeCharacters("\n    ");
+                    }
+                    x.writeEndElement();
+                }
+            }
+            for (int i = report.phases().size(); i < run.phases().size(); i++) {
+                PlannedPhase phase = run.phases().get(i);
+                for (String expression : phase.expectations()) {
+                    testcase(x, run.scenario(), phase.name() + ": " + expression);
+                    x.writeEmptyElement("skipped");
+                    x.writeAttribute("message", "phase " + clean(phase.name()) + " did not run");
+                    x.writeEndElement();
+                }
+            }
+            x.writeCharacters("\n  ");
+            x.writeEndElement();
+            x.writeCharacters("\n");
+            x.writeEndElement();
+            x.writeCharacters("\n");
+            x.writeEndDocument();
+            x.flush();
+            x.close();
+        } catch (XMLStreamException e) {
+            throw new IOException("cannot write JUnit XML: " + e.getMessage(), e);
+        }
+    }
+
+    private static void testcase(XMLStreamWriter x, String scenario, String name) throws XMLStreamException {
+        x.writeCharacters("\n    ");
+        x.writeStartElement("testcase");
+        x.writeAttribute("classname", clean(scenario));
+        x.writeAttribute("name", clean(name));
+        x.writeAttribute("time", "0");
+    }
+
+    private static void property(XMLStreamWriter x, String name, String value) throws XMLStreamException {
+        x.writeCharacters("\n      ");
+        x.writeEmptyElement("property");
+        x.writeAttribute("name", name);
+        x.writeAttribute("value", clean(value == null ? "" : value));
+    }
+
+    private static String seconds(double seconds) {
+        return String.format(Locale.ROOT, "%.3f", Math.max(0, seconds));
+    }
+
+    /**
+     * Drops what XML 1.0 cannot carry at all (control characters other than tab and newlines, lone surrogates):
+     * the writer escapes markup but would emit these verbatim and make the file unreadable.
+     */
+    static String clean(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok;
+            if (Character.isHighSurrogate(c)) {
+                ok = i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+                if (ok) {
+                    if (b != null) {
+                        b.append(c).append(s.charAt(i + 1));
+                    }
+                    i++;
+                    continue;
+                }
+            } else {
+                ok = c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD);
+            }
+            if (!ok && b == null) {
+                b = new StringBuilder(s.length()).append(s, 0, i);
+            }
+            if (b != null) {
+                b.append(ok ? c : '\uFFFD');
+            }
+        }
+        return b == null ? s : b.toString();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.censorsim.report;
+
+/**
+ * The colours of the HTML report's charts. Series colours are saturated and far apart (and far from the grey phase
+ * bands), so a screenshot check can find each series by colour.
+ */
+public final class ReportColors {
+
+    /** Media throughput line. */
+    public static final String THROUGHPUT = "#1c6dd0";
+    /** Chat latency p50 line. */
+    public static final String LATENCY_P50 = "#7048e8";
+    /** Chat latency p99 line. */
+    public static final String LATENCY_P99 = "#e8590c";
+    /** Connect outcome: TLS handshake completed. */
+    public static final String CONNECT_OK = "#2f9e44";
+    /** Connect outcome: reset by a TCP RST. */
+    public static final String CONNECT_RESET = "#e03131";
+    /** Connect outcome: no handshake in time. */
+    public static final String CONNECT_TIMEOUT = "#fab005";
+    /** Connect outcome: refused. */
+    public static final String CONNECT_REFUSED = "#c2255c";
+    /** Connect outcome: anything else. */
+    public static final String CONNECT_OTHER = "#868e96";
+    /** Alternating phase band fills. */
+    static final String BAND_EVEN = "#eef1f6";
+    static final String BAND_ODD = "#f8f9fb";
+
+    private ReportColors() {
+    }
+}

@@ -1,0 +1,30 @@
+package dev.censorsim.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Writes the three report files of a run into one directory. */
+public final class ReportFiles {
+
+    /** The file names, as CI configurations refer to them. */
+    public static final String JSON = "report.json";
+    public static final String JUNIT = "junit.xml";
+    public static final String HTML = "report.html";
+
+    private ReportFiles() {
+    }
+
+    /** Creates {@code dir} if needed and writes {@code report.json}, {@code junit.xml} and {@code report.html}. */
+    public static List<Path> writeAll(ScenarioReport report, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path json = dir.resolve(JSON);
+        Path junit = dir.resolve(JUNIT);
+        Path html = dir.resolve(HTML);
+        JsonReportWriter.write(report, json);
+        JunitXmlWriter.write(report, junit);
+        HtmlReportWriter.write(report, html);
+        return List.of(json, junit, html);
+    }
+}

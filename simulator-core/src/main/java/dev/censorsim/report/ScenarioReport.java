@@ -1,0 +1,58 @@
+package dev.censorsim.report;
+
+import dev.censorsim.metrics.TimeSample;
+import dev.censorsim.scenario.ExpectationResult;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A scenario run: what was run ({@link RunInfo}), then what was seen per phase, the whole run's time series, and
+ * warnings in plain words ("target rate not reached"). The writers in this package turn it into {@code report.json},
+ * {@code junit.xml}, {@code report.html} and the console summary.
+ *
+ * @param run      what was run
+ * @param phases   what each phase saw, in timeline order; shorter than the plan when the run stopped early
+ * @param samples  the time series, about one sample per second
+ * @param warnings plain-language notes about the run itself
+ */
+public record ScenarioReport(RunInfo run, List<PhaseReport> phases, List<TimeSample> samples, List<String> warnings) {
+
+    public ScenarioReport {
+        Objects.requireNonNull(run, "run");
+        phases = List.copyOf(phases);
+        samples = List.copyOf(samples);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** Every expectation result, phase by phase. */
+    public List<ExpectationResult> results() {
+        return phases.stream().flatMap(p -> p.expectations().stream()).toList();
+    }
+
+    /** Expectations that held. */
+    public long passedCount() {
+        return results().stream().filter(ExpectationResult::passed).count();
+    }
+
+    /** Expectations that failed, including those of phases that never ran. */
+    public long failedCount() {
+        return expectedCount() - passedCount();
+    }
+
+    /** All expectations the scenario states, whether their phase ran or not. */
+    public long expectedCount() {
+        long planned = run.phases().stream().mapToLong(p -> p.expectations().size()).sum();
+        return Math.max(planned, results().size());
+    }
+
+    /** True when every phase ran and every expectation held. */
+    public boolean passed() {
+        return phases.size() >= run.phases().size() && failedCount() == 0;
+    }
+
+    /** Total run time of the phases that ran, in seconds. */
+    public double realSeconds() {
+        return phases.isEmpty() ? 0 : phases.get(phases.size() - 1).endSeconds() - phases.get(0).startSeconds();
+    }
+}

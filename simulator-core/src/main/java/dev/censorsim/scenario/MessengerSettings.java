@@ -1,0 +1,117 @@
+package dev.censorsim.scenario;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How the synthetic messenger behaves for a whole scenario: the names it uses, its workload and its strategies. The
+ * workload does not change between phases; only the censor's policy does, which is what makes phases comparable.
+ *
+ * @param chatName            the name the chat connection asks for (SNI, SOCKS target)
+ * @param mediaName           the name media transfers ask for
+ * @param alternatives        further names the server also serves, for the alternatives strategy
+ * @param controlName         a name no rule lists, measured alongside as a control, or {@code null}
+ * @param front               how the client reaches the censor
+ * @param chat                the chat workload, or {@code null} for no chat traffic
+ * @param media               the media workload, or {@code null} for no media traffic
+ * @param churnNanos          reconnect the chat connection this often, or 0 to keep it as long as it works
+ * @param strategies          resilience strategies
+ * @param connectTimeoutNanos a TCP connect plus TLS handshake slower than this counts as a timeout
+ */
+public record MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
+                                Front front, ChatWorkload chat, MediaWorkload media, long churnNanos,
+                                Strategies strategies, long connectTimeoutNanos) {
+
+    /** Default connect timeout: 2 s, longer than any loopback handshake, short enough to keep phases brisk. */
+    public static final long DEFAULT_CONNECT_TIMEOUT_NANOS = 2_000_000_000L;
+
+    private static final Pattern HOST_NAME =
+            Pattern.compile("(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
+
+    public MessengerSettings {
+        Objects.requireNonNull(front, "front");
+        Objects.requireNonNull(strategies, "strategies");
+        alternatives = List.copyOf(alternatives);
+        if (chat == null && media == null) {
+            throw new IllegalArgumentException("the workload needs chat, media or both");
+        }
+        if (chat != null) {
+            checkHostName(chatName, "the chat name");
+        }
+        if (media != null) {
+            checkHostName(mediaName, "the media name");
+        }
+        for (String alternative : alternatives) {
+            checkHostName(alternative, "an alternative name");
+        }
+        if (controlName != null) {
+            checkHostName(controlName, "the control name");
+            if (controlName.equalsIgnoreCase(chatName) || controlName.equalsIgnoreCase(mediaName)
+                    || alternatives.stream().anyMatch(controlName::equalsIgnoreCase)) {
+                throw new IllegalArgumentException("the control name '" + controlName
+                        + "' must differ from the names the messenger uses");
+            }
+        }
+        if (strategies.alternatives() && alternatives.isEmpty()) {
+            throw new IllegalArgumentException("the alternatives strategy needs at least one name under "
+                    + "messenger.alternatives");
+        }
+        if (churnNanos < 0) {
+            throw new IllegalArgumentException("churn must not be negative");
+        }
+        if (connectTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("the connect timeout must be positive");
+        }
+    }
+
+    /** Chat and media with their defaults on the given names, forward front, no strategies, 2 s connect timeout. */
+    public static MessengerSettings of(String chatName, String mediaName) {
+        return new MessengerSettings(chatName, mediaName, List.of(), null, Front.FORWARD, ChatWorkload.DEFAULT,
+                MediaWorkload.DEFAULT, 0, Strategies.NONE, DEFAULT_CONNECT_TIMEOUT_NANOS);
+    }
+
+    /** Every name the messenger server must present a certificate for: chat, media, alternatives, control. */
+    public List<String> serverNames() {
+        List<String> names = new ArrayList<>();
+        for (String name : new String[] {chatName, mediaName, controlName}) {
+            if (name != null && !names.contains(name)) {
+                names.add(name);
+            }
+        }
+        alternatives.stream().filter(a -> !names.contains(a)).forEach(names::add);
+        return List.copyOf(names);
+    }
+
+    /** A copy with another control name ({@code null} for none). */
+    public MessengerSettings withControlName(String name) {
+        return new MessengerSettings(chatName, mediaName, alternatives, name, front, chat, media, churnNanos,
+                strategies, connectTimeoutNanos);
+    }
+
+    /** A copy with other workloads ({@code null} for none of that kind) and churn interval (0 for none). */
+    public MessengerSettings withWorkload(ChatWorkload chat, MediaWorkload media, long churnNanos) {
+        return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
+                strategies, connectTimeoutNanos);
+    }
+
+    /** A copy with other strategies and alternative names. */
+    public MessengerSettings withStrategies(Strategies strategies, List<String> alternatives) {
+        return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
+                strategies, connectTimeoutNanos);
+    }
+
+    /** A copy that reaches the censor through {@code front}. */
+    public MessengerSettings withFront(Front front) {
+        return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
+                strategies, connectTimeoutNanos);
+    }
+
+    static void checkHostName(String name, String what) {
+        if (name == null || !HOST_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException(what + " must be a host name such as g.whatsapp.net, got "
+                    + (name == null ? "nothing" : "'" + name + "'"));
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.censorsim.scenario;
+
+import dev.censorsim.policy.PolicyException;
+import dev.censorsim.policy.PolicyLoader;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds a {@link Scenario} in Java, with the same validation as a scenario file. Policies are given as policy YAML
+ * text or a file; expectations as the same expressions a file uses. {@link #build()} fails with an
+ * {@link IllegalArgumentException} naming the phase and the expression.
+ *
+ * <pre>{@code
+ * Scenario s = Scenario.builder("throttle-check")
+ *         .messenger(MessengerSettings.of("g.whatsapp.net", "mmg.whatsapp.net"))
+ *         .policy("open", "link: { rate: 40mbit }")
+ *         .policy("throttled", Path.of("scenarios/policies/whatsapp-2025-throttle.yaml"))
+ *         .phase("baseline", Duration.ofSeconds(5), "open")
+ *         .phase("throttled", Duration.ofSeconds(5), "throttled",
+ *                 "media.throughput <= 0.30 * baseline.media.throughput")
+ *         .build();
+ * }</pre>
+ */
+public final class ScenarioBuilder {
+
+    private final String name;
+    private String description = "";
+    private double timeScale = 1.0;
+    private MessengerSettings messenger;
+    private final Map<String, ScenarioPolicy> policies = new LinkedHashMap<>();
+    private final List<PhaseSpec> phases = new ArrayList<>();
+
+    private record PhaseSpec(String name, String description, Duration duration, String policy,
+                             List<String> expectations) {
+    }
+
+    ScenarioBuilder(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+    }
+
+    public ScenarioBuilder description(String description) {
+        this.description = Objects.requireNonNull(description, "description");
+        return this;
+    }
+
+    /** Factor in (0, 1] applied to every phase duration. */
+    public ScenarioBuilder timeScale(double timeScale) {
+        this.timeScale = Scenario.checkTimeScale(timeScale);
+        return this;
+    }
+
+    public ScenarioBuilder messenger(MessengerSettings messenger) {
+        this.messenger = Objects.requireNonNull(messenger, "messenger");
+        return this;
+    }
+
+    /** A policy written in the policy-file format, e.g. {@code "link: { rate: 40mbit }"}. */
+    public ScenarioBuilder policy(String policyName, String policyYaml) {
+        String source = "policy '" + policyName + "'";
+        try {
+            return add(ScenarioPolicy.compile(policyName, "inline",
+                    PolicyLoader.readTree(policyYaml, source)));
+        } catch (PolicyException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** A policy read from {@code file}. */
+    public ScenarioBuilder policy(String policyName, Path file) {
+        try {
+            return add(ScenarioPolicy.compile(policyName, file.toString(),
+                    PolicyLoader.readTree(Files.readString(file), file.toString())));
+        } catch (PolicyException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read policy file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ScenarioBuilder add(ScenarioPolicy policy) {
+        if (policies.putIfAbsent(policy.name(), policy) != null) {
+            throw new IllegalArgumentException("duplicate policy '" + policy.name() + "'");
+        }
+        return this;
+    }
+
+    /** Appends a phase; {@code expectations} are expressions such as {@code "chat.delivered_ratio >= 0.99"}. */
+    public ScenarioBuilder phase(String phaseName, Duration duration, String policyName, String... expectations) {
+        return phase(phaseName, "", duration, policyName, expectations);
+    }
+
+    /** Appends a phase with a description for reports. */
+    public ScenarioBuilder phase(String phaseName, String phaseDescription, Duration duration, String policyName,
+                                 String... expectations) {
+        phases.add(new PhaseSpec(phaseName, phaseDescription, duration, policyName, List.of(expectations)));
+        return this;
+    }
+
+    /** Validates everything and returns the scenario. */
+    public Scenario build() {
+        if (messenger == null) {
+            throw new IllegalArgumentException("scenario " + name + " needs messenger settings");
+        }
+        List<String> timeline = new ArrayList<>();
+        for (PhaseSpec spec : phases) {
+            Phase.checkName(spec.name());
+            if (timeline.contains(spec.name())) {
+                throw new IllegalArgumentException("duplicate phase '" + spec.name() + "'");
+            }
+            timeline.add(spec.name());
+        }
+        List<Phase> built = new ArrayList<>();
+        for (PhaseSpec spec : phases) {
+            List<Expectation> expectations = new ArrayList<>();
+            for (String text : spec.expectations()) {
+                try {
+                    expectations.add(ExpectationParser.parse(text, spec.name(), timeline));
+                } catch (ExpectationParser.Failure f) {
+                    throw new IllegalArgumentException("phase '" + spec.name() + "': " + f.getMessage()
+                            + " (column " + (f.offset + 1) + " of '" + text + "')");
+                }
+            }
+            built.add(new Phase(spec.name(), spec.description(), spec.duration().toNanos(), spec.policy(),
+                    expectations));
+        }
+        return new Scenario(name, description, "<java>", timeScale, messenger, policies, built);
+    }
+}

@@ -1,0 +1,528 @@
+package dev.censorsim.scenario;
+
+import dev.censorsim.metrics.Metric;
+import dev.censorsim.policy.DataSize;
+import dev.censorsim.policy.Direction;
+import dev.censorsim.policy.Durations;
+import dev.censorsim.policy.PolicyException;
+import dev.censorsim.policy.PolicyLoader;
+import dev.censorsim.policy.PolicyNode;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a located YAML tree into a {@link Scenario}, failing at the first offending node with the policy compiler's
+ * {@code file:line:col: expected ...} errors. Validation that needs the whole file (phase references, workload versus
+ * expectations) happens here too, so a scenario that loads can run.
+ */
+final class ScenarioParser {
+
+    private static final List<String> TOP_KEYS =
+            List.of("scenario", "description", "time-scale", "messenger", "policies", "timeline");
+    private static final List<String> MESSENGER_KEYS =
+            List.of("names", "alternatives", "control", "front", "workload", "strategies", "timeouts");
+    private static final List<String> NAMES_KEYS = List.of("chat", "media");
+    private static final List<String> WORKLOAD_KEYS = List.of("chat", "media", "churn");
+    private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
+    private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
+    private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni");
+    private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
+    private static final List<String> TIMEOUT_KEYS = List.of("connect");
+    private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
+    private static final Pattern MESSAGE_RATE = Pattern.compile("\\s*(\\d{1,9}(?:\\.\\d{1,9})?|\\.\\d{1,9})\\s*/\\s*(s|m|min)\\s*");
+
+    private final String[] lines;
+    private final Path baseDir;
+
+    private ScenarioParser(String yaml, Path baseDir) {
+        this.lines = yaml.split("\r?\n", -1);
+        this.baseDir = baseDir;
+    }
+
+    static Scenario parse(PolicyNode root, String yaml, Path baseDir) throws PolicyException {
+        return new ScenarioParser(yaml, baseDir).scenario(root);
+    }
+
+    private Scenario scenario(PolicyNode root) throws PolicyException {
+        if (root.isNull()) {
+            throw root.error("expected a scenario mapping with 'scenario', 'messenger', 'policies' and 'timeline'; "
+                    + "the file is empty");
+        }
+        root.requireMap("the scenario");
+        root.checkKeys("the scenario", TOP_KEYS);
+        PolicyNode nameNode = root.required("scenario", "the scenario");
+        String name = nameNode.text("'scenario'").strip();
+        if (name.isEmpty() || name.chars().anyMatch(c -> c < ' ' || c == '/' || c == '\\')) {
+            throw nameNode.error("expected a scenario name without slashes or control characters, got '" + name
+                    + "'");
+        }
+        String description = optionalText(root.get("description"), "'description'");
+        double timeScale = 1.0;
+        PolicyNode scaleNode = root.get("time-scale");
+        if (scaleNode != null) {
+            timeScale = number(scaleNode, "'time-scale'");
+            if (!(timeScale > 0 && timeScale <= 1)) {
+                throw scaleNode.error("expected a time-scale in (0, 1], such as 0.1, got " + scaleNode.rawText());
+            }
+        }
+        MessengerSettings messenger = messenger(root.required("messenger", "the scenario"));
+        Map<String, ScenarioPolicy> policies = policies(root.required("policies", "the scenario"));
+        List<Phase> phases = timeline(root.required("timeline", "the scenario"), policies, messenger);
+        try {
+            return new Scenario(name, description, root.source(), timeScale, messenger, policies, phases);
+        } catch (IllegalArgumentException e) {
+            throw root.error(e.getMessage());
+        }
+    }
+
+    // ---- messenger
+
+    private MessengerSettings messenger(PolicyNode node) throws PolicyException {
+        node.requireMap("'messenger'");
+        node.checkKeys("'messenger'", MESSENGER_KEYS);
+        PolicyNode names = node.required("names", "'messenger'").requireMap("'names'");
+        names.checkKeys("'names'", NAMES_KEYS);
+
+        PolicyNode workloadNode = node.required("workload", "'messenger'").requireMap("'workload'");
+        workloadNode.checkKeys("'workload'", WORKLOAD_KEYS);
+        ChatWorkload chat = chat(workloadNode.get("chat"));
+        MediaWorkload media = media(workloadNode.get("media"));
+        if (chat == null && media == null) {
+            throw workloadNode.error("expected 'chat', 'media' or both under 'workload'");
+        }
+        long churn = 0;
+        if (workloadNode.get("churn") != null) {
+            churn = positiveDuration(workloadNode.get("churn"), "'churn'");
+            if (chat == null) {
+                throw workloadNode.get("churn").error("'churn' reconnects the chat connection; expected a chat "
+                        + "workload as well");
+            }
+        }
+
+        String chatName = chat == null ? optionalHost(names.get("chat"), "'chat'")
+                : host(names.required("chat", "'names' (the workload has chat)"), "'chat'");
+        String mediaName = media == null ? optionalHost(names.get("media"), "'media'")
+                : host(names.required("media", "'names' (the workload has media)"), "'media'");
+
+        List<String> alternatives = new ArrayList<>();
+        PolicyNode alternativesNode = node.get("alternatives");
+        if (alternativesNode != null) {
+            for (PolicyNode entry : alternativesNode.entries("'alternatives'")) {
+                String alternative = host(entry, "an alternative name");
+                if (alternative.equalsIgnoreCase(chatName) || alternative.equalsIgnoreCase(mediaName)
+                        || alternatives.contains(alternative)) {
+                    throw entry.error("alternative name '" + alternative + "' is already used; expected a name "
+                            + "different from chat, media and the other alternatives");
+                }
+                alternatives.add(alternative);
+            }
+        }
+        String control = null;
+        PolicyNode controlNode = node.get("control");
+        if (controlNode != null) {
+            control = host(controlNode, "'control'");
+            String c = control;
+            if (c.equalsIgnoreCase(chatName) || c.equalsIgnoreCase(mediaName)
+                    || alternatives.stream().anyMatch(c::equalsIgnoreCase)) {
+                throw controlNode.error("control name '" + control + "' is one the messenger uses; expected a name "
+                        + "that no rule lists and the messenger does not use");
+            }
+        }
+        Front front = front(node.get("front"));
+        Strategies strategies = strategies(node.get("strategies"), alternatives.isEmpty());
+        long connectTimeout = MessengerSettings.DEFAULT_CONNECT_TIMEOUT_NANOS;
+        PolicyNode timeouts = node.get("timeouts");
+        if (timeouts != null) {
+            timeouts.requireMap("'timeouts'");
+            timeouts.checkKeys("'timeouts'", TIMEOUT_KEYS);
+            if (timeouts.get("connect") != null) {
+                connectTimeout = positiveDuration(timeouts.get("connect"), "'connect'");
+            }
+        }
+        try {
+            return new MessengerSettings(chatName, mediaName, alternatives, control, front, chat, media, churn,
+                    strategies, connectTimeout);
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+    }
+
+    private ChatWorkload chat(PolicyNode node) throws PolicyException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        node.requireMap("'chat'");
+        node.checkKeys("'chat'", CHAT_KEYS);
+        ChatWorkload d = ChatWorkload.DEFAULT;
+        double rate = node.get("rate") == null ? d.messagesPerSecond() : messageRate(node.get("rate"));
+        long size = node.get("size") == null ? d.messageBytes() : size(node.get("size"), "'size'");
+        long timeout = node.get("timeout") == null ? d.timeoutNanos()
+                : positiveDuration(node.get("timeout"), "'timeout'");
+        try {
+            return new ChatWorkload(rate, size, timeout);
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+    }
+
+    private MediaWorkload media(PolicyNode node) throws PolicyException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        node.requireMap("'media'");
+        node.checkKeys("'media'", MEDIA_KEYS);
+        MediaWorkload d = MediaWorkload.DEFAULT;
+        long size = node.get("size") == null ? d.transferBytes() : size(node.get("size"), "'size'");
+        Direction direction = d.direction();
+        PolicyNode directionNode = node.get("direction");
+        if (directionNode != null) {
+            String text = directionNode.text("'direction'").strip();
+            if (text.equals("down")) {
+                direction = Direction.DOWN;
+            } else if (text.equals("up")) {
+                direction = Direction.UP;
+            } else {
+                throw directionNode.error("unknown media direction '" + text + "'; expected one of down, up");
+            }
+        }
+        int concurrency = node.get("concurrency") == null ? d.concurrency()
+                : integer(node.get("concurrency"), "'concurrency'", 1, 1024);
+        return new MediaWorkload(size, direction, concurrency);
+    }
+
+    private Strategies strategies(PolicyNode node, boolean noAlternatives) throws PolicyException {
+        if (node == null || node.isNull()) {
+            return Strategies.NONE;
+        }
+        node.requireMap("'strategies'");
+        node.checkKeys("'strategies'", STRATEGY_KEYS);
+        RetryStrategy retry = retry(node.get("retry"));
+        boolean alternatives = false;
+        PolicyNode alternativesNode = node.get("alternatives");
+        if (alternativesNode != null) {
+            alternatives = alternativesNode.bool("'alternatives'");
+            if (alternatives && noAlternatives) {
+                throw alternativesNode.error("the alternatives strategy needs names to try; expected a list "
+                        + "under messenger.alternatives");
+            }
+        }
+        int split = 0;
+        PolicyNode splitNode = node.get("split-client-hello");
+        if (splitNode != null) {
+            if (splitNode.kind() == PolicyNode.Kind.BOOLEAN) {
+                split = splitNode.bool("'split-client-hello'") ? 2 : 0;
+            } else {
+                split = integer(splitNode, "'split-client-hello' (TCP segments)", 2, 64);
+            }
+        }
+        boolean noSni = node.get("no-sni") != null && node.get("no-sni").bool("'no-sni'");
+        return new Strategies(retry, alternatives, split, noSni);
+    }
+
+    private RetryStrategy retry(PolicyNode node) throws PolicyException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.kind() == PolicyNode.Kind.BOOLEAN) {
+            return node.bool("'retry'") ? RetryStrategy.DEFAULT : null;
+        }
+        node.requireMap("'retry'");
+        node.checkKeys("'retry'", RETRY_KEYS);
+        RetryStrategy d = RetryStrategy.DEFAULT;
+        int attempts = node.get("attempts") == null ? d.attempts()
+                : integer(node.get("attempts"), "'attempts'", 1, 1000);
+        long base = node.get("base") == null ? d.baseNanos() : positiveDuration(node.get("base"), "'base'");
+        long max = node.get("max") == null ? Math.max(d.maxNanos(), base)
+                : positiveDuration(node.get("max"), "'max'");
+        if (max < base) {
+            throw node.get("max").error("expected 'max' of at least 'base' (" + Durations.format(base) + "), got "
+                    + node.get("max").rawText());
+        }
+        double jitter = d.jitter();
+        PolicyNode jitterNode = node.get("jitter");
+        if (jitterNode != null) {
+            jitter = number(jitterNode, "'jitter'");
+            if (!(jitter >= 0 && jitter <= 1)) {
+                throw jitterNode.error("expected 'jitter' in [0, 1], such as 0.5, got " + jitterNode.rawText());
+            }
+        }
+        return new RetryStrategy(attempts, base, max, jitter);
+    }
+
+    private static Front front(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return Front.FORWARD;
+        }
+        String text = node.text("'front'").strip();
+        for (Front f : Front.values()) {
+            if (f.wireName().equals(text)) {
+                return f;
+            }
+        }
+        throw node.error("unknown front '" + text + "'; expected one of forward, socks");
+    }
+
+    // ---- policies
+
+    private Map<String, ScenarioPolicy> policies(PolicyNode node) throws PolicyException {
+        node.requireMap("'policies'");
+        if (node.keys().isEmpty()) {
+            throw node.error("expected at least one named policy under 'policies'");
+        }
+        Map<String, ScenarioPolicy> policies = new LinkedHashMap<>();
+        for (String name : node.keys()) {
+            PolicyNode keyNode = node.keyNode(name);
+            if (name.isBlank() || name.chars().anyMatch(Character::isWhitespace)) {
+                throw keyNode.error("expected a policy name without spaces, got '" + name + "'");
+            }
+            PolicyNode value = node.get(name);
+            if (value.kind() == PolicyNode.Kind.MAP && value.get("file") != null) {
+                if (value.keys().size() > 1) {
+                    String other = value.keys().stream().filter(k -> !k.equals("file")).findFirst().orElseThrow();
+                    throw value.keyNode(other).error("unexpected key '" + other + "' next to 'file'; expected "
+                            + "either { file: PATH } or an inline policy");
+                }
+                policies.put(name, filePolicy(name, value.get("file")));
+            } else {
+                if (value.kind() != PolicyNode.Kind.MAP) {
+                    throw value.error("expected an inline policy (a mapping; {} for no rules) or { file: PATH } for "
+                            + "policy '" + name + "', got " + value.kind().description());
+                }
+                policies.put(name, ScenarioPolicy.compile(name,
+                        "inline (" + value.source() + ":" + value.line() + ")", value));
+            }
+        }
+        return policies;
+    }
+
+    private ScenarioPolicy filePolicy(String name, PolicyNode fileNode) throws PolicyException {
+        String relative = fileNode.text("'file'").strip();
+        if (baseDir == null) {
+            throw fileNode.error("a policy file needs a scenario file to be resolved against; expected an inline "
+                    + "policy");
+        }
+        Path file = baseDir.resolve(relative).normalize();
+        String yaml;
+        try {
+            yaml = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw fileNode.error("no policy file " + file + "; expected a path relative to the scenario file");
+        } catch (CharacterCodingException e) {
+            throw new PolicyException(file.toString(), 0, 0, "not valid UTF-8", e);
+        } catch (IOException e) {
+            throw fileNode.error("cannot read policy file " + file + ": " + e.getMessage());
+        }
+        // Errors inside the policy file point at that file's own lines.
+        return ScenarioPolicy.compile(name, file.toString(), PolicyLoader.readTree(yaml, file.toString()));
+    }
+
+    // ---- timeline
+
+    private List<Phase> timeline(PolicyNode node, Map<String, ScenarioPolicy> policies, MessengerSettings messenger)
+            throws PolicyException {
+        if (node.kind() != PolicyNode.Kind.SEQUENCE || node.items().isEmpty()) {
+            throw node.error("expected a list of phases for 'timeline', got " + (node.kind()
+                    == PolicyNode.Kind.SEQUENCE ? "an empty list" : node.kind().description()));
+        }
+        // Names first, so that a reference to a later phase can be told apart from a typo.
+        List<String> names = new ArrayList<>();
+        Map<String, PolicyNode> seen = new HashMap<>();
+        for (PolicyNode phaseNode : node.items()) {
+            phaseNode.requireMap("a phase");
+            PolicyNode nameNode = phaseNode.required("phase", "a phase");
+            String name = nameNode.text("'phase'").strip();
+            try {
+                Phase.checkName(name);
+            } catch (IllegalArgumentException e) {
+                throw nameNode.error("expected a phase name that starts with a letter and has only letters, "
+                        + "digits, '_' and '-' (at most 64 characters), got '" + name + "'");
+            }
+            PolicyNode first = seen.putIfAbsent(name, nameNode);
+            if (first != null) {
+                throw nameNode.error("duplicate phase '" + name + "'; first given at " + first.line() + ":"
+                        + first.column());
+            }
+            names.add(name);
+        }
+        List<Phase> phases = new ArrayList<>();
+        for (PolicyNode phaseNode : node.items()) {
+            phases.add(phase(phaseNode, policies, messenger, names));
+        }
+        return phases;
+    }
+
+    private Phase phase(PolicyNode node, Map<String, ScenarioPolicy> policies, MessengerSettings messenger,
+                        List<String> timeline) throws PolicyException {
+        node.checkKeys("a phase", PHASE_KEYS);
+        String name = node.get("phase").text("'phase'").strip();
+        String what = "phase '" + name + "'";
+        long duration = positiveDuration(node.required("duration", what), "'duration'");
+        PolicyNode policyNode = node.required("policy", what);
+        String policy = policyNode.text("'policy'").strip();
+        if (!policies.containsKey(policy)) {
+            throw policyNode.error("unknown policy '" + policy + "'; expected one of "
+                    + String.join(", ", policies.keySet()));
+        }
+        String description = optionalText(node.get("description"), "'description'");
+        List<Expectation> expectations = new ArrayList<>();
+        PolicyNode expect = node.get("expect");
+        if (expect != null && !expect.isNull()) {
+            for (PolicyNode entry : expect.entries("'expect'")) {
+                expectations.add(expectation(entry, name, timeline, messenger));
+            }
+        }
+        return new Phase(name, description, duration, policy, expectations);
+    }
+
+    private Expectation expectation(PolicyNode entry, String phase, List<String> timeline,
+                                    MessengerSettings messenger) throws PolicyException {
+        if (entry.kind() != PolicyNode.Kind.STRING) {
+            throw entry.error("expected an expectation such as 'media.throughput >= 30mbit' as a string, got "
+                    + entry.kind().description() + (entry.kind() == PolicyNode.Kind.MAP
+                    ? " (a ': ' inside an expectation makes YAML read a mapping; quote the expectation)" : ""));
+        }
+        String text = entry.rawText();
+        Expectation expectation;
+        try {
+            expectation = ExpectationParser.parse(text, phase, timeline);
+        } catch (ExpectationParser.Failure f) {
+            throw at(entry, f.offset, f.getMessage() + " (column " + (f.offset + 1) + " of '" + text.strip()
+                    + "')");
+        }
+        String traffic = traffic(expectation.metric(), messenger);
+        if (traffic == null && expectation.threshold() instanceof Threshold.Relative relative) {
+            traffic = traffic(relative.metric(), messenger);
+        }
+        if (traffic != null) {
+            throw at(entry, text.indexOf(expectation.metric().name()), "expectation on " + traffic
+                    + " traffic, but messenger.workload has no " + traffic + "; expected a '" + traffic
+                    + "' workload or another metric");
+        }
+        return expectation;
+    }
+
+    /** The workload a metric needs that the messenger does not run, or {@code null} when it is measurable. */
+    private static String traffic(Metric metric, MessengerSettings messenger) {
+        if (metric.name().startsWith("chat.") && messenger.chat() == null) {
+            return "chat";
+        }
+        if (metric.name().startsWith("media.") && messenger.media() == null) {
+            return "media";
+        }
+        return null;
+    }
+
+    /** An error {@code offset} characters into a scalar, skipping the opening quote of a quoted scalar. */
+    private PolicyException at(PolicyNode scalar, int offset, String detail) {
+        int column = scalar.column();
+        if (scalar.line() >= 1 && scalar.line() <= lines.length) {
+            String line = lines[scalar.line() - 1];
+            if (column >= 1 && column <= line.length()) {
+                char c = line.charAt(column - 1);
+                if (c == '"' || c == '\'') {
+                    column++;
+                }
+            }
+        }
+        return new PolicyException(scalar.source(), scalar.line(), column + Math.max(offset, 0), detail);
+    }
+
+    // ---- scalars
+
+    private static String optionalText(PolicyNode node, String what) throws PolicyException {
+        return node == null || node.isNull() ? "" : node.text(what).strip();
+    }
+
+    private static String host(PolicyNode node, String what) throws PolicyException {
+        String name = node.text(what).strip();
+        try {
+            MessengerSettings.checkHostName(name, what);
+        } catch (IllegalArgumentException e) {
+            throw node.error("expected a host name such as g.whatsapp.net for " + what + ", got '" + name + "'");
+        }
+        return name;
+    }
+
+    private static String optionalHost(PolicyNode node, String what) throws PolicyException {
+        return node == null || node.isNull() ? null : host(node, what);
+    }
+
+    private static long positiveDuration(PolicyNode node, String what) throws PolicyException {
+        long nanos;
+        try {
+            nanos = Durations.parseNanos(node.text(what));
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+        if (nanos <= 0) {
+            throw node.error("expected a positive duration for " + what + ", got " + node.rawText());
+        }
+        return nanos;
+    }
+
+    private static long size(PolicyNode node, String what) throws PolicyException {
+        try {
+            return DataSize.parseBytes(node.text(what));
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+    }
+
+    private static double messageRate(PolicyNode node) throws PolicyException {
+        String text = node.text("'rate'");
+        Matcher m = MESSAGE_RATE.matcher(text);
+        if (!m.matches()) {
+            throw node.error("expected a message rate such as 5/s or 30/m, got '" + text + "'");
+        }
+        double perUnit = Double.parseDouble(m.group(1));
+        double perSecond = m.group(2).equals("s") ? perUnit : perUnit / 60;
+        if (!(perSecond > 0) || perSecond > 100_000) {
+            throw node.error("expected a message rate above 0 and at most 100000/s, got '" + text + "'");
+        }
+        return perSecond;
+    }
+
+    private static int integer(PolicyNode node, String what, int min, int max) throws PolicyException {
+        if (node.kind() != PolicyNode.Kind.INT) {
+            throw node.error("expected an integer for " + what + ", got " + (node.rawText() != null
+                    ? "'" + node.rawText() + "'" : node.kind().description()));
+        }
+        long value;
+        try {
+            value = Long.parseLong(node.rawText().replace("_", ""));
+        } catch (NumberFormatException e) {
+            value = Long.MAX_VALUE;
+        }
+        if (value < min || value > max) {
+            throw node.error("expected " + what + " from " + min + " to " + max + ", got " + node.rawText());
+        }
+        return (int) value;
+    }
+
+    private static double number(PolicyNode node, String what) throws PolicyException {
+        if (node.kind() != PolicyNode.Kind.INT && node.kind() != PolicyNode.Kind.FLOAT) {
+            throw node.error("expected a number for " + what + ", got " + (node.rawText() != null
+                    ? "'" + node.rawText() + "'" : node.kind().description()));
+        }
+        try {
+            double value = Double.parseDouble(node.rawText().replace("_", ""));
+            if (!Double.isFinite(value)) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw node.error("expected a finite number for " + what + ", got " + node.rawText());
+        }
+    }
+}

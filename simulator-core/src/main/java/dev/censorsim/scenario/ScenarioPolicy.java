@@ -1,0 +1,110 @@
+package dev.censorsim.scenario;
+
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.CompiledRule;
+import dev.censorsim.policy.DataRate;
+import dev.censorsim.policy.PolicyException;
+import dev.censorsim.policy.PolicyLoader;
+import dev.censorsim.policy.PolicyNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * A named policy of a scenario, inline or from a file, validated when the scenario loads.
+ *
+ * <p>The located YAML tree is kept, not just the compiled policy: {@link #compile()} builds a fresh rule set with
+ * zeroed counters and token buckets for each phase, so two phases that use the same policy report their own counts.
+ */
+public final class ScenarioPolicy {
+
+    private final String name;
+    private final String origin;
+    private final PolicyNode tree;
+    private final CompiledPolicy validated;
+
+    private ScenarioPolicy(String name, String origin, PolicyNode tree, CompiledPolicy validated) {
+        this.name = name;
+        this.origin = origin;
+        this.tree = tree;
+        this.validated = validated;
+    }
+
+    /** Compiles {@code tree}; errors point at the tree's own file and lines. */
+    static ScenarioPolicy compile(String name, String origin, PolicyNode tree) throws PolicyException {
+        return new ScenarioPolicy(Objects.requireNonNull(name), origin, tree, PolicyLoader.compile(tree));
+    }
+
+    /** The name phases use. */
+    public String name() {
+        return name;
+    }
+
+    /** Where the policy came from: {@code inline (file:line)} or the policy file's path. */
+    public String origin() {
+        return origin;
+    }
+
+    /** A freshly compiled rule set, with its own counters and buckets. */
+    public CompiledPolicy compile() {
+        try {
+            return PolicyLoader.compile(tree);
+        } catch (PolicyException e) {
+            // The same tree compiled when the scenario loaded; compilation is deterministic.
+            throw new IllegalStateException("policy '" + name + "' no longer compiles: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The policy in plain lines for reports: link rate, non-default inspection, named lists, then each rule as
+     * {@code name: match -> action} in file order.
+     */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        if (validated.linkRateBytesPerSecond() > 0) {
+            lines.add("link " + DataRate.format(validated.linkRateBytesPerSecond()));
+        }
+        PolicyNode dpi = tree.get("dpi");
+        if (dpi != null && !dpi.isNull()) {
+            lines.add("dpi " + flow(dpi));
+        }
+        PolicyNode lists = tree.get("lists");
+        if (lists != null && lists.kind() == PolicyNode.Kind.MAP) {
+            for (String list : lists.keys()) {
+                lines.add("list @" + list + " = " + flow(lists.get(list)));
+            }
+        }
+        List<CompiledRule> rules = validated.rules();
+        PolicyNode ruleNodes = tree.get("rules");
+        for (int i = 0; i < rules.size(); i++) {
+            PolicyNode match = ruleNodes.items().get(i).get("match");
+            lines.add(rules.get(i).name() + ": " + (match == null || match.isNull() ? "any flow" : flow(match))
+                    + " -> " + rules.get(i).action().describe());
+        }
+        if (rules.isEmpty()) {
+            lines.add("no rules: every flow passes");
+        }
+        return List.copyOf(lines);
+    }
+
+    /** A node in compact flow style: {@code sni [@whatsapp], port [443]}. */
+    private static String flow(PolicyNode node) {
+        switch (node.kind()) {
+            case MAP:
+                return node.keys().stream().map(k -> k + " " + flow(node.get(k))).collect(Collectors.joining(", "));
+            case SEQUENCE:
+                return node.items().stream().map(ScenarioPolicy::flow).collect(Collectors.joining(", ", "[", "]"));
+            case NULL:
+                return "-";
+            default:
+                return node.rawText();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + origin + ")";
+    }
+}

@@ -1,0 +1,102 @@
+package dev.censorsim.report;
+
+import dev.censorsim.scenario.MessengerSettings;
+import dev.censorsim.scenario.Scenario;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class HtmlReportWriterTest {
+
+    @Test
+    void pageShouldBeSelfContained() throws Exception {
+        String html = HtmlReportWriter.render(SampleReports.failing());
+
+        assertThat(html).startsWith("<!DOCTYPE html>");
+        assertThat(html.replace("xmlns=\"http://www.w3.org/2000/svg\"", ""))
+                .as("no external resources: the page must open offline from a CI artifact")
+                .doesNotContain("http://", "https://", "<script", "<link", "src=", "@import", "url(");
+    }
+
+    @Test
+    void pageShouldSayWhatWasRunThenWhatWasSeen() throws Exception {
+        String html = HtmlReportWriter.render(SampleReports.failing());
+
+        assertThat(html.indexOf("What was run")).isPositive().isLessThan(html.indexOf("What was seen"));
+        assertThat(html).contains("<span class=\"badge fail\">FAILED</span>", "8 of 9 expectations held",
+                "g.whatsapp.net", "cdn.allowed.test", "whatsapp-slow: sni [@whatsapp] -&gt; throttle 12.5 mbit/s "
+                        + "down per flow", "whatsapp-reset: sni [@whatsapp] -&gt; reset");
+        assertThat(html).contains("<tr class=\"fail\"><td>throttled</td><td><code>media.throughput &lt;= 0.30 * "
+                + "baseline.media.throughput</code></td><td class=\"num\">15.00 Mbit/s</td>");
+        assertThat(count(html, "<tr class=\"pass\">")).isEqualTo(8);
+        assertThat(count(html, "<tr class=\"fail\">")).isEqualTo(1);
+    }
+
+    @Test
+    void chartsShouldDrawEverySeriesWithPhaseBands() throws Exception {
+        String html = HtmlReportWriter.render(SampleReports.passing());
+
+        assertThat(count(html, "<svg ")).isEqualTo(3);
+        assertThat(html).contains("stroke=\"" + ReportColors.THROUGHPUT + "\"", "stroke=\"" + ReportColors.LATENCY_P50
+                + "\"", "stroke=\"" + ReportColors.LATENCY_P99 + "\"", "fill=\"" + ReportColors.CONNECT_OK + "\"",
+                "fill=\"" + ReportColors.CONNECT_RESET + "\"", "fill=\"" + ReportColors.CONNECT_TIMEOUT + "\"");
+        assertThat(count(html, "class=\"band\"")).as("3 bands on each of 2 line charts").isEqualTo(6);
+        assertThat(html).contains(">baseline</text>", ">throttled</text>", ">blocked</text>");
+        assertThat(html).contains(">Mbit/s</text>", ">ms</text>", ">40 attempts</text>");
+    }
+
+    @Test
+    void seriesShouldBreakWhereNothingWasMeasured() throws Exception {
+        String html = HtmlReportWriter.render(SampleReports.passing());
+        Matcher m = Pattern.compile("<path class=\"series\" d=\"([^\"]*)\" fill=\"none\" stroke=\""
+                + ReportColors.THROUGHPUT).matcher(html);
+
+        assertThat(m.find()).isTrue();
+        assertThat(count(m.group(1), "M")).as("no media in the blocked phase: the line ends, it does not drop to 0")
+                .isEqualTo(1);
+        assertThat(count(m.group(1), "L")).as("one point per second over 30 s of media").isEqualTo(29);
+    }
+
+    @Test
+    void everyTextFromTheScenarioShouldBeEscaped() {
+        String evil = "<script>alert('x')</script>&\"";
+        Scenario scenario = Scenario.builder(evil)
+                .description(evil)
+                .messenger(MessengerSettings.of("a.test", "b.test"))
+                .policy("open", "rules: [ { name: \"<img onerror=x>\", action: { type: reset } } ]")
+                .phase("only", evil, Duration.ofSeconds(1), "open", "connect.ok >= 1")
+                .build();
+        PhaseReport phase = new PhaseReport("only", "open", 1_000_000_000L, 1_000_000_000L, 0,
+                Map.of("connect.ok", 0.0), scenario.phases().get(0).check(Map.of("connect.ok", 0.0), Map.of()),
+                List.of(new RuleCount("<img onerror=x>", "reset", 1, 2, 3)));
+        String html = HtmlReportWriter.render(new ScenarioReport(RunInfo.of(scenario, SampleReports.STARTED),
+                List.of(phase), List.of(), List.of(evil)));
+
+        assertThat(html).doesNotContain("<script", "<img", "alert('x')");
+        assertThat(html).contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;",
+                "&lt;img onerror=x&gt;");
+        assertThat(html).as("no samples: the charts say so").contains(">not measured</text>");
+    }
+
+    @Test
+    void niceStepsShouldBeOneTwoOrFiveTimesAPowerOfTen() {
+        assertThat(SvgLineChart.niceStep(43, 5)).isEqualTo(10);
+        assertThat(SvgLineChart.niceStep(40, 8)).isEqualTo(5);
+        assertThat(SvgLineChart.niceStep(0.9, 5)).isEqualTo(0.2);
+        assertThat(SvgLineChart.niceStep(130, 5)).isEqualTo(50);
+    }
+
+    private static int count(String haystack, String needle) {
+        int n = 0;
+        for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + needle.length())) {
+            n++;
+        }
+        return n;
+    }
+}

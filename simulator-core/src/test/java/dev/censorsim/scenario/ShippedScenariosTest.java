@@ -1,0 +1,65 @@
+package dev.censorsim.scenario;
+
+import dev.censorsim.policy.PolicyException;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Every scenario shipped under {@code scenarios/} must load: they are the product's examples and CI's defaults. */
+class ShippedScenariosTest {
+
+    static List<Path> shippedScenarios() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("..", "scenarios"))) {
+            return s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        }
+    }
+
+    @Test
+    void everyShippedScenarioShouldLoad() throws Exception {
+        List<Path> files = shippedScenarios();
+
+        assertThat(files).extracting(p -> p.getFileName().toString()).contains("whatsapp-2025-26.yaml",
+                "whatsapp-2025-throttle.yaml", "whatsapp-2026-block.yaml", "twitter-2021-throttle.yaml",
+                "freeze-16kb.yaml");
+        for (Path file : files) {
+            Scenario s = Scenario.load(file);
+            assertThat(s.name()).as(file.toString())
+                    .isEqualTo(file.getFileName().toString().replace(".yaml", ""));
+            assertThat(s.expectationCount()).as("%s states expectations", file).isPositive();
+            for (ScenarioPolicy policy : s.policies().values()) {
+                assertThat(policy.describe()).as("%s policy %s", file, policy.name()).isNotEmpty();
+            }
+        }
+    }
+
+    @Test
+    void defaultScenarioShouldRunBaselineThrottledBlockedWithAControl() throws Exception {
+        Scenario s = Scenario.load(Path.of("..", "scenarios", "whatsapp-2025-26.yaml"));
+
+        assertThat(s.phases()).extracting(Phase::name).containsExactly("baseline", "throttled", "blocked");
+        assertThat(s.messenger().controlName()).isEqualTo("cdn.allowed.test");
+        assertThat(s.policy("throttled").describe()).anySatisfy(line -> assertThat(line)
+                .isEqualTo("whatsapp-slow: sni [@whatsapp] -> throttle 12.5 mbit/s down per flow"));
+        assertThat(s.policy("blocked").describe()).anySatisfy(line -> assertThat(line)
+                .isEqualTo("whatsapp-reset: sni [@whatsapp] -> reset"));
+    }
+
+    @Test
+    void brokenScenarioShouldPointAtTheOffendingLine() {
+        Path broken = Path.of("src", "test", "resources", "scenarios", "broken-expectation.yaml");
+
+        assertThatThrownBy(() -> Scenario.load(broken)).isInstanceOfSatisfying(PolicyException.class, e -> {
+            assertThat(e.file()).isEqualTo(broken.toString());
+            assertThat(e.line()).as(e.getMessage()).isEqualTo(24);
+            assertThat(e.column()).isEqualTo(9);
+            assertThat(e.detail()).startsWith("unknown metric 'media.througput'; did you mean 'media.throughput'?");
+        });
+    }
+}
