@@ -131,6 +131,8 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         } else {
             flow.upRelay().countUnrelayed(bytes.readableBytes());
             bytes.release();
+            // A black hole keeps reading and releasing; a reset relay is closed and ignores this.
+            flow.upRelay().requestRead();
         }
     }
 

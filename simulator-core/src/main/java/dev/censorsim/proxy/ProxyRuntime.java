@@ -9,29 +9,66 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.Executor;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** What every flow of one {@link CensorProxy} shares: options, the open channels, the resolver, the shutdown flag. */
+/**
+ * What every flow of one {@link CensorProxy} shares: options, the open channels, the live flows, the policy
+ * generation and the shutdown flag.
+ */
 final class ProxyRuntime {
 
     private final ProxyOptions options;
     private final ChannelGroup channels;
-    private final Executor resolver;
+    /** Flows with an upstream, added when they start and removed when they report: bounded by open connections. */
+    private final Set<Flow> liveFlows = ConcurrentHashMap.newKeySet();
+    /**
+     * Bumped before each re-evaluation round. A flow remembers the generation it last evaluated against, so a flow
+     * that starts while a round is being handed out is re-evaluated once, not zero times or twice.
+     */
+    private final AtomicLong policyGeneration = new AtomicLong();
     private volatile boolean shuttingDown;
 
-    ProxyRuntime(ProxyOptions options, ChannelGroup channels, Executor resolver) {
+    ProxyRuntime(ProxyOptions options, ChannelGroup channels) {
         this.options = options;
         this.channels = channels;
-        this.resolver = resolver;
     }
 
     ProxyOptions options() {
         return options;
     }
 
-    /** Runs blocking name lookups, so the event loops never wait on DNS. */
-    Executor resolver() {
-        return resolver;
+    long policyGeneration() {
+        return policyGeneration.get();
+    }
+
+    void register(Flow flow) {
+        liveFlows.add(flow);
+    }
+
+    void unregister(Flow flow) {
+        liveFlows.remove(flow);
+    }
+
+    int liveFlowCount() {
+        return liveFlows.size();
+    }
+
+    /**
+     * Asks every live flow to re-read the policy, each on its own event loop; returns at once. Callable from any
+     * thread. A flow that registers during the round sees the new generation itself (see {@link Flow#start}).
+     */
+    void reevaluateAll() {
+        long generation = policyGeneration.incrementAndGet();
+        for (Flow flow : liveFlows) {
+            try {
+                flow.eventLoop().execute(() -> flow.reevaluate(generation));
+            } catch (RejectedExecutionException shuttingDown) {
+                // The loop is stopping; the flow is being closed anyway.
+            }
+        }
     }
 
     boolean isShuttingDown() {
