@@ -20,6 +20,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -109,11 +110,12 @@ public final class CensorProxy implements AutoCloseable {
 
     /**
      * Re-evaluates every live flow against the policy source's current answer, as a swap of the options'
-     * {@link PolicyHolder} does. Returns at once; each flow changes on its own event loop shortly after. For proxies
-     * driven by a plain {@link FlowPolicy} supplier, whose changes the proxy cannot observe.
+     * {@link PolicyHolder} does. Returns at once; each flow changes on its own event loop, and the future completes
+     * once all have (a scenario can wait on it before measuring a new phase). For proxies driven by a plain
+     * {@link FlowPolicy} supplier, whose changes the proxy cannot observe.
      */
-    public void reevaluate() {
-        runtime.reevaluateAll();
+    public CompletableFuture<Void> reevaluate() {
+        return runtime.reevaluateAll();
     }
 
     /** Flows currently relaying (connected upstream and not yet ended): what a re-evaluation visits. */

@@ -51,6 +51,8 @@ final class Flow {
     private boolean decided;
     private long generation;
     private FlowFacts facts;
+    /** The policy the flow started with; a verdict from it did not need the content, later ones may. */
+    private final FlowPolicy startPolicy;
     /** Earlier verdicts, oldest first, for the flow log; null until a re-evaluation changed the verdict. */
     private List<String> earlierVerdicts;
     private long lastRelayNanos;
@@ -78,6 +80,7 @@ final class Flow {
         this.target = target;
         this.startNanos = startNanos;
         this.policy = policy;
+        this.startPolicy = policy;
         this.up = new DirectionRelay(this, Direction.UP, client, upstream);
         this.down = new DirectionRelay(this, Direction.DOWN, upstream, client);
         this.control = new RelayFlowControl(this, up, down);
@@ -113,16 +116,24 @@ final class Flow {
         client.closeFuture().addListener(f -> flow.channelClosed());
         upstream.closeFuture().addListener(f -> flow.channelClosed());
 
-        if (policy.needsContent()) {
-            flow.classifyHandler = new ClassifyHandler(flow, new StreamClassifier(policy.inspection()),
-                    policy.inspection().maxBytes(), runtime.options().inspectionTimeout().toNanos());
+        long inspectionNanos = runtime.options().inspectionTimeout().toNanos();
+        boolean holding = policy.needsContent();
+        if (holding) {
+            flow.classifyHandler = ClassifyHandler.holding(flow, new StreamClassifier(policy.inspection()),
+                    policy.inspection().maxBytes(), inspectionNanos);
             client.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.CLASSIFY, flow.classifyHandler);
         } else {
             flow.decide(StreamClassification.UNKNOWN);
+            if (runtime.options().reevaluateOnSwap() && flow.end == null) {
+                // Nothing to wait for now, but a later policy may match on the SNI: learn it without holding bytes.
+                flow.classifyHandler = ClassifyHandler.observing(flow, new StreamClassifier(policy.inspection()),
+                        policy.inspection().maxBytes(), inspectionNanos);
+                client.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.CLASSIFY, flow.classifyHandler);
+            }
         }
         if (early != null) {
             client.pipeline().fireChannelRead(early);
-        } else if (flow.classifyHandler != null) {
+        } else if (holding) {
             client.read();
         } else {
             flow.up.requestRead();
@@ -141,6 +152,22 @@ final class Flow {
 
     boolean isDecided() {
         return decided;
+    }
+
+    /**
+     * The classification of a flow decided at connect time, learnt on the way through. Kept for re-evaluation and the
+     * flow log; if a swap since brought a policy that looks at content, the flow is re-evaluated on it now.
+     */
+    void observed(StreamClassification result) {
+        classifyHandler = null;
+        if (reported || end != null) {
+            return;
+        }
+        classification = result;
+        facts = new FlowFacts(clientAddress, serverAddress, target, result);
+        if (policy.needsContent() && policy != startPolicy) {
+            applyPolicy(policy);
+        }
     }
 
     /** Forces the verdict now (the server spoke first); no-op when already decided. */
@@ -219,6 +246,11 @@ final class Flow {
         if (!decided) {
             return;
         }
+        applyPolicy(next);
+    }
+
+    /** Re-evaluates the decided flow against {@code next} and moves it to the new verdict, if it differs. */
+    private void applyPolicy(FlowPolicy next) {
         FlowVerdict previous = verdict;
         String previousDescription = actionDescription;
         verdict = evaluate(next);

@@ -11,7 +11,9 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -57,18 +59,36 @@ final class ProxyRuntime {
     }
 
     /**
-     * Asks every live flow to re-read the policy, each on its own event loop; returns at once. Callable from any
-     * thread. A flow that registers during the round sees the new generation itself (see {@link Flow#start}).
+     * Asks every live flow to re-read the policy, each on its own event loop; returns at once with a future that
+     * completes when every flow has done so. Callable from any thread. A flow that registers during the round sees the new generation itself (see {@link Flow#start}).
      */
-    void reevaluateAll() {
+    CompletableFuture<Void> reevaluateAll() {
         long generation = policyGeneration.incrementAndGet();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        // One extra count for this loop itself, so the round cannot complete while flows are still being handed out.
+        AtomicInteger pending = new AtomicInteger(1);
+        Runnable oneDone = () -> {
+            if (pending.decrementAndGet() == 0) {
+                done.complete(null);
+            }
+        };
         for (Flow flow : liveFlows) {
+            pending.incrementAndGet();
             try {
-                flow.eventLoop().execute(() -> flow.reevaluate(generation));
+                flow.eventLoop().execute(() -> {
+                    try {
+                        flow.reevaluate(generation);
+                    } finally {
+                        oneDone.run();
+                    }
+                });
             } catch (RejectedExecutionException shuttingDown) {
                 // The loop is stopping; the flow is being closed anyway.
+                oneDone.run();
             }
         }
+        oneDone.run();
+        return done;
     }
 
     boolean isShuttingDown() {
