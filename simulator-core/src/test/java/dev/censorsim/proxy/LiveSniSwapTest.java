@@ -70,12 +70,12 @@ class LiveSniSwapTest {
 
     @Test
     void liftingAnSniThrottleShouldLetTheSameDownloadRunAtFullSpeed() throws Exception {
-        long bytes = 8L << 20;
+        long bytes = 2L << 20;
         PolicyHolder holder = new PolicyHolder(PolicyLoader.parse("""
                 rules:
                   - name: messenger-slow
                     match: { sni: [messenger.test] }
-                    action: { type: throttle, rate: 2mbit, direction: down }
+                    action: { type: throttle, rate: 400kbit, direction: down }
                 """, "slow.yaml"));
         DownloadServer server = DownloadServer.start(CERTS.serverContext());
         try (server;
@@ -95,11 +95,14 @@ class LiveSniSwapTest {
                     """, "lifted.yaml"));
             long lifted = System.nanoTime();
             byte[] rest = in.readNBytes((int) bytes - 100_000);
+            long liftedNanos = System.nanoTime() - lifted;
+            System.out.printf("sni throttle lifted mid-download: 100 kB took %d ms throttled, the other %.1f MB %d ms"
+                    + " after the swap%n", throttledNanos / 1_000_000, (bytes - 100_000) / 1e6, liftedNanos / 1_000_000);
 
-            assertThat(throttledNanos).as("100 kB at 250 kB/s").isGreaterThan(Duration.ofMillis(250).toNanos());
+            assertThat(throttledNanos).as("100 kB at 50 kB/s").isGreaterThan(Duration.ofMillis(1_500).toNanos());
             assertThat(rest).hasSize((int) bytes - 100_000);
-            assertThat(System.nanoTime() - lifted).as("8 MB would take 32 s throttled")
-                    .isLessThan(Duration.ofSeconds(5).toNanos());
+            assertThat(liftedNanos).as("2 MB would take 40 s throttled")
+                    .isLessThan(Duration.ofSeconds(10).toNanos());
         }
     }
 
