@@ -29,7 +29,7 @@ final class ProxyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ProxyRunner.run(ProxyOptions.forward(upstream), frontEnd.listen, frontEnd.policy,
+        return ProxyRunner.run(frontEnd.applyTo(ProxyOptions.forward(upstream)), frontEnd.listen, frontEnd.policy,
                 "censorsim proxy: listening on {listen}, forwarding to " + HostPortConverter.format(upstream),
                 spec.commandLine().getOut());
     }

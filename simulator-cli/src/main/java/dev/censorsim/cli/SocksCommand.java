@@ -23,7 +23,7 @@ final class SocksCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return ProxyRunner.run(ProxyOptions.socks(), frontEnd.listen, frontEnd.policy,
+        return ProxyRunner.run(frontEnd.applyTo(ProxyOptions.socks()), frontEnd.listen, frontEnd.policy,
                 "censorsim socks: SOCKS5 on {listen}", spec.commandLine().getOut());
     }
 }

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.policy.PolicyHolder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -19,8 +20,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,22 +37,21 @@ public final class CensorProxy implements AutoCloseable {
 
     /** How long {@link #close()} waits for event loops to finish; open flows are closed, not drained. */
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 3_000;
-    /** Concurrent blocking DNS lookups for SOCKS domain targets. */
-    private static final int RESOLVER_THREADS = 4;
-
     private final EventLoopGroup group;
-    private final ExecutorService resolver;
     private final ChannelGroup channels;
     private final ProxyRuntime runtime;
     private final Channel serverChannel;
+    private final PolicyHolder.Subscription swaps;
 
-    private CensorProxy(EventLoopGroup group, ExecutorService resolver, ChannelGroup channels, ProxyRuntime runtime,
-                        Channel serverChannel) {
+    private CensorProxy(EventLoopGroup group, ChannelGroup channels, ProxyRuntime runtime, Channel serverChannel) {
         this.group = group;
-        this.resolver = resolver;
         this.channels = channels;
         this.runtime = runtime;
         this.serverChannel = serverChannel;
+        PolicyHolder holder = runtime.options().swapSource();
+        this.swaps = holder != null && runtime.options().reevaluateOnSwap()
+                ? holder.subscribe(next -> runtime.reevaluateAll())
+                : null;
     }
 
     /**
@@ -63,10 +62,8 @@ public final class CensorProxy implements AutoCloseable {
     public static CensorProxy start(ProxyOptions options) throws IOException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
                 new DefaultThreadFactory("censorsim-proxy", true), NioIoHandler.newFactory());
-        ExecutorService resolver = Executors.newFixedThreadPool(RESOLVER_THREADS,
-                new DefaultThreadFactory("censorsim-resolver", true));
         ChannelGroup channels = new DefaultChannelGroup("censorsim-proxy", GlobalEventExecutor.INSTANCE);
-        ProxyRuntime runtime = new ProxyRuntime(options, channels, resolver);
+        ProxyRuntime runtime = new ProxyRuntime(options, channels);
         ClientFilterHandler filter = new ClientFilterHandler(options.allowedClients());
 
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -95,15 +92,15 @@ public final class CensorProxy implements AutoCloseable {
             bind.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            shutDown(group, resolver);
+            shutDown(group);
             throw new InterruptedIOException("interrupted while binding " + options.listen());
         }
         if (!bind.isSuccess()) {
-            shutDown(group, resolver);
+            shutDown(group);
             throw new IOException("cannot listen on " + FlowRecord.format(options.listen()) + ": "
                     + bind.cause().getMessage(), bind.cause());
         }
-        return new CensorProxy(group, resolver, channels, runtime, bind.channel());
+        return new CensorProxy(group, channels, runtime, bind.channel());
     }
 
     /** The bound address, with the real port when the options asked for port 0. */
@@ -111,17 +108,34 @@ public final class CensorProxy implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
+    /**
+     * Re-evaluates every live flow against the policy source's current answer, as a swap of the options'
+     * {@link PolicyHolder} does. Returns at once; each flow changes on its own event loop, and the future completes
+     * once all have (a scenario can wait on it before measuring a new phase). For proxies driven by a plain
+     * {@link FlowPolicy} supplier, whose changes the proxy cannot observe.
+     */
+    public CompletableFuture<Void> reevaluate() {
+        return runtime.reevaluateAll();
+    }
+
+    /** Flows currently relaying (connected upstream and not yet ended): what a re-evaluation visits. */
+    public int liveFlows() {
+        return runtime.liveFlowCount();
+    }
+
     /** Stops accepting, closes every open flow (each reports its record), and stops the threads; bounded wait. */
     @Override
     public void close() {
+        if (swaps != null) {
+            swaps.close();
+        }
         runtime.shuttingDown();
         serverChannel.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
         channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
-        shutDown(group, resolver);
+        shutDown(group);
     }
 
-    private static void shutDown(EventLoopGroup group, ExecutorService resolver) {
-        resolver.shutdownNow();
+    private static void shutDown(EventLoopGroup group) {
         group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
     }

@@ -18,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  * it lets the first data packet through. Decides when the classifier is done, when {@code maxBytes} are held, on
  * client EOF, when the server speaks first, or after the inspection timeout; then forwards the held bytes (unless the
  * action dropped the flow) and removes itself. Malformed input is the classifier's "unknown", never an exception.
+ *
+ * <p>In {@linkplain #observing observing} mode (the policy did not need content, so the verdict was taken at connect
+ * time) it holds nothing: each chunk goes on at once, and the classification is only recorded on the flow, so a later
+ * policy swap can re-evaluate the flow on its real SNI. The relay drives reading in that mode.
  */
 final class ClassifyHandler extends ChannelInboundHandlerAdapter {
 
@@ -27,17 +31,29 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
     private final StreamClassifier classifier;
     private final int maxBytes;
     private final long timeoutNanos;
+    private final boolean holding;
     private ChannelHandlerContext ctx;
     private ByteBuf held;
     private ScheduledFuture<?> timer;
     private boolean decided;
     private boolean cleanedUp;
 
-    ClassifyHandler(Flow flow, StreamClassifier classifier, int maxBytes, long timeoutNanos) {
+    private ClassifyHandler(Flow flow, StreamClassifier classifier, int maxBytes, long timeoutNanos, boolean holding) {
         this.flow = flow;
         this.classifier = classifier;
         this.maxBytes = maxBytes;
         this.timeoutNanos = timeoutNanos;
+        this.holding = holding;
+    }
+
+    /** Holds client bytes until the verdict, which {@link Flow#decide} takes with the classification. */
+    static ClassifyHandler holding(Flow flow, StreamClassifier classifier, int maxBytes, long timeoutNanos) {
+        return new ClassifyHandler(flow, classifier, maxBytes, timeoutNanos, true);
+    }
+
+    /** Classifies bytes on their way through for a flow already decided; reports to {@link Flow#observed}. */
+    static ClassifyHandler observing(Flow flow, StreamClassifier classifier, int maxBytes, long timeoutNanos) {
+        return new ClassifyHandler(flow, classifier, maxBytes, timeoutNanos, false);
     }
 
     @Override
@@ -63,6 +79,14 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             LOG.debug("classifier threw on malformed input; treating the flow as unknown", e);
             done = true;
+        }
+        if (!holding) {
+            boolean enough = done || classifier.bytesInspected() >= maxBytes;
+            ctx.fireChannelRead(chunk);
+            if (enough) {
+                decideNow();
+            }
+            return;
         }
         hold(chunk);
         if (done || held.readableBytes() >= maxBytes) {
@@ -118,6 +142,13 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
             result = StreamClassification.UNKNOWN;
         }
         classifier.release();
+        if (!holding) {
+            flow.observed(result == null ? StreamClassification.UNKNOWN : result);
+            if (ctx.pipeline().context(this) != null) {
+                ctx.pipeline().remove(this);
+            }
+            return;
+        }
         flow.decide(result == null ? StreamClassification.UNKNOWN : result);
         ByteBuf bytes = held;
         held = null;
@@ -131,6 +162,8 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         } else {
             flow.upRelay().countUnrelayed(bytes.readableBytes());
             bytes.release();
+            // A black hole keeps reading and releasing; a reset relay is closed and ignores this.
+            flow.upRelay().requestRead();
         }
     }
 

@@ -23,8 +23,8 @@ final class DelayLine {
 
     private final DirectionRelay relay;
     private final Channel sink;
-    private final long delayNanos;
-    private final long jitterNanos;
+    private long delayNanos;
+    private long jitterNanos;
     private final SplittableRandom random;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private long pendingBytes;
@@ -46,6 +46,15 @@ final class DelayLine {
 
     boolean isIdle() {
         return pendingBytes == 0 && queue.isEmpty();
+    }
+
+    /**
+     * Changes the delay for chunks enqueued from now on (a re-evaluation changed the verdict). Queued chunks keep
+     * their release times, and a new chunk never leaves before the one ahead of it, so a shorter delay cannot reorder.
+     */
+    void retune(long delayNanos, long jitterNanos) {
+        this.delayNanos = delayNanos;
+        this.jitterNanos = jitterNanos;
     }
 
     void enqueue(ByteBuf chunk) {

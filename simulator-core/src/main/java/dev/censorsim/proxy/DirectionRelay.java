@@ -36,13 +36,20 @@ final class DirectionRelay {
     private final Direction direction;
     private final Channel source;
     private final Channel sink;
-    private final List<TokenBucket> buckets = new ArrayList<>(2);
+    /** The policy's whole-link bucket for this direction, or null; replaced when a swap brings another link. */
+    private TokenBucket linkBucket;
+    /** Buckets the flow's action added; cleared when a re-evaluation changes the verdict. */
+    private final List<TokenBucket> actionBuckets = new ArrayList<>(2);
+    /** {@link #linkBucket} then {@link #actionBuckets}, flattened for the per-chunk path. */
+    private TokenBucket[] buckets = new TokenBucket[0];
     private long[] taken = new long[0];
     private final ArrayDeque<ByteBuf> backlog = new ArrayDeque<>(2);
 
     private long bytesIn;
     private long freezeRemaining = -1;
     private DelayLine delayLine;
+    /** The action that installed {@link #delayLine} is gone; the line is dropped once its queue is empty. */
+    private boolean delayRetired;
     private boolean dropping;
     private boolean chunkInFlight;
     private boolean waitingForDrain;
@@ -73,9 +80,32 @@ final class DirectionRelay {
         return direction;
     }
 
+    /** Sets the whole-link bucket (the policy's {@code link}), or removes it with {@code null}. */
+    void setLink(TokenBucket bucket) {
+        if (bucket != linkBucket) {
+            linkBucket = bucket;
+            rebuildBuckets();
+        }
+    }
+
+    /** Adds an action's bucket; every bucket on a direction applies. */
     void addBucket(TokenBucket bucket) {
-        buckets.add(bucket);
-        taken = new long[buckets.size()];
+        actionBuckets.add(bucket);
+        rebuildBuckets();
+    }
+
+    private void rebuildBuckets() {
+        List<TokenBucket> all = new ArrayList<>(actionBuckets.size() + 1);
+        if (linkBucket != null) {
+            all.add(linkBucket);
+        }
+        all.addAll(actionBuckets);
+        buckets = all.toArray(new TokenBucket[0]);
+        taken = new long[buckets.length];
+        if (buckets.length == 0) {
+            source.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator());
+            return;
+        }
         // A 64 KiB read on a 64 kbit/s flow is 8 s of traffic held in memory and released in bursts; reading about
         // one bucket burst at a time keeps the in-flight chunk (and the shaper's granularity) proportional to rate.
         long smallestBurst = Long.MAX_VALUE;
@@ -90,17 +120,73 @@ final class DirectionRelay {
     void delay(long delayNanos, long jitterNanos, long seed) {
         if (delayLine == null) {
             delayLine = new DelayLine(this, sink, delayNanos, jitterNanos, seed);
+        } else {
+            // Chunks already queued keep their release times; new ones queue behind them, so nothing is reordered.
+            delayLine.retune(delayNanos, jitterNanos);
         }
+        delayRetired = false;
     }
 
     void freezeAfter(long bytes) {
         freezeRemaining = bytes;
     }
 
-    /** Swallows every chunk not yet accepted and stops reading, as a box that drops packets on the floor. */
+    /**
+     * Swallows every chunk not yet accepted, and what the shaper was still holding, as a box that drops packets on the
+     * floor. Reading goes on and every byte read is released unforwarded, so bytes that arrive while dropping stay
+     * dropped even if a later verdict lifts the black hole. Chunks already in the delay line count as past the box.
+     */
     void drop() {
         dropping = true;
         releaseBacklog();
+        if (shapingRest != null) {
+            cancelShaping();
+            chunkInFlight = false;
+        }
+        waitingForDrain = false;
+    }
+
+    /**
+     * Undoes what the previous action installed (its buckets, delay, freeze cut, black hole) before the next action is
+     * applied; link buckets stay. Pair with {@link #endChange()}.
+     */
+    void clearAction() {
+        actionBuckets.clear();
+        rebuildBuckets();
+        freezeRemaining = -1;
+        dropping = false;
+        if (delayLine != null) {
+            delayLine.retune(0, 0);
+            delayRetired = true;
+        }
+    }
+
+    /**
+     * Applies a re-evaluation's outcome to what is in flight: a chunk the shaper was pacing is re-shaped now against
+     * the new buckets (none, fewer or more), and a direction that was not reading starts again.
+     */
+    void endChange() {
+        if (closed) {
+            return;
+        }
+        if (dropping) {
+            // Keep draining: a black-holed direction reads and releases.
+            requestRead();
+            return;
+        }
+        if (shapingRest != null) {
+            ByteBuf rest = shapingRest;
+            shapingRest = null;
+            if (shapingTimer != null) {
+                shapingTimer.cancel(false);
+                shapingTimer = null;
+            }
+            shape(rest);
+            return;
+        }
+        if (!chunkInFlight && !waitingForDrain) {
+            afterChunk();
+        }
     }
 
     boolean isDropping() {
@@ -108,8 +194,7 @@ final class DirectionRelay {
     }
 
     void requestRead() {
-        if (!dropping && !closed && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()
-                && source.isActive()) {
+        if (!closed && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty() && source.isActive()) {
             source.read();
         }
     }
@@ -124,7 +209,7 @@ final class DirectionRelay {
         }
         if (dropping || closed || size == 0) {
             chunk.release();
-            if (size == 0) {
+            if (!closed && !chunkInFlight && !waitingForDrain) {
                 afterChunk();
             }
             return;
@@ -139,6 +224,7 @@ final class DirectionRelay {
 
     private void accept(ByteBuf chunk) {
         chunkInFlight = true;
+        flow.relayed();
         if (freezeRemaining >= 0) {
             int size = chunk.readableBytes();
             if (size >= freezeRemaining) {
@@ -160,7 +246,8 @@ final class DirectionRelay {
     }
 
     private void shape(ByteBuf chunk) {
-        if (buckets.isEmpty()) {
+        final TokenBucket[] buckets = this.buckets;
+        if (buckets.length == 0) {
             emit(chunk, true);
             return;
         }
@@ -202,15 +289,17 @@ final class DirectionRelay {
 
     /** Takes the same amount from every bucket on this direction: the minimum any of them grants. */
     private long grant(long wanted, long now) {
+        final TokenBucket[] buckets = this.buckets;
+        final long[] taken = this.taken;
         long granted = wanted;
-        int n = buckets.size();
+        int n = buckets.length;
         for (int i = 0; i < n && granted > 0; i++) {
-            taken[i] = buckets.get(i).take(granted, now);
+            taken[i] = buckets[i].take(granted, now);
             granted = Math.min(granted, taken[i]);
         }
         for (int i = 0; i < n; i++) {
             if (taken[i] > granted) {
-                buckets.get(i).giveBack(taken[i] - granted);
+                buckets[i].giveBack(taken[i] - granted);
             }
             taken[i] = 0;
         }
@@ -218,6 +307,11 @@ final class DirectionRelay {
     }
 
     private void emit(ByteBuf slice, boolean lastOfChunk) {
+        if (delayRetired && delayLine.isIdle()) {
+            // The delay was lifted and everything it held is out: write directly again.
+            delayLine = null;
+            delayRetired = false;
+        }
         if (delayLine != null) {
             delayLine.enqueue(slice);
             if (lastOfChunk) {
@@ -249,6 +343,7 @@ final class DirectionRelay {
             flow.writeFailed(direction, cause);
             return;
         }
+        flow.relayed();
         if (waitingForDrain && delayLine.pendingBytes() <= DelayLine.LOW_WATER_BYTES) {
             waitingForDrain = false;
             afterChunk();
@@ -281,11 +376,12 @@ final class DirectionRelay {
     void onSourceEof() {
         sourceEof = true;
         if (dropping) {
-            // A black hole forwards no FIN either.
+            // A black hole forwards no FIN either; if a later verdict lifts it, endChange() forwards it then.
             return;
         }
         maybeShutDownSink();
     }
+
 
     private void maybeShutDownSink() {
         boolean idle = !chunkInFlight && !waitingForDrain && shapingRest == null && backlog.isEmpty()
@@ -310,6 +406,14 @@ final class DirectionRelay {
     /** Releases everything this direction still holds. Idempotent. */
     void close() {
         closed = true;
+        cancelShaping();
+        if (delayLine != null) {
+            delayLine.discard();
+        }
+        releaseBacklog();
+    }
+
+    private void cancelShaping() {
         if (shapingTimer != null) {
             shapingTimer.cancel(false);
             shapingTimer = null;
@@ -318,10 +422,6 @@ final class DirectionRelay {
             shapingRest.release();
             shapingRest = null;
         }
-        if (delayLine != null) {
-            delayLine.discard();
-        }
-        releaseBacklog();
     }
 
     private void releaseBacklog() {

@@ -3,21 +3,33 @@ package dev.censorsim.proxy;
 import dev.censorsim.classify.StreamClassification;
 import dev.censorsim.classify.StreamClassifier;
 import dev.censorsim.policy.Direction;
+import dev.censorsim.policy.Durations;
 import dev.censorsim.policy.FlowFacts;
-import dev.censorsim.policy.TokenBucket;
+import dev.censorsim.policy.action.PassAction;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One relayed TCP connection pair: its verdict, its two {@link DirectionRelay}s, and how it ends. Both channels live
- * on one event loop, so the state needs no synchronisation.
+ * on one event loop, so the state needs no synchronisation; a re-evaluation after a policy swap is handed to that
+ * loop too.
+ *
+ * <p>A verdict is taken once, when the flow is classified, and again on each {@link #reevaluate} with the same
+ * classification facts. A changed verdict undoes the previous action's mechanics and applies the new one from now on;
+ * an unchanged one keeps its state (bucket levels, freeze count), while its bytes count on the new rule's counters.
  */
 final class Flow {
 
@@ -30,13 +42,22 @@ final class Flow {
     private final InetSocketAddress serverAddress;
     private final String target;
     private final long startNanos;
-    private final FlowPolicy policy;
+    private FlowPolicy policy;
     private final DirectionRelay up;
     private final DirectionRelay down;
     private final RelayFlowControl control;
 
     private ClassifyHandler classifyHandler;
     private boolean decided;
+    private long generation;
+    private FlowFacts facts;
+    /** The policy the flow started with; a verdict from it did not need the content, later ones may. */
+    private final FlowPolicy startPolicy;
+    /** Earlier verdicts, oldest first, for the flow log; null until a re-evaluation changed the verdict. */
+    private List<String> earlierVerdicts;
+    private long lastRelayNanos;
+    private long idleTimeoutNanos;
+    private ScheduledFuture<?> idleTimer;
     private StreamClassification classification = StreamClassification.UNKNOWN;
     private FlowVerdict verdict = FlowVerdict.PASS;
     private String actionDescription = "pass";
@@ -59,9 +80,11 @@ final class Flow {
         this.target = target;
         this.startNanos = startNanos;
         this.policy = policy;
+        this.startPolicy = policy;
         this.up = new DirectionRelay(this, Direction.UP, client, upstream);
         this.down = new DirectionRelay(this, Direction.DOWN, upstream, client);
         this.control = new RelayFlowControl(this, up, down);
+        this.lastRelayNanos = System.nanoTime();
     }
 
     /**
@@ -71,6 +94,8 @@ final class Flow {
      */
     static void start(ProxyRuntime runtime, Channel client, Channel upstream, String target, long startNanos,
                       ByteBuf early) {
+        // Read the generation before the policy: a swap in between then shows up as a newer generation below.
+        long generation = runtime.policyGeneration();
         FlowPolicy policy;
         try {
             policy = runtime.options().policy().get();
@@ -84,30 +109,65 @@ final class Flow {
             return;
         }
         Flow flow = new Flow(runtime, client, upstream, target, startNanos, policy);
+        flow.generation = generation;
+        runtime.register(flow);
         client.pipeline().addLast(PipelineNames.RELAY, new RelayHandler(flow, flow.up));
         upstream.pipeline().addLast(PipelineNames.RELAY, new RelayHandler(flow, flow.down));
         client.closeFuture().addListener(f -> flow.channelClosed());
         upstream.closeFuture().addListener(f -> flow.channelClosed());
 
-        if (policy.needsContent()) {
-            flow.classifyHandler = new ClassifyHandler(flow, new StreamClassifier(policy.inspection()),
-                    policy.inspection().maxBytes(), runtime.options().inspectionTimeout().toNanos());
+        long inspectionNanos = runtime.options().inspectionTimeout().toNanos();
+        boolean holding = policy.needsContent();
+        if (holding) {
+            flow.classifyHandler = ClassifyHandler.holding(flow, new StreamClassifier(policy.inspection()),
+                    policy.inspection().maxBytes(), inspectionNanos);
             client.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.CLASSIFY, flow.classifyHandler);
         } else {
             flow.decide(StreamClassification.UNKNOWN);
+            if (runtime.options().reevaluateOnSwap() && flow.end == null) {
+                // Nothing to wait for now, but a later policy may match on the SNI: learn it without holding bytes.
+                flow.classifyHandler = ClassifyHandler.observing(flow, new StreamClassifier(policy.inspection()),
+                        policy.inspection().maxBytes(), inspectionNanos);
+                client.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.CLASSIFY, flow.classifyHandler);
+            }
         }
         if (early != null) {
             client.pipeline().fireChannelRead(early);
-        } else if (flow.classifyHandler != null) {
+        } else if (holding) {
             client.read();
         } else {
             flow.up.requestRead();
         }
         flow.down.requestRead();
+        long latest = runtime.policyGeneration();
+        if (latest != generation) {
+            // A re-evaluation round was handed out before this flow registered and may have missed it.
+            flow.reevaluate(latest);
+        }
+    }
+
+    EventLoop eventLoop() {
+        return client.eventLoop();
     }
 
     boolean isDecided() {
         return decided;
+    }
+
+    /**
+     * The classification of a flow decided at connect time, learnt on the way through. Kept for re-evaluation and the
+     * flow log; if a swap since brought a policy that looks at content, the flow is re-evaluated on it now.
+     */
+    void observed(StreamClassification result) {
+        classifyHandler = null;
+        if (reported || end != null) {
+            return;
+        }
+        classification = result;
+        facts = new FlowFacts(clientAddress, serverAddress, target, result);
+        if (policy.needsContent() && policy != startPolicy) {
+            applyPolicy(policy);
+        }
     }
 
     /** Forces the verdict now (the server spoke first); no-op when already decided. */
@@ -124,32 +184,151 @@ final class Flow {
         }
         decided = true;
         classification = result;
-        try {
-            verdict = policy.evaluate(new FlowFacts(clientAddress, serverAddress, target, result));
-        } catch (RuntimeException e) {
-            // A broken rule must not take the data plane down; the flow passes and the log says why.
-            LOG.warn("policy evaluation failed for {}; passing the flow", clientAddress, e);
-            verdict = FlowVerdict.PASS;
-        }
-        TokenBucket linkUp = policy.linkUp();
-        TokenBucket linkDown = policy.linkDown();
-        if (linkUp != null) {
-            control.shape(Direction.UP, linkUp);
-        }
-        if (linkDown != null) {
-            control.shape(Direction.DOWN, linkDown);
-        }
+        facts = new FlowFacts(clientAddress, serverAddress, target, result);
+        verdict = evaluate(policy);
+        up.setLink(policy.linkUp());
+        down.setLink(policy.linkDown());
         if (!verdict.isPass()) {
             verdict.counters().flowHit();
             verdict.counters().addBytesUp(up.bytesIn());
             verdict.counters().addBytesDown(down.bytesIn());
-            actionDescription = verdict.action().describe();
-            try {
-                verdict.action().apply(control);
-            } catch (RuntimeException e) {
-                LOG.warn("action {} failed for {}", actionDescription, clientAddress, e);
-                failed(Direction.UP, e);
+            applyAction();
+        }
+        armIdleTimer();
+    }
+
+    private FlowVerdict evaluate(FlowPolicy source) {
+        try {
+            FlowVerdict v = source.evaluate(facts);
+            return v == null ? FlowVerdict.PASS : v;
+        } catch (RuntimeException e) {
+            // A broken rule must not take the data plane down; the flow passes and the log says why.
+            LOG.warn("policy evaluation failed for {}; passing the flow", clientAddress, e);
+            return FlowVerdict.PASS;
+        }
+    }
+
+    private void applyAction() {
+        actionDescription = verdict.isPass() ? "pass" : verdict.action().describe();
+        if (verdict.isPass()) {
+            return;
+        }
+        try {
+            verdict.action().apply(control);
+        } catch (RuntimeException e) {
+            LOG.warn("action {} failed for {}", actionDescription, clientAddress, e);
+            failed(Direction.UP, e);
+        }
+    }
+
+    /**
+     * Re-reads the policy source after a swap and re-evaluates this flow with its original classification facts.
+     * Runs on the flow's event loop. {@code round} is the generation the swap published; rounds this flow has
+     * already seen, and a source that answers with the same policy, change nothing. A flow still being classified
+     * only switches the policy its coming verdict will use.
+     */
+    void reevaluate(long round) {
+        if (round <= generation || reported || end != null) {
+            return;
+        }
+        generation = runtime.policyGeneration();
+        FlowPolicy next;
+        try {
+            next = runtime.options().policy().get();
+        } catch (RuntimeException e) {
+            LOG.warn("policy source failed; flow from {} keeps its verdict", clientAddress, e);
+            return;
+        }
+        if (next == null || next.equals(policy)) {
+            return;
+        }
+        policy = next;
+        if (!decided) {
+            return;
+        }
+        applyPolicy(next);
+    }
+
+    /** Re-evaluates the decided flow against {@code next} and moves it to the new verdict, if it differs. */
+    private void applyPolicy(FlowPolicy next) {
+        FlowVerdict previous = verdict;
+        String previousDescription = actionDescription;
+        verdict = evaluate(next);
+        up.setLink(next.linkUp());
+        down.setLink(next.linkDown());
+        if (!verdict.isPass()) {
+            verdict.counters().flowHit();
+        }
+        boolean sameAction = Objects.equals(previous.action(), verdict.action());
+        if (!sameAction || !Objects.equals(previous.ruleName(), verdict.ruleName())) {
+            if (earlierVerdicts == null) {
+                earlierVerdicts = new ArrayList<>(2);
             }
+            earlierVerdicts.add((previous.isPass() ? "" : previous.ruleName() + ": ") + previousDescription
+                    + " until " + (System.nanoTime() - startNanos) / 1_000_000 + "ms");
+        }
+        if (!sameAction) {
+            policyEnd = null;
+            up.clearAction();
+            down.clearAction();
+            applyAction();
+            // A verdict change is the box touching the flow: the idle clock of the new verdict starts now.
+            lastRelayNanos = System.nanoTime();
+        }
+        if (end == null) {
+            up.endChange();
+            down.endChange();
+            armIdleTimer();
+        }
+    }
+
+    /** A chunk was accepted for relaying (or a delayed one written): the flow is not idle. */
+    void relayed() {
+        lastRelayNanos = System.nanoTime();
+    }
+
+    /** Flows a rule acted on use {@code idleTimeout}; others (no rule, or a {@code pass} rule) the pass one. */
+    private void armIdleTimer() {
+        boolean censored = !verdict.isPass() && !(verdict.action() instanceof PassAction);
+        ProxyOptions options = runtime.options();
+        idleTimeoutNanos = (censored ? options.idleTimeout() : options.passIdleTimeout()).toNanos();
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
+        if (idleTimeoutNanos > 0 && !reported) {
+            long due = Math.max(0, idleTimeoutNanos - (System.nanoTime() - lastRelayNanos));
+            idleTimer = client.eventLoop().schedule(this::checkIdle, due, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** One timer per flow, pushed back by the activity seen since it was set (as Netty's IdleStateHandler does). */
+    private void checkIdle() {
+        idleTimer = null;
+        if (reported || end != null || idleTimeoutNanos <= 0) {
+            return;
+        }
+        long idleFor = System.nanoTime() - lastRelayNanos;
+        if (idleFor < idleTimeoutNanos) {
+            idleTimer = client.eventLoop().schedule(this::checkIdle, idleTimeoutNanos - idleFor,
+                    TimeUnit.NANOSECONDS);
+            return;
+        }
+        end = FlowEnd.IDLE;
+        detail = "nothing relayed for " + Durations.format(idleFor)
+                + (policyEnd != null ? " while " + policyEnd.wireName() : "");
+        up.close();
+        down.close();
+        // A FIN to each side after whatever was already written, as a box that expires the flow politely.
+        closeGracefully(client);
+        closeGracefully(upstream);
+    }
+
+    private static void closeGracefully(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
         }
     }
 
@@ -268,6 +447,11 @@ final class Flow {
     }
 
     private void report() {
+        runtime.unregister(this);
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
         up.close();
         down.close();
         if (classifyHandler != null) {
@@ -275,13 +459,14 @@ final class Flow {
             classifyHandler = null;
         }
         // A black-holed or frozen flow can only end by shutdown or a late error: its policy is the story to tell.
-        FlowEnd how = end == FlowEnd.RESET ? FlowEnd.RESET
+        FlowEnd how = end == FlowEnd.RESET || end == FlowEnd.IDLE ? end
                 : policyEnd != null ? policyEnd
                 : end != null ? end
                 : FlowEnd.SHUTDOWN;
         FlowRecord record = new FlowRecord(clientAddress, serverAddress,
                 target, classification.serverName(), verdict.ruleName(), actionDescription, up.bytesIn(),
-                down.bytesIn(), System.nanoTime() - startNanos, how, how == policyEnd ? null : detail);
+                down.bytesIn(), System.nanoTime() - startNanos, how, how == policyEnd ? null : detail,
+                earlierVerdicts == null ? List.of() : List.copyOf(earlierVerdicts));
         try {
             runtime.options().listener().flowEnded(record);
         } catch (RuntimeException e) {

@@ -20,6 +20,8 @@ public enum FlowEnd {
     TIMEOUT,
     /** An I/O error (including a peer's RST) or a name that could not be resolved. */
     ERROR,
+    /** Nothing was relayed for the idle timeout, so the proxy closed both sides with a FIN. */
+    IDLE,
     /** The proxy was shut down while the flow was open. */
     SHUTDOWN;
 

@@ -4,6 +4,7 @@ import io.netty.util.NetUtil;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,16 +22,29 @@ import java.util.Objects;
  * @param durationNanos  from accept to the last socket closed
  * @param end            how the flow ended
  * @param detail         the error message for {@link FlowEnd#ERROR}, {@link FlowEnd#REFUSED} and
- *                       {@link FlowEnd#TIMEOUT}, otherwise {@code null}
+ *                       {@link FlowEnd#TIMEOUT}, how long the flow was idle for {@link FlowEnd#IDLE}, otherwise
+ *                       {@code null}
+ * @param earlierVerdicts verdicts the flow had before {@code ruleName}/{@code action}, oldest first, each as
+ *                       {@code "rule: action until 1200ms"} or {@code "pass until 1200ms"}; empty unless a policy swap
+ *                       changed the verdict
  */
 public record FlowRecord(InetSocketAddress client, InetSocketAddress server, String target, String serverName,
                          String ruleName, String action, long bytesUp, long bytesDown, long durationNanos,
-                         FlowEnd end, String detail) {
+                         FlowEnd end, String detail, List<String> earlierVerdicts) {
 
     public FlowRecord {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(end, "end");
+        earlierVerdicts = earlierVerdicts == null ? List.of() : List.copyOf(earlierVerdicts);
+    }
+
+    /** A record of a flow whose verdict never changed. */
+    public FlowRecord(InetSocketAddress client, InetSocketAddress server, String target, String serverName,
+                      String ruleName, String action, long bytesUp, long bytesDown, long durationNanos, FlowEnd end,
+                      String detail) {
+        this(client, server, target, serverName, ruleName, action, bytesUp, bytesDown, durationNanos, end, detail,
+                List.of());
     }
 
     public Duration duration() {
@@ -39,7 +53,8 @@ public record FlowRecord(InetSocketAddress client, InetSocketAddress server, Str
 
     /**
      * One readable line, e.g. {@code 127.0.0.1:51234 -> 127.0.0.1:8443 sni=g.whatsapp.net rule=whatsapp-reset
-     * action=reset up=517B down=0B 3ms end=reset}.
+     * action=reset up=517B down=0B 3ms end=reset}. A verdict changed by a policy swap shows its history after the
+     * action: {@code action=reset was=[pass until 1200ms]}.
      */
     public String toLogLine() {
         StringBuilder line = new StringBuilder(160);
@@ -51,8 +66,11 @@ public record FlowRecord(InetSocketAddress client, InetSocketAddress server, Str
             line.append(" sni=").append(serverName);
         }
         line.append(" rule=").append(ruleName == null ? "-" : ruleName)
-            .append(" action=").append(action)
-            .append(" up=").append(bytesUp).append('B')
+            .append(" action=").append(action);
+        if (!earlierVerdicts.isEmpty()) {
+            line.append(" was=[").append(String.join(", ", earlierVerdicts)).append(']');
+        }
+        line.append(" up=").append(bytesUp).append('B')
             .append(" down=").append(bytesDown).append('B')
             .append(' ').append(durationNanos / 1_000_000).append("ms")
             .append(" end=").append(end.wireName());

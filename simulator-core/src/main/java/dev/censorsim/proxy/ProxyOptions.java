@@ -17,17 +17,35 @@ import java.util.function.Supplier;
  * @param mode              port-forward or SOCKS5
  * @param listen            where to accept clients; default {@code 127.0.0.1:0} (an ephemeral loopback port)
  * @param upstream          the fixed upstream of {@link ProxyMode#FORWARD}; {@code null} for SOCKS
- * @param policy            the policy for each new flow, read once per flow
+ * @param policy            the policy for each new flow, read once per flow, and again when live flows are
+ *                          re-evaluated
  * @param listener          receives a record per ended flow
  * @param connectTimeout    how long the upstream connect may take; default 10 s
  * @param inspectionTimeout how long the first client bytes are held for classification before a best-effort
  *                          verdict; default 5 s
  * @param allowedClients    clients served; default loopback only, whatever the listen address
  * @param ioThreads         event-loop threads; default the number of CPUs
+ * @param swapSource        the holder whose {@link PolicyHolder#swap swaps} re-evaluate live flows; set by
+ *                          {@link Builder#policy(PolicyHolder)}, {@code null} for a plain {@link FlowPolicy} source
+ * @param reevaluateOnSwap  {@code true} (default): a swap re-evaluates every live, classified flow against the new
+ *                          policy with its original classification, as a box that re-reads its rules; {@code false}:
+ *                          a flow keeps the verdict it got, as a box that keeps per-flow state, and only new flows
+ *                          see the new policy
+ * @param idleTimeout       a flow a rule acted on (throttled, delayed, black-holed, frozen, ...) that relays no byte
+ *                          for this long is closed, with a FIN to both sides, so censored flows cannot pile up;
+ *                          default 5 min, {@link Duration#ZERO} for never
+ * @param passIdleTimeout   the same for flows no rule acted on (no match, or a {@code pass} rule); default
+ *                          {@link Duration#ZERO}, never, since an idle chat connection is normal
+ * @param resolver          resolves SOCKS5 domain targets; default {@link NameResolver#jvm()}
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
-                           Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads) {
+                           Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
+                           PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
+                           Duration passIdleTimeout, NameResolver resolver) {
+
+    /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     public ProxyOptions {
         Objects.requireNonNull(mode, "mode");
@@ -49,6 +67,9 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
         }
+        requireNotNegative(idleTimeout, "idleTimeout");
+        requireNotNegative(passIdleTimeout, "passIdleTimeout");
+        Objects.requireNonNull(resolver, "resolver");
     }
 
     /** Port-forward every client to {@code upstream}. */
@@ -68,6 +89,13 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         }
     }
 
+    private static void requireNotNegative(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + " must be >= 0 (0 for never), was " + d);
+        }
+    }
+
     /** Fills in the secure defaults; every setter is optional. */
     public static final class Builder {
         private final ProxyMode mode;
@@ -79,6 +107,11 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private Duration inspectionTimeout = Duration.ofSeconds(5);
         private ClientAllowList allowedClients = ClientAllowList.LOOPBACK;
         private int ioThreads = Runtime.getRuntime().availableProcessors();
+        private PolicyHolder swapSource;
+        private boolean reevaluateOnSwap = true;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration passIdleTimeout = Duration.ZERO;
+        private NameResolver resolver = NameResolver.jvm();
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -90,15 +123,47 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
-        /** The live policy: each new flow reads {@code holder.current()}. */
+        /**
+         * The live policy: each new flow reads {@code holder.current()}, and each {@link PolicyHolder#swap} re-evaluates
+         * live flows unless {@link #reevaluateOnSwap(boolean)} turned that off.
+         */
         public Builder policy(PolicyHolder holder) {
             this.policy = FlowPolicy.of(holder);
+            this.swapSource = holder;
             return this;
         }
 
-        /** A policy not backed by a policy file. */
+        /**
+         * A policy not backed by a policy file. Live flows are re-evaluated only when
+         * {@link CensorProxy#reevaluate()} is called; two calls of {@code policy.get()} that return equal objects
+         * count as no change.
+         */
         public Builder flowPolicy(Supplier<FlowPolicy> policy) {
             this.policy = policy;
+            this.swapSource = null;
+            return this;
+        }
+
+        public Builder reevaluateOnSwap(boolean reevaluateOnSwap) {
+            this.reevaluateOnSwap = reevaluateOnSwap;
+            return this;
+        }
+
+        /** Idle timeout of flows a rule acted on; {@link Duration#ZERO} for never. */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        /** Idle timeout of flows no rule acted on; {@link Duration#ZERO} (the default) for never. */
+        public Builder passIdleTimeout(Duration passIdleTimeout) {
+            this.passIdleTimeout = passIdleTimeout;
+            return this;
+        }
+
+        /** How SOCKS5 domain targets are resolved, e.g. {@link NameResolver#staticMap} for synthetic names. */
+        public Builder resolver(NameResolver resolver) {
+            this.resolver = resolver;
             return this;
         }
 
@@ -130,7 +195,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
 
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
-                    allowedClients, ioThreads);
+                    allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver);
         }
     }
 }

@@ -9,29 +9,86 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.Executor;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** What every flow of one {@link CensorProxy} shares: options, the open channels, the resolver, the shutdown flag. */
+/**
+ * What every flow of one {@link CensorProxy} shares: options, the open channels, the live flows, the policy
+ * generation and the shutdown flag.
+ */
 final class ProxyRuntime {
 
     private final ProxyOptions options;
     private final ChannelGroup channels;
-    private final Executor resolver;
+    /** Flows with an upstream, added when they start and removed when they report: bounded by open connections. */
+    private final Set<Flow> liveFlows = ConcurrentHashMap.newKeySet();
+    /**
+     * Bumped before each re-evaluation round. A flow remembers the generation it last evaluated against, so a flow
+     * that starts while a round is being handed out is re-evaluated once, not zero times or twice.
+     */
+    private final AtomicLong policyGeneration = new AtomicLong();
     private volatile boolean shuttingDown;
 
-    ProxyRuntime(ProxyOptions options, ChannelGroup channels, Executor resolver) {
+    ProxyRuntime(ProxyOptions options, ChannelGroup channels) {
         this.options = options;
         this.channels = channels;
-        this.resolver = resolver;
     }
 
     ProxyOptions options() {
         return options;
     }
 
-    /** Runs blocking name lookups, so the event loops never wait on DNS. */
-    Executor resolver() {
-        return resolver;
+    long policyGeneration() {
+        return policyGeneration.get();
+    }
+
+    void register(Flow flow) {
+        liveFlows.add(flow);
+    }
+
+    void unregister(Flow flow) {
+        liveFlows.remove(flow);
+    }
+
+    int liveFlowCount() {
+        return liveFlows.size();
+    }
+
+    /**
+     * Asks every live flow to re-read the policy, each on its own event loop; returns at once with a future that
+     * completes when every flow has done so. Callable from any thread. A flow that registers during the round sees the new generation itself (see {@link Flow#start}).
+     */
+    CompletableFuture<Void> reevaluateAll() {
+        long generation = policyGeneration.incrementAndGet();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        // One extra count for this loop itself, so the round cannot complete while flows are still being handed out.
+        AtomicInteger pending = new AtomicInteger(1);
+        Runnable oneDone = () -> {
+            if (pending.decrementAndGet() == 0) {
+                done.complete(null);
+            }
+        };
+        for (Flow flow : liveFlows) {
+            pending.incrementAndGet();
+            try {
+                flow.eventLoop().execute(() -> {
+                    try {
+                        flow.reevaluate(generation);
+                    } finally {
+                        oneDone.run();
+                    }
+                });
+            } catch (RejectedExecutionException shuttingDown) {
+                // The loop is stopping; the flow is being closed anyway.
+                oneDone.run();
+            }
+        }
+        oneDone.run();
+        return done;
     }
 
     boolean isShuttingDown() {

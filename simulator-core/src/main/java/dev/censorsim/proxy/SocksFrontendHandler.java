@@ -34,11 +34,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * SOCKS5 front end (RFC 1928): no-authentication method only, CONNECT only, IPv4, IPv6 and domain targets. Domain
- * names are resolved on the runtime's resolver, never on the event loop, and kept as the flow's target so policies
- * and logs see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B), other commands
+ * names are resolved by the options' {@link NameResolver}, never blocking the event loop, and kept as the flow's
+ * target so policies and logs see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B), other commands
  * "command not supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF).
  */
 final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
@@ -112,24 +114,7 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         int port = command.dstPort();
         Socks5AddressType type = command.dstAddrType();
         if (type == Socks5AddressType.DOMAIN) {
-            String target = host;
-            Promise<InetAddress> resolved = ctx.executor().newPromise();
-            runtime.resolver().execute(() -> {
-                try {
-                    resolved.trySuccess(InetAddress.getByName(host));
-                } catch (UnknownHostException | RuntimeException e) {
-                    resolved.tryFailure(e);
-                }
-            });
-            resolved.addListener(f -> {
-                if (f.isSuccess()) {
-                    connect(ctx, new InetSocketAddress(resolved.getNow(), port), target);
-                } else {
-                    fail(ctx, Socks5CommandStatus.HOST_UNREACHABLE);
-                    runtime.reportUnconnected(clientAddress(ctx), null, target, acceptedNanos, FlowEnd.ERROR,
-                            "cannot resolve " + host);
-                }
-            });
+            resolve(ctx, host, port);
         } else {
             InetAddress address = NetUtil.createInetAddressFromIpAddressString(host);
             if (address == null) {
@@ -138,6 +123,49 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
             }
             connect(ctx, new InetSocketAddress(address, port), null);
         }
+    }
+
+    /**
+     * Asks the options' {@link NameResolver} off the event loop and continues on it. A failed, empty or unresolved
+     * answer, or none within the connect timeout, gets reply 4 (host unreachable); the name stays the flow's target.
+     */
+    private void resolve(ChannelHandlerContext ctx, String host, int port) {
+        Promise<InetSocketAddress> resolved = ctx.executor().newPromise();
+        ScheduledFuture<?> deadline = ctx.executor().schedule(
+                () -> resolved.tryFailure(new UnknownHostException(host + ": resolver did not answer")),
+                runtime.options().connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            runtime.options().resolver().resolve(host, port).whenComplete((address, failure) -> {
+                if (failure != null) {
+                    resolved.tryFailure(failure);
+                } else if (address == null || address.isUnresolved()) {
+                    resolved.tryFailure(new UnknownHostException(host + ": no address"));
+                } else {
+                    resolved.trySuccess(address);
+                }
+            });
+        } catch (RuntimeException e) {
+            resolved.tryFailure(e);
+        }
+        resolved.addListener(f -> {
+            deadline.cancel(false);
+            if (f.isSuccess()) {
+                connect(ctx, resolved.getNow(), host);
+            } else {
+                fail(ctx, Socks5CommandStatus.HOST_UNREACHABLE);
+                runtime.reportUnconnected(clientAddress(ctx), null, host, acceptedNanos, FlowEnd.ERROR,
+                        "cannot resolve " + host + ": " + rootMessage(f.cause()));
+            }
+        });
+    }
+
+    private static String rootMessage(Throwable cause) {
+        Throwable t = cause;
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage());
     }
 
     private void connect(ChannelHandlerContext ctx, InetSocketAddress server, String target) {

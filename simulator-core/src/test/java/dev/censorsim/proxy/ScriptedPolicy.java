@@ -35,6 +35,11 @@ final class ScriptedPolicy implements FlowPolicy {
         return new ScriptedPolicy("test-rule", facts -> true, action, false);
     }
 
+    /** No flow matches: every flow passes, decided at connect time. */
+    static ScriptedPolicy never() {
+        return new ScriptedPolicy("never", facts -> false, TestActions.action("none", f -> { }), false);
+    }
+
     /** Flows whose classification matches get {@code action} once the first client bytes were inspected. */
     static ScriptedPolicy onContent(String rule, Predicate<FlowFacts> match, TcpAction action) {
         return new ScriptedPolicy(rule, match, action, true);
