@@ -37,6 +37,9 @@ public record Metric(String name, Unit unit, String description) {
 
     private static final Map<String, Metric> KNOWN = new LinkedHashMap<>();
 
+    /** The prefix of the figures measured on a scenario's control name: {@code control.chat.delivered_ratio}. */
+    public static final String CONTROL_PREFIX = "control.";
+
     // Chat: framed messages over a long-lived TLS connection, each acknowledged by the server.
     public static final Metric CHAT_SENT = define("chat.sent", Unit.COUNT, "chat messages sent");
     public static final Metric CHAT_DELIVERED = define("chat.delivered", Unit.COUNT, "chat messages acknowledged in time");
@@ -86,6 +89,13 @@ public record Metric(String name, Unit unit, String description) {
 
     public static final Metric FIRST_FAILURE_SECONDS = define("first_failure.seconds", Unit.SECONDS,
             "time from the phase start to the first failed message, transfer or connection");
+
+    static {
+        // The control client (a name no rule lists, measured beside the messenger) reports the same figures.
+        for (Metric metric : java.util.List.copyOf(KNOWN.values())) {
+            define(CONTROL_PREFIX + metric.name(), metric.unit(), metric.description() + ", on the control name");
+        }
+    }
 
     public Metric {
         if (name == null || !name.matches("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*")) {

@@ -3,6 +3,8 @@ package dev.censorsim.scenario;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 
+import dev.censorsim.report.ScenarioReport;
+
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
@@ -79,6 +81,19 @@ public final class Scenario {
     /** Starts a scenario in Java; see {@link ScenarioBuilder}. */
     public static ScenarioBuilder builder(String name) {
         return new ScenarioBuilder(name);
+    }
+
+    /**
+     * Runs this scenario in this JVM over loopback ({@link LocalScenarioRunner}) and returns what was run and seen.
+     * Failed expectations are in the report, not exceptions: assert on {@link ScenarioReport#passed()}.
+     *
+     * <pre>{@code
+     * ScenarioReport report = Scenario.load(Path.of("scenarios/whatsapp-2026-block.yaml")).withTimeScale(0.2).run();
+     * assertThat(report.passed()).as(report.results().toString()).isTrue();
+     * }</pre>
+     */
+    public ScenarioReport run() throws IOException, InterruptedException {
+        return new LocalScenarioRunner().run(this, ProgressListener.NONE);
     }
 
     /** The same scenario under another time scale (the CLI's {@code --time-scale}). */

@@ -1,0 +1,296 @@
+package dev.censorsim.scenario;
+
+import dev.censorsim.messenger.MessengerClient;
+import dev.censorsim.messenger.MessengerClientOptions;
+import dev.censorsim.messenger.MessengerServer;
+import dev.censorsim.messenger.MessengerServerOptions;
+import dev.censorsim.messenger.MessengerSnapshot;
+import dev.censorsim.messenger.RetryPolicy;
+import dev.censorsim.metrics.Metric;
+import dev.censorsim.metrics.TimeSample;
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.proxy.CensorProxy;
+import dev.censorsim.proxy.NameResolver;
+import dev.censorsim.proxy.ProxyOptions;
+import dev.censorsim.report.PhaseReport;
+import dev.censorsim.report.RuleCount;
+import dev.censorsim.report.RunInfo;
+import dev.censorsim.report.ScenarioReport;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a scenario in this JVM over loopback: a {@link MessengerServer} holding certificates for the scenario's names,
+ * a {@link CensorProxy} in front of it, and a {@link MessengerClient} (plus a second, chat-only client on the control
+ * name when the scenario has one) that reaches every name through the proxy. Each phase swaps the proxy's policy,
+ * waits out its scaled duration, cuts the clients' metrics and checks the phase's expectations.
+ *
+ * <p>Every port is ephemeral, so runs can overlap (parallel CI jobs, tests).
+ *
+ * <p>Before the first phase the workload runs for {@link #WARM_UP} under no policy, unmeasured: the JIT compiles the
+ * TLS and relay paths there, not in the baseline, which would otherwise look slow and flatter every later ratio.
+ */
+public final class LocalScenarioRunner implements ScenarioRunner {
+
+    /** The unmeasured warm-up before the first phase. */
+    public static final Duration WARM_UP = Duration.ofSeconds(2);
+
+    /** The warm-up goes on past {@link #WARM_UP} until the workload has worked this often, up to {@link #MAX_WARM_UP}. */
+    private static final int WARM_UP_ACKS = 10;
+    private static final int WARM_UP_TRANSFERS = 3;
+    private static final Duration MAX_WARM_UP = Duration.ofSeconds(20);
+    private static final Duration WARM_UP_POLL = Duration.ofMillis(250);
+
+    /**
+     * A transfer slower than this fails. Long enough for a 2 MB transfer at a quarter of a 10 Mbit/s link, short
+     * enough that a black-holed or frozen transfer fails within a phase instead of hanging across it.
+     */
+    private static final Duration MEDIA_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The control client's chat reconnects this often, so the control also measures connection set-up. */
+    private static final Duration CONTROL_CHURN = Duration.ofSeconds(1);
+
+    /** Phases overrunning their plan by more than this get a warning in the report. */
+    private static final double OVERRUN_WARNING = 0.10;
+
+    private final Duration warmUp;
+
+    /** A runner with the default {@link #WARM_UP}. */
+    public LocalScenarioRunner() {
+        this(WARM_UP);
+    }
+
+    /** A runner with another warm-up; {@link Duration#ZERO} skips it (tests of the runner itself). */
+    public LocalScenarioRunner(Duration warmUp) {
+        if (warmUp.isNegative()) {
+            throw new IllegalArgumentException("warm-up must not be negative");
+        }
+        this.warmUp = warmUp;
+    }
+
+    @Override
+    public ScenarioReport run(Scenario scenario, ProgressListener progress) throws IOException, InterruptedException {
+        MessengerSettings settings = scenario.messenger();
+        Instant startedAt = Instant.now();
+        PolicyHolder policy = new PolicyHolder(CompiledPolicy.empty());
+        try (MessengerServer server = MessengerServer.start(MessengerServerOptions.builder()
+                .names(settings.serverNames()).build());
+             CensorProxy proxy = CensorProxy.start(proxyOptions(settings, server, policy));
+             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy));
+             MessengerClient control = settings.controlName() == null ? null
+                     : MessengerClient.start(controlOptions(settings, server, proxy))) {
+            List<String> warnings = new ArrayList<>();
+            // The report's time axis starts where the warm-up ends; the client's own clock (seconds since it
+            // started) is shifted by this origin, and warm-up samples are dropped.
+            double origin = warmUp(settings, client, control, warnings);
+            return runTimeline(scenario, progress, policy, client, control, startedAt, origin, warnings);
+        }
+    }
+
+    private ScenarioReport runTimeline(Scenario scenario, ProgressListener progress, PolicyHolder policy,
+                                       MessengerClient client, MessengerClient control, Instant startedAt,
+                                       double origin, List<String> warnings) throws InterruptedException {
+        List<PhaseReport> phases = new ArrayList<>();
+        Map<String, Map<String, Double>> earlier = new LinkedHashMap<>();
+        int emitted = 0;
+        for (int i = 0; i < scenario.phases().size(); i++) {
+            Phase phase = scenario.phases().get(i);
+            CompiledPolicy compiled = scenario.policy(phase.policy()).compile();
+            long planned = phase.scaledDurationNanos(scenario.timeScale());
+            long phaseStart = System.nanoTime();
+            policy.swap(compiled);
+            progress.phaseStarted(i, phase, planned);
+            long phaseEnd = phaseStart + planned;
+            while (System.nanoTime() < phaseEnd) {
+                sleepUntil(Math.min(phaseEnd, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250)));
+                emitted = emitSamples(client, origin, emitted, progress);
+            }
+            MessengerSnapshot snapshot = client.cut();
+            Map<String, Double> metrics = new LinkedHashMap<>(snapshot.metrics());
+            if (control != null) {
+                control.cut().metrics().forEach((name, value) -> metrics.put(Metric.CONTROL_PREFIX + name, value));
+            }
+            long real = Math.round((snapshot.endSeconds() - snapshot.startSeconds()) * 1e9);
+            PhaseReport report = new PhaseReport(phase.name(), phase.policy(), phase.durationNanos(), real,
+                    Math.max(0, snapshot.startSeconds() - origin), metrics, phase.check(metrics, earlier),
+                    compiled.rules().stream().map(RuleCount::of).toList());
+            warnings.addAll(warnings(phase, planned, real, metrics));
+            earlier.put(phase.name(), metrics);
+            phases.add(report);
+            progress.phaseFinished(i, report);
+        }
+        List<TimeSample> samples = rebase(client.samples(), origin);
+        return new ScenarioReport(RunInfo.of(scenario, startedAt), phases, samples, warnings);
+    }
+
+    /**
+     * Runs the workload unmeasured under no policy for at least {@link #warmUp}, and on until it has worked end to end
+     * a few times (acks received, transfers completed, both of which need the TLS and relay paths compiled), or
+     * until {@link #MAX_WARM_UP}. Returns the client-clock time where the measured timeline starts.
+     */
+    private double warmUp(MessengerSettings settings, MessengerClient client, MessengerClient control,
+                          List<String> warnings) throws InterruptedException {
+        long start = System.nanoTime();
+        long minEnd = start + warmUp.toNanos();
+        long maxEnd = start + MAX_WARM_UP.toNanos();
+        double acks = 0;
+        double transfers = 0;
+        double origin = 0;
+        while (true) {
+            sleepUntil(Math.min(minEnd, System.nanoTime() + WARM_UP_POLL.toNanos()));
+            MessengerSnapshot snapshot = client.cut();
+            origin = snapshot.endSeconds();
+            acks += snapshot.metrics().getOrDefault(Metric.CHAT_DELIVERED.name(), 0.0);
+            transfers += snapshot.metrics().getOrDefault(Metric.MEDIA_COMPLETED.name(), 0.0);
+            boolean warm = (settings.chat() == null || acks >= WARM_UP_ACKS)
+                    && (settings.media() == null || transfers >= WARM_UP_TRANSFERS);
+            long now = System.nanoTime();
+            if (now >= minEnd && warm) {
+                break;
+            }
+            if (now >= maxEnd) {
+                warnings.add(String.format(java.util.Locale.ROOT, "the warm-up saw only %.0f chat acks and %.0f "
+                        + "completed transfers in %d s: the machine is slow or overloaded, so the first phase "
+                        + "may look slower than it is", acks, transfers, MAX_WARM_UP.toSeconds()));
+                break;
+            }
+        }
+        if (control != null) {
+            control.cut();
+        }
+        return origin;
+    }
+
+    private static List<String> warnings(Phase phase, long planned, long real, Map<String, Double> metrics) {
+        List<String> warnings = new ArrayList<>();
+        if (real > planned * (1 + OVERRUN_WARNING)) {
+            warnings.add(String.format(java.util.Locale.ROOT,
+                    "phase %s ran %.1f s instead of %.1f s: the machine is overloaded, so its figures are suspect",
+                    phase.name(), real / 1e9, planned / 1e9));
+        }
+        Double attempts = metrics.get(Metric.CONNECT_ATTEMPTS.name());
+        if (attempts == null || attempts == 0) {
+            warnings.add("phase " + phase.name() + " made no connection attempt: it was too short for the "
+                    + "workload to reconnect, so connect.* figures say nothing about this phase's policy");
+        }
+        return warnings;
+    }
+
+    /** Passes the client's new samples (those after the warm-up) to the listener; returns how many it has seen. */
+    private static int emitSamples(MessengerClient client, double origin, int emitted, ProgressListener progress) {
+        List<TimeSample> all = client.samples();
+        for (int i = emitted; i < all.size(); i++) {
+            TimeSample s = all.get(i);
+            if (s.seconds() > origin) {
+                progress.sample(new TimeSample(s.seconds() - origin, s.values()));
+            }
+        }
+        return all.size();
+    }
+
+    private static List<TimeSample> rebase(List<TimeSample> samples, double origin) {
+        List<TimeSample> rebased = new ArrayList<>(samples.size());
+        for (TimeSample s : samples) {
+            if (s.seconds() > origin) {
+                rebased.add(new TimeSample(s.seconds() - origin, s.values()));
+            }
+        }
+        return rebased;
+    }
+
+    private static ProxyOptions proxyOptions(MessengerSettings settings, MessengerServer server, PolicyHolder policy) {
+        ProxyOptions.Builder builder = settings.front() == Front.SOCKS
+                ? ProxyOptions.socks().resolver(NameResolver.staticMap(routes(settings, server.address())))
+                : ProxyOptions.forward(server.address());
+        return builder.policy(policy).build();
+    }
+
+    /** Every name the scenario uses resolves to the messenger server, whatever port the client asks for. */
+    private static Map<String, InetSocketAddress> routes(MessengerSettings settings, InetSocketAddress server) {
+        Map<String, InetSocketAddress> routes = new LinkedHashMap<>();
+        settings.serverNames().forEach(name -> routes.put(name, server));
+        return routes;
+    }
+
+    private static MessengerClientOptions clientOptions(MessengerSettings settings, MessengerServer server,
+                                                        CensorProxy proxy) {
+        MessengerClientOptions.Builder builder = base(settings, server, proxy)
+                .chatName(settings.chat() != null ? settings.chatName() : settings.mediaName())
+                .mediaName(settings.media() != null ? settings.mediaName() : settings.chatName())
+                .alternatives(settings.strategies().alternatives() ? settings.alternatives() : List.of())
+                .splitClientHello(settings.strategies().splitClientHello())
+                .noSni(settings.strategies().noSni())
+                .retry(retry(settings.strategies().retry()));
+        if (settings.chat() != null) {
+            ChatWorkload chat = settings.chat();
+            builder.chat(chat.messagesPerSecond(), Math.toIntExact(chat.messageBytes()),
+                    Duration.ofNanos(chat.timeoutNanos()));
+        }
+        if (settings.media() != null) {
+            MediaWorkload media = settings.media();
+            builder.media(media.transferBytes(), media.direction(), media.concurrency());
+        }
+        if (settings.churnNanos() > 0) {
+            builder.churn(Duration.ofNanos(settings.churnNanos()));
+        }
+        return builder.build();
+    }
+
+    /**
+     * The control client: chat only, on the control name, reconnecting every second. It carries no media because a
+     * second bulk transfer would share the link with the messenger's and halve its baseline, which would make every
+     * "cut by N%" comparison wrong.
+     */
+    private static MessengerClientOptions controlOptions(MessengerSettings settings, MessengerServer server,
+                                                         CensorProxy proxy) {
+        ChatWorkload chat = settings.chat() != null ? settings.chat() : ChatWorkload.DEFAULT;
+        return base(settings, server, proxy)
+                .chatName(settings.controlName())
+                .mediaName(settings.controlName())
+                .chat(chat.messagesPerSecond(), Math.toIntExact(chat.messageBytes()),
+                        Duration.ofNanos(chat.timeoutNanos()))
+                .churn(CONTROL_CHURN)
+                .seed(2)
+                .build();
+    }
+
+    private static MessengerClientOptions.Builder base(MessengerSettings settings, MessengerServer server,
+                                                       CensorProxy proxy) {
+        MessengerClientOptions.Builder builder = MessengerClientOptions.builder()
+                .trust(server.trust())
+                .connectTimeout(Duration.ofNanos(settings.connectTimeoutNanos()))
+                .mediaTimeout(MEDIA_TIMEOUT);
+        if (settings.front() == Front.SOCKS) {
+            builder.socks5(proxy.localAddress());
+        } else {
+            for (String name : settings.serverNames()) {
+                builder.route(name, proxy.localAddress());
+            }
+        }
+        return builder;
+    }
+
+    private static RetryPolicy retry(RetryStrategy retry) {
+        if (retry == null) {
+            return RetryPolicy.NONE;
+        }
+        return new RetryPolicy(retry.attempts(), Duration.ofNanos(retry.baseNanos()),
+                Duration.ofNanos(retry.maxNanos()), retry.jitter());
+    }
+
+    private static void sleepUntil(long deadlineNanos) throws InterruptedException {
+        long left;
+        while ((left = deadlineNanos - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+    }
+}
