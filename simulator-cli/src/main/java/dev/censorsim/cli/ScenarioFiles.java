@@ -22,4 +22,9 @@ final class ScenarioFiles {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
     }
+
+    /** A time scale as a user writes it: {@code 1}, {@code 0.1}. */
+    static String scale(double timeScale) {
+        return timeScale == Math.rint(timeScale) ? Long.toString((long) timeScale) : Double.toString(timeScale);
+    }
 }

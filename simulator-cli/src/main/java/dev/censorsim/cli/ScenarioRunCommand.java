@@ -79,7 +79,7 @@ final class ScenarioRunCommand implements Callable<Integer> {
         for (Scenario scenario : scenarios) {
             out.printf(Locale.ROOT, "censorsim scenario %s: %d phases, %s at time-scale %s%n", scenario.name(),
                     scenario.phases().size(), Durations.format(scenario.scaledDuration().toNanos()),
-                    scenario.timeScale());
+                    ScenarioFiles.scale(scenario.timeScale()));
             out.flush();
             ScenarioReport report;
             try {

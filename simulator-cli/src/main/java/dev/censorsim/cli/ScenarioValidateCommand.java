@@ -46,8 +46,8 @@ final class ScenarioValidateCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "ok %s: scenario %s, %d phases (%s at time-scale %s), %d expectations, "
                             + "policies %s%n", file, s.name(), s.phases().size(),
-                    Durations.format(s.scaledDuration().toNanos()), trim(s.timeScale()), s.expectationCount(),
-                    String.join(", ", s.policies().keySet()));
+                    Durations.format(s.scaledDuration().toNanos()), ScenarioFiles.scale(s.timeScale()),
+                    s.expectationCount(), String.join(", ", s.policies().keySet()));
         }
         out.flush();
         err.flush();
@@ -57,9 +57,5 @@ final class ScenarioValidateCommand implements Callable<Integer> {
             return ExitCodes.BAD_INPUT;
         }
         return ExitCodes.OK;
-    }
-
-    private static String trim(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 }

@@ -249,7 +249,8 @@ public final class HtmlReportWriter {
             return;
         }
         h.append("<h3>Rule counters</h3>\n<table>\n<tr><th>phase</th><th>rule</th><th>action</th>"
-                + "<th class=\"num\">flows</th><th class=\"num\">bytes up</th><th class=\"num\">bytes down</th></tr>\n");
+                + "<th class=\"num\">flows</th><th class=\"num\">bytes up</th><th class=\"num\">bytes down</th>"
+                + "</tr>\n");
         for (PhaseReport p : phases) {
             for (RuleCount r : p.rules()) {
                 h.append("<tr><td>").append(e(p.name())).append("</td><td>").append(e(r.rule())).append("</td><td>")

@@ -40,7 +40,8 @@ final class ScenarioParser {
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
     private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
-    private static final Pattern MESSAGE_RATE = Pattern.compile("\\s*(\\d{1,9}(?:\\.\\d{1,9})?|\\.\\d{1,9})\\s*/\\s*(s|m|min)\\s*");
+    private static final Pattern MESSAGE_RATE =
+            Pattern.compile("\\s*(\\d{1,9}(?:\\.\\d{1,9})?|\\.\\d{1,9})\\s*/\\s*(s|m|min)\\s*");
 
     private final String[] lines;
     private final Path baseDir;
