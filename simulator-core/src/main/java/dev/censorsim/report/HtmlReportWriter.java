@@ -46,6 +46,7 @@ public final class HtmlReportWriter {
             th { background: #f1f3f5; font-weight: 600; }
             td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
             table.kv th { width: 190px; background: none; }
+            td.result { white-space: nowrap; }
             tr.pass td { background: #ebfbee; } tr.pass td.result { color: #2b8a3e; font-weight: 600; }
             tr.fail td { background: #fff5f5; } tr.fail td.result { color: #c92a2a; font-weight: 600; }
             tr.skip td { background: #f8f9fa; color: #868e96; }
@@ -248,7 +249,8 @@ public final class HtmlReportWriter {
             return;
         }
         h.append("<h3>Rule counters</h3>\n<table>\n<tr><th>phase</th><th>rule</th><th>action</th>"
-                + "<th class=\"num\">flows</th><th class=\"num\">bytes up</th><th class=\"num\">bytes down</th></tr>\n");
+                + "<th class=\"num\">flows</th><th class=\"num\">bytes up</th><th class=\"num\">bytes down</th>"
+                + "</tr>\n");
         for (PhaseReport p : phases) {
             for (RuleCount r : p.rules()) {
                 h.append("<tr><td>").append(e(p.name())).append("</td><td>").append(e(r.rule())).append("</td><td>")
@@ -271,11 +273,12 @@ public final class HtmlReportWriter {
         out.put("front", m.front().wireName());
         ChatWorkload chat = m.chat();
         out.put("chat workload", chat == null ? "none" : SvgLineChart.trim(chat.messagesPerSecond())
-                + " messages/s of " + chat.messageBytes() + " B, ack timeout " + Durations.format(chat.timeoutNanos()));
+                + " messages/s of " + size(chat.messageBytes()) + ", ack timeout "
+                + Durations.format(chat.timeoutNanos()));
         MediaWorkload media = m.media();
-        out.put("media workload", media == null ? "none" : String.format(Locale.ROOT, "%,d B %s, %d at a time",
-                media.transferBytes(), media.direction() == Direction.DOWN ? "downloads"
-                        : "uploads", media.concurrency()));
+        out.put("media workload", media == null ? "none" : size(media.transferBytes()) + " "
+                + (media.direction() == Direction.DOWN ? "downloads" : "uploads") + ", " + media.concurrency()
+                + " at a time");
         out.put("chat churn", m.churnNanos() == 0 ? "none" : "reconnect every " + Durations.format(m.churnNanos()));
         out.put("connect timeout", Durations.format(m.connectTimeoutNanos()));
         out.put("strategies", strategies(m.strategies()));
@@ -299,6 +302,17 @@ public final class HtmlReportWriter {
             on.add("no SNI");
         }
         return on.isEmpty() ? "none" : String.join("; ", on);
+    }
+
+    /** Decimal units as the scenario files write them: {@code 2 MB}, {@code 256 B}, {@code 1,500 B}. */
+    static String size(long bytes) {
+        if (bytes >= 1_000_000 && bytes % 1_000 == 0) {
+            return SvgLineChart.trim(bytes / 1e6) + " MB";
+        }
+        if (bytes >= 1_000 && bytes % 100 == 0) {
+            return SvgLineChart.trim(bytes / 1e3) + " kB";
+        }
+        return String.format(Locale.ROOT, "%,d B", bytes);
     }
 
     private static void row(StringBuilder h, String key, String value) {

@@ -27,8 +27,9 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
     /** Default connect timeout: 2 s, longer than any loopback handshake, short enough to keep phases brisk. */
     public static final long DEFAULT_CONNECT_TIMEOUT_NANOS = 2_000_000_000L;
 
-    private static final Pattern HOST_NAME =
-            Pattern.compile("(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
+    private static final String LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    /** RFC 1123 host names: labels of 1-63 letters, digits and inner hyphens, 253 characters in all. */
+    private static final Pattern HOST_NAME = Pattern.compile("(?=.{1,253}$)" + LABEL + "(\\." + LABEL + ")*\\.?");
 
     public MessengerSettings {
         Objects.requireNonNull(front, "front");

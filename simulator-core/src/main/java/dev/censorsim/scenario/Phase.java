@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 /**
  * One step of a scenario's timeline: a policy in force for a while, and what must hold while it is.
  *
- * @param name          unique in the scenario; expectations of later phases refer to it ({@code baseline.media.throughput})
+ * @param name          unique in the scenario; expectations of later phases refer to it
+ *                      ({@code baseline.media.throughput})
  * @param description   free text for reports, empty when none
  * @param durationNanos nominal duration, before the scenario's time scale
  * @param policy        the name of the scenario policy in force

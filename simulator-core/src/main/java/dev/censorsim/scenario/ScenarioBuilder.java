@@ -121,12 +121,19 @@ public final class ScenarioBuilder {
         for (PhaseSpec spec : phases) {
             List<Expectation> expectations = new ArrayList<>();
             for (String text : spec.expectations()) {
+                Expectation expectation;
                 try {
-                    expectations.add(ExpectationParser.parse(text, spec.name(), timeline));
+                    expectation = ExpectationParser.parse(text, spec.name(), timeline);
                 } catch (ExpectationParser.Failure f) {
                     throw new IllegalArgumentException("phase '" + spec.name() + "': " + f.getMessage()
                             + " (column " + (f.offset + 1) + " of '" + text + "')");
                 }
+                String traffic = ScenarioParser.missingTraffic(expectation, messenger);
+                if (traffic != null) {
+                    throw new IllegalArgumentException("phase '" + spec.name() + "': '" + text + "' needs " + traffic
+                            + " traffic, but the messenger has no " + traffic + " workload");
+                }
+                expectations.add(expectation);
             }
             built.add(new Phase(spec.name(), spec.description(), spec.duration().toNanos(), spec.policy(),
                     expectations));

@@ -40,7 +40,8 @@ final class ScenarioParser {
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
     private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
-    private static final Pattern MESSAGE_RATE = Pattern.compile("\\s*(\\d{1,9}(?:\\.\\d{1,9})?|\\.\\d{1,9})\\s*/\\s*(s|m|min)\\s*");
+    private static final Pattern MESSAGE_RATE =
+            Pattern.compile("\\s*(\\d{1,9}(?:\\.\\d{1,9})?|\\.\\d{1,9})\\s*/\\s*(s|m|min)\\s*");
 
     private final String[] lines;
     private final Path baseDir;
@@ -400,16 +401,22 @@ final class ScenarioParser {
             throw at(entry, f.offset, f.getMessage() + " (column " + (f.offset + 1) + " of '" + text.strip()
                     + "')");
         }
-        String traffic = traffic(expectation.metric(), messenger);
-        if (traffic == null && expectation.threshold() instanceof Threshold.Relative relative) {
-            traffic = traffic(relative.metric(), messenger);
-        }
+        String traffic = missingTraffic(expectation, messenger);
         if (traffic != null) {
             throw at(entry, text.indexOf(expectation.metric().name()), "expectation on " + traffic
                     + " traffic, but messenger.workload has no " + traffic + "; expected a '" + traffic
                     + "' workload or another metric");
         }
         return expectation;
+    }
+
+    /** The workload an expectation needs that the messenger does not run, or {@code null} when it is measurable. */
+    static String missingTraffic(Expectation expectation, MessengerSettings messenger) {
+        String traffic = traffic(expectation.metric(), messenger);
+        if (traffic == null && expectation.threshold() instanceof Threshold.Relative relative) {
+            traffic = traffic(relative.metric(), messenger);
+        }
+        return traffic;
     }
 
     /** The workload a metric needs that the messenger does not run, or {@code null} when it is measurable. */

@@ -30,7 +30,8 @@ class HtmlReportWriterTest {
 
         assertThat(html.indexOf("What was run")).isPositive().isLessThan(html.indexOf("What was seen"));
         assertThat(html).contains("<span class=\"badge fail\">FAILED</span>", "8 of 9 expectations held",
-                "g.whatsapp.net", "cdn.allowed.test", "whatsapp-slow: sni [@whatsapp] -&gt; throttle 12.5 mbit/s "
+                "g.whatsapp.net", "cdn.allowed.test", "2 MB downloads, 1 at a time",
+                "whatsapp-slow: sni [@whatsapp] -&gt; throttle 12.5 mbit/s "
                         + "down per flow", "whatsapp-reset: sni [@whatsapp] -&gt; reset");
         assertThat(html).contains("<tr class=\"fail\"><td>throttled</td><td><code>media.throughput &lt;= 0.30 * "
                 + "baseline.media.throughput</code></td><td class=\"num\">15.00 Mbit/s</td>");
@@ -90,6 +91,14 @@ class HtmlReportWriterTest {
         assertThat(SvgLineChart.niceStep(40, 8)).isEqualTo(5);
         assertThat(SvgLineChart.niceStep(0.9, 5)).isEqualTo(0.2);
         assertThat(SvgLineChart.niceStep(130, 5)).isEqualTo(50);
+    }
+
+    @Test
+    void sizesShouldReadLikeTheScenarioFiles() {
+        assertThat(HtmlReportWriter.size(2_000_000)).isEqualTo("2 MB");
+        assertThat(HtmlReportWriter.size(512_000)).isEqualTo("512 kB");
+        assertThat(HtmlReportWriter.size(256)).isEqualTo("256 B");
+        assertThat(HtmlReportWriter.size(1_048_576)).isEqualTo("1,048,576 B");
     }
 
     private static int count(String haystack, String needle) {

@@ -119,7 +119,8 @@ class JunitXmlWriterTest {
 
     @Test
     void schemaShouldRejectWhatCiServersRefuse() {
-        byte[] noName = "<testsuites><testsuite tests=\"1\" failures=\"0\" errors=\"0\" time=\"1\" timestamp=\"2026-01-01T00:00:00\" hostname=\"h\"/></testsuites>".getBytes();
+        byte[] noName = ("<testsuites><testsuite tests=\"1\" failures=\"0\" errors=\"0\" time=\"1\" "
+                + "timestamp=\"2026-01-01T00:00:00\" hostname=\"h\"/></testsuites>").getBytes();
 
         assertThatThrownBy(() -> validate(noName)).as("the schema is not vacuous").isInstanceOf(SAXException.class);
     }

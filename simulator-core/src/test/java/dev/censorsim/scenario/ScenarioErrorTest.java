@@ -71,7 +71,8 @@ class ScenarioErrorTest {
     @Test
     void badMessageRateShouldNameTheForm() {
         assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
-                        "    chat: { rate: 5mbit }"), 5, 19, "expected a message rate such as 5/s or 30/m, got '5mbit'");
+                        "    chat: { rate: 5mbit }"), 5, 19,
+                "expected a message rate such as 5/s or 30/m, got '5mbit'");
     }
 
     @Test
@@ -157,7 +158,8 @@ class ScenarioErrorTest {
         assertError(error(withTimeline("  - phase: a", "    duration: 1s", "    policy: open", "    expect:",
                         "      - media.throughput >= * baseline.media.throughput")), 14, 29,
                 "expected a number, 'phase.metric' or 'factor * phase.metric' after '>=', got '* "
-                        + "baseline.media.through...' (column 21 of 'media.throughput >= * baseline.media.throughput')");
+                        + "baseline.media.through...' (column 21 of "
+                        + "'media.throughput >= * baseline.media.throughput')");
     }
 
     @Test

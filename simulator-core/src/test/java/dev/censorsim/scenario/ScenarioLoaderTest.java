@@ -208,6 +208,11 @@ class ScenarioLoaderTest {
         assertThatThrownBy(() -> Scenario.builder("bad").messenger(MessengerSettings.of("a.test", "b.test"))
                 .policy("open", "rules: [ { name: r, action: { type: rst } } ]"))
                 .hasMessageStartingWith("policy 'open':1:");
+        assertThatThrownBy(() -> Scenario.builder("bad")
+                .messenger(MessengerSettings.of("a.test", "b.test").withWorkload(ChatWorkload.DEFAULT, null, 0))
+                .policy("open", "{}").phase("p", Duration.ofSeconds(1), "open", "media.completed >= 1").build())
+                .hasMessage("phase 'p': 'media.completed >= 1' needs media traffic, but the messenger has no media "
+                        + "workload");
         assertThatThrownBy(() -> Scenario.builder("bad").messenger(MessengerSettings.of("a.test", "b.test"))
                 .policy("open", "{}").phase("p", Duration.ofSeconds(1), "closed").build())
                 .hasMessage("phase 'p' uses unknown policy 'closed'");

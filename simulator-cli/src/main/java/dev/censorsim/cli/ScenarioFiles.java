@@ -1,0 +1,30 @@
+package dev.censorsim.cli;
+
+import dev.censorsim.policy.PolicyException;
+import dev.censorsim.scenario.Scenario;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Loading a scenario file for the CLI: a missing file or a bad one becomes a one-line {@link CliException}. */
+final class ScenarioFiles {
+
+    private ScenarioFiles() {
+    }
+
+    static Scenario load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new CliException(ExitCodes.BAD_INPUT, file + ": no such scenario file");
+        }
+        try {
+            return Scenario.load(file);
+        } catch (PolicyException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+        }
+    }
+
+    /** A time scale as a user writes it: {@code 1}, {@code 0.1}. */
+    static String scale(double timeScale) {
+        return timeScale == Math.rint(timeScale) ? Long.toString((long) timeScale) : Double.toString(timeScale);
+    }
+}
