@@ -16,6 +16,7 @@ import java.io.PrintWriter;
             SocksCommand.class,
             ClassifyCommand.class,
             TraceCommand.class,
+            MessengerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
