@@ -17,6 +17,7 @@ import java.io.PrintWriter;
             ClassifyCommand.class,
             TraceCommand.class,
             ScenarioCommand.class,
+            MessengerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -16,6 +16,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import java.io.IOException;
@@ -174,10 +175,9 @@ final class MessengerConnector {
             SSLEngine engine = tls.engine();
             SSLParameters parameters = engine.getSSLParameters();
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
-            if (options.noSni()) {
-                // An empty list sends no server_name; the JDK still checks the certificate against the peer host.
-                parameters.setServerNames(List.of());
-            }
+            // Explicit, because the JDK leaves SNI out by itself for a dotless name such as "localhost". An empty list
+            // sends no server_name at all; the certificate is still checked against the peer host.
+            parameters.setServerNames(options.noSni() ? List.of() : List.of(new SNIHostName(name)));
             engine.setSSLParameters(parameters);
             if (options.splitSegments() > 1) {
                 channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.SPLIT,

@@ -215,6 +215,38 @@ class MessengerThroughProxyTest {
     }
 
     @Test
+    void churnShouldReconnectAndResendWithoutLosingMessages() throws Exception {
+        try (MessengerRig rig = MessengerRig.start("")) {
+            MessengerSnapshot s = run(rig.client().chat(40, 64, Duration.ofSeconds(3))
+                    .churn(Duration.ofMillis(300)), 1_700);
+
+            assertThat(s.get(Metric.CONNECT_OK)).as("a new connection every 300 ms").isGreaterThanOrEqualTo(3);
+            assertThat(s.get(Metric.CHAT_FAILED)).as("a churn close is not a failure").isZero();
+            assertThat(s.get(Metric.CHAT_TIMED_OUT)).isZero();
+            assertThat(s.get(Metric.CHAT_DELIVERED)).isGreaterThanOrEqualTo(s.get(Metric.CHAT_SENT) - 3);
+        }
+    }
+
+    @Test
+    void keepaliveShouldNoticeAFrozenConnectionAndReconnect() throws Exception {
+        try (MessengerRig rig = MessengerRig.start("""
+                rules:
+                  - name: chat-freeze
+                    match: { sni: [g.whatsapp.net] }
+                    action: { type: freeze, after: 3kb }
+                """)) {
+            MessengerSnapshot s = run(rig.client().chat(40, 64, Duration.ofSeconds(2))
+                    .keepalive(Duration.ofMillis(200)), 2_500);
+
+            assertThat(s.get(Metric.CONNECT_OK)).as("each frozen connection is given up and replaced")
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(s.get(Metric.CHAT_FAILED)).as("what was in flight on a frozen connection is lost")
+                    .isPositive();
+            assertThat(s.get(Metric.CHAT_DELIVERED)).as("each new connection gets the same allowance").isPositive();
+        }
+    }
+
+    @Test
     void closeShouldReturnPromptlyWhileHandshakesHang() throws Exception {
         try (MessengerRig rig = MessengerRig.start("""
                 rules:

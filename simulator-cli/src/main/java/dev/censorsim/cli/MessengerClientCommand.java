@@ -1,0 +1,301 @@
+package dev.censorsim.cli;
+
+import dev.censorsim.messenger.MessengerClient;
+import dev.censorsim.messenger.MessengerClientOptions;
+import dev.censorsim.messenger.MessengerSnapshot;
+import dev.censorsim.messenger.MessengerTrust;
+import dev.censorsim.metrics.Metric;
+import dev.censorsim.metrics.TimeSample;
+import dev.censorsim.policy.DataSize;
+import dev.censorsim.policy.Direction;
+import dev.censorsim.policy.Durations;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code censorsim messenger client}: runs the chat and media workload for a while and prints what it measured. */
+@Command(name = "client",
+        header = "Run the messenger's chat and media workload through the censor and print the figures.",
+        description = "Reaches each name at its --route (or every name at --via, e.g. the censor's forward port), or "
+                + "through --socks5. Exit code 0 when the run completed, whatever it measured.",
+        mixinStandardHelpOptions = true)
+final class MessengerClientCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Option(names = "--ca", required = true, paramLabel = "FILE",
+            description = "The CA certificate (PEM) the server printed; the only CA the client trusts.")
+    Path ca;
+
+    @Option(names = "--via", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Dial every name at this address, e.g. 'censorsim proxy' in front of the server.")
+    InetSocketAddress via;
+
+    @Option(names = "--route", paramLabel = "NAME=HOST:PORT",
+            description = "Dial NAME at HOST:PORT (repeatable; overrides --via for that name).")
+    Map<String, String> routes = new LinkedHashMap<>();
+
+    @Option(names = "--socks5", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Dial through this SOCKS5 proxy, asking it for the name (the port comes from --route, "
+                    + "else 443).")
+    InetSocketAddress socks5;
+
+    @Option(names = "--socks-local-dns",
+            description = "With --socks5, ask the proxy for the routed address instead of the name.")
+    boolean socksLocalDns;
+
+    @Option(names = "--chat-name", defaultValue = "g.whatsapp.net",
+            description = "Name of the chat endpoint (default: ${DEFAULT-VALUE}).")
+    String chatName;
+
+    @Option(names = "--media-name", defaultValue = "mmg.whatsapp.net",
+            description = "Name of the media endpoint (default: ${DEFAULT-VALUE}).")
+    String mediaName;
+
+    @Option(names = "--chat-rate", defaultValue = "10",
+            description = "Chat messages per second; 0 for none (default: ${DEFAULT-VALUE}).")
+    double chatRate;
+
+    @Option(names = "--chat-size", defaultValue = "64",
+            description = "Chat message payload bytes (default: ${DEFAULT-VALUE}).")
+    int chatBytes;
+
+    @Option(names = "--ack-timeout", defaultValue = "5s",
+            description = "A message not acknowledged this long after its send time is timed out "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String ackTimeout;
+
+    @Option(names = "--media-size", defaultValue = "0",
+            description = "Bytes per media transfer, e.g. 2mb; 0 for no media (default: ${DEFAULT-VALUE}).")
+    String mediaSize;
+
+    @Option(names = "--media-direction", defaultValue = "down",
+            description = "down (download) or up (upload) (default: ${DEFAULT-VALUE}).")
+    String mediaDirection;
+
+    @Option(names = "--media-concurrency", defaultValue = "1",
+            description = "Media transfers at once (default: ${DEFAULT-VALUE}).")
+    int mediaConcurrency;
+
+    @Option(names = "--churn", paramLabel = "DURATION",
+            description = "Reopen the chat connection this often, e.g. 2s (default: keep it open).")
+    String churn;
+
+    @Option(names = "--connect-timeout", defaultValue = "5s",
+            description = "Budget for TCP connect plus TLS handshake (default: ${DEFAULT-VALUE}).")
+    String connectTimeout;
+
+    @Option(names = "--retry", defaultValue = "1",
+            description = "Attempts per connect, with exponential backoff (default: ${DEFAULT-VALUE}).")
+    int retryAttempts;
+
+    @Option(names = "--retry-base", defaultValue = "200ms",
+            description = "First backoff wait (default: ${DEFAULT-VALUE}).")
+    String retryBase;
+
+    @Option(names = "--retry-max", defaultValue = "5s",
+            description = "Longest backoff wait (default: ${DEFAULT-VALUE}).")
+    String retryMax;
+
+    @Option(names = "--jitter", defaultValue = "0.2",
+            description = "Backoff jitter within [0, 1] (default: ${DEFAULT-VALUE}).")
+    double jitter;
+
+    @Option(names = "--alternative", paramLabel = "NAME",
+            description = "A name to try when the primary one fails (repeatable, in order).")
+    List<String> alternatives = new ArrayList<>();
+
+    @Option(names = "--split-client-hello", defaultValue = "0", paramLabel = "N",
+            description = "Send the ClientHello in N TCP segments; 0 for one (default: ${DEFAULT-VALUE}).")
+    int split;
+
+    @Option(names = "--no-sni", description = "Leave SNI out of the ClientHello.")
+    boolean noSni;
+
+    @Option(names = "--duration", defaultValue = "10s",
+            description = "How long to run (default: ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for the jitter (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--series", description = "Also print the per-second time series.")
+    boolean series;
+
+    @Override
+    public Integer call() throws Exception {
+        MessengerClientOptions options = options();
+        long runNanos = parseDuration(duration, "--duration");
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("censorsim messenger client: " + describe(options) + " for " + Durations.format(runNanos));
+        out.flush();
+        MessengerSnapshot snapshot;
+        List<TimeSample> samples;
+        try (MessengerClient client = MessengerClient.start(options)) {
+            Thread.sleep(runNanos / 1_000_000, (int) (runNanos % 1_000_000));
+            snapshot = client.cut();
+            samples = client.samples();
+        }
+        print(snapshot, samples, out);
+        return ExitCodes.OK;
+    }
+
+    private MessengerClientOptions options() {
+        MessengerTrust trust;
+        try {
+            trust = MessengerTrust.readPem(ca);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--ca: " + e.getMessage(), e);
+        }
+        try {
+            MessengerClientOptions.Builder builder = MessengerClientOptions.builder().trust(trust)
+                    .chatName(chatName).mediaName(mediaName)
+                    .socks5(socks5).socksRemoteDns(!socksLocalDns)
+                    .chat(chatRate, chatBytes, Duration.ofNanos(parseDuration(ackTimeout, "--ack-timeout")))
+                    .media(parseSize(mediaSize), direction(mediaDirection), mediaConcurrency)
+                    .connectTimeout(Duration.ofNanos(parseDuration(connectTimeout, "--connect-timeout")))
+                    .retry(retryAttempts, Duration.ofNanos(parseDuration(retryBase, "--retry-base")),
+                            Duration.ofNanos(parseDuration(retryMax, "--retry-max")), jitter)
+                    .alternatives(alternatives).splitClientHello(split).noSni(noSni).seed(seed);
+            if (churn != null) {
+                builder.churn(Duration.ofNanos(parseDuration(churn, "--churn")));
+            }
+            if (via != null) {
+                List<String> all = new ArrayList<>(List.of(chatName, mediaName));
+                all.addAll(alternatives);
+                all.forEach(name -> builder.route(name, via));
+            }
+            for (Map.Entry<String, String> route : routes.entrySet()) {
+                try {
+                    builder.route(route.getKey(), HostPortConverter.parse(route.getValue()));
+                } catch (CommandLine.TypeConversionException e) {
+                    throw new IllegalArgumentException("--route " + route.getKey() + ": " + e.getMessage());
+                }
+            }
+            return builder.build();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+        }
+    }
+
+    private static long parseDuration(String text, String option) {
+        try {
+            long nanos = Durations.parseNanos(text);
+            if (nanos <= 0) {
+                throw new IllegalArgumentException("must be > 0");
+            }
+            return nanos;
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, option + ": " + e.getMessage());
+        }
+    }
+
+    private static long parseSize(String text) {
+        if (text.equals("0")) {
+            return 0;
+        }
+        try {
+            return DataSize.parseBytes(text);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--media-size: " + e.getMessage());
+        }
+    }
+
+    private static Direction direction(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "down" -> Direction.DOWN;
+            case "up" -> Direction.UP;
+            default -> throw new CliException(ExitCodes.BAD_INPUT, "--media-direction: expected down or up, got "
+                    + text);
+        };
+    }
+
+    private static String describe(MessengerClientOptions o) {
+        List<String> parts = new ArrayList<>();
+        if (o.chatRatePerSecond() > 0) {
+            parts.add(String.format(Locale.ROOT, "chat %s/s to %s", trim(o.chatRatePerSecond()), o.chatName()));
+        }
+        if (o.mediaBytes() > 0) {
+            parts.add(String.format(Locale.ROOT, "media %d B %s x%d to %s", o.mediaBytes(),
+                    o.mediaDirection().wireName(), o.mediaConcurrency(), o.mediaName()));
+        }
+        if (parts.isEmpty()) {
+            parts.add("no workload");
+        }
+        parts.add(o.socks5() != null ? "via SOCKS5 " + HostPortConverter.format(o.socks5()) : "by route");
+        if (o.splitSegments() > 1) {
+            parts.add("ClientHello in " + o.splitSegments() + " segments");
+        }
+        if (o.noSni()) {
+            parts.add("no SNI");
+        }
+        if (o.retry().attempts() > 1) {
+            parts.add(o.retry().attempts() + " attempts per connect");
+        }
+        if (!o.alternatives().isEmpty()) {
+            parts.add("alternatives " + String.join(", ", o.alternatives()));
+        }
+        return String.join(", ", parts);
+    }
+
+    private static String trim(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+    }
+
+    private void print(MessengerSnapshot snapshot, List<TimeSample> samples, PrintWriter out) {
+        out.println("censorsim messenger client: measured");
+        for (Metric metric : Metric.all().values()) {
+            Double value = snapshot.metrics().get(metric.name());
+            if (value != null) {
+                out.printf(Locale.ROOT, "  %-24s %14s   %s%n", metric.name(), metric.format(value),
+                        metric.description());
+            }
+        }
+        warnings(snapshot).forEach(w -> out.println("censorsim messenger client: warning: " + w));
+        if (series) {
+            out.println("censorsim messenger client: per second");
+            for (TimeSample sample : samples) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %6.1fs", sample.seconds()));
+                for (Metric metric : Metric.all().values()) {
+                    Double value = sample.values().get(metric.name());
+                    if (value != null) {
+                        line.append("  ").append(metric.name()).append('=').append(metric.format(value));
+                    }
+                }
+                out.println(line);
+            }
+        }
+        out.flush();
+    }
+
+    private static List<String> warnings(MessengerSnapshot s) {
+        List<String> warnings = new ArrayList<>();
+        if (s.get(Metric.CONNECT_ATTEMPTS) > 0 && s.get(Metric.CONNECT_OK) == 0) {
+            warnings.add("no connection succeeded");
+        }
+        if (s.get(Metric.CHAT_SENT) > 0 && s.get(Metric.CHAT_DELIVERED) == 0) {
+            warnings.add("no chat message was delivered");
+        }
+        if (s.get(Metric.MEDIA_TRANSFERS) > 0 && s.get(Metric.MEDIA_COMPLETED) == 0) {
+            warnings.add("no media transfer completed; the throughput is not measured");
+        }
+        return warnings;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.censorsim.cli;
+
+import dev.censorsim.messenger.MessengerServer;
+import dev.censorsim.messenger.MessengerServerOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code censorsim messenger server}: the messenger's TLS server, until SIGINT or SIGTERM. */
+@Command(name = "server",
+        header = "Serve the messenger's chat and media protocol over TLS for the given names.",
+        description = "Generates a CA and a certificate per name at start-up, writes the CA certificate as PEM for "
+                + "clients to trust, and runs until SIGINT/SIGTERM.",
+        mixinStandardHelpOptions = true)
+final class MessengerServerCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
+            converter = HostPortConverter.class,
+            description = "Where to accept connections; port 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    InetSocketAddress listen;
+
+    @Option(names = "--name", required = true, arity = "1..*", paramLabel = "NAME",
+            description = "DNS names to hold certificates for, e.g. g.whatsapp.net mmg.whatsapp.net.")
+    List<String> names;
+
+    @Option(names = "--ca-out", paramLabel = "FILE",
+            description = "Where to write the CA certificate (default: a new file in the temporary directory).")
+    Path caOut;
+
+    @Override
+    public Integer call() {
+        MessengerServerOptions options;
+        try {
+            options = MessengerServerOptions.builder().listen(listen).names(names).build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+        }
+        MessengerServer server;
+        try {
+            server = MessengerServer.start(options);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, e.getMessage(), e);
+        }
+        Path ca;
+        try {
+            ca = caOut != null ? caOut : Files.createTempFile("censorsim-messenger-ca-", ".pem");
+            server.trust().writePem(ca);
+        } catch (IOException e) {
+            server.close();
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot write the CA certificate: " + e.getMessage(), e);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("censorsim messenger server: listening on " + HostPortConverter.format(server.address())
+                + " for " + String.join(", ", server.names()));
+        out.println("censorsim messenger server: CA certificate " + ca.toAbsolutePath()
+                + " (give it to 'messenger client --ca')");
+        out.println("censorsim: press Ctrl-C to stop");
+        out.flush();
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "censorsim-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return ExitCodes.OK;
+    }
+}

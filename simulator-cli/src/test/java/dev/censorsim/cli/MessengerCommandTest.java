@@ -1,0 +1,101 @@
+package dev.censorsim.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code censorsim messenger server} as a real process (banner, CA file, SIGTERM) and {@code messenger client} in
+ * process against it.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MessengerCommandTest {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on (127\\.0\\.0\\.1:\\d+) for ");
+    private static final Pattern CA = Pattern.compile("CA certificate (\\S+) ");
+
+    @Test
+    void clientShouldChatWithAServerProcessAndPrintItsFigures(@TempDir Path dir) throws Exception {
+        Path caFile = dir.resolve("ca.pem");
+        Process server = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "messenger", "server", "--name", "g.whatsapp.net", "mmg.whatsapp.net", "--ca-out", caFile.toString()))
+                .redirectErrorStream(true)
+                .start();
+        try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+            Matcher listening = LISTENING.matcher(out.readLine());
+            assertThat(listening.find()).isTrue();
+            Matcher ca = CA.matcher(out.readLine());
+            assertThat(ca.find()).isTrue();
+            assertThat(Path.of(ca.group(1))).isEqualTo(caFile.toAbsolutePath());
+            assertThat(Files.readString(caFile)).startsWith("-----BEGIN CERTIFICATE-----");
+
+            CliRun run = CliRun.of("messenger", "client", "--ca", caFile.toString(), "--via", listening.group(1),
+                    "--chat-rate", "20", "--media-size", "200kb", "--duration", "3s", "--series");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).startsWith("censorsim messenger client: chat 20/s to g.whatsapp.net, media 200000 B "
+                    + "down x1 to mmg.whatsapp.net, by route for 3s");
+            // Only loose bounds: two cold JVMs on a loaded 2-core box may need a second for the first handshake.
+            assertThat(run.out()).containsPattern("chat\\.delivered_ratio\\s+(1\\.000|0\\.[5-9]\\d\\d)")
+                    .containsPattern("media\\.throughput\\s+[\\d.]+ [MG]bit/s")
+                    .contains("connect.ok").contains("per second").doesNotContain("warning");
+        } finally {
+            server.destroy(); // SIGTERM: the shutdown hook closes the server
+            assertThat(server.waitFor(10, TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
+        }
+    }
+
+    @Test
+    void clientShouldWarnInPlainWordsWhenNothingConnects(@TempDir Path dir) throws Exception {
+        Path caFile = dir.resolve("ca.pem");
+        try (dev.censorsim.messenger.MessengerServer server = dev.censorsim.messenger.MessengerServer.start(
+                dev.censorsim.messenger.MessengerServerOptions.builder().names(List.of("g.whatsapp.net")).build())) {
+            server.trust().writePem(caFile);
+        }
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+
+        CliRun run = CliRun.of("messenger", "client", "--ca", caFile.toString(), "--via", "127.0.0.1:" + closedPort,
+                "--chat-rate", "10", "--duration", "500ms");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("connect.refused").contains("warning: no connection succeeded")
+                .contains("warning: no chat message was delivered");
+    }
+
+    @Test
+    void badOptionsShouldExitTwoWithOneLine(@TempDir Path dir) throws Exception {
+        Path caFile = dir.resolve("missing.pem");
+
+        CliRun missingCa = CliRun.of("messenger", "client", "--ca", caFile.toString(), "--via", "127.0.0.1:1");
+        Files.writeString(caFile, "junk");
+        CliRun badDirection = CliRun.of("messenger", "client", "--ca", caFile.toString(), "--via", "127.0.0.1:1",
+                "--media-direction", "sideways");
+        CliRun noRoute = CliRun.of("messenger", "client", "--ca", caFile.toString());
+        CliRun noName = CliRun.of("messenger", "server");
+
+        assertThat(missingCa.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(missingCa.err()).startsWith("censorsim: --ca: ");
+        assertThat(badDirection.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(noRoute.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(noName.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(noName.err()).contains("--name");
+    }
+}

@@ -1,0 +1,81 @@
+package dev.censorsim.messenger;
+
+import dev.censorsim.metrics.Metric;
+import dev.censorsim.metrics.TimeSample;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class MessengerMetricsTest {
+
+    private static final long SECOND = 1_000_000_000L;
+
+    @Test
+    void ratiosShouldBeAbsentWhenTheirDenominatorIsZero() {
+        MessengerMetrics metrics = new MessengerMetrics(0, true, true);
+
+        MessengerSnapshot s = metrics.cut(SECOND);
+
+        assertThat(s.get(Metric.CHAT_SENT)).isZero();
+        assertThat(s.metrics()).doesNotContainKeys(Metric.CHAT_DELIVERED_RATIO.name(),
+                Metric.CONNECT_RESET_RATIO.name(), Metric.MEDIA_COMPLETED_RATIO.name(),
+                Metric.MEDIA_THROUGHPUT.name(), Metric.CHAT_LATENCY_P50.name(), Metric.FIRST_FAILURE_SECONDS.name());
+    }
+
+    @Test
+    void disabledWorkloadsShouldReportNothing() {
+        MessengerMetrics metrics = new MessengerMetrics(0, false, true);
+        metrics.connectEnded(ConnectOutcome.OK, 1_000_000, 10);
+
+        MessengerSnapshot s = metrics.cut(SECOND);
+
+        assertThat(s.metrics().keySet()).noneMatch(name -> name.startsWith("chat."));
+        assertThat(s.get(Metric.CONNECT_LATENCY_P50)).isCloseTo(1.0, within(0.01));
+    }
+
+    @Test
+    void cutShouldReportOnlyItsIntervalAndTheFirstFailureFromItsStart() {
+        MessengerMetrics metrics = new MessengerMetrics(0, true, true);
+        metrics.chatSent();
+        metrics.chatDelivered(5_000_000);
+        metrics.cut(2 * SECOND);
+        metrics.chatSent();
+        metrics.chatSent();
+        metrics.chatDelivered(20_000_000);
+        metrics.chatFailed(1, 3 * SECOND);
+        metrics.connectEnded(ConnectOutcome.RESET, 1, 3 * SECOND);
+        metrics.connectEnded(ConnectOutcome.OK, 1, 3 * SECOND);
+
+        MessengerSnapshot s = metrics.cut(4 * SECOND);
+
+        assertThat(s.startSeconds()).isEqualTo(2.0);
+        assertThat(s.get(Metric.CHAT_SENT)).isEqualTo(2);
+        assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).isEqualTo(0.5);
+        assertThat(s.get(Metric.CHAT_LATENCY_MAX)).isCloseTo(20.0, within(0.05));
+        assertThat(s.chatLatency().getTotalCount()).isEqualTo(1);
+        assertThat(s.get(Metric.CONNECT_RESET_RATIO)).isEqualTo(0.5);
+        assertThat(s.get(Metric.FIRST_FAILURE_SECONDS)).as("from the interval's start, not the run's").isEqualTo(1.0);
+    }
+
+    @Test
+    void mediaThroughputShouldAverageCompletedTransfersWhileSamplesCountAllBytes() {
+        MessengerMetrics metrics = new MessengerMetrics(0, false, true);
+        metrics.mediaStarted();
+        metrics.mediaStarted();
+        metrics.mediaStarted();
+        metrics.mediaBytes(3_000_000);
+        metrics.mediaCompleted(1_000_000, SECOND);         // 8 Mbit/s
+        metrics.mediaCompleted(1_000_000, SECOND / 2);     // 16 Mbit/s
+        // the third transfer moved its 1 MB but did not finish: it counts as bytes, not as throughput
+
+        TimeSample sample = metrics.sample(SECOND);
+        MessengerSnapshot s = metrics.cut(SECOND);
+
+        assertThat(s.get(Metric.MEDIA_THROUGHPUT)).isEqualTo(12e6);
+        assertThat(s.get(Metric.MEDIA_COMPLETED_RATIO)).isCloseTo(2 / 3.0, within(1e-9));
+        assertThat(sample.get(Metric.MEDIA_THROUGHPUT)).as("bytes moved in the second, as bit/s").isEqualTo(24e6);
+        assertThat(metrics.sample(2 * SECOND).get(Metric.MEDIA_THROUGHPUT)).as("the series has its own intervals")
+                .isZero();
+    }
+}
