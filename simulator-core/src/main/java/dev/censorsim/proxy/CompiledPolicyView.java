@@ -10,7 +10,10 @@ import dev.censorsim.policy.Verdict;
 
 import java.util.Objects;
 
-/** Adapts one {@link CompiledPolicy} snapshot to the proxy's {@link FlowPolicy}. */
+/**
+ * Adapts one {@link CompiledPolicy} snapshot to the proxy's {@link FlowPolicy}. Two views of the same snapshot are
+ * equal, so a re-evaluation round that finds the holder unchanged leaves flows (and rule counters) alone.
+ */
 final class CompiledPolicyView implements FlowPolicy {
 
     private final CompiledPolicy policy;
@@ -37,6 +40,16 @@ final class CompiledPolicyView implements FlowPolicy {
     @Override
     public TokenBucket linkDown() {
         return policy.linkDown();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof CompiledPolicyView view && view.policy == policy;
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(policy);
     }
 
     @Override

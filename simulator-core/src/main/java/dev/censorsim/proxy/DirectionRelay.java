@@ -22,6 +22,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Shaping copies {@code AbstractTrafficShapingHandler}: take tokens for the chunk, write the granted slice, and
  * schedule the rest on the event loop after {@link TokenBucket#nanosUntil}; never sleep on the loop. Event-loop
  * confined: both channels of a flow share one event loop.
+ *
+ * <p>A verdict change after a policy swap goes {@link #clearAction()}, then the new action's mechanisms, then
+ * {@link #endChange()}: link buckets and the delay line's queue survive it, everything else the old action set up
+ * does not.
  */
 final class DirectionRelay {
 
@@ -144,6 +148,8 @@ final class DirectionRelay {
             chunkInFlight = false;
         }
         waitingForDrain = false;
+        // Resume draining unless a chunk is still being written (its completion asks for the next read).
+        requestRead();
     }
 
     /**
@@ -381,7 +387,6 @@ final class DirectionRelay {
         }
         maybeShutDownSink();
     }
-
 
     private void maybeShutDownSink() {
         boolean idle = !chunkInFlight && !waitingForDrain && shapingRest == null && backlog.isEmpty()

@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 final class Flow {
 
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(Flow.class);
+    /** How long an idle close waits for already-written bytes to drain before closing regardless. */
+    private static final long IDLE_CLOSE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final ProxyRuntime runtime;
     private final Channel client;
@@ -296,7 +298,7 @@ final class Flow {
             idleTimer.cancel(false);
             idleTimer = null;
         }
-        if (idleTimeoutNanos > 0 && !reported) {
+        if (idleTimeoutNanos > 0 && !reported && end == null) {
             long due = Math.max(0, idleTimeoutNanos - (System.nanoTime() - lastRelayNanos));
             idleTimer = client.eventLoop().schedule(this::checkIdle, due, TimeUnit.NANOSECONDS);
         }
@@ -319,9 +321,14 @@ final class Flow {
                 + (policyEnd != null ? " while " + policyEnd.wireName() : "");
         up.close();
         down.close();
-        // A FIN to each side after whatever was already written, as a box that expires the flow politely.
+        // A FIN to each side after whatever was already written, as a box that expires the flow politely. A peer that
+        // stopped reading would hold that write forever, so the close is forced after a grace period.
         closeGracefully(client);
         closeGracefully(upstream);
+        client.eventLoop().schedule(() -> {
+            client.close();
+            upstream.close();
+        }, IDLE_CLOSE_GRACE_NANOS, TimeUnit.NANOSECONDS);
     }
 
     private static void closeGracefully(Channel channel) {

@@ -24,10 +24,17 @@ public interface FlowPolicy {
     /** The whole link's server-to-client bucket shared by every flow, or {@code null}. */
     TokenBucket linkDown();
 
-    /** The verdict for a classified flow; {@link FlowVerdict#PASS} when no rule matches. Must not block. */
+    /**
+     * The verdict for a classified flow; {@link FlowVerdict#PASS} when no rule matches. Must not block. Called once
+     * when the flow is classified and again, with the same facts, when a re-evaluation finds a policy not
+     * {@link Object#equals equal} to the flow's current one.
+     */
     FlowVerdict evaluate(FlowFacts facts);
 
-    /** A source that reads {@code holder.current()} for each new flow, so a swap applies to the next flow. */
+    /**
+     * A source that reads {@code holder.current()} for each new flow and each re-evaluation; views of one snapshot are
+     * equal, so only a real swap changes live flows.
+     */
     static java.util.function.Supplier<FlowPolicy> of(PolicyHolder holder) {
         java.util.Objects.requireNonNull(holder, "holder");
         return () -> new CompiledPolicyView(holder.current());

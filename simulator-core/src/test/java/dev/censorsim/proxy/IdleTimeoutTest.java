@@ -105,6 +105,23 @@ class IdleTimeoutTest {
     }
 
     @Test
+    void flowStuckOnAClientThatNeverReadsShouldStillBeClosed() throws Exception {
+        RecordingListener records = new RecordingListener();
+        try (LoopbackServer server = LoopbackServer.start(LoopbackServer.source(64L << 20, 8));
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(server.address())
+                     .passIdleTimeout(Duration.ofMillis(300)).listener(records).build());
+             Socket client = RelayTest.connect(proxy)) {
+            // The client reads nothing: the proxy's write toward it never completes, so a FIN cannot be queued
+            // behind it; the grace period ends the flow anyway.
+            FlowRecord record = records.next(15_000);
+
+            assertThat(record.end()).isEqualTo(FlowEnd.IDLE);
+            assertThat(record.bytesDown()).as("kernel buffers filled, then nothing moved").isPositive();
+            assertThat(proxy.liveFlows()).isZero();
+        }
+    }
+
+    @Test
     void zeroShouldDisableTheIdleTimeout() throws Exception {
         try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
              CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(echo.address())

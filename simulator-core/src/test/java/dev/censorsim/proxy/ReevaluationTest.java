@@ -263,6 +263,30 @@ class ReevaluationTest {
         }
     }
 
+    @Test
+    void reevaluationWithoutASwapShouldLeaveFlowsAndCountersAlone() throws Exception {
+        try (LoopbackServer server = LoopbackServer.start(onDemand())) {
+            var holder = new dev.censorsim.policy.PolicyHolder(dev.censorsim.policy.PolicyLoader.parse("""
+                    rules:
+                      - name: freeze-16k
+                        match: { port: [%d] }
+                        action: { type: freeze, after: 16kb }
+                    """.formatted(server.address().getPort()), "freeze.yaml"));
+            try (CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(server.address()).policy(holder).build());
+                 Socket client = RelayTest.connect(proxy)) {
+                timeRequest(client, 10_000);
+
+                proxy.reevaluate().get(5, TimeUnit.SECONDS);
+                proxy.reevaluate().get(5, TimeUnit.SECONDS);
+                requestOnly(client, 10_000);
+                client.setSoTimeout(700);
+
+                assertThat(readUntilSilent(client.getInputStream())).isEqualTo(6_000);
+                assertThat(holder.current().rules().get(0).counters().flows()).as("counted once").isEqualTo(1);
+            }
+        }
+    }
+
     // --- helpers ---
 
     private static long ms(long millis) {
