@@ -1,11 +1,13 @@
 package dev.censorsim.cli;
 
+import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.policy.Durations;
 import dev.censorsim.report.PhaseReport;
 import dev.censorsim.report.ReportFiles;
 import dev.censorsim.report.ScenarioReport;
 import dev.censorsim.report.SummaryTable;
+import dev.censorsim.scenario.LocalScenarioRunner;
 import dev.censorsim.scenario.Phase;
 import dev.censorsim.scenario.ProgressListener;
 import dev.censorsim.scenario.Scenario;
@@ -37,6 +39,13 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true)
 final class ScenarioRunCommand implements Callable<Integer> {
 
+    /**
+     * Set to {@code true} (the {@code censorsim} launcher does when its stdout is a terminal) for a status line
+     * rewritten every second. The JVM cannot tell a terminal from a pipe portably: {@code System.console()} is
+     * non-null for pipes on newer JDKs.
+     */
+    static final String LIVE_STATUS_PROPERTY = "censorsim.tty";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -54,7 +63,7 @@ final class ScenarioRunCommand implements Callable<Integer> {
             description = "Override the files' time-scale, in (0, 1]: 0.1 runs a 40 s timeline in 4 s.")
     Double timeScale;
 
-    /** The runner; tests set it, otherwise {@link #defaultRunner()}. */
+    /** The runner; tests may set another, otherwise a {@link LocalScenarioRunner}. */
     ScenarioRunner runner;
 
     @Override
@@ -73,8 +82,15 @@ final class ScenarioRunCommand implements Callable<Integer> {
             }
             scenarios.add(timeScale != null ? s.withTimeScale(timeScale) : s);
         }
-        ScenarioRunner r = runner != null ? runner : defaultRunner();
-        PrintWriter out = spec.commandLine().getOut();
+        return runAll(scenarios, runner != null ? runner : new LocalScenarioRunner(), reportDir,
+                spec.commandLine().getOut());
+    }
+
+    /**
+     * Runs each scenario, writes its reports under {@code reportDir/<scenario>/} and prints its summary; returns
+     * {@link ExitCodes#OK} when every expectation of every scenario held. Shared with {@code censorsim demo}.
+     */
+    static int runAll(List<Scenario> scenarios, ScenarioRunner runner, Path reportDir, PrintWriter out) {
         boolean passed = true;
         for (Scenario scenario : scenarios) {
             out.printf(Locale.ROOT, "censorsim scenario %s: %d phases, %s at time-scale %s%n", scenario.name(),
@@ -83,9 +99,12 @@ final class ScenarioRunCommand implements Callable<Integer> {
             out.flush();
             ScenarioReport report;
             try {
-                report = r.run(scenario, new ConsoleProgress(out));
+                report = runner.run(scenario, new ConsoleProgress(out, Boolean.getBoolean(LIVE_STATUS_PROPERTY)));
             } catch (CliException e) {
                 throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(ExitCodes.RUNTIME_FAILURE, scenario.name() + ": interrupted", e);
             } catch (Exception e) {
                 throw new CliException(ExitCodes.RUNTIME_FAILURE, scenario.name() + ": run failed: " + e, e);
             }
@@ -106,18 +125,18 @@ final class ScenarioRunCommand implements Callable<Integer> {
         return passed ? ExitCodes.OK : ExitCodes.EXPECTATIONS_FAILED;
     }
 
-    /** The runner this build ships. */
-    static ScenarioRunner defaultRunner() {
-        throw new CliException(ExitCodes.RUNTIME_FAILURE, "scenario run: this build has no scenario runner yet; "
-                + "'censorsim scenario validate FILE' checks the files, 'censorsim demo' runs the built-in timeline");
-    }
-
-    /** One line per phase start and end, so a long run shows where it is. */
+    /**
+     * One line per phase start and end, so a long run shows where it is; on a terminal, also a status line rewritten
+     * every second with the latest throughput, latency and connection outcomes (CI logs get only the phase lines).
+     */
     private static final class ConsoleProgress implements ProgressListener {
         private final PrintWriter out;
+        private final boolean live;
+        private boolean statusShown;
 
-        ConsoleProgress(PrintWriter out) {
+        ConsoleProgress(PrintWriter out, boolean live) {
             this.out = out;
+            this.live = live;
         }
 
         @Override
@@ -129,11 +148,34 @@ final class ScenarioRunCommand implements Callable<Integer> {
 
         @Override
         public void sample(TimeSample sample) {
-            // The summary and the HTML chart show the series; per-second lines would drown the console.
+            if (!live) {
+                return; // the summary and the HTML charts show the series; per-second lines would drown a CI log
+            }
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "\r    %6.1f s", sample.seconds()));
+            status(line, sample, Metric.MEDIA_THROUGHPUT, "media");
+            status(line, sample, Metric.CHAT_LATENCY_P99, "chat p99");
+            status(line, sample, Metric.CHAT_DELIVERED, "acks");
+            status(line, sample, Metric.CONNECT_OK, "connects ok");
+            status(line, sample, Metric.CONNECT_RESET, "reset");
+            status(line, sample, Metric.CONNECT_TIMEOUT, "timeout");
+            out.print(line.append("\u001b[K"));
+            out.flush();
+            statusShown = true;
+        }
+
+        private static void status(StringBuilder line, TimeSample sample, Metric metric, String label) {
+            double value = sample.get(metric);
+            if (!Double.isNaN(value)) {
+                line.append("  ").append(label).append(' ').append(metric.format(value));
+            }
         }
 
         @Override
         public void phaseFinished(int index, PhaseReport report) {
+            if (statusShown) {
+                out.print("\r\u001b[K");
+                statusShown = false;
+            }
             out.printf(Locale.ROOT, "  phase %d %s: %d of %d expectations held%n", index + 1, report.name(),
                     report.passedCount(), report.expectations().size());
             out.flush();
