@@ -86,6 +86,7 @@ public final class Scenario {
         return new Scenario(name, description, source, scale, messenger, policies, phases);
     }
 
+    /** The {@code scenario:} name; reports and report directories use it. */
     public String name() {
         return name;
     }
@@ -105,6 +106,7 @@ public final class Scenario {
         return timeScale;
     }
 
+    /** How the synthetic messenger behaves throughout. */
     public MessengerSettings messenger() {
         return messenger;
     }
