@@ -8,9 +8,11 @@ import java.util.List;
 /** Writes the three report files of a run into one directory. */
 public final class ReportFiles {
 
-    /** The file names, as CI configurations refer to them. */
+    /** The machine-readable report; its layout is product API. */
     public static final String JSON = "report.json";
+    /** One testcase per expectation, for CI test reporters. */
     public static final String JUNIT = "junit.xml";
+    /** The self-contained page with charts. */
     public static final String HTML = "report.html";
 
     private ReportFiles() {

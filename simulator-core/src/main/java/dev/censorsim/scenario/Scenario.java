@@ -101,6 +101,7 @@ public final class Scenario {
         return new Scenario(name, description, source, scale, messenger, policies, phases);
     }
 
+    /** The {@code scenario:} name; reports and report directories use it. */
     public String name() {
         return name;
     }
@@ -120,6 +121,7 @@ public final class Scenario {
         return timeScale;
     }
 
+    /** How the synthetic messenger behaves throughout. */
     public MessengerSettings messenger() {
         return messenger;
     }

@@ -46,6 +46,7 @@ public final class ScenarioBuilder {
         this.name = Objects.requireNonNull(name, "name");
     }
 
+    /** Free text for reports. */
     public ScenarioBuilder description(String description) {
         this.description = Objects.requireNonNull(description, "description");
         return this;
@@ -57,6 +58,7 @@ public final class ScenarioBuilder {
         return this;
     }
 
+    /** The messenger's names, workload and strategies; required. */
     public ScenarioBuilder messenger(MessengerSettings messenger) {
         this.messenger = Objects.requireNonNull(messenger, "messenger");
         return this;
