@@ -14,6 +14,7 @@ import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.NameResolver;
 import dev.censorsim.proxy.ProxyOptions;
 import dev.censorsim.report.PhaseReport;
+import dev.censorsim.report.ReportWarnings;
 import dev.censorsim.report.RuleCount;
 import dev.censorsim.report.RunInfo;
 import dev.censorsim.report.ScenarioReport;
@@ -58,9 +59,6 @@ public final class LocalScenarioRunner implements ScenarioRunner {
 
     /** The control client's chat reconnects this often, so the control also measures connection set-up. */
     private static final Duration CONTROL_CHURN = Duration.ofSeconds(1);
-
-    /** Phases overrunning their plan by more than this get a warning in the report. */
-    private static final double OVERRUN_WARNING = 0.10;
 
     private final Duration warmUp;
 
@@ -123,13 +121,14 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             PhaseReport report = new PhaseReport(phase.name(), phase.policy(), phase.durationNanos(), real,
                     Math.max(0, snapshot.startSeconds() - origin), metrics, phase.check(metrics, earlier),
                     compiled.rules().stream().map(RuleCount::of).toList());
-            warnings.addAll(warnings(phase, planned, real, metrics));
             earlier.put(phase.name(), metrics);
             phases.add(report);
             progress.phaseFinished(i, report);
         }
         List<TimeSample> samples = rebase(client.samples(), origin);
-        return new ScenarioReport(RunInfo.of(scenario, startedAt), phases, samples, warnings);
+        RunInfo run = RunInfo.of(scenario, startedAt);
+        warnings.addAll(ReportWarnings.of(run, phases));
+        return new ScenarioReport(run, phases, samples, warnings);
     }
 
     /**
@@ -168,21 +167,6 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             control.cut();
         }
         return origin;
-    }
-
-    private static List<String> warnings(Phase phase, long planned, long real, Map<String, Double> metrics) {
-        List<String> warnings = new ArrayList<>();
-        if (real > planned * (1 + OVERRUN_WARNING)) {
-            warnings.add(String.format(java.util.Locale.ROOT,
-                    "phase %s ran %.1f s instead of %.1f s: the machine is overloaded, so its figures are suspect",
-                    phase.name(), real / 1e9, planned / 1e9));
-        }
-        Double attempts = metrics.get(Metric.CONNECT_ATTEMPTS.name());
-        if (attempts == null || attempts == 0) {
-            warnings.add("phase " + phase.name() + " made no connection attempt: it was too short for the "
-                    + "workload to reconnect, so connect.* figures say nothing about this phase's policy");
-        }
-        return warnings;
     }
 
     /** Passes the client's new samples (those after the warm-up) to the listener; returns how many it has seen. */
