@@ -102,9 +102,16 @@ class MessengerThroughProxyTest {
             ResourceLeakDetector.setLevel(level);
         }
 
-        assertThat(open).as("the open run is held by the 40 Mbit/s link").isBetween(20e6, 44e6);
-        assertThat(cut / open).as("a 75%% cut leaves a quarter (open %.1f Mbit/s, cut %.1f Mbit/s)",
-                open / 1e6, cut / 1e6).isBetween(0.20, 0.30);
+        assertThat(cut).as("a quarter of the 40 Mbit/s link (open run %.1f Mbit/s)", open / 1e6)
+                .isBetween(9e6, 11e6);
+        assertThat(open).as("the open run is held by the link, not the cut").isBetween(20e6, 44e6);
+        // Against the open run the cut is 20-30% whenever that run fills the link. On a box so loaded that the open
+        // run is CPU-bound (measured 28-32 Mbit/s at load average 11 on 2 cores) the ratio is only bounded above by
+        // the exact quarter-of-link check; the open figure then measures the box, not the censor.
+        if (open >= 36e6) {
+            assertThat(cut / open).as("a 75%% cut leaves a quarter (open %.1f Mbit/s, cut %.1f Mbit/s)",
+                    open / 1e6, cut / 1e6).isBetween(0.20, 0.30);
+        }
     }
 
     @Test
