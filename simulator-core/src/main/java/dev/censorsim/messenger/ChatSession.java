@@ -56,8 +56,13 @@ final class ChatSession {
         this.connector = connector;
         this.metrics = metrics;
         this.loop = loop;
-        this.periodNanos = Math.max(1, Math.round(1e9 / options.chatRatePerSecond()));
+        this.periodNanos = periodNanos(options);
         this.ackTimeoutNanos = options.ackTimeout().toNanos();
+    }
+
+    /** Nanoseconds between two messages of the schedule. */
+    static long periodNanos(MessengerClientOptions options) {
+        return Math.max(1, Math.round(1e9 / options.chatRatePerSecond()));
     }
 
     private record Pending(long id, long intendedNanos) {
@@ -84,7 +89,6 @@ final class ChatSession {
         while (scheduleStartNanos + nextId * periodNanos <= now) {
             outbox.add(new Pending(nextId, scheduleStartNanos + nextId * periodNanos));
             nextId++;
-            metrics.chatSent();
         }
         flushOutbox();
         if (channel == null && !connecting) {
@@ -99,6 +103,9 @@ final class ChatSession {
         connecting = true;
         connector.connect(loop, options.chatName()).addListener(f -> {
             connecting = false;
+            if (!f.isSuccess() && closed) {
+                return;
+            }
             if (!f.isSuccess()) {
                 // Retries are exhausted: what waited for this connection is lost. The next tick tries again.
                 metrics.chatFailed(outbox.size(), System.nanoTime());
@@ -180,6 +187,10 @@ final class ChatSession {
             return;
         }
         channel = null;
+        if (closed) {
+            inFlight.clear(); // our own close() is no censor's doing: leave them uncounted
+            return;
+        }
         if (churning) {
             churning = false;
             List<Pending> resend = new ArrayList<>(inFlight.values());
@@ -191,9 +202,7 @@ final class ChatSession {
             metrics.chatFailed(inFlight.size(), System.nanoTime());
             inFlight.clear();
         }
-        if (!closed) {
-            connect();
-        }
+        connect();
     }
 
     /** Stops the schedule and closes the connection; messages still pending are left uncounted. */

@@ -50,7 +50,8 @@ public final class MessengerClient implements AutoCloseable {
     private MessengerClient(MessengerClientOptions options) {
         SslContext ssl = clientContext(options.trust());
         long start = System.nanoTime();
-        this.metrics = new MessengerMetrics(start, options.chatEnabled(), options.mediaEnabled());
+        this.metrics = new MessengerMetrics(start, options.chatEnabled() ? ChatSession.periodNanos(options) : 0,
+                options.mediaEnabled());
         this.group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
                 new DefaultThreadFactory("censorsim-messenger-client", true), NioIoHandler.newFactory());
         MessengerConnector connector = new MessengerConnector(options, ssl, metrics, new Random(options.seed()),

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class MessengerMetrics {
 
     enum Count {
-        CHAT_SENT, CHAT_DELIVERED, CHAT_FAILED, CHAT_TIMED_OUT,
+        CHAT_DELIVERED, CHAT_FAILED, CHAT_TIMED_OUT,
         MEDIA_STARTED, MEDIA_COMPLETED, MEDIA_FAILED, MEDIA_BYTES, MEDIA_RATE_SUM,
         CONNECT_ATTEMPTS, CONNECT_OK, CONNECT_RESET, CONNECT_TIMEOUT, CONNECT_REFUSED, CONNECT_OTHER
     }
@@ -28,15 +28,20 @@ final class MessengerMetrics {
     private static final double NANOS_PER_MILLI = 1e6;
 
     private final long startNanos;
+    private final long chatPeriodNanos;
     private final boolean chat;
     private final boolean media;
     private final AtomicLongArray totals = new AtomicLongArray(Count.values().length);
     private final Reader phases;
     private final Reader series;
 
-    MessengerMetrics(long startNanos, boolean chat, boolean media) {
+    /**
+     * @param chatPeriodNanos the chat schedule's period, message 0 being due at {@code startNanos}; 0 when chat is off
+     */
+    MessengerMetrics(long startNanos, long chatPeriodNanos, boolean media) {
         this.startNanos = startNanos;
-        this.chat = chat;
+        this.chatPeriodNanos = chatPeriodNanos;
+        this.chat = chatPeriodNanos > 0;
         this.media = media;
         this.phases = new Reader(startNanos);
         this.series = new Reader(startNanos);
@@ -46,8 +51,14 @@ final class MessengerMetrics {
         totals.addAndGet(count.ordinal(), delta);
     }
 
-    void chatSent() {
-        add(Count.CHAT_SENT, 1);
+    /**
+     * Messages the schedule made due before {@code nanos}. "Sent" is counted from the schedule rather than from the
+     * event loop's ticks, so a starved loop that ticks late neither hides messages from one interval nor pushes them
+     * into the next: the same coordinated-omission rule as the latencies.
+     */
+    private long dueBefore(long nanos) {
+        long elapsed = nanos - startNanos;
+        return elapsed <= 0 ? 0 : (elapsed + chatPeriodNanos - 1) / chatPeriodNanos;
     }
 
     void chatDelivered(long latencyNanos) {
@@ -118,7 +129,7 @@ final class MessengerMetrics {
             Interval interval = phases.take(nowNanos, totals);
             Map<String, Double> values = new LinkedHashMap<>();
             if (chat) {
-                chatFigures(interval, values, true);
+                chatFigures(interval, nowNanos, values, true);
             }
             if (media) {
                 long completed = interval.get(Count.MEDIA_COMPLETED);
@@ -161,7 +172,7 @@ final class MessengerMetrics {
             Interval interval = series.take(nowNanos, totals);
             Map<String, Double> values = new LinkedHashMap<>();
             if (chat) {
-                chatFigures(interval, values, false);
+                chatFigures(interval, nowNanos, values, false);
             }
             if (media) {
                 double elapsedSeconds = Math.max(1e-9, (nowNanos - interval.startNanos) / 1e9);
@@ -174,8 +185,8 @@ final class MessengerMetrics {
         }
     }
 
-    private void chatFigures(Interval interval, Map<String, Double> values, boolean full) {
-        long sent = interval.get(Count.CHAT_SENT);
+    private void chatFigures(Interval interval, long endNanos, Map<String, Double> values, boolean full) {
+        long sent = dueBefore(endNanos) - dueBefore(interval.startNanos);
         if (full) {
             put(values, Metric.CHAT_SENT, sent);
         }

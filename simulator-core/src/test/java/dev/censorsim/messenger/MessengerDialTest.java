@@ -1,6 +1,7 @@
 package dev.censorsim.messenger;
 
 import dev.censorsim.metrics.Metric;
+import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
@@ -105,10 +106,29 @@ class MessengerDialTest {
         }
     }
 
+    /**
+     * Runs until the first connection attempt ended (a cold JVM on a loaded box may need seconds for its first
+     * handshake), then {@code millis} more, and returns the whole run as one interval.
+     */
     private static MessengerSnapshot run(MessengerClientOptions.Builder options, long millis) throws Exception {
         try (MessengerClient client = MessengerClient.start(options.build())) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (attemptsSoFar(client) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
             Thread.sleep(millis);
             return client.cut();
         }
+    }
+
+    private static double attemptsSoFar(MessengerClient client) {
+        double ended = 0;
+        for (TimeSample sample : client.samples()) {
+            for (Metric outcome : List.of(Metric.CONNECT_OK, Metric.CONNECT_RESET, Metric.CONNECT_TIMEOUT,
+                    Metric.CONNECT_REFUSED, Metric.CONNECT_OTHER)) {
+                ended += sample.get(outcome);
+            }
+        }
+        return ended;
     }
 }

@@ -4,6 +4,7 @@ import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.policy.Direction;
 import dev.censorsim.proxy.FlowRecord;
+import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -79,21 +80,38 @@ class MessengerThroughProxyTest {
         String link = "link: { rate: 40mbit }\n";
         double open;
         double cut;
-        try (MessengerRig rig = MessengerRig.start(link)) {
-            open = runWarm(rig.client().media(2_000_000, Direction.DOWN, 1), 2_000).get(Metric.MEDIA_THROUGHPUT);
-        }
-        try (MessengerRig rig = MessengerRig.start(link + """
-                rules:
-                  - name: whatsapp-slow
-                    match: { sni: [mmg.whatsapp.net] }
-                    action: { type: throttle, cut: 0.75, direction: down, scope: flow }
-                """)) {
-            cut = run(rig.client().media(1_000_000, Direction.DOWN, 1), 2_500).get(Metric.MEDIA_THROUGHPUT);
+        // Paranoid leak detection records a stack trace per buffer, which on a loaded 2-core box costs the open run
+        // a tenth of its rate; the other tests keep it on, this one measures with Netty's default level.
+        ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.SIMPLE);
+        try {
+            try (MessengerRig rig = MessengerRig.start(link)) {
+                open = runWarm(rig.client().media(2_000_000, Direction.DOWN, 1), 2_000)
+                        .get(Metric.MEDIA_THROUGHPUT);
+            }
+            try (MessengerRig rig = MessengerRig.start(link + """
+                    rules:
+                      - name: whatsapp-slow
+                        match: { sni: [mmg.whatsapp.net] }
+                        action: { type: throttle, cut: 0.75, direction: down, scope: flow }
+                    """)) {
+                cut = runWarm(rig.client().media(2_000_000, Direction.DOWN, 1), 3_500)
+                        .get(Metric.MEDIA_THROUGHPUT);
+            }
+        } finally {
+            ResourceLeakDetector.setLevel(level);
         }
 
-        assertThat(open).as("the open run fills most of the 40 Mbit/s link").isBetween(25e6, 44e6);
-        assertThat(cut / open).as("a 75%% cut leaves a quarter (open %.1f Mbit/s, cut %.1f Mbit/s)",
-                open / 1e6, cut / 1e6).isBetween(0.20, 0.30);
+        assertThat(cut).as("a quarter of the 40 Mbit/s link (open run %.1f Mbit/s)", open / 1e6)
+                .isBetween(9e6, 11e6);
+        assertThat(open).as("the open run is held by the link, not the cut").isBetween(20e6, 44e6);
+        // Against the open run the cut is 20-30% whenever that run fills the link. On a box so loaded that the open
+        // run is CPU-bound (measured 28-32 Mbit/s at load average 11 on 2 cores) the ratio is only bounded above by
+        // the exact quarter-of-link check; the open figure then measures the box, not the censor.
+        if (open >= 36e6) {
+            assertThat(cut / open).as("a 75%% cut leaves a quarter (open %.1f Mbit/s, cut %.1f Mbit/s)",
+                    open / 1e6, cut / 1e6).isBetween(0.20, 0.30);
+        }
     }
 
     @Test
@@ -162,18 +180,22 @@ class MessengerThroughProxyTest {
 
     @Test
     void retryWithoutAlternativesShouldBackOffAndCountEveryAttempt() throws Exception {
-        try (MessengerRig rig = MessengerRig.start(RESET_CHAT_SNI)) {
-            long start = System.nanoTime();
-            MessengerSnapshot s;
-            try (MessengerClient client = MessengerClient.start(rig.client().chat(1, 64, Duration.ofSeconds(5))
-                    .retry(4, Duration.ofMillis(100), Duration.ofMillis(400), 0).build())) {
-                Thread.sleep(500);
-                s = client.cut();
-            }
+        try (MessengerRig rig = MessengerRig.start(RESET_CHAT_SNI);
+             // One message every 2 s, so a single connect (4 attempts, 100 + 200 + 400 ms apart) fills the window.
+             MessengerClient client = MessengerClient.start(rig.client().chat(0.5, 64, Duration.ofSeconds(5))
+                     .retry(4, Duration.ofMillis(100), Duration.ofMillis(400), 0).build())) {
+            Thread.sleep(600);
+            MessengerSnapshot early = client.cut();
+            Thread.sleep(1_300);
+            MessengerSnapshot late = client.cut();
 
-            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
-            assertThat(s.get(Metric.CONNECT_RESET)).as("waits 100 and 200 ms fit in 500 ms, the third (400) does not")
-                    .isEqualTo(3);
+            // A slow box only delays attempts, so these bounds hold under load too.
+            assertThat(early.get(Metric.CONNECT_RESET)).as("the 4th attempt waits until 700 ms at the earliest")
+                    .isBetween(1.0, 3.0);
+            assertThat(early.get(Metric.CHAT_FAILED)).as("the message waits while attempts remain").isZero();
+            assertThat(early.get(Metric.CONNECT_RESET) + late.get(Metric.CONNECT_RESET)).as("4 attempts, then give up")
+                    .isEqualTo(4);
+            assertThat(late.get(Metric.CHAT_FAILED)).as("the connect gave up: its message is lost").isEqualTo(1);
         }
     }
 
@@ -190,9 +212,9 @@ class MessengerThroughProxyTest {
             assertThat(second.startSeconds()).isEqualTo(first.endSeconds());
             for (MessengerSnapshot s : List.of(first, second)) {
                 double due = 50 * (s.endSeconds() - s.startSeconds());
-                // Generous below: a starved event loop (a 2-core box under load) ticks late, never early.
+                // Counted from the schedule, not from ticks, so a starved event loop does not shift messages.
                 assertThat(s.get(Metric.CHAT_SENT)).as("only the messages due in the interval, ~%.0f", due)
-                        .isBetween(due * 0.7 - 3, due + 3);
+                        .isBetween(due - 2, due + 2);
             }
             for (MessengerSnapshot s : List.of(first, second)) {
                 assertThat(s.get(Metric.CONNECT_ATTEMPTS)).as("attempts are counted as they end")
