@@ -20,7 +20,7 @@ final class MessengerMetrics {
 
     enum Count {
         CHAT_DELIVERED, CHAT_FAILED, CHAT_TIMED_OUT,
-        MEDIA_STARTED, MEDIA_COMPLETED, MEDIA_FAILED, MEDIA_BYTES, MEDIA_RATE_SUM,
+        MEDIA_STARTED, MEDIA_COMPLETED, MEDIA_FAILED, MEDIA_BYTES, MEDIA_COMPLETED_BYTES, MEDIA_TRANSFER_NANOS,
         CONNECT_ATTEMPTS, CONNECT_OK, CONNECT_RESET, CONNECT_TIMEOUT, CONNECT_REFUSED, CONNECT_OTHER
     }
 
@@ -90,7 +90,8 @@ final class MessengerMetrics {
 
     void mediaCompleted(long bytes, long transferNanos) {
         add(Count.MEDIA_COMPLETED, 1);
-        add(Count.MEDIA_RATE_SUM, Math.round(bytes * 8e9 / Math.max(1, transferNanos)));
+        add(Count.MEDIA_COMPLETED_BYTES, bytes);
+        add(Count.MEDIA_TRANSFER_NANOS, Math.max(1, transferNanos));
     }
 
     void mediaFailed(long nowNanos) {
@@ -139,7 +140,10 @@ final class MessengerMetrics {
                 put(values, Metric.MEDIA_FAILED, interval.get(Count.MEDIA_FAILED));
                 put(values, Metric.MEDIA_BYTES, interval.get(Count.MEDIA_BYTES));
                 if (completed > 0) {
-                    put(values, Metric.MEDIA_THROUGHPUT, (double) interval.get(Count.MEDIA_RATE_SUM) / completed);
+                    // Bytes over time, not a mean of per-transfer rates: one transfer that straddles a phase
+                    // boundary (and so ran partly under another policy) would otherwise dominate the mean.
+                    put(values, Metric.MEDIA_THROUGHPUT, interval.get(Count.MEDIA_COMPLETED_BYTES) * 8e9
+                            / interval.get(Count.MEDIA_TRANSFER_NANOS));
                 }
                 if (started > 0) {
                     put(values, Metric.MEDIA_COMPLETED_RATIO, Math.min(1.0, (double) completed / started));
@@ -193,8 +197,12 @@ final class MessengerMetrics {
         put(values, Metric.CHAT_DELIVERED, interval.get(Count.CHAT_DELIVERED));
         put(values, Metric.CHAT_FAILED, interval.get(Count.CHAT_FAILED));
         put(values, Metric.CHAT_TIMED_OUT, interval.get(Count.CHAT_TIMED_OUT));
-        if (full && sent > 0) {
-            put(values, Metric.CHAT_DELIVERED_RATIO, ratio(interval.get(Count.CHAT_DELIVERED), sent));
+        // Messages whose fate was decided in the interval, not those sent in it: a message sent just before a cut is
+        // acknowledged after it, and would otherwise count as lost in one phase and as extra in the next.
+        long decided = interval.get(Count.CHAT_DELIVERED) + interval.get(Count.CHAT_FAILED)
+                + interval.get(Count.CHAT_TIMED_OUT);
+        if (full && decided > 0) {
+            put(values, Metric.CHAT_DELIVERED_RATIO, ratio(interval.get(Count.CHAT_DELIVERED), decided));
         }
         Histogram latency = interval.chatLatency;
         if (latency.getTotalCount() > 0) {

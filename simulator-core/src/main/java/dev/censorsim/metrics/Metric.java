@@ -48,7 +48,7 @@ public record Metric(String name, Unit unit, String description) {
     public static final Metric CHAT_TIMED_OUT = define("chat.timed_out", Unit.COUNT,
             "chat messages not acknowledged within the timeout");
     public static final Metric CHAT_DELIVERED_RATIO = define("chat.delivered_ratio", Unit.RATIO,
-            "delivered / sent");
+            "delivered / (delivered + failed + timed out), over messages whose fate was decided in the phase");
     public static final Metric CHAT_LATENCY_P50 = define("chat.latency.p50", Unit.MILLISECONDS,
             "median delivery latency, from the intended send time to the ack");
     public static final Metric CHAT_LATENCY_P90 = define("chat.latency.p90", Unit.MILLISECONDS,
@@ -65,7 +65,7 @@ public record Metric(String name, Unit unit, String description) {
             "media transfers that failed or timed out");
     public static final Metric MEDIA_BYTES = define("media.bytes", Unit.COUNT, "media payload bytes moved");
     public static final Metric MEDIA_THROUGHPUT = define("media.throughput", Unit.BITS_PER_SECOND,
-            "payload throughput of completed transfers (bytes / transfer time)");
+            "payload throughput of the transfers completed in the phase: their bytes over their transfer time");
     public static final Metric MEDIA_COMPLETED_RATIO = define("media.completed_ratio", Unit.RATIO,
             "completed / started");
 

@@ -18,8 +18,8 @@ class MessengerMetricsTest {
         MessengerSnapshot s = metrics.cut(SECOND / 2);
 
         assertThat(s.get(Metric.CHAT_SENT)).as("message 0 is due at the start").isEqualTo(1);
-        assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).isZero();
-        assertThat(s.metrics()).doesNotContainKeys(Metric.CONNECT_RESET_RATIO.name(), Metric.MEDIA_COMPLETED_RATIO.name(),
+        assertThat(s.metrics()).as("no message was acknowledged, failed or timed out yet").doesNotContainKeys(
+                Metric.CHAT_DELIVERED_RATIO.name(),Metric.CONNECT_RESET_RATIO.name(), Metric.MEDIA_COMPLETED_RATIO.name(),
                 Metric.MEDIA_THROUGHPUT.name(), Metric.CHAT_LATENCY_P50.name(), Metric.FIRST_FAILURE_SECONDS.name());
     }
 
@@ -56,20 +56,37 @@ class MessengerMetricsTest {
     }
 
     @Test
-    void mediaThroughputShouldAverageCompletedTransfersWhileSamplesCountAllBytes() {
+    void deliveredRatioShouldCountMessagesDecidedInTheIntervalNotThoseSentInIt() {
+        MessengerMetrics metrics = new MessengerMetrics(0, SECOND / 10, true);
+        metrics.chatDelivered(1_000_000);
+        metrics.cut(SECOND);                      // 10 sent, 1 acknowledged: the other 9 are still in flight
+        for (int i = 0; i < 9; i++) {
+            metrics.chatDelivered(1_000_000);     // ... and acknowledged after the cut
+        }
+        metrics.chatTimedOut(SECOND + 1);
+
+        MessengerSnapshot s = metrics.cut(SECOND + 2);
+
+        assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).as("9 of the 10 decided here were delivered, whenever sent")
+                .isCloseTo(0.9, within(1e-9));
+    }
+
+    @Test
+    void mediaThroughputShouldBeCompletedBytesOverTransferTimeWhileSamplesCountAllBytes() {
         MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
         metrics.mediaStarted();
         metrics.mediaStarted();
         metrics.mediaStarted();
         metrics.mediaBytes(3_000_000);
         metrics.mediaCompleted(1_000_000, SECOND);         // 8 Mbit/s
-        metrics.mediaCompleted(1_000_000, SECOND / 2);     // 16 Mbit/s
+        metrics.mediaCompleted(1_000_000, SECOND / 2);     // 16 Mbit/s: 2 MB in 1.5 s is 10.67 Mbit/s
         // the third transfer moved its 1 MB but did not finish: it counts as bytes, not as throughput
 
         TimeSample sample = metrics.sample(SECOND);
         MessengerSnapshot s = metrics.cut(SECOND);
 
-        assertThat(s.get(Metric.MEDIA_THROUGHPUT)).isEqualTo(12e6);
+        assertThat(s.get(Metric.MEDIA_THROUGHPUT)).as("bytes over time, not the mean of the two rates")
+                .isCloseTo(16e6 / 1.5, within(1.0));
         assertThat(s.get(Metric.MEDIA_COMPLETED_RATIO)).isCloseTo(2 / 3.0, within(1e-9));
         assertThat(sample.get(Metric.MEDIA_THROUGHPUT)).as("bytes moved in the second, as bit/s").isEqualTo(24e6);
         assertThat(metrics.sample(2 * SECOND).get(Metric.MEDIA_THROUGHPUT)).as("the series has its own intervals")
