@@ -124,8 +124,8 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         }
 
         /**
-         * The live policy: each new flow reads {@code holder.current()}, and each {@link PolicyHolder#swap} re-evaluates
-         * live flows unless {@link #reevaluateOnSwap(boolean)} turned that off.
+         * The live policy: each new flow reads {@code holder.current()}, and each {@link PolicyHolder#swap}
+         * re-evaluates live flows unless {@link #reevaluateOnSwap(boolean)} turned that off.
          */
         public Builder policy(PolicyHolder holder) {
             this.policy = FlowPolicy.of(holder);

@@ -60,7 +60,8 @@ final class ProxyRuntime {
 
     /**
      * Asks every live flow to re-read the policy, each on its own event loop; returns at once with a future that
-     * completes when every flow has done so. Callable from any thread. A flow that registers during the round sees the new generation itself (see {@link Flow#start}).
+     * completes when every flow has done so. Callable from any thread. A flow that registers during the round sees
+     * the new generation itself (see {@link Flow#start}).
      */
     CompletableFuture<Void> reevaluateAll() {
         long generation = policyGeneration.incrementAndGet();

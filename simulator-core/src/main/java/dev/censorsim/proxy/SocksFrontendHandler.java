@@ -40,8 +40,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * SOCKS5 front end (RFC 1928): no-authentication method only, CONNECT only, IPv4, IPv6 and domain targets. Domain
  * names are resolved by the options' {@link NameResolver}, never blocking the event loop, and kept as the flow's
- * target so policies and logs see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B), other commands
- * "command not supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF).
+ * target so policies and logs see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B),
+ * other commands "command not supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF).
  */
 final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 

@@ -97,7 +97,8 @@ class LiveSniSwapTest {
             byte[] rest = in.readNBytes((int) bytes - 100_000);
             long liftedNanos = System.nanoTime() - lifted;
             System.out.printf("sni throttle lifted mid-download: 100 kB took %d ms throttled, the other %.1f MB %d ms"
-                    + " after the swap%n", throttledNanos / 1_000_000, (bytes - 100_000) / 1e6, liftedNanos / 1_000_000);
+                    + " after the swap%n", throttledNanos / 1_000_000, (bytes - 100_000) / 1e6,
+                    liftedNanos / 1_000_000);
 
             assertThat(throttledNanos).as("100 kB at 50 kB/s").isGreaterThan(Duration.ofMillis(1_500).toNanos());
             assertThat(rest).hasSize((int) bytes - 100_000);

@@ -164,6 +164,7 @@ class NameResolverTest {
                 .get(1, TimeUnit.SECONDS));
 
         assertThat(hit).isEqualTo(new InetSocketAddress(loopback, 5222));
-        assertThat(miss).hasRootCauseInstanceOf(UnknownHostException.class).hasRootCauseMessage("fallback saw other.test");
+        assertThat(miss).hasRootCauseInstanceOf(UnknownHostException.class)
+                .hasRootCauseMessage("fallback saw other.test");
     }
 }

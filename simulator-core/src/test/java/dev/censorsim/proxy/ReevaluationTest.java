@@ -287,6 +287,31 @@ class ReevaluationTest {
         }
     }
 
+    @Test
+    void flowStillBeingInspectedShouldTakeItsVerdictFromTheNewPolicy() throws Exception {
+        RecordingListener records = new RecordingListener();
+        SwitchablePolicy source = new SwitchablePolicy(
+                ScriptedPolicy.onContent("old-observe", facts -> true, TestActions.action("observe", f -> { })));
+        ScriptedPolicy reset = ScriptedPolicy.onContent("new-reset", facts -> true, TestActions.reset());
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(echo.address()).flowPolicy(source)
+                     .inspectionTimeout(Duration.ofMillis(600)).listener(records).build());
+             Socket client = RelayTest.connect(proxy)) {
+            // Two bytes of a TLS record header: the classifier waits for more, so the verdict is not taken yet.
+            client.getOutputStream().write(new byte[] {0x16, 0x03});
+            Thread.sleep(100);
+
+            source.switchTo(reset, proxy);
+            Throwable failure = catchThrowable(() -> client.getInputStream().read());
+
+            assertThat(failure).isInstanceOf(IOException.class).hasMessageContaining("Connection reset");
+            FlowRecord record = records.next(2_000);
+            assertThat(record.ruleName()).isEqualTo("new-reset");
+            assertThat(record.earlierVerdicts()).as("no verdict was taken before the swap").isEmpty();
+            assertThat(reset.hits.get()).isEqualTo(1);
+        }
+    }
+
     // --- helpers ---
 
     private static long ms(long millis) {
