@@ -52,8 +52,10 @@ public final class Main implements Runnable {
 
     private static int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
-        boolean verbose = parseResult.hasMatchedOption("--verbose")
-                || (parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--verbose"));
+        boolean verbose = false;
+        for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
+            verbose |= r.hasMatchedOption("--verbose"); // at any depth: 'censorsim scenario run --verbose'
+        }
         int code;
         String message;
         if (e instanceof CliException ce) {

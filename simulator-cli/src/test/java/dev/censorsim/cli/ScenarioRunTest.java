@@ -78,6 +78,16 @@ class ScenarioRunTest {
     }
 
     @Test
+    void verboseOnANestedSubcommandShouldAddTheStackTrace() {
+        CliRun r = CliRun.of("scenario", "run", "--verbose", "--report-dir", "/dev/null/cannot-write",
+                Path.of("src", "test", "resources", "scenarios", "must-fail.yaml").toString());
+
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(r.err()).startsWith("censorsim: /dev/null/cannot-write/must-fail: cannot write reports")
+                .contains("\tat ");
+    }
+
+    @Test
     void demoShouldRunTheDefaultScenarioAndSayWhereTheReportIs() {
         CliRun r = CliRun.of("demo", "--time-scale", CI_TIME_SCALE, "--report-dir", reports.toString());
 

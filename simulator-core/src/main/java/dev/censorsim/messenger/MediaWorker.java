@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One media lane: back-to-back transfers of {@code mediaBytes}, each on a fresh TLS connection to the media name,
  * downloading or uploading. A transfer's time runs from the request (after the handshake) to its last byte (download)
- * or the server's confirmation (upload); its throughput is payload bits over that time, the way the demo measures.
+ * or the server's confirmation (upload); a phase's throughput is its completed transfers' payload bits over their
+ * summed transfer times.
  * Bytes are counted as they move, so the per-second series shows partial transfers too. A transfer with no progress
  * for {@code mediaTimeout} fails; after a failure the lane waits before it tries again so a blocked name is not
  * hammered in a tight loop.

@@ -1,6 +1,6 @@
 package dev.censorsim.messenger;
 
-import dev.censorsim.demo.DemoCertificates;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -71,7 +71,7 @@ public final class MessengerServer implements AutoCloseable {
      * @throws IOException when the listen address cannot be bound
      */
     public static MessengerServer start(MessengerServerOptions options) throws IOException {
-        DemoCertificates certificates = DemoCertificates.generate(options.names());
+        MessengerCertificates certificates = MessengerCertificates.generate(options.names());
         Mapping<String, SslContext> contexts = sniContexts(certificates, options.names());
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
                 new DefaultThreadFactory("censorsim-messenger-server", true), NioIoHandler.newFactory());
@@ -109,7 +109,7 @@ public final class MessengerServer implements AutoCloseable {
         return new MessengerServer(group, channels, bind.channel(), trust, options.names());
     }
 
-    private static Mapping<String, SslContext> sniContexts(DemoCertificates certificates, List<String> names) {
+    private static Mapping<String, SslContext> sniContexts(MessengerCertificates certificates, List<String> names) {
         DomainWildcardMappingBuilder<SslContext> mapping =
                 new DomainWildcardMappingBuilder<>(certificates.serverContext());
         Instant now = Instant.now();

@@ -1,7 +1,7 @@
 package dev.censorsim.proxy;
 
-import dev.censorsim.demo.DemoCertificates;
-import dev.censorsim.demo.DownloadServer;
+import dev.censorsim.messenger.MessengerCertificates;
+import dev.censorsim.testing.DownloadServer;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 class LiveSniSwapTest {
 
     private static final String NAME = "chat.messenger.test";
-    private static final DemoCertificates CERTS = DemoCertificates.generate(List.of(NAME));
+    private static final MessengerCertificates CERTS = MessengerCertificates.generate(List.of(NAME));
 
     @Test
     void sniRuleArrivingMidDownloadShouldResetAFlowFirstDecidedWithoutInspection() throws Exception {

@@ -1,4 +1,4 @@
-package dev.censorsim.demo;
+package dev.censorsim.messenger;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -15,18 +15,18 @@ import java.util.List;
  * A certificate authority generated at start-up, and a server certificate it issued for the given names. The client
  * side trusts only that CA, so TLS is verified end to end while the censor sees the real ClientHello.
  */
-public final class DemoCertificates {
+public final class MessengerCertificates {
 
     private final X509Bundle ca;
     private final X509Bundle server;
 
-    private DemoCertificates(X509Bundle ca, X509Bundle server) {
+    private MessengerCertificates(X509Bundle ca, X509Bundle server) {
         this.ca = ca;
         this.server = server;
     }
 
     /** Generates a CA and one server certificate whose SANs are {@code names}. */
-    public static DemoCertificates generate(List<String> names) {
+    public static MessengerCertificates generate(List<String> names) {
         try {
             Instant now = Instant.now();
             X509Bundle ca = new CertificateBuilder()
@@ -45,9 +45,9 @@ public final class DemoCertificates {
             for (String name : names) {
                 leaf.addSanDnsName(name);
             }
-            return new DemoCertificates(ca, leaf.buildIssuedBy(ca));
+            return new MessengerCertificates(ca, leaf.buildIssuedBy(ca));
         } catch (Exception e) {
-            throw new IllegalStateException("cannot generate demo certificates: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot generate the messenger certificates: " + e.getMessage(), e);
         }
     }
 

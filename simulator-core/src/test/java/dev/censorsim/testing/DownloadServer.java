@@ -1,4 +1,4 @@
-package dev.censorsim.demo;
+package dev.censorsim.testing;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A TLS server for the demo's downloads. Protocol, one request per connection: the client sends {@code GET <n>\n}; the
+ * A TLS download server for proxy tests. Protocol, one request per connection: the client sends {@code GET <n>\n}; the
  * server answers with exactly {@code n} bytes and closes. Writes follow the channel's writability, so a throttled or
  * stalled client never makes this server buffer without bound.
  */
