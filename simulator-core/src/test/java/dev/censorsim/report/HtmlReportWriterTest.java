@@ -29,13 +29,13 @@ class HtmlReportWriterTest {
         String html = HtmlReportWriter.render(SampleReports.failing());
 
         assertThat(html.indexOf("What was run")).isPositive().isLessThan(html.indexOf("What was seen"));
-        assertThat(html).contains("<span class=\"badge fail\">FAILED</span>", "8 of 9 expectations held",
+        assertThat(html).contains("<span class=\"badge fail\">FAILED</span>", "10 of 11 expectations held",
                 "g.whatsapp.net", "cdn.allowed.test", "2 MB downloads, 1 at a time",
                 "whatsapp-slow: sni [@whatsapp] -&gt; throttle 12.5 mbit/s "
                         + "down per flow", "whatsapp-reset: sni [@whatsapp] -&gt; reset");
         assertThat(html).contains("<tr class=\"fail\"><td>throttled</td><td><code>media.throughput &lt;= 0.30 * "
                 + "baseline.media.throughput</code></td><td class=\"num\">15.00 Mbit/s</td>");
-        assertThat(count(html, "<tr class=\"pass\">")).isEqualTo(8);
+        assertThat(count(html, "<tr class=\"pass\">")).isEqualTo(10);
         assertThat(count(html, "<tr class=\"fail\">")).isEqualTo(1);
     }
 

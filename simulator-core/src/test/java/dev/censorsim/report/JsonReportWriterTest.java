@@ -26,7 +26,7 @@ class JsonReportWriterTest {
         assertThat(root.get("time_scale").asDouble()).isEqualTo(1.0);
         assertThat(root.get("started_at").asText()).isEqualTo("2026-02-11T09:30:00.123Z");
         assertThat(root.get("passed").asBoolean()).isFalse();
-        assertThat(root.at("/expectations/total").asInt()).isEqualTo(9);
+        assertThat(root.at("/expectations/total").asInt()).isEqualTo(11);
         assertThat(root.at("/expectations/failed").asInt()).isEqualTo(1);
         assertThat(root.at("/messenger/chat_name").asText()).isEqualTo("g.whatsapp.net");
         assertThat(root.at("/messenger/control_name").asText()).isEqualTo("cdn.allowed.test");

@@ -57,11 +57,11 @@ class JunitXmlWriterTest {
         Document doc = parse(xml);
         Element suite = (Element) doc.getElementsByTagName("testsuite").item(0);
         assertThat(suite.getAttribute("name")).isEqualTo("whatsapp-2025-26");
-        assertThat(suite.getAttribute("tests")).isEqualTo("9");
+        assertThat(suite.getAttribute("tests")).isEqualTo("11");
         assertThat(suite.getAttribute("failures")).isEqualTo("1");
         assertThat(suite.getAttribute("timestamp")).isEqualTo("2026-02-11T09:30:00");
         NodeList cases = doc.getElementsByTagName("testcase");
-        assertThat(cases.getLength()).isEqualTo(9);
+        assertThat(cases.getLength()).isEqualTo(11);
         Element first = (Element) cases.item(0);
         assertThat(first.getAttribute("classname")).isEqualTo("whatsapp-2025-26");
         assertThat(first.getAttribute("name")).isEqualTo("baseline: chat.delivered_ratio >= 0.99");
@@ -92,10 +92,10 @@ class JunitXmlWriterTest {
         validate(xml);
         Document doc = parse(xml);
         Element suite = (Element) doc.getElementsByTagName("testsuite").item(0);
-        assertThat(suite.getAttribute("tests")).isEqualTo("9");
-        assertThat(suite.getAttribute("skipped")).isEqualTo("6");
+        assertThat(suite.getAttribute("tests")).isEqualTo("11");
+        assertThat(suite.getAttribute("skipped")).isEqualTo("8");
         assertThat(suite.getAttribute("failures")).isEqualTo("0");
-        assertThat(doc.getElementsByTagName("skipped").getLength()).isEqualTo(6);
+        assertThat(doc.getElementsByTagName("skipped").getLength()).isEqualTo(8);
         assertThat(stopped.passed()).as("a run that stopped early did not pass").isFalse();
     }
 

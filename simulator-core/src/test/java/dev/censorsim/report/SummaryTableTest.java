@@ -26,10 +26,10 @@ class SummaryTableTest {
         assertThat(lines[1]).startsWith("baseline").contains("10.003s", "1.000", "9.10 ms", "39.90 Mbit/s",
                 "3/3 passed");
         assertThat(lines[2]).startsWith("throttled").contains("20.003s", "15.00 Mbit/s", "2/3 passed");
-        assertThat(lines[3]).startsWith("blocked").contains("0.000", " 39 ", "3/3 passed");
+        assertThat(lines[3]).startsWith("blocked").contains("0.000", " 39 ", "5/5 passed");
         assertThat(text).contains("  [FAIL] throttled: media.throughput <= 0.30 * baseline.media.throughput: "
                 + "measured 15.00 Mbit/s, expected <= 11.97 Mbit/s (0.3 * baseline.media.throughput)");
-        assertThat(text).endsWith("censorsim scenario whatsapp-2025-26: FAILED, 8 of 9 expectations held\n");
+        assertThat(text).endsWith("censorsim scenario whatsapp-2025-26: FAILED, 10 of 11 expectations held\n");
     }
 
     @Test
@@ -39,6 +39,6 @@ class SummaryTableTest {
                 List.of("the proxy stopped")));
 
         assertThat(text).contains("blocked           -  did not run", "  warning: the proxy stopped",
-                "FAILED, 6 of 9 expectations held");
+                "FAILED, 6 of 11 expectations held");
     }
 }
