@@ -63,6 +63,7 @@ class ScenarioRunTest {
                 "scenario: bad",
                 "messenger:",
                 "  names: { chat: g.whatsapp.net, media: mmg.whatsapp.net }",
+                "  workload: { chat: { rate: 5/s } }",
                 "policies: { open: {} }",
                 "timeline:",
                 "  - phase: baseline",
@@ -72,7 +73,7 @@ class ScenarioRunTest {
         CliRun r = CliRun.of("scenario", "run", bad.toString(), "--report-dir", reports.toString());
 
         assertThat(r.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(r.err()).startsWith("censorsim: " + bad + ":7:15: ");
+        assertThat(r.err()).startsWith("censorsim: " + bad + ":8:15: ");
         assertThat(r.err().lines()).as("one line, no stack trace").hasSize(1);
         assertThat(reports.resolve("bad")).doesNotExist();
     }

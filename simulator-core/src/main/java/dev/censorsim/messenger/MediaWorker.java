@@ -90,6 +90,7 @@ final class MediaWorker {
     private final class TransferHandler extends ChannelInboundHandlerAdapter {
         private final long total = options.mediaBytes();
         private long startNanos;
+        private long startPhase;
         private long moved;
         private long uploadRemaining;
         private boolean reported;
@@ -97,6 +98,7 @@ final class MediaWorker {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             startNanos = System.nanoTime();
+            startPhase = metrics.phase();
             if (options.mediaDirection() == Direction.DOWN) {
                 ctx.writeAndFlush(MessengerFrame.oneLong(ctx.alloc(), MessengerFrame.GET, total));
             } else {
@@ -156,7 +158,7 @@ final class MediaWorker {
 
         private void completed(ChannelHandlerContext ctx) {
             if (!reported) {
-                metrics.mediaCompleted(total, System.nanoTime() - startNanos);
+                metrics.mediaCompleted(total, System.nanoTime() - startNanos, startPhase);
             }
             report(ctx, true);
         }

@@ -34,6 +34,8 @@ final class MessengerMetrics {
     private final AtomicLongArray totals = new AtomicLongArray(Count.values().length);
     private final Reader phases;
     private final Reader series;
+    /** Advanced by each {@link #cut}; written under the phases lock, read by event loops. */
+    private volatile long phase;
 
     /**
      * @param chatPeriodNanos the chat schedule's period, message 0 being due at {@code startNanos}; 0 when chat is off
@@ -88,10 +90,23 @@ final class MessengerMetrics {
         add(Count.MEDIA_BYTES, bytes);
     }
 
-    void mediaCompleted(long bytes, long transferNanos) {
+    /** The current phase's number, which {@link #cut} advances; a transfer notes it when it starts. */
+    long phase() {
+        return phase;
+    }
+
+    /**
+     * Counts a completed transfer. Only a transfer that ran entirely within the current phase counts toward its
+     * throughput: one that started in the previous phase ran partly under another policy, and its bytes over its time
+     * would mix the two (measured: a transfer straddling an open-to-130-kbit/s switch put 169 kbit/s on the
+     * throttled phase).
+     */
+    void mediaCompleted(long bytes, long transferNanos, long startedInPhase) {
         add(Count.MEDIA_COMPLETED, 1);
-        add(Count.MEDIA_COMPLETED_BYTES, bytes);
-        add(Count.MEDIA_TRANSFER_NANOS, Math.max(1, transferNanos));
+        if (startedInPhase == phase) {
+            add(Count.MEDIA_COMPLETED_BYTES, bytes);
+            add(Count.MEDIA_TRANSFER_NANOS, Math.max(1, transferNanos));
+        }
     }
 
     void mediaFailed(long nowNanos) {
@@ -127,6 +142,7 @@ final class MessengerMetrics {
     /** The interval since the previous cut, as a phase snapshot. */
     MessengerSnapshot cut(long nowNanos) {
         synchronized (phases) {
+            phase = phase + 1;
             Interval interval = phases.take(nowNanos, totals);
             Map<String, Double> values = new LinkedHashMap<>();
             if (chat) {
@@ -139,7 +155,7 @@ final class MessengerMetrics {
                 put(values, Metric.MEDIA_COMPLETED, completed);
                 put(values, Metric.MEDIA_FAILED, interval.get(Count.MEDIA_FAILED));
                 put(values, Metric.MEDIA_BYTES, interval.get(Count.MEDIA_BYTES));
-                if (completed > 0) {
+                if (interval.get(Count.MEDIA_TRANSFER_NANOS) > 0) {
                     // Bytes over time, not a mean of per-transfer rates: one transfer that straddles a phase
                     // boundary (and so ran partly under another policy) would otherwise dominate the mean.
                     put(values, Metric.MEDIA_THROUGHPUT, interval.get(Count.MEDIA_COMPLETED_BYTES) * 8e9

@@ -72,14 +72,28 @@ class MessengerMetricsTest {
     }
 
     @Test
+    void aTransferThatStartedInThePreviousPhaseShouldCountAsCompletedButNotTowardThroughput() {
+        MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
+        long startedBefore = metrics.phase();
+        metrics.cut(SECOND);
+        metrics.mediaCompleted(1_000_000, SECOND / 10, startedBefore);   // mostly moved under the old policy
+        metrics.mediaCompleted(1_000_000, SECOND, metrics.phase());      // 8 Mbit/s, all in this phase
+
+        MessengerSnapshot s = metrics.cut(3 * SECOND);
+
+        assertThat(s.get(Metric.MEDIA_COMPLETED)).isEqualTo(2);
+        assertThat(s.get(Metric.MEDIA_THROUGHPUT)).isCloseTo(8e6, within(1.0));
+    }
+
+    @Test
     void mediaThroughputShouldBeCompletedBytesOverTransferTimeWhileSamplesCountAllBytes() {
         MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
         metrics.mediaStarted();
         metrics.mediaStarted();
         metrics.mediaStarted();
         metrics.mediaBytes(3_000_000);
-        metrics.mediaCompleted(1_000_000, SECOND);         // 8 Mbit/s
-        metrics.mediaCompleted(1_000_000, SECOND / 2);     // 16 Mbit/s: 2 MB in 1.5 s is 10.67 Mbit/s
+        metrics.mediaCompleted(1_000_000, SECOND, 0);      // 8 Mbit/s
+        metrics.mediaCompleted(1_000_000, SECOND / 2, 0); // 16 Mbit/s: 2 MB in 1.5 s is 10.67 Mbit/s
         // the third transfer moved its 1 MB but did not finish: it counts as bytes, not as throughput
 
         TimeSample sample = metrics.sample(SECOND);
