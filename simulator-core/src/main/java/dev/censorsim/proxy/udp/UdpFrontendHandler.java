@@ -263,10 +263,11 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             UdpFlow flow = it.next();
             if (now - flow.lastActivityNanos >= idleNanos) {
                 it.remove();
+                // Published before the record, so a listener that sees the record sees the flow gone.
+                liveFlows = flows.size();
                 finish(flow, UdpFlowEnd.IDLE, now);
             }
         }
-        liveFlows = flows.size();
     }
 
     private void end(UdpFlow flow, UdpFlowEnd how) {
