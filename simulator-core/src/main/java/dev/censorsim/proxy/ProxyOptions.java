@@ -2,6 +2,7 @@ package dev.censorsim.proxy;
 
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.proxy.udp.SocksUdpSettings;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,10 +25,13 @@ import java.util.function.Supplier;
  *                          verdict; default 5 s
  * @param allowedClients    clients served; default loopback only, whatever the listen address
  * @param ioThreads         event-loop threads; default the number of CPUs
+ * @param udpAssociate      SOCKS mode: how UDP ASSOCIATE flows are censored; {@code null} (the default) refuses the
+ *                          command with "command not supported"
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
-                           Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads) {
+                           Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
+                           SocksUdpSettings udpAssociate) {
 
     public ProxyOptions {
         Objects.requireNonNull(mode, "mode");
@@ -48,6 +52,9 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         requirePositive(inspectionTimeout, "inspectionTimeout");
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
+        }
+        if (udpAssociate != null && mode != ProxyMode.SOCKS) {
+            throw new IllegalArgumentException("UDP ASSOCIATE is a SOCKS5 command; FORWARD mode cannot offer it");
         }
     }
 
@@ -79,6 +86,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private Duration inspectionTimeout = Duration.ofSeconds(5);
         private ClientAllowList allowedClients = ClientAllowList.LOOPBACK;
         private int ioThreads = Runtime.getRuntime().availableProcessors();
+        private SocksUdpSettings udpAssociate;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -128,9 +136,15 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** SOCKS mode: accept UDP ASSOCIATE and censor its datagrams with {@code settings}. */
+        public Builder udpAssociate(SocksUdpSettings settings) {
+            this.udpAssociate = settings;
+            return this;
+        }
+
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
-                    allowedClients, ioThreads);
+                    allowedClients, ioThreads, udpAssociate);
         }
     }
 }

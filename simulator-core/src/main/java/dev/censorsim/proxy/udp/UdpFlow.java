@@ -37,6 +37,8 @@ final class UdpFlow {
     private final FlowNames names;
     private final DatagramClassifier classifier;
 
+    /** The destination's address bytes, kept by the SOCKS association to write reply headers without copying. */
+    byte[] rawServerAddress;
     long lastActivityNanos;
     int delayedInFlight;
     boolean ended;

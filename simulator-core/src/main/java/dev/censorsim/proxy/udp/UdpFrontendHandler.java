@@ -37,19 +37,13 @@ import java.util.concurrent.TimeUnit;
 final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(UdpFrontendHandler.class);
-    /** Datagrams one flow may have waiting in a delay at once; beyond it the path is "full" and drops, as a router would. */
-    static final int MAX_DELAYED_PER_FLOW = 16_384;
     private static final int SOCKET_BUFFER_BYTES = 1 << 20;
 
     private final UdpRelayOptions options;
     private final DatagramClassifier classifier = new DatagramClassifier();
     private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
     private final List<Channel> parkedUpstreams = new ArrayList<>();
-    private final java.util.PriorityQueue<DelayedDatagram> delayed = new java.util.PriorityQueue<>(
-            (a, b) -> a.due() != b.due() ? Long.compare(a.due() - b.due(), 0) : Long.compare(a.sequence(), b.sequence()));
-    private ScheduledFuture<?> delayTimer;
-    private long delayTimerDue;
-    private long delayedSequence;
+    private DelayedDatagrams delayed;
     private final long idleNanos;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> sweeper;
@@ -64,6 +58,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.delayed = new DelayedDatagrams(ctx.executor());
         // A quarter of the timeout, within [5 ms, 1 s]: a flow ends at most that late after its timeout.
         long period = Math.max(5_000_000L, Math.min(1_000_000_000L, idleNanos / 4));
         sweeper = ctx.executor().scheduleAtFixedRate(this::sweepIdle, period, period, TimeUnit.NANOSECONDS);
@@ -155,50 +150,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * Queues a datagram until its due time. One timer serves the whole queue (re-armed for the earliest entry), and
-     * the queue is ours rather than the event loop's, so {@link #endAll} can release what is still waiting: scheduled
-     * tasks cancelled at shutdown would leak their buffers.
-     */
     private void delay(UdpFlow flow, Channel channel, Object message, long delayNanos) {
-        if (flow.delayedInFlight >= MAX_DELAYED_PER_FLOW) {
-            ReferenceCountUtil.release(message);
-            return;
-        }
-        flow.delayedInFlight++;
-        long due = System.nanoTime() + delayNanos;
-        delayed.add(new DelayedDatagram(due, delayedSequence++, flow, channel, message));
-        if (delayTimer == null || due - delayTimerDue < 0) {
-            armDelayTimer(due);
-        }
-    }
-
-    private void armDelayTimer(long due) {
-        if (delayTimer != null) {
-            delayTimer.cancel(false);
-        }
-        delayTimerDue = due;
-        delayTimer = ctx.executor().schedule(this::releaseDue, Math.max(0, due - System.nanoTime()),
-                TimeUnit.NANOSECONDS);
-    }
-
-    private void releaseDue() {
-        delayTimer = null;
-        long now = System.nanoTime();
-        DelayedDatagram next;
-        while ((next = delayed.peek()) != null && next.due() - now <= 0) {
-            delayed.poll();
-            next.flow().delayedInFlight--;
-            // On a closed channel the write fails and Netty releases the message.
-            next.channel().writeAndFlush(next.message(), next.channel().voidPromise());
-        }
-        if (next != null) {
-            armDelayTimer(next.due());
-        }
-    }
-
-    /** A datagram waiting out a {@code delay} action; ties keep arrival order through {@code sequence}. */
-    private record DelayedDatagram(long due, long sequence, UdpFlow flow, Channel channel, Object message) {
+        delayed.add(flow, channel, message, delayNanos);
     }
 
     private UdpFlow openSlowPath(InetSocketAddress client) {
@@ -300,14 +253,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (sweeper != null) {
             sweeper.cancel(false);
         }
-        if (delayTimer != null) {
-            delayTimer.cancel(false);
-            delayTimer = null;
-        }
-        DelayedDatagram waiting;
-        while ((waiting = delayed.poll()) != null) {
-            ReferenceCountUtil.release(waiting.message());
-        }
+        delayed.releaseAll();
         long now = System.nanoTime();
         List<UdpFlow> open = new ArrayList<>(flows.values());
         flows.clear();
