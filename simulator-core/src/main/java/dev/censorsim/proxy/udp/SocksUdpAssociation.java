@@ -88,7 +88,7 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         InetSocketAddress controlLocal = (InetSocketAddress) control.localAddress();
         SocksUdpAssociation association = new SocksUdpAssociation(settings, control, controlClient.getAddress(),
                 hintPort);
-        NioDatagramChannel channel = new NioDatagramChannel();
+        NioDatagramChannel channel = new NioDatagramChannel(UdpRelay.family(controlLocal));
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
         channel.pipeline().addLast(UdpRelay.FRONTEND_HANDLER, association);

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -62,7 +63,9 @@ public final class UdpRelay implements AutoCloseable {
         UdpFrontendHandler frontend = new UdpFrontendHandler(options);
         ChannelFuture bind = new Bootstrap()
                 .group(group)
-                .channel(NioDatagramChannel.class)
+                // A socket of the listen address's own family: a dual-stack socket would map every IPv4 peer to
+                // an IPv4-mapped IPv6 address, allocating one on each send.
+                .channelFactory(() -> new NioDatagramChannel(family(options.listen())))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
@@ -81,6 +84,11 @@ public final class UdpRelay implements AutoCloseable {
                     + bind.cause().getMessage(), bind.cause());
         }
         return new UdpRelay(group, bind.channel(), frontend);
+    }
+
+    static SocketProtocolFamily family(InetSocketAddress address) {
+        return address.getAddress() instanceof java.net.Inet6Address ? SocketProtocolFamily.INET6
+                : SocketProtocolFamily.INET;
     }
 
     /** The bound address, with the real port when the options asked for port 0. */
