@@ -134,6 +134,30 @@ class UdpRelayTest {
     }
 
     @Test
+    void throttleShouldPoliceUdpToItsRateDroppingTheExcess() throws Exception {
+        CompiledPolicy policy = policy("rules: [ { name: police, action: { type: throttle, rate: 80kbit } } ]");
+        try (UdpPeer server = new UdpPeer(); UdpRelay relay = start(server, policy, Duration.ofMillis(300));
+             UdpPeer client = new UdpPeer()) {
+            long start = System.nanoTime();
+            // 1000-byte datagrams at 100/s (100 KB/s) for 2 s against a 10 KB/s policer.
+            for (int i = 0; i < 200; i++) {
+                long wait = start + i * 10_000_000L - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                client.send(Datagrams.filler(1_000, i), relay.localAddress());
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            int received = server.drain(300, 200).size();
+
+            double expected = (10_000 * seconds + 1_500) / 1_000;
+            assertThat((double) received).as("rate x time + one 1500-byte burst, in 1000-byte datagrams")
+                    .isCloseTo(expected, within(expected * 0.1 + 1));
+            assertThat(take().droppedUp()).isEqualTo(200 - received);
+        }
+    }
+
+    @Test
     void callFlowsShouldBeDroppedWhileDnsPasses() throws Exception {
         CompiledPolicy policy = policy(
                 "rules:",
