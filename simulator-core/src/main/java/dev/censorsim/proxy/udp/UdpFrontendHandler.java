@@ -190,7 +190,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         java.nio.channels.DatagramChannel socket = java.nio.channels.DatagramChannel.open(
                 v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
-            socket.bind(new InetSocketAddress(v6 ? "::" : "0.0.0.0", 0));
+            // A loopback upstream gets a loopback source: the flow's socket is never reachable from outside.
+            socket.bind(new InetSocketAddress(server.getAddress().isLoopbackAddress() ? server.getAddress()
+                    : java.net.InetAddress.getByName(v6 ? "::" : "0.0.0.0"), 0));
             socket.connect(server);
         } catch (IOException | RuntimeException e) {
             socket.close();
