@@ -172,7 +172,7 @@ final class ClassifyCommand implements Callable<Integer> {
             for (int i = 0; i < rules.size(); i++) {
                 out.printf(Locale.ROOT, "%-24s %,10d %,12d %,15d  %s%n", rules.get(i).name(),
                         classifier.flowsByRule(i), classifier.packetsByRule(i), classifier.bytesByRule(i),
-                        rules.get(i).action().describe());
+                        rules.get(i).describe());
             }
         }
         out.println();

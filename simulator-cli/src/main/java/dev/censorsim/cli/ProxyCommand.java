@@ -9,11 +9,11 @@ import picocli.CommandLine.Option;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 
-/** {@code censorsim proxy}: a TCP port-forwarder that applies the censor's policy to every flow. */
+/** {@code censorsim proxy}: a TCP or UDP port-forwarder that applies the censor's policy to every flow. */
 @Command(name = "proxy",
-        header = "Forward TCP from a local port to one upstream, applying the censor's policy to each flow.",
-        description = "Runs until SIGINT/SIGTERM. Prints one line per flow: client, SNI or Host, rule, action, "
-                + "bytes each way, and how the flow ended.",
+        header = "Forward TCP (or, with --udp, UDP) from a local port to one upstream, applying the censor's policy.",
+        description = "Runs until SIGINT/SIGTERM. Prints one line per flow: client, SNI or Host (TCP) or protocol "
+                + "(UDP), rule, action, bytes (and datagrams) each way, and how the flow ended.",
         mixinStandardHelpOptions = true)
 final class ProxyCommand implements Callable<Integer> {
 
@@ -27,8 +27,14 @@ final class ProxyCommand implements Callable<Integer> {
             description = "Where every flow is forwarded to.")
     InetSocketAddress upstream;
 
+    @Mixin
+    UdpOptions udp;
+
     @Override
     public Integer call() {
+        if (udp.enabled) {
+            return UdpRunner.run(upstream, frontEnd.listen, frontEnd.policy, udp, spec.commandLine().getOut());
+        }
         return ProxyRunner.run(frontEnd.applyTo(ProxyOptions.forward(upstream)), frontEnd.listen, frontEnd.policy,
                 "censorsim proxy: listening on {listen}, forwarding to " + HostPortConverter.format(upstream),
                 spec.commandLine().getOut());

@@ -25,11 +25,19 @@ final class ProxyRunner {
      */
     static int run(ProxyOptions.Builder front, ListenOptions listen, PolicyOption policyOption, String banner,
                    PrintWriter out) {
+        return run(front, listen, policyOption, banner, out, (builder, holder) -> { });
+    }
+
+    /** As above; {@code extra} then adds what a front end needs beyond the shared options, with the live policy. */
+    static int run(ProxyOptions.Builder front, ListenOptions listen, PolicyOption policyOption, String banner,
+                   PrintWriter out, java.util.function.BiConsumer<ProxyOptions.Builder, PolicyHolder> extra) {
         CompiledPolicy policy = policyOption.load();
         ProxyOptions options;
+        PolicyHolder holder = new PolicyHolder(policy);
         try {
+            front.policy(holder);
+            extra.accept(front, holder);
             options = front.listen(listen.listen)
-                    .policy(new PolicyHolder(policy))
                     .allowedClients(listen.allowedClients())
                     .listener(record -> {
                         synchronized (out) {

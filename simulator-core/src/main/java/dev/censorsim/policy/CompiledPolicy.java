@@ -44,12 +44,37 @@ public final class CompiledPolicy {
      */
     public Verdict evaluate(FlowFacts facts) {
         for (CompiledRule rule : rules) {
-            if (rule.match().matches(facts)) {
+            // UDP-only rules (drop, drop-after, loss) are invisible to TCP flows.
+            if (rule.action() != null && rule.match().matches(facts)) {
                 rule.counters().flowHit();
                 return rule.verdict();
             }
         }
         return Verdict.PASS;
+    }
+
+    /**
+     * The first rule, in file order, with a UDP action whose match holds for {@code facts}; {@code null} when none
+     * does (the flow passes). TCP-only rules (reset, blackhole, freeze) are skipped. Does not count: the UDP relay
+     * evaluates a flow again as its protocol becomes clearer and counts a hit when the winning rule changes.
+     */
+    public CompiledRule evaluateUdp(UdpFlowFacts facts) {
+        for (CompiledRule rule : rules) {
+            if (rule.udpAction() != null && rule.match().matchesUdp(facts)) {
+                return rule;
+            }
+        }
+        return null;
+    }
+
+    /** True when some rule applies to UDP flows, so the UDP relay must classify and evaluate them. */
+    public boolean hasUdpRules() {
+        for (CompiledRule rule : rules) {
+            if (rule.udpAction() != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The rules in file order. */

@@ -2,21 +2,33 @@ package dev.censorsim.policy;
 
 import java.util.Objects;
 
-/** One rule of a {@link CompiledPolicy}: its name, its compiled match, its action and its counters. */
+/**
+ * One rule of a {@link CompiledPolicy}: its name, its compiled match, its action for each data plane it applies to
+ * ({@link #action()} for TCP, {@link #udpAction()} for UDP; either may be null, not both) and its counters.
+ */
 public final class CompiledRule {
 
     private final String name;
     private final RuleMatch match;
     private final TcpAction action;
+    private final UdpAction udpAction;
     private final RuleCounters counters = new RuleCounters();
     private final Verdict verdict;
 
     CompiledRule(String name, RuleMatch match, TcpAction action) {
+        this(name, match, Objects.requireNonNull(action, "action"), null);
+    }
+
+    CompiledRule(String name, RuleMatch match, TcpAction action, UdpAction udpAction) {
         this.name = Objects.requireNonNull(name, "name");
         this.match = Objects.requireNonNull(match, "match");
-        this.action = Objects.requireNonNull(action, "action");
+        if (action == null && udpAction == null) {
+            throw new IllegalArgumentException("rule '" + name + "' needs a TCP or a UDP action");
+        }
+        this.action = action;
+        this.udpAction = udpAction;
         // Built once, so evaluate() hands out the same verdict instead of allocating one per flow.
-        this.verdict = new Verdict(this, action);
+        this.verdict = action == null ? null : new Verdict(this, action);
     }
 
     /** The rule's {@code name:} from the policy file; unique within the policy. */
@@ -24,8 +36,19 @@ public final class CompiledRule {
         return name;
     }
 
+    /** The action on TCP flows; {@code null} for a UDP-only rule ({@code drop}, {@code drop-after}, {@code loss}). */
     public TcpAction action() {
         return action;
+    }
+
+    /** The action on UDP flows; {@code null} for a TCP-only rule ({@code reset}, {@code blackhole}, {@code freeze}). */
+    public UdpAction udpAction() {
+        return udpAction;
+    }
+
+    /** The TCP action's description, or the UDP one's for a UDP-only rule. */
+    public String describe() {
+        return action != null ? action.describe() : udpAction.describe();
     }
 
     public RuleCounters counters() {
@@ -42,6 +65,6 @@ public final class CompiledRule {
 
     @Override
     public String toString() {
-        return name + " -> " + action.describe();
+        return name + " -> " + describe();
     }
 }

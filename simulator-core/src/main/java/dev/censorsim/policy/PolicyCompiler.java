@@ -4,6 +4,7 @@ import dev.censorsim.classify.DomainMatcher;
 import dev.censorsim.classify.InspectionSettings;
 import dev.censorsim.classify.Protocol;
 import dev.censorsim.policy.action.ActionRegistry;
+import dev.censorsim.policy.action.RuleAction;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +27,11 @@ final class PolicyCompiler {
     private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching");
     private static final List<String> RULE_KEYS = List.of("name", "match", "action");
     private static final List<String> MATCH_KEYS =
-            List.of("sni", "host", "target", "domain", "port", "cidr", "protocol", "ech", "matching");
+            List.of("sni", "host", "target", "domain", "port", "cidr", "protocol", "ech", "min-size", "matching");
+    /** Match keys that only a TCP flow can satisfy; a rule whose action is UDP only must not use them. */
+    private static final List<String> TCP_ONLY_KEYS = List.of("host", "target", "ech");
+    /** Match keys that only a UDP flow can satisfy; a rule whose action is TCP only must not use them. */
+    private static final List<String> UDP_ONLY_KEYS = List.of("min-size");
     private static final String PROTOCOLS = Arrays.stream(Protocol.values()).map(Protocol::wireName)
             .collect(Collectors.joining(", "));
 
@@ -142,8 +147,37 @@ final class PolicyCompiler {
                     + first.column());
         }
         RuleMatch match = compileMatch(rule.get("match"));
-        TcpAction action = ActionRegistry.parse(rule.required("action", "rule '" + name + "'"), linkRate);
-        return new CompiledRule(name, match, action);
+        RuleAction action = ActionRegistry.parseRule(rule.required("action", "rule '" + name + "'"), linkRate);
+        checkPlanes(rule.get("match"), action);
+        return new CompiledRule(name, match, action.tcp(), action.udp());
+    }
+
+    /**
+     * A rule whose action exists on one plane only must not use a match key or protocol that only the other plane
+     * can satisfy: it could never match, which is a mistake the author wants to hear about at load time.
+     */
+    private static void checkPlanes(PolicyNode match, RuleAction action) throws PolicyException {
+        if (match == null || match.isNull() || (action.tcp() != null && action.udp() != null)) {
+            return;
+        }
+        boolean udpOnly = action.tcp() == null;
+        String plane = udpOnly ? "UDP" : "TCP";
+        for (String key : udpOnly ? TCP_ONLY_KEYS : UDP_ONLY_KEYS) {
+            if (match.get(key) != null) {
+                throw match.keyNode(key).error("'" + key + "' only matches " + (udpOnly ? "TCP" : "UDP")
+                        + " flows, but '" + action.type() + "' is a " + plane + "-only action");
+            }
+        }
+        PolicyNode protocols = match.get("protocol");
+        if (protocols != null) {
+            for (PolicyNode entry : protocols.entries("'protocol'")) {
+                Protocol p = Protocol.fromWireName(entry.text("an entry of 'protocol'"));
+                if (p != null && !(udpOnly ? RuleMatch.UDP_PROTOCOLS : RuleMatch.TCP_PROTOCOLS).contains(p)) {
+                    throw entry.error("protocol '" + p.wireName() + "' is never seen on " + plane + ", but '"
+                            + action.type() + "' is a " + plane + "-only action");
+                }
+            }
+        }
     }
 
     private RuleMatch compileMatch(PolicyNode match) throws PolicyException {
@@ -162,7 +196,26 @@ final class PolicyCompiler {
                 ports(match.get("port")),
                 cidrs(match.get("cidr")),
                 protocols(match.get("protocol")),
-                match.get("ech") == null ? null : match.get("ech").bool("'ech'"));
+                match.get("ech") == null ? null : match.get("ech").bool("'ech'"),
+                minSize(match.get("min-size")));
+    }
+
+    /** {@code min-size: 1001}: bytes of UDP payload, a plain integer or a size such as {@code 1kb}. */
+    private static Integer minSize(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return null;
+        }
+        String text = node.text("'min-size'");
+        long bytes;
+        try {
+            bytes = node.kind() == PolicyNode.Kind.INT ? Long.parseLong(text.strip()) : DataSize.parseBytes(text);
+        } catch (IllegalArgumentException e) {
+            throw node.error("expected 'min-size' in bytes such as 1001, got '" + text + "'");
+        }
+        if (bytes < 1 || bytes > 65_535) {
+            throw node.error("'min-size' must be within 1..65535 bytes (a UDP payload), got " + bytes);
+        }
+        return (int) bytes;
     }
 
     private NameMatcher names(PolicyNode node, String what, MatchingMode mode) throws PolicyException {

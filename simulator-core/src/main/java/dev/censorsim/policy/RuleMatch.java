@@ -13,7 +13,13 @@ import java.util.EnumSet;
  */
 final class RuleMatch {
 
-    static final RuleMatch ANY = new RuleMatch(null, null, null, null, null, null, null, null);
+    static final RuleMatch ANY = new RuleMatch(null, null, null, null, null, null, null, null, null);
+
+    /** What a TCP flow can be classified as; any other protocol key entry is UDP only. */
+    static final EnumSet<Protocol> TCP_PROTOCOLS = EnumSet.of(Protocol.TLS, Protocol.HTTP, Protocol.UNKNOWN);
+    /** What a UDP flow can be classified as. */
+    static final EnumSet<Protocol> UDP_PROTOCOLS = EnumSet.of(Protocol.QUIC, Protocol.STUN, Protocol.RTP,
+            Protocol.RTCP, Protocol.DTLS, Protocol.DNS, Protocol.UNKNOWN);
 
     private final NameMatcher sni;
     private final NameMatcher host;
@@ -23,9 +29,17 @@ final class RuleMatch {
     private final Cidr[] cidrs;
     private final EnumSet<Protocol> protocols;
     private final Boolean ech;
+    /** {@code min-size}: UDP only, the first client datagram's payload size must be at least this; null when absent. */
+    private final Integer minSize;
 
     RuleMatch(NameMatcher sni, NameMatcher host, NameMatcher target, NameMatcher domain, PortSet ports, Cidr[] cidrs,
               EnumSet<Protocol> protocols, Boolean ech) {
+        this(sni, host, target, domain, ports, cidrs, protocols, ech, null);
+    }
+
+    RuleMatch(NameMatcher sni, NameMatcher host, NameMatcher target, NameMatcher domain, PortSet ports, Cidr[] cidrs,
+              EnumSet<Protocol> protocols, Boolean ech, Integer minSize) {
+        this.minSize = minSize;
         this.sni = sni;
         this.host = host;
         this.target = target;
@@ -58,6 +72,9 @@ final class RuleMatch {
     }
 
     boolean matches(FlowFacts facts) {
+        if (minSize != null) {
+            return false;
+        }
         StreamClassification c = facts.classification();
         if (ports != null && !ports.contains(facts.server().getPort())) {
             return false;
@@ -82,6 +99,39 @@ final class RuleMatch {
         }
         return domain == null
                 || domain.matches(c.sni()) || domain.matches(c.httpHost()) || domain.matches(facts.target());
+    }
+
+    /**
+     * The UDP reading of the match: {@code port} and {@code cidr} test the destination, {@code protocol} what the
+     * datagrams were recognised as, {@code min-size} the first client datagram, and {@code sni}/{@code domain} the
+     * names the client's signalling recently used. {@code host}, {@code target} and {@code ech} never hold on UDP.
+     */
+    boolean matchesUdp(UdpFlowFacts facts) {
+        if (host != null || target != null || ech != null) {
+            return false;
+        }
+        if (ports != null && !ports.contains(facts.server().getPort())) {
+            return false;
+        }
+        if (cidrs != null && !inAnyCidr(facts.server().getAddress())) {
+            return false;
+        }
+        if (protocols != null && !protocols.contains(facts.protocol())) {
+            return false;
+        }
+        if (minSize != null && facts.firstDatagramLength() < minSize) {
+            return false;
+        }
+        return (sni == null || anyName(sni, facts)) && (domain == null || anyName(domain, facts));
+    }
+
+    private static boolean anyName(NameMatcher matcher, UdpFlowFacts facts) {
+        for (String name : facts.names()) {
+            if (matcher.matches(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean inAnyCidr(InetAddress address) {

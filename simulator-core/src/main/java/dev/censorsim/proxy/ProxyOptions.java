@@ -2,6 +2,7 @@ package dev.censorsim.proxy;
 
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.proxy.udp.SocksUdpSettings;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,12 +38,15 @@ import java.util.function.Supplier;
  * @param passIdleTimeout   the same for flows no rule acted on (no match, or a {@code pass} rule); default
  *                          {@link Duration#ZERO}, never, since an idle chat connection is normal
  * @param resolver          resolves SOCKS5 domain targets; default {@link NameResolver#jvm()}
+ * @param udpAssociate      SOCKS mode: how UDP ASSOCIATE flows are censored; {@code null} (the default) refuses the
+ *                          command with "command not supported"
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
                            Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
-                           Duration passIdleTimeout, NameResolver resolver) {
+                           Duration passIdleTimeout, NameResolver resolver,
+                           SocksUdpSettings udpAssociate) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -70,6 +74,9 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         requireNotNegative(idleTimeout, "idleTimeout");
         requireNotNegative(passIdleTimeout, "passIdleTimeout");
         Objects.requireNonNull(resolver, "resolver");
+        if (udpAssociate != null && mode != ProxyMode.SOCKS) {
+            throw new IllegalArgumentException("UDP ASSOCIATE is a SOCKS5 command; FORWARD mode cannot offer it");
+        }
     }
 
     /** Port-forward every client to {@code upstream}. */
@@ -112,6 +119,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
         private Duration passIdleTimeout = Duration.ZERO;
         private NameResolver resolver = NameResolver.jvm();
+        private SocksUdpSettings udpAssociate;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -141,6 +149,15 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         public Builder flowPolicy(Supplier<FlowPolicy> policy) {
             this.policy = policy;
             this.swapSource = null;
+            return this;
+        }
+
+        /**
+         * Wraps the policy source set so far, e.g. to observe each flow's classification, and keeps the swap
+         * re-evaluation of a {@link #policy(PolicyHolder)} source (which {@link #flowPolicy} would drop).
+         */
+        public Builder decoratePolicy(java.util.function.UnaryOperator<Supplier<FlowPolicy>> decorator) {
+            this.policy = Objects.requireNonNull(decorator.apply(policy), "decorated policy");
             return this;
         }
 
@@ -193,9 +210,16 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** SOCKS mode: accept UDP ASSOCIATE and censor its datagrams with {@code settings}. */
+        public Builder udpAssociate(SocksUdpSettings settings) {
+            this.udpAssociate = settings;
+            return this;
+        }
+
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
-                    allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver);
+                    allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
+                    udpAssociate);
         }
     }
 }

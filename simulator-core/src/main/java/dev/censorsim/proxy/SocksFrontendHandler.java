@@ -24,6 +24,7 @@ import io.netty.handler.codec.socksx.v5.Socks5CommandType;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
+import dev.censorsim.proxy.udp.SocksUdpAssociation;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
@@ -38,10 +39,11 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * SOCKS5 front end (RFC 1928): no-authentication method only, CONNECT only, IPv4, IPv6 and domain targets. Domain
- * names are resolved by the options' {@link NameResolver}, never blocking the event loop, and kept as the flow's
- * target so policies and logs see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B),
- * other commands "command not supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF).
+ * SOCKS5 front end (RFC 1928): no-authentication method only, CONNECT, and UDP ASSOCIATE when the options enable it
+ * ({@link dev.censorsim.proxy.udp.SocksUdpAssociation}); IPv4, IPv6 and domain targets. Domain names are resolved by
+ * the options' {@link NameResolver}, never blocking the event loop, and kept as the flow's target so policies and logs
+ * see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B), other commands "command not
+ * supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF).
  */
 final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -103,6 +105,10 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
     private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {
         if (connecting) {
             ctx.close();
+            return;
+        }
+        if (command.type() == Socks5CommandType.UDP_ASSOCIATE && runtime.options().udpAssociate() != null) {
+            associateUdp(ctx, command);
             return;
         }
         if (command.type() != Socks5CommandType.CONNECT) {
@@ -207,6 +213,31 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         early = null;
         p.remove(this);
         Flow.start(runtime, ctx.channel(), upstream, target, acceptedNanos, firstBytes);
+    }
+
+    /**
+     * UDP ASSOCIATE (RFC 1928 §7): binds the association's socket, replies with its address, and keeps the control
+     * connection open, doing nothing else, until the client closes it, which ends the association.
+     */
+    private void associateUdp(ChannelHandlerContext ctx, Socks5CommandRequest command) {
+        connecting = true;
+        SocksUdpAssociation association;
+        try {
+            association = SocksUdpAssociation.open(ctx.channel(), command.dstPort(), runtime.options().udpAssociate());
+        } catch (java.io.IOException e) {
+            fail(ctx, Socks5CommandStatus.FAILURE);
+            return;
+        }
+        InetSocketAddress bound = association.localAddress();
+        ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS,
+                bound.getAddress() instanceof Inet6Address ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4,
+                NetUtil.toAddressString(bound.getAddress()), bound.getPort()));
+        ChannelPipeline p = ctx.pipeline();
+        removeIfPresent(p, Socks5InitialRequestDecoder.class);
+        removeIfPresent(p, Socks5CommandRequestDecoder.class);
+        removeIfPresent(p, Socks5ServerEncoder.class);
+        p.replace(this, PipelineNames.FRONTEND, new SocksUdpAssociation.ControlHandler());
+        ctx.channel().read();
     }
 
     private static void removeIfPresent(ChannelPipeline p, Class<? extends io.netty.channel.ChannelHandler> type) {

@@ -26,7 +26,8 @@ class PolicyErrorTest {
                         "  - name: whatsapp-reset",
                         "    match: { sni: [\"@whatsapp\"] }",
                         "    action: { type: rst }"),
-                7, 21, "unknown action type 'rst'; expected one of reset, blackhole, freeze, throttle, delay, pass");
+                7, 21, "unknown action type 'rst'; expected one of reset, blackhole, freeze, throttle, delay, pass, "
+                        + "drop, drop-after, loss");
     }
 
     @Test
@@ -61,7 +62,7 @@ class PolicyErrorTest {
         assertError(error("rules:", "  - name: a", "    match: { sni: [a.test], ip: [10.0.0.1] }",
                         "    action: { type: reset }"),
                 3, 29, "unknown key 'ip' in 'match'; expected one of sni, host, target, domain, port, cidr, "
-                        + "protocol, ech, matching");
+                        + "protocol, ech, min-size, matching");
         assertError(error("rules:", "  - name: a", "    action: { type: throttle, rate: 1mbit, burst: 10kb }"),
                 3, 44, "unknown key 'burst' in a throttle action; expected one of type, rate, cut, direction, scope");
         assertError(error("rules:", "  - name: a", "    action: { type: reset, after: 1kb }"),

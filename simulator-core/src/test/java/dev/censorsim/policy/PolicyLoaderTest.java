@@ -88,7 +88,7 @@ class PolicyLoaderTest {
         assertThatThrownBy(() -> PolicyLoader.load(file))
                 .isInstanceOf(PolicyException.class)
                 .hasMessage(file + ":7:21: unknown action type 'rst'; expected one of reset, blackhole, freeze, "
-                        + "throttle, delay, pass");
+                        + "throttle, delay, pass, drop, drop-after, loss");
     }
 
     @Test

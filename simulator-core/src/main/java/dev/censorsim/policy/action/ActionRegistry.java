@@ -7,6 +7,7 @@ import dev.censorsim.policy.Durations;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyNode;
 import dev.censorsim.policy.TcpAction;
+import dev.censorsim.policy.UdpAction;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -22,6 +23,8 @@ import java.util.function.ToLongFunction;
 public final class ActionRegistry {
 
     private static final Map<String, ActionParser> PARSERS = new LinkedHashMap<>();
+    /** UDP-only types; {@code throttle}, {@code delay} and {@code pass} are parsed as TCP and adapted for UDP. */
+    private static final Map<String, UdpActionParser> UDP_PARSERS = new LinkedHashMap<>();
 
     static {
         PARSERS.put(ResetAction.TYPE, ActionRegistry::parseReset);
@@ -30,14 +33,57 @@ public final class ActionRegistry {
         PARSERS.put(ThrottleAction.TYPE, ActionRegistry::parseThrottle);
         PARSERS.put(DelayAction.TYPE, ActionRegistry::parseDelay);
         PARSERS.put(PassAction.TYPE, ActionRegistry::parsePass);
+        UDP_PARSERS.put(DropAction.TYPE, ActionRegistry::parseDrop);
+        UDP_PARSERS.put(DropAfterAction.TYPE, ActionRegistry::parseDropAfter);
+        UDP_PARSERS.put(LossAction.TYPE, ActionRegistry::parseLoss);
+    }
+
+    /** Builds one UDP-only action type from its {@code action:} mapping. */
+    @FunctionalInterface
+    private interface UdpActionParser {
+        UdpAction parse(PolicyNode action) throws PolicyException;
     }
 
     private ActionRegistry() {
     }
 
-    /** The registered type names, in documentation order. */
+    /** The registered TCP type names, in documentation order. */
     public static List<String> types() {
         return List.copyOf(PARSERS.keySet());
+    }
+
+    /** The type names the UDP relay applies: the UDP-only ones, then those shared with TCP. */
+    public static List<String> udpTypes() {
+        List<String> types = new java.util.ArrayList<>(UDP_PARSERS.keySet());
+        types.addAll(List.of(ThrottleAction.TYPE, DelayAction.TYPE, PassAction.TYPE));
+        return List.copyOf(types);
+    }
+
+    /**
+     * Parses an {@code action:} mapping for both data planes: a TCP-only type gets a null {@link RuleAction#udp()},
+     * a UDP-only type a null {@link RuleAction#tcp()}.
+     *
+     * @param linkRateBytesPerSecond the policy's {@code link.rate} (the baseline of {@code cut}), or 0 when none
+     */
+    public static RuleAction parseRule(PolicyNode action, long linkRateBytesPerSecond) throws PolicyException {
+        action.requireMap("'action'");
+        PolicyNode typeNode = action.required("type", "'action'");
+        String type = typeNode.text("'type'");
+        UdpActionParser udp = UDP_PARSERS.get(type);
+        if (udp != null) {
+            return new RuleAction(null, udp.parse(action));
+        }
+        TcpAction tcp = parse(action, linkRateBytesPerSecond);
+        if (tcp instanceof ThrottleAction throttle) {
+            return new RuleAction(tcp, PoliceAction.of(throttle));
+        }
+        if (tcp instanceof DelayAction delay) {
+            return new RuleAction(tcp, new UdpDelayAction(delay));
+        }
+        if (tcp instanceof PassAction) {
+            return new RuleAction(tcp, new UdpPassAction());
+        }
+        return new RuleAction(tcp, null);
     }
 
     /**
@@ -51,8 +97,12 @@ public final class ActionRegistry {
         String type = typeNode.text("'type'");
         ActionParser parser = PARSERS.get(type);
         if (parser == null) {
+            if (UDP_PARSERS.containsKey(type)) {
+                throw typeNode.error("'" + type + "' is a UDP action; a TCP action is one of "
+                        + String.join(", ", PARSERS.keySet()));
+            }
             throw typeNode.error("unknown action type '" + type + "'; expected one of "
-                    + String.join(", ", PARSERS.keySet()));
+                    + String.join(", ", PARSERS.keySet()) + ", " + String.join(", ", UDP_PARSERS.keySet()));
         }
         return parser.parse(action, linkRateBytesPerSecond);
     }
@@ -121,19 +171,114 @@ public final class ActionRegistry {
         }
         PolicyNode jitterNode = action.get("jitter");
         long jitter = jitterNode == null ? 0 : unit(jitterNode, "'jitter'", Durations::parseNanos);
-        long seed = 1;
-        PolicyNode seedNode = action.get("seed");
-        if (seedNode != null) {
-            if (seedNode.kind() != PolicyNode.Kind.INT) {
-                throw seedNode.error("expected an integer for 'seed', got " + seedNode.kind().description());
-            }
-            try {
-                seed = Long.parseLong(seedNode.rawText());
-            } catch (NumberFormatException e) {
-                throw seedNode.error("'seed' must fit in a 64-bit signed integer, got " + seedNode.rawText());
-            }
+        return new DelayAction(latency, jitter, direction(action.get("direction")), seed(action.get("seed")));
+    }
+
+    private static UdpAction parseDrop(PolicyNode action) throws PolicyException {
+        action.checkKeys("a drop action", List.of("type"));
+        return new DropAction();
+    }
+
+    private static UdpAction parseDropAfter(PolicyNode action) throws PolicyException {
+        action.checkKeys("a drop-after action", List.of("type", "after", "packets"));
+        PolicyNode afterNode = action.get("after");
+        PolicyNode packetsNode = action.get("packets");
+        if (afterNode != null && packetsNode != null) {
+            throw action.keyNode("packets").error("give either 'after' (a duration such as 5s) or 'packets' in a "
+                    + "drop-after action, not both");
         }
-        return new DelayAction(latency, jitter, direction(action.get("direction")), seed);
+        if (afterNode != null) {
+            long after = unit(afterNode, "'after'", Durations::parseNanos);
+            if (after <= 0) {
+                throw afterNode.error("expected a positive 'after' such as 5s");
+            }
+            return new DropAfterAction(after, 0);
+        }
+        if (packetsNode != null) {
+            long packets = positiveInteger(packetsNode, "'packets'");
+            return new DropAfterAction(0, packets);
+        }
+        throw action.error("expected 'after' (e.g. 5s) or 'packets' (e.g. 250) in a drop-after action");
+    }
+
+    private static UdpAction parseLoss(PolicyNode action) throws PolicyException {
+        action.checkKeys("a loss action",
+                List.of("type", "rate", "p", "r", "loss-bad", "loss-good", "direction", "seed"));
+        Direction direction = direction(action.get("direction"));
+        long seed = seed(action.get("seed"));
+        PolicyNode rateNode = action.get("rate");
+        PolicyNode pNode = action.get("p");
+        if (rateNode != null) {
+            for (String key : List.of("p", "r", "loss-bad", "loss-good")) {
+                if (action.get(key) != null) {
+                    throw action.keyNode(key).error("give either 'rate' (independent loss) or the Gilbert-Elliott "
+                            + "'p', 'r', 'loss-bad', 'loss-good', not both");
+                }
+            }
+            return LossAction.independent(fraction(rateNode, "'rate'"), direction, seed);
+        }
+        if (pNode == null) {
+            throw action.error("expected 'rate' (e.g. 20%) or the Gilbert-Elliott 'p' and 'r' (e.g. p: 2%, r: 25%) "
+                    + "in a loss action");
+        }
+        double p = fraction(pNode, "'p'");
+        double r = fraction(action.required("r", "a Gilbert-Elliott loss action"), "'r'");
+        if (p > 0 && r == 0) {
+            throw action.keyNode("r").error("'r' must be above 0%, or the flow never leaves the bad state");
+        }
+        PolicyNode badNode = action.get("loss-bad");
+        PolicyNode goodNode = action.get("loss-good");
+        double bad = badNode == null ? 1 : fraction(badNode, "'loss-bad'");
+        double good = goodNode == null ? 0 : fraction(goodNode, "'loss-good'");
+        return new LossAction(p, r, bad, good, true, direction, seed);
+    }
+
+    /** A probability as a percentage ({@code 20%}) or a fraction ({@code 0.2}), within [0, 1]. */
+    private static double fraction(PolicyNode node, String what) throws PolicyException {
+        String text = node.text(what).strip();
+        BigDecimal value;
+        try {
+            value = text.endsWith("%")
+                    ? new BigDecimal(text.substring(0, text.length() - 1).strip()).movePointLeft(2)
+                    : new BigDecimal(text);
+        } catch (NumberFormatException e) {
+            throw node.error("expected " + what + " as a percentage such as 20% or a fraction such as 0.2, got '"
+                    + text + "'");
+        }
+        if (value.signum() < 0 || value.compareTo(BigDecimal.ONE) > 0) {
+            throw node.error(what + " must be within 0%..100%, got '" + text + "'");
+        }
+        return value.doubleValue();
+    }
+
+    private static long positiveInteger(PolicyNode node, String what) throws PolicyException {
+        if (node.kind() != PolicyNode.Kind.INT) {
+            throw node.error("expected a positive integer for " + what + ", got " + node.kind().description());
+        }
+        long value;
+        try {
+            value = Long.parseLong(node.rawText());
+        } catch (NumberFormatException e) {
+            throw node.error(what + " must fit in a 64-bit signed integer, got " + node.rawText());
+        }
+        if (value <= 0) {
+            throw node.error("expected a positive integer for " + what + ", got " + value);
+        }
+        return value;
+    }
+
+    private static long seed(PolicyNode seedNode) throws PolicyException {
+        if (seedNode == null) {
+            return 1;
+        }
+        if (seedNode.kind() != PolicyNode.Kind.INT) {
+            throw seedNode.error("expected an integer for 'seed', got " + seedNode.kind().description());
+        }
+        try {
+            return Long.parseLong(seedNode.rawText());
+        } catch (NumberFormatException e) {
+            throw seedNode.error("'seed' must fit in a 64-bit signed integer, got " + seedNode.rawText());
+        }
     }
 
     /**

@@ -1,0 +1,84 @@
+package dev.censorsim.proxy.udp;
+
+import dev.censorsim.classify.DnsRecognizer;
+import dev.censorsim.classify.DtlsRecognizer;
+import dev.censorsim.classify.Protocol;
+import dev.censorsim.classify.QuicInitialRecognizer;
+import dev.censorsim.classify.RtpRecognizer;
+import dev.censorsim.classify.RtpTracker;
+import dev.censorsim.classify.StunRecognizer;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The classifier's datagram face inside the relay: the same recognisers and the same decision order as the packet
+ * face ({@code PacketClassifier.inspectUdp}), applied to one flow's datagrams as they pass. Only a flow's first
+ * datagram may open QUIC, DNS or DTLS (a censor that keys on the first datagram, as the 2022 QUIC block did); later
+ * ones may show STUN, and RTP once an {@link RtpTracker} has seen the SSRC hold and the sequence advance. After
+ * {@link #MAX_DATAGRAMS} datagrams the flow keeps what it has.
+ *
+ * <p>One instance per relay event loop: the recognisers are reusable flyweights, so this holds no per-flow state and
+ * allocates nothing. A recogniser that threw on crafted input would leave the flow "unknown"; they are written never
+ * to throw, and {@link UdpFlow} still guards the call.
+ */
+final class DatagramClassifier {
+
+    /** Datagrams inspected per flow, as in the packet face. */
+    static final int MAX_DATAGRAMS = 16;
+
+    private final QuicInitialRecognizer quic = new QuicInitialRecognizer();
+    private final DnsRecognizer dns = new DnsRecognizer();
+    private final DtlsRecognizer dtls = new DtlsRecognizer();
+    private final StunRecognizer stun = new StunRecognizer();
+    private final RtpRecognizer rtp = new RtpRecognizer();
+
+    /** Inspects one datagram of {@code flow} and updates its protocol and decided flag. */
+    void inspect(UdpFlow flow, boolean fromClient, ByteBuf buffer) {
+        final int index = buffer.readerIndex();
+        final int length = buffer.readableBytes();
+        if (length == 0) {
+            return;
+        }
+        final int seen = flow.inspected++;
+        if (seen == 0) {
+            if (quic.recognize(buffer, index, length)) {
+                flow.decide(Protocol.QUIC);
+                return;
+            }
+            if (dns.recognize(buffer, index, length)) {
+                flow.decide(Protocol.DNS);
+                return;
+            }
+            if (dtls.recognize(buffer, index, length)) {
+                flow.decide(Protocol.DTLS);
+                return;
+            }
+        }
+        if (stun.recognize(buffer, index, length)) {
+            flow.protocol = Protocol.STUN;
+        } else {
+            Protocol media = rtp.recognize(buffer, index, length);
+            if (media == Protocol.RTP) {
+                long state = fromClient
+                        ? (flow.rtpForward = RtpTracker.advance(flow.rtpForward, rtp.ssrc(), rtp.sequence()))
+                        : (flow.rtpReverse = RtpTracker.advance(flow.rtpReverse, rtp.ssrc(), rtp.sequence()));
+                if (RtpTracker.isConfirmed(state)) {
+                    flow.decide(Protocol.RTP);
+                    return;
+                }
+            } else if (media == Protocol.RTCP) {
+                if (flow.protocol == Protocol.UNKNOWN) {
+                    flow.protocol = Protocol.RTCP;
+                }
+            } else if (flow.protocol != Protocol.STUN && !dtls.recognize(buffer, index, length)) {
+                if (fromClient) {
+                    flow.rtpForward = RtpTracker.strike(flow.rtpForward);
+                } else {
+                    flow.rtpReverse = RtpTracker.strike(flow.rtpReverse);
+                }
+            }
+        }
+        if (seen + 1 >= MAX_DATAGRAMS) {
+            flow.decide(flow.protocol);
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package dev.censorsim.proxy.udp;
+
+import dev.censorsim.policy.UdpTreatment;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The forward relay's client side: one handler on the listening datagram channel, owning every flow. A client's first
+ * datagram opens its flow with its own upstream socket, connected to the upstream, so the server's replies come back
+ * on a socket that already names the client; idle flows are swept on a timer.
+ *
+ * <p>Threading: the listening channel and every upstream channel are registered on one event loop, so the flow map
+ * and the flows are confined to it. Backpressure: {@code AUTO_READ} is off on every channel; the next batch of client
+ * datagrams is read only when the last upstream written to can take more, and an upstream channel reads only while
+ * the listening channel is writable.
+ */
+final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(UdpFrontendHandler.class);
+    private static final int SOCKET_BUFFER_BYTES = 1 << 20;
+
+    private final UdpRelayOptions options;
+    private final DatagramClassifier classifier = new DatagramClassifier();
+    private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
+    private final List<Channel> parkedUpstreams = new ArrayList<>();
+    private DelayedDatagrams delayed;
+    private final long idleNanos;
+    private ChannelHandlerContext ctx;
+    private ScheduledFuture<?> sweeper;
+    private Channel blockedOn;
+    private volatile int liveFlows;
+
+    UdpFrontendHandler(UdpRelayOptions options) {
+        this.options = options;
+        this.idleNanos = options.idleTimeout().toNanos();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.delayed = new DelayedDatagrams(ctx.executor());
+        // A quarter of the timeout, within [5 ms, 1 s]: a flow ends at most that late after its timeout.
+        long period = Math.max(5_000_000L, Math.min(1_000_000_000L, idleNanos / 4));
+        sweeper = ctx.executor().scheduleAtFixedRate(this::sweepIdle, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof DatagramPacket packet)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        final InetSocketAddress sender = packet.sender();
+        UdpFlow flow = flows.get(sender);
+        if (flow == null) {
+            flow = openSlowPath(sender);
+            if (flow == null) {
+                packet.release();
+                return;
+            }
+        }
+        final ByteBuf content = packet.content();
+        final long now = System.nanoTime();
+        final long fate = flow.onDatagram(true, content, now);
+        final Channel upstream = flow.upstream;
+        if (fate == UdpTreatment.FORWARD) {
+            // A connected datagram channel takes the bare buffer: no envelope, no address lookup.
+            upstream.writeAndFlush(content, upstream.voidPromise());
+            if (!upstream.isWritable()) {
+                blockedOn = upstream;
+            }
+        } else if (fate > 0) {
+            delay(flow, upstream, content, fate);
+        } else {
+            packet.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (blockedOn == null || blockedOn.isWritable() || !blockedOn.isActive()) {
+            blockedOn = null;
+            ctx.read();
+        }
+    }
+
+    /** An upstream channel drained: read clients again if it was the one holding them back. */
+    void upstreamWritable(Channel upstream) {
+        if (blockedOn == upstream) {
+            blockedOn = null;
+            ctx.read();
+        }
+    }
+
+    /** An upstream channel stops reading until the listening channel can take its replies. */
+    void park(Channel upstream) {
+        parkedUpstreams.add(upstream);
+    }
+
+    boolean clientSideWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && !parkedUpstreams.isEmpty()) {
+            for (Channel upstream : parkedUpstreams) {
+                upstream.read();
+            }
+            parkedUpstreams.clear();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Sends a server datagram to its flow's client, now or after the action's delay; takes ownership of it. */
+    void toClient(UdpFlow flow, ByteBuf content, long fate) {
+        Channel front = ctx.channel();
+        if (fate == UdpTreatment.FORWARD) {
+            front.writeAndFlush(new DatagramPacket(content, flow.client), front.voidPromise());
+        } else if (fate > 0) {
+            delay(flow, front, new DatagramPacket(content, flow.client), fate);
+        } else {
+            content.release();
+        }
+    }
+
+    private void delay(UdpFlow flow, Channel channel, Object message, long delayNanos) {
+        delayed.add(flow, channel, message, delayNanos);
+    }
+
+    private UdpFlow openSlowPath(InetSocketAddress client) {
+        if (!options.allowedClients().allows(client)) {
+            LOG.debug("dropping a datagram from {}: not an allowed client", client);
+            return null;
+        }
+        if (flows.size() >= options.maxFlows()) {
+            LOG.debug("dropping a datagram from {}: {} flows open", client, flows.size());
+            return null;
+        }
+        InetSocketAddress server = options.upstream();
+        Channel upstream;
+        try {
+            upstream = openUpstream(server);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot open an upstream socket for {}: {}", client, e.toString());
+            return null;
+        }
+        UdpFlow flow = new UdpFlow(client, server, upstream, options.policy(), options.flowNames(), classifier,
+                System.nanoTime());
+        upstream.pipeline().addLast(UdpRelay.UPSTREAM_HANDLER, new UdpUpstreamHandler(this, flow));
+        upstream.closeFuture().addListener(f -> end(flow, UdpFlowEnd.ERROR));
+        flows.put(client, flow);
+        liveFlows = flows.size();
+        upstream.read();
+        return flow;
+    }
+
+    /**
+     * Opens, binds and connects the JDK socket before registering it, all on this event loop: a UDP connect sends
+     * nothing, so it completes at once and the flow's first datagram can be written straight away.
+     */
+    private Channel openUpstream(InetSocketAddress server) throws IOException {
+        boolean v6 = server.getAddress() instanceof Inet6Address;
+        java.nio.channels.DatagramChannel socket = java.nio.channels.DatagramChannel.open(
+                v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+        try {
+            // A loopback upstream gets a loopback source: the flow's socket is never reachable from outside.
+            socket.bind(new InetSocketAddress(server.getAddress().isLoopbackAddress() ? server.getAddress()
+                    : java.net.InetAddress.getByName(v6 ? "::" : "0.0.0.0"), 0));
+            socket.connect(server);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+        NioDatagramChannel channel = new NioDatagramChannel(socket);
+        channel.config().setAutoRead(false);
+        channel.config().setOption(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+        channel.config().setOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+        // Called on the event loop, so registration runs inline and the future is already complete.
+        io.netty.channel.ChannelFuture registered = ctx.channel().eventLoop().register(channel);
+        if (registered.isDone() && !registered.isSuccess()) {
+            channel.unsafe().closeForcibly();
+            throw new IOException("cannot register the upstream socket", registered.cause());
+        }
+        return channel;
+    }
+
+    private void sweepIdle() {
+        long now = System.nanoTime();
+        Iterator<UdpFlow> it = flows.values().iterator();
+        while (it.hasNext()) {
+            UdpFlow flow = it.next();
+            if (now - flow.lastActivityNanos >= idleNanos) {
+                it.remove();
+                // Published before the record, so a listener that sees the record sees the flow gone.
+                liveFlows = flows.size();
+                finish(flow, UdpFlowEnd.IDLE, now);
+            }
+        }
+    }
+
+    private void end(UdpFlow flow, UdpFlowEnd how) {
+        if (flows.remove(flow.client, flow)) {
+            liveFlows = flows.size();
+            finish(flow, how, System.nanoTime());
+        }
+    }
+
+    private void finish(UdpFlow flow, UdpFlowEnd how, long now) {
+        if (flow.ended) {
+            return;
+        }
+        flow.ended = true;
+        parkedUpstreams.remove(flow.upstream);
+        if (blockedOn == flow.upstream) {
+            blockedOn = null;
+            ctx.read();
+        }
+        flow.upstream.close();
+        try {
+            options.listener().flowEnded(flow.record(how, now));
+        } catch (RuntimeException e) {
+            LOG.warn("a UDP flow listener threw", e);
+        }
+    }
+
+    /** Ends every flow as {@code how}; on the event loop. */
+    void endAll(UdpFlowEnd how) {
+        if (sweeper != null) {
+            sweeper.cancel(false);
+        }
+        delayed.releaseAll();
+        long now = System.nanoTime();
+        List<UdpFlow> open = new ArrayList<>(flows.values());
+        flows.clear();
+        liveFlows = 0;
+        for (UdpFlow flow : open) {
+            finish(flow, how, now);
+        }
+    }
+
+    int liveFlows() {
+        return liveFlows;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // ICMP errors and the like surface here; a datagram relay keeps serving the other clients.
+        LOG.debug("listening UDP channel error", cause);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.censorsim.proxy.udp;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The UDP censor: a forward relay that gives each client address and port its own flow and upstream socket,
+ * recognises the flow's datagrams (QUIC, DNS, DTLS, STUN, RTP/RTCP), asks the policy for a verdict, and forwards,
+ * drops, loses, delays or polices datagrams over real sockets. Idle flows end after the idle timeout.
+ *
+ * <pre>{@code
+ * try (UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(server).policy(holder).build())) {
+ *     socket.send(datagram, relay.localAddress());
+ * }
+ * }</pre>
+ *
+ * <p>One event loop serves the whole relay: a datagram relay has no per-flow blocking to spread, and one thread keeps
+ * every flow's state unsynchronised. Pipeline: {@link #FRONTEND_HANDLER} on the listening channel,
+ * {@link #UPSTREAM_HANDLER} on each flow's upstream channel.
+ */
+public final class UdpRelay implements AutoCloseable {
+
+    /** Pipeline name of {@code UdpFrontendHandler} on the listening channel. */
+    public static final String FRONTEND_HANDLER = "censorsim.udpFrontend";
+    /** Pipeline name of {@code UdpUpstreamHandler} on each flow's upstream channel. */
+    public static final String UPSTREAM_HANDLER = "censorsim.udpUpstream";
+
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 3_000;
+    private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final UdpFrontendHandler frontend;
+
+    private UdpRelay(EventLoopGroup group, Channel channel, UdpFrontendHandler frontend) {
+        this.group = group;
+        this.channel = channel;
+        this.frontend = frontend;
+    }
+
+    /**
+     * Binds and returns once the relay receives datagrams.
+     *
+     * @throws IOException when the listen address cannot be bound
+     */
+    public static UdpRelay start(UdpRelayOptions options) throws IOException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("censorsim-udp", true),
+                NioIoHandler.newFactory());
+        UdpFrontendHandler frontend = new UdpFrontendHandler(options);
+        ChannelFuture bind = new Bootstrap()
+                .group(group)
+                // A socket of the listen address's own family: a dual-stack socket would map every IPv4 peer to
+                // an IPv4-mapped IPv6 address, allocating one on each send.
+                .channelFactory(() -> new NioDatagramChannel(family(options.listen())))
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
+                .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+                .handler(frontend)
+                .bind(options.listen());
+        try {
+            bind.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutDown(group);
+            throw new InterruptedIOException("interrupted while binding " + options.listen());
+        }
+        if (!bind.isSuccess()) {
+            shutDown(group);
+            throw new IOException("cannot listen for UDP on " + NetUtil.toSocketAddressString(options.listen()) + ": "
+                    + bind.cause().getMessage(), bind.cause());
+        }
+        return new UdpRelay(group, bind.channel(), frontend);
+    }
+
+    static SocketProtocolFamily family(InetSocketAddress address) {
+        return address.getAddress() instanceof java.net.Inet6Address ? SocketProtocolFamily.INET6
+                : SocketProtocolFamily.INET;
+    }
+
+    /** The bound address, with the real port when the options asked for port 0. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** Flows open right now (a volatile read, fine from any thread). */
+    public int liveFlows() {
+        return frontend.liveFlows();
+    }
+
+    /** Ends every flow (each reports its record as {@code shutdown}), closes the sockets and stops the thread. */
+    @Override
+    public void close() {
+        if (channel.eventLoop().isShuttingDown()) {
+            return;
+        }
+        channel.eventLoop().submit(() -> frontend.endAll(UdpFlowEnd.SHUTDOWN))
+                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+        channel.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+        shutDown(group);
+    }
+
+    private static void shutDown(EventLoopGroup group) {
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.censorsim.proxy.udp;
+
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.proxy.ClientAllowList;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a {@link UdpRelay} listens, where it forwards and which policy it applies. Build with
+ * {@link #forward(InetSocketAddress)}.
+ *
+ * @param listen         where clients send; default {@code 127.0.0.1:0} (an ephemeral loopback port)
+ * @param upstream       where every client's datagrams go
+ * @param policy         the live policy; a swap applies to every flow from its next datagram on
+ * @param listener       receives a record per ended flow
+ * @param idleTimeout    a flow with no datagram either way for this long is closed; default 60 s
+ * @param allowedClients clients served; default loopback only, whatever the listen address
+ * @param flowNames      names recently used by each client's TLS signalling, or {@code null} for none
+ * @param maxFlows       concurrent flows (client addresses) at most; datagrams of further clients are dropped
+ */
+public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstream, PolicyHolder policy,
+                              UdpFlowListener listener, Duration idleTimeout, ClientAllowList allowedClients,
+                              FlowNames flowNames, int maxFlows) {
+
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_FLOWS = 65_536;
+
+    public UdpRelayOptions {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(allowedClients, "allowedClients");
+        if (upstream.isUnresolved()) {
+            throw new IllegalArgumentException("upstream must be resolved: " + upstream);
+        }
+        if (idleTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("idleTimeout must be at least 1 ms, was " + idleTimeout);
+        }
+        if (maxFlows < 1) {
+            throw new IllegalArgumentException("maxFlows must be >= 1, was " + maxFlows);
+        }
+    }
+
+    /** Forward every client's datagrams to {@code upstream}, one flow per client address and port. */
+    public static Builder forward(InetSocketAddress upstream) {
+        return new Builder(Objects.requireNonNull(upstream, "upstream"));
+    }
+
+    /** Fills in the defaults; every setter is optional. */
+    public static final class Builder {
+        private final InetSocketAddress upstream;
+        private InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        private PolicyHolder policy = new PolicyHolder(CompiledPolicy.empty());
+        private UdpFlowListener listener = UdpFlowListener.NOOP;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private ClientAllowList allowedClients = ClientAllowList.LOOPBACK;
+        private FlowNames flowNames;
+        private int maxFlows = DEFAULT_MAX_FLOWS;
+
+        private Builder(InetSocketAddress upstream) {
+            this.upstream = upstream;
+        }
+
+        public Builder listen(InetSocketAddress listen) {
+            this.listen = listen;
+            return this;
+        }
+
+        /** The live policy, shared with the TCP proxy when both run. */
+        public Builder policy(PolicyHolder policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        public Builder listener(UdpFlowListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        /** CIDR blocks such as {@code 10.0.0.0/8}; replaces the loopback-only default. */
+        public Builder allowedClients(List<String> cidrs) {
+            this.allowedClients = ClientAllowList.parse(cidrs);
+            return this;
+        }
+
+        /** Lets {@code sni}/{@code domain} rules match a flow through its client's recent TLS names. */
+        public Builder flowNames(FlowNames flowNames) {
+            this.flowNames = flowNames;
+            return this;
+        }
+
+        public Builder maxFlows(int maxFlows) {
+            this.maxFlows = maxFlows;
+            return this;
+        }
+
+        public UdpRelayOptions build() {
+            return new UdpRelayOptions(listen, upstream, policy, listener, idleTimeout, allowedClients, flowNames,
+                    maxFlows);
+        }
+    }
+}
