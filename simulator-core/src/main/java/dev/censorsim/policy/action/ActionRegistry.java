@@ -52,7 +52,8 @@ public final class ActionRegistry {
         ActionParser parser = PARSERS.get(type);
         if (parser == null) {
             throw typeNode.error("unknown action type '" + type + "'; expected one of "
-                    + String.join(", ", PARSERS.keySet()));
+                    + String.join(", ", PARSERS.keySet()) + " (or, for DNS rules, "
+                    + String.join(", ", dev.censorsim.policy.action.dns.DnsActionRegistry.types()) + ")");
         }
         return parser.parse(action, linkRateBytesPerSecond);
     }
