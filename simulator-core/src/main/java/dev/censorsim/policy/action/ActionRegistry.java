@@ -52,8 +52,7 @@ public final class ActionRegistry {
         ActionParser parser = PARSERS.get(type);
         if (parser == null) {
             throw typeNode.error("unknown action type '" + type + "'; expected one of "
-                    + String.join(", ", PARSERS.keySet()) + " (or, for DNS rules, "
-                    + String.join(", ", dev.censorsim.policy.action.dns.DnsActionRegistry.types()) + ")");
+                    + String.join(", ", PARSERS.keySet()));
         }
         return parser.parse(action, linkRateBytesPerSecond);
     }
