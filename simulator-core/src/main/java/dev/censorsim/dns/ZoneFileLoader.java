@@ -74,8 +74,13 @@ public final class ZoneFileLoader {
             }
         } catch (IOException e) {
             // dnsjava's TextParseException already reads "file:line: problem" when it knows the line.
+            // dnsjava's TextParseException reads "<none>:line: problem" for a stream; put the file name in.
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            throw new ZoneException(message.startsWith(sourceName) ? message : sourceName + ": " + message);
+            if (message.startsWith("<none>:")) {
+                message = message.substring("<none>".length());
+                throw new ZoneException(sourceName + message);
+            }
+            throw new ZoneException(sourceName + ": " + message);
         } catch (RuntimeException e) {
             throw new ZoneException(sourceName + ": " + e.getMessage());
         }
