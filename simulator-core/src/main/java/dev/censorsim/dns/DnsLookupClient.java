@@ -73,11 +73,12 @@ public final class DnsLookupClient implements AutoCloseable {
         Channel ch;
         try {
             ch = bootstrap.bind(local).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Netty rethrows a checked BindException undeclared.
             if (ownsGroup) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }
-            throw e;
+            throw new IllegalStateException("cannot open a DNS client socket for " + server + ": " + e.getMessage(), e);
         }
         this.channel = ch;
     }

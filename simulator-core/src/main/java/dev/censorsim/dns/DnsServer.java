@@ -86,7 +86,7 @@ public final class DnsServer implements AutoCloseable {
                         }
                     });
             InetSocketAddress listen = options.listen();
-            RuntimeException last = null;
+            Exception last = null;
             for (int attempt = 0; attempt < (listen.getPort() == 0 ? BIND_ATTEMPTS : 1); attempt++) {
                 Channel udp = null;
                 try {
@@ -95,8 +95,9 @@ public final class DnsServer implements AutoCloseable {
                     Channel tcp = tcpBootstrap.bind(new InetSocketAddress(listen.getAddress(), port))
                             .syncUninterruptibly().channel();
                     return new DnsServer(group, udp, tcp, connections, forwarder);
-                } catch (RuntimeException e) {
-                    // Port 0: the ephemeral UDP port may be taken on TCP; try another pair.
+                } catch (Exception e) {
+                    // Netty rethrows the checked BindException undeclared, hence Exception. With port 0 the ephemeral
+                    // UDP port may be taken on TCP; try another pair.
                     last = e;
                     if (udp != null) {
                         udp.close().awaitUninterruptibly();
@@ -104,12 +105,13 @@ public final class DnsServer implements AutoCloseable {
                 }
             }
             throw new IllegalStateException("cannot listen on " + listen + ": " + last.getMessage(), last);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             if (forwarder != null) {
                 forwarder.close();
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
-            throw e;
+            throw e instanceof IllegalStateException ise ? ise
+                    : new IllegalStateException("cannot start the DNS server: " + e.getMessage(), e);
         }
     }
 
