@@ -68,8 +68,10 @@ public final class DnsLookupClient implements AutoCloseable {
                                 new ResponseHandler());
                     }
                 });
-        // Bound on the server's own loopback (or the given interface): this client talks to that server only.
-        InetSocketAddress local = new InetSocketAddress(server.getAddress(), 0);
+        // A loopback server gets a loopback socket; any other is reached from the wildcard address (the route picks
+        // the interface). Either way datagrams go to that one server only.
+        InetSocketAddress local = server.getAddress().isLoopbackAddress()
+                ? new InetSocketAddress(server.getAddress(), 0) : new InetSocketAddress(0);
         Channel ch;
         try {
             ch = bootstrap.bind(local).syncUninterruptibly().channel();
