@@ -113,9 +113,8 @@ final class DnsResponder {
         a.authoritative = true;
         String name = key;
         String owner = questionName; // the first owner keeps the client's spelling, as it was asked
-        String[] visited = new String[MAX_CNAME_CHAIN];
+        String[] visited = null; // only CNAME chains need it
         for (int hop = 0; ; hop++) {
-            visited[hop] = name;
             Map<Integer, RecordSet> node = zone.node(name);
             if (node == null) {
                 // RFC 6604 3: after a CNAME the RCODE describes the last name of the chain.
@@ -139,6 +138,10 @@ final class DnsResponder {
                 return a;
             }
             cname.addTo(a.answers, ownerName(owner));
+            if (visited == null) {
+                visited = new String[MAX_CNAME_CHAIN];
+            }
+            visited[hop] = name;
             String target = cname.cnameTarget();
             if (!zone.contains(target) || hop + 1 >= MAX_CNAME_CHAIN || seen(visited, hop, target)) {
                 return a; // the client's resolver chases targets outside the zone; a loop stops where it closes
@@ -164,8 +167,8 @@ final class DnsResponder {
     private static void addSoa(DnsAnswer a, Zone zone) {
         RecordSet soa = zone.soa();
         byte[] rdata = soa.rdata().get(0);
-        a.authority.add(new DefaultDnsRawRecord(DnsNames.fqdn(zone.origin()), DnsRecordType.SOA,
-                zone.negativeTtlSeconds(), Unpooled.wrappedBuffer(rdata)));
+        a.authority.add(new ZoneRecord(DnsNames.fqdn(zone.origin()), DnsRecordType.SOA, zone.negativeTtlSeconds(),
+                rdata));
     }
 
     /** An answer decided by the rule alone: nothing is looked up. */
@@ -193,8 +196,8 @@ final class DnsResponder {
                 int qtype = query.questionType();
                 byte[] address = qtype == A ? s.ipv4 : qtype == AAAA ? s.ipv6 : null;
                 if (address != null) {
-                    a.answers.add(new DefaultDnsRawRecord(ownerName(query.questionName()),
-                            DnsRecordType.valueOf(qtype), s.sinkholeTtl, Unpooled.wrappedBuffer(address)));
+                    a.answers.add(new ZoneRecord(ownerName(query.questionName()), DnsRecordType.valueOf(qtype),
+                            s.sinkholeTtl, address));
                 } else if (zone != null) {
                     addSoa(a, zone);
                 }
@@ -231,6 +234,9 @@ final class DnsResponder {
     }
 
     private static DnsRecord withTtl(DnsRawRecord raw, long ttl) {
+        if (raw instanceof ZoneRecord z) {
+            return new ZoneRecord(z.name(), z.type(), ttl, z.rdata());
+        }
         DnsRecord copy = new DefaultDnsRawRecord(raw.name(), raw.type(), raw.dnsClass(), ttl, raw.content().retain());
         raw.release();
         return copy;

@@ -1,16 +1,15 @@
 package dev.censorsim.dns;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordEncoder;
-import io.netty.handler.codec.dns.DnsRecordType;
 
 import java.util.List;
 
 /**
- * Writes a response message, truncating it when it does not fit. Records and the question go through Netty's
- * {@link DnsRecordEncoder}; the header and OPT are written here so that the encoded size is known before the message
+ * Writes a response message, truncating it when it does not fit. Raw records, the echoed question, the header and OPT
+ * are written here (other record kinds, such as Netty's decoded PTR, go through its {@link DnsRecordEncoder}), so the encoded size is known before the message
  * leaves, which is what the TC decision needs (RFC 1035 4.2.1, RFC 6891 7): when the whole answer is larger than the
  * limit, the answer and authority sections are cut, TC is set, and the client retries over TCP (RFC 7766 5).
  *
@@ -39,10 +38,8 @@ final class DnsResponseWriter {
         final int start = out.writerIndex();
         out.writeZero(DnsQueryReader.HEADER_LENGTH);
         int qdcount = 0;
-        if (query.questionName() != null) {
-            DefaultDnsQuestion question = new DefaultDnsQuestion(query.questionName(),
-                    DnsRecordType.valueOf(query.questionType()), query.questionClass());
-            DnsRecordEncoder.DEFAULT.encodeQuestion(question, out);
+        if (query.questionWire() != null) {
+            out.writeBytes(query.questionWire()); // echoed byte for byte, case included (DNS 0x20)
             qdcount = 1;
         }
         final int afterQuestion = out.writerIndex();
@@ -90,9 +87,61 @@ final class DnsResponseWriter {
     }
 
     private static int writeAll(ByteBuf out, List<DnsRecord> records) throws Exception {
-        for (DnsRecord record : records) {
-            DnsRecordEncoder.DEFAULT.encodeRecord(record, out);
+        for (int i = 0; i < records.size(); i++) {
+            DnsRecord record = records.get(i);
+            if (record instanceof ZoneRecord zone) {
+                writeZoneRecord(out, zone);
+            } else if (record instanceof DnsRawRecord raw) {
+                writeRaw(out, raw);
+            } else {
+                DnsRecordEncoder.DEFAULT.encodeRecord(record, out);
+            }
         }
         return records.size();
+    }
+
+    /**
+     * RFC 1035 4.1.3: NAME, TYPE, CLASS, TTL, RDLENGTH, RDATA. Written here rather than by Netty's encoder, whose name
+     * encoding splits the name into new strings for every record (about 800 bytes of garbage per name).
+     */
+    private static void writeRaw(ByteBuf out, DnsRawRecord raw) {
+        writeName(out, raw.name());
+        out.writeShort(raw.type().intValue());
+        out.writeShort(raw.dnsClass());
+        out.writeInt((int) raw.timeToLive());
+        ByteBuf content = raw.content();
+        out.writeShort(content.readableBytes());
+        out.writeBytes(content, content.readerIndex(), content.readableBytes());
+    }
+
+    private static void writeZoneRecord(ByteBuf out, ZoneRecord record) {
+        writeName(out, record.name());
+        out.writeShort(record.type().intValue());
+        out.writeShort(record.dnsClass());
+        out.writeInt((int) record.timeToLive());
+        out.writeShort(record.rdata().length);
+        out.writeBytes(record.rdata());
+    }
+
+    /** A dotted name as uncompressed labels (RFC 1035 3.1); {@code "."} and {@code ""} are the root. */
+    static void writeName(ByteBuf out, String name) {
+        final int n = name.length();
+        int labelStart = 0;
+        for (int i = 0; i <= n; i++) {
+            if (i == n || name.charAt(i) == '.') {
+                int len = i - labelStart;
+                if (len > 0) {
+                    if (len > 63) {
+                        throw new IllegalArgumentException("label over 63 bytes in " + name);
+                    }
+                    out.writeByte(len);
+                    for (int c = labelStart; c < i; c++) {
+                        out.writeByte(name.charAt(c));
+                    }
+                }
+                labelStart = i + 1;
+            }
+        }
+        out.writeByte(0);
     }
 }

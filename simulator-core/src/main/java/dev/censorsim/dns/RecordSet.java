@@ -1,7 +1,5 @@
 package dev.censorsim.dns;
 
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.dns.DefaultDnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
 
@@ -57,7 +55,7 @@ final class RecordSet {
      */
     void addTo(List<DnsRecord> out, String ownerFqdn) {
         for (byte[] bytes : rdata) {
-            out.add(new DefaultDnsRawRecord(ownerFqdn, type, ttlSeconds, Unpooled.wrappedBuffer(bytes)));
+            out.add(new ZoneRecord(ownerFqdn, type, ttlSeconds, bytes));
         }
     }
 
