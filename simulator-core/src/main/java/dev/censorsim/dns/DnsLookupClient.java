@@ -11,6 +11,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.dns.DatagramDnsQuery;
+import io.netty.handler.codec.dns.DatagramDnsResponse;
 import io.netty.handler.codec.dns.DatagramDnsQueryEncoder;
 import io.netty.handler.codec.dns.DatagramDnsResponseDecoder;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
@@ -266,13 +267,13 @@ public final class DnsLookupClient implements AutoCloseable {
         }
     }
 
-    private final class ResponseHandler extends SimpleChannelInboundHandler<io.netty.handler.codec.dns.DatagramDnsResponse> {
+    private final class ResponseHandler extends SimpleChannelInboundHandler<DatagramDnsResponse> {
         ResponseHandler() {
             super(false);
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, io.netty.handler.codec.dns.DatagramDnsResponse msg) {
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsResponse msg) {
             Pending p = server.equals(msg.sender()) ? pending.get(msg.id()) : null;
             if (p == null || !sameQuestion(msg, p)) {
                 msg.release();

@@ -3,7 +3,6 @@ package dev.censorsim.dns;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.DnsRule;
 import dev.censorsim.policy.PolicyHolder;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.dns.DefaultDnsRawRecord;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
