@@ -282,6 +282,38 @@ class DnsServerTest {
     }
 
     @Test
+    void ipv6LoopbackShouldServeUdpAndTcp() throws Exception {
+        DnsServer server = server(DnsServerOptions.builder().zone(messengerZone())
+                .listen(new InetSocketAddress(InetAddress.getByName("::1"), 0)));
+
+        DnsLookupResult result = lookup(client(server), "g.whatsapp.net", DnsRecordType.AAAA);
+
+        assertThat(server.udpAddress().getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(result.addresses()).containsExactly(InetAddress.getByName("::1"));
+        try (Socket socket = new Socket(server.tcpAddress().getAddress(), server.tcpAddress().getPort())) {
+            socket.setSoTimeout(2000);
+            assertThat(RawDns.answerCount(RawDns.tcpExchange(socket, RawDns.query(1, "g.whatsapp.net", 1, 0))))
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void idleTcpConnectionShouldBeClosedByTheServer() throws Exception {
+        DnsServer server = server(DnsServerOptions.builder().zone(messengerZone())
+                .tcpIdleTimeout(Duration.ofMillis(200)));
+        try (Socket socket = new Socket(server.tcpAddress().getAddress(), server.tcpAddress().getPort())) {
+            socket.setSoTimeout(5000);
+            long start = System.nanoTime();
+
+            int read = socket.getInputStream().read();
+
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(read).as("EOF from the server").isEqualTo(-1);
+            assertThat(elapsedMillis).as("closed after the idle timeout, not the read timeout").isBetween(150L, 3000L);
+        }
+    }
+
+    @Test
     void tcpShouldAnswerPipelinedQueriesOnOneConnection() throws Exception {
         DnsServer server = server(DnsServerOptions.builder().zone(messengerZone()));
         InetSocketAddress tcp = server.tcpAddress();

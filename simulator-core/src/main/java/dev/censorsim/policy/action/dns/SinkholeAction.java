@@ -2,6 +2,8 @@ package dev.censorsim.policy.action.dns;
 
 import io.netty.util.NetUtil;
 
+import java.util.Arrays;
+
 /**
  * {@code sinkhole}: answer A with {@code ipv4Address} and AAAA with {@code ipv6Address} (a block page, or 127.0.0.1 as
  * Turkmenistan does); other types and a missing family get NODATA. Addresses are raw 4- and 16-byte arrays, parsed
@@ -60,13 +62,13 @@ public record SinkholeAction(byte[] ipv4Address, byte[] ipv6Address, long ttlSec
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SinkholeAction s && java.util.Arrays.equals(s.ipv4Address, ipv4Address)
-                && java.util.Arrays.equals(s.ipv6Address, ipv6Address) && s.ttlSeconds == ttlSeconds;
+        return o instanceof SinkholeAction s && Arrays.equals(s.ipv4Address, ipv4Address)
+                && Arrays.equals(s.ipv6Address, ipv6Address) && s.ttlSeconds == ttlSeconds;
     }
 
     @Override
     public int hashCode() {
-        return 31 * (31 * java.util.Arrays.hashCode(ipv4Address) + java.util.Arrays.hashCode(ipv6Address))
+        return 31 * (31 * Arrays.hashCode(ipv4Address) + Arrays.hashCode(ipv6Address))
                 + Long.hashCode(ttlSeconds);
     }
 
