@@ -252,6 +252,25 @@ class DnsServerTest {
     }
 
     @Test
+    void truncatedUpstreamAnswerShouldBeRefetchedOverTcp() throws Exception {
+        Zone.Builder big = Zone.builder("big.test");
+        for (int i = 0; i < 60; i++) {
+            big.txt("txt.big.test", "record " + i + " " + "y".repeat(40));
+        }
+        DnsServer upstream = server(DnsServerOptions.builder().zone(big.build()));
+        DnsServer server = server(DnsServerOptions.builder().upstream(upstream.udpAddress()));
+
+        byte[] whole;
+        try (Socket socket = new Socket(server.tcpAddress().getAddress(), server.tcpAddress().getPort())) {
+            socket.setSoTimeout(5000);
+            whole = RawDns.tcpExchange(socket, RawDns.query(8, "txt.big.test", 16, 0));
+        }
+
+        assertThat(RawDns.rcode(whole)).isZero();
+        assertThat(RawDns.answerCount(whole)).as("all 60 records, fetched from the upstream over TCP").isEqualTo(60);
+    }
+
+    @Test
     void upstreamSilenceShouldBecomeServfail() throws Exception {
         CompiledPolicy silent = PolicyLoader.parse("""
                 rules:
