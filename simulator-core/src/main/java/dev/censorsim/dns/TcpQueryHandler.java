@@ -63,8 +63,9 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
             if (buf == null) {
                 return;
             }
-            ctx.writeAndFlush(buf, ctx.voidPromise());
+            // Logged before the write, so that whoever reads the answer can already see its log event.
             QueryReplies.log(listener, client, "tcp", query, answer, true, truncated[0]);
+            ctx.writeAndFlush(buf, ctx.voidPromise());
         } finally {
             answer.release();
         }

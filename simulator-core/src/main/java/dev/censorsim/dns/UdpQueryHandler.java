@@ -62,8 +62,9 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter {
             if (buf == null) {
                 return;
             }
-            ctx.writeAndFlush(new DatagramPacket(buf, sender), ctx.voidPromise());
+            // Logged before the write, so that whoever reads the answer can already see its log event.
             QueryReplies.log(listener, sender, "udp", query, answer, true, truncated[0]);
+            ctx.writeAndFlush(new DatagramPacket(buf, sender), ctx.voidPromise());
         } finally {
             answer.release();
         }
