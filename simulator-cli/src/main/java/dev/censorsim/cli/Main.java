@@ -18,9 +18,17 @@ import java.io.PrintWriter;
             TraceCommand.class,
             ScenarioCommand.class,
             MessengerCommand.class,
+            DnsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
+
+    static {
+        // dnsjava pulls in slf4j-api without a provider; keep its one-time "no providers" warning off our stderr.
+        if (System.getProperty("slf4j.internal.verbosity") == null) {
+            System.setProperty("slf4j.internal.verbosity", "ERROR");
+        }
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

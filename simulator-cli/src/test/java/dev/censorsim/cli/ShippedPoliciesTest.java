@@ -21,7 +21,8 @@ class ShippedPoliciesTest {
 
         assertThat(files).as("policy files found under scenarios/policies").hasSizeGreaterThanOrEqualTo(4);
         for (Path file : files) {
-            assertThat(PolicyLoader.load(file).rules()).as(file.toString()).isNotEmpty();
+            var policy = PolicyLoader.load(file);
+            assertThat(policy.rules().size() + policy.dnsRules().size()).as(file.toString()).isPositive();
         }
     }
 

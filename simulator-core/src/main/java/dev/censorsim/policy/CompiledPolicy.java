@@ -2,6 +2,7 @@ package dev.censorsim.policy;
 
 import dev.censorsim.classify.InspectionSettings;
 
+import java.net.InetAddress;
 import java.util.List;
 
 /**
@@ -21,8 +22,17 @@ public final class CompiledPolicy {
     private final TokenBucket linkDown;
     private final InspectionSettings inspection;
     private final boolean needsContent;
+    private final DnsRule[] dnsRules;
+    private final List<DnsRule> dnsRuleList;
 
     CompiledPolicy(List<CompiledRule> rules, long linkRateBytesPerSecond, InspectionSettings inspection) {
+        this(rules, List.of(), linkRateBytesPerSecond, inspection);
+    }
+
+    CompiledPolicy(List<CompiledRule> rules, List<DnsRule> dnsRules, long linkRateBytesPerSecond,
+                   InspectionSettings inspection) {
+        this.dnsRuleList = List.copyOf(dnsRules);
+        this.dnsRules = dnsRuleList.toArray(new DnsRule[0]);
         this.ruleList = List.copyOf(rules);
         this.rules = ruleList.toArray(new CompiledRule[0]);
         this.linkRateBytesPerSecond = linkRateBytesPerSecond;
@@ -67,6 +77,22 @@ public final class CompiledPolicy {
         return null;
     }
 
+    /**
+     * The first DNS rule, in file order, that holds for a query, or {@code null} when none does (answer as the zone
+     * says). Counts the query on the winning rule. Does not allocate.
+     *
+     * @param client the asking client's address, for {@code cidr}; may be {@code null}
+     */
+    public DnsRule evaluateDns(CharSequence qname, int qtype, InetAddress client) {
+        for (DnsRule rule : dnsRules) {
+            if (rule.matches(qname, qtype, client)) {
+                rule.queryHit();
+                return rule;
+            }
+        }
+        return null;
+    }
+
     /** True when some rule applies to UDP flows, so the UDP relay must classify and evaluate them. */
     public boolean hasUdpRules() {
         for (CompiledRule rule : rules) {
@@ -77,7 +103,12 @@ public final class CompiledPolicy {
         return false;
     }
 
-    /** The rules in file order. */
+    /** The DNS rules in file order; the TCP rules ({@link #rules()}) never include them. */
+    public List<DnsRule> dnsRules() {
+        return dnsRuleList;
+    }
+
+    /** The TCP rules in file order (DNS rules are in {@link #dnsRules()}). */
     public List<CompiledRule> rules() {
         return ruleList;
     }
@@ -109,7 +140,7 @@ public final class CompiledPolicy {
 
     @Override
     public String toString() {
-        return "CompiledPolicy" + ruleList + (linkRateBytesPerSecond > 0
+        return "CompiledPolicy" + ruleList + (dnsRuleList.isEmpty() ? "" : " dns " + dnsRuleList) + (linkRateBytesPerSecond > 0
                 ? " link " + DataRate.format(linkRateBytesPerSecond) : "");
     }
 }

@@ -5,6 +5,7 @@ import dev.censorsim.classify.InspectionSettings;
 import dev.censorsim.classify.Protocol;
 import dev.censorsim.policy.action.ActionRegistry;
 import dev.censorsim.policy.action.RuleAction;
+import dev.censorsim.policy.action.dns.DnsActionRegistry;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +33,8 @@ final class PolicyCompiler {
     private static final List<String> TCP_ONLY_KEYS = List.of("host", "target", "ech");
     /** Match keys that only a UDP flow can satisfy; a rule whose action is TCP only must not use them. */
     private static final List<String> UDP_ONLY_KEYS = List.of("min-size");
+    private static final List<String> DNS_MATCH_KEYS = List.of("qname", "qtype", "cidr", "matching");
+    private static final List<String> DNS_ONLY_MATCH_KEYS = List.of("qname", "qtype");
     private static final String PROTOCOLS = Arrays.stream(Protocol.values()).map(Protocol::wireName)
             .collect(Collectors.joining(", "));
 
@@ -56,6 +59,7 @@ final class PolicyCompiler {
         InspectionSettings inspection = compileDpi(root.get("dpi"));
         compileLists(root.get("lists"));
         List<CompiledRule> rules = new ArrayList<>();
+        List<DnsRule> dnsRules = new ArrayList<>();
         PolicyNode rulesNode = root.get("rules");
         if (rulesNode != null && !rulesNode.isNull()) {
             if (rulesNode.kind() != PolicyNode.Kind.SEQUENCE) {
@@ -63,10 +67,14 @@ final class PolicyCompiler {
             }
             Map<String, PolicyNode> names = new HashMap<>();
             for (PolicyNode ruleNode : rulesNode.items()) {
-                rules.add(compileRule(ruleNode, names, linkRate));
+                if (isDnsRule(ruleNode)) {
+                    dnsRules.add(compileDnsRule(ruleNode, names));
+                } else {
+                    rules.add(compileRule(ruleNode, names, linkRate));
+                }
             }
         }
-        return new CompiledPolicy(rules, linkRate, inspection);
+        return new CompiledPolicy(rules, dnsRules, linkRate, inspection);
     }
 
     private static long compileLink(PolicyNode link) throws PolicyException {
@@ -134,6 +142,68 @@ final class PolicyCompiler {
 
     private CompiledRule compileRule(PolicyNode rule, Map<String, PolicyNode> names, long linkRate)
             throws PolicyException {
+        String name = ruleName(rule, names);
+        PolicyNode matchNode = rule.get("match");
+        if (matchNode != null && matchNode.kind() == PolicyNode.Kind.MAP) {
+            for (String key : DNS_ONLY_MATCH_KEYS) {
+                if (matchNode.get(key) != null) {
+                    throw matchNode.keyNode(key).error("'" + key + "' only applies to DNS rules, whose action is one of "
+                            + String.join(", ", DnsActionRegistry.types()));
+                }
+            }
+        }
+        RuleMatch match = compileMatch(matchNode);
+        RuleAction action = ActionRegistry.parseRule(rule.required("action", "rule '" + name + "'"), linkRate);
+        checkPlanes(matchNode, action);
+        return new CompiledRule(name, match, action.tcp(), action.udp());
+    }
+
+    /** A rule is a DNS rule by its action's type; anything unreadable is left to the TCP path to report. */
+    private static boolean isDnsRule(PolicyNode rule) {
+        if (rule.kind() != PolicyNode.Kind.MAP) {
+            return false;
+        }
+        PolicyNode action = rule.get("action");
+        if (action == null || action.kind() != PolicyNode.Kind.MAP) {
+            return false;
+        }
+        PolicyNode type = action.get("type");
+        return type != null && type.kind() == PolicyNode.Kind.STRING && DnsActionRegistry.isDnsType(type.rawText());
+    }
+
+    private DnsRule compileDnsRule(PolicyNode rule, Map<String, PolicyNode> names) throws PolicyException {
+        String name = ruleName(rule, names);
+        PolicyNode match = rule.get("match");
+        NameMatcher qname = null;
+        int[] qtypes = null;
+        Cidr[] cidrs = null;
+        if (match != null && !match.isNull()) {
+            match.requireMap("'match'");
+            for (String key : match.keys()) {
+                if (!DNS_MATCH_KEYS.contains(key) && MATCH_KEYS.contains(key)) {
+                    throw match.keyNode(key).error("'" + key + "' does not apply to a DNS rule; a DNS rule matches on "
+                            + String.join(", ", DNS_MATCH_KEYS));
+                }
+            }
+            match.checkKeys("'match' of a DNS rule", DNS_MATCH_KEYS);
+            PolicyNode modeNode = match.get("matching");
+            MatchingMode mode = modeNode == null ? defaultMode : mode(modeNode);
+            qname = names(match.get("qname"), "'qname'", mode);
+            PolicyNode qtypeNode = match.get("qtype");
+            if (qtypeNode != null) {
+                List<PolicyNode> entries = qtypeNode.entries("'qtype'");
+                qtypes = new int[entries.size()];
+                for (int i = 0; i < qtypes.length; i++) {
+                    qtypes[i] = DnsActionRegistry.recordType(entries.get(i), "an entry of 'qtype'");
+                }
+            }
+            cidrs = cidrs(match.get("cidr"));
+        }
+        return new DnsRule(name, qname, qtypes, cidrs,
+                DnsActionRegistry.parse(rule.required("action", "rule '" + name + "'")));
+    }
+
+    private static String ruleName(PolicyNode rule, Map<String, PolicyNode> names) throws PolicyException {
         rule.requireMap("a rule");
         rule.checkKeys("a rule", RULE_KEYS);
         PolicyNode nameNode = rule.required("name", "a rule");
@@ -146,10 +216,7 @@ final class PolicyCompiler {
             throw nameNode.error("duplicate rule name '" + name + "'; first used at " + first.line() + ":"
                     + first.column());
         }
-        RuleMatch match = compileMatch(rule.get("match"));
-        RuleAction action = ActionRegistry.parseRule(rule.required("action", "rule '" + name + "'"), linkRate);
-        checkPlanes(rule.get("match"), action);
-        return new CompiledRule(name, match, action.tcp(), action.udp());
+        return name;
     }
 
     /**

@@ -15,7 +15,7 @@ public record RuleCount(String rule, String action, long flows, long bytesUp, lo
 
     /** A snapshot of {@code rule}'s counters. */
     public static RuleCount of(CompiledRule rule) {
-        return new RuleCount(rule.name(), rule.action().describe(), rule.counters().flows(),
+        return new RuleCount(rule.name(), rule.describe(), rule.counters().flows(),
                 rule.counters().bytesUp(), rule.counters().bytesDown());
     }
 }

@@ -1,14 +1,15 @@
 package dev.censorsim.scenario;
 
 import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.CompiledRule;
 import dev.censorsim.policy.DataRate;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.policy.PolicyNode;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
@@ -76,12 +77,18 @@ public final class ScenarioPolicy {
                 lines.add("list @" + list + " = " + flow(lists.get(list)));
             }
         }
-        List<CompiledRule> rules = validated.rules();
+        // Rules in file order, whichever plane they act on: TCP/UDP rules and DNS rules are kept apart once
+        // compiled, so describe them from the tree and take each action's description from the compiled rule.
+        Map<String, String> actions = new HashMap<>();
+        validated.rules().forEach(r -> actions.put(r.name(), r.describe()));
+        validated.dnsRules().forEach(r -> actions.put(r.name(), r.action().describe()));
         PolicyNode ruleNodes = tree.get("rules");
-        for (int i = 0; i < rules.size(); i++) {
-            PolicyNode match = ruleNodes.items().get(i).get("match");
-            lines.add(rules.get(i).name() + ": " + (match == null || match.isNull() ? "any flow" : flow(match))
-                    + " -> " + rules.get(i).action().describe());
+        List<PolicyNode> rules = ruleNodes == null || ruleNodes.isNull() ? List.of() : ruleNodes.items();
+        for (PolicyNode rule : rules) {
+            String ruleName = rule.get("name").rawText().strip();
+            PolicyNode match = rule.get("match");
+            lines.add(ruleName + ": " + (match == null || match.isNull() ? "any flow" : flow(match)) + " -> "
+                    + actions.get(ruleName));
         }
         if (rules.isEmpty()) {
             lines.add("no rules: every flow passes");

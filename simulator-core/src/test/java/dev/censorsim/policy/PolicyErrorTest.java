@@ -26,8 +26,9 @@ class PolicyErrorTest {
                         "  - name: whatsapp-reset",
                         "    match: { sni: [\"@whatsapp\"] }",
                         "    action: { type: rst }"),
-                7, 21, "unknown action type 'rst'; expected one of reset, blackhole, freeze, throttle, delay, pass, "
-                        + "drop, drop-after, loss");
+                7, 21, "unknown action type 'rst'; expected one of reset, blackhole, freeze, "
+                        + "throttle, delay, pass; for UDP only drop, drop-after, loss; for DNS nxdomain, nodata, "
+                        + "servfail, refused, timeout, sinkhole, strip, ttl");
     }
 
     @Test

@@ -79,7 +79,9 @@ class ScenarioErrorTest {
     void badInlinePolicyShouldPointAtTheScenarioFilesOwnLine() {
         assertError(error("scenario: s", MESSENGER, "policies:", "  open: { link: { rate: 40mbit } }",
                         "  blocked:", "    rules:", "      - name: r", "        action: { type: rst }"),
-                12, 25, "unknown action type 'rst'; expected one of reset, blackhole, freeze, throttle, delay, pass");
+                12, 25, "unknown action type 'rst'; expected one of reset, blackhole, freeze, "
+                        + "throttle, delay, pass; for UDP only drop, drop-after, loss; for DNS nxdomain, nodata, "
+                        + "servfail, refused, timeout, sinkhole, strip, ttl");
     }
 
     @Test

@@ -102,7 +102,8 @@ public final class ActionRegistry {
                         + String.join(", ", PARSERS.keySet()));
             }
             throw typeNode.error("unknown action type '" + type + "'; expected one of "
-                    + String.join(", ", PARSERS.keySet()) + ", " + String.join(", ", UDP_PARSERS.keySet()));
+                    + String.join(", ", PARSERS.keySet()) + "; for UDP only " + String.join(", ", UDP_PARSERS.keySet())
+                    + "; for DNS " + String.join(", ", dev.censorsim.policy.action.dns.DnsActionRegistry.types()));
         }
         return parser.parse(action, linkRateBytesPerSecond);
     }

@@ -1,0 +1,120 @@
+package dev.censorsim.cli;
+
+import dev.censorsim.dns.DnsServer;
+import dev.censorsim.dns.DnsServerOptions;
+import dev.censorsim.dns.Zone;
+import dev.censorsim.dns.ZoneException;
+import dev.censorsim.dns.ZoneFileLoader;
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.DnsRule;
+import dev.censorsim.policy.PolicyHolder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code censorsim dns}: the DNS server with record surgery, on UDP and TCP. */
+@Command(name = "dns",
+        header = "Serve DNS zones over UDP and TCP, editing answers by the policy's DNS rules (nxdomain, strip, ...).",
+        description = "Runs until SIGINT/SIGTERM, then prints the DNS rule counters. Names outside every zone are "
+                + "REFUSED unless --upstream is given.",
+        mixinStandardHelpOptions = true)
+final class DnsCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:5353",
+            converter = HostPortConverter.class,
+            description = "UDP and TCP address to serve on (default: ${DEFAULT-VALUE}).")
+    InetSocketAddress listen;
+
+    @Option(names = "--zone", paramLabel = "FILE", required = true,
+            description = "RFC 1035 master file to serve; its SOA owner is the origin. Repeatable.")
+    List<Path> zoneFiles = new ArrayList<>();
+
+    @Mixin
+    PolicyOption policy;
+
+    @Option(names = "--upstream", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Forward names outside every zone to this server, and only to it. Off by default.")
+    InetSocketAddress upstream;
+
+    @Option(names = "--log-queries", description = "Print one line per query.")
+    boolean logQueries;
+
+    @Option(names = "--max-udp-payload", paramLabel = "BYTES", defaultValue = "1232",
+            description = "Largest UDP answer with EDNS (default: ${DEFAULT-VALUE}); larger ones are truncated (TC).")
+    int maxUdpPayload;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<Zone> zones = new ArrayList<>();
+        for (Path file : zoneFiles) {
+            try {
+                zones.add(ZoneFileLoader.load(file));
+            } catch (ZoneException e) {
+                throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+            }
+        }
+        CompiledPolicy compiled = policy.load();
+        DnsServerOptions.Builder options = DnsServerOptions.builder().listen(listen)
+                .policy(new PolicyHolder(compiled)).upstream(upstream);
+        zones.forEach(options::zone);
+        if (logQueries) {
+            options.queryListener(event -> {
+                synchronized (out) {
+                    out.println(event.toLogLine());
+                    out.flush();
+                }
+            });
+        }
+        DnsServer server;
+        try {
+            server = DnsServer.start(options.maxUdpPayload(maxUdpPayload).build());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+        } catch (RuntimeException e) {
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, e.getMessage(), e);
+        }
+        out.println("censorsim dns: serving " + zones + " on udp+tcp " + HostPortConverter.format(server.udpAddress())
+                + ", policy " + policy.describe() + " (" + compiled.dnsRules().size() + " DNS rules), upstream "
+                + (upstream == null ? "none" : HostPortConverter.format(upstream)));
+        out.println("censorsim: press Ctrl-C to stop");
+        out.flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            printCounters(compiled, out);
+            stopped.countDown();
+        }, "censorsim-dns-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void printCounters(CompiledPolicy policy, PrintWriter out) {
+        if (policy.dnsRules().isEmpty()) {
+            return;
+        }
+        out.println("censorsim: DNS rule counters");
+        out.printf("  %-24s %8s  %s%n", "rule", "queries", "action");
+        for (DnsRule rule : policy.dnsRules()) {
+            out.printf("  %-24s %8d  %s%n", rule.name(), rule.queries(), rule.action().describe());
+        }
+        out.flush();
+    }
+}

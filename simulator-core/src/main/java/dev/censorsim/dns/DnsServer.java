@@ -1,0 +1,139 @@
+package dev.censorsim.dns;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * censorsim's DNS server: authoritative for its zones, with record surgery from the policy's DNS rules, on UDP and
+ * TCP at the same port. Start with {@link #start(DnsServerOptions)}, stop with {@link #close()}.
+ *
+ * <p>TCP pipeline, in order: {@value #IDLE} ({@link IdleStateHandler}), {@value #FRAMES} (the RFC 1035 4.2.2 two-byte
+ * length), {@value #QUERIES} ({@link TcpQueryHandler}). UDP: {@value #QUERIES} ({@link UdpQueryHandler}) alone.
+ */
+public final class DnsServer implements AutoCloseable {
+
+    static final String IDLE = "idle";
+    static final String FRAMES = "frames";
+    static final String QUERIES = "queries";
+    private static final int BIND_ATTEMPTS = 8;
+
+    private final EventLoopGroup group;
+    private final Channel udp;
+    private final Channel tcp;
+    private final ChannelGroup connections;
+    private final DnsForwarder forwarder;
+
+    private DnsServer(EventLoopGroup group, Channel udp, Channel tcp, ChannelGroup connections,
+                      DnsForwarder forwarder) {
+        this.group = group;
+        this.udp = udp;
+        this.tcp = tcp;
+        this.connections = connections;
+        this.forwarder = forwarder;
+    }
+
+    /**
+     * Binds UDP and TCP on {@code options.listen()} (with port 0, one ephemeral port shared by both) and starts
+     * serving.
+     *
+     * @throws IllegalStateException when the address cannot be bound
+     */
+    public static DnsServer start(DnsServerOptions options) {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("censorsim-dns", true),
+                NioIoHandler.newFactory());
+        DnsForwarder forwarder = null;
+        try {
+            forwarder = options.upstream() == null ? null
+                    : new DnsForwarder(options.upstream(), options.upstreamTimeout(), group);
+            DnsResponder responder = new DnsResponder(options.zones(), options.policy(), forwarder);
+            ChannelGroup connections = new DefaultChannelGroup("censorsim-dns-tcp", GlobalEventExecutor.INSTANCE);
+            Bootstrap udpBootstrap = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                    .handler(new ChannelInitializer<NioDatagramChannel>() {
+                        @Override
+                        protected void initChannel(NioDatagramChannel ch) {
+                            ch.pipeline().addLast(QUERIES, new UdpQueryHandler(responder, options.maxUdpPayload(),
+                                    options.queryListener()));
+                        }
+                    });
+            long idleMillis = options.tcpIdleTimeout().toMillis();
+            ServerBootstrap tcpBootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            connections.add(ch);
+                            ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                                    .addLast(FRAMES, new LengthFieldBasedFrameDecoder(0xffff + 2, 0, 2, 0, 2))
+                                    .addLast(QUERIES, new TcpQueryHandler(responder, options.queryListener()));
+                        }
+                    });
+            InetSocketAddress listen = options.listen();
+            Exception last = null;
+            for (int attempt = 0; attempt < (listen.getPort() == 0 ? BIND_ATTEMPTS : 1); attempt++) {
+                Channel udp = null;
+                try {
+                    udp = udpBootstrap.bind(listen).syncUninterruptibly().channel();
+                    int port = ((InetSocketAddress) udp.localAddress()).getPort();
+                    Channel tcp = tcpBootstrap.bind(new InetSocketAddress(listen.getAddress(), port))
+                            .syncUninterruptibly().channel();
+                    return new DnsServer(group, udp, tcp, connections, forwarder);
+                } catch (Exception e) {
+                    // Netty rethrows the checked BindException undeclared, hence Exception. With port 0 the ephemeral
+                    // UDP port may be taken on TCP; try another pair.
+                    last = e;
+                    if (udp != null) {
+                        udp.close().awaitUninterruptibly();
+                    }
+                }
+            }
+            throw new IllegalStateException("cannot listen on " + listen + ": " + last.getMessage(), last);
+        } catch (Exception e) {
+            if (forwarder != null) {
+                forwarder.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+            throw e instanceof IllegalStateException ise ? ise
+                    : new IllegalStateException("cannot start the DNS server: " + e.getMessage(), e);
+        }
+    }
+
+    /** The bound UDP address (the real port when 0 was asked for). */
+    public InetSocketAddress udpAddress() {
+        return (InetSocketAddress) udp.localAddress();
+    }
+
+    /** The bound TCP address: the same port as {@link #udpAddress()}. */
+    public InetSocketAddress tcpAddress() {
+        return (InetSocketAddress) tcp.localAddress();
+    }
+
+    /** Stops listening, closes TCP connections and stops the thread; bounded wait. */
+    @Override
+    public void close() {
+        udp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        tcp.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (forwarder != null) {
+            forwarder.close();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+}

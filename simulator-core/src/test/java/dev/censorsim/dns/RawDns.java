@@ -1,0 +1,117 @@
+package dev.censorsim.dns;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** Hand-built query bytes and plain-socket exchanges, so tests see exactly what goes on the wire. */
+final class RawDns {
+
+    private RawDns() {
+    }
+
+    /** A query for {@code name}/{@code type} with RD set and, when {@code ednsSize > 0}, an OPT record. */
+    static byte[] query(int id, String name, int type, int ednsSize) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(id >>> 8);
+        out.write(id);
+        out.write(0x01);
+        out.write(0x00);
+        writeShort(out, 1);
+        writeShort(out, 0);
+        writeShort(out, 0);
+        writeShort(out, ednsSize > 0 ? 1 : 0);
+        for (String label : name.split("\\.")) {
+            if (label.isEmpty()) {
+                continue;
+            }
+            byte[] b = label.getBytes(StandardCharsets.US_ASCII);
+            out.write(b.length);
+            out.write(b, 0, b.length);
+        }
+        out.write(0);
+        writeShort(out, type);
+        writeShort(out, 1);
+        if (ednsSize > 0) {
+            out.write(0);
+            writeShort(out, 41);
+            writeShort(out, ednsSize);
+            writeShort(out, 0);
+            writeShort(out, 0);
+            writeShort(out, 0);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeShort(ByteArrayOutputStream out, int v) {
+        out.write(v >>> 8);
+        out.write(v);
+    }
+
+    /** Sends one datagram and returns the reply, or {@code null} after {@code timeoutMillis}. */
+    static byte[] udp(InetSocketAddress server, byte[] query, int timeoutMillis) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(server.getAddress(), 0))) {
+            socket.setSoTimeout(timeoutMillis);
+            socket.send(new DatagramPacket(query, query.length, server));
+            byte[] buf = new byte[65535];
+            DatagramPacket reply = new DatagramPacket(buf, buf.length);
+            try {
+                socket.receive(reply);
+            } catch (SocketTimeoutException e) {
+                return null;
+            }
+            return Arrays.copyOf(buf, reply.getLength());
+        }
+    }
+
+    /** Writes a length-prefixed query on {@code socket} and reads one length-prefixed reply. */
+    static byte[] tcpExchange(Socket socket, byte[] query) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(query.length >>> 8);
+        out.write(query.length);
+        out.write(query);
+        out.flush();
+        return readFrame(socket.getInputStream());
+    }
+
+    static byte[] readFrame(InputStream in) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        int length = data.readUnsignedShort();
+        byte[] reply = new byte[length];
+        data.readFully(reply);
+        return reply;
+    }
+
+    static int id(byte[] m) {
+        return (m[0] & 0xff) << 8 | m[1] & 0xff;
+    }
+
+    static int flags(byte[] m) {
+        return (m[2] & 0xff) << 8 | m[3] & 0xff;
+    }
+
+    static int rcode(byte[] m) {
+        return flags(m) & 0xf;
+    }
+
+    static boolean truncated(byte[] m) {
+        return (flags(m) & 0x0200) != 0;
+    }
+
+    static int answerCount(byte[] m) {
+        return (m[6] & 0xff) << 8 | m[7] & 0xff;
+    }
+
+    static int additionalCount(byte[] m) {
+        return (m[10] & 0xff) << 8 | m[11] & 0xff;
+    }
+}
