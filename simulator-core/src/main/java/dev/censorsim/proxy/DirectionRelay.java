@@ -136,20 +136,18 @@ final class DirectionRelay {
     }
 
     /**
-     * Swallows every chunk not yet accepted, and what the shaper was still holding, as a box that drops packets on the
-     * floor. Reading goes on and every byte read is released unforwarded, so bytes that arrive while dropping stay
-     * dropped even if a later verdict lifts the black hole. Chunks already in the delay line count as past the box.
+     * Stops this direction, as a box that drops every packet does: nothing more is read or forwarded, so the sender's
+     * window fills and it stalls, exactly as TCP behaves when its segments go unacknowledged. Bytes already read (a
+     * chunk the shaper was pacing, a late read) are held, not dropped: when a later verdict lifts the black hole they
+     * go out first, in order, as the sender's retransmissions would. A TCP stream never arrives with a gap in it, so
+     * neither does a relayed one. What is held is bounded by one read.
      */
     void drop() {
         dropping = true;
-        releaseBacklog();
-        if (shapingRest != null) {
-            cancelShaping();
-            chunkInFlight = false;
+        if (shapingTimer != null) {
+            shapingTimer.cancel(false);
+            shapingTimer = null;
         }
-        waitingForDrain = false;
-        // Resume draining unless a chunk is still being written (its completion asks for the next read).
-        requestRead();
     }
 
     /**
@@ -176,9 +174,7 @@ final class DirectionRelay {
             return;
         }
         if (dropping) {
-            // Keep draining: a black-holed direction reads and releases.
-            requestRead();
-            return;
+            return; // stalled until a verdict lifts the black hole
         }
         if (shapingRest != null) {
             ByteBuf rest = shapingRest;
@@ -200,7 +196,8 @@ final class DirectionRelay {
     }
 
     void requestRead() {
-        if (!closed && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty() && source.isActive()) {
+        if (!closed && !dropping && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()
+                && source.isActive()) {
             source.read();
         }
     }
@@ -213,15 +210,16 @@ final class DirectionRelay {
             // The server spoke first: decide now, as a DPI box must before forwarding the server's first packet.
             flow.decideNow();
         }
-        if (dropping || closed || size == 0) {
+        if (closed || size == 0) {
             chunk.release();
             if (!closed && !chunkInFlight && !waitingForDrain) {
                 afterChunk();
             }
             return;
         }
-        if (chunkInFlight || waitingForDrain) {
-            // A read requested before a hand-over (classification to relay) landed late; keep order.
+        if (dropping || chunkInFlight || waitingForDrain) {
+            // A read requested before a hand-over (classification to relay) or before the black hole landed late;
+            // keep it, in order, for when the relay moves again.
             backlog.addLast(chunk);
             return;
         }
@@ -235,7 +233,13 @@ final class DirectionRelay {
             int size = chunk.readableBytes();
             if (size >= freezeRemaining) {
                 ByteBuf allowance = chunk.readRetainedSlice((int) freezeRemaining);
-                chunk.release();
+                // The rest of the chunk is past the allowance: held with the stalled flow, never dropped, so a verdict
+                // that lifts the freeze resumes the stream without a gap.
+                if (chunk.isReadable()) {
+                    backlog.addFirst(chunk);
+                } else {
+                    chunk.release();
+                }
                 freezeRemaining = 0;
                 flow.freezeReached();
                 if (!allowance.isReadable()) {
@@ -362,15 +366,13 @@ final class DirectionRelay {
         if (closed) {
             return;
         }
+        if (dropping) {
+            return; // stalled: the backlog waits for a verdict that lifts the black hole
+        }
         ByteBuf next = backlog.pollFirst();
         if (next != null) {
-            if (dropping) {
-                next.release();
-                releaseBacklog();
-            } else {
-                accept(next);
-                return;
-            }
+            accept(next);
+            return;
         }
         if (sourceEof) {
             maybeShutDownSink();
