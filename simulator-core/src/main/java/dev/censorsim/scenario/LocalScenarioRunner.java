@@ -50,6 +50,8 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     private static final int WARM_UP_TRANSFERS = 3;
     private static final Duration MAX_WARM_UP = Duration.ofSeconds(20);
     private static final Duration WARM_UP_POLL = Duration.ofMillis(250);
+    /** How long a phase switch waits for live flows to take the new policy. */
+    private static final Duration REEVALUATION_WAIT = Duration.ofSeconds(2);
 
     /**
      * A transfer slower than this fails. Long enough for a 2 MB transfer at a quarter of a 10 Mbit/s link, short
@@ -89,38 +91,46 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             List<String> warnings = new ArrayList<>();
             // The report's time axis starts where the warm-up ends; the client's own clock (seconds since it
             // started) is shifted by this origin, and warm-up samples are dropped.
-            double origin = warmUp(settings, client, control, warnings);
-            return runTimeline(scenario, progress, policy, client, control, startedAt, origin, warnings);
+            List<CompiledPolicy> compiled = new ArrayList<>();
+            scenario.phases().forEach(phase -> compiled.add(scenario.policy(phase.policy()).compile()));
+            warmUp(settings, client, warnings);
+            Switch first = switchPolicy(policy, proxy, compiled.get(0), client, control);
+            return runTimeline(scenario, progress, policy, proxy, compiled, client, control, startedAt,
+                    first.origin(), warnings);
         }
     }
 
     private ScenarioReport runTimeline(Scenario scenario, ProgressListener progress, PolicyHolder policy,
-                                       MessengerClient client, MessengerClient control, Instant startedAt,
-                                       double origin, List<String> warnings) throws InterruptedException {
+                                       CensorProxy proxy, List<CompiledPolicy> compiled, MessengerClient client,
+                                       MessengerClient control, Instant startedAt, double origin,
+                                       List<String> warnings) throws InterruptedException {
         List<PhaseReport> phases = new ArrayList<>();
         Map<String, Map<String, Double>> earlier = new LinkedHashMap<>();
         int emitted = 0;
         for (int i = 0; i < scenario.phases().size(); i++) {
             Phase phase = scenario.phases().get(i);
-            CompiledPolicy compiled = scenario.policy(phase.policy()).compile();
             long planned = phase.scaledDurationNanos(scenario.timeScale());
-            long phaseStart = System.nanoTime();
-            policy.swap(compiled);
+            long phaseEnd = System.nanoTime() + planned;
             progress.phaseStarted(i, phase, planned);
-            long phaseEnd = phaseStart + planned;
             while (System.nanoTime() < phaseEnd) {
                 sleepUntil(Math.min(phaseEnd, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250)));
                 emitted = emitSamples(client, origin, emitted, progress);
             }
-            MessengerSnapshot snapshot = client.cut();
+            // The next phase's policy is in force on every live flow before this phase's figures are cut, so a
+            // transfer that starts in the gap runs wholly under one policy (and one that started earlier is known to
+            // straddle the boundary and kept out of the next phase's throughput).
+            Switch next = i + 1 < compiled.size()
+                    ? switchPolicy(policy, proxy, compiled.get(i + 1), client, control)
+                    : new Switch(client.cut(), control == null ? null : control.cut());
+            MessengerSnapshot snapshot = next.client;
             Map<String, Double> metrics = new LinkedHashMap<>(snapshot.metrics());
-            if (control != null) {
-                control.cut().metrics().forEach((name, value) -> metrics.put(Metric.CONTROL_PREFIX + name, value));
+            if (next.control != null) {
+                next.control.metrics().forEach((name, value) -> metrics.put(Metric.CONTROL_PREFIX + name, value));
             }
             long real = Math.round((snapshot.endSeconds() - snapshot.startSeconds()) * 1e9);
             PhaseReport report = new PhaseReport(phase.name(), phase.policy(), phase.durationNanos(), real,
                     Math.max(0, snapshot.startSeconds() - origin), metrics, phase.check(metrics, earlier),
-                    compiled.rules().stream().map(RuleCount::of).toList());
+                    compiled.get(i).rules().stream().map(RuleCount::of).toList());
             earlier.put(phase.name(), metrics);
             phases.add(report);
             progress.phaseFinished(i, report);
@@ -134,20 +144,18 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     /**
      * Runs the workload unmeasured under no policy for at least {@link #warmUp}, and on until it has worked end to end
      * a few times (acks received, transfers completed, both of which need the TLS and relay paths compiled), or
-     * until {@link #MAX_WARM_UP}. Returns the client-clock time where the measured timeline starts.
+     * until {@link #MAX_WARM_UP}.
      */
-    private double warmUp(MessengerSettings settings, MessengerClient client, MessengerClient control,
-                          List<String> warnings) throws InterruptedException {
+    private void warmUp(MessengerSettings settings, MessengerClient client, List<String> warnings)
+            throws InterruptedException {
         long start = System.nanoTime();
         long minEnd = start + warmUp.toNanos();
         long maxEnd = start + MAX_WARM_UP.toNanos();
         double acks = 0;
         double transfers = 0;
-        double origin = 0;
         while (true) {
             sleepUntil(Math.min(minEnd, System.nanoTime() + WARM_UP_POLL.toNanos()));
             MessengerSnapshot snapshot = client.cut();
-            origin = snapshot.endSeconds();
             acks += snapshot.metrics().getOrDefault(Metric.CHAT_DELIVERED.name(), 0.0);
             transfers += snapshot.metrics().getOrDefault(Metric.MEDIA_COMPLETED.name(), 0.0);
             boolean warm = (settings.chat() == null || acks >= WARM_UP_ACKS)
@@ -163,10 +171,30 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 break;
             }
         }
-        if (control != null) {
-            control.cut();
+    }
+
+    /**
+     * Puts {@code next} in force and waits (bounded) until every live flow has been re-evaluated against it, then
+     * cuts both clients' figures: the cut is the phase boundary.
+     */
+    private static Switch switchPolicy(PolicyHolder policy, CensorProxy proxy, CompiledPolicy next,
+                                       MessengerClient client, MessengerClient control) throws InterruptedException {
+        policy.swap(next);
+        try {
+            // The swap re-evaluates on each flow's event loop; a second round queues behind the first on every loop,
+            // so its completion means the swap has reached every flow.
+            proxy.reevaluate().get(REEVALUATION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // A flow that did not answer in time is on a starved loop; the figures say so, the run goes on.
         }
-        return origin;
+        return new Switch(client.cut(), control == null ? null : control.cut());
+    }
+
+    /** The clients' figures cut at a phase boundary. */
+    private record Switch(MessengerSnapshot client, MessengerSnapshot control) {
+        double origin() {
+            return client.endSeconds();
+        }
     }
 
     /** Passes the client's new samples (those after the warm-up) to the listener; returns how many it has seen. */
