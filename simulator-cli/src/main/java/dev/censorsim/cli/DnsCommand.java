@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code censorsim dns}: the DNS server with record surgery, on UDP and TCP. */
 @Command(name = "dns",
@@ -89,21 +88,7 @@ final class DnsCommand implements Callable<Integer> {
         out.println("censorsim dns: serving " + zones + " on udp+tcp " + HostPortConverter.format(server.udpAddress())
                 + ", policy " + policy.describe() + " (" + compiled.dnsRules().size() + " DNS rules), upstream "
                 + (upstream == null ? "none" : HostPortConverter.format(upstream)));
-        out.println("censorsim: press Ctrl-C to stop");
-        out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            printCounters(compiled, out);
-            stopped.countDown();
-        }, "censorsim-dns-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            server.close();
-        }
-        return ExitCodes.OK;
+        return UntilSignal.await(server, () -> printCounters(compiled, out), out);
     }
 
     private static void printCounters(CompiledPolicy policy, PrintWriter out) {

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code censorsim messenger server}: the messenger's TLS server, until SIGINT or SIGTERM. */
 @Command(name = "server",
@@ -51,12 +50,7 @@ final class MessengerServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
-        MessengerServer server;
-        try {
-            server = MessengerServer.start(options);
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.RUNTIME_FAILURE, e.getMessage(), e);
-        }
+        MessengerServer server = UntilSignal.start(() -> MessengerServer.start(options), listen);
         Path ca;
         try {
             ca = caOut != null ? caOut : Files.createTempFile("censorsim-messenger-ca-", ".pem");
@@ -70,20 +64,6 @@ final class MessengerServerCommand implements Callable<Integer> {
                 + " for " + String.join(", ", server.names()));
         out.println("censorsim messenger server: CA certificate " + ca.toAbsolutePath()
                 + " (give it to 'messenger client --ca')");
-        out.println("censorsim: press Ctrl-C to stop");
-        out.flush();
-
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "censorsim-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            server.close();
-        }
-        return ExitCodes.OK;
+        return UntilSignal.await(server, () -> { }, out);
     }
 }

@@ -7,8 +7,6 @@ import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.ProxyOptions;
 
 import java.io.PrintWriter;
-import java.net.BindException;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs a proxy front end until SIGINT or SIGTERM: prints one line per finished flow while it runs, and the per-rule
@@ -54,34 +52,9 @@ final class ProxyRunner {
     }
 
     static int runUntilSignal(ProxyOptions options, CompiledPolicy policy, String banner, PrintWriter out) {
-        CensorProxy proxy;
-        try {
-            proxy = CensorProxy.start(options);
-        } catch (Exception e) {
-            if (e instanceof BindException || e.getCause() instanceof BindException) {
-                throw new CliException(ExitCodes.RUNTIME_FAILURE,
-                        "cannot listen on " + HostPortConverter.format(options.listen()) + ": " + e.getMessage(), e);
-            }
-            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot start: " + e.getMessage(), e);
-        }
+        CensorProxy proxy = UntilSignal.start(() -> CensorProxy.start(options), options.listen());
         out.println(banner.replace("{listen}", HostPortConverter.format(proxy.localAddress())));
-        out.println("censorsim: press Ctrl-C to stop");
-        out.flush();
-
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            proxy.close();
-            printCounters(policy, out);
-            stopped.countDown();
-        }, "censorsim-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            proxy.close();
-        }
-        return ExitCodes.OK;
+        return UntilSignal.await(proxy, () -> printCounters(policy, out), out);
     }
 
     static void printCounters(CompiledPolicy policy, PrintWriter out) {

@@ -6,9 +6,7 @@ import dev.censorsim.proxy.udp.UdpRelay;
 import dev.censorsim.proxy.udp.UdpRelayOptions;
 
 import java.io.PrintWriter;
-import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs the forward UDP relay until SIGINT or SIGTERM, printing one line per ended flow and the rule counters at the
@@ -39,34 +37,10 @@ final class UdpRunner {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
-        UdpRelay relay;
-        try {
-            relay = UdpRelay.start(options);
-        } catch (Exception e) {
-            if (e instanceof BindException || e.getCause() instanceof BindException) {
-                throw new CliException(ExitCodes.RUNTIME_FAILURE,
-                        "cannot listen on " + HostPortConverter.format(options.listen()) + ": " + e.getMessage(), e);
-            }
-            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot start: " + e.getMessage(), e);
-        }
+        UdpRelay relay = UntilSignal.start(() -> UdpRelay.start(options), options.listen());
         out.println("censorsim proxy: UDP on " + HostPortConverter.format(relay.localAddress()) + ", forwarding to "
                 + HostPortConverter.format(upstream) + ", idle timeout " + udp.idleTimeout.toMillis() + "ms, policy "
                 + policyOption.describe() + " (" + policy.rules().size() + " rules)");
-        out.println("censorsim: press Ctrl-C to stop");
-        out.flush();
-
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            relay.close();
-            ProxyRunner.printCounters(policy, out);
-            stopped.countDown();
-        }, "censorsim-shutdown"));
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            relay.close();
-        }
-        return ExitCodes.OK;
+        return UntilSignal.await(relay, () -> ProxyRunner.printCounters(policy, out), out);
     }
 }
