@@ -15,7 +15,7 @@ import dev.censorsim.classify.TlsClientHelloParser;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.CompiledRule;
 import dev.censorsim.policy.FlowFacts;
-import dev.censorsim.policy.Verdict;
+import dev.censorsim.policy.UdpFlowFacts;
 import io.netty.buffer.ByteBuf;
 
 import java.net.InetSocketAddress;
@@ -114,7 +114,10 @@ public final class PacketClassifier {
     private final long[] rtpForward;
     private final long[] rtpReverse;
     private final byte[] datagrams;
-    private final Verdict[] verdicts;
+    /** The rule each decided flow matched, {@code null} for a pass. */
+    private final CompiledRule[] matched;
+    /** Payload bytes of each UDP flow's first client datagram, for {@code min-size} (the 2022 QUIC rule). */
+    private final int[] firstDatagram;
 
     private final ParserPool parsers;
 
@@ -177,7 +180,8 @@ public final class PacketClassifier {
         this.rtpForward = new long[maxFlows];
         this.rtpReverse = new long[maxFlows];
         this.datagrams = new byte[maxFlows];
-        this.verdicts = new Verdict[maxFlows];
+        this.matched = new CompiledRule[maxFlows];
+        this.firstDatagram = new int[maxFlows];
         this.parsers = new ParserPool(maxInspectors, inspection);
     }
 
@@ -325,6 +329,9 @@ public final class PacketClassifier {
         }
         packets[id]++;
         bytes[id] += originalLength;
+        if (transport == UDP && firstDatagram[id] == 0 && table.lastWasForward() == clientIsSource[id]) {
+            firstDatagram[id] = udp.payloadLength();
+        }
         if (state[id] == INSPECTING) {
             boolean fromClient = table.lastWasForward() == clientIsSource[id];
             if (transport == TCP) {
@@ -391,7 +398,8 @@ public final class PacketClassifier {
         rtpForward[id] = 0;
         rtpReverse[id] = 0;
         datagrams[id] = 0;
-        verdicts[id] = Verdict.PASS;
+        matched[id] = null;
+        firstDatagram[id] = 0;
     }
 
     /**
@@ -600,21 +608,29 @@ public final class PacketClassifier {
         protocol[id] = (byte) decided.ordinal();
         releaseInspector(id);
         if (rules.length > 0) {
-            verdicts[id] = evaluateSlowPath(id, decided);
+            matched[id] = evaluateSlowPath(id, decided);
         }
     }
 
     /** Builds exactly the facts the proxy builds for a flow, so a rule matches here iff it matches there. */
-    private Verdict evaluateSlowPath(int id, Protocol decided) {
+    private CompiledRule evaluateSlowPath(int id, Protocol decided) {
         final FlowTable table = this.table;
         boolean forward = clientIsSource[id];
         InetSocketAddress source = FlowAddresses.socketAddress(table.sourceHigh(id), table.sourceLow(id), table.sourcePort(id));
         InetSocketAddress destination = FlowAddresses.socketAddress(table.destinationHigh(id), table.destinationLow(id),
                 table.destinationPort(id));
+        InetSocketAddress client = forward ? source : destination;
+        InetSocketAddress server = forward ? destination : source;
+        if (table.transport(id) == UDP) {
+            // As the UDP relay does: UDP rules only, with the first client datagram's size; the names a UDP flow can
+            // be tied to are its own (a QUIC Initial's SNI), since a trace has no proxy that saw the TLS signalling.
+            String sni = names.name(sniId[id]);
+            return policy.hasUdpRules() ? policy.evaluateUdp(new UdpFlowFacts(client, server, decided,
+                    firstDatagram[id], sni == null ? List.of() : List.of(sni))) : null;
+        }
         StreamClassification classification = new StreamClassification(decided, names.name(sniId[id]),
                 names.name(hostId[id]), List.of(), ech[id], false);
-        return policy.evaluate(new FlowFacts(forward ? source : destination, forward ? destination : source, null,
-                classification));
+        return policy.evaluate(new FlowFacts(client, server, null, classification)).rule();
     }
 
     private int ruleIndex(CompiledRule rule) {
@@ -634,9 +650,9 @@ public final class PacketClassifier {
         flowsByProtocol[p]++;
         packetsByProtocol[p] += packets[id];
         bytesByProtocol[p] += bytes[id];
-        Verdict verdict = verdicts[id];
-        if (!verdict.isPass()) {
-            int rule = ruleIndex(verdict.rule());
+        CompiledRule hit = matched[id];
+        if (hit != null) {
+            int rule = ruleIndex(hit);
             if (rule >= 0) {
                 flowsByRule[rule]++;
                 packetsByRule[rule] += packets[id];
@@ -653,11 +669,11 @@ public final class PacketClassifier {
         String source = FlowAddresses.text(table.sourceHigh(id), table.sourceLow(id), table.sourcePort(id));
         String destination = FlowAddresses.text(table.destinationHigh(id), table.destinationLow(id), table.destinationPort(id));
         boolean forward = clientIsSource[id];
-        Verdict verdict = verdicts[id];
+        CompiledRule hit = matched[id];
         return new FlowSummary(forward ? source : destination, forward ? destination : source,
                 table.transport(id) == TCP ? "tcp" : "udp", PROTOCOLS[protocol[id]], names.name(sniId[id]),
                 names.name(hostId[id]), names.name(queryId[id]), ech[id],
-                verdict.isPass() ? null : verdict.rule().name(), verdict.isPass() ? null : verdict.action().describe(),
+                hit == null ? null : hit.name(), hit == null ? null : hit.describe(),
                 packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id));
     }
 

@@ -246,6 +246,44 @@ class PacketClassifierTest {
     }
 
     @Test
+    void udpFlowsShouldGetTheUdpRulesTheRelayWouldApply() throws Exception {
+        CompiledPolicy policy = PolicyLoader.parse("""
+                rules:
+                  - name: whatsapp-reset
+                    match: { sni: [whatsapp.com] }
+                    action: { type: reset }
+                  - name: quic-2022
+                    match: { protocol: [quic], port: [443], min-size: 1001 }
+                    action: { type: drop }
+                  - name: calls
+                    match: { protocol: [stun, rtp] }
+                    action: { type: loss, rate: 20% }
+                """, "test.yaml");
+        PacketClassifier classifier = new PacketClassifier(1 << 14, 60 * SECOND, 1024, InspectionSettings.DEFAULT,
+                policy, summaries::add);
+
+        PacketReader reader = PacketReaders.of(Unpooled.wrappedBuffer(trace(400, 5, new ArrayList<>())));
+        while (reader.next()) {
+            classifier.onPacket(reader);
+        }
+        classifier.finish();
+
+        List<FlowSummary> udp = summaries.stream().filter(f -> f.transport().equals("udp")).toList();
+        assertThat(udp).filteredOn(f -> f.protocol() == Protocol.QUIC).isNotEmpty()
+                .as("client Initials are padded to at least 1200 bytes (RFC 9000 §14.1), so the 2022 rule hits")
+                .allSatisfy(f -> assertThat(f.rule()).isEqualTo("quic-2022"));
+        assertThat(udp).filteredOn(f -> f.protocol() == Protocol.STUN || f.protocol() == Protocol.RTP).isNotEmpty()
+                .allSatisfy(f -> {
+                    assertThat(f.rule()).isEqualTo("calls");
+                    assertThat(f.action()).contains("loss");
+                });
+        assertThat(udp).filteredOn(f -> f.protocol() == Protocol.DNS).isNotEmpty()
+                .allSatisfy(f -> assertThat(f.rule()).as("no UDP rule lists DNS").isNull());
+        assertThat(summaries).filteredOn(f -> f.transport().equals("tcp"))
+                .noneSatisfy(f -> assertThat(f.rule()).isIn("quic-2022", "calls"));
+    }
+
+    @Test
     void idleFlowShouldEndAndTheSameTupleLaterShouldBeANewFlow() {
         PacketClassifier classifier = new PacketClassifier(64, 10 * SECOND, 8, InspectionSettings.DEFAULT,
                 CompiledPolicy.empty(), summaries::add);
