@@ -41,7 +41,8 @@ class SwapStressTest {
 
     private static final int KEEPERS = 4;
     private static final int VICTIMS = 4;
-    private static final long KEEPER_BYTES = 4L << 20;
+    /** Enough that a quiet 2-core box still sees dozens of swaps before the echo completes. */
+    private static final long KEEPER_BYTES = 16L << 20;
     private static final int MAX_SWAPS = 400;
 
     @Test
@@ -116,7 +117,7 @@ class SwapStressTest {
             while (!allKeepers.isDone() && swaps < MAX_SWAPS) {
                 swaps++;
                 source.switchTo(phases.get(swaps % phases.size()), proxy);
-                Thread.sleep(5 + swaps % 11);
+                Thread.sleep(1 + swaps % 5);
             }
             source.switchTo(phases.get(phases.size() - 1), proxy);
             allKeepers.get(60, TimeUnit.SECONDS);
