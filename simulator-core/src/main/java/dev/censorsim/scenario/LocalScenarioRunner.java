@@ -89,11 +89,12 @@ public final class LocalScenarioRunner implements ScenarioRunner {
              MessengerClient control = settings.controlName() == null ? null
                      : MessengerClient.start(controlOptions(settings, server, proxy))) {
             List<String> warnings = new ArrayList<>();
-            // The report's time axis starts where the warm-up ends; the client's own clock (seconds since it
-            // started) is shifted by this origin, and warm-up samples are dropped.
+            // Each phase gets a freshly compiled rule set, so its counters and buckets are its own.
             List<CompiledPolicy> compiled = new ArrayList<>();
             scenario.phases().forEach(phase -> compiled.add(scenario.policy(phase.policy()).compile()));
             warmUp(settings, client, warnings);
+            // The report's time axis starts where the warm-up ends: the clients' own clocks (seconds since they
+            // started) are shifted by this origin, and warm-up samples are dropped.
             Switch first = switchPolicy(policy, proxy, compiled.get(0), client, control);
             return runTimeline(scenario, progress, policy, proxy, compiled, client, control, startedAt,
                     first.origin(), warnings);
