@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
  * found without the user having to know where it lives.
  */
 @Command(name = "demo",
-        header = "Run the default scenario (WhatsApp 2025-26: baseline, throttled 75%, SNI-blocked) end to end.",
+        header = "Run the default scenario (WhatsApp 2025-26: baseline, throttled 75%%, SNI-blocked) end to end.",
         description = "Starts the synthetic messenger server, the censor proxy and the messenger client on ephemeral "
                 + "loopback ports, steps the censor through the timeline, checks each phase's expectations and "
                 + "writes report.html, junit.xml and report.json. "
