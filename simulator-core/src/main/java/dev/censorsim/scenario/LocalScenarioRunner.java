@@ -1,7 +1,10 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.dns.DnsServer;
+import dev.censorsim.dns.DnsServerOptions;
 import dev.censorsim.messenger.MessengerClient;
 import dev.censorsim.messenger.MessengerClientOptions;
+import dev.censorsim.messenger.MessengerDns;
 import dev.censorsim.messenger.MessengerServer;
 import dev.censorsim.messenger.MessengerServerOptions;
 import dev.censorsim.messenger.MessengerSnapshot;
@@ -20,6 +23,7 @@ import dev.censorsim.report.RunInfo;
 import dev.censorsim.report.ScenarioReport;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,10 +88,11 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         PolicyHolder policy = new PolicyHolder(CompiledPolicy.empty());
         try (MessengerServer server = MessengerServer.start(MessengerServerOptions.builder()
                 .names(settings.serverNames()).build());
+             DnsServer dns = settings.dns() == null ? null : startDns(settings, policy);
              CensorProxy proxy = CensorProxy.start(proxyOptions(settings, server, policy));
-             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy));
+             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns));
              MessengerClient control = settings.controlName() == null ? null
-                     : MessengerClient.start(controlOptions(settings, server, proxy))) {
+                     : MessengerClient.start(controlOptions(settings, server, proxy, dns))) {
             List<String> warnings = new ArrayList<>();
             // The report's time axis starts where the warm-up ends; the client's own clock (seconds since it
             // started) is shifted by this origin, and warm-up samples are dropped.
@@ -219,6 +224,18 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         return rebased;
     }
 
+    /**
+     * The censor's resolver: the scenario's zone, with the DNS rules of whatever policy is in force, since it shares
+     * the proxy's holder (a policy file may mix TCP and DNS rules; each side sees only its own).
+     */
+    private static DnsServer startDns(MessengerSettings settings, PolicyHolder policy) {
+        return DnsServer.start(DnsServerOptions.builder()
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .zone(settings.dns().zoneFor(settings.serverNames()))
+                .policy(policy)
+                .build());
+    }
+
     private static ProxyOptions proxyOptions(MessengerSettings settings, MessengerServer server, PolicyHolder policy) {
         ProxyOptions.Builder builder = settings.front() == Front.SOCKS
                 ? ProxyOptions.socks().resolver(NameResolver.staticMap(routes(settings, server.address())))
@@ -234,8 +251,8 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     }
 
     private static MessengerClientOptions clientOptions(MessengerSettings settings, MessengerServer server,
-                                                        CensorProxy proxy) {
-        MessengerClientOptions.Builder builder = base(settings, server, proxy)
+                                                        CensorProxy proxy, DnsServer dns) {
+        MessengerClientOptions.Builder builder = base(settings, server, proxy, dns)
                 .chatName(settings.chat() != null ? settings.chatName() : settings.mediaName())
                 .mediaName(settings.media() != null ? settings.mediaName() : settings.chatName())
                 .alternatives(settings.strategies().alternatives() ? settings.alternatives() : List.of())
@@ -263,9 +280,9 @@ public final class LocalScenarioRunner implements ScenarioRunner {
      * "cut by N%" comparison wrong.
      */
     private static MessengerClientOptions controlOptions(MessengerSettings settings, MessengerServer server,
-                                                         CensorProxy proxy) {
+                                                         CensorProxy proxy, DnsServer dns) {
         ChatWorkload chat = settings.chat() != null ? settings.chat() : ChatWorkload.DEFAULT;
-        return base(settings, server, proxy)
+        return base(settings, server, proxy, dns)
                 .chatName(settings.controlName())
                 .mediaName(settings.controlName())
                 .chat(chat.messagesPerSecond(), Math.toIntExact(chat.messageBytes()),
@@ -275,14 +292,27 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 .build();
     }
 
+    /**
+     * Without DNS every name is routed statically: to the proxy's forward port, or asked of the SOCKS proxy by name.
+     * With DNS every name in the zone points at 127.0.0.1, the address both the proxy and the messenger server listen
+     * on; the client dials the resolved address with the proxy's port (forward front), or asks the SOCKS proxy for the
+     * resolved address with the messenger server's port (socks front), so the censor sees an IP, not a name.
+     */
     private static MessengerClientOptions.Builder base(MessengerSettings settings, MessengerServer server,
-                                                       CensorProxy proxy) {
+                                                       CensorProxy proxy, DnsServer dns) {
         MessengerClientOptions.Builder builder = MessengerClientOptions.builder()
                 .trust(server.trust())
                 .connectTimeout(Duration.ofNanos(settings.connectTimeoutNanos()))
                 .mediaTimeout(MEDIA_TIMEOUT);
+        if (dns != null) {
+            builder.dns(new MessengerDns(dns.udpAddress(), settings.strategies().dnsFallback(),
+                    MessengerDns.DEFAULT_TIMEOUT));
+        }
         if (settings.front() == Front.SOCKS) {
             builder.socks5(proxy.localAddress());
+            if (dns != null) {
+                settings.serverNames().forEach(name -> builder.route(name, server.address()));
+            }
         } else {
             for (String name : settings.serverNames()) {
                 builder.route(name, proxy.localAddress());
