@@ -182,7 +182,7 @@ public final class DnsLookupClient implements AutoCloseable {
         return id;
     }
 
-    private static DnsLookupResult toResult(DnsResponse response, DnsRecordType type, long latency) {
+    static DnsLookupResult toResult(DnsResponse response, DnsRecordType type, long latency) {
         if (response == null) {
             return new DnsLookupResult(DnsLookupOutcome.TIMEOUT, List.of(), -1, latency);
         }

@@ -58,6 +58,10 @@ public final class MessengerClient implements AutoCloseable {
         this.resolver = options.dns() == null ? null : new MessengerResolver(options.dns(), metrics);
         MessengerConnector connector = new MessengerConnector(options, ssl, metrics, resolver,
                 new Random(options.seed()), () -> closed);
+        if (resolver != null && options.dns().doh() != null) {
+            resolver.doh(new DohClient(options.dns().doh(), options.dns().timeout().toNanos(),
+                    connector::connectOnce));
+        }
         // Chat gets the first loop to itself when there are two or more, so media copying never delays an ack.
         EventLoop chatLoop = group.next();
         this.chat = options.chatEnabled() ? new ChatSession(options, connector, metrics, chatLoop, start) : null;

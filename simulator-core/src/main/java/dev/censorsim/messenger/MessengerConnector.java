@@ -94,6 +94,11 @@ final class MessengerConnector {
         });
     }
 
+    /** One attempt, no retry, no alternatives: the DoH client's connections. */
+    Future<Channel> connectOnce(EventLoop loop, String name) {
+        return attempt(loop, name);
+    }
+
     /**
      * One attempt for {@code name}: DNS lookup if configured, then TCP connect, SOCKS5 if configured and TLS handshake,
      * those three within the timeout (the lookup has its own).

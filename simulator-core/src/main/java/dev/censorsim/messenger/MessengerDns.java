@@ -12,15 +12,23 @@ import java.util.Objects;
  * the SOCKS5 proxy). Answers are cached for their TTL, as a stub resolver does, so a DNS rule only bites once the
  * cached answer has expired; failed lookups are not cached.
  *
- * <p>When a lookup fails (NXDOMAIN, NODATA, SERVFAIL, timeout) the attempt dials the next of the {@code fallback}
- * addresses, the "hardcoded IPs" resilience strategy; with none, the attempt is abandoned before any TCP connect and
+ * <p>When a lookup fails (NXDOMAIN, NODATA, SERVFAIL, timeout) the client asks the {@code doh} resolver if it has
+ * one, then dials the next of the {@code fallback} addresses, the "hardcoded IPs" resilience strategy; with neither
+ * working, the attempt is abandoned before any TCP connect and
  * counted as {@code dns.unresolved}, and the client's retry policy decides whether to ask again.
  *
  * @param server   the DNS server to ask (an address literal; censorsim's {@code DnsServer} in a scenario)
  * @param fallback hardcoded addresses dialled in turn when a lookup fails; empty for none
  * @param timeout  how long one lookup waits for an answer
+ * @param doh      a DNS-over-HTTPS resolver's name asked (through the censor, like any TLS name) when the plain lookup
+ *                 fails, before the hardcoded addresses; {@code null} for none
  */
-public record MessengerDns(InetSocketAddress server, List<InetAddress> fallback, Duration timeout) {
+public record MessengerDns(InetSocketAddress server, List<InetAddress> fallback, Duration timeout, String doh) {
+
+    /** Without DoH. */
+    public MessengerDns(InetSocketAddress server, List<InetAddress> fallback, Duration timeout) {
+        this(server, fallback, timeout, null);
+    }
 
     /** The default lookup timeout: 2 s, as {@code dig +time=2}. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
@@ -44,6 +52,11 @@ public record MessengerDns(InetSocketAddress server, List<InetAddress> fallback,
 
     /** A copy that dials {@code addresses} in turn when a lookup fails. */
     public MessengerDns withFallback(List<InetAddress> addresses) {
-        return new MessengerDns(server, addresses, timeout);
+        return new MessengerDns(server, addresses, timeout, doh);
+    }
+
+    /** A copy that asks the DoH resolver {@code name} when a plain lookup fails. */
+    public MessengerDns withDoh(String name) {
+        return new MessengerDns(server, fallback, timeout, name);
     }
 }

@@ -4,7 +4,7 @@ import dev.censorsim.dns.DnsLookupClient;
 import dev.censorsim.dns.DnsLookupOutcome;
 import dev.censorsim.dns.DnsLookupResult;
 import io.netty.handler.codec.dns.DnsRecordType;
-import io.netty.util.concurrent.EventExecutor;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -18,8 +18,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The client's stub resolver over {@link MessengerDns}: a TTL cache in front of a {@link DnsLookupClient}, and the
- * hardcoded fallback addresses behind it. Lookups never block: the DNS client answers on its own thread and completes
+ * The client's stub resolver over {@link MessengerDns}: a TTL cache in front of a {@link DnsLookupClient}, and behind
+ * it, when a lookup fails, the DoH resolver (if any) and then the hardcoded fallback addresses. Only lookups at the
+ * censor's resolver count in {@code dns.lookups} and its outcomes; a connect that used a DoH answer or a hardcoded
+ * address counts in {@code dns.fallback}. Lookups never block: the DNS client answers on its own thread and completes
  * the caller's promise, whose listeners then run on the caller's event loop.
  */
 final class MessengerResolver implements AutoCloseable {
@@ -29,6 +31,8 @@ final class MessengerResolver implements AutoCloseable {
     private final MessengerMetrics metrics;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     private final AtomicInteger nextFallback = new AtomicInteger();
+    /** Set once, before the workload starts: the DoH client needs the connector, which needs this resolver. */
+    private volatile DohClient doh;
 
     MessengerResolver(MessengerDns dns, MessengerMetrics metrics) {
         this.client = DnsLookupClient.open(dns.server(), dns.timeout());
@@ -41,7 +45,11 @@ final class MessengerResolver implements AutoCloseable {
      * failed) the next fallback address. Fails with {@link UnknownHostException} naming the outcome when the lookup
      * failed and there is no fallback.
      */
-    Future<InetAddress> resolve(EventExecutor executor, String name) {
+    void doh(DohClient client) {
+        this.doh = client;
+    }
+
+    Future<InetAddress> resolve(EventLoop executor, String name) {
         Promise<InetAddress> promise = executor.newPromise();
         String key = name.toLowerCase(Locale.ROOT);
         Cached cached = cache.get(key);
@@ -56,26 +64,55 @@ final class MessengerResolver implements AutoCloseable {
                 promise.tryFailure(error);
                 return;
             }
-            answered(key, name, result, promise);
+            answered(executor, key, name, result, promise);
         });
         return promise;
     }
 
-    private void answered(String key, String name, DnsLookupResult result, Promise<InetAddress> promise) {
+    private void answered(EventLoop loop, String key, String name, DnsLookupResult result,
+                          Promise<InetAddress> promise) {
         metrics.dnsLookedUp(result.outcome(), result.latencyNanos());
-        if (result.outcome() == DnsLookupOutcome.OK && !result.addresses().isEmpty()) {
-            InetAddress address = result.addresses().get(0);
-            if (result.ttlSeconds() > 0) {
-                cache.put(key, new Cached(address, System.nanoTime() + TimeUnit.SECONDS.toNanos(result.ttlSeconds())));
-            } else {
-                cache.remove(key);
-            }
-            promise.trySuccess(address);
+        if (usable(result)) {
+            cache(key, result);
+            promise.trySuccess(result.addresses().get(0));
             return;
         }
         // A failed answer replaces nothing: an earlier positive answer has already expired, or there would have been
         // no lookup.
         cache.remove(key);
+        DohClient resolver = doh;
+        // The DoH resolver's own name is never looked up over DoH: that would need itself to reach itself.
+        if (resolver != null && !name.equalsIgnoreCase(resolver.resolverName())) {
+            resolver.lookup(loop, name).addListener(f -> {
+                DnsLookupResult viaDoh = f.isSuccess() ? (DnsLookupResult) f.getNow() : null;
+                if (viaDoh != null && usable(viaDoh)) {
+                    cache(key, viaDoh);
+                    metrics.dnsFallback();
+                    promise.trySuccess(viaDoh.addresses().get(0));
+                } else {
+                    hardcoded(name, result, promise);
+                }
+            });
+            return;
+        }
+        hardcoded(name, result, promise);
+    }
+
+    private static boolean usable(DnsLookupResult result) {
+        return result.outcome() == DnsLookupOutcome.OK && !result.addresses().isEmpty();
+    }
+
+    private void cache(String key, DnsLookupResult result) {
+        if (result.ttlSeconds() > 0) {
+            cache.put(key, new Cached(result.addresses().get(0),
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(result.ttlSeconds())));
+        } else {
+            cache.remove(key);
+        }
+    }
+
+    /** The last resort: the next hardcoded address, or the lookup's failure. */
+    private void hardcoded(String name, DnsLookupResult result, Promise<InetAddress> promise) {
         if (!fallback.isEmpty()) {
             metrics.dnsFallback();
             // Round robin, so a retry after a failed connect tries the next hardcoded address.

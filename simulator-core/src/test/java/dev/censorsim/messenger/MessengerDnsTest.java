@@ -1,5 +1,6 @@
 package dev.censorsim.messenger;
 
+import dev.censorsim.dns.DnsMessageProcessor;
 import dev.censorsim.dns.DnsServer;
 import dev.censorsim.dns.DnsServerOptions;
 import dev.censorsim.dns.Zone;
@@ -29,6 +30,7 @@ class MessengerDnsTest {
 
     private static final String CHAT = "g.whatsapp.net";
     private static final String MEDIA = "mmg.whatsapp.net";
+    private static final String DOH = "dns.doh.test";
 
     private static final String CHAT_REMOVED = """
             rules:
@@ -91,6 +93,37 @@ class MessengerDnsTest {
     }
 
     @Test
+    void dohShouldDeliverChatWhenThePlainLookupIsNxdomain() throws Exception {
+        try (Rig rig = new Rig(CHAT_REMOVED, 60)) {
+            MessengerSnapshot s = rig.runChat(MessengerDns.via(rig.dns.udpAddress()).withDoh(DOH), 1_500);
+
+            assertThat(s.get(Metric.DNS_NXDOMAIN)).as("the censor's resolver still removes the name").isPositive();
+            assertThat(s.get(Metric.DNS_FALLBACK)).as("connects that used the DoH answer").isPositive();
+            assertThat(s.get(Metric.DNS_UNRESOLVED)).isZero();
+            assertThat(s.get(Metric.CONNECT_OK_RATIO)).as("DoH and chat connections alike").isEqualTo(1.0);
+            assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).isGreaterThanOrEqualTo(0.95);
+        }
+    }
+
+    @Test
+    void dohShouldNotHelpWhenItsOwnNameIsSniReset() throws Exception {
+        String policy = CHAT_REMOVED + """
+                  - name: doh-reset
+                    match: { sni: [dns.doh.test] }
+                    action: { type: reset }
+                """;
+        try (Rig rig = new Rig(policy, 60)) {
+            MessengerSnapshot s = rig.runChat(MessengerDns.via(rig.dns.udpAddress()).withDoh(DOH), 1_500);
+
+            assertThat(s.get(Metric.CONNECT_RESET)).as("every DoH connection").isGreaterThanOrEqualTo(2);
+            assertThat(s.get(Metric.CONNECT_OK)).as("no address, so no chat connection").isZero();
+            assertThat(s.get(Metric.DNS_UNRESOLVED)).isPositive();
+            assertThat(s.get(Metric.DNS_FALLBACK)).isZero();
+            assertThat(s.get(Metric.CHAT_DELIVERED)).isZero();
+        }
+    }
+
+    @Test
     void answersShouldBeCachedForTheirTtlAndAskedAgainAfterIt() throws Exception {
         try (Rig rig = new Rig("", 1)) {
             MessengerClientOptions options = rig.options(MessengerDns.via(rig.dns.udpAddress()))
@@ -147,11 +180,16 @@ class MessengerDnsTest {
             CompiledPolicy compiled = policyYaml.isBlank() ? CompiledPolicy.empty()
                     : PolicyLoader.parse(policyYaml, "test-policy.yaml");
             policy = new PolicyHolder(compiled);
-            server = MessengerServer.start(MessengerServerOptions.builder().names(List.of(CHAT, MEDIA)).build());
+            Zone zone = Zone.builder().ttl(ttlSeconds).a(CHAT, "127.0.0.1").a(MEDIA, "127.0.0.1")
+                    .a(DOH, "127.0.0.1").build();
+            // The DoH resolver stands outside the censor's country: same zone, none of the censor's DNS rules.
+            server = MessengerServer.start(MessengerServerOptions.builder().names(List.of(CHAT, MEDIA))
+                    .doh(DOH, new DnsMessageProcessor(List.of(zone), new PolicyHolder(CompiledPolicy.empty())))
+                    .build());
             proxy = CensorProxy.start(ProxyOptions.forward(server.address()).policy(policy).ioThreads(1).build());
             dns = DnsServer.start(DnsServerOptions.builder()
                     .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                    .zone(Zone.builder().ttl(ttlSeconds).a(CHAT, "127.0.0.1").a(MEDIA, "127.0.0.1").build())
+                    .zone(zone)
                     .policy(policy)
                     .build());
         }
@@ -160,6 +198,7 @@ class MessengerDnsTest {
         MessengerClientOptions.Builder options(MessengerDns resolver) {
             return MessengerClientOptions.builder().trust(server.trust()).chatName(CHAT).mediaName(MEDIA)
                     .route(CHAT, proxy.localAddress()).route(MEDIA, proxy.localAddress())
+                    .route(DOH, proxy.localAddress())
                     .chat(20, 64, Duration.ofSeconds(2))
                     .connectTimeout(Duration.ofSeconds(2))
                     .dns(resolver);
