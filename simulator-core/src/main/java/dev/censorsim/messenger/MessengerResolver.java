@@ -54,6 +54,9 @@ final class MessengerResolver implements AutoCloseable {
         String key = name.toLowerCase(Locale.ROOT);
         Cached cached = cache.get(key);
         if (cached != null && System.nanoTime() - cached.expiresNanos < 0) {
+            if (cached.viaDoh) {
+                metrics.dnsFallback(); // this connect, too, only has an address thanks to DoH
+            }
             return promise.setSuccess(cached.address);
         }
         client.lookup(name, DnsRecordType.A).whenComplete((result, error) -> {
@@ -73,7 +76,7 @@ final class MessengerResolver implements AutoCloseable {
                           Promise<InetAddress> promise) {
         metrics.dnsLookedUp(result.outcome(), result.latencyNanos());
         if (usable(result)) {
-            cache(key, result);
+            cache(key, result, false);
             promise.trySuccess(result.addresses().get(0));
             return;
         }
@@ -86,7 +89,7 @@ final class MessengerResolver implements AutoCloseable {
             resolver.lookup(loop, name).addListener(f -> {
                 DnsLookupResult viaDoh = f.isSuccess() ? (DnsLookupResult) f.getNow() : null;
                 if (viaDoh != null && usable(viaDoh)) {
-                    cache(key, viaDoh);
+                    cache(key, viaDoh, true);
                     metrics.dnsFallback();
                     promise.trySuccess(viaDoh.addresses().get(0));
                 } else {
@@ -102,10 +105,10 @@ final class MessengerResolver implements AutoCloseable {
         return result.outcome() == DnsLookupOutcome.OK && !result.addresses().isEmpty();
     }
 
-    private void cache(String key, DnsLookupResult result) {
+    private void cache(String key, DnsLookupResult result, boolean viaDoh) {
         if (result.ttlSeconds() > 0) {
             cache.put(key, new Cached(result.addresses().get(0),
-                    System.nanoTime() + TimeUnit.SECONDS.toNanos(result.ttlSeconds())));
+                    System.nanoTime() + TimeUnit.SECONDS.toNanos(result.ttlSeconds()), viaDoh));
         } else {
             cache.remove(key);
         }
@@ -137,6 +140,6 @@ final class MessengerResolver implements AutoCloseable {
         client.close();
     }
 
-    private record Cached(InetAddress address, long expiresNanos) {
+    private record Cached(InetAddress address, long expiresNanos, boolean viaDoh) {
     }
 }

@@ -1,5 +1,6 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.dns.DnsMessageProcessor;
 import dev.censorsim.dns.DnsServer;
 import dev.censorsim.dns.DnsServerOptions;
 import dev.censorsim.messenger.MessengerClient;
@@ -38,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  * a {@link CensorProxy} in front of it, and a {@link MessengerClient} (plus a second, chat-only client on the control
  * name when the scenario has one) that reaches every name through the proxy. Each phase swaps the proxy's policy,
  * waits out its scaled duration, cuts the clients' metrics and checks the phase's expectations.
+ *
+ * <p>With a {@code messenger.dns} block a {@link DnsServer} serves the scenario's zone with the phase policy's DNS
+ * rules (it shares the proxy's {@link PolicyHolder}), and the clients resolve every name through it before dialling.
  *
  * <p>Every port is ephemeral, so runs can overlap (parallel CI jobs, tests).
  *
@@ -86,8 +90,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         MessengerSettings settings = scenario.messenger();
         Instant startedAt = Instant.now();
         PolicyHolder policy = new PolicyHolder(CompiledPolicy.empty());
-        try (MessengerServer server = MessengerServer.start(MessengerServerOptions.builder()
-                .names(settings.serverNames()).build());
+        try (MessengerServer server = MessengerServer.start(serverOptions(settings));
              DnsServer dns = settings.dns() == null ? null : startDns(settings, policy);
              CensorProxy proxy = CensorProxy.start(proxyOptions(settings, server, policy));
              MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns));
@@ -225,6 +228,21 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     }
 
     /**
+     * The messenger server; with the doh strategy it also serves DNS over HTTPS on the resolver's name, from the same
+     * zone but with no DNS rules: a resolver abroad does not apply the national removal (its name can still be
+     * SNI-blocked on the way there, since it goes through the censor like any TLS name).
+     */
+    private static MessengerServerOptions serverOptions(MessengerSettings settings) {
+        MessengerServerOptions.Builder builder = MessengerServerOptions.builder().names(settings.serverNames());
+        String doh = settings.strategies().doh();
+        if (doh != null) {
+            builder.doh(doh, new DnsMessageProcessor(List.of(settings.dns().zoneFor(settings.serverNames())),
+                    new PolicyHolder(CompiledPolicy.empty())));
+        }
+        return builder.build();
+    }
+
+    /**
      * The censor's resolver: the scenario's zone, with the DNS rules of whatever policy is in force, since it shares
      * the proxy's holder (a policy file may mix TCP and DNS rules; each side sees only its own).
      */
@@ -306,7 +324,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 .mediaTimeout(MEDIA_TIMEOUT);
         if (dns != null) {
             builder.dns(new MessengerDns(dns.udpAddress(), settings.strategies().dnsFallback(),
-                    MessengerDns.DEFAULT_TIMEOUT));
+                    MessengerDns.DEFAULT_TIMEOUT, settings.strategies().doh()));
         }
         if (settings.front() == Front.SOCKS) {
             builder.socks5(proxy.localAddress());

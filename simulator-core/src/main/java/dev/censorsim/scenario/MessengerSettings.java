@@ -69,6 +69,19 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
             throw new IllegalArgumentException("the alternatives strategy needs at least one name under "
                     + "messenger.alternatives");
         }
+        if (strategies.doh() != null) {
+            checkHostName(strategies.doh(), "the DoH resolver name");
+            if (dns == null) {
+                throw new IllegalArgumentException("the doh strategy needs a messenger.dns block: DoH is asked when "
+                        + "a plain lookup fails");
+            }
+            if (strategies.doh().equalsIgnoreCase(chatName) || strategies.doh().equalsIgnoreCase(mediaName)
+                    || strategies.doh().equalsIgnoreCase(controlName)
+                    || alternatives.stream().anyMatch(strategies.doh()::equalsIgnoreCase)) {
+                throw new IllegalArgumentException("the DoH resolver name '" + strategies.doh()
+                        + "' must differ from the names the messenger uses");
+            }
+        }
         if (!strategies.dnsFallback().isEmpty() && dns == null) {
             throw new IllegalArgumentException("the dns-fallback strategy needs a messenger.dns block: without DNS "
                     + "there is no lookup to fall back from");
@@ -87,10 +100,13 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
                 MediaWorkload.DEFAULT, 0, Strategies.NONE, DEFAULT_CONNECT_TIMEOUT_NANOS);
     }
 
-    /** Every name the messenger server must present a certificate for: chat, media, alternatives, control. */
+    /**
+     * Every name the messenger server must present a certificate for (and the built-in DNS zone lists): chat, media,
+     * control, the DoH resolver, alternatives.
+     */
     public List<String> serverNames() {
         List<String> names = new ArrayList<>();
-        for (String name : new String[] {chatName, mediaName, controlName}) {
+        for (String name : new String[] {chatName, mediaName, controlName, strategies.doh()}) {
             if (name != null && !names.contains(name)) {
                 names.add(name);
             }

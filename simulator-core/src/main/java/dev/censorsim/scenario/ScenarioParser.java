@@ -43,7 +43,7 @@ final class ScenarioParser {
     private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
     private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
     private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni",
-            "dns-fallback");
+            "dns-fallback", "doh");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
     private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
@@ -159,9 +159,12 @@ final class ScenarioParser {
             }
         }
         DnsSettings dns = dns(node.get("dns"));
-        if (dns == null && !strategies.dnsFallback().isEmpty()) {
-            throw node.get("strategies").get("dns-fallback").error("the dns-fallback strategy needs a 'dns' block "
-                    + "under 'messenger' (without DNS there is no lookup to fall back from)");
+        for (String key : List.of("dns-fallback", "doh")) {
+            PolicyNode strategy = node.get("strategies") == null ? null : node.get("strategies").get(key);
+            if (dns == null && strategy != null && !strategy.isNull()) {
+                throw strategy.error("the " + key + " strategy needs a 'dns' block under 'messenger' (without DNS "
+                        + "there is no lookup to fall back from)");
+            }
         }
         try {
             return new MessengerSettings(chatName, mediaName, alternatives, control, front, chat, media, churn,
@@ -298,7 +301,8 @@ final class ScenarioParser {
         }
         boolean noSni = node.get("no-sni") != null && node.get("no-sni").bool("'no-sni'");
         List<InetAddress> fallback = node.get("dns-fallback") == null ? List.of() : addresses(node.get("dns-fallback"));
-        return new Strategies(retry, alternatives, split, noSni, fallback);
+        String doh = optionalHost(node.get("doh"), "'doh'");
+        return new Strategies(retry, alternatives, split, noSni, fallback, doh);
     }
 
     private RetryStrategy retry(PolicyNode node) throws PolicyException {

@@ -13,16 +13,19 @@ import java.util.List;
  * @param noSni            connect without the {@code server_name} extension
  * @param dnsFallback      hardcoded addresses dialled in turn when a DNS lookup fails (needs {@code messenger.dns});
  *                         empty for none
+ * @param doh              a DNS-over-HTTPS resolver's name, asked through the censor when a plain lookup fails (needs
+ *                         {@code messenger.dns}); the messenger server serves it without the censor's DNS rules, as a
+ *                         resolver abroad would; {@code null} for none
  */
 public record Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
-                         List<InetAddress> dnsFallback) {
+                         List<InetAddress> dnsFallback, String doh) {
 
     /** Every strategy off. */
     public static final Strategies NONE = new Strategies(null, false, 0, false);
 
     /** Strategies without DNS fallback. */
     public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni) {
-        this(retry, alternatives, splitClientHello, noSni, List.of());
+        this(retry, alternatives, splitClientHello, noSni, List.of(), null);
     }
 
     public Strategies {
