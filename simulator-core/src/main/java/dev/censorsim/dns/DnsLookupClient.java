@@ -182,7 +182,7 @@ public final class DnsLookupClient implements AutoCloseable {
         return id;
     }
 
-    private static DnsLookupResult toResult(DnsResponse response, DnsRecordType type, long latency) {
+    static DnsLookupResult toResult(DnsResponse response, DnsRecordType type, long latency) {
         if (response == null) {
             return new DnsLookupResult(DnsLookupOutcome.TIMEOUT, List.of(), -1, latency);
         }
@@ -198,6 +198,7 @@ public final class DnsLookupClient implements AutoCloseable {
             default -> DnsLookupOutcome.ERROR;
         };
         List<InetAddress> addresses = List.of();
+        long ttl = Long.MAX_VALUE;
         if (rcode == DnsAnswer.NOERROR) {
             int n = response.count(DnsSection.ANSWER);
             for (int i = 0; i < n; i++) {
@@ -206,6 +207,7 @@ public final class DnsLookupClient implements AutoCloseable {
                     continue;
                 }
                 outcome = DnsLookupOutcome.OK;
+                ttl = Math.min(ttl, r.timeToLive());
                 InetAddress address = address(r);
                 if (address != null) {
                     if (addresses.isEmpty()) {
@@ -215,7 +217,7 @@ public final class DnsLookupClient implements AutoCloseable {
                 }
             }
         }
-        return new DnsLookupResult(outcome, addresses, rcode, latency);
+        return new DnsLookupResult(outcome, addresses, rcode, latency, ttl == Long.MAX_VALUE ? 0 : Math.max(0, ttl));
     }
 
     private static InetAddress address(DnsRecord r) {

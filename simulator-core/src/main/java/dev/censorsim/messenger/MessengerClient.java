@@ -45,17 +45,23 @@ public final class MessengerClient implements AutoCloseable {
     private final List<MediaWorker> media;
     private final List<TimeSample> samples = new ArrayList<>();
     private final ScheduledFuture<?> sampler;
+    private final MessengerResolver resolver;
     private volatile boolean closed;
 
     private MessengerClient(MessengerClientOptions options) {
         SslContext ssl = clientContext(options.trust());
         long start = System.nanoTime();
         this.metrics = new MessengerMetrics(start, options.chatEnabled() ? ChatSession.periodNanos(options) : 0,
-                options.mediaEnabled());
+                options.mediaEnabled(), options.dns() != null);
         this.group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
                 new DefaultThreadFactory("censorsim-messenger-client", true), NioIoHandler.newFactory());
-        MessengerConnector connector = new MessengerConnector(options, ssl, metrics, new Random(options.seed()),
-                () -> closed);
+        this.resolver = options.dns() == null ? null : new MessengerResolver(options.dns(), metrics);
+        MessengerConnector connector = new MessengerConnector(options, ssl, metrics, resolver,
+                new Random(options.seed()), () -> closed);
+        if (resolver != null && options.dns().doh() != null) {
+            resolver.doh(new DohClient(options.dns().doh(), options.dns().timeout().toNanos(),
+                    connector::connectOnce));
+        }
         // Chat gets the first loop to itself when there are two or more, so media copying never delays an ack.
         EventLoop chatLoop = group.next();
         this.chat = options.chatEnabled() ? new ChatSession(options, connector, metrics, chatLoop, start) : null;
@@ -126,6 +132,10 @@ public final class MessengerClient implements AutoCloseable {
             chat.close();
         }
         media.forEach(MediaWorker::close);
+        if (resolver != null) {
+            // Before the loops stop: lookups still in flight end here, and their listeners need a running loop.
+            resolver.close();
+        }
         group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
     }

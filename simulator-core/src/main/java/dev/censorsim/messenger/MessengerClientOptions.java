@@ -14,9 +14,9 @@ import java.util.Objects;
  * {@link #builder()}; only {@link Builder#trust(MessengerTrust)} and a way to reach the names (a route or SOCKS5) are
  * required. Chat and media are off until set.
  *
- * @param routes          static name-to-address map (until censorsim's DNS is used): where to dial for each name,
- *                        e.g. the censor's forward port; with SOCKS5, the port (and, without remote DNS, the address)
- *                        asked of the proxy
+ * @param routes          static name-to-address map: where to dial for each name, e.g. the censor's forward port;
+ *                        with SOCKS5, the port (and, without remote DNS, the address) asked of the proxy; with
+ *                        {@code dns}, only the port is taken from here (443 when a name has no route)
  * @param socks5          a SOCKS5 proxy to dial through, or {@code null} to dial routes directly
  * @param socksRemoteDns  with SOCKS5: {@code true} asks the proxy for the name (ATYP 3), as Telegram or a browser with
  *                        remote DNS does; {@code false} asks for the routed address
@@ -40,6 +40,8 @@ import java.util.Objects;
  * @param splitGap        the pause between ClientHello segments
  * @param noSni           leave SNI out of the ClientHello (the certificate is still checked against the name)
  * @param ioThreads       client event-loop threads
+ * @param dns             resolve every name through this DNS server before dialling (with SOCKS5 the proxy is then
+ *                        asked for the resolved address), or {@code null} to dial the static routes
  */
 public record MessengerClientOptions(Map<String, InetSocketAddress> routes, InetSocketAddress socks5,
                                      boolean socksRemoteDns, MessengerTrust trust, String chatName, String mediaName,
@@ -47,7 +49,8 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
                                      long mediaBytes, Direction mediaDirection, int mediaConcurrency,
                                      Duration mediaTimeout, Duration churn, Duration connectTimeout,
                                      Duration keepalive, long seed, RetryPolicy retry, List<String> alternatives,
-                                     int splitSegments, Duration splitGap, boolean noSni, int ioThreads) {
+                                     int splitSegments, Duration splitGap, boolean noSni, int ioThreads,
+                                     MessengerDns dns) {
 
     /** The port asked of a SOCKS5 proxy for a name without a route. */
     public static final int DEFAULT_PORT = 443;
@@ -172,6 +175,7 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
         private Duration splitGap = Duration.ofMillis(20);
         private boolean noSni;
         private int ioThreads = 2;
+        private MessengerDns dns;
 
         private Builder() {
         }
@@ -296,11 +300,17 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
             return this;
         }
 
+        /** Resolve every name through {@code dns} before dialling; {@code null} dials the static routes. */
+        public Builder dns(MessengerDns dns) {
+            this.dns = dns;
+            return this;
+        }
+
         public MessengerClientOptions build() {
             return new MessengerClientOptions(routes, socks5, socksRemoteDns, trust, chatName, mediaName,
                     chatRatePerSecond, chatMessageBytes, ackTimeout, mediaBytes, mediaDirection, mediaConcurrency,
                     mediaTimeout, churn, connectTimeout, keepalive, seed, retry, alternatives, splitSegments, splitGap,
-                    noSni, ioThreads);
+                    noSni, ioThreads, dns);
         }
     }
 }

@@ -20,6 +20,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -41,15 +42,18 @@ final class MessengerConnector {
     private final MessengerClientOptions options;
     private final SslContext sslContext;
     private final MessengerMetrics metrics;
+    private final MessengerResolver resolver;
     private final Random random;
     private final BooleanSupplier closed;
     private final Map<String, Integer> preferred = new ConcurrentHashMap<>();
 
-    MessengerConnector(MessengerClientOptions options, SslContext sslContext, MessengerMetrics metrics, Random random,
-                       BooleanSupplier closed) {
+    /** @param resolver resolves each attempt's name first, or {@code null} to dial the static routes */
+    MessengerConnector(MessengerClientOptions options, SslContext sslContext, MessengerMetrics metrics,
+                       MessengerResolver resolver, Random random, BooleanSupplier closed) {
         this.options = options;
         this.sslContext = sslContext;
         this.metrics = metrics;
+        this.resolver = resolver;
         this.random = random;
         this.closed = closed;
     }
@@ -90,7 +94,15 @@ final class MessengerConnector {
         });
     }
 
-    /** One attempt for {@code name}: TCP connect, SOCKS5 if configured, TLS handshake, all within the timeout. */
+    /** One attempt, no retry, no alternatives: the DoH client's connections. */
+    Future<Channel> connectOnce(EventLoop loop, String name) {
+        return attempt(loop, name);
+    }
+
+    /**
+     * One attempt for {@code name}: DNS lookup if configured, then TCP connect, SOCKS5 if configured and TLS handshake,
+     * those three within the timeout (the lookup has its own).
+     */
     private Future<Channel> attempt(EventLoop loop, String name) {
         Attempt attempt = new Attempt(loop, name);
         attempt.begin();
@@ -116,8 +128,31 @@ final class MessengerConnector {
 
         void begin() {
             InetSocketAddress route = options.routes().get(name);
+            if (resolver == null) {
+                dial(route, options.socksRemoteDns());
+                return;
+            }
+            int port = route != null ? route.getPort() : MessengerClientOptions.DEFAULT_PORT;
+            resolver.resolve(loop, name).addListener(f -> {
+                if (f.isSuccess()) {
+                    dial(new InetSocketAddress((InetAddress) f.getNow(), port), false);
+                } else {
+                    unresolved(f.cause());
+                }
+            });
+        }
+
+        /**
+         * @param route      the address for {@code name}: dialled directly, or asked of the SOCKS5 proxy
+         * @param askForName with SOCKS5, ask the proxy for the name rather than the route's address
+         */
+        private void dial(InetSocketAddress route, boolean askForName) {
+            if (finished || closed.getAsBoolean()) {
+                fail(new IOException("client closed"));
+                return;
+            }
             InetSocketAddress dial = options.socks5() != null ? options.socks5() : route;
-            if (dial == null || (options.socks5() != null && !options.socksRemoteDns() && route == null)) {
+            if (dial == null || (options.socks5() != null && !askForName && route == null)) {
                 fail(new IOException("no route for " + name));
                 return;
             }
@@ -135,7 +170,8 @@ final class MessengerConnector {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             if (options.socks5() != null) {
-                                ch.pipeline().addLast(MessengerPipeline.SOCKS, socksHandler(route, tunnel));
+                                ch.pipeline().addLast(MessengerPipeline.SOCKS,
+                                        socksHandler(route, askForName, tunnel));
                             }
                             ch.pipeline().addLast(MessengerPipeline.OUTCOME, outcome);
                         }
@@ -159,9 +195,9 @@ final class MessengerConnector {
             });
         }
 
-        private Socks5ConnectHandler socksHandler(InetSocketAddress route, Promise<Void> tunnel) {
+        private Socks5ConnectHandler socksHandler(InetSocketAddress route, boolean askForName, Promise<Void> tunnel) {
             int port = route != null ? route.getPort() : MessengerClientOptions.DEFAULT_PORT;
-            String host = options.socksRemoteDns() ? name : NetUtil.toAddressString(route.getAddress());
+            String host = askForName ? name : NetUtil.toAddressString(route.getAddress());
             return new Socks5ConnectHandler(host, port, tunnel);
         }
 
@@ -205,6 +241,18 @@ final class MessengerConnector {
             long now = System.nanoTime();
             metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now);
             result.trySuccess(channel);
+        }
+
+        /**
+         * The name did not resolve and there was no fallback: no TCP connect was made, so this is no connect attempt
+         * (the resolver counted it as {@code dns.unresolved}); the retry policy may ask again.
+         */
+        private void unresolved(Throwable cause) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            result.tryFailure(cause);
         }
 
         private void fail(Throwable cause) {

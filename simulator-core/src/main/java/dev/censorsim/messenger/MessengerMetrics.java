@@ -1,5 +1,6 @@
 package dev.censorsim.messenger;
 
+import dev.censorsim.dns.DnsLookupOutcome;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import org.HdrHistogram.Histogram;
@@ -21,7 +22,8 @@ final class MessengerMetrics {
     enum Count {
         CHAT_DELIVERED, CHAT_FAILED, CHAT_TIMED_OUT,
         MEDIA_STARTED, MEDIA_COMPLETED, MEDIA_FAILED, MEDIA_BYTES, MEDIA_COMPLETED_BYTES, MEDIA_TRANSFER_NANOS,
-        CONNECT_ATTEMPTS, CONNECT_OK, CONNECT_RESET, CONNECT_TIMEOUT, CONNECT_REFUSED, CONNECT_OTHER
+        CONNECT_ATTEMPTS, CONNECT_OK, CONNECT_RESET, CONNECT_TIMEOUT, CONNECT_REFUSED, CONNECT_OTHER,
+        DNS_LOOKUPS, DNS_OK, DNS_NXDOMAIN, DNS_NODATA, DNS_SERVFAIL, DNS_TIMEOUT, DNS_FALLBACK, DNS_UNRESOLVED
     }
 
     private static final int SIGNIFICANT_DIGITS = 3;
@@ -31,6 +33,7 @@ final class MessengerMetrics {
     private final long chatPeriodNanos;
     private final boolean chat;
     private final boolean media;
+    private final boolean dns;
     private final AtomicLongArray totals = new AtomicLongArray(Count.values().length);
     private final Reader phases;
     private final Reader series;
@@ -41,6 +44,12 @@ final class MessengerMetrics {
      * @param chatPeriodNanos the chat schedule's period, message 0 being due at {@code startNanos}; 0 when chat is off
      */
     MessengerMetrics(long startNanos, long chatPeriodNanos, boolean media) {
+        this(startNanos, chatPeriodNanos, media, false);
+    }
+
+    /** @param dns whether the client resolves names through DNS, so phases report {@code dns.*} */
+    MessengerMetrics(long startNanos, long chatPeriodNanos, boolean media, boolean dns) {
+        this.dns = dns;
         this.startNanos = startNanos;
         this.chatPeriodNanos = chatPeriodNanos;
         this.chat = chatPeriodNanos > 0;
@@ -135,6 +144,33 @@ final class MessengerMetrics {
         }
     }
 
+    /** Counts one lookup sent to the DNS server, by how it ended; a timeout has no latency to record. */
+    void dnsLookedUp(DnsLookupOutcome outcome, long latencyNanos) {
+        add(switch (outcome) {
+            case OK -> Count.DNS_OK;
+            case NXDOMAIN -> Count.DNS_NXDOMAIN;
+            case NODATA -> Count.DNS_NODATA;
+            case TIMEOUT -> Count.DNS_TIMEOUT;
+            case SERVFAIL, REFUSED, ERROR -> Count.DNS_SERVFAIL;
+        }, 1);
+        add(Count.DNS_LOOKUPS, 1);
+        if (outcome != DnsLookupOutcome.TIMEOUT) {
+            phases.dnsLatency.recordValue(Math.max(0, latencyNanos));
+            series.dnsLatency.recordValue(Math.max(0, latencyNanos));
+        }
+    }
+
+    /** An attempt dialled a hardcoded fallback address because its lookup failed. */
+    void dnsFallback() {
+        add(Count.DNS_FALLBACK, 1);
+    }
+
+    /** An attempt was abandoned because its name did not resolve and there was no fallback. */
+    void dnsUnresolved(long nowNanos) {
+        add(Count.DNS_UNRESOLVED, 1);
+        failure(nowNanos);
+    }
+
     private void failure(long nowNanos) {
         phases.firstFailure.compareAndSet(Long.MAX_VALUE, nowNanos);
     }
@@ -176,6 +212,9 @@ final class MessengerMetrics {
             if (interval.connectLatency.getTotalCount() > 0) {
                 put(values, Metric.CONNECT_LATENCY_P50, millis(interval.connectLatency.getValueAtPercentile(50)));
                 put(values, Metric.CONNECT_LATENCY_P99, millis(interval.connectLatency.getValueAtPercentile(99)));
+            }
+            if (dns) {
+                dnsFigures(interval, values);
             }
             long firstFailure = phases.firstFailure.getAndSet(Long.MAX_VALUE);
             if (firstFailure != Long.MAX_VALUE) {
@@ -231,6 +270,27 @@ final class MessengerMetrics {
         }
     }
 
+    private static void dnsFigures(Interval interval, Map<String, Double> values) {
+        long lookups = interval.get(Count.DNS_LOOKUPS);
+        put(values, Metric.DNS_LOOKUPS, lookups);
+        put(values, Metric.DNS_OK, interval.get(Count.DNS_OK));
+        put(values, Metric.DNS_NXDOMAIN, interval.get(Count.DNS_NXDOMAIN));
+        put(values, Metric.DNS_NODATA, interval.get(Count.DNS_NODATA));
+        put(values, Metric.DNS_SERVFAIL, interval.get(Count.DNS_SERVFAIL));
+        put(values, Metric.DNS_TIMEOUT, interval.get(Count.DNS_TIMEOUT));
+        put(values, Metric.DNS_FALLBACK, interval.get(Count.DNS_FALLBACK));
+        put(values, Metric.DNS_UNRESOLVED, interval.get(Count.DNS_UNRESOLVED));
+        if (lookups > 0) {
+            put(values, Metric.DNS_OK_RATIO, ratio(interval.get(Count.DNS_OK), lookups));
+            put(values, Metric.DNS_NXDOMAIN_RATIO, ratio(interval.get(Count.DNS_NXDOMAIN), lookups));
+        }
+        Histogram latency = interval.dnsLatency;
+        if (latency.getTotalCount() > 0) {
+            put(values, Metric.DNS_LATENCY_P50, millis(latency.getValueAtPercentile(50)));
+            put(values, Metric.DNS_LATENCY_P99, millis(latency.getValueAtPercentile(99)));
+        }
+    }
+
     private static void connectCounts(Interval interval, Map<String, Double> values) {
         put(values, Metric.CONNECT_OK, interval.get(Count.CONNECT_OK));
         put(values, Metric.CONNECT_RESET, interval.get(Count.CONNECT_RESET));
@@ -259,11 +319,13 @@ final class MessengerMetrics {
     private static final class Reader {
         final Recorder chatLatency = new Recorder(SIGNIFICANT_DIGITS);
         final Recorder connectLatency = new Recorder(SIGNIFICANT_DIGITS);
+        final Recorder dnsLatency = new Recorder(SIGNIFICANT_DIGITS);
         final AtomicLong firstFailure = new AtomicLong(Long.MAX_VALUE);
         final long[] seen = new long[Count.values().length];
         long intervalStartNanos;
         Histogram chatRecycle;
         Histogram connectRecycle;
+        Histogram dnsRecycle;
 
         Reader(long startNanos) {
             this.intervalStartNanos = startNanos;
@@ -278,13 +340,15 @@ final class MessengerMetrics {
             }
             chatRecycle = chatLatency.getIntervalHistogram(chatRecycle);
             connectRecycle = connectLatency.getIntervalHistogram(connectRecycle);
-            Interval interval = new Interval(intervalStartNanos, delta, chatRecycle, connectRecycle);
+            dnsRecycle = dnsLatency.getIntervalHistogram(dnsRecycle);
+            Interval interval = new Interval(intervalStartNanos, delta, chatRecycle, connectRecycle, dnsRecycle);
             intervalStartNanos = nowNanos;
             return interval;
         }
     }
 
-    private record Interval(long startNanos, long[] counts, Histogram chatLatency, Histogram connectLatency) {
+    private record Interval(long startNanos, long[] counts, Histogram chatLatency, Histogram connectLatency,
+                            Histogram dnsLatency) {
         long get(Count count) {
             return counts[count.ordinal()];
         }

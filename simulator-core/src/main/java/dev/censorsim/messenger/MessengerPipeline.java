@@ -4,7 +4,11 @@ package dev.censorsim.messenger;
  * Names of the messenger's handlers, in pipeline order (head first).
  *
  * <p>Server channel: {@link #TLS} (an {@code SniHandler} that replaces itself with the {@code SslHandler} for the
- * requested name), {@link #FRAMES}, {@link #SESSION}.
+ * requested name), {@link #DOH_DISPATCH} (only when the server serves DoH; on a ClientHello for the DoH name it
+ * replaces {@link #FRAMES} and {@link #SESSION} with {@link #HTTP}, {@link #HTTP_AGGREGATOR}, {@link #DOH}),
+ * {@link #FRAMES}, {@link #SESSION}.
+ *
+ * <p>DoH client channel, once connected: {@link #TLS}, {@link #HTTP}, {@link #HTTP_AGGREGATOR}, {@link #DOH}.
  *
  * <p>Client channel while connecting: {@link #SOCKS} (SOCKS5 only, removed once the proxy connected),
  * {@link #SPLIT} (only with ClientHello splitting; removed once the ClientHello is out), {@link #TLS},
@@ -20,6 +24,10 @@ final class MessengerPipeline {
     static final String FRAMES = "messenger.frames";
     static final String IDLE = "messenger.idle";
     static final String SESSION = "messenger.session";
+    static final String DOH_DISPATCH = "messenger.dohDispatch";
+    static final String HTTP = "messenger.http";
+    static final String HTTP_AGGREGATOR = "messenger.httpAggregator";
+    static final String DOH = "messenger.doh";
 
     private MessengerPipeline() {
     }

@@ -87,6 +87,10 @@ public final class MessengerServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
                         ch.pipeline().addLast(MessengerPipeline.TLS, new SniHandler(contexts));
+                        if (options.dohName() != null) {
+                            ch.pipeline().addLast(MessengerPipeline.DOH_DISPATCH,
+                                    new DohDispatchHandler(options.dohName(), options.doh()));
+                        }
                         ch.pipeline().addLast(MessengerPipeline.FRAMES, MessengerFrame.decoder());
                         ch.pipeline().addLast(MessengerPipeline.SESSION, new ServerSessionHandler());
                     }

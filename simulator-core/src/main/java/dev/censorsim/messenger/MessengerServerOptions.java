@@ -1,5 +1,7 @@
 package dev.censorsim.messenger;
 
+import dev.censorsim.dns.DnsMessageProcessor;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -12,10 +14,26 @@ import java.util.Objects;
  * @param listen    where to accept; default {@code 127.0.0.1:0}
  * @param names     DNS names the server holds certificates for, e.g. {@code g.whatsapp.net}; at least one
  * @param ioThreads event-loop threads; default 1
+ * @param dohName   a name on which the server answers DNS over HTTPS instead of the messenger protocol (chosen by the
+ *                  ClientHello's SNI), or {@code null}; it is added to {@code names}
+ * @param doh       answers the DoH queries; {@code null} exactly when {@code dohName} is
  */
-public record MessengerServerOptions(InetSocketAddress listen, List<String> names, int ioThreads) {
+public record MessengerServerOptions(InetSocketAddress listen, List<String> names, int ioThreads, String dohName,
+                                     DnsMessageProcessor doh) {
+
+    /** A server without DoH. */
+    public MessengerServerOptions(InetSocketAddress listen, List<String> names, int ioThreads) {
+        this(listen, names, ioThreads, null, null);
+    }
 
     public MessengerServerOptions {
+        if ((dohName == null) != (doh == null)) {
+            throw new IllegalArgumentException("DoH needs both a name and a processor");
+        }
+        if (dohName != null) {
+            dohName = dohName.toLowerCase(Locale.ROOT);
+            names = java.util.stream.Stream.concat(names.stream(), java.util.stream.Stream.of(dohName)).toList();
+        }
         Objects.requireNonNull(listen, "listen");
         names = names.stream().map(n -> n.toLowerCase(Locale.ROOT)).distinct().toList();
         if (names.isEmpty()) {
@@ -40,6 +58,8 @@ public record MessengerServerOptions(InetSocketAddress listen, List<String> name
         private InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         private List<String> names = List.of();
         private int ioThreads = 1;
+        private String dohName;
+        private DnsMessageProcessor doh;
 
         private Builder() {
         }
@@ -59,8 +79,18 @@ public record MessengerServerOptions(InetSocketAddress listen, List<String> name
             return this;
         }
 
+        /**
+         * Serve DNS over HTTPS on {@code name}: a ClientHello for it gets HTTP/1.1 and RFC 8484 {@code POST
+         * /dns-query}, answered by {@code processor}.
+         */
+        public Builder doh(String name, DnsMessageProcessor processor) {
+            this.dohName = name;
+            this.doh = processor;
+            return this;
+        }
+
         public MessengerServerOptions build() {
-            return new MessengerServerOptions(listen, names, ioThreads);
+            return new MessengerServerOptions(listen, names, ioThreads, dohName, doh);
         }
     }
 }

@@ -70,7 +70,8 @@ public record Metric(String name, Unit unit, String description) {
             "completed / started");
 
     // Connection attempts, classified by how they ended (TCP connect plus TLS handshake).
-    public static final Metric CONNECT_ATTEMPTS = define("connect.attempts", Unit.COUNT, "connection attempts");
+    public static final Metric CONNECT_ATTEMPTS = define("connect.attempts", Unit.COUNT,
+            "connection attempts (with DNS on: those that had an address; a failed resolution is counted in dns.*)");
     public static final Metric CONNECT_OK = define("connect.ok", Unit.COUNT, "attempts whose TLS handshake completed");
     public static final Metric CONNECT_RESET = define("connect.reset", Unit.COUNT, "attempts ended by a TCP RST");
     public static final Metric CONNECT_TIMEOUT = define("connect.timeout", Unit.COUNT,
@@ -86,6 +87,29 @@ public record Metric(String name, Unit unit, String description) {
             "median time to a completed TLS handshake");
     public static final Metric CONNECT_LATENCY_P99 = define("connect.latency.p99", Unit.MILLISECONDS,
             "99th percentile time to a completed TLS handshake");
+
+    // DNS: lookups through censorsim's DNS server, when the scenario has a dns block. An attempt whose name did not
+    // resolve and had no fallback never reaches TCP, so it is counted here and not in connect.*, which keeps the
+    // connect ratios about what the censor does to connections.
+    public static final Metric DNS_LOOKUPS = define("dns.lookups", Unit.COUNT,
+            "DNS lookups sent (answers served from the client's cache within their TTL are not lookups)");
+    public static final Metric DNS_OK = define("dns.ok", Unit.COUNT, "lookups answered with an address");
+    public static final Metric DNS_NXDOMAIN = define("dns.nxdomain", Unit.COUNT, "lookups answered NXDOMAIN");
+    public static final Metric DNS_NODATA = define("dns.nodata", Unit.COUNT,
+            "lookups answered NOERROR without an address");
+    public static final Metric DNS_SERVFAIL = define("dns.servfail", Unit.COUNT,
+            "lookups answered SERVFAIL, REFUSED or another error code");
+    public static final Metric DNS_TIMEOUT = define("dns.timeout", Unit.COUNT, "lookups with no answer in time");
+    public static final Metric DNS_OK_RATIO = define("dns.ok_ratio", Unit.RATIO, "ok / lookups");
+    public static final Metric DNS_NXDOMAIN_RATIO = define("dns.nxdomain_ratio", Unit.RATIO, "nxdomain / lookups");
+    public static final Metric DNS_LATENCY_P50 = define("dns.latency.p50", Unit.MILLISECONDS,
+            "median time from query to answer (timeouts excluded)");
+    public static final Metric DNS_LATENCY_P99 = define("dns.latency.p99", Unit.MILLISECONDS,
+            "99th percentile time from query to answer (timeouts excluded)");
+    public static final Metric DNS_FALLBACK = define("dns.fallback", Unit.COUNT,
+            "connection attempts that dialled a hardcoded fallback address because the lookup failed");
+    public static final Metric DNS_UNRESOLVED = define("dns.unresolved", Unit.COUNT,
+            "connection attempts abandoned because the name did not resolve and no fallback was configured");
 
     public static final Metric FIRST_FAILURE_SECONDS = define("first_failure.seconds", Unit.SECONDS,
             "time from the phase start to the first failed message, transfer or connection");

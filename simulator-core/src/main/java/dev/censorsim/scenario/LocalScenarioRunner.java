@@ -1,7 +1,11 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.dns.DnsMessageProcessor;
+import dev.censorsim.dns.DnsServer;
+import dev.censorsim.dns.DnsServerOptions;
 import dev.censorsim.messenger.MessengerClient;
 import dev.censorsim.messenger.MessengerClientOptions;
+import dev.censorsim.messenger.MessengerDns;
 import dev.censorsim.messenger.MessengerServer;
 import dev.censorsim.messenger.MessengerServerOptions;
 import dev.censorsim.messenger.MessengerSnapshot;
@@ -20,6 +24,7 @@ import dev.censorsim.report.RunInfo;
 import dev.censorsim.report.ScenarioReport;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  * a {@link CensorProxy} in front of it, and a {@link MessengerClient} (plus a second, chat-only client on the control
  * name when the scenario has one) that reaches every name through the proxy. Each phase swaps the proxy's policy,
  * waits out its scaled duration, cuts the clients' metrics and checks the phase's expectations.
+ *
+ * <p>With a {@code messenger.dns} block a {@link DnsServer} serves the scenario's zone with the phase policy's DNS
+ * rules (it shares the proxy's {@link PolicyHolder}), and the clients resolve every name through it before dialling.
  *
  * <p>Every port is ephemeral, so runs can overlap (parallel CI jobs, tests).
  *
@@ -82,12 +90,12 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         MessengerSettings settings = scenario.messenger();
         Instant startedAt = Instant.now();
         PolicyHolder policy = new PolicyHolder(CompiledPolicy.empty());
-        try (MessengerServer server = MessengerServer.start(MessengerServerOptions.builder()
-                .names(settings.serverNames()).build());
+        try (MessengerServer server = MessengerServer.start(serverOptions(settings));
+             DnsServer dns = settings.dns() == null ? null : startDns(settings, policy);
              CensorProxy proxy = CensorProxy.start(proxyOptions(settings, server, policy));
-             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy));
+             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns));
              MessengerClient control = settings.controlName() == null ? null
-                     : MessengerClient.start(controlOptions(settings, server, proxy))) {
+                     : MessengerClient.start(controlOptions(settings, server, proxy, dns))) {
             List<String> warnings = new ArrayList<>();
             // Each phase gets a freshly compiled rule set, so its counters and buckets are its own.
             List<CompiledPolicy> compiled = new ArrayList<>();
@@ -220,6 +228,33 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         return rebased;
     }
 
+    /**
+     * The messenger server; with the doh strategy it also serves DNS over HTTPS on the resolver's name, from the same
+     * zone but with no DNS rules: a resolver abroad does not apply the national removal (its name can still be
+     * SNI-blocked on the way there, since it goes through the censor like any TLS name).
+     */
+    private static MessengerServerOptions serverOptions(MessengerSettings settings) {
+        MessengerServerOptions.Builder builder = MessengerServerOptions.builder().names(settings.serverNames());
+        String doh = settings.strategies().doh();
+        if (doh != null) {
+            builder.doh(doh, new DnsMessageProcessor(List.of(settings.dns().zoneFor(settings.serverNames())),
+                    new PolicyHolder(CompiledPolicy.empty())));
+        }
+        return builder.build();
+    }
+
+    /**
+     * The censor's resolver: the scenario's zone, with the DNS rules of whatever policy is in force, since it shares
+     * the proxy's holder (a policy file may mix TCP and DNS rules; each side sees only its own).
+     */
+    private static DnsServer startDns(MessengerSettings settings, PolicyHolder policy) {
+        return DnsServer.start(DnsServerOptions.builder()
+                .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .zone(settings.dns().zoneFor(settings.serverNames()))
+                .policy(policy)
+                .build());
+    }
+
     private static ProxyOptions proxyOptions(MessengerSettings settings, MessengerServer server, PolicyHolder policy) {
         ProxyOptions.Builder builder = settings.front() == Front.SOCKS
                 ? ProxyOptions.socks().resolver(NameResolver.staticMap(routes(settings, server.address())))
@@ -235,8 +270,8 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     }
 
     private static MessengerClientOptions clientOptions(MessengerSettings settings, MessengerServer server,
-                                                        CensorProxy proxy) {
-        MessengerClientOptions.Builder builder = base(settings, server, proxy)
+                                                        CensorProxy proxy, DnsServer dns) {
+        MessengerClientOptions.Builder builder = base(settings, server, proxy, dns)
                 .chatName(settings.chat() != null ? settings.chatName() : settings.mediaName())
                 .mediaName(settings.media() != null ? settings.mediaName() : settings.chatName())
                 .alternatives(settings.strategies().alternatives() ? settings.alternatives() : List.of())
@@ -264,9 +299,9 @@ public final class LocalScenarioRunner implements ScenarioRunner {
      * "cut by N%" comparison wrong.
      */
     private static MessengerClientOptions controlOptions(MessengerSettings settings, MessengerServer server,
-                                                         CensorProxy proxy) {
+                                                         CensorProxy proxy, DnsServer dns) {
         ChatWorkload chat = settings.chat() != null ? settings.chat() : ChatWorkload.DEFAULT;
-        return base(settings, server, proxy)
+        return base(settings, server, proxy, dns)
                 .chatName(settings.controlName())
                 .mediaName(settings.controlName())
                 .chat(chat.messagesPerSecond(), Math.toIntExact(chat.messageBytes()),
@@ -276,14 +311,27 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 .build();
     }
 
+    /**
+     * Without DNS every name is routed statically: to the proxy's forward port, or asked of the SOCKS proxy by name.
+     * With DNS every name in the zone points at 127.0.0.1, the address both the proxy and the messenger server listen
+     * on; the client dials the resolved address with the proxy's port (forward front), or asks the SOCKS proxy for the
+     * resolved address with the messenger server's port (socks front), so the censor sees an IP, not a name.
+     */
     private static MessengerClientOptions.Builder base(MessengerSettings settings, MessengerServer server,
-                                                       CensorProxy proxy) {
+                                                       CensorProxy proxy, DnsServer dns) {
         MessengerClientOptions.Builder builder = MessengerClientOptions.builder()
                 .trust(server.trust())
                 .connectTimeout(Duration.ofNanos(settings.connectTimeoutNanos()))
                 .mediaTimeout(MEDIA_TIMEOUT);
+        if (dns != null) {
+            builder.dns(new MessengerDns(dns.udpAddress(), settings.strategies().dnsFallback(),
+                    MessengerDns.DEFAULT_TIMEOUT, settings.strategies().doh()));
+        }
         if (settings.front() == Front.SOCKS) {
             builder.socks5(proxy.localAddress());
+            if (dns != null) {
+                settings.serverNames().forEach(name -> builder.route(name, server.address()));
+            }
         } else {
             for (String name : settings.serverNames()) {
                 builder.route(name, proxy.localAddress());

@@ -19,10 +19,20 @@ import java.util.regex.Pattern;
  * @param churnNanos          reconnect the chat connection this often, or 0 to keep it as long as it works
  * @param strategies          resilience strategies
  * @param connectTimeoutNanos a TCP connect plus TLS handshake slower than this counts as a timeout
+ * @param dns                 resolve names through censorsim's DNS server, or {@code null} for static routes (no
+ *                            lookups at all)
  */
 public record MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
                                 Front front, ChatWorkload chat, MediaWorkload media, long churnNanos,
-                                Strategies strategies, long connectTimeoutNanos) {
+                                Strategies strategies, long connectTimeoutNanos, DnsSettings dns) {
+
+    /** Settings with static routes, no DNS. */
+    public MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
+                             Front front, ChatWorkload chat, MediaWorkload media, long churnNanos,
+                             Strategies strategies, long connectTimeoutNanos) {
+        this(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos, strategies,
+                connectTimeoutNanos, null);
+    }
 
     /** Default connect timeout: 2 s, longer than any loopback handshake, short enough to keep phases brisk. */
     public static final long DEFAULT_CONNECT_TIMEOUT_NANOS = 2_000_000_000L;
@@ -59,6 +69,23 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
             throw new IllegalArgumentException("the alternatives strategy needs at least one name under "
                     + "messenger.alternatives");
         }
+        if (strategies.doh() != null) {
+            checkHostName(strategies.doh(), "the DoH resolver name");
+            if (dns == null) {
+                throw new IllegalArgumentException("the doh strategy needs a messenger.dns block: DoH is asked when "
+                        + "a plain lookup fails");
+            }
+            if (strategies.doh().equalsIgnoreCase(chatName) || strategies.doh().equalsIgnoreCase(mediaName)
+                    || strategies.doh().equalsIgnoreCase(controlName)
+                    || alternatives.stream().anyMatch(strategies.doh()::equalsIgnoreCase)) {
+                throw new IllegalArgumentException("the DoH resolver name '" + strategies.doh()
+                        + "' must differ from the names the messenger uses");
+            }
+        }
+        if (!strategies.dnsFallback().isEmpty() && dns == null) {
+            throw new IllegalArgumentException("the dns-fallback strategy needs a messenger.dns block: without DNS "
+                    + "there is no lookup to fall back from");
+        }
         if (churnNanos < 0) {
             throw new IllegalArgumentException("churn must not be negative");
         }
@@ -73,10 +100,13 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
                 MediaWorkload.DEFAULT, 0, Strategies.NONE, DEFAULT_CONNECT_TIMEOUT_NANOS);
     }
 
-    /** Every name the messenger server must present a certificate for: chat, media, alternatives, control. */
+    /**
+     * Every name the messenger server must present a certificate for (and the built-in DNS zone lists): chat, media,
+     * control, the DoH resolver, alternatives.
+     */
     public List<String> serverNames() {
         List<String> names = new ArrayList<>();
-        for (String name : new String[] {chatName, mediaName, controlName}) {
+        for (String name : new String[] {chatName, mediaName, controlName, strategies.doh()}) {
             if (name != null && !names.contains(name)) {
                 names.add(name);
             }
@@ -88,25 +118,31 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
     /** A copy with another control name ({@code null} for none). */
     public MessengerSettings withControlName(String name) {
         return new MessengerSettings(chatName, mediaName, alternatives, name, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos);
+                strategies, connectTimeoutNanos, dns);
     }
 
     /** A copy with other workloads ({@code null} for none of that kind) and churn interval (0 for none). */
     public MessengerSettings withWorkload(ChatWorkload chat, MediaWorkload media, long churnNanos) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos);
+                strategies, connectTimeoutNanos, dns);
     }
 
     /** A copy with other strategies and alternative names. */
     public MessengerSettings withStrategies(Strategies strategies, List<String> alternatives) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos);
+                strategies, connectTimeoutNanos, dns);
     }
 
     /** A copy that reaches the censor through {@code front}. */
     public MessengerSettings withFront(Front front) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos);
+                strategies, connectTimeoutNanos, dns);
+    }
+
+    /** A copy that resolves through censorsim's DNS as {@code dns} says ({@code null}: static routes). */
+    public MessengerSettings withDns(DnsSettings dns) {
+        return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
+                strategies, connectTimeoutNanos, dns);
     }
 
     static void checkHostName(String name, String what) {

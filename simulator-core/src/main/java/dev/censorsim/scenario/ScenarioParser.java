@@ -1,5 +1,7 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.dns.ZoneException;
+import dev.censorsim.dns.ZoneFileLoader;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.policy.DataSize;
 import dev.censorsim.policy.Direction;
@@ -8,7 +10,10 @@ import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.policy.PolicyNode;
 
+import io.netty.util.NetUtil;
+
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,12 +36,14 @@ final class ScenarioParser {
     private static final List<String> TOP_KEYS =
             List.of("scenario", "description", "time-scale", "messenger", "policies", "timeline");
     private static final List<String> MESSENGER_KEYS =
-            List.of("names", "alternatives", "control", "front", "workload", "strategies", "timeouts");
+            List.of("names", "alternatives", "control", "front", "workload", "strategies", "timeouts", "dns");
+    private static final List<String> DNS_KEYS = List.of("zone", "ttl");
     private static final List<String> NAMES_KEYS = List.of("chat", "media");
     private static final List<String> WORKLOAD_KEYS = List.of("chat", "media", "churn");
     private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
     private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
-    private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni");
+    private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni",
+            "dns-fallback", "doh");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
     private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
@@ -151,12 +158,77 @@ final class ScenarioParser {
                 connectTimeout = positiveDuration(timeouts.get("connect"), "'connect'");
             }
         }
+        DnsSettings dns = dns(node.get("dns"));
+        for (String key : List.of("dns-fallback", "doh")) {
+            PolicyNode strategy = node.get("strategies") == null ? null : node.get("strategies").get(key);
+            if (dns == null && strategy != null && !strategy.isNull()) {
+                throw strategy.error("the " + key + " strategy needs a 'dns' block under 'messenger' (without DNS "
+                        + "there is no lookup to fall back from)");
+            }
+        }
         try {
             return new MessengerSettings(chatName, mediaName, alternatives, control, front, chat, media, churn,
-                    strategies, connectTimeout);
+                    strategies, connectTimeout, dns);
         } catch (IllegalArgumentException e) {
             throw node.error(e.getMessage());
         }
+    }
+
+    private DnsSettings dns(PolicyNode node) throws PolicyException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.kind() == PolicyNode.Kind.BOOLEAN) {
+            return node.bool("'dns'") ? new DnsSettings(null, DnsSettings.DEFAULT_TTL_SECONDS) : null;
+        }
+        node.requireMap("'dns'");
+        node.checkKeys("'dns'", DNS_KEYS);
+        PolicyNode zoneNode = node.get("zone");
+        PolicyNode ttlNode = node.get("ttl");
+        if (zoneNode != null && ttlNode != null) {
+            throw ttlNode.error("'ttl' sets the built-in zone's TTL; a zone file carries its own, expected 'zone' or "
+                    + "'ttl', not both");
+        }
+        long ttl = DnsSettings.DEFAULT_TTL_SECONDS;
+        if (ttlNode != null) {
+            long nanos = positiveDuration(ttlNode, "'ttl'");
+            ttl = Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+            if (ttl > 86_400) {
+                throw ttlNode.error("expected a DNS ttl of at most 1d, got " + ttlNode.rawText());
+            }
+        }
+        if (zoneNode == null) {
+            return new DnsSettings(null, ttl);
+        }
+        String relative = zoneNode.text("'zone'").strip();
+        if (baseDir == null) {
+            throw zoneNode.error("a zone file needs a scenario file to be resolved against; expected 'ttl' for the "
+                    + "built-in zone");
+        }
+        Path file = baseDir.resolve(relative).normalize();
+        try {
+            return new DnsSettings(ZoneFileLoader.load(file), ttl);
+        } catch (ZoneException e) {
+            throw zoneNode.error("expected a zone file relative to the scenario file: " + e.getMessage());
+        }
+    }
+
+    private List<InetAddress> addresses(PolicyNode node) throws PolicyException {
+        List<InetAddress> addresses = new ArrayList<>();
+        for (PolicyNode entry : node.entries("'dns-fallback'")) {
+            String text = entry.text("an address").strip();
+            if (!NetUtil.isValidIpV4Address(text) && !NetUtil.isValidIpV6Address(text)) {
+                throw entry.error("expected an IP address literal such as 127.0.0.1 (a hardcoded fallback is never "
+                        + "a name), got '" + text + "'");
+            }
+            InetAddress address = NetUtil.createInetAddressFromIpAddressString(text);
+            if (!address.isLoopbackAddress()) {
+                throw entry.error("expected a loopback address (127.0.0.0/8 or ::1): the scenario runs on loopback "
+                        + "only, got '" + text + "'");
+            }
+            addresses.add(address);
+        }
+        return addresses;
     }
 
     private ChatWorkload chat(PolicyNode node) throws PolicyException {
@@ -228,7 +300,9 @@ final class ScenarioParser {
             }
         }
         boolean noSni = node.get("no-sni") != null && node.get("no-sni").bool("'no-sni'");
-        return new Strategies(retry, alternatives, split, noSni);
+        List<InetAddress> fallback = node.get("dns-fallback") == null ? List.of() : addresses(node.get("dns-fallback"));
+        String doh = optionalHost(node.get("doh"), "'doh'");
+        return new Strategies(retry, alternatives, split, noSni, fallback, doh);
     }
 
     private RetryStrategy retry(PolicyNode node) throws PolicyException {
@@ -401,6 +475,12 @@ final class ScenarioParser {
             throw at(entry, f.offset, f.getMessage() + " (column " + (f.offset + 1) + " of '" + text.strip()
                     + "')");
         }
+        if (messenger.dns() == null && (isDns(expectation.metric()) || expectation.threshold()
+                instanceof Threshold.Relative relative && isDns(relative.metric()))) {
+            throw at(entry, text.indexOf(expectation.metric().name()), "expectation on DNS lookups, but the "
+                    + "messenger does not resolve through DNS; expected a 'dns' block under 'messenger' (e.g. "
+                    + "dns: { zone: zones/messenger.zone }) or another metric");
+        }
         String traffic = missingTraffic(expectation, messenger);
         if (traffic != null) {
             throw at(entry, text.indexOf(expectation.metric().name()), "expectation on " + traffic
@@ -417,6 +497,11 @@ final class ScenarioParser {
             traffic = traffic(relative.metric(), messenger);
         }
         return traffic;
+    }
+
+    private static boolean isDns(Metric metric) {
+        String name = metric.name();
+        return name.startsWith("dns.") || name.startsWith(Metric.CONTROL_PREFIX + "dns.");
     }
 
     /** The workload a metric needs that the messenger does not run, or {@code null} when it is measurable. */

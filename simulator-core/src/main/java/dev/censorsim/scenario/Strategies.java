@@ -1,5 +1,8 @@
 package dev.censorsim.scenario;
 
+import java.net.InetAddress;
+import java.util.List;
+
 /**
  * The client's resilience strategies; each is off unless the scenario turns it on.
  *
@@ -8,13 +11,25 @@ package dev.censorsim.scenario;
  * @param splitClientHello send the ClientHello in this many TCP segments (at least 2), or 0 to send it whole; evades a
  *                         censor that does not reassemble
  * @param noSni            connect without the {@code server_name} extension
+ * @param dnsFallback      hardcoded addresses dialled in turn when a DNS lookup fails (needs {@code messenger.dns});
+ *                         empty for none
+ * @param doh              a DNS-over-HTTPS resolver's name, asked through the censor when a plain lookup fails (needs
+ *                         {@code messenger.dns}); the messenger server serves it without the censor's DNS rules, as a
+ *                         resolver abroad would; {@code null} for none
  */
-public record Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni) {
+public record Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
+                         List<InetAddress> dnsFallback, String doh) {
 
     /** Every strategy off. */
     public static final Strategies NONE = new Strategies(null, false, 0, false);
 
+    /** Strategies without DNS fallback. */
+    public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni) {
+        this(retry, alternatives, splitClientHello, noSni, List.of(), null);
+    }
+
     public Strategies {
+        dnsFallback = List.copyOf(dnsFallback);
         if (splitClientHello != 0 && (splitClientHello < 2 || splitClientHello > 64)) {
             throw new IllegalArgumentException("split-client-hello must be 2 to 64 segments, got " + splitClientHello);
         }
