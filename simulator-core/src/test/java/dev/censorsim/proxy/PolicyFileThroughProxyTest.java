@@ -5,13 +5,12 @@ import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.testing.LoopbackServer;
 import dev.censorsim.testing.Socks5Client;
+import dev.censorsim.testing.Payload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,7 +60,7 @@ class PolicyFileThroughProxyTest {
                  Socket client = RelayTest.connect(proxy)) {
                 client.setSoTimeout(800);
 
-                assertThat(readUntilSilent(client.getInputStream())).isEqualTo(16_000);
+                assertThat(Payload.readUntilSilent(client.getInputStream())).isEqualTo(16_000);
                 assertThat(policy.rules().get(0).counters().bytesDown()).as("the censor counts what it received")
                         .isGreaterThanOrEqualTo(16_000);
             }
@@ -91,22 +90,6 @@ class PolicyFileThroughProxyTest {
                     }
                 });
                 assertThat(failure).isInstanceOf(IOException.class).hasMessageContaining("Connection reset");
-            }
-        }
-    }
-
-    private static long readUntilSilent(InputStream in) throws IOException {
-        byte[] buffer = new byte[8192];
-        long total = 0;
-        while (true) {
-            try {
-                int n = in.read(buffer);
-                if (n < 0) {
-                    return total;
-                }
-                total += n;
-            } catch (SocketTimeoutException silent) {
-                return total;
             }
         }
     }

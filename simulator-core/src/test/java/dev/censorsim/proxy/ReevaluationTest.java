@@ -171,7 +171,7 @@ class ReevaluationTest {
             requestOnly(client, 50_000);
             client.setSoTimeout(700);
 
-            assertThat(readUntilSilent(client.getInputStream())).isEqualTo(16_000);
+            assertThat(Payload.readUntilSilent(client.getInputStream())).isEqualTo(16_000);
         }
     }
 
@@ -190,7 +190,7 @@ class ReevaluationTest {
             requestOnly(client, 10_000);
             client.setSoTimeout(700);
 
-            assertThat(readUntilSilent(client.getInputStream())).as("16 000 allowed in all, 10 000 already used")
+            assertThat(Payload.readUntilSilent(client.getInputStream())).as("16 000 allowed in all, 10 000 already used")
                     .isEqualTo(6_000);
             assertThat(after.hits.get()).isEqualTo(1);
             assertThat(after.bytesDown.get()).as("bytes after the swap count on the new policy's rule")
@@ -229,12 +229,7 @@ class ReevaluationTest {
                  Socket client = RelayTest.connect(proxy)) {
                 assertEcho(client, 1);
 
-                holder.swap(dev.censorsim.policy.PolicyLoader.parse("""
-                        rules:
-                          - name: late-reset
-                            match: { port: [%d] }
-                            action: { type: reset }
-                        """.formatted(echo.address().getPort()), "late.yaml"));
+                holder.swap(lateReset(echo.address().getPort()));
                 Throwable failure = catchThrowable(() -> client.getInputStream().read());
 
                 assertThat(failure).isInstanceOf(IOException.class).hasMessageContaining("Connection reset");
@@ -253,12 +248,7 @@ class ReevaluationTest {
                  Socket client = RelayTest.connect(proxy)) {
                 assertEcho(client, 1);
 
-                holder.swap(dev.censorsim.policy.PolicyLoader.parse("""
-                        rules:
-                          - name: late-reset
-                            match: { port: [%d] }
-                            action: { type: reset }
-                        """.formatted(echo.address().getPort()), "late.yaml"));
+                holder.swap(lateReset(echo.address().getPort()));
                 Thread.sleep(200);
 
                 assertEcho(client, 2);
@@ -285,7 +275,7 @@ class ReevaluationTest {
                 requestOnly(client, 10_000);
                 client.setSoTimeout(700);
 
-                assertThat(readUntilSilent(client.getInputStream())).isEqualTo(6_000);
+                assertThat(Payload.readUntilSilent(client.getInputStream())).isEqualTo(6_000);
                 assertThat(holder.current().rules().get(0).counters().flows()).as("counted once").isEqualTo(1);
             }
         }
@@ -373,25 +363,19 @@ class ReevaluationTest {
         return System.nanoTime() - start;
     }
 
+    /** A policy file whose one rule resets every flow to {@code port}: what a phase change swaps in. */
+    private static dev.censorsim.policy.CompiledPolicy lateReset(int port) throws Exception {
+        return dev.censorsim.policy.PolicyLoader.parse("""
+                rules:
+                  - name: late-reset
+                    match: { port: [%d] }
+                    action: { type: reset }
+                """.formatted(port), "late.yaml");
+    }
+
     private static void assertEcho(Socket client, int value) throws IOException {
         client.getOutputStream().write(value);
         assertThat(client.getInputStream().read()).isEqualTo(value);
-    }
-
-    private static long readUntilSilent(InputStream in) throws IOException {
-        byte[] buffer = new byte[8192];
-        long total = 0;
-        while (true) {
-            try {
-                int n = in.read(buffer);
-                if (n < 0) {
-                    return total;
-                }
-                total += n;
-            } catch (SocketTimeoutException silent) {
-                return total;
-            }
-        }
     }
 
     private static long medianRoundTripNanos(Socket socket) throws IOException {

@@ -49,6 +49,26 @@ public final class Payload {
     }
 
     /** Reads to EOF and returns the count and SHA-256. */
+    /**
+     * Reads until the peer closes or the socket's read timeout passes with nothing arriving (a frozen or black-holed
+     * flow); returns how many bytes came. Set {@code SO_TIMEOUT} on the socket first.
+     */
+    public static long readUntilSilent(InputStream in) throws IOException {
+        byte[] buffer = new byte[8192];
+        long total = 0;
+        while (true) {
+            try {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    return total;
+                }
+                total += n;
+            } catch (java.net.SocketTimeoutException silent) {
+                return total;
+            }
+        }
+    }
+
     public static Digest readAll(InputStream in) throws IOException {
         MessageDigest digest = sha256();
         byte[] buffer = new byte[BLOCK];

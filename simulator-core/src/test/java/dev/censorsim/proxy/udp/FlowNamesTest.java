@@ -2,17 +2,18 @@ package dev.censorsim.proxy.udp;
 
 import dev.censorsim.classify.Protocol;
 import dev.censorsim.classify.StreamClassification;
+import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.FlowFacts;
+import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.FlowPolicy;
 import dev.censorsim.proxy.FlowVerdict;
-import dev.censorsim.classify.InspectionSettings;
-import dev.censorsim.policy.TokenBucket;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,33 +59,9 @@ class FlowNamesTest {
 
     @Test
     void recordingPolicyShouldNoteEachTcpFlowsServerNameAndAskForContent() {
-        FlowPolicy inner = new FlowPolicy() {
-            @Override
-            public InspectionSettings inspection() {
-                return InspectionSettings.DEFAULT;
-            }
-
-            @Override
-            public boolean needsContent() {
-                return false;
-            }
-
-            @Override
-            public TokenBucket linkUp() {
-                return null;
-            }
-
-            @Override
-            public TokenBucket linkDown() {
-                return null;
-            }
-
-            @Override
-            public FlowVerdict evaluate(FlowFacts facts) {
-                return FlowVerdict.PASS;
-            }
-        };
-        FlowPolicy recording = names.recording(() -> inner).get();
+        // A policy with no rules: it passes every flow and needs no content of its own.
+        Supplier<FlowPolicy> inner = FlowPolicy.of(new PolicyHolder(CompiledPolicy.empty()));
+        FlowPolicy recording = names.recording(inner).get();
 
         FlowVerdict verdict = recording.evaluate(new FlowFacts(new InetSocketAddress(alice, 50000),
                 new InetSocketAddress(bob, 443), null,
