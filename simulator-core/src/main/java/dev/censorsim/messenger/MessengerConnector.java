@@ -115,6 +115,7 @@ final class MessengerConnector {
         final String name;
         final Promise<Channel> result;
         final long startNanos = System.nanoTime();
+        final long startPhase = metrics.phase();
         final ConnectOutcomeHandler outcome = new ConnectOutcomeHandler();
         ScheduledFuture<?> timer;
         Channel channel;
@@ -239,7 +240,7 @@ final class MessengerConnector {
             timer.cancel(false);
             channel.pipeline().remove(outcome);
             long now = System.nanoTime();
-            metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now);
+            metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now, startPhase);
             result.trySuccess(channel);
         }
 
@@ -267,7 +268,7 @@ final class MessengerConnector {
                     ? outcome.firstFailure() : cause;
             long now = System.nanoTime();
             if (!closed.getAsBoolean()) { // an attempt cut short by close() is no censor's doing
-                metrics.connectEnded(ConnectOutcome.classify(real), now - startNanos, now);
+                metrics.connectEnded(ConnectOutcome.classify(real), now - startNanos, now, startPhase);
             }
             if (channel != null) {
                 channel.close();

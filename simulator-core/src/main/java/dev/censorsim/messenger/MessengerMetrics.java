@@ -126,8 +126,15 @@ final class MessengerMetrics {
     /**
      * Counts an attempt when it ends, not when it starts, so an interval's attempts always equal the sum of its
      * outcomes and an attempt still running at a cut does not dilute the ratios.
+     *
+     * <p>An attempt that began in the previous phase is not counted: its ClientHello was judged under the previous
+     * policy, so its outcome (a handshake that completed just before a block was re-evaluated onto it, say) belongs to
+     * neither phase's policy alone.
      */
-    void connectEnded(ConnectOutcome outcome, long elapsedNanos, long nowNanos) {
+    void connectEnded(ConnectOutcome outcome, long elapsedNanos, long nowNanos, long startedInPhase) {
+        if (startedInPhase != phase) {
+            return;
+        }
         add(switch (outcome) {
             case OK -> Count.CONNECT_OK;
             case RESET -> Count.CONNECT_RESET;

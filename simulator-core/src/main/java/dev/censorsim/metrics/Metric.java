@@ -71,7 +71,8 @@ public record Metric(String name, Unit unit, String description) {
 
     // Connection attempts, classified by how they ended (TCP connect plus TLS handshake).
     public static final Metric CONNECT_ATTEMPTS = define("connect.attempts", Unit.COUNT,
-            "connection attempts (with DNS on: those that had an address; a failed resolution is counted in dns.*)");
+            "connection attempts begun and ended in the phase (with DNS on: those that had an address; a failed "
+                    + "resolution is counted in dns.*)");
     public static final Metric CONNECT_OK = define("connect.ok", Unit.COUNT, "attempts whose TLS handshake completed");
     public static final Metric CONNECT_RESET = define("connect.reset", Unit.COUNT, "attempts ended by a TCP RST");
     public static final Metric CONNECT_TIMEOUT = define("connect.timeout", Unit.COUNT,

@@ -26,7 +26,7 @@ class MessengerMetricsTest {
     @Test
     void disabledWorkloadsShouldReportNothing() {
         MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
-        metrics.connectEnded(ConnectOutcome.OK, 1_000_000, 10);
+        metrics.connectEnded(ConnectOutcome.OK, 1_000_000, 10, metrics.phase());
 
         MessengerSnapshot s = metrics.cut(SECOND);
 
@@ -41,8 +41,8 @@ class MessengerMetricsTest {
         metrics.cut(2 * SECOND);
         metrics.chatDelivered(20_000_000);
         metrics.chatFailed(1, 3 * SECOND);
-        metrics.connectEnded(ConnectOutcome.RESET, 1, 3 * SECOND);
-        metrics.connectEnded(ConnectOutcome.OK, 1, 3 * SECOND);
+        metrics.connectEnded(ConnectOutcome.RESET, 1, 3 * SECOND, metrics.phase());
+        metrics.connectEnded(ConnectOutcome.OK, 1, 3 * SECOND, metrics.phase());
 
         MessengerSnapshot s = metrics.cut(4 * SECOND);
 
@@ -69,6 +69,21 @@ class MessengerMetricsTest {
 
         assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).as("9 of the 10 decided here were delivered, whenever sent")
                 .isCloseTo(0.9, within(1e-9));
+    }
+
+    @Test
+    void anAttemptThatStartedInThePreviousPhaseShouldNotCountInThisOne() {
+        MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
+        long startedBefore = metrics.phase();
+        metrics.cut(SECOND);
+        metrics.connectEnded(ConnectOutcome.OK, 1, SECOND + 1, startedBefore);   // judged under the old policy
+        metrics.connectEnded(ConnectOutcome.RESET, 1, SECOND + 2, metrics.phase());
+
+        MessengerSnapshot s = metrics.cut(2 * SECOND);
+
+        assertThat(s.get(Metric.CONNECT_ATTEMPTS)).isEqualTo(1);
+        assertThat(s.get(Metric.CONNECT_OK)).isZero();
+        assertThat(s.get(Metric.CONNECT_RESET_RATIO)).isEqualTo(1.0);
     }
 
     @Test
