@@ -2,6 +2,7 @@ package dev.censorsim.call;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -289,5 +290,33 @@ class RtpStreamStatsTest {
 
         assertThat(stats.expected()).isEqualTo(2);
         assertThat(stats.extendedHighestSequence()).isEqualTo(6);
+    }
+
+    @Test
+    void packetShouldAllocateNothing() {
+        // Warm up so the JIT has compiled packet() before the measured run; then a mixed stream: in order, lost,
+        // reordered, duplicated, wrapping.
+        feedMixedStream(stats, 0, 200_000);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        feedMixedStream(stats, 200_000, 400_000);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+        assertThat(stats.lost()).isPositive();
+        assertThat(allocated).as("bytes allocated by 200 000 packets").isLessThan(4096);
+    }
+
+    private static void feedMixedStream(RtpStreamStats target, int from, int to) {
+        for (int i = from; i < to; i++) {
+            int seq = i % 97 == 5 ? i + 1 : i % 97 == 6 ? i - 1 : i;
+            if (i % 50 != 0) {
+                target.packet(seq & 0xffff, (long) seq * UNITS_PER_PACKET & 0xffff_ffffL,
+                        T0 + i * NANOS_PER_PACKET + (i & 7) * 100_000L);
+            }
+            if (i % 211 == 0) {
+                target.packet(seq & 0xffff, (long) seq * UNITS_PER_PACKET & 0xffff_ffffL, T0 + i * NANOS_PER_PACKET);
+            }
+        }
     }
 }
