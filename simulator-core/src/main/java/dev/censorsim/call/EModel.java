@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * ITU-T G.107 E-model (with the G.113 Appendix I codec values), reduced to what a call measures: mouth-to-ear delay,
  * packet loss and its burstiness. Every other G.107 input (loudness ratings, noise, echo, sidetone, advantage) stays
- * at its default, which is what makes {@code Ro - Is} the constant {@value #RO_MINUS_IS} and {@code A} zero.
+ * at its default; with all defaults G.107 rates a connection 93.2, which this model takes as {@code Ro - Is}, with
+ * {@code A} zero.
  *
  * <p>The delay impairment Id is the widely used fit of G.107's Id for those defaults by Cole and Rosenbluth ("Voice
  * over IP performance monitoring", ACM SIGCOMM CCR 31(2), 2001): {@code Id = 0.024 Ta + 0.11 (Ta - 177.3)
@@ -31,6 +32,7 @@ public final class EModel {
     /**
      * A codec's equipment impairment Ie, packet-loss robustness Bpl, frame and look-ahead (ms).
      *
+     * @param name shown in reports
      * @param ie equipment impairment without loss (G.113 Appendix I), in [0, 95)
      * @param bpl packet-loss robustness factor (G.113 Appendix I), positive
      * @param frameMillis audio per packet, positive
@@ -48,8 +50,9 @@ public final class EModel {
          * to 60 ms frames).
          * Impairment: G.113 lists no narrowband-scale Ie or Bpl for Opus (published Opus values are on the wideband
          * or fullband scales of G.107.1/G.107.2, which this model does not use), so it takes G.711+PLC's Ie 0 and
-         * Bpl 25.1: Opus at a voice bitrate is no worse than G.711 on the narrowband scale, and its concealment no
-         * worse than G.711 Appendix I's. The MOS it gives is therefore a narrowband-equivalent figure.
+         * Bpl 25.1, assuming Opus at a voice bitrate is no worse than G.711 on the narrowband scale and its
+         * concealment no worse than G.711 Appendix I's. The MOS it gives is a narrowband-equivalent figure, and
+         * differs from G.711+PLC's only by the look-ahead.
          */
         public static final Codec OPUS_LIKE = new Codec("Opus-like", 0, 25.1, 20, 6.5);
 
