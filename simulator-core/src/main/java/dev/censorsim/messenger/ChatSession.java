@@ -47,6 +47,7 @@ final class ChatSession {
     private boolean churning;
     private boolean awaitingPong;
     private boolean closed;
+    private CallSession calls;
 
     /** {@code scheduleStartNanos} is when message 0 is due: the client's start, so the schedule and the figures agree. */
     ChatSession(MessengerClientOptions options, MessengerConnector connector, MessengerMetrics metrics,
@@ -66,6 +67,25 @@ final class ChatSession {
     }
 
     private record Pending(long id, long intendedNanos) {
+    }
+
+    /** Routes the server's call answers to {@code calls}; before {@link #start()}. */
+    void calls(CallSession calls) {
+        this.calls = calls;
+    }
+
+    /**
+     * Sends a call-signalling frame ({@code type} with {@code callId}) on the chat connection, if there is one and it
+     * is writable; on the event loop. Returns whether it went out: signalling is not queued across reconnects, the
+     * call offers again instead.
+     */
+    boolean signal(byte type, long callId) {
+        Channel ch = channel;
+        if (ch == null || !ch.isActive() || !ch.isWritable()) {
+            return false;
+        }
+        ch.writeAndFlush(MessengerFrame.oneLong(ch.alloc(), type, callId));
+        return true;
     }
 
     void start() {
@@ -237,6 +257,10 @@ final class ChatSession {
                     Pending message = inFlight.remove(MessengerFrame.longAt(frame, 0));
                     if (message != null) { // a late ack of a timed-out message, or a duplicate, counts nothing
                         metrics.chatDelivered(System.nanoTime() - message.intendedNanos());
+                    }
+                } else if (type == MessengerFrame.CALL_OK && MessengerFrame.bodyLength(frame) >= 8) {
+                    if (calls != null) {
+                        calls.answered(MessengerFrame.longAt(frame, 0));
                     }
                 } else if (type != MessengerFrame.PONG) {
                     ctx.close(); // not the server we expect

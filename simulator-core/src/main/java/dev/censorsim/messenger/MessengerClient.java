@@ -18,7 +18,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The synthetic messenger client: runs the chat and media workload of its {@link MessengerClientOptions} on Netty
+ * The synthetic messenger client: runs the chat, media and call workload of its {@link MessengerClientOptions} on Netty
  * event loops (no thread per message or transfer) from {@link #start} until {@link #close()}, through whatever sits
  * between it and the server.
  *
@@ -43,6 +43,7 @@ public final class MessengerClient implements AutoCloseable {
     private final MessengerMetrics metrics;
     private final ChatSession chat;
     private final List<MediaWorker> media;
+    private final CallSession calls;
     private final List<TimeSample> samples = new ArrayList<>();
     private final ScheduledFuture<?> sampler;
     private final MessengerResolver resolver;
@@ -65,6 +66,14 @@ public final class MessengerClient implements AutoCloseable {
         // Chat gets the first loop to itself when there are two or more, so media copying never delays an ack.
         EventLoop chatLoop = group.next();
         this.chat = options.chatEnabled() ? new ChatSession(options, connector, metrics, chatLoop, start) : null;
+        if (options.callsEnabled()) {
+            // Calls share the chat loop: they are signalled on its connection, and 50 packets/s each way is light.
+            metrics.callsEnabled();
+            this.calls = new CallSession(options.calls(), chat, connector, metrics, chatLoop, options.seed());
+            chat.calls(calls);
+        } else {
+            this.calls = null;
+        }
         this.media = new ArrayList<>();
         if (options.mediaEnabled()) {
             for (int i = 0; i < options.mediaConcurrency(); i++) {
@@ -85,6 +94,9 @@ public final class MessengerClient implements AutoCloseable {
             client.chat.start();
         }
         client.media.forEach(MediaWorker::start);
+        if (client.calls != null) {
+            client.calls.start();
+        }
         return client;
     }
 
@@ -128,6 +140,9 @@ public final class MessengerClient implements AutoCloseable {
         }
         closed = true;
         sampler.cancel(false);
+        if (calls != null) {
+            calls.close();
+        }
         if (chat != null) {
             chat.close();
         }

@@ -50,7 +50,7 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
                                      Duration mediaTimeout, Duration churn, Duration connectTimeout,
                                      Duration keepalive, long seed, RetryPolicy retry, List<String> alternatives,
                                      int splitSegments, Duration splitGap, boolean noSni, int ioThreads,
-                                     MessengerDns dns) {
+                                     MessengerDns dns, MessengerCalls calls) {
 
     /** The port asked of a SOCKS5 proxy for a name without a route. */
     public static final int DEFAULT_PORT = 443;
@@ -108,6 +108,14 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
         }
+        if (calls != null) {
+            if (chatRatePerSecond <= 0) {
+                throw new IllegalArgumentException("calls are signalled over the chat connection: turn chat on");
+            }
+            if (socks5 == null) {
+                requireRoute(routes, calls.relayName());
+            }
+        }
     }
 
     private static List<String> names(String primary, List<String> alternatives, boolean used) {
@@ -140,6 +148,10 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
 
     boolean chatEnabled() {
         return chatRatePerSecond > 0;
+    }
+
+    boolean callsEnabled() {
+        return calls != null;
     }
 
     boolean mediaEnabled() {
@@ -176,6 +188,7 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
         private boolean noSni;
         private int ioThreads = 2;
         private MessengerDns dns;
+        private MessengerCalls calls;
 
         private Builder() {
         }
@@ -306,11 +319,17 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
             return this;
         }
 
+        /** Place voice calls one after another; {@code null} for none. */
+        public Builder calls(MessengerCalls calls) {
+            this.calls = calls;
+            return this;
+        }
+
         public MessengerClientOptions build() {
             return new MessengerClientOptions(routes, socks5, socksRemoteDns, trust, chatName, mediaName,
                     chatRatePerSecond, chatMessageBytes, ackTimeout, mediaBytes, mediaDirection, mediaConcurrency,
                     mediaTimeout, churn, connectTimeout, keepalive, seed, retry, alternatives, splitSegments, splitGap,
-                    noSni, ioThreads, dns);
+                    noSni, ioThreads, dns, calls);
         }
     }
 }

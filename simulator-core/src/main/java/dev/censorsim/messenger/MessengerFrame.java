@@ -21,6 +21,11 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
  * PUT   0x06  bytes u64                            client: upload of {@code bytes} follows as DATA
  * DATA  0x07  payload                              media payload, either way
  * DONE  0x08  bytes u64                            server: the upload's bytes all arrived
+ * CALL  0x09  callId u64                           client: offers a voice call (on the chat connection)
+ * CALL_OK 0x0A callId u64                          server: accepts it; media may flow
+ * HANGUP 0x0B callId u64                           client: the call ended
+ * RTP   0x0C  packet                               an RTP packet relayed over TLS (the call's TCP fallback), either
+ *                                                  way; the server echoes each one back
  * </pre>
  *
  * Integers are big-endian. {@code length} counts the type byte and the body, so it is at least 1 and at most
@@ -36,6 +41,10 @@ final class MessengerFrame {
     static final byte PUT = 0x06;
     static final byte DATA = 0x07;
     static final byte DONE = 0x08;
+    static final byte CALL = 0x09;
+    static final byte CALL_OK = 0x0A;
+    static final byte HANGUP = 0x0B;
+    static final byte RTP = 0x0C;
 
     static final int LENGTH_FIELD_BYTES = 4;
     static final int HEADER_BYTES = LENGTH_FIELD_BYTES + 1;
@@ -83,6 +92,14 @@ final class MessengerFrame {
 
     static ByteBuf oneLong(ByteBufAllocator alloc, byte type, long value) {
         return alloc.buffer(HEADER_BYTES + 8).writeInt(9).writeByte(type).writeLong(value);
+    }
+
+    /** An RTP frame whose body is {@code packet}'s readable bytes; {@code packet} is not released. */
+    static ByteBuf rtp(ByteBufAllocator alloc, ByteBuf packet) {
+        int length = packet.readableBytes();
+        ByteBuf frame = alloc.buffer(HEADER_BYTES + length);
+        frame.writeInt(1 + length).writeByte(RTP).writeBytes(packet, packet.readerIndex(), length);
+        return frame;
     }
 
     static ByteBuf data(ByteBufAllocator alloc, int payloadBytes) {

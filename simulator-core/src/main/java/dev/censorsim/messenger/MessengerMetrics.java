@@ -1,5 +1,6 @@
 package dev.censorsim.messenger;
 
+import dev.censorsim.call.EModel;
 import dev.censorsim.dns.DnsLookupOutcome;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
@@ -23,7 +24,14 @@ final class MessengerMetrics {
         CHAT_DELIVERED, CHAT_FAILED, CHAT_TIMED_OUT,
         MEDIA_STARTED, MEDIA_COMPLETED, MEDIA_FAILED, MEDIA_BYTES, MEDIA_COMPLETED_BYTES, MEDIA_TRANSFER_NANOS,
         CONNECT_ATTEMPTS, CONNECT_OK, CONNECT_RESET, CONNECT_TIMEOUT, CONNECT_REFUSED, CONNECT_OTHER,
-        DNS_LOOKUPS, DNS_OK, DNS_NXDOMAIN, DNS_NODATA, DNS_SERVFAIL, DNS_TIMEOUT, DNS_FALLBACK, DNS_UNRESOLVED
+        DNS_LOOKUPS, DNS_OK, DNS_NXDOMAIN, DNS_NODATA, DNS_SERVFAIL, DNS_TIMEOUT, DNS_FALLBACK, DNS_UNRESOLVED,
+        CALL_ATTEMPTS, CALL_SETUP_OK, CALL_SETUP_FAILED, CALL_FALLBACK, CALL_DROPPED, CALL_COMPLETED,
+        CALL_PACKETS_SENT, CALL_PACKETS_RECEIVED, CALL_PACKETS_LOST
+    }
+
+    /** The distributions each reader keeps, in nanoseconds. */
+    private enum Latency {
+        CHAT, CONNECT, DNS, CALL_SETUP, CALL_RTT, CALL_JITTER, CALL_DROPPED_AFTER
     }
 
     private static final int SIGNIFICANT_DIGITS = 3;
@@ -34,6 +42,7 @@ final class MessengerMetrics {
     private final boolean chat;
     private final boolean media;
     private final boolean dns;
+    private boolean calls;
     private final AtomicLongArray totals = new AtomicLongArray(Count.values().length);
     private final Reader phases;
     private final Reader series;
@@ -75,8 +84,7 @@ final class MessengerMetrics {
     void chatDelivered(long latencyNanos) {
         add(Count.CHAT_DELIVERED, 1);
         long value = Math.max(0, latencyNanos);
-        phases.chatLatency.recordValue(value);
-        series.chatLatency.recordValue(value);
+        record(Latency.CHAT, value);
     }
 
     void chatFailed(int messages, long nowNanos) {
@@ -144,8 +152,7 @@ final class MessengerMetrics {
         }, 1);
         add(Count.CONNECT_ATTEMPTS, 1);
         if (outcome == ConnectOutcome.OK) {
-            phases.connectLatency.recordValue(Math.max(0, elapsedNanos));
-            series.connectLatency.recordValue(Math.max(0, elapsedNanos));
+            record(Latency.CONNECT, elapsedNanos);
         } else {
             failure(nowNanos);
         }
@@ -162,8 +169,7 @@ final class MessengerMetrics {
         }, 1);
         add(Count.DNS_LOOKUPS, 1);
         if (outcome != DnsLookupOutcome.TIMEOUT) {
-            phases.dnsLatency.recordValue(Math.max(0, latencyNanos));
-            series.dnsLatency.recordValue(Math.max(0, latencyNanos));
+            record(Latency.DNS, latencyNanos);
         }
     }
 
@@ -176,6 +182,82 @@ final class MessengerMetrics {
     void dnsUnresolved(long nowNanos) {
         add(Count.DNS_UNRESOLVED, 1);
         failure(nowNanos);
+    }
+
+    private void record(Latency latency, long nanos) {
+        long value = Math.max(0, nanos);
+        phases.recorders[latency.ordinal()].recordValue(value);
+        series.recorders[latency.ordinal()].recordValue(value);
+    }
+
+    /** Turns the {@code call.*} figures on; before the client starts. */
+    void callsEnabled() {
+        this.calls = true;
+    }
+
+    /**
+     * Counts a call's set-up when it ended (media echoed, or given up), in the phase it began in only, as for
+     * connection attempts.
+     *
+     * @param fallback whether the call was set up on the TLS relay after UDP failed
+     */
+    void callSetUp(boolean ok, boolean fallback, long setupNanos, long nowNanos, long startedInPhase) {
+        if (startedInPhase != phase) {
+            return;
+        }
+        add(Count.CALL_ATTEMPTS, 1);
+        if (ok) {
+            add(Count.CALL_SETUP_OK, 1);
+            if (fallback) {
+                add(Count.CALL_FALLBACK, 1);
+            }
+            record(Latency.CALL_SETUP, setupNanos);
+        } else {
+            add(Count.CALL_SETUP_FAILED, 1);
+            failure(nowNanos);
+        }
+    }
+
+    /**
+     * A set-up call heard nothing for the drop silence: {@code lastedNanos} from its first datagram to its last media.
+     * Like its set-up, a call's end counts only in the phase it began in: a call begun under one policy and cut by
+     * the next would put the previous phase's minutes on this phase's "dropped after".
+     */
+    void callDropped(long lastedNanos, long nowNanos, long startedInPhase) {
+        if (startedInPhase != phase) {
+            return;
+        }
+        add(Count.CALL_DROPPED, 1);
+        record(Latency.CALL_DROPPED_AFTER, lastedNanos);
+        failure(nowNanos);
+    }
+
+    /** A call ran its full length; counted in the phase it began in only. */
+    void callCompleted(long startedInPhase) {
+        if (startedInPhase == phase) {
+            add(Count.CALL_COMPLETED, 1);
+        }
+    }
+
+    void callPacketSent() {
+        add(Count.CALL_PACKETS_SENT, 1);
+    }
+
+    /**
+     * An echo came back in time: its round trip, and the stream's RFC 3550 jitter after it ({@code -1} before the
+     * stream has two packets).
+     */
+    void callPacketEchoed(long rttNanos, long jitterNanos) {
+        add(Count.CALL_PACKETS_RECEIVED, 1);
+        record(Latency.CALL_RTT, rttNanos);
+        if (jitterNanos >= 0) {
+            record(Latency.CALL_JITTER, jitterNanos);
+        }
+    }
+
+    /** A packet whose echo did not come back in time. */
+    void callPacketLost() {
+        add(Count.CALL_PACKETS_LOST, 1);
     }
 
     private void failure(long nowNanos) {
@@ -216,19 +298,23 @@ final class MessengerMetrics {
                 put(values, Metric.CONNECT_RESET_RATIO, ratio(interval.get(Count.CONNECT_RESET), attempts));
                 put(values, Metric.CONNECT_TIMEOUT_RATIO, ratio(interval.get(Count.CONNECT_TIMEOUT), attempts));
             }
-            if (interval.connectLatency.getTotalCount() > 0) {
-                put(values, Metric.CONNECT_LATENCY_P50, millis(interval.connectLatency.getValueAtPercentile(50)));
-                put(values, Metric.CONNECT_LATENCY_P99, millis(interval.connectLatency.getValueAtPercentile(99)));
+            Histogram connect = interval.histogram(Latency.CONNECT);
+            if (connect.getTotalCount() > 0) {
+                put(values, Metric.CONNECT_LATENCY_P50, millis(connect.getValueAtPercentile(50)));
+                put(values, Metric.CONNECT_LATENCY_P99, millis(connect.getValueAtPercentile(99)));
             }
             if (dns) {
                 dnsFigures(interval, values);
+            }
+            if (calls) {
+                callFigures(interval, values);
             }
             long firstFailure = phases.firstFailure.getAndSet(Long.MAX_VALUE);
             if (firstFailure != Long.MAX_VALUE) {
                 put(values, Metric.FIRST_FAILURE_SECONDS, Math.max(0, firstFailure - interval.startNanos) / 1e9);
             }
             return new MessengerSnapshot(seconds(interval.startNanos), seconds(nowNanos), values,
-                    interval.chatLatency.copy(), interval.connectLatency.copy());
+                    interval.histogram(Latency.CHAT).copy(), interval.histogram(Latency.CONNECT).copy());
         }
     }
 
@@ -247,6 +333,13 @@ final class MessengerMetrics {
                 put(values, Metric.MEDIA_FAILED, interval.get(Count.MEDIA_FAILED));
             }
             connectCounts(interval, values);
+            if (calls) {
+                long decided = interval.get(Count.CALL_PACKETS_RECEIVED) + interval.get(Count.CALL_PACKETS_LOST);
+                if (decided > 0) {
+                    put(values, Metric.CALL_LOSS, ratio(interval.get(Count.CALL_PACKETS_LOST), decided));
+                    put(values, Metric.CALL_MOS, mos(interval));
+                }
+            }
             return new TimeSample(seconds(nowNanos), values);
         }
     }
@@ -266,7 +359,7 @@ final class MessengerMetrics {
         if (full && decided > 0) {
             put(values, Metric.CHAT_DELIVERED_RATIO, ratio(interval.get(Count.CHAT_DELIVERED), decided));
         }
-        Histogram latency = interval.chatLatency;
+        Histogram latency = interval.histogram(Latency.CHAT);
         if (latency.getTotalCount() > 0) {
             put(values, Metric.CHAT_LATENCY_P50, millis(latency.getValueAtPercentile(50)));
             put(values, Metric.CHAT_LATENCY_P99, millis(latency.getValueAtPercentile(99)));
@@ -291,11 +384,64 @@ final class MessengerMetrics {
             put(values, Metric.DNS_OK_RATIO, ratio(interval.get(Count.DNS_OK), lookups));
             put(values, Metric.DNS_NXDOMAIN_RATIO, ratio(interval.get(Count.DNS_NXDOMAIN), lookups));
         }
-        Histogram latency = interval.dnsLatency;
+        Histogram latency = interval.histogram(Latency.DNS);
         if (latency.getTotalCount() > 0) {
             put(values, Metric.DNS_LATENCY_P50, millis(latency.getValueAtPercentile(50)));
             put(values, Metric.DNS_LATENCY_P99, millis(latency.getValueAtPercentile(99)));
         }
+    }
+
+    private static void callFigures(Interval interval, Map<String, Double> values) {
+        long attempts = interval.get(Count.CALL_ATTEMPTS);
+        put(values, Metric.CALL_ATTEMPTS, attempts);
+        put(values, Metric.CALL_SETUP_OK, interval.get(Count.CALL_SETUP_OK));
+        put(values, Metric.CALL_SETUP_FAILED, interval.get(Count.CALL_SETUP_FAILED));
+        put(values, Metric.CALL_FALLBACK, interval.get(Count.CALL_FALLBACK));
+        put(values, Metric.CALL_DROPPED, interval.get(Count.CALL_DROPPED));
+        put(values, Metric.CALL_COMPLETED, interval.get(Count.CALL_COMPLETED));
+        put(values, Metric.CALL_PACKETS_SENT, interval.get(Count.CALL_PACKETS_SENT));
+        put(values, Metric.CALL_PACKETS_RECEIVED, interval.get(Count.CALL_PACKETS_RECEIVED));
+        if (attempts > 0) {
+            put(values, Metric.CALL_SETUP_OK_RATIO, ratio(interval.get(Count.CALL_SETUP_OK), attempts));
+        }
+        Histogram setup = interval.histogram(Latency.CALL_SETUP);
+        if (setup.getTotalCount() > 0) {
+            put(values, Metric.CALL_SETUP_TIME_P50, millis(setup.getValueAtPercentile(50)));
+            put(values, Metric.CALL_SETUP_TIME_P99, millis(setup.getValueAtPercentile(99)));
+        }
+        Histogram dropped = interval.histogram(Latency.CALL_DROPPED_AFTER);
+        if (dropped.getTotalCount() > 0) {
+            put(values, Metric.CALL_DROPPED_AFTER_P50, dropped.getValueAtPercentile(50) / 1e9);
+            put(values, Metric.CALL_DROPPED_AFTER_MAX, dropped.getMaxValue() / 1e9);
+        }
+        Histogram rtt = interval.histogram(Latency.CALL_RTT);
+        if (rtt.getTotalCount() > 0) {
+            put(values, Metric.CALL_RTT_P50, millis(rtt.getValueAtPercentile(50)));
+            put(values, Metric.CALL_JITTER_P50, millis(interval.histogram(Latency.CALL_JITTER)
+                    .getValueAtPercentile(50)));
+        }
+        long decided = interval.get(Count.CALL_PACKETS_RECEIVED) + interval.get(Count.CALL_PACKETS_LOST);
+        if (decided > 0) {
+            put(values, Metric.CALL_LOSS, ratio(interval.get(Count.CALL_PACKETS_LOST), decided));
+            put(values, Metric.CALL_MOS, mos(interval));
+        }
+    }
+
+    /**
+     * The interval's MOS by the E-model, for one leg of the call: the echo's round trip is split evenly, so the leg's
+     * delay is half the median round trip and its loss {@code 1 - sqrt(1 - round-trip loss)} (a censor that drops
+     * only one way is spread over both). Jitter is the echoed stream's, both legs together, so it errs low.
+     */
+    private static double mos(Interval interval) {
+        long received = interval.get(Count.CALL_PACKETS_RECEIVED);
+        double roundTripLoss = ratio(interval.get(Count.CALL_PACKETS_LOST),
+                received + interval.get(Count.CALL_PACKETS_LOST));
+        double legLoss = 1 - Math.sqrt(1 - roundTripLoss);
+        Histogram rtt = interval.histogram(Latency.CALL_RTT);
+        double oneWay = rtt.getTotalCount() > 0 ? millis(rtt.getValueAtPercentile(50)) / 2 : 0;
+        Histogram jitter = interval.histogram(Latency.CALL_JITTER);
+        double jitterMillis = jitter.getTotalCount() > 0 ? millis(jitter.getValueAtPercentile(50)) : 0;
+        return EModel.mos(oneWay, jitterMillis, legLoss, EModel.Codec.OPUS_LIKE);
     }
 
     private static void connectCounts(Interval interval, Map<String, Double> values) {
@@ -324,18 +470,17 @@ final class MessengerMetrics {
 
     /** One reader's view: its recorders, the totals it saw last, and where its current interval began. */
     private static final class Reader {
-        final Recorder chatLatency = new Recorder(SIGNIFICANT_DIGITS);
-        final Recorder connectLatency = new Recorder(SIGNIFICANT_DIGITS);
-        final Recorder dnsLatency = new Recorder(SIGNIFICANT_DIGITS);
+        final Recorder[] recorders = new Recorder[Latency.values().length];
+        final Histogram[] recycled = new Histogram[Latency.values().length];
         final AtomicLong firstFailure = new AtomicLong(Long.MAX_VALUE);
         final long[] seen = new long[Count.values().length];
         long intervalStartNanos;
-        Histogram chatRecycle;
-        Histogram connectRecycle;
-        Histogram dnsRecycle;
 
         Reader(long startNanos) {
             this.intervalStartNanos = startNanos;
+            for (int i = 0; i < recorders.length; i++) {
+                recorders[i] = new Recorder(SIGNIFICANT_DIGITS);
+            }
         }
 
         Interval take(long nowNanos, AtomicLongArray totals) {
@@ -345,19 +490,22 @@ final class MessengerMetrics {
                 delta[i] = total - seen[i];
                 seen[i] = total;
             }
-            chatRecycle = chatLatency.getIntervalHistogram(chatRecycle);
-            connectRecycle = connectLatency.getIntervalHistogram(connectRecycle);
-            dnsRecycle = dnsLatency.getIntervalHistogram(dnsRecycle);
-            Interval interval = new Interval(intervalStartNanos, delta, chatRecycle, connectRecycle, dnsRecycle);
+            for (int i = 0; i < recorders.length; i++) {
+                recycled[i] = recorders[i].getIntervalHistogram(recycled[i]);
+            }
+            Interval interval = new Interval(intervalStartNanos, delta, recycled.clone());
             intervalStartNanos = nowNanos;
             return interval;
         }
     }
 
-    private record Interval(long startNanos, long[] counts, Histogram chatLatency, Histogram connectLatency,
-                            Histogram dnsLatency) {
+    private record Interval(long startNanos, long[] counts, Histogram[] histograms) {
         long get(Count count) {
             return counts[count.ordinal()];
+        }
+
+        Histogram histogram(Latency latency) {
+            return histograms[latency.ordinal()];
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.censorsim.messenger;
 
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -12,6 +13,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
@@ -33,7 +35,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The messenger's server: real TLS for each configured name, with certificates from a CA generated at start-up, and
- * the chat and media protocol of {@link MessengerFrame} behind it.
+ * the chat and media protocol of {@link MessengerFrame} behind it; plus a UDP endpoint for calls' media
+ * ({@link #mediaAddress()}), which answers STUN and echoes RTP.
  *
  * <p>Each name gets its own certificate, chosen by the ClientHello's SNI. A ClientHello without SNI gets the default
  * certificate, which lists every name, so a client that leaves SNI out (to slip past an SNI rule) can still verify the
@@ -49,18 +52,21 @@ import java.util.concurrent.TimeUnit;
 public final class MessengerServer implements AutoCloseable {
 
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 2_000;
+    private static final int MEDIA_SOCKET_BUFFER_BYTES = 1 << 20;
 
     private final EventLoopGroup group;
     private final ChannelGroup channels;
     private final Channel serverChannel;
+    private final Channel mediaChannel;
     private final MessengerTrust trust;
     private final List<String> names;
 
-    private MessengerServer(EventLoopGroup group, ChannelGroup channels, Channel serverChannel, MessengerTrust trust,
-                            List<String> names) {
+    private MessengerServer(EventLoopGroup group, ChannelGroup channels, Channel serverChannel, Channel mediaChannel,
+                            MessengerTrust trust, List<String> names) {
         this.group = group;
         this.channels = channels;
         this.serverChannel = serverChannel;
+        this.mediaChannel = mediaChannel;
         this.trust = trust;
         this.names = names;
     }
@@ -95,22 +101,42 @@ public final class MessengerServer implements AutoCloseable {
                         ch.pipeline().addLast(MessengerPipeline.SESSION, new ServerSessionHandler());
                     }
                 });
-        ChannelFuture bind = bootstrap.bind(options.listen());
+        Channel tcp = bind(bootstrap.bind(options.listen()), options.listen(), group);
+        channels.add(tcp);
+        // Calls' media: a UDP port on the same address, chosen by the system (mediaAddress() tells which).
+        InetSocketAddress mediaListen = new InetSocketAddress(options.listen().getAddress(), 0);
+        Bootstrap media = new Bootstrap()
+                .group(group)
+                .channel(NioDatagramChannel.class)
+                .option(ChannelOption.SO_RCVBUF, MEDIA_SOCKET_BUFFER_BYTES)
+                .option(ChannelOption.SO_SNDBUF, MEDIA_SOCKET_BUFFER_BYTES)
+                .handler(new CallMediaHandler());
+        Channel udp;
+        try {
+            udp = bind(media.bind(mediaListen), mediaListen, group);
+        } catch (IOException e) {
+            channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+            throw e;
+        }
+        channels.add(udp);
+        MessengerTrust trust = new MessengerTrust(List.of(certificates.ca().getCertificate()));
+        return new MessengerServer(group, channels, tcp, udp, trust, options.names());
+    }
+
+    private static Channel bind(ChannelFuture bind, InetSocketAddress address, EventLoopGroup group)
+            throws IOException {
         try {
             bind.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutDown(group);
-            throw new InterruptedIOException("interrupted while binding " + options.listen());
+            throw new InterruptedIOException("interrupted while binding " + address);
         }
         if (!bind.isSuccess()) {
             shutDown(group);
-            throw new IOException("cannot listen on " + options.listen() + ": " + bind.cause().getMessage(),
-                    bind.cause());
+            throw new IOException("cannot listen on " + address + ": " + bind.cause().getMessage(), bind.cause());
         }
-        channels.add(bind.channel());
-        MessengerTrust trust = new MessengerTrust(List.of(certificates.ca().getCertificate()));
-        return new MessengerServer(group, channels, bind.channel(), trust, options.names());
+        return bind.channel();
     }
 
     private static Mapping<String, SslContext> sniContexts(MessengerCertificates certificates, List<String> names) {
@@ -138,6 +164,11 @@ public final class MessengerServer implements AutoCloseable {
     /** The bound address, with the real port when the options asked for port 0. */
     public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The UDP address calls send their STUN and RTP to; the server echoes the RTP. */
+    public InetSocketAddress mediaAddress() {
+        return (InetSocketAddress) mediaChannel.localAddress();
     }
 
     /** What a client must trust to verify this server: the CA generated at start-up. */

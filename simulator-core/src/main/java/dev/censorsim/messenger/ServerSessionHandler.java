@@ -7,7 +7,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * One server connection: acknowledges chat messages, answers keepalives, serves a download or takes an upload.
+ * One server connection: acknowledges chat messages, answers keepalives, serves a download or takes an upload,
+ * accepts calls and echoes the media of a call relayed over TLS.
  *
  * <p>AUTO_READ is off: the next read is requested only when the acks of the previous one are flushed and the channel
  * is writable, so a client that stops reading its acks stops being read too. Downloads are written while the channel
@@ -84,6 +85,25 @@ final class ServerSessionHandler extends ChannelInboundHandlerAdapter {
                 }
                 uploadReceived += MessengerFrame.bodyLength(frame);
                 answerUploadIfComplete(ctx);
+                return true;
+            }
+            case MessengerFrame.CALL -> {
+                if (MessengerFrame.bodyLength(frame) < 8) {
+                    return false;
+                }
+                ctx.write(MessengerFrame.oneLong(ctx.alloc(), MessengerFrame.CALL_OK, MessengerFrame.longAt(frame, 0)));
+                return true;
+            }
+            case MessengerFrame.HANGUP -> {
+                return MessengerFrame.bodyLength(frame) >= 8;
+            }
+            case MessengerFrame.RTP -> {
+                // The call's TCP fallback: echo the packet, as the UDP media endpoint does. A relayed call is 50
+                // frames/s each way, so it needs no flow control beyond the read-after-flush below.
+                if (MessengerFrame.bodyLength(frame) < CallPackets.RTP_HEADER_BYTES) {
+                    return false;
+                }
+                ctx.write(frame.retainedDuplicate());
                 return true;
             }
             default -> {

@@ -21,7 +21,9 @@ public record Metric(String name, Unit unit, String description) {
 
     /** The unit a metric's value is expressed in. */
     public enum Unit {
-        COUNT(""), RATIO(""), MILLISECONDS("ms"), SECONDS("s"), BITS_PER_SECOND("bit/s");
+        COUNT(""), RATIO(""), MILLISECONDS("ms"), SECONDS("s"), BITS_PER_SECOND("bit/s"),
+        /** A mean opinion score, 1 (bad) to 4.5 (the E-model's best). */
+        SCORE("");
 
         private final String symbol;
 
@@ -112,6 +114,41 @@ public record Metric(String name, Unit unit, String description) {
     public static final Metric DNS_UNRESOLVED = define("dns.unresolved", Unit.COUNT,
             "connection attempts abandoned because the name did not resolve and no fallback was configured");
 
+    // Calls: signalled over the chat connection, then STUN and RTP at 50 packets/s over UDP (or, with the fallback,
+    // over a TLS relay), echoed by the server. Loss, round trip and jitter are the echo's, both legs together.
+    public static final Metric CALL_ATTEMPTS = define("call.attempts", Unit.COUNT,
+            "calls whose set-up began and ended in the phase");
+    public static final Metric CALL_SETUP_OK = define("call.setup_ok", Unit.COUNT,
+            "calls set up: the first media came back");
+    public static final Metric CALL_SETUP_FAILED = define("call.setup_failed", Unit.COUNT,
+            "calls with no media back within the set-up timeout (after the fallback, if on)");
+    public static final Metric CALL_SETUP_OK_RATIO = define("call.setup_ok_ratio", Unit.RATIO, "setup_ok / attempts");
+    public static final Metric CALL_FALLBACK = define("call.fallback", Unit.COUNT,
+            "calls set up on the TCP/TLS relay after UDP failed");
+    public static final Metric CALL_SETUP_TIME_P50 = define("call.setup_time.p50", Unit.MILLISECONDS,
+            "median time from the call offer to the first echoed media");
+    public static final Metric CALL_SETUP_TIME_P99 = define("call.setup_time.p99", Unit.MILLISECONDS,
+            "99th percentile call set-up time");
+    public static final Metric CALL_DROPPED = define("call.dropped", Unit.COUNT,
+            "calls begun in the phase that were set up and then went silent for the drop time");
+    public static final Metric CALL_COMPLETED = define("call.completed", Unit.COUNT,
+            "calls begun in the phase that ran their full length");
+    public static final Metric CALL_DROPPED_AFTER_P50 = define("call.dropped_after.p50", Unit.SECONDS,
+            "median time from a dropped call's first datagram to its last media");
+    public static final Metric CALL_DROPPED_AFTER_MAX = define("call.dropped_after.max", Unit.SECONDS,
+            "longest time from a dropped call's first datagram to its last media");
+    public static final Metric CALL_PACKETS_SENT = define("call.packets_sent", Unit.COUNT, "RTP packets sent");
+    public static final Metric CALL_PACKETS_RECEIVED = define("call.packets_received", Unit.COUNT,
+            "RTP packets echoed back within 1 s");
+    public static final Metric CALL_LOSS = define("call.loss", Unit.RATIO,
+            "round-trip media loss: packets not echoed within 1 s over packets decided in the phase");
+    public static final Metric CALL_RTT_P50 = define("call.rtt.p50", Unit.MILLISECONDS,
+            "median media round-trip time");
+    public static final Metric CALL_JITTER_P50 = define("call.jitter.p50", Unit.MILLISECONDS,
+            "median RFC 3550 interarrival jitter of the echoed stream");
+    public static final Metric CALL_MOS = define("call.mos", Unit.SCORE,
+            "mean opinion score by the ITU-T G.107 E-model, from one leg's delay, jitter and loss");
+
     public static final Metric FIRST_FAILURE_SECONDS = define("first_failure.seconds", Unit.SECONDS,
             "time from the phase start to the first failed message, transfer or connection");
 
@@ -168,6 +205,9 @@ public record Metric(String name, Unit unit, String description) {
         }
         if (unit == Unit.RATIO) {
             return String.format(java.util.Locale.ROOT, "%.3f", value);
+        }
+        if (unit == Unit.SCORE) {
+            return String.format(java.util.Locale.ROOT, "%.2f", value);
         }
         String number = String.format(java.util.Locale.ROOT, Math.abs(value) >= 100 ? "%.0f" : "%.2f", value);
         return unit.symbol().isEmpty() ? number : number + " " + unit.symbol();

@@ -213,6 +213,9 @@ final class ExpectationParser {
                 }
                 throw new IllegalArgumentException(metric.name() + " is a ratio; expected a number such as 0.95 "
                         + "or a percentage such as 95%, got '" + text + "'");
+            case SCORE:
+                throw new IllegalArgumentException(metric.name() + " is a score from 1 to 4.5; expected a plain "
+                        + "number such as 3.5, got '" + text + "'");
             case COUNT:
                 if (metric.name().endsWith("bytes")) {
                     return DataSize.parseBytes(text);
