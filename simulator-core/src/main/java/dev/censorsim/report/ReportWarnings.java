@@ -39,13 +39,27 @@ public final class ReportWarnings {
                 warnings.add("phase " + seen.name() + " ran " + Durations.format(seen.realNanos()) + " instead of "
                         + Durations.format(planned) + ": the machine was busy, so rates and latencies may be off");
             }
-            double attempts = seen.metric(Metric.CONNECT_ATTEMPTS.name());
-            if (!(attempts > 0)) {
-                warnings.add("phase " + seen.name() + " made no connection attempts: the workload did not run, so "
-                        + "its figures say nothing about the policy");
+            if (!ranWorkload(seen)) {
+                warnings.add("phase " + seen.name() + " made no connection attempts and decided no message, call "
+                        + "or lookup: the workload did not run, so its figures say nothing about the policy");
             }
         }
         return List.copyOf(warnings);
+    }
+
+    /**
+     * Whether anything the policy could act on happened: a connection attempt, or a chat message, call or DNS lookup
+     * whose fate was decided. A long-lived chat connection makes no attempts in later phases, yet its messages are
+     * exactly what those phases measure.
+     */
+    private static boolean ranWorkload(PhaseReport phase) {
+        for (Metric activity : List.of(Metric.CONNECT_ATTEMPTS, Metric.CHAT_DELIVERED, Metric.CHAT_FAILED,
+                Metric.CHAT_TIMED_OUT, Metric.CALL_ATTEMPTS, Metric.CALL_PACKETS_SENT, Metric.DNS_LOOKUPS)) {
+            if (phase.metric(activity.name()) > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String trim(double v) {

@@ -33,7 +33,19 @@ class ReportWarningsTest {
                         + "retry backoff were not scaled",
                 "only 2 of 3 phases ran; the expectations of the others count as failed",
                 "phase baseline ran 3s instead of 2.5s: the machine was busy, so rates and latencies may be off",
-                "phase throttled made no connection attempts: the workload did not run, so its figures say nothing "
-                        + "about the policy");
+                "phase throttled made no connection attempts and decided no message, call or lookup: the "
+                        + "workload did not run, so its figures say nothing about the policy");
+    }
+
+    @Test
+    void aPhaseWhoseOnlyActivityIsChatOnALongLivedConnectionShouldNotBeCalledIdle() throws Exception {
+        ScenarioReport full = SampleReports.run(SampleReports.whatsappScenario(), 10e6);
+        PhaseReport baseline = full.phases().get(0);
+        PhaseReport chatOnly = new PhaseReport(baseline.name(), baseline.policy(), baseline.nominalNanos(),
+                baseline.realNanos(), 0, Map.of("connect.attempts", 0.0, "chat.delivered", 40.0),
+                List.of(), List.of());
+
+        assertThat(ReportWarnings.of(full.run(), List.of(chatOnly)))
+                .noneMatch(w -> w.contains("did not run"));
     }
 }
