@@ -4,6 +4,7 @@ import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.policy.Direction;
 import dev.censorsim.policy.Durations;
+import dev.censorsim.scenario.CallWorkload;
 import dev.censorsim.scenario.ChatWorkload;
 import dev.censorsim.scenario.ExpectationResult;
 import dev.censorsim.scenario.MediaWorkload;
@@ -181,11 +182,30 @@ public final class HtmlReportWriter {
                 List.of(new SvgLineChart.Series("p50", ReportColors.LATENCY_P50, xs, p50),
                         new SvgLineChart.Series("p99", ReportColors.LATENCY_P99, xs, p99)), xMax,
                 v -> SvgLineChart.trim(v)));
+        calls(h, samples, xs, bands, xMax);
         h.append("<h3>Connection outcomes</h3>\n");
         h.append(SvgConnectChart.render(report.phases()));
         expectations(h, report);
         metrics(h, report.phases());
         rules(h, report.phases());
+    }
+
+    /** The call quality chart, when the run had calls: MOS per second (E-model), absent where no media was decided. */
+    private static void calls(StringBuilder h, List<TimeSample> samples, double[] xs, List<PhaseBand> bands,
+                              double xMax) {
+        double[] mos = new double[samples.size()];
+        boolean any = false;
+        for (int i = 0; i < mos.length; i++) {
+            mos[i] = samples.get(i).get(Metric.CALL_MOS);
+            any |= Double.isFinite(mos[i]);
+        }
+        if (!any) {
+            return;
+        }
+        h.append("<h3>Call quality</h3>\n");
+        h.append(SvgLineChart.render("call MOS over time (E-model, 1 to 4.5)", "MOS", bands,
+                List.of(new SvgLineChart.Series("MOS", ReportColors.CALL_MOS, xs, mos)), xMax,
+                v -> SvgLineChart.trim(v)));
     }
 
     private static void expectations(StringBuilder h, ScenarioReport report) {
@@ -279,6 +299,11 @@ public final class HtmlReportWriter {
         out.put("media workload", media == null ? "none" : size(media.transferBytes()) + " "
                 + (media.direction() == Direction.DOWN ? "downloads" : "uploads") + ", " + media.concurrency()
                 + " at a time");
+        CallWorkload calls = m.calls();
+        out.put("calls", calls == null ? "none" : "one at a time, " + Durations.format(calls.durationNanos())
+                + " long, " + Durations.format(calls.gapNanos()) + " apart; RTP at 50 packets/s over UDP; set-up "
+                + "timeout " + Durations.format(calls.setupTimeoutNanos()) + ", dropped after "
+                + Durations.format(calls.dropSilenceNanos()) + " of silence");
         out.put("chat churn", m.churnNanos() == 0 ? "none" : "reconnect every " + Durations.format(m.churnNanos()));
         out.put("connect timeout", Durations.format(m.connectTimeoutNanos()));
         out.put("strategies", strategies(m.strategies()));
@@ -300,6 +325,16 @@ public final class HtmlReportWriter {
         }
         if (s.noSni()) {
             on.add("no SNI");
+        }
+        if (!s.dnsFallback().isEmpty()) {
+            on.add("hardcoded addresses when DNS fails ("
+                    + String.join(", ", s.dnsFallback().stream().map(a -> a.getHostAddress()).toList()) + ")");
+        }
+        if (s.doh() != null) {
+            on.add("DNS over HTTPS via " + s.doh() + " when DNS fails");
+        }
+        if (s.callFallback()) {
+            on.add("calls relayed over TLS when UDP fails");
         }
         return on.isEmpty() ? "none" : String.join("; ", on);
     }

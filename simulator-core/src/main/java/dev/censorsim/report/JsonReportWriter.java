@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.censorsim.metrics.TimeSample;
+import dev.censorsim.scenario.CallWorkload;
 import dev.censorsim.scenario.ChatWorkload;
 import dev.censorsim.scenario.ExpectationResult;
 import dev.censorsim.scenario.MediaWorkload;
@@ -111,6 +112,17 @@ public final class JsonReportWriter {
         } else {
             g.writeNullField("media");
         }
+        CallWorkload calls = m.calls();
+        if (calls != null) {
+            g.writeObjectFieldStart("calls");
+            g.writeNumberField("duration_seconds", calls.durationNanos() / 1e9);
+            g.writeNumberField("gap_seconds", calls.gapNanos() / 1e9);
+            g.writeNumberField("setup_timeout_seconds", calls.setupTimeoutNanos() / 1e9);
+            g.writeNumberField("drop_silence_seconds", calls.dropSilenceNanos() / 1e9);
+            g.writeEndObject();
+        } else {
+            g.writeNullField("calls");
+        }
         g.writeNumberField("churn_seconds", m.churnNanos() / 1e9);
         g.writeNumberField("connect_timeout_seconds", m.connectTimeoutNanos() / 1e9);
         Strategies s = m.strategies();
@@ -129,6 +141,13 @@ public final class JsonReportWriter {
         g.writeBooleanField("alternatives", s.alternatives());
         g.writeNumberField("split_client_hello", s.splitClientHello());
         g.writeBooleanField("no_sni", s.noSni());
+        g.writeArrayFieldStart("dns_fallback");
+        for (java.net.InetAddress address : s.dnsFallback()) {
+            g.writeString(address.getHostAddress());
+        }
+        g.writeEndArray();
+        g.writeStringField("doh", s.doh());
+        g.writeStringField("call_fallback", s.callFallback() ? "tcp" : "none");
         g.writeEndObject();
         g.writeEndObject();
     }

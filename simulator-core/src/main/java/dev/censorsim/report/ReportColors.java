@@ -12,6 +12,8 @@ public final class ReportColors {
     public static final String LATENCY_P50 = "#7048e8";
     /** Chat latency p99 line. */
     public static final String LATENCY_P99 = "#e8590c";
+    /** Call MOS line. */
+    public static final String CALL_MOS = "#0ca678";
     /** Connect outcome: TLS handshake completed. */
     public static final String CONNECT_OK = "#2f9e44";
     /** Connect outcome: reset by a TCP RST. */

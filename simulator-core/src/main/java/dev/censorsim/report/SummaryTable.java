@@ -17,6 +17,10 @@ public final class SummaryTable {
     private static final List<Metric> COLUMNS = List.of(Metric.CHAT_DELIVERED_RATIO, Metric.CHAT_LATENCY_P99,
             Metric.MEDIA_THROUGHPUT, Metric.CONNECT_OK, Metric.CONNECT_RESET, Metric.CONNECT_TIMEOUT);
     private static final List<String> HEADERS = List.of("delivered", "chat p99", "media", "ok", "reset", "timeout");
+    /** Shown only when the run had calls. */
+    private static final List<Metric> CALL_COLUMNS = List.of(Metric.CALL_SETUP_OK_RATIO, Metric.CALL_LOSS,
+            Metric.CALL_MOS);
+    private static final List<String> CALL_HEADERS = List.of("calls ok", "loss", "MOS");
 
     private SummaryTable() {
     }
@@ -24,11 +28,17 @@ public final class SummaryTable {
     /** Prints the summary of {@code report} to {@code out}. */
     public static void print(ScenarioReport report, PrintWriter out) {
         RunInfo run = report.run();
+        List<Metric> columns = new java.util.ArrayList<>(COLUMNS);
+        List<String> headers = new java.util.ArrayList<>(HEADERS);
+        if (run.messenger().calls() != null) {
+            columns.addAll(CALL_COLUMNS);
+            headers.addAll(CALL_HEADERS);
+        }
         int nameWidth = Math.max(5, run.phases().stream().mapToInt(p -> p.name().length()).max().orElse(5));
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-" + nameWidth + "s %9s", "phase",
                 "duration"));
-        for (int i = 0; i < COLUMNS.size(); i++) {
-            header.append(String.format(Locale.ROOT, " %" + width(i) + "s", HEADERS.get(i)));
+        for (int i = 0; i < columns.size(); i++) {
+            header.append(String.format(Locale.ROOT, " %" + width(columns.get(i)) + "s", headers.get(i)));
         }
         header.append("  expectations");
         out.println(header);
@@ -42,10 +52,10 @@ public final class SummaryTable {
             }
             PhaseReport phase = report.phases().get(i);
             row.append(String.format(Locale.ROOT, " %9s", Durations.format(roundToMillis(phase.realNanos()))));
-            for (int c = 0; c < COLUMNS.size(); c++) {
-                double v = phase.metric(COLUMNS.get(c).name());
-                row.append(String.format(Locale.ROOT, " %" + width(c) + "s",
-                        Double.isNaN(v) ? "-" : COLUMNS.get(c).format(v)));
+            for (Metric column : columns) {
+                double v = phase.metric(column.name());
+                row.append(String.format(Locale.ROOT, " %" + width(column) + "s",
+                        Double.isNaN(v) ? "-" : column.format(v)));
             }
             long passed = phase.passedCount();
             int total = phase.expectations().size();
@@ -68,8 +78,8 @@ public final class SummaryTable {
         out.flush();
     }
 
-    private static int width(int column) {
-        return COLUMNS.get(column).unit() == Metric.Unit.BITS_PER_SECOND ? 13 : 9;
+    private static int width(Metric column) {
+        return column.unit() == Metric.Unit.BITS_PER_SECOND ? 13 : 9;
     }
 
     private static long roundToMillis(long nanos) {

@@ -3,6 +3,7 @@ package dev.censorsim.scenario;
 import dev.censorsim.dns.DnsMessageProcessor;
 import dev.censorsim.dns.DnsServer;
 import dev.censorsim.dns.DnsServerOptions;
+import dev.censorsim.messenger.MessengerCalls;
 import dev.censorsim.messenger.MessengerClient;
 import dev.censorsim.messenger.MessengerClientOptions;
 import dev.censorsim.messenger.MessengerDns;
@@ -17,6 +18,9 @@ import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.NameResolver;
 import dev.censorsim.proxy.ProxyOptions;
+import dev.censorsim.proxy.udp.FlowNames;
+import dev.censorsim.proxy.udp.UdpRelay;
+import dev.censorsim.proxy.udp.UdpRelayOptions;
 import dev.censorsim.report.PhaseReport;
 import dev.censorsim.report.ReportWarnings;
 import dev.censorsim.report.RuleCount;
@@ -43,6 +47,10 @@ import java.util.concurrent.TimeUnit;
  * <p>With a {@code messenger.dns} block a {@link DnsServer} serves the scenario's zone with the phase policy's DNS
  * rules (it shares the proxy's {@link PolicyHolder}), and the clients resolve every name through it before dialling.
  *
+ * <p>With a {@code calls} workload a {@link UdpRelay} (sharing the same holder) sits in front of the server's media
+ * port, and the proxy records each client's TLS names, so a UDP rule can tie a call to its messenger by the names
+ * its signalling used ({@link FlowNames}). Calls reach the relay directly, whatever the TCP front.
+ *
  * <p>Every port is ephemeral, so runs can overlap (parallel CI jobs, tests).
  *
  * <p>Before the first phase the workload runs for {@link #WARM_UP} under no policy, unmeasured: the JIT compiles the
@@ -56,6 +64,8 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     /** The warm-up goes on past {@link #WARM_UP} until the workload has worked this often, up to {@link #MAX_WARM_UP}. */
     private static final int WARM_UP_ACKS = 10;
     private static final int WARM_UP_TRANSFERS = 3;
+    /** A second of a call's media echoed: its set-up and the UDP relay's path have run. */
+    private static final int WARM_UP_CALL_PACKETS = 50;
     private static final Duration MAX_WARM_UP = Duration.ofSeconds(20);
     private static final Duration WARM_UP_POLL = Duration.ofMillis(250);
     /** How long a phase switch waits for live flows to take the new policy. */
@@ -90,10 +100,15 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         MessengerSettings settings = scenario.messenger();
         Instant startedAt = Instant.now();
         PolicyHolder policy = new PolicyHolder(CompiledPolicy.empty());
+        FlowNames names = settings.calls() == null ? null : new FlowNames();
         try (MessengerServer server = MessengerServer.start(serverOptions(settings));
              DnsServer dns = settings.dns() == null ? null : startDns(settings, policy);
-             CensorProxy proxy = CensorProxy.start(proxyOptions(settings, server, policy));
-             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns));
+             CensorProxy proxy = CensorProxy.start(proxyOptions(settings, server, policy, names));
+             UdpRelay relay = names == null ? null : UdpRelay.start(UdpRelayOptions.forward(server.mediaAddress())
+                     .policy(policy)
+                     .flowNames(names)
+                     .build());
+             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns, relay));
              MessengerClient control = settings.controlName() == null ? null
                      : MessengerClient.start(controlOptions(settings, server, proxy, dns))) {
             List<String> warnings = new ArrayList<>();
@@ -162,21 +177,29 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         long maxEnd = start + MAX_WARM_UP.toNanos();
         double acks = 0;
         double transfers = 0;
+        double callPackets = 0;
         while (true) {
-            sleepUntil(Math.min(minEnd, System.nanoTime() + WARM_UP_POLL.toNanos()));
+            long now0 = System.nanoTime();
+            // Before minEnd wake at minEnd at the latest; after it, poll (a sleep until minEnd would return at once
+            // and spin on cut()).
+            sleepUntil(now0 < minEnd ? Math.min(minEnd, now0 + WARM_UP_POLL.toNanos())
+                    : Math.min(maxEnd, now0 + WARM_UP_POLL.toNanos()));
             MessengerSnapshot snapshot = client.cut();
             acks += snapshot.metrics().getOrDefault(Metric.CHAT_DELIVERED.name(), 0.0);
             transfers += snapshot.metrics().getOrDefault(Metric.MEDIA_COMPLETED.name(), 0.0);
+            callPackets += snapshot.metrics().getOrDefault(Metric.CALL_PACKETS_RECEIVED.name(), 0.0);
             boolean warm = (settings.chat() == null || acks >= WARM_UP_ACKS)
-                    && (settings.media() == null || transfers >= WARM_UP_TRANSFERS);
+                    && (settings.media() == null || transfers >= WARM_UP_TRANSFERS)
+                    && (settings.calls() == null || callPackets >= WARM_UP_CALL_PACKETS);
             long now = System.nanoTime();
             if (now >= minEnd && warm) {
                 break;
             }
             if (now >= maxEnd) {
-                warnings.add(String.format(java.util.Locale.ROOT, "the warm-up saw only %.0f chat acks and %.0f "
-                        + "completed transfers in %d s: the machine is slow or overloaded, so the first phase "
-                        + "may look slower than it is", acks, transfers, MAX_WARM_UP.toSeconds()));
+                warnings.add(String.format(java.util.Locale.ROOT, "the warm-up saw only %.0f chat acks, %.0f "
+                        + "completed transfers and %.0f call packets echoed in %d s: the machine is slow or "
+                        + "overloaded, so the first phase may look slower than it is", acks, transfers, callPackets,
+                        MAX_WARM_UP.toSeconds()));
                 break;
             }
         }
@@ -255,11 +278,17 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 .build());
     }
 
-    private static ProxyOptions proxyOptions(MessengerSettings settings, MessengerServer server, PolicyHolder policy) {
+    /** @param names records each client's TLS names for the UDP relay, or {@code null} when there are no calls */
+    private static ProxyOptions proxyOptions(MessengerSettings settings, MessengerServer server, PolicyHolder policy,
+                                             FlowNames names) {
         ProxyOptions.Builder builder = settings.front() == Front.SOCKS
                 ? ProxyOptions.socks().resolver(NameResolver.staticMap(routes(settings, server.address())))
                 : ProxyOptions.forward(server.address());
-        return builder.policy(policy).build();
+        builder.policy(policy);
+        if (names != null) {
+            builder.decoratePolicy(names::recording); // wraps the policy set above, so it must come after it
+        }
+        return builder.build();
     }
 
     /** Every name the scenario uses resolves to the messenger server, whatever port the client asks for. */
@@ -270,7 +299,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     }
 
     private static MessengerClientOptions clientOptions(MessengerSettings settings, MessengerServer server,
-                                                        CensorProxy proxy, DnsServer dns) {
+                                                        CensorProxy proxy, DnsServer dns, UdpRelay relay) {
         MessengerClientOptions.Builder builder = base(settings, server, proxy, dns)
                 .chatName(settings.chat() != null ? settings.chatName() : settings.mediaName())
                 .mediaName(settings.media() != null ? settings.mediaName() : settings.chatName())
@@ -289,6 +318,13 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         }
         if (settings.churnNanos() > 0) {
             builder.churn(Duration.ofNanos(settings.churnNanos()));
+        }
+        if (settings.calls() != null) {
+            CallWorkload calls = settings.calls();
+            builder.calls(MessengerCalls.to(relay.localAddress(), settings.chatName())
+                    .withTiming(Duration.ofNanos(calls.durationNanos()), Duration.ofNanos(calls.gapNanos()))
+                    .withLimits(Duration.ofNanos(calls.setupTimeoutNanos()), Duration.ofNanos(calls.dropSilenceNanos()))
+                    .withTcpFallback(settings.strategies().callFallback()));
         }
         return builder.build();
     }

@@ -21,10 +21,20 @@ import java.util.regex.Pattern;
  * @param connectTimeoutNanos a TCP connect plus TLS handshake slower than this counts as a timeout
  * @param dns                 resolve names through censorsim's DNS server, or {@code null} for static routes (no
  *                            lookups at all)
+ * @param calls               voice calls, signalled over the chat connection (so chat must be on), or {@code null}
  */
 public record MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
                                 Front front, ChatWorkload chat, MediaWorkload media, long churnNanos,
-                                Strategies strategies, long connectTimeoutNanos, DnsSettings dns) {
+                                Strategies strategies, long connectTimeoutNanos, DnsSettings dns,
+                                CallWorkload calls) {
+
+    /** Settings without calls. */
+    public MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
+                             Front front, ChatWorkload chat, MediaWorkload media, long churnNanos,
+                             Strategies strategies, long connectTimeoutNanos, DnsSettings dns) {
+        this(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos, strategies,
+                connectTimeoutNanos, dns, null);
+    }
 
     /** Settings with static routes, no DNS. */
     public MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
@@ -86,6 +96,13 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
             throw new IllegalArgumentException("the dns-fallback strategy needs a messenger.dns block: without DNS "
                     + "there is no lookup to fall back from");
         }
+        if (calls != null && chat == null) {
+            throw new IllegalArgumentException("calls are signalled over the chat connection; expected a chat "
+                    + "workload as well");
+        }
+        if (strategies.callFallback() && calls == null) {
+            throw new IllegalArgumentException("the call-fallback strategy needs a calls workload");
+        }
         if (churnNanos < 0) {
             throw new IllegalArgumentException("churn must not be negative");
         }
@@ -118,31 +135,37 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
     /** A copy with another control name ({@code null} for none). */
     public MessengerSettings withControlName(String name) {
         return new MessengerSettings(chatName, mediaName, alternatives, name, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns);
+                strategies, connectTimeoutNanos, dns, calls);
     }
 
     /** A copy with other workloads ({@code null} for none of that kind) and churn interval (0 for none). */
     public MessengerSettings withWorkload(ChatWorkload chat, MediaWorkload media, long churnNanos) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns);
+                strategies, connectTimeoutNanos, dns, calls);
     }
 
     /** A copy with other strategies and alternative names. */
     public MessengerSettings withStrategies(Strategies strategies, List<String> alternatives) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns);
+                strategies, connectTimeoutNanos, dns, calls);
     }
 
     /** A copy that reaches the censor through {@code front}. */
     public MessengerSettings withFront(Front front) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns);
+                strategies, connectTimeoutNanos, dns, calls);
     }
 
     /** A copy that resolves through censorsim's DNS as {@code dns} says ({@code null}: static routes). */
     public MessengerSettings withDns(DnsSettings dns) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns);
+                strategies, connectTimeoutNanos, dns, calls);
+    }
+
+    /** A copy with another call workload ({@code null}: no calls). */
+    public MessengerSettings withCalls(CallWorkload calls) {
+        return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
+                strategies, connectTimeoutNanos, dns, calls);
     }
 
     static void checkHostName(String name, String what) {

@@ -39,11 +39,12 @@ final class ScenarioParser {
             List.of("names", "alternatives", "control", "front", "workload", "strategies", "timeouts", "dns");
     private static final List<String> DNS_KEYS = List.of("zone", "ttl");
     private static final List<String> NAMES_KEYS = List.of("chat", "media");
-    private static final List<String> WORKLOAD_KEYS = List.of("chat", "media", "churn");
+    private static final List<String> WORKLOAD_KEYS = List.of("chat", "media", "calls", "churn");
+    private static final List<String> CALL_KEYS = List.of("duration", "gap", "setup-timeout", "drop-silence");
     private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
     private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
     private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni",
-            "dns-fallback", "doh");
+            "dns-fallback", "doh", "call-fallback");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
     private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
@@ -109,6 +110,11 @@ final class ScenarioParser {
         if (chat == null && media == null) {
             throw workloadNode.error("expected 'chat', 'media' or both under 'workload'");
         }
+        CallWorkload calls = calls(workloadNode.get("calls"));
+        if (calls != null && chat == null) {
+            throw workloadNode.get("calls").error("calls are signalled over the chat connection; expected a chat "
+                    + "workload as well");
+        }
         long churn = 0;
         if (workloadNode.get("churn") != null) {
             churn = positiveDuration(workloadNode.get("churn"), "'churn'");
@@ -159,6 +165,11 @@ final class ScenarioParser {
             }
         }
         DnsSettings dns = dns(node.get("dns"));
+        PolicyNode callFallback = node.get("strategies") == null ? null : node.get("strategies").get("call-fallback");
+        if (calls == null && strategies.callFallback()) {
+            throw callFallback.error("the call-fallback strategy relays calls over TLS; expected a 'calls' workload "
+                    + "under 'workload'");
+        }
         for (String key : List.of("dns-fallback", "doh")) {
             PolicyNode strategy = node.get("strategies") == null ? null : node.get("strategies").get(key);
             if (dns == null && strategy != null && !strategy.isNull()) {
@@ -168,7 +179,7 @@ final class ScenarioParser {
         }
         try {
             return new MessengerSettings(chatName, mediaName, alternatives, control, front, chat, media, churn,
-                    strategies, connectTimeout, dns);
+                    strategies, connectTimeout, dns, calls);
         } catch (IllegalArgumentException e) {
             throw node.error(e.getMessage());
         }
@@ -249,6 +260,30 @@ final class ScenarioParser {
         }
     }
 
+    private CallWorkload calls(PolicyNode node) throws PolicyException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.kind() == PolicyNode.Kind.BOOLEAN) {
+            return node.bool("'calls'") ? CallWorkload.DEFAULT : null;
+        }
+        node.requireMap("'calls'");
+        node.checkKeys("'calls'", CALL_KEYS);
+        CallWorkload d = CallWorkload.DEFAULT;
+        long duration = node.get("duration") == null ? d.durationNanos()
+                : positiveDuration(node.get("duration"), "'duration'");
+        long gap = node.get("gap") == null ? d.gapNanos() : duration(node.get("gap"), "'gap'");
+        long setup = node.get("setup-timeout") == null ? d.setupTimeoutNanos()
+                : positiveDuration(node.get("setup-timeout"), "'setup-timeout'");
+        long silence = node.get("drop-silence") == null ? d.dropSilenceNanos()
+                : positiveDuration(node.get("drop-silence"), "'drop-silence'");
+        try {
+            return new CallWorkload(duration, gap, setup, silence);
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+    }
+
     private MediaWorkload media(PolicyNode node) throws PolicyException {
         if (node == null || node.isNull()) {
             return null;
@@ -302,7 +337,23 @@ final class ScenarioParser {
         boolean noSni = node.get("no-sni") != null && node.get("no-sni").bool("'no-sni'");
         List<InetAddress> fallback = node.get("dns-fallback") == null ? List.of() : addresses(node.get("dns-fallback"));
         String doh = optionalHost(node.get("doh"), "'doh'");
-        return new Strategies(retry, alternatives, split, noSni, fallback, doh);
+        boolean callFallback = node.get("call-fallback") != null && callFallback(node.get("call-fallback"));
+        return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback);
+    }
+
+    /** {@code call-fallback: tcp} (or {@code false}/{@code none}): the one fallback a call has is a TLS relay. */
+    private static boolean callFallback(PolicyNode node) throws PolicyException {
+        if (node.kind() == PolicyNode.Kind.BOOLEAN) {
+            return node.bool("'call-fallback'");
+        }
+        String text = node.text("'call-fallback'").strip();
+        if (text.equals("tcp")) {
+            return true;
+        }
+        if (text.equals("none")) {
+            return false;
+        }
+        throw node.error("unknown call fallback '" + text + "'; expected tcp or none");
     }
 
     private RetryStrategy retry(PolicyNode node) throws PolicyException {
@@ -512,6 +563,9 @@ final class ScenarioParser {
         if (metric.name().startsWith("media.") && messenger.media() == null) {
             return "media";
         }
+        if (metric.name().startsWith("call.") && messenger.calls() == null) {
+            return "calls";
+        }
         return null;
     }
 
@@ -551,16 +605,20 @@ final class ScenarioParser {
     }
 
     private static long positiveDuration(PolicyNode node, String what) throws PolicyException {
-        long nanos;
-        try {
-            nanos = Durations.parseNanos(node.text(what));
-        } catch (IllegalArgumentException e) {
-            throw node.error(e.getMessage());
-        }
+        long nanos = duration(node, what);
         if (nanos <= 0) {
             throw node.error("expected a positive duration for " + what + ", got " + node.rawText());
         }
         return nanos;
+    }
+
+    /** A duration that may be zero. */
+    private static long duration(PolicyNode node, String what) throws PolicyException {
+        try {
+            return Durations.parseNanos(node.text(what));
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
     }
 
     private static long size(PolicyNode node, String what) throws PolicyException {

@@ -16,16 +16,24 @@ import java.util.List;
  * @param doh              a DNS-over-HTTPS resolver's name, asked through the censor when a plain lookup fails (needs
  *                         {@code messenger.dns}); the messenger server serves it without the censor's DNS rules, as a
  *                         resolver abroad would; {@code null} for none
+ * @param callFallback     relay a call whose UDP set-up failed over a TLS connection to the chat name, as messengers
+ *                         do when UDP is blocked (needs a calls workload)
  */
 public record Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
-                         List<InetAddress> dnsFallback, String doh) {
+                         List<InetAddress> dnsFallback, String doh, boolean callFallback) {
 
     /** Every strategy off. */
     public static final Strategies NONE = new Strategies(null, false, 0, false);
 
     /** Strategies without DNS fallback. */
     public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni) {
-        this(retry, alternatives, splitClientHello, noSni, List.of(), null);
+        this(retry, alternatives, splitClientHello, noSni, List.of(), null, false);
+    }
+
+    /** Strategies without the call fallback. */
+    public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
+                      List<InetAddress> dnsFallback, String doh) {
+        this(retry, alternatives, splitClientHello, noSni, dnsFallback, doh, false);
     }
 
     public Strategies {

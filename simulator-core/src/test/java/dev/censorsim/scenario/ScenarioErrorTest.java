@@ -257,4 +257,32 @@ class ScenarioErrorTest {
         assertThat(e.line()).as("the parser gives up at the end of the stream").isEqualTo(4);
         assertThat(e.detail()).startsWith("invalid YAML: ");
     }
+
+    @Test
+    void callsWithoutChatShouldPointAtTheCallsWorkload() {
+        assertError(error("scenario: s", "messenger:", "  names: { media: m.test }", "  workload:",
+                        "    media: { size: 1mb }", "    calls: { duration: 4s }"), 6, 12,
+                "calls are signalled over the chat connection; expected a chat workload as well");
+    }
+
+    @Test
+    void callFallbackWithoutCallsShouldPointAtTheStrategy() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
+                        "    chat: { rate: 5/s }", "  strategies: { call-fallback: tcp }"), 6, 32,
+                "the call-fallback strategy relays calls over TLS; expected a 'calls' workload under 'workload'");
+    }
+
+    @Test
+    void unknownCallFallbackShouldListTheChoices() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
+                        "    chat: { rate: 5/s }", "    calls: true", "  strategies: { call-fallback: quic }"), 7, 32,
+                "unknown call fallback 'quic'; expected tcp or none");
+    }
+
+    @Test
+    void tooShortDropSilenceShouldSayWhy() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
+                        "    chat: { rate: 5/s }", "    calls: { drop-silence: 10ms }"), 6, 12,
+                "drop-silence must be at least 40ms (two 20 ms frames)");
+    }
 }

@@ -217,4 +217,31 @@ class ScenarioLoaderTest {
                 .policy("open", "{}").phase("p", Duration.ofSeconds(1), "closed").build())
                 .hasMessage("phase 'p' uses unknown policy 'closed'");
     }
+
+    @Test
+    void callsShouldLoadWithTheirTimingAndTheFallbackStrategy() throws Exception {
+        Scenario s = Scenarios.parse("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
+                "    chat: { rate: 5/s }",
+                "    calls: { duration: 4s, gap: 0s, setup-timeout: 1500ms, drop-silence: 1s }",
+                "  strategies: { call-fallback: tcp }",
+                "policies:", "  open: { link: { rate: 40mbit } }",
+                "timeline:", "  - { phase: a, duration: 10s, policy: open, expect: [ 'call.mos >= 4', "
+                        + "'call.dropped_after.p50 <= 5.5s' ] }");
+
+        assertThat(s.messenger().calls()).isEqualTo(new CallWorkload(4_000_000_000L, 0, 1_500_000_000L,
+                1_000_000_000L));
+        assertThat(s.messenger().strategies().callFallback()).isTrue();
+        assertThat(Scenarios.parse("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
+                "    chat: { rate: 5/s }", "    calls: true", "policies:", "  open: { link: { rate: 40mbit } }",
+                "timeline:", "  - { phase: a, duration: 10s, policy: open }").messenger().calls())
+                .isEqualTo(CallWorkload.DEFAULT);
+    }
+
+    @Test
+    void aCallMetricShouldNeedTheCallsWorkload() {
+        assertThatThrownBy(() -> Scenarios.parse("scenario: s", "messenger:", "  names: { chat: c.test }",
+                "  workload:", "    chat: { rate: 5/s }", "policies:", "  open: { link: { rate: 40mbit } }",
+                "timeline:", "  - { phase: a, duration: 10s, policy: open, expect: [ 'call.mos >= 4' ] }"))
+                .hasMessageContaining("expectation on calls traffic, but messenger.workload has no calls");
+    }
 }
