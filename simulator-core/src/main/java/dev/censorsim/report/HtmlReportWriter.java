@@ -173,15 +173,19 @@ public final class HtmlReportWriter {
         for (int i = 0; i < throughput.length; i++) {
             throughput[i] /= divisor;
         }
-        h.append("<h3>Media throughput</h3>\n");
-        h.append(SvgLineChart.render("media throughput over time", mega ? "Mbit/s" : "kbit/s", bands,
-                List.of(new SvgLineChart.Series("media throughput", ReportColors.THROUGHPUT, xs, throughput)), xMax,
-                v -> SvgLineChart.trim(v)));
-        h.append("<h3>Chat latency</h3>\n");
-        h.append(SvgLineChart.render("chat latency p50 and p99 over time", "ms", bands,
-                List.of(new SvgLineChart.Series("p50", ReportColors.LATENCY_P50, xs, p50),
-                        new SvgLineChart.Series("p99", ReportColors.LATENCY_P99, xs, p99)), xMax,
-                v -> SvgLineChart.trim(v)));
+        if (report.run().messenger().media() != null) { // a run without media has nothing to draw here
+            h.append("<h3>Media throughput</h3>\n");
+            h.append(SvgLineChart.render("media throughput over time", mega ? "Mbit/s" : "kbit/s", bands,
+                    List.of(new SvgLineChart.Series("media throughput", ReportColors.THROUGHPUT, xs, throughput)),
+                    xMax, v -> SvgLineChart.trim(v)));
+        }
+        if (report.run().messenger().chat() != null) {
+            h.append("<h3>Chat latency</h3>\n");
+            h.append(SvgLineChart.render("chat latency p50 and p99 over time", "ms", bands,
+                    List.of(new SvgLineChart.Series("p50", ReportColors.LATENCY_P50, xs, p50),
+                            new SvgLineChart.Series("p99", ReportColors.LATENCY_P99, xs, p99)), xMax,
+                    v -> SvgLineChart.trim(v)));
+        }
         calls(h, samples, xs, bands, xMax);
         h.append("<h3>Connection outcomes</h3>\n");
         h.append(SvgConnectChart.render(report.phases()));

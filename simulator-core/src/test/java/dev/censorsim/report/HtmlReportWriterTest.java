@@ -1,5 +1,6 @@
 package dev.censorsim.report;
 
+import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.scenario.MessengerSettings;
 import dev.censorsim.scenario.Scenario;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,22 @@ class HtmlReportWriterTest {
         assertThat(count(html, "class=\"band\"")).as("3 bands on each of 2 line charts").isEqualTo(6);
         assertThat(html).contains(">baseline</text>", ">throttled</text>", ">blocked</text>");
         assertThat(html).contains(">Mbit/s</text>", ">ms</text>", ">40 attempts</text>");
+    }
+
+    @Test
+    void aCallScenarioShouldChartMosAndLeaveOutTheMediaChartItHasNoDataFor() throws Exception {
+        Scenario calls = Scenario.load(java.nio.file.Path.of("..", "scenarios", "whatsapp-2025-calls.yaml"));
+        List<TimeSample> samples = new java.util.ArrayList<>();
+        for (int t = 1; t <= 20; t++) {
+            samples.add(new TimeSample(t, Map.of("chat.latency.p50", 2.0, "chat.latency.p99", 5.0,
+                    "call.mos", t < 10 ? 4.4 : 2.6)));
+        }
+        ScenarioReport run = SampleReports.run(calls, 0);
+        String html = HtmlReportWriter.render(new ScenarioReport(run.run(), run.phases(), samples, run.warnings()));
+
+        assertThat(html).contains("<h3>Call quality</h3>", "stroke=\"" + ReportColors.CALL_MOS + "\"", ">MOS</text>");
+        assertThat(html).doesNotContain("<h3>Media throughput</h3>");
+        assertThat(html).contains("one at a time, 6s long, 500ms apart");
     }
 
     @Test
