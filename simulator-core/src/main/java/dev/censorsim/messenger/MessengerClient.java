@@ -57,7 +57,12 @@ public final class MessengerClient implements AutoCloseable {
         this.group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
                 new DefaultThreadFactory("censorsim-messenger-client", true), NioIoHandler.newFactory());
         this.resolver = options.dns() == null ? null : new MessengerResolver(options.dns(), metrics);
-        MessengerConnector connector = new MessengerConnector(options, ssl, metrics, resolver,
+        QuicFirst quic = null;
+        if (options.quic() != null) {
+            metrics.quicEnabled();
+            quic = new QuicFirst(options.quic(), metrics, options.seed());
+        }
+        MessengerConnector connector = new MessengerConnector(options, ssl, metrics, resolver, quic,
                 new Random(options.seed()), () -> closed);
         if (resolver != null && options.dns().doh() != null) {
             resolver.doh(new DohClient(options.dns().doh(), options.dns().timeout().toNanos(),

@@ -50,7 +50,7 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
                                      Duration mediaTimeout, Duration churn, Duration connectTimeout,
                                      Duration keepalive, long seed, RetryPolicy retry, List<String> alternatives,
                                      int splitSegments, Duration splitGap, boolean noSni, int ioThreads,
-                                     MessengerDns dns, MessengerCalls calls) {
+                                     MessengerDns dns, MessengerCalls calls, MessengerQuic quic) {
 
     /** The port asked of a SOCKS5 proxy for a name without a route. */
     public static final int DEFAULT_PORT = 443;
@@ -189,6 +189,7 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
         private int ioThreads = 2;
         private MessengerDns dns;
         private MessengerCalls calls;
+        private MessengerQuic quic;
 
         private Builder() {
         }
@@ -325,11 +326,17 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
             return this;
         }
 
+        /** Send a QUIC Initial before each connection, TCP/TLS after; {@code null} for TCP only. */
+        public Builder quic(MessengerQuic quic) {
+            this.quic = quic;
+            return this;
+        }
+
         public MessengerClientOptions build() {
             return new MessengerClientOptions(routes, socks5, socksRemoteDns, trust, chatName, mediaName,
                     chatRatePerSecond, chatMessageBytes, ackTimeout, mediaBytes, mediaDirection, mediaConcurrency,
                     mediaTimeout, churn, connectTimeout, keepalive, seed, retry, alternatives, splitSegments, splitGap,
-                    noSni, ioThreads, dns, calls);
+                    noSni, ioThreads, dns, calls, quic);
         }
     }
 }

@@ -43,17 +43,22 @@ final class MessengerConnector {
     private final SslContext sslContext;
     private final MessengerMetrics metrics;
     private final MessengerResolver resolver;
+    private final QuicFirst quic;
     private final Random random;
     private final BooleanSupplier closed;
     private final Map<String, Integer> preferred = new ConcurrentHashMap<>();
 
-    /** @param resolver resolves each attempt's name first, or {@code null} to dial the static routes */
+    /**
+     * @param resolver resolves each attempt's name first, or {@code null} to dial the static routes
+     * @param quic     the QUIC-first step before each TCP connect, or {@code null} for none
+     */
     MessengerConnector(MessengerClientOptions options, SslContext sslContext, MessengerMetrics metrics,
-                       MessengerResolver resolver, Random random, BooleanSupplier closed) {
+                       MessengerResolver resolver, QuicFirst quic, Random random, BooleanSupplier closed) {
         this.options = options;
         this.sslContext = sslContext;
         this.metrics = metrics;
         this.resolver = resolver;
+        this.quic = quic;
         this.random = random;
         this.closed = closed;
     }
@@ -120,6 +125,7 @@ final class MessengerConnector {
         ScheduledFuture<?> timer;
         Channel channel;
         boolean finished;
+        boolean quicDone;
 
         Attempt(EventLoop loop, String name) {
             this.loop = loop;
@@ -148,6 +154,18 @@ final class MessengerConnector {
          * @param askForName with SOCKS5, ask the proxy for the name rather than the route's address
          */
         private void dial(InetSocketAddress route, boolean askForName) {
+            if (quic == null || quicDone) {
+                dialTcp(route, askForName);
+                return;
+            }
+            // The QUIC step's wait is part of the attempt's time (what the user waits), not of the TCP timeout.
+            quic.probe(loop, name).addListener(f -> {
+                quicDone = true;
+                dialTcp(route, askForName);
+            });
+        }
+
+        private void dialTcp(InetSocketAddress route, boolean askForName) {
             if (finished || closed.getAsBoolean()) {
                 fail(new IOException("client closed"));
                 return;

@@ -26,7 +26,8 @@ final class MessengerMetrics {
         CONNECT_ATTEMPTS, CONNECT_OK, CONNECT_RESET, CONNECT_TIMEOUT, CONNECT_REFUSED, CONNECT_OTHER,
         DNS_LOOKUPS, DNS_OK, DNS_NXDOMAIN, DNS_NODATA, DNS_SERVFAIL, DNS_TIMEOUT, DNS_FALLBACK, DNS_UNRESOLVED,
         CALL_ATTEMPTS, CALL_SETUP_OK, CALL_SETUP_FAILED, CALL_FALLBACK, CALL_DROPPED, CALL_COMPLETED,
-        CALL_PACKETS_SENT, CALL_PACKETS_RECEIVED, CALL_PACKETS_LOST
+        CALL_PACKETS_SENT, CALL_PACKETS_RECEIVED, CALL_PACKETS_LOST,
+        QUIC_ATTEMPTS, QUIC_OK, QUIC_FALLBACK, QUIC_SKIPPED
     }
 
     /** The distributions each reader keeps, in nanoseconds. */
@@ -43,6 +44,7 @@ final class MessengerMetrics {
     private final boolean media;
     private final boolean dns;
     private boolean calls;
+    private boolean quic;
     private final AtomicLongArray totals = new AtomicLongArray(Count.values().length);
     private final Reader phases;
     private final Reader series;
@@ -260,6 +262,29 @@ final class MessengerMetrics {
         add(Count.CALL_PACKETS_LOST, 1);
     }
 
+    /** Turns the {@code quic.*} figures on; before the client starts. */
+    void quicEnabled() {
+        this.quic = true;
+    }
+
+    /** Counts a connection's QUIC step, in the phase it began in only. */
+    void quicEnded(QuicFirst.QuicOutcome outcome, long startedInPhase) {
+        if (startedInPhase != phase) {
+            return;
+        }
+        switch (outcome) {
+            case ANSWERED -> {
+                add(Count.QUIC_ATTEMPTS, 1);
+                add(Count.QUIC_OK, 1);
+            }
+            case FALLBACK -> {
+                add(Count.QUIC_ATTEMPTS, 1);
+                add(Count.QUIC_FALLBACK, 1);
+            }
+            case SKIPPED -> add(Count.QUIC_SKIPPED, 1);
+        }
+    }
+
     private void failure(long nowNanos) {
         phases.firstFailure.compareAndSet(Long.MAX_VALUE, nowNanos);
     }
@@ -308,6 +333,16 @@ final class MessengerMetrics {
             }
             if (calls) {
                 callFigures(interval, values);
+            }
+            if (quic) {
+                long probes = interval.get(Count.QUIC_ATTEMPTS);
+                put(values, Metric.QUIC_ATTEMPTS, probes);
+                put(values, Metric.QUIC_OK, interval.get(Count.QUIC_OK));
+                put(values, Metric.QUIC_FALLBACK, interval.get(Count.QUIC_FALLBACK));
+                put(values, Metric.QUIC_SKIPPED, interval.get(Count.QUIC_SKIPPED));
+                if (probes > 0) {
+                    put(values, Metric.QUIC_OK_RATIO, ratio(interval.get(Count.QUIC_OK), probes));
+                }
             }
             long firstFailure = phases.firstFailure.getAndSet(Long.MAX_VALUE);
             if (firstFailure != Long.MAX_VALUE) {

@@ -110,7 +110,7 @@ public final class MessengerServer implements AutoCloseable {
                 .channel(NioDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, MEDIA_SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, MEDIA_SOCKET_BUFFER_BYTES)
-                .handler(new CallMediaHandler());
+                .handler(new UdpEndpointHandler());
         Channel udp;
         try {
             udp = bind(media.bind(mediaListen), mediaListen, group);
@@ -166,7 +166,10 @@ public final class MessengerServer implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
-    /** The UDP address calls send their STUN and RTP to; the server echoes the RTP. */
+    /**
+     * The UDP address calls send their STUN and RTP to (the server echoes the RTP), and QUIC-first clients their
+     * Initial (the server answers with a Retry).
+     */
     public InetSocketAddress mediaAddress() {
         return (InetSocketAddress) mediaChannel.localAddress();
     }

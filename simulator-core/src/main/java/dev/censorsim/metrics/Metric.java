@@ -149,6 +149,16 @@ public record Metric(String name, Unit unit, String description) {
     public static final Metric CALL_MOS = define("call.mos", Unit.SCORE,
             "mean opinion score by the ITU-T G.107 E-model, from one leg's delay, jitter and loss");
 
+    // QUIC first: each connection sends a QUIC v1 Initial and waits for the server's answer before TCP/TLS.
+    public static final Metric QUIC_ATTEMPTS = define("quic.attempts", Unit.COUNT,
+            "connections that sent a QUIC Initial first");
+    public static final Metric QUIC_OK = define("quic.ok", Unit.COUNT, "Initials the server answered in time");
+    public static final Metric QUIC_FALLBACK = define("quic.fallback", Unit.COUNT,
+            "Initials with no answer in time: TCP/TLS after the QUIC timeout");
+    public static final Metric QUIC_SKIPPED = define("quic.skipped", Unit.COUNT,
+            "connections that went straight to TCP/TLS because QUIC was marked broken");
+    public static final Metric QUIC_OK_RATIO = define("quic.ok_ratio", Unit.RATIO, "ok / attempts");
+
     public static final Metric FIRST_FAILURE_SECONDS = define("first_failure.seconds", Unit.SECONDS,
             "time from the phase start to the first failed message, transfer or connection");
 

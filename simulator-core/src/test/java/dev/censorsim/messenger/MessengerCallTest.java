@@ -1,19 +1,10 @@
 package dev.censorsim.messenger;
 
 import dev.censorsim.metrics.Metric;
-import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.PolicyHolder;
-import dev.censorsim.policy.PolicyLoader;
-import dev.censorsim.proxy.CensorProxy;
-import dev.censorsim.proxy.ProxyOptions;
-import dev.censorsim.proxy.udp.FlowNames;
-import dev.censorsim.proxy.udp.UdpRelay;
-import dev.censorsim.proxy.udp.UdpRelayOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,8 +17,6 @@ import static org.assertj.core.api.Assertions.within;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MessengerCallTest {
-
-    private static final String CHAT = "g.whatsapp.net";
 
     private static final String CALLS_DROPPED = """
             rules:
@@ -117,7 +106,6 @@ class MessengerCallTest {
                     action: { type: loss, rate: 20%, direction: up, seed: 4 }
                 """)) {
             MessengerSnapshot s = rig.run(calls(rig, Duration.ofSeconds(4)), 9_000);
-            System.out.println("DEBUG " + new java.util.TreeMap<>(s.metrics()));
 
             assertThat(s.get(Metric.CALL_PACKETS_RECEIVED) + s.get(Metric.CALL_PACKETS_SENT))
                     .isGreaterThan(600);
@@ -129,52 +117,6 @@ class MessengerCallTest {
     }
 
     private static MessengerCalls calls(CallRig rig, Duration length) {
-        return MessengerCalls.to(rig.relay.localAddress(), CHAT).withTiming(length, Duration.ofMillis(200));
-    }
-
-    /** Messenger server, TCP proxy and UDP relay on loopback, sharing one policy and the names the proxy saw. */
-    private record CallRig(MessengerServer server, CensorProxy proxy, UdpRelay relay) implements AutoCloseable {
-
-        static CallRig start(String policyYaml) throws Exception {
-            MessengerServer server = MessengerServer.start(MessengerServerOptions.builder().names(List.of(CHAT))
-                    .build());
-            CensorProxy proxy = null;
-            try {
-                PolicyHolder policy = new PolicyHolder(policyYaml.isBlank() ? CompiledPolicy.empty()
-                        : PolicyLoader.parse(policyYaml, "test-policy.yaml"));
-                FlowNames names = new FlowNames();
-                proxy = CensorProxy.start(ProxyOptions.forward(server.address()).policy(policy)
-                        .decoratePolicy(names::recording).ioThreads(1).build());
-                UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(server.mediaAddress()).policy(policy)
-                        .flowNames(names).build());
-                return new CallRig(server, proxy, relay);
-            } catch (Exception | Error e) {
-                if (proxy != null) {
-                    proxy.close();
-                }
-                server.close();
-                throw e;
-            }
-        }
-
-        /** Runs chat at 20 messages/s and the calls for {@code millis}, and returns the whole run's figures. */
-        MessengerSnapshot run(MessengerCalls calls, long millis) throws InterruptedException {
-            MessengerClientOptions options = MessengerClientOptions.builder().trust(server.trust())
-                    .chatName(CHAT).mediaName(CHAT).route(CHAT, proxy.localAddress())
-                    .chat(20, 64, Duration.ofSeconds(2))
-                    .calls(calls)
-                    .build();
-            try (MessengerClient client = MessengerClient.start(options)) {
-                Thread.sleep(millis);
-                return client.cut();
-            }
-        }
-
-        @Override
-        public void close() {
-            relay.close();
-            proxy.close();
-            server.close();
-        }
+        return MessengerCalls.to(rig.relay().localAddress(), CallRig.CHAT).withTiming(length, Duration.ofMillis(200));
     }
 }
