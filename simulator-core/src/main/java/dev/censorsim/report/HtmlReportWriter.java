@@ -340,6 +340,11 @@ public final class HtmlReportWriter {
         if (s.callFallback()) {
             on.add("calls relayed over TLS when UDP fails");
         }
+        if (s.quic() != null) {
+            long brokenFor = s.quic().brokenForNanos();
+            on.add("QUIC first, TCP/TLS after " + Durations.format(s.quic().timeoutNanos()) + " without an answer"
+                    + (brokenFor > 0 ? ", then TCP only for " + Durations.format(brokenFor) : ""));
+        }
         return on.isEmpty() ? "none" : String.join("; ", on);
     }
 

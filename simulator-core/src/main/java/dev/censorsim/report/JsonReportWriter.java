@@ -148,6 +148,14 @@ public final class JsonReportWriter {
         g.writeEndArray();
         g.writeStringField("doh", s.doh());
         g.writeStringField("call_fallback", s.callFallback() ? "tcp" : "none");
+        if (s.quic() != null) {
+            g.writeObjectFieldStart("quic");
+            g.writeNumberField("timeout_seconds", s.quic().timeoutNanos() / 1e9);
+            g.writeNumberField("broken_for_seconds", s.quic().brokenForNanos() / 1e9);
+            g.writeEndObject();
+        } else {
+            g.writeNullField("quic");
+        }
         g.writeEndObject();
         g.writeEndObject();
     }

@@ -21,6 +21,9 @@ public final class SummaryTable {
     private static final List<Metric> CALL_COLUMNS = List.of(Metric.CALL_SETUP_OK_RATIO, Metric.CALL_LOSS,
             Metric.CALL_MOS);
     private static final List<String> CALL_HEADERS = List.of("calls ok", "loss", "MOS");
+    /** Shown only when the messenger tries QUIC first. */
+    private static final List<Metric> QUIC_COLUMNS = List.of(Metric.QUIC_OK, Metric.QUIC_FALLBACK);
+    private static final List<String> QUIC_HEADERS = List.of("quic ok", "quic fb");
 
     private SummaryTable() {
     }
@@ -33,6 +36,10 @@ public final class SummaryTable {
         if (run.messenger().calls() != null) {
             columns.addAll(CALL_COLUMNS);
             headers.addAll(CALL_HEADERS);
+        }
+        if (run.messenger().strategies().quic() != null) {
+            columns.addAll(QUIC_COLUMNS);
+            headers.addAll(QUIC_HEADERS);
         }
         int nameWidth = Math.max(5, run.phases().stream().mapToInt(p -> p.name().length()).max().orElse(5));
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-" + nameWidth + "s %9s", "phase",

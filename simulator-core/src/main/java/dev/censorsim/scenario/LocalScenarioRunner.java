@@ -7,6 +7,7 @@ import dev.censorsim.messenger.MessengerCalls;
 import dev.censorsim.messenger.MessengerClient;
 import dev.censorsim.messenger.MessengerClientOptions;
 import dev.censorsim.messenger.MessengerDns;
+import dev.censorsim.messenger.MessengerQuic;
 import dev.censorsim.messenger.MessengerServer;
 import dev.censorsim.messenger.MessengerServerOptions;
 import dev.censorsim.messenger.MessengerSnapshot;
@@ -47,9 +48,10 @@ import java.util.concurrent.TimeUnit;
  * <p>With a {@code messenger.dns} block a {@link DnsServer} serves the scenario's zone with the phase policy's DNS
  * rules (it shares the proxy's {@link PolicyHolder}), and the clients resolve every name through it before dialling.
  *
- * <p>With a {@code calls} workload a {@link UdpRelay} (sharing the same holder) sits in front of the server's media
- * port, and the proxy records each client's TLS names, so a UDP rule can tie a call to its messenger by the names
- * its signalling used ({@link FlowNames}). Calls reach the relay directly, whatever the TCP front.
+ * <p>With a {@code calls} workload or the {@code quic} strategy a {@link UdpRelay} (sharing the same holder) sits
+ * in front of the server's UDP endpoint, and the proxy records each client's TLS names, so a UDP rule can tie a call
+ * to its messenger by the names its signalling used ({@link FlowNames}). Calls and QUIC Initials reach the relay
+ * directly, whatever the TCP front.
  *
  * <p>Every port is ephemeral, so runs can overlap (parallel CI jobs, tests).
  *
@@ -100,7 +102,8 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         MessengerSettings settings = scenario.messenger();
         Instant startedAt = Instant.now();
         PolicyHolder policy = new PolicyHolder(CompiledPolicy.empty());
-        FlowNames names = settings.calls() == null ? null : new FlowNames();
+        boolean udp = settings.calls() != null || settings.strategies().quic() != null;
+        FlowNames names = udp ? new FlowNames() : null;
         try (MessengerServer server = MessengerServer.start(serverOptions(settings));
              DnsServer dns = settings.dns() == null ? null : startDns(settings, policy);
              CensorProxy proxy = CensorProxy.start(proxyOptions(settings, server, policy, names));
@@ -325,6 +328,11 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                     .withTiming(Duration.ofNanos(calls.durationNanos()), Duration.ofNanos(calls.gapNanos()))
                     .withLimits(Duration.ofNanos(calls.setupTimeoutNanos()), Duration.ofNanos(calls.dropSilenceNanos()))
                     .withTcpFallback(settings.strategies().callFallback()));
+        }
+        QuicStrategy quic = settings.strategies().quic();
+        if (quic != null) {
+            builder.quic(new MessengerQuic(relay.localAddress(), Duration.ofNanos(quic.timeoutNanos()),
+                    Duration.ofNanos(quic.brokenForNanos())));
         }
         return builder.build();
     }

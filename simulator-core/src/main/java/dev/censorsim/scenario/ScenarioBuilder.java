@@ -132,8 +132,9 @@ public final class ScenarioBuilder {
                 }
                 String traffic = ScenarioParser.missingTraffic(expectation, messenger);
                 if (traffic != null) {
-                    throw new IllegalArgumentException("phase '" + spec.name() + "': '" + text + "' needs " + traffic
-                            + " traffic, but the messenger has no " + traffic + " workload");
+                    throw new IllegalArgumentException("phase '" + spec.name() + "': '" + text + "' needs "
+                            + (traffic.equals("quic") ? "the quic strategy, but the messenger does not try QUIC"
+                            : traffic + " traffic, but the messenger has no " + traffic + " workload"));
                 }
                 expectations.add(expectation);
             }

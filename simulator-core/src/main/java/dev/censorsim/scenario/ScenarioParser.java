@@ -44,7 +44,8 @@ final class ScenarioParser {
     private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
     private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
     private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni",
-            "dns-fallback", "doh", "call-fallback");
+            "dns-fallback", "doh", "call-fallback", "quic");
+    private static final List<String> QUIC_KEYS = List.of("timeout", "broken-for");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
     private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
@@ -338,7 +339,25 @@ final class ScenarioParser {
         List<InetAddress> fallback = node.get("dns-fallback") == null ? List.of() : addresses(node.get("dns-fallback"));
         String doh = optionalHost(node.get("doh"), "'doh'");
         boolean callFallback = node.get("call-fallback") != null && callFallback(node.get("call-fallback"));
-        return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback);
+        return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback, quic(node.get("quic")));
+    }
+
+    /** {@code quic: true}, or {@code quic: { timeout: 300ms, broken-for: 5m }}. */
+    private static QuicStrategy quic(PolicyNode node) throws PolicyException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.kind() == PolicyNode.Kind.BOOLEAN) {
+            return node.bool("'quic'") ? QuicStrategy.DEFAULT : null;
+        }
+        node.requireMap("'quic'");
+        node.checkKeys("'quic'", QUIC_KEYS);
+        QuicStrategy d = QuicStrategy.DEFAULT;
+        long timeout = node.get("timeout") == null ? d.timeoutNanos()
+                : positiveDuration(node.get("timeout"), "'timeout'");
+        long brokenFor = node.get("broken-for") == null ? d.brokenForNanos()
+                : duration(node.get("broken-for"), "'broken-for'");
+        return new QuicStrategy(timeout, brokenFor);
     }
 
     /** {@code call-fallback: tcp} (or {@code false}/{@code none}): the one fallback a call has is a TLS relay. */
@@ -534,9 +553,11 @@ final class ScenarioParser {
         }
         String traffic = missingTraffic(expectation, messenger);
         if (traffic != null) {
-            throw at(entry, text.indexOf(expectation.metric().name()), "expectation on " + traffic
-                    + " traffic, but messenger.workload has no " + traffic + "; expected a '" + traffic
-                    + "' workload or another metric");
+            throw at(entry, text.indexOf(expectation.metric().name()), traffic.equals("quic")
+                    ? "expectation on QUIC, but the messenger does not try QUIC; expected 'quic: true' under "
+                    + "messenger.strategies or another metric"
+                    : "expectation on " + traffic + " traffic, but messenger.workload has no " + traffic
+                    + "; expected a '" + traffic + "' workload or another metric");
         }
         return expectation;
     }
@@ -565,6 +586,9 @@ final class ScenarioParser {
         }
         if (metric.name().startsWith("call.") && messenger.calls() == null) {
             return "calls";
+        }
+        if (metric.name().startsWith("quic.") && messenger.strategies().quic() == null) {
+            return "quic";
         }
         return null;
     }

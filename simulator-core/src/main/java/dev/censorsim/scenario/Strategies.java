@@ -18,22 +18,24 @@ import java.util.List;
  *                         resolver abroad would; {@code null} for none
  * @param callFallback     relay a call whose UDP set-up failed over a TLS connection to the chat name, as messengers
  *                         do when UDP is blocked (needs a calls workload)
+ * @param quic             send a QUIC Initial before each connection and fall back to TCP/TLS, or {@code null} for TCP
+ *                         only
  */
 public record Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
-                         List<InetAddress> dnsFallback, String doh, boolean callFallback) {
+                         List<InetAddress> dnsFallback, String doh, boolean callFallback, QuicStrategy quic) {
 
     /** Every strategy off. */
     public static final Strategies NONE = new Strategies(null, false, 0, false);
 
     /** Strategies without DNS fallback. */
     public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni) {
-        this(retry, alternatives, splitClientHello, noSni, List.of(), null, false);
+        this(retry, alternatives, splitClientHello, noSni, List.of(), null, false, null);
     }
 
     /** Strategies without the call fallback. */
     public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
                       List<InetAddress> dnsFallback, String doh) {
-        this(retry, alternatives, splitClientHello, noSni, dnsFallback, doh, false);
+        this(retry, alternatives, splitClientHello, noSni, dnsFallback, doh, false, null);
     }
 
     public Strategies {

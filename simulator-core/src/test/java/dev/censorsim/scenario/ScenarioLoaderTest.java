@@ -244,4 +244,23 @@ class ScenarioLoaderTest {
                 "timeline:", "  - { phase: a, duration: 10s, policy: open, expect: [ 'call.mos >= 4' ] }"))
                 .hasMessageContaining("expectation on calls traffic, but messenger.workload has no calls");
     }
+
+    @Test
+    void quicFirstShouldLoadWithChromesDefaultsOrItsOwnTimings() throws Exception {
+        String[] head = {"scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
+                "    chat: { rate: 5/s }"};
+        String[] tail = {"policies:", "  open: { link: { rate: 40mbit } }", "timeline:",
+                "  - { phase: a, duration: 10s, policy: open, expect: [ 'quic.fallback == 0' ] }"};
+
+        assertThat(Scenarios.parse(concat(head, new String[] {"  strategies: { quic: true }"}, tail))
+                .messenger().strategies().quic()).isEqualTo(QuicStrategy.DEFAULT);
+        assertThat(Scenarios.parse(concat(head, new String[] {"  strategies: { quic: { timeout: 1s, broken-for: 0s } }"},
+                tail)).messenger().strategies().quic()).isEqualTo(new QuicStrategy(1_000_000_000L, 0));
+        assertThatThrownBy(() -> Scenarios.parse(concat(head, new String[0], tail)))
+                .hasMessageContaining("expectation on QUIC, but the messenger does not try QUIC");
+    }
+
+    private static String[] concat(String[]... parts) {
+        return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    }
 }
