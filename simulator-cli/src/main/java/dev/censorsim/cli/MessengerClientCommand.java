@@ -1,7 +1,9 @@
 package dev.censorsim.cli;
 
+import dev.censorsim.messenger.MessengerCalls;
 import dev.censorsim.messenger.MessengerClient;
 import dev.censorsim.messenger.MessengerClientOptions;
+import dev.censorsim.messenger.MessengerQuic;
 import dev.censorsim.messenger.MessengerSnapshot;
 import dev.censorsim.messenger.MessengerTrust;
 import dev.censorsim.metrics.Metric;
@@ -129,6 +131,44 @@ final class MessengerClientCommand implements Callable<Integer> {
     @Option(names = "--no-sni", description = "Leave SNI out of the ClientHello.")
     boolean noSni;
 
+    @Option(names = "--calls", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Place voice calls, one at a time, signalled over the chat connection, their STUN and RTP "
+                    + "sent here: the server's udp address, or 'censorsim proxy --udp' in front of it.")
+    InetSocketAddress calls;
+
+    @Option(names = "--call-length", defaultValue = "6s",
+            description = "How long a call lasts when nothing cuts it (default: ${DEFAULT-VALUE}).")
+    String callLength;
+
+    @Option(names = "--call-gap", defaultValue = "500ms",
+            description = "Pause between calls (default: ${DEFAULT-VALUE}).")
+    String callGap;
+
+    @Option(names = "--call-setup-timeout", defaultValue = "2s",
+            description = "A call with no media back by then fails or falls back (default: ${DEFAULT-VALUE}).")
+    String callSetupTimeout;
+
+    @Option(names = "--call-drop-silence", defaultValue = "2s",
+            description = "A call silent this long has dropped (default: ${DEFAULT-VALUE}).")
+    String callDropSilence;
+
+    @Option(names = "--call-fallback", description = "Relay a call whose UDP set-up failed over TLS to the chat name.")
+    boolean callFallback;
+
+    @Option(names = "--quic", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "QUIC first: send a QUIC v1 Initial here before each connection, TCP/TLS after the server "
+                    + "answers or --quic-timeout passes.")
+    InetSocketAddress quic;
+
+    @Option(names = "--quic-timeout", defaultValue = "300ms",
+            description = "Wait this long for the QUIC answer before TCP (default: ${DEFAULT-VALUE}).")
+    String quicTimeout;
+
+    @Option(names = "--quic-broken-for", defaultValue = "5m",
+            description = "After an unanswered Initial, skip QUIC this long; 0s tries every time "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String quicBrokenFor;
+
     @Option(names = "--duration", defaultValue = "10s",
             description = "How long to run (default: ${DEFAULT-VALUE}).")
     String duration;
@@ -177,6 +217,19 @@ final class MessengerClientCommand implements Callable<Integer> {
             if (churn != null) {
                 builder.churn(Duration.ofNanos(parseDuration(churn, "--churn")));
             }
+            if (calls != null) {
+                builder.calls(new MessengerCalls(calls, Duration.ofNanos(parseDuration(callLength, "--call-length")),
+                        Duration.ofNanos(parseDurationOrZero(callGap, "--call-gap")),
+                        Duration.ofNanos(parseDuration(callSetupTimeout, "--call-setup-timeout")),
+                        Duration.ofNanos(parseDuration(callDropSilence, "--call-drop-silence")), callFallback,
+                        chatName));
+            } else if (callFallback) {
+                throw new IllegalArgumentException("--call-fallback needs --calls");
+            }
+            if (quic != null) {
+                builder.quic(new MessengerQuic(quic, Duration.ofNanos(parseDuration(quicTimeout, "--quic-timeout")),
+                        Duration.ofNanos(parseDurationOrZero(quicBrokenFor, "--quic-broken-for"))));
+            }
             if (via != null) {
                 List<String> all = new ArrayList<>(List.of(chatName, mediaName));
                 all.addAll(alternatives);
@@ -202,6 +255,14 @@ final class MessengerClientCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("must be > 0");
             }
             return nanos;
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, option + ": " + e.getMessage());
+        }
+    }
+
+    private static long parseDurationOrZero(String text, String option) {
+        try {
+            return Durations.parseNanos(text);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, option + ": " + e.getMessage());
         }
@@ -252,6 +313,13 @@ final class MessengerClientCommand implements Callable<Integer> {
         if (!o.alternatives().isEmpty()) {
             parts.add("alternatives " + String.join(", ", o.alternatives()));
         }
+        if (o.calls() != null) {
+            parts.add("calls via udp " + HostPortConverter.format(o.calls().media())
+                    + (o.calls().tcpFallback() ? " with TLS fallback" : ""));
+        }
+        if (o.quic() != null) {
+            parts.add("QUIC first via udp " + HostPortConverter.format(o.quic().udp()));
+        }
         return String.join(", ", parts);
     }
 
@@ -292,6 +360,9 @@ final class MessengerClientCommand implements Callable<Integer> {
         }
         if (s.get(Metric.CHAT_SENT) > 0 && s.get(Metric.CHAT_DELIVERED) == 0) {
             warnings.add("no chat message was delivered");
+        }
+        if (s.get(Metric.CALL_ATTEMPTS) > 0 && s.get(Metric.CALL_SETUP_OK) == 0) {
+            warnings.add("no call was set up");
         }
         if (s.get(Metric.MEDIA_TRANSFERS) > 0 && s.get(Metric.MEDIA_COMPLETED) == 0) {
             warnings.add("no media transfer completed; the throughput is not measured");

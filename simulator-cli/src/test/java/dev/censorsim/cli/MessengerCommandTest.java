@@ -81,6 +81,27 @@ class MessengerCommandTest {
     }
 
     @Test
+    void clientShouldPlaceCallsAndTryQuicFirstAgainstTheServersUdpEndpoint(@TempDir Path dir) throws Exception {
+        Path caFile = dir.resolve("ca.pem");
+        try (dev.censorsim.messenger.MessengerServer server = dev.censorsim.messenger.MessengerServer.start(
+                dev.censorsim.messenger.MessengerServerOptions.builder().names(List.of("g.whatsapp.net")).build())) {
+            server.trust().writePem(caFile);
+            String udp = HostPortConverter.format(server.mediaAddress());
+
+            CliRun run = CliRun.of("messenger", "client", "--ca", caFile.toString(), "--via",
+                    HostPortConverter.format(server.address()), "--chat-rate", "10", "--calls", udp,
+                    "--call-length", "1s", "--call-gap", "0s", "--quic", udp, "--churn", "1s", "--duration", "3s");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).contains("calls via udp " + udp, "QUIC first via udp " + udp)
+                    .containsPattern("call\\.setup_ok\\s+[1-9]")
+                    .containsPattern("call\\.mos\\s+4\\.\\d\\d")
+                    .containsPattern("quic\\.ok\\s+[1-9]")
+                    .doesNotContain("warning");
+        }
+    }
+
+    @Test
     void badOptionsShouldExitTwoWithOneLine(@TempDir Path dir) throws Exception {
         Path caFile = dir.resolve("missing.pem");
 
