@@ -323,11 +323,8 @@ final class MessengerMetrics {
                 put(values, Metric.CONNECT_RESET_RATIO, ratio(interval.get(Count.CONNECT_RESET), attempts));
                 put(values, Metric.CONNECT_TIMEOUT_RATIO, ratio(interval.get(Count.CONNECT_TIMEOUT), attempts));
             }
-            Histogram connect = interval.histogram(Latency.CONNECT);
-            if (connect.getTotalCount() > 0) {
-                put(values, Metric.CONNECT_LATENCY_P50, millis(connect.getValueAtPercentile(50)));
-                put(values, Metric.CONNECT_LATENCY_P99, millis(connect.getValueAtPercentile(99)));
-            }
+            medianAndTail(values, interval.histogram(Latency.CONNECT), Metric.CONNECT_LATENCY_P50,
+                    Metric.CONNECT_LATENCY_P99);
             if (dns) {
                 dnsFigures(interval, values);
             }
@@ -419,11 +416,7 @@ final class MessengerMetrics {
             put(values, Metric.DNS_OK_RATIO, ratio(interval.get(Count.DNS_OK), lookups));
             put(values, Metric.DNS_NXDOMAIN_RATIO, ratio(interval.get(Count.DNS_NXDOMAIN), lookups));
         }
-        Histogram latency = interval.histogram(Latency.DNS);
-        if (latency.getTotalCount() > 0) {
-            put(values, Metric.DNS_LATENCY_P50, millis(latency.getValueAtPercentile(50)));
-            put(values, Metric.DNS_LATENCY_P99, millis(latency.getValueAtPercentile(99)));
-        }
+        medianAndTail(values, interval.histogram(Latency.DNS), Metric.DNS_LATENCY_P50, Metric.DNS_LATENCY_P99);
     }
 
     private static void callFigures(Interval interval, Map<String, Double> values) {
@@ -439,11 +432,8 @@ final class MessengerMetrics {
         if (attempts > 0) {
             put(values, Metric.CALL_SETUP_OK_RATIO, ratio(interval.get(Count.CALL_SETUP_OK), attempts));
         }
-        Histogram setup = interval.histogram(Latency.CALL_SETUP);
-        if (setup.getTotalCount() > 0) {
-            put(values, Metric.CALL_SETUP_TIME_P50, millis(setup.getValueAtPercentile(50)));
-            put(values, Metric.CALL_SETUP_TIME_P99, millis(setup.getValueAtPercentile(99)));
-        }
+        medianAndTail(values, interval.histogram(Latency.CALL_SETUP), Metric.CALL_SETUP_TIME_P50,
+                Metric.CALL_SETUP_TIME_P99);
         Histogram dropped = interval.histogram(Latency.CALL_DROPPED_AFTER);
         if (dropped.getTotalCount() > 0) {
             put(values, Metric.CALL_DROPPED_AFTER_P50, dropped.getValueAtPercentile(50) / 1e9);
@@ -477,6 +467,14 @@ final class MessengerMetrics {
         Histogram jitter = interval.histogram(Latency.CALL_JITTER);
         double jitterMillis = jitter.getTotalCount() > 0 ? millis(jitter.getValueAtPercentile(50)) : 0;
         return EModel.mos(oneWay, jitterMillis, legLoss, EModel.Codec.OPUS_LIKE);
+    }
+
+    /** The p50 and p99 of {@code nanos} in milliseconds, when it has samples. */
+    private static void medianAndTail(Map<String, Double> values, Histogram nanos, Metric p50, Metric p99) {
+        if (nanos.getTotalCount() > 0) {
+            put(values, p50, millis(nanos.getValueAtPercentile(50)));
+            put(values, p99, millis(nanos.getValueAtPercentile(99)));
+        }
     }
 
     private static void connectCounts(Interval interval, Map<String, Double> values) {
