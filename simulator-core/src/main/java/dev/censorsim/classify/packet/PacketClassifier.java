@@ -5,6 +5,7 @@ import dev.censorsim.classify.DtlsRecognizer;
 import dev.censorsim.classify.HttpHostParser;
 import dev.censorsim.classify.InspectionSettings;
 import dev.censorsim.classify.Protocol;
+import dev.censorsim.classify.QuicCryptoStream;
 import dev.censorsim.classify.QuicInitialDecryptor;
 import dev.censorsim.classify.QuicInitialRecognizer;
 import dev.censorsim.classify.RtpRecognizer;
@@ -34,13 +35,16 @@ import java.util.Objects;
  * {@link InspectionSettings#maxBytes()} budget; a ClientHello split over segments is parsed like an unsplit one unless
  * reassembly is off. A UDP flow is decided from its first datagram (QUIC Initial, whose ClientHello is decrypted for its
  * SNI as censors have done since 2023, DTLS, DNS) or, for calls, from a
- * STUN start and then RTP confirmed by an {@link RtpTracker}, within {@link #MAX_UDP_DATAGRAMS} datagrams.
+ * STUN start and then RTP confirmed by an {@link RtpTracker}, within {@link #MAX_UDP_DATAGRAMS} datagrams. A QUIC
+ * ClientHello larger than one Initial (post-quantum key shares) is gathered from up to
+ * {@link QuicCryptoStream#MAX_INITIALS} client Initials, in any order, in a pooled {@link QuicCryptoStream}.
  *
  * <p>When a flow is decided, the policy (the same {@link CompiledPolicy} the proxy uses) is evaluated once on the
  * same {@link FlowFacts} the proxy would build, so the verdict per flow is what the proxy would apply.
  *
  * <p>Nothing is allocated per packet once warm: names are interned in a {@link NameTable}, TLS/HTTP parsers come
- * from a pool sized by the number of flows under inspection at once. Per flow, only the QUIC Initial decryption (see
+ * from a pool sized by the number of flows under inspection at once, as do the QUIC ClientHello streams. Per flow,
+ * only the QUIC Initial decryption (see
  * {@link #decryptQuicInitials(boolean)}), the policy evaluation (its {@code FlowFacts}, when the policy has rules) and
  * the {@link FlowListener} report (when there is a listener) allocate. Single-threaded.
  */
@@ -61,12 +65,18 @@ public final class PacketClassifier {
     public static final int MAX_CLIENT_SEGMENTS = 20;
     /** Datagrams looked at before a UDP flow is left as what it seems (STUN) or unknown. */
     public static final int MAX_UDP_DATAGRAMS = 16;
+    /**
+     * QUIC flows gathering a ClientHello over several Initials at once; each holds a 4 KiB stream. A handshake takes
+     * one round trip, so even 10,000 new QUIC flows per second at a 100 ms RTT keep about 1,000 in progress.
+     */
+    public static final int DEFAULT_MAX_QUIC_HANDSHAKES = 1024;
 
     private static final int TCP = 6;
     private static final int UDP = 17;
     private static final byte INSPECTING = 0;
     private static final byte DECIDED = 1;
     private static final int NO_INSPECTOR = -1;
+    private static final int QUIC_ORDINAL = Protocol.QUIC.ordinal();
     private static final byte TLS_HANDSHAKE_RECORD = 0x16;
     private static final Protocol[] PROTOCOLS = Protocol.values();
     private static final int AF_INET = 2;
@@ -94,6 +104,9 @@ public final class PacketClassifier {
     private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
     private final TlsClientHelloParser quicHello = new TlsClientHelloParser();
     private final byte[] quicRecordHeader = new byte[5];
+    private final CryptoStreamPool quicStreams = new CryptoStreamPool(DEFAULT_MAX_QUIC_HANDSHAKES);
+    /** Stands in for a pooled stream when every slot is busy: the flow is then judged on its first Initial alone. */
+    private final QuicCryptoStream scratchStream = new QuicCryptoStream();
     private boolean decryptQuicInitials = true;
 
     // Per flow, indexed by flow id.
@@ -118,6 +131,8 @@ public final class PacketClassifier {
     private final CompiledRule[] matched;
     /** Payload bytes of each UDP flow's first client datagram, for {@code min-size} (the 2022 QUIC rule). */
     private final int[] firstDatagram;
+    /** The {@link CryptoStreamPool} slot of a QUIC flow still gathering its ClientHello, else NONE. */
+    private final int[] quicStream;
 
     private final ParserPool parsers;
 
@@ -133,6 +148,7 @@ public final class PacketClassifier {
     private long otherTransportPackets;
     private long refusedPackets;
     private long outOfOrderSegments;
+    private long quicHellosOverSeveralInitials;
     private long flows;
     private final long[] flowsByProtocol = new long[PROTOCOLS.length];
     private final long[] packetsByProtocol = new long[PROTOCOLS.length];
@@ -182,6 +198,7 @@ public final class PacketClassifier {
         this.datagrams = new byte[maxFlows];
         this.matched = new CompiledRule[maxFlows];
         this.firstDatagram = new int[maxFlows];
+        this.quicStream = new int[maxFlows];
         this.parsers = new ParserPool(maxInspectors, inspection);
     }
 
@@ -192,9 +209,10 @@ public final class PacketClassifier {
     }
 
     /**
-     * Whether to decrypt each QUIC flow's first client Initial to read its SNI (on by default). Off, QUIC flows are
+     * Whether to decrypt each QUIC flow's client Initials to read its SNI (on by default). Off, QUIC flows are
      * still recognised, without a name, and the classifier allocates nothing at all once warm; on, each QUIC flow
-     * costs one key derivation and AES-GCM decryption, about 6 KB of short-lived JDK garbage.
+     * costs one key derivation and one AES decryption per Initial its ClientHello spans (one, two for a post-quantum
+     * key share), about 6 KB of short-lived JDK garbage.
      */
     public PacketClassifier decryptQuicInitials(boolean enabled) {
         this.decryptQuicInitials = enabled;
@@ -400,6 +418,7 @@ public final class PacketClassifier {
         datagrams[id] = 0;
         matched[id] = null;
         firstDatagram[id] = 0;
+        quicStream[id] = CryptoStreamPool.NONE;
     }
 
     /**
@@ -529,12 +548,17 @@ public final class PacketClassifier {
         }
         final int offset = udp.payloadOffset();
         final int seen = datagrams[id]++;
-        final boolean stunSoFar = protocol[id] == Protocol.STUN.ordinal();
+        final int soFar = protocol[id];
+        if (soFar == QUIC_ORDINAL) {
+            continueQuicSlowPath(id, fromClient, buffer, offset, length, seen);
+            return;
+        }
+        final boolean stunSoFar = soFar == Protocol.STUN.ordinal();
         if (seen == 0) {
             // Only a flow's first datagram may open QUIC, DTLS or DNS; later ones only confirm a call.
             if (quic.recognize(buffer, offset, length)) {
-                if (fromClient && decryptQuicInitials) {
-                    readQuicSniSlowPath(id, buffer, offset);
+                if (fromClient && decryptQuicInitials && startQuicSlowPath(id, buffer, offset)) {
+                    return;
                 }
                 decide(id, Protocol.QUIC);
                 return;
@@ -579,15 +603,66 @@ public final class PacketClassifier {
     }
 
     /**
-     * Decrypts the client's first Initial and parses the ClientHello in its CRYPTO frames with the same TLS parser as
-     * TCP, behind a synthetic handshake record header (QUIC carries handshake messages without the record layer).
-     * Once per QUIC flow; key derivation and AES-GCM allocate inside the JDK.
+     * Decrypts the client's first Initial into a pooled {@link QuicCryptoStream}. When it holds the whole ClientHello
+     * (the common case), reads it at once; otherwise keeps the stream for the flow's next Initials.
+     *
+     * @return whether the flow stays undecided, waiting for more Initials
      */
-    private void readQuicSniSlowPath(int id, ByteBuf buffer, int offset) {
-        int helloLength = quicDecryptor.decrypt(buffer, offset, quic);
-        if (helloLength == 0 || helloLength > 1 << 14) {
-            return;
+    private boolean startQuicSlowPath(int id, ByteBuf buffer, int offset) {
+        int slot = quicStreams.acquire();
+        QuicCryptoStream stream = slot == CryptoStreamPool.NONE ? scratchStream : quicStreams.stream(slot);
+        if (slot == CryptoStreamPool.NONE) {
+            stream.reset();
         }
+        boolean wellFormed = quicDecryptor.decrypt(buffer, offset, quic, stream);
+        // An Initial that decrypts to garbage with nothing gathered (forged, corrupted, a server's) is not worth a slot.
+        boolean hopeless = !wellFormed && stream.contiguousLength() == 0;
+        if (readQuicHello(id, stream) || hopeless || slot == CryptoStreamPool.NONE) {
+            if (slot != CryptoStreamPool.NONE) {
+                quicStreams.release(slot);
+            }
+            return false;
+        }
+        quicStream[id] = slot;
+        protocol[id] = (byte) QUIC_ORDINAL;
+        return true;
+    }
+
+    /**
+     * A later datagram of a QUIC flow whose ClientHello is still incomplete: a client Initial adds its CRYPTO frames
+     * (decrypted with the keys of the flow's first Initial, RFC 9001 §5.2); anything else only counts toward the
+     * datagram budget.
+     */
+    private void continueQuicSlowPath(int id, boolean fromClient, ByteBuf buffer, int offset, int length, int seen) {
+        QuicCryptoStream stream = quicStreams.stream(quicStream[id]);
+        if (fromClient && quic.recognize(buffer, offset, length)) {
+            quicDecryptor.decrypt(buffer, offset, quic, stream);
+            if (readQuicHello(id, stream)) {
+                decide(id, Protocol.QUIC);
+                return;
+            }
+        }
+        if (seen + 1 >= MAX_UDP_DATAGRAMS) {
+            decide(id, Protocol.QUIC);
+        }
+    }
+
+    /**
+     * Parses the stream's ClientHello with the same TLS parser as TCP, behind a synthetic handshake record header
+     * (QUIC carries handshake messages without the record layer), once it is complete.
+     *
+     * @return whether the stream is done: the ClientHello was read, or it never will be (not a ClientHello, a budget
+     *         ran out); {@code false} while more Initials may complete it
+     */
+    private boolean readQuicHello(int id, QuicCryptoStream stream) {
+        QuicCryptoStream.Status status = stream.status();
+        if (status == QuicCryptoStream.Status.PENDING) {
+            return false;
+        }
+        if (status != QuicCryptoStream.Status.COMPLETE) {
+            return true;
+        }
+        int helloLength = stream.helloLength();
         quicRecordHeader[0] = TLS_HANDSHAKE_RECORD;
         quicRecordHeader[1] = 3;
         quicRecordHeader[2] = 1;
@@ -595,18 +670,27 @@ public final class PacketClassifier {
         quicRecordHeader[4] = (byte) helloLength;
         quicHello.reset();
         quicHello.offer(quicRecordHeader, 0, quicRecordHeader.length);
-        if (quicHello.offer(quicDecryptor.cryptoData(), 0, helloLength) == TlsClientHelloParser.Status.COMPLETE) {
+        if (quicHello.offer(stream.data(), 0, helloLength) == TlsClientHelloParser.Status.COMPLETE) {
+            if (stream.initials() > 1) {
+                quicHellosOverSeveralInitials++;
+            }
             if (quicHello.hasSni()) {
                 sniId[id] = names.intern(quicHello.sniBytes(), quicHello.sniOffset(), quicHello.sniLength());
             }
             ech[id] = quicHello.hasEch();
         }
+        return true;
     }
 
     private void decide(int id, Protocol decided) {
         state[id] = DECIDED;
         protocol[id] = (byte) decided.ordinal();
         releaseInspector(id);
+        int stream = quicStream[id];
+        if (stream != CryptoStreamPool.NONE) {
+            quicStreams.release(stream);
+            quicStream[id] = CryptoStreamPool.NONE;
+        }
         if (rules.length > 0) {
             matched[id] = evaluateSlowPath(id, decided);
         }
@@ -760,6 +844,16 @@ public final class PacketClassifier {
     /** Client segments after a sequence gap, skipped by the in-order reassembly. */
     public long outOfOrderSegments() {
         return outOfOrderSegments;
+    }
+
+    /** QUIC ClientHellos read from more than one Initial (post-quantum key shares, reordered Initials). */
+    public long quicHellosOverSeveralInitials() {
+        return quicHellosOverSeveralInitials;
+    }
+
+    /** QUIC flows judged on their first Initial alone because every ClientHello stream was busy. */
+    public long quicStreamShortfalls() {
+        return quicStreams.shortfalls();
     }
 
     /** TCP flows left unknown because every inspector was busy. */
