@@ -10,6 +10,7 @@ import dev.censorsim.classify.packet.PacketReader;
 import dev.censorsim.classify.packet.PacketReaders;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.CompiledRule;
+import dev.censorsim.policy.DnsRule;
 import io.netty.buffer.ByteBuf;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -167,12 +168,19 @@ final class ClassifyCommand implements Callable<Integer> {
             }
         }
         List<CompiledRule> rules = classifier.rules();
-        if (!rules.isEmpty()) {
+        List<DnsRule> dnsRules = classifier.dnsRules();
+        if (!rules.isEmpty() || !dnsRules.isEmpty()) {
             out.printf(Locale.ROOT, "%n%-24s %10s %12s %15s  %s%n", "rule", "flows", "packets", "bytes", "action");
             for (int i = 0; i < rules.size(); i++) {
                 out.printf(Locale.ROOT, "%-24s %,10d %,12d %,15d  %s%n", rules.get(i).name(),
                         classifier.flowsByRule(i), classifier.packetsByRule(i), classifier.bytesByRule(i),
                         rules.get(i).describe());
+            }
+            // DNS rules answer queries, as censorsim's DNS server would; their flows are DNS flows.
+            for (int i = 0; i < dnsRules.size(); i++) {
+                out.printf(Locale.ROOT, "%-24s %,10d %,12d %,15d  dns %s%n", dnsRules.get(i).name(),
+                        classifier.flowsByDnsRule(i), classifier.packetsByDnsRule(i), classifier.bytesByDnsRule(i),
+                        dnsRules.get(i).action().describe());
             }
         }
         out.println();
@@ -189,6 +197,15 @@ final class ClassifyCommand implements Callable<Integer> {
         if (classifier.outOfOrderSegments() > 0) {
             out.printf(Locale.ROOT, "note: %,d client segments after a sequence gap were not inspected%n",
                     classifier.outOfOrderSegments());
+        }
+        if (classifier.quicHellosOverSeveralInitials() > 0) {
+            out.printf(Locale.ROOT, "note: %,d QUIC ClientHellos were gathered from several Initials%n",
+                    classifier.quicHellosOverSeveralInitials());
+        }
+        if (classifier.quicStreamShortfalls() > 0) {
+            out.printf(Locale.ROOT, "warning: %,d QUIC flows were judged on their first Initial alone because %,d "
+                    + "handshakes were already being gathered%n", classifier.quicStreamShortfalls(),
+                    PacketClassifier.DEFAULT_MAX_QUIC_HANDSHAKES);
         }
         if (classifier.inspectorShortfalls() > 0) {
             out.printf(Locale.ROOT, "warning: %,d TCP flows left unknown because %,d flows were already under "

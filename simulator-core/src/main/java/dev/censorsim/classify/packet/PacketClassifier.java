@@ -15,10 +15,12 @@ import dev.censorsim.classify.StunRecognizer;
 import dev.censorsim.classify.TlsClientHelloParser;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.CompiledRule;
+import dev.censorsim.policy.DnsRule;
 import dev.censorsim.policy.FlowFacts;
 import dev.censorsim.policy.UdpFlowFacts;
 import io.netty.buffer.ByteBuf;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
@@ -40,7 +42,9 @@ import java.util.Objects;
  * {@link QuicCryptoStream#MAX_INITIALS} client Initials, in any order, in a pooled {@link QuicCryptoStream}.
  *
  * <p>When a flow is decided, the policy (the same {@link CompiledPolicy} the proxy uses) is evaluated once on the
- * same {@link FlowFacts} the proxy would build, so the verdict per flow is what the proxy would apply.
+ * same {@link FlowFacts} the proxy would build, so the verdict per flow is what the proxy would apply. A DNS flow gets
+ * the policy's DNS rule for its question (name, type, client address) first, as censorsim's DNS server would answer
+ * it; only when none matches do the UDP rules apply, as in the relay.
  *
  * <p>Nothing is allocated per packet once warm: names are interned in a {@link NameTable}, TLS/HTTP parsers come
  * from a pool sized by the number of flows under inspection at once, as do the QUIC ClientHello streams. Per flow,
@@ -76,6 +80,8 @@ public final class PacketClassifier {
     private static final byte INSPECTING = 0;
     private static final byte DECIDED = 1;
     private static final int NO_INSPECTOR = -1;
+    /** {@link #matchedRule}: no rule; otherwise an index into {@link #rules}, then {@link #dnsRules} after them. */
+    private static final int NO_RULE = -1;
     private static final int QUIC_ORDINAL = Protocol.QUIC.ordinal();
     private static final byte TLS_HANDSHAKE_RECORD = 0x16;
     private static final Protocol[] PROTOCOLS = Protocol.values();
@@ -87,6 +93,8 @@ public final class PacketClassifier {
     private final InspectionSettings inspection;
     private final CompiledPolicy policy;
     private final CompiledRule[] rules;
+    private final DnsRule[] dnsRules;
+    private final boolean hasUdpRules;
     private final FlowListener listener;
     private final FlowTable.EvictionListener evictionListener = this::flowEnded;
 
@@ -127,8 +135,8 @@ public final class PacketClassifier {
     private final long[] rtpForward;
     private final long[] rtpReverse;
     private final byte[] datagrams;
-    /** The rule each decided flow matched, {@code null} for a pass. */
-    private final CompiledRule[] matched;
+    /** The rule each decided flow matched ({@link #NO_RULE} for a pass): a rule index, DNS rules after the others. */
+    private final int[] matchedRule;
     /** Payload bytes of each UDP flow's first client datagram, for {@code min-size} (the 2022 QUIC rule). */
     private final int[] firstDatagram;
     /** The {@link CryptoStreamPool} slot of a QUIC flow still gathering its ClientHello, else NONE. */
@@ -175,9 +183,11 @@ public final class PacketClassifier {
         this.inspection = Objects.requireNonNull(inspection, "inspection");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.rules = policy.rules().toArray(new CompiledRule[0]);
-        this.flowsByRule = new long[rules.length];
-        this.packetsByRule = new long[rules.length];
-        this.bytesByRule = new long[rules.length];
+        this.dnsRules = policy.dnsRules().toArray(new DnsRule[0]);
+        this.hasUdpRules = policy.hasUdpRules();
+        this.flowsByRule = new long[rules.length + dnsRules.length];
+        this.packetsByRule = new long[rules.length + dnsRules.length];
+        this.bytesByRule = new long[rules.length + dnsRules.length];
         this.listener = listener;
         this.state = new byte[maxFlows];
         this.protocol = new byte[maxFlows];
@@ -196,7 +206,7 @@ public final class PacketClassifier {
         this.rtpForward = new long[maxFlows];
         this.rtpReverse = new long[maxFlows];
         this.datagrams = new byte[maxFlows];
-        this.matched = new CompiledRule[maxFlows];
+        this.matchedRule = new int[maxFlows];
         this.firstDatagram = new int[maxFlows];
         this.quicStream = new int[maxFlows];
         this.parsers = new ParserPool(maxInspectors, inspection);
@@ -416,7 +426,7 @@ public final class PacketClassifier {
         rtpForward[id] = 0;
         rtpReverse[id] = 0;
         datagrams[id] = 0;
-        matched[id] = null;
+        matchedRule[id] = NO_RULE;
         firstDatagram[id] = 0;
         quicStream[id] = CryptoStreamPool.NONE;
     }
@@ -691,15 +701,29 @@ public final class PacketClassifier {
             quicStreams.release(stream);
             quicStream[id] = CryptoStreamPool.NONE;
         }
-        if (rules.length > 0) {
-            matched[id] = evaluateSlowPath(id, decided);
+        if (rules.length > 0 || dnsRules.length > 0) {
+            matchedRule[id] = evaluateSlowPath(id, decided);
         }
     }
 
-    /** Builds exactly the facts the proxy builds for a flow, so a rule matches here iff it matches there. */
-    private CompiledRule evaluateSlowPath(int id, Protocol decided) {
+    /**
+     * Builds exactly the facts the proxy (or the DNS server, for a DNS flow) builds for a flow, so a rule matches here
+     * iff it matches there.
+     *
+     * @return the index of the rule that matched ({@link #dnsRules} after {@link #rules}), or {@link #NO_RULE}
+     */
+    private int evaluateSlowPath(int id, Protocol decided) {
         final FlowTable table = this.table;
         boolean forward = clientIsSource[id];
+        if (decided == Protocol.DNS && dnsRules.length > 0) {
+            int dnsRule = evaluateDnsSlowPath(id, forward);
+            if (dnsRule != NO_RULE) {
+                return dnsRule;
+            }
+        }
+        if (rules.length == 0 || (table.transport(id) == UDP && !hasUdpRules)) {
+            return NO_RULE;
+        }
         InetSocketAddress source = FlowAddresses.socketAddress(table.sourceHigh(id), table.sourceLow(id), table.sourcePort(id));
         InetSocketAddress destination = FlowAddresses.socketAddress(table.destinationHigh(id), table.destinationLow(id),
                 table.destinationPort(id));
@@ -709,21 +733,52 @@ public final class PacketClassifier {
             // As the UDP relay does: UDP rules only, with the first client datagram's size; the names a UDP flow can
             // be tied to are its own (a QUIC Initial's SNI), since a trace has no proxy that saw the TLS signalling.
             String sni = names.name(sniId[id]);
-            return policy.hasUdpRules() ? policy.evaluateUdp(new UdpFlowFacts(client, server, decided,
-                    firstDatagram[id], sni == null ? List.of() : List.of(sni))) : null;
+            return ruleIndex(policy.evaluateUdp(new UdpFlowFacts(client, server, decided, firstDatagram[id],
+                    sni == null ? List.of() : List.of(sni))));
         }
         StreamClassification classification = new StreamClassification(decided, names.name(sniId[id]),
                 names.name(hostId[id]), List.of(), ech[id], false);
-        return policy.evaluate(new FlowFacts(client, server, null, classification)).rule();
+        return ruleIndex(policy.evaluate(new FlowFacts(client, server, null, classification)).rule());
+    }
+
+    /**
+     * The DNS rule the DNS server would apply to this flow's question ({@code DnsResponder}: the name without a
+     * trailing dot, matched case-insensitively, the query type, the asking client's address). The question comes from
+     * the flow's first datagram, normally the query; a flow first seen at its response carries the same question.
+     * Called right after {@link DnsRecognizer#recognize} accepted that datagram, so {@link #dns} still describes it.
+     * Allocates the client's {@link InetAddress} once per DNS flow; the name is the interned one.
+     */
+    private int evaluateDnsSlowPath(int id, boolean clientIsSource) {
+        String queryName = names.name(queryId[id]);
+        if (queryName == null) {
+            return NO_RULE;
+        }
+        final FlowTable table = this.table;
+        InetAddress client = clientIsSource
+                ? FlowAddresses.address(table.sourceHigh(id), table.sourceLow(id))
+                : FlowAddresses.address(table.destinationHigh(id), table.destinationLow(id));
+        DnsRule rule = policy.evaluateDns(queryName, dns.queryType(), client);
+        if (rule == null) {
+            return NO_RULE;
+        }
+        for (int i = 0; i < dnsRules.length; i++) {
+            if (dnsRules[i] == rule) {
+                return rules.length + i;
+            }
+        }
+        return NO_RULE;
     }
 
     private int ruleIndex(CompiledRule rule) {
+        if (rule == null) {
+            return NO_RULE;
+        }
         for (int i = 0; i < rules.length; i++) {
             if (rules[i] == rule) {
                 return i;
             }
         }
-        return -1;
+        return NO_RULE;
     }
 
     private void flowEnded(int id) {
@@ -734,14 +789,11 @@ public final class PacketClassifier {
         flowsByProtocol[p]++;
         packetsByProtocol[p] += packets[id];
         bytesByProtocol[p] += bytes[id];
-        CompiledRule hit = matched[id];
-        if (hit != null) {
-            int rule = ruleIndex(hit);
-            if (rule >= 0) {
-                flowsByRule[rule]++;
-                packetsByRule[rule] += packets[id];
-                bytesByRule[rule] += bytes[id];
-            }
+        int rule = matchedRule[id];
+        if (rule != NO_RULE) {
+            flowsByRule[rule]++;
+            packetsByRule[rule] += packets[id];
+            bytesByRule[rule] += bytes[id];
         }
         if (listener != null) {
             listener.onFlow(summarise(id));
@@ -753,11 +805,20 @@ public final class PacketClassifier {
         String source = FlowAddresses.text(table.sourceHigh(id), table.sourceLow(id), table.sourcePort(id));
         String destination = FlowAddresses.text(table.destinationHigh(id), table.destinationLow(id), table.destinationPort(id));
         boolean forward = clientIsSource[id];
-        CompiledRule hit = matched[id];
+        int rule = matchedRule[id];
+        String ruleName = null;
+        String action = null;
+        if (rule != NO_RULE && rule < rules.length) {
+            ruleName = rules[rule].name();
+            action = rules[rule].describe();
+        } else if (rule != NO_RULE) {
+            DnsRule dnsRule = dnsRules[rule - rules.length];
+            ruleName = dnsRule.name();
+            action = dnsRule.action().describe();
+        }
         return new FlowSummary(forward ? source : destination, forward ? destination : source,
                 table.transport(id) == TCP ? "tcp" : "udp", PROTOCOLS[protocol[id]], names.name(sniId[id]),
-                names.name(hostId[id]), names.name(queryId[id]), ech[id],
-                hit == null ? null : hit.name(), hit == null ? null : hit.describe(),
+                names.name(hostId[id]), names.name(queryId[id]), ech[id], ruleName, action,
                 packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id));
     }
 
@@ -809,6 +870,24 @@ public final class PacketClassifier {
 
     public long bytesByRule(int index) {
         return bytesByRule[index];
+    }
+
+    /** The policy's DNS rules, in file order; the index is what the per-DNS-rule counters take. */
+    public List<DnsRule> dnsRules() {
+        return List.of(dnsRules);
+    }
+
+    /** DNS flows ended so far whose question DNS rule {@code index} matched. */
+    public long flowsByDnsRule(int index) {
+        return flowsByRule[rules.length + index];
+    }
+
+    public long packetsByDnsRule(int index) {
+        return packetsByRule[rules.length + index];
+    }
+
+    public long bytesByDnsRule(int index) {
+        return bytesByRule[rules.length + index];
     }
 
     /** Packets that were neither IPv4 nor IPv6. */
