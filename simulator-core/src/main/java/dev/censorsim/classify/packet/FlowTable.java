@@ -232,13 +232,17 @@ public final class FlowTable {
     }
 
     /**
-     * Symmetric in the two endpoints, so both directions of a flow land on the same home slot; fmix64-style mixing
-     * (MurmurHash3) so sequential addresses and ports spread.
+     * Symmetric in the two endpoints, so both directions of a flow land on the same home slot: each endpoint folds into
+     * one word, the two words are ordered (branch-free min/max, so only the same pair of endpoints gives the same
+     * input, unlike a sum or XOR of the two) and one fmix64 (MurmurHash3) spreads sequential addresses and ports.
+     * One mix instead of one per endpoint plus one to combine: the hash sits on every packet's critical path.
      */
     static int hash(long sHigh, long sLow, int sPort, long dHigh, long dLow, int dPort, int transport) {
-        long a = mix(sHigh * 0x9e3779b97f4a7c15L ^ sLow ^ ((long) sPort << 48));
-        long b = mix(dHigh * 0x9e3779b97f4a7c15L ^ dLow ^ ((long) dPort << 48));
-        long h = mix((a + b) ^ transport);
+        long a = sHigh * 0x9e3779b97f4a7c15L ^ sLow ^ ((long) sPort << 48);
+        long b = dHigh * 0x9e3779b97f4a7c15L ^ dLow ^ ((long) dPort << 48);
+        long low = Math.min(a, b);
+        long high = Math.max(a, b);
+        long h = mix(low * 0xc2b2ae3d27d4eb4fL + high + transport);
         return (int) (h ^ (h >>> 32));
     }
 
