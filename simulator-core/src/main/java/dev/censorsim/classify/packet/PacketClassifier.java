@@ -346,13 +346,14 @@ public final class PacketClassifier {
             return;
         }
         final FlowTable table = this.table;
-        int id = table.lookupOrInsert(sHigh, sLow, sourcePort, dHigh, dLow, destinationPort, transport,
-                timestampNanos, idleTimeoutNanos, evictionListener);
-        if (id == FlowTable.NO_FLOW) {
-            refusedPackets++;
-            return;
-        }
-        if (table.lastWasNew()) {
+        int id = table.lookup(sHigh, sLow, sourcePort, dHigh, dLow, destinationPort, transport, timestampNanos);
+        if (id < 0) {
+            id = table.insert(id, sHigh, sLow, sourcePort, dHigh, dLow, destinationPort, transport, timestampNanos,
+                    idleTimeoutNanos, evictionListener);
+            if (id == FlowTable.NO_FLOW) {
+                refusedPackets++;
+                return;
+            }
             startFlow(id, transport, sourcePort, destinationPort);
         }
         packets[id]++;
