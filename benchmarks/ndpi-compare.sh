@@ -6,6 +6,8 @@
 #   TRACE=/path/to/capture.pcap benchmarks/ndpi-compare.sh     an existing capture instead of a generated one
 #   CENSORSIM=/path/to/launcher benchmarks/ndpi-compare.sh     another censorsim build
 #   PIN=1 benchmarks/ndpi-compare.sh                           both tools pinned to core 0 (taskset)
+#   WARMUP=10 benchmarks/ndpi-compare.sh                        more untimed passes before the warm figure (default 3;
+#                                                              a busy box starves the JIT compiler threads)
 # Installs Debian's libndpi-bin (nDPI 4.2 on bookworm) when ndpiReader is missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,6 +54,7 @@ pps() { grep '^throughput:' "$1" | awk '{ gsub(",", "", $2); print $2 }'; }
 cold_pps="$(pps "$cold_out")"
 warm_pps="$(pps "$warm_out")"
 
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (another job on the cores slows both tools, the JVM's JIT warm-up most)"
 echo "trace: $trace ($(grep -m1 'packets' "$warm_out" | sed 's/^censorsim classify [^:]*: //'))"
 echo "nDPI $(ndpiReader -h 2>&1 | grep -o 'nDPI [0-9.]*' | head -1 | cut -d' ' -f2):     ${ndpi_line#*: }"
 echo "censorsim cold:  $(grep '^throughput:' "$cold_out" | cut -d' ' -f2-)"

@@ -112,6 +112,30 @@ class PacketCommandsTest {
     }
 
     @Test
+    void classifyWithDnsRulesShouldGiveDnsFlowsTheServersRule() throws Exception {
+        Path trace = generate(300);
+        Path json = dir.resolve("flows.jsonl");
+
+        Run run = run(new ClassifyCommand(), trace.toString(), "--policy",
+                Path.of("../scenarios/policies/whatsapp-2026-dns.yaml").toString(), "--json", json.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("nsdi-removal +[1-9][0-9,]* +[0-9,]+ +[0-9,]+  dns nxdomain");
+        ObjectMapper mapper = new ObjectMapper();
+        List<JsonNode> dns = Files.readAllLines(json).stream().map(l -> readTree(mapper, l))
+                .filter(n -> n.get("protocol").asText().equals("dns")).toList();
+        assertThat(dns).isNotEmpty().allSatisfy(n -> {
+            boolean removed = n.get("query").asText().matches("(.*\\.)?whatsapp\\.com");
+            assertThat(n.get("rule").isNull()).as("rule of %s", n).isEqualTo(!removed);
+            if (removed) {
+                assertThat(n.get("rule").asText()).isEqualTo("nsdi-removal");
+                assertThat(n.get("action").asText()).contains("nxdomain");
+            }
+        });
+        assertThat(dns).anyMatch(n -> !n.get("rule").isNull()).anyMatch(n -> n.get("rule").isNull());
+    }
+
+    @Test
     void truncatedTraceShouldBeClassifiedUpToTheCutWithAWarning() throws Exception {
         Path trace = generate(50);
         byte[] bytes = Files.readAllBytes(trace);

@@ -4,11 +4,10 @@ import io.netty.buffer.ByteBuf;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
 
 /**
- * Removes the protection of a client's QUIC v1 Initial packet and returns the TLS ClientHello bytes its CRYPTO frames
+ * Removes the protection of a client's QUIC v1 Initial packets and gathers the TLS ClientHello bytes their CRYPTO frames
  * carry, as censors have done since 2023 to read the SNI of QUIC connections. The keys derive from the destination
  * connection id alone, so anyone on the path can do this (RFC 9001 §5.2: that is by design, Initials only resist
  * off-path injection).
@@ -22,13 +21,15 @@ import java.security.GeneralSecurityException;
  *                           decrypted here as its AES-CTR keystream without checking the tag: a censor only reads
  *   frames: 0x00 PADDING, 0x01 PING, 0x02/0x03 ACK (skipped), 0x06 CRYPTO: varint offset, varint length, data
  * </pre>
- * Only CRYPTO data contiguous from offset 0 within this one packet is returned: a ClientHello spread over several
- * Initials (post-quantum key shares) or sent out of order yields what is contiguous, which the caller's TLS parser
- * then judges incomplete. That is the same blind spot real boxes have, and what QUIC-level evasion exploits.
+ * A ClientHello spread over several Initials (post-quantum key shares), in any order, is gathered into a per-connection
+ * {@link QuicCryptoStream} with {@link #decrypt(ByteBuf, int, QuicInitialRecognizer, QuicCryptoStream)}: the stream
+ * keeps the keys of the connection's first Initial, and each packet is decrypted with its own packet number. The
+ * one-packet {@link #decrypt(ByteBuf, int, QuicInitialRecognizer)} yields only what that packet holds contiguously
+ * from offset 0, the blind spot of boxes that look at one datagram.
  *
  * <p>Without the tag check, a forged or corrupted Initial decrypts to garbage that fails the frame or ClientHello
  * parse, which is all a classifier needs, for a third of the cost of full AES-GCM. Reuses its buffers and JCE objects
- * across packets, but key derivation and AES allocate inside the JDK, so call it once per flow (the first Initial),
+ * across packets, but key derivation and AES allocate inside the JDK, so call it for a flow's first few Initials,
  * not per packet. Never throws on malformed input. Not thread-safe.
  */
 public final class QuicInitialDecryptor {
@@ -41,15 +42,19 @@ public final class QuicInitialDecryptor {
     private static final int FRAME_ACK = 0x02;
     private static final int FRAME_ACK_ECN = 0x03;
     private static final int FRAME_CRYPTO = 0x06;
+    /** Far above any real ACK frame in an Initial; bounds the skip loop on garbage. */
+    private static final int MAX_ACK_RANGES = 256;
 
     private final QuicInitialKeys.Deriver keyDeriver;
     private final Cipher headerCipher;
     private final Cipher aead;
     private final byte[] packet = new byte[MAX_PACKET];
     private final byte[] plaintext = new byte[MAX_PACKET];
-    private final byte[] crypto = new byte[MAX_PACKET];
     private final byte[] nonce = new byte[12];
     private final byte[] counter = new byte[16];
+    private final long[] value = new long[1];
+    /** For the one-packet {@link #decrypt(ByteBuf, int, QuicInitialRecognizer)}. */
+    private final QuicCryptoStream single = new QuicCryptoStream(MAX_PACKET);
     private int cryptoLength;
 
     public QuicInitialDecryptor() {
@@ -63,7 +68,7 @@ public final class QuicInitialDecryptor {
     }
 
     /**
-     * Decrypts the Initial packet at {@code buffer[index, index + length)}, which {@code recognizer} has just
+     * Decrypts the one Initial packet at {@code buffer[index, index + length)}, which {@code recognizer} has just
      * recognised (its lengths are trusted), and gathers its CRYPTO data.
      *
      * @return the number of contiguous ClientHello bytes from offset 0 now in {@link #cryptoData()}; 0 when the
@@ -71,21 +76,34 @@ public final class QuicInitialDecryptor {
      *         offset 0
      */
     public int decrypt(ByteBuf buffer, int index, QuicInitialRecognizer recognizer) {
-        cryptoLength = 0;
+        single.reset();
+        decrypt(buffer, index, recognizer, single);
+        cryptoLength = single.contiguousLength();
+        return cryptoLength;
+    }
+
+    /**
+     * Decrypts the Initial packet at {@code index}, which {@code recognizer} has just recognised, with the keys of
+     * {@code stream} (derived from this packet's destination connection id when the stream has none yet, that is for
+     * the first Initial offered), and adds its CRYPTO frames to the stream. Counts the packet against the stream's
+     * Initial budget whatever its content.
+     *
+     * @return whether the packet decrypted to well-formed frames that an Initial may carry; its CRYPTO frames before
+     *         the first malformed one are kept either way
+     */
+    public boolean decrypt(ByteBuf buffer, int index, QuicInitialRecognizer recognizer, QuicCryptoStream stream) {
+        stream.countInitial();
         int packetLength = recognizer.packetLength();
-        if (packetLength > MAX_PACKET) {
-            return 0;
+        int pnOffset = recognizer.packetNumberOffset();
+        if (packetLength > MAX_PACKET || pnOffset + 4 + SAMPLE_LENGTH > packetLength) {
+            return false;
         }
         buffer.getBytes(index, packet, 0, packetLength);
-        int dcidLength = recognizer.dcidLength();
-        int pnOffset = recognizer.packetNumberOffset();
-        if (pnOffset + 4 + SAMPLE_LENGTH > packetLength) {
-            return 0;
-        }
         try {
-            QuicInitialKeys keys = keyDeriver.client(packet, 6, dcidLength);
-            byte[] iv = keys.iv();
-            headerCipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keys.hp(), "AES"));
+            if (!stream.hasKeys()) {
+                stream.keys(keyDeriver.client(packet, 6, recognizer.dcidLength()));
+            }
+            headerCipher.init(Cipher.ENCRYPT_MODE, stream.headerKey);
             byte[] mask = headerCipher.doFinal(packet, pnOffset + 4, SAMPLE_LENGTH);
             packet[0] ^= (byte) (mask[0] & 0x0f);
             int pnLength = (packet[0] & 0x03) + 1;
@@ -94,29 +112,32 @@ public final class QuicInitialDecryptor {
                 packet[pnOffset + i] ^= mask[1 + i];
                 packetNumber = packetNumber << 8 | (packet[pnOffset + i] & 0xff);
             }
-            System.arraycopy(iv, 0, nonce, 0, 12);
+            System.arraycopy(stream.iv, 0, nonce, 0, 12);
             for (int i = 0; i < 8; i++) {
                 nonce[11 - i] ^= (byte) (packetNumber >>> (8 * i));
             }
             int headerLength = pnOffset + pnLength;
             int ciphertextLength = packetLength - headerLength;
             if (ciphertextLength < TAG_LENGTH) {
-                return 0;
+                return false;
             }
             // GCM's keystream is AES-CTR from inc32(J0) = nonce | 00000002 (NIST SP 800-38D §7.2). A censor only reads,
             // so it skips the GHASH tag check and decrypts just the payload; garbage then fails the frame parse.
             System.arraycopy(nonce, 0, counter, 0, 12);
+            counter[12] = 0;
+            counter[13] = 0;
+            counter[14] = 0;
             counter[15] = 2;
-            aead.init(Cipher.DECRYPT_MODE, new SecretKeySpec(keys.key(), "AES"), new IvParameterSpec(counter));
+            aead.init(Cipher.DECRYPT_MODE, stream.key, new IvParameterSpec(counter));
             int plain = aead.doFinal(packet, headerLength, ciphertextLength - TAG_LENGTH, plaintext, 0);
-            return gatherCrypto(plain);
+            return gatherCrypto(plain, stream);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES with a 16-byte key and IV cannot fail", e);
         }
     }
 
-    private int gatherCrypto(int length) {
-        ranges = 0;
+    /** Walks the decrypted frames, adding CRYPTO data to {@code stream}; stops at the first frame that does not parse. */
+    private boolean gatherCrypto(int length, QuicCryptoStream stream) {
         int at = 0;
         while (at < length) {
             int type = plaintext[at++] & 0xff;
@@ -127,71 +148,39 @@ public final class QuicInitialDecryptor {
                 // largest, delay, range count, first range; then count ranges of (gap, length); ECN adds three.
                 for (int i = 0; i < 3; i++) {
                     if ((at = varint(at, length, value)) < 0) {
-                        return contiguous();
+                        return false;
                     }
                 }
                 long ackRanges = value[0];
-                if ((at = varint(at, length, value)) < 0 || ackRanges > 256) {
-                    return contiguous();
+                if ((at = varint(at, length, value)) < 0 || ackRanges > MAX_ACK_RANGES) {
+                    return false;
                 }
                 for (long i = 0; i < 2 * ackRanges + (type == FRAME_ACK_ECN ? 3 : 0); i++) {
                     if ((at = varint(at, length, value)) < 0) {
-                        return contiguous();
+                        return false;
                     }
                 }
                 continue;
             }
             if (type != FRAME_CRYPTO) {
                 // Anything else is not allowed in an Initial (RFC 9000 §17.2.2): stop with what we have.
-                return contiguous();
+                return false;
             }
             if ((at = varint(at, length, value)) < 0) {
-                return contiguous();
+                return false;
             }
             long offset = value[0];
             if ((at = varint(at, length, value)) < 0) {
-                return contiguous();
+                return false;
             }
             long dataLength = value[0];
-            if (dataLength > length - at || offset + dataLength > crypto.length) {
-                return contiguous();
+            if (dataLength > length - at) {
+                return false;
             }
-            System.arraycopy(plaintext, at, crypto, (int) offset, (int) dataLength);
-            markFilled((int) offset, (int) dataLength);
+            stream.add(plaintext, at, offset, (int) dataLength);
             at += (int) dataLength;
         }
-        return contiguous();
-    }
-
-    /** CRYPTO frames seen in the packet, as [start, end) ranges; a real Initial has a handful. */
-    private final int[] rangeStarts = new int[16];
-    private final int[] rangeEnds = new int[16];
-    private final long[] value = new long[1];
-    private int ranges;
-
-    private void markFilled(int offset, int length) {
-        if (ranges == rangeStarts.length) {
-            return;
-        }
-        rangeStarts[ranges] = offset;
-        rangeEnds[ranges] = offset + length;
-        ranges++;
-    }
-
-    private int contiguous() {
-        int end = 0;
-        boolean grew = true;
-        while (grew) {
-            grew = false;
-            for (int i = 0; i < ranges; i++) {
-                if (rangeStarts[i] <= end && rangeEnds[i] > end) {
-                    end = rangeEnds[i];
-                    grew = true;
-                }
-            }
-        }
-        cryptoLength = end;
-        return end;
+        return true;
     }
 
     /** Reads a varint at {@code at} into {@code out[0]}; returns the index after it, or -1 when it runs past. */
@@ -211,9 +200,9 @@ public final class QuicInitialDecryptor {
         return at + length;
     }
 
-    /** The ClientHello handshake bytes gathered by the last {@link #decrypt} (no TLS record header). */
+    /** The ClientHello handshake bytes gathered by the last one-packet {@link #decrypt} (no TLS record header). */
     public byte[] cryptoData() {
-        return crypto;
+        return single.data();
     }
 
     public int cryptoLength() {

@@ -16,6 +16,11 @@ public final class TlsMessages {
     private static final int[] CIPHER_SUITES = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
         0xcca8};
     private static final int[] GROUPS = {0x001d, 0x0017, 0x0018};
+    /** X25519MLKEM768 first, as Chrome 131+ and Firefox 132+ offer it (draft-kwiatkowski-tls-ecdhe-mlkem). */
+    private static final int[] POST_QUANTUM_GROUPS = {0x11ec, 0x001d, 0x0017, 0x0018};
+    private static final int X25519_MLKEM768 = 0x11ec;
+    /** ML-KEM-768 encapsulation key (1184 bytes) followed by the X25519 share (32 bytes). */
+    public static final int X25519_MLKEM768_SHARE_LENGTH = 1216;
     private static final int[] SIGNATURE_SCHEMES = {0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601};
 
     private TlsMessages() {
@@ -29,6 +34,19 @@ public final class TlsMessages {
      * @param ech  add an outer encrypted_client_hello extension (random payload, as GREASE ECH sends)
      */
     public static byte[] clientHello(String sni, List<String> alpn, boolean ech, RandomGenerator random) {
+        return clientHello(sni, alpn, ech, false, random);
+    }
+
+    /**
+     * A ClientHello in one handshake record, optionally with a post-quantum key share as current browsers send: the
+     * X25519MLKEM768 group first in supported_groups and a 1216-byte share for it before the X25519 share, which makes
+     * the message about 1.5 KB, more than one QUIC Initial or TCP segment holds.
+     *
+     * @param postQuantum offer X25519MLKEM768 with its key share
+     */
+    public static byte[] clientHello(String sni, List<String> alpn, boolean ech, boolean postQuantum,
+                                     RandomGenerator random) {
+        int[] groups = postQuantum ? POST_QUANTUM_GROUPS : GROUPS;
         Bytes extensions = new Bytes();
         if (sni != null) {
             byte[] name = sni.getBytes(StandardCharsets.US_ASCII);
@@ -36,8 +54,8 @@ public final class TlsMessages {
         }
         extensions.u16(0x0017).u16(0);
         extensions.u16(0xff01).u16(1).u8(0);
-        extensions.u16(0x000a).u16(2 + GROUPS.length * 2).u16(GROUPS.length * 2);
-        for (int group : GROUPS) {
+        extensions.u16(0x000a).u16(2 + groups.length * 2).u16(groups.length * 2);
+        for (int group : groups) {
             extensions.u16(group);
         }
         extensions.u16(0x000b).u16(2).u8(1).u8(0);
@@ -54,7 +72,15 @@ public final class TlsMessages {
         for (int scheme : SIGNATURE_SCHEMES) {
             extensions.u16(scheme);
         }
-        extensions.u16(0x0033).u16(2 + 4 + 32).u16(4 + 32).u16(0x001d).u16(32).raw(randomBytes(random, 32));
+        if (postQuantum) {
+            int shares = 4 + X25519_MLKEM768_SHARE_LENGTH + 4 + 32;
+            extensions.u16(0x0033).u16(2 + shares).u16(shares)
+                    .u16(X25519_MLKEM768).u16(X25519_MLKEM768_SHARE_LENGTH)
+                    .raw(randomBytes(random, X25519_MLKEM768_SHARE_LENGTH))
+                    .u16(0x001d).u16(32).raw(randomBytes(random, 32));
+        } else {
+            extensions.u16(0x0033).u16(2 + 4 + 32).u16(4 + 32).u16(0x001d).u16(32).raw(randomBytes(random, 32));
+        }
         extensions.u16(0x002d).u16(2).u8(1).u8(1);
         extensions.u16(0x002b).u16(5).u8(4).u16(0x0304).u16(0x0303);
         if (ech) {

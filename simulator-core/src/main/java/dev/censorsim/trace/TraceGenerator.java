@@ -14,8 +14,9 @@ import java.util.SplittableRandom;
 /**
  * Writes a deterministic, realistic mixed trace as a messenger user's access link would show it: TLS flows to blocked
  * and allowed names (some with the ClientHello split over two segments, some with ECH, some over IPv6 or VLAN-tagged)
- * followed by bulk records, plain HTTP, QUIC (a properly protected client Initial carrying a ClientHello, so tshark and
- * censors can read its SNI, then short-header packets), calls (STUN binding, then RTP and
+ * followed by bulk records, plain HTTP, QUIC (properly protected client Initials carrying a ClientHello, so tshark and
+ * censors can read its SNI; 40% with a post-quantum key share that spans two Initials, a third of those with the
+ * second Initial first; then short-header packets), calls (STUN binding, then RTP and
  * RTCP on the same 5-tuple), DNS lookups and some unidentifiable TCP and UDP. The same flow count and seed give the
  * same bytes.
  *
@@ -203,9 +204,19 @@ public final class TraceGenerator {
             byte[] dcid = TlsMessages.randomBytes(random, 8);
             byte[] scid = TlsMessages.randomBytes(random, random.nextBoolean() ? 0 : 8);
             byte[] serverCid = TlsMessages.randomBytes(random, 8);
-            byte[] record = TlsMessages.clientHello(name, List.of("h3"), false, random);
+            // Current Chrome and Firefox offer X25519MLKEM768: their ClientHello spans two Initials.
+            boolean postQuantum = random.nextInt(100) < 40;
+            byte[] record = TlsMessages.clientHello(name, List.of("h3"), false, postQuantum, random);
             byte[] hello = java.util.Arrays.copyOfRange(record, 5, record.length);
-            clientUdp(UdpPayloads.quicClientInitial(dcid, scid, hello, 0, 1250));
+            List<byte[]> initials = UdpPayloads.quicClientInitials(dcid, scid, hello, 1250, random);
+            if (initials.size() > 1 && random.nextInt(100) < 30) {
+                // Reordered on the way (or sent so on purpose): the CRYPTO stream's tail arrives first.
+                java.util.Collections.reverse(initials);
+            }
+            for (byte[] initial : initials) {
+                clientUdp(initial);
+                advance(10);
+            }
             advance(rtt / 2);
             serverUdp(UdpPayloads.quicLong(0, scid, serverCid, 1200, random));
             serverUdp(UdpPayloads.quicLong(2, scid, serverCid, 1200, random));

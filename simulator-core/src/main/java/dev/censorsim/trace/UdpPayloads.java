@@ -1,6 +1,8 @@
 package dev.censorsim.trace;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
@@ -37,17 +39,91 @@ public final class UdpPayloads {
      */
     public static byte[] quicClientInitial(byte[] dcid, byte[] scid, byte[] clientHello, int packetNumber,
                                            int datagramLength) {
+        TlsMessages.Bytes frames = new TlsMessages.Bytes();
+        cryptoFrame(frames, clientHello, 0, clientHello.length);
+        return quicClientInitialFrames(dcid, scid, frames.toArray(), packetNumber, datagramLength);
+    }
+
+    /**
+     * The client Initials that carry a ClientHello too large for one (a post-quantum key share), each padded to
+     * {@code datagramLength} as RFC 9000 §14.1 requires, with packet numbers 0, 1, ... and every one protected with
+     * the keys of {@code dcid} (RFC 9001 §5.2). The first packet's CRYPTO data is split into two frames sent in
+     * reverse order with a PING and PADDING between, as Chrome's "chaos protection" does; later packets start with
+     * PADDING. A ClientHello that fits one Initial gives one packet, with the same frame layout.
+     */
+    public static List<byte[]> quicClientInitials(byte[] dcid, byte[] scid, byte[] clientHello, int datagramLength,
+                                                  RandomGenerator random) {
+        List<byte[]> packets = new ArrayList<>();
+        int room = initialPayloadRoom(dcid, scid, datagramLength);
+        int at = 0;
+        while (at < clientHello.length) {
+            TlsMessages.Bytes frames = new TlsMessages.Bytes();
+            if (packets.isEmpty()) {
+                // Two CRYPTO frames (at most 7 bytes of header each), a PING and four PADDING bytes.
+                int carried = Math.min(clientHello.length, room - 2 * 7 - 5);
+                int split = random.nextInt(1, carried);
+                cryptoFrame(frames, clientHello, split, carried - split);
+                frames.u8(0x01).raw(new byte[4]);
+                cryptoFrame(frames, clientHello, 0, split);
+                at = carried;
+            } else {
+                int padding = random.nextInt(1, 16);
+                int carried = Math.min(clientHello.length - at, room - padding - 7);
+                frames.raw(new byte[padding]);
+                cryptoFrame(frames, clientHello, at, carried);
+                at += carried;
+            }
+            packets.add(quicClientInitialFrames(dcid, scid, frames.toArray(), packets.size(), datagramLength));
+        }
+        return packets;
+    }
+
+    /** Payload bytes an Initial of {@code datagramLength} has for frames: header, 4-byte packet number, tag removed. */
+    private static int initialPayloadRoom(byte[] dcid, byte[] scid, int datagramLength) {
+        int header = 1 + 4 + 1 + dcid.length + 1 + scid.length + 1 + 2;
+        return datagramLength - header - 4 - 16;
+    }
+
+    /** A CRYPTO frame (RFC 9000 §19.6) carrying {@code data[offset, offset + length)} at stream offset {@code offset}. */
+    public static byte[] cryptoFrame(byte[] data, int offset, int length) {
+        TlsMessages.Bytes frame = new TlsMessages.Bytes();
+        cryptoFrame(frame, data, offset, length);
+        return frame.toArray();
+    }
+
+    /** RFC 9000 §19.6: type 0x06, varint offset, varint length, data. */
+    private static void cryptoFrame(TlsMessages.Bytes frames, byte[] data, int offset, int length) {
+        frames.u8(0x06);
+        varint(frames, offset);
+        varint(frames, length);
+        frames.raw(java.util.Arrays.copyOfRange(data, offset, offset + length));
+    }
+
+    /** RFC 9000 §16, in the shortest of the 1, 2 and 4-byte forms. */
+    private static void varint(TlsMessages.Bytes out, int value) {
+        if (value < 64) {
+            out.u8(value);
+        } else if (value < 16_384) {
+            out.u16(0x4000 | value);
+        } else {
+            out.u32(0x8000_0000 | value);
+        }
+    }
+
+    /**
+     * Wraps {@code frameBytes} (QUIC frames, RFC 9000 §19) in a client Initial: PADDING up to {@code datagramLength},
+     * AES-128-GCM with the keys of {@code dcid}, a 4-byte packet number, then header protection (RFC 9001 §5.3, §5.4).
+     */
+    public static byte[] quicClientInitialFrames(byte[] dcid, byte[] scid, byte[] frameBytes, int packetNumber,
+                                           int datagramLength) {
         TlsMessages.Bytes header = new TlsMessages.Bytes();
         header.u8(0xc3).u32(1).u8(dcid.length).raw(dcid).u8(scid.length).raw(scid).u8(0);
         int pnOffset = header.size() + 2;
         int payloadLength = datagramLength - pnOffset - 4 - 16;
-        TlsMessages.Bytes frames = new TlsMessages.Bytes();
-        frames.u8(0x06).u8(0).u16(0x4000 | clientHello.length).raw(clientHello);
-        if (frames.size() > payloadLength || payloadLength + 4 + 16 > 0x3fff) {
-            throw new IllegalArgumentException("ClientHello of " + clientHello.length + " bytes does not fit "
-                    + datagramLength);
+        if (frameBytes.length > payloadLength || payloadLength + 4 + 16 > 0x3fff) {
+            throw new IllegalArgumentException(frameBytes.length + " bytes of frames do not fit " + datagramLength);
         }
-        byte[] plaintext = java.util.Arrays.copyOf(frames.toArray(), payloadLength);
+        byte[] plaintext = java.util.Arrays.copyOf(frameBytes, payloadLength);
         header.u16(0x4000 | (4 + payloadLength + 16)).u32(packetNumber);
         byte[] aad = header.toArray();
         try {

@@ -36,6 +36,11 @@ final class FlowAddresses {
         }
     }
 
+    /** The address alone, as {@link #socketAddress} gives it. */
+    static InetAddress address(long high, long low) {
+        return socketAddress(high, low, 0).getAddress();
+    }
+
     private static byte[] ipv6Bytes(long high, long low) {
         byte[] address = new byte[16];
         for (int i = 0; i < 8; i++) {

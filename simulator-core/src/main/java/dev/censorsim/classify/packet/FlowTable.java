@@ -84,7 +84,7 @@ public final class FlowTable {
     /**
      * Finds the flow a packet belongs to, creating it when new. After the call, {@link #lastWasForward()} says whether
      * the packet travels in the direction of the flow's first packet and {@link #lastWasNew()} whether it created the
-     * flow.
+     * flow. Same as {@link #lookup} then, on a miss, {@link #insert}.
      *
      * @param idleTimeoutNanos when the table is full, flows idle this long are evicted to make room
      * @param listener         told about each flow so evicted
@@ -92,34 +92,64 @@ public final class FlowTable {
      */
     public int lookupOrInsert(long sHigh, long sLow, int sPort, long dHigh, long dLow, int dPort, int transport,
                               long nowNanos, long idleTimeoutNanos, EvictionListener listener) {
+        int found = lookup(sHigh, sLow, sPort, dHigh, dLow, dPort, transport, nowNanos);
+        if (found >= 0) {
+            return found;
+        }
+        return insert(found, sHigh, sLow, sPort, dHigh, dLow, dPort, transport, nowNanos, idleTimeoutNanos, listener);
+    }
+
+    /**
+     * Finds an existing flow, in either direction, and marks it seen at {@code nowNanos}; sets
+     * {@link #lastWasForward()}. Kept apart from {@link #insert} so that the per-packet path is small enough for C2 to
+     * inline into its caller whatever the compilation order: with the insertion in the same method, its compiled code
+     * exceeded {@code InlineSmallCode} and stayed a call in some JVM runs and not in others.
+     *
+     * @return the flow id, or a negative value to hand to {@link #insert} (it encodes where the probe ended)
+     */
+    public int lookup(long sHigh, long sLow, int sPort, long dHigh, long dLow, int dPort, int transport,
+                      long nowNanos) {
         final int hash = hash(sHigh, sLow, sPort, dHigh, dLow, dPort, transport);
         final long[] slots = this.slots;
         final long[] flows = this.flows;
         final int mask = this.mask;
-        final long forwardMeta = meta(sPort, dPort, transport);
-        final long reverseMeta = meta(dPort, sPort, transport);
         int index = hash & mask;
         long slot;
         while ((slot = slots[index]) != EMPTY_SLOT) {
             if ((int) (slot >>> 32) == hash) {
                 int base = (int) slot * STRIDE;
                 long meta = flows[base + META];
-                if (meta == forwardMeta && flows[base + SRC_LOW] == sLow && flows[base + DST_LOW] == dLow
-                        && flows[base + SRC_HIGH] == sHigh && flows[base + DST_HIGH] == dHigh) {
+                if (meta == meta(sPort, dPort, transport) && flows[base + SRC_LOW] == sLow
+                        && flows[base + DST_LOW] == dLow && flows[base + SRC_HIGH] == sHigh
+                        && flows[base + DST_HIGH] == dHigh) {
                     return touch((int) slot, true, nowNanos);
                 }
-                if (meta == reverseMeta && flows[base + SRC_LOW] == dLow && flows[base + DST_LOW] == sLow
-                        && flows[base + SRC_HIGH] == dHigh && flows[base + DST_HIGH] == sHigh) {
+                if (meta == meta(dPort, sPort, transport) && flows[base + SRC_LOW] == dLow
+                        && flows[base + DST_LOW] == sLow && flows[base + SRC_HIGH] == dHigh
+                        && flows[base + DST_HIGH] == sHigh) {
                     return touch((int) slot, false, nowNanos);
                 }
             }
             index = (index + 1) & mask;
         }
+        return -1 - index;
+    }
+
+    /**
+     * Creates the flow {@link #lookup} just missed (same key, no other change to the table in between), evicting idle
+     * flows first when the table is full; sets {@link #lastWasNew()} and {@link #lastWasForward()}.
+     *
+     * @param missed what {@link #lookup} returned
+     * @return the new flow id, or {@link #NO_FLOW} when the table is full of flows that are not idle
+     */
+    public int insert(int missed, long sHigh, long sLow, int sPort, long dHigh, long dLow, int dPort, int transport,
+                      long nowNanos, long idleTimeoutNanos, EvictionListener listener) {
         if (size == maxFlows) {
             return insertWhenFullSlowPath(sHigh, sLow, sPort, dHigh, dLow, dPort, transport, nowNanos,
                     idleTimeoutNanos, listener);
         }
-        return insertAt(index, hash, sHigh, sLow, sPort, dHigh, dLow, dPort, transport, nowNanos);
+        int hash = hash(sHigh, sLow, sPort, dHigh, dLow, dPort, transport);
+        return insertAt(-1 - missed, hash, sHigh, sLow, sPort, dHigh, dLow, dPort, transport, nowNanos);
     }
 
     private int touch(int id, boolean forward, long nowNanos) {
@@ -232,13 +262,17 @@ public final class FlowTable {
     }
 
     /**
-     * Symmetric in the two endpoints, so both directions of a flow land on the same home slot; fmix64-style mixing
-     * (MurmurHash3) so sequential addresses and ports spread.
+     * Symmetric in the two endpoints, so both directions of a flow land on the same home slot: each endpoint folds into
+     * one word, the two words are ordered (branch-free min/max, so only the same pair of endpoints gives the same
+     * input, unlike a sum or XOR of the two) and one fmix64 (MurmurHash3) spreads sequential addresses and ports.
+     * One mix instead of one per endpoint plus one to combine: the hash sits on every packet's critical path.
      */
     static int hash(long sHigh, long sLow, int sPort, long dHigh, long dLow, int dPort, int transport) {
-        long a = mix(sHigh * 0x9e3779b97f4a7c15L ^ sLow ^ ((long) sPort << 48));
-        long b = mix(dHigh * 0x9e3779b97f4a7c15L ^ dLow ^ ((long) dPort << 48));
-        long h = mix((a + b) ^ transport);
+        long a = sHigh * 0x9e3779b97f4a7c15L ^ sLow ^ ((long) sPort << 48);
+        long b = dHigh * 0x9e3779b97f4a7c15L ^ dLow ^ ((long) dPort << 48);
+        long low = Math.min(a, b);
+        long high = Math.max(a, b);
+        long h = mix(low * 0xc2b2ae3d27d4eb4fL + high + transport);
         return (int) (h ^ (h >>> 32));
     }
 

@@ -5,6 +5,7 @@ import dev.censorsim.classify.DtlsRecognizer;
 import dev.censorsim.classify.HttpHostParser;
 import dev.censorsim.classify.InspectionSettings;
 import dev.censorsim.classify.Protocol;
+import dev.censorsim.classify.QuicCryptoStream;
 import dev.censorsim.classify.QuicInitialDecryptor;
 import dev.censorsim.classify.QuicInitialRecognizer;
 import dev.censorsim.classify.RtpRecognizer;
@@ -14,10 +15,12 @@ import dev.censorsim.classify.StunRecognizer;
 import dev.censorsim.classify.TlsClientHelloParser;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.CompiledRule;
+import dev.censorsim.policy.DnsRule;
 import dev.censorsim.policy.FlowFacts;
 import dev.censorsim.policy.UdpFlowFacts;
 import io.netty.buffer.ByteBuf;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
@@ -34,13 +37,18 @@ import java.util.Objects;
  * {@link InspectionSettings#maxBytes()} budget; a ClientHello split over segments is parsed like an unsplit one unless
  * reassembly is off. A UDP flow is decided from its first datagram (QUIC Initial, whose ClientHello is decrypted for its
  * SNI as censors have done since 2023, DTLS, DNS) or, for calls, from a
- * STUN start and then RTP confirmed by an {@link RtpTracker}, within {@link #MAX_UDP_DATAGRAMS} datagrams.
+ * STUN start and then RTP confirmed by an {@link RtpTracker}, within {@link #MAX_UDP_DATAGRAMS} datagrams. A QUIC
+ * ClientHello larger than one Initial (post-quantum key shares) is gathered from up to
+ * {@link QuicCryptoStream#MAX_INITIALS} client Initials, in any order, in a pooled {@link QuicCryptoStream}.
  *
  * <p>When a flow is decided, the policy (the same {@link CompiledPolicy} the proxy uses) is evaluated once on the
- * same {@link FlowFacts} the proxy would build, so the verdict per flow is what the proxy would apply.
+ * same {@link FlowFacts} the proxy would build, so the verdict per flow is what the proxy would apply. A DNS flow gets
+ * the policy's DNS rule for its question (name, type, client address) first, as censorsim's DNS server would answer
+ * it; only when none matches do the UDP rules apply, as in the relay.
  *
  * <p>Nothing is allocated per packet once warm: names are interned in a {@link NameTable}, TLS/HTTP parsers come
- * from a pool sized by the number of flows under inspection at once. Per flow, only the QUIC Initial decryption (see
+ * from a pool sized by the number of flows under inspection at once, as do the QUIC ClientHello streams. Per flow,
+ * only the QUIC Initial decryption (see
  * {@link #decryptQuicInitials(boolean)}), the policy evaluation (its {@code FlowFacts}, when the policy has rules) and
  * the {@link FlowListener} report (when there is a listener) allocate. Single-threaded.
  */
@@ -61,12 +69,20 @@ public final class PacketClassifier {
     public static final int MAX_CLIENT_SEGMENTS = 20;
     /** Datagrams looked at before a UDP flow is left as what it seems (STUN) or unknown. */
     public static final int MAX_UDP_DATAGRAMS = 16;
+    /**
+     * QUIC flows gathering a ClientHello over several Initials at once; each holds a 4 KiB stream. A handshake takes
+     * one round trip, so even 10,000 new QUIC flows per second at a 100 ms RTT keep about 1,000 in progress.
+     */
+    public static final int DEFAULT_MAX_QUIC_HANDSHAKES = 1024;
 
     private static final int TCP = 6;
     private static final int UDP = 17;
     private static final byte INSPECTING = 0;
     private static final byte DECIDED = 1;
     private static final int NO_INSPECTOR = -1;
+    /** {@link #matchedRule}: no rule; otherwise an index into {@link #rules}, then {@link #dnsRules} after them. */
+    private static final int NO_RULE = -1;
+    private static final int QUIC_ORDINAL = Protocol.QUIC.ordinal();
     private static final byte TLS_HANDSHAKE_RECORD = 0x16;
     private static final Protocol[] PROTOCOLS = Protocol.values();
     private static final int AF_INET = 2;
@@ -77,6 +93,8 @@ public final class PacketClassifier {
     private final InspectionSettings inspection;
     private final CompiledPolicy policy;
     private final CompiledRule[] rules;
+    private final DnsRule[] dnsRules;
+    private final boolean hasUdpRules;
     private final FlowListener listener;
     private final FlowTable.EvictionListener evictionListener = this::flowEnded;
 
@@ -94,6 +112,9 @@ public final class PacketClassifier {
     private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
     private final TlsClientHelloParser quicHello = new TlsClientHelloParser();
     private final byte[] quicRecordHeader = new byte[5];
+    private final CryptoStreamPool quicStreams = new CryptoStreamPool(DEFAULT_MAX_QUIC_HANDSHAKES);
+    /** Stands in for a pooled stream when every slot is busy: the flow is then judged on its first Initial alone. */
+    private final QuicCryptoStream scratchStream = new QuicCryptoStream();
     private boolean decryptQuicInitials = true;
 
     // Per flow, indexed by flow id.
@@ -114,10 +135,12 @@ public final class PacketClassifier {
     private final long[] rtpForward;
     private final long[] rtpReverse;
     private final byte[] datagrams;
-    /** The rule each decided flow matched, {@code null} for a pass. */
-    private final CompiledRule[] matched;
+    /** The rule each decided flow matched ({@link #NO_RULE} for a pass): a rule index, DNS rules after the others. */
+    private final int[] matchedRule;
     /** Payload bytes of each UDP flow's first client datagram, for {@code min-size} (the 2022 QUIC rule). */
     private final int[] firstDatagram;
+    /** The {@link CryptoStreamPool} slot of a QUIC flow still gathering its ClientHello, else NONE. */
+    private final int[] quicStream;
 
     private final ParserPool parsers;
 
@@ -133,6 +156,7 @@ public final class PacketClassifier {
     private long otherTransportPackets;
     private long refusedPackets;
     private long outOfOrderSegments;
+    private long quicHellosOverSeveralInitials;
     private long flows;
     private final long[] flowsByProtocol = new long[PROTOCOLS.length];
     private final long[] packetsByProtocol = new long[PROTOCOLS.length];
@@ -159,9 +183,11 @@ public final class PacketClassifier {
         this.inspection = Objects.requireNonNull(inspection, "inspection");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.rules = policy.rules().toArray(new CompiledRule[0]);
-        this.flowsByRule = new long[rules.length];
-        this.packetsByRule = new long[rules.length];
-        this.bytesByRule = new long[rules.length];
+        this.dnsRules = policy.dnsRules().toArray(new DnsRule[0]);
+        this.hasUdpRules = policy.hasUdpRules();
+        this.flowsByRule = new long[rules.length + dnsRules.length];
+        this.packetsByRule = new long[rules.length + dnsRules.length];
+        this.bytesByRule = new long[rules.length + dnsRules.length];
         this.listener = listener;
         this.state = new byte[maxFlows];
         this.protocol = new byte[maxFlows];
@@ -180,8 +206,9 @@ public final class PacketClassifier {
         this.rtpForward = new long[maxFlows];
         this.rtpReverse = new long[maxFlows];
         this.datagrams = new byte[maxFlows];
-        this.matched = new CompiledRule[maxFlows];
+        this.matchedRule = new int[maxFlows];
         this.firstDatagram = new int[maxFlows];
+        this.quicStream = new int[maxFlows];
         this.parsers = new ParserPool(maxInspectors, inspection);
     }
 
@@ -192,9 +219,10 @@ public final class PacketClassifier {
     }
 
     /**
-     * Whether to decrypt each QUIC flow's first client Initial to read its SNI (on by default). Off, QUIC flows are
+     * Whether to decrypt each QUIC flow's client Initials to read its SNI (on by default). Off, QUIC flows are
      * still recognised, without a name, and the classifier allocates nothing at all once warm; on, each QUIC flow
-     * costs one key derivation and AES-GCM decryption, about 6 KB of short-lived JDK garbage.
+     * costs one key derivation and one AES decryption per Initial its ClientHello spans (one, two for a post-quantum
+     * key share), about 6 KB of short-lived JDK garbage.
      */
     public PacketClassifier decryptQuicInitials(boolean enabled) {
         this.decryptQuicInitials = enabled;
@@ -318,13 +346,14 @@ public final class PacketClassifier {
             return;
         }
         final FlowTable table = this.table;
-        int id = table.lookupOrInsert(sHigh, sLow, sourcePort, dHigh, dLow, destinationPort, transport,
-                timestampNanos, idleTimeoutNanos, evictionListener);
-        if (id == FlowTable.NO_FLOW) {
-            refusedPackets++;
-            return;
-        }
-        if (table.lastWasNew()) {
+        int id = table.lookup(sHigh, sLow, sourcePort, dHigh, dLow, destinationPort, transport, timestampNanos);
+        if (id < 0) {
+            id = table.insert(id, sHigh, sLow, sourcePort, dHigh, dLow, destinationPort, transport, timestampNanos,
+                    idleTimeoutNanos, evictionListener);
+            if (id == FlowTable.NO_FLOW) {
+                refusedPackets++;
+                return;
+            }
             startFlow(id, transport, sourcePort, destinationPort);
         }
         packets[id]++;
@@ -398,8 +427,9 @@ public final class PacketClassifier {
         rtpForward[id] = 0;
         rtpReverse[id] = 0;
         datagrams[id] = 0;
-        matched[id] = null;
+        matchedRule[id] = NO_RULE;
         firstDatagram[id] = 0;
+        quicStream[id] = CryptoStreamPool.NONE;
     }
 
     /**
@@ -529,12 +559,17 @@ public final class PacketClassifier {
         }
         final int offset = udp.payloadOffset();
         final int seen = datagrams[id]++;
-        final boolean stunSoFar = protocol[id] == Protocol.STUN.ordinal();
+        final int soFar = protocol[id];
+        if (soFar == QUIC_ORDINAL) {
+            continueQuicSlowPath(id, fromClient, buffer, offset, length, seen);
+            return;
+        }
+        final boolean stunSoFar = soFar == Protocol.STUN.ordinal();
         if (seen == 0) {
             // Only a flow's first datagram may open QUIC, DTLS or DNS; later ones only confirm a call.
             if (quic.recognize(buffer, offset, length)) {
-                if (fromClient && decryptQuicInitials) {
-                    readQuicSniSlowPath(id, buffer, offset);
+                if (fromClient && decryptQuicInitials && startQuicSlowPath(id, buffer, offset)) {
+                    return;
                 }
                 decide(id, Protocol.QUIC);
                 return;
@@ -579,15 +614,66 @@ public final class PacketClassifier {
     }
 
     /**
-     * Decrypts the client's first Initial and parses the ClientHello in its CRYPTO frames with the same TLS parser as
-     * TCP, behind a synthetic handshake record header (QUIC carries handshake messages without the record layer).
-     * Once per QUIC flow; key derivation and AES-GCM allocate inside the JDK.
+     * Decrypts the client's first Initial into a pooled {@link QuicCryptoStream}. When it holds the whole ClientHello
+     * (the common case), reads it at once; otherwise keeps the stream for the flow's next Initials.
+     *
+     * @return whether the flow stays undecided, waiting for more Initials
      */
-    private void readQuicSniSlowPath(int id, ByteBuf buffer, int offset) {
-        int helloLength = quicDecryptor.decrypt(buffer, offset, quic);
-        if (helloLength == 0 || helloLength > 1 << 14) {
-            return;
+    private boolean startQuicSlowPath(int id, ByteBuf buffer, int offset) {
+        int slot = quicStreams.acquire();
+        QuicCryptoStream stream = slot == CryptoStreamPool.NONE ? scratchStream : quicStreams.stream(slot);
+        if (slot == CryptoStreamPool.NONE) {
+            stream.reset();
         }
+        boolean wellFormed = quicDecryptor.decrypt(buffer, offset, quic, stream);
+        // An Initial that decrypts to garbage with nothing gathered (forged, corrupted, a server's) is not worth a slot.
+        boolean hopeless = !wellFormed && stream.contiguousLength() == 0;
+        if (readQuicHello(id, stream) || hopeless || slot == CryptoStreamPool.NONE) {
+            if (slot != CryptoStreamPool.NONE) {
+                quicStreams.release(slot);
+            }
+            return false;
+        }
+        quicStream[id] = slot;
+        protocol[id] = (byte) QUIC_ORDINAL;
+        return true;
+    }
+
+    /**
+     * A later datagram of a QUIC flow whose ClientHello is still incomplete: a client Initial adds its CRYPTO frames
+     * (decrypted with the keys of the flow's first Initial, RFC 9001 §5.2); anything else only counts toward the
+     * datagram budget.
+     */
+    private void continueQuicSlowPath(int id, boolean fromClient, ByteBuf buffer, int offset, int length, int seen) {
+        QuicCryptoStream stream = quicStreams.stream(quicStream[id]);
+        if (fromClient && quic.recognize(buffer, offset, length)) {
+            quicDecryptor.decrypt(buffer, offset, quic, stream);
+            if (readQuicHello(id, stream)) {
+                decide(id, Protocol.QUIC);
+                return;
+            }
+        }
+        if (seen + 1 >= MAX_UDP_DATAGRAMS) {
+            decide(id, Protocol.QUIC);
+        }
+    }
+
+    /**
+     * Parses the stream's ClientHello with the same TLS parser as TCP, behind a synthetic handshake record header
+     * (QUIC carries handshake messages without the record layer), once it is complete.
+     *
+     * @return whether the stream is done: the ClientHello was read, or it never will be (not a ClientHello, a budget
+     *         ran out); {@code false} while more Initials may complete it
+     */
+    private boolean readQuicHello(int id, QuicCryptoStream stream) {
+        QuicCryptoStream.Status status = stream.status();
+        if (status == QuicCryptoStream.Status.PENDING) {
+            return false;
+        }
+        if (status != QuicCryptoStream.Status.COMPLETE) {
+            return true;
+        }
+        int helloLength = stream.helloLength();
         quicRecordHeader[0] = TLS_HANDSHAKE_RECORD;
         quicRecordHeader[1] = 3;
         quicRecordHeader[2] = 1;
@@ -595,27 +681,50 @@ public final class PacketClassifier {
         quicRecordHeader[4] = (byte) helloLength;
         quicHello.reset();
         quicHello.offer(quicRecordHeader, 0, quicRecordHeader.length);
-        if (quicHello.offer(quicDecryptor.cryptoData(), 0, helloLength) == TlsClientHelloParser.Status.COMPLETE) {
+        if (quicHello.offer(stream.data(), 0, helloLength) == TlsClientHelloParser.Status.COMPLETE) {
+            if (stream.initials() > 1) {
+                quicHellosOverSeveralInitials++;
+            }
             if (quicHello.hasSni()) {
                 sniId[id] = names.intern(quicHello.sniBytes(), quicHello.sniOffset(), quicHello.sniLength());
             }
             ech[id] = quicHello.hasEch();
         }
+        return true;
     }
 
     private void decide(int id, Protocol decided) {
         state[id] = DECIDED;
         protocol[id] = (byte) decided.ordinal();
         releaseInspector(id);
-        if (rules.length > 0) {
-            matched[id] = evaluateSlowPath(id, decided);
+        int stream = quicStream[id];
+        if (stream != CryptoStreamPool.NONE) {
+            quicStreams.release(stream);
+            quicStream[id] = CryptoStreamPool.NONE;
+        }
+        if (rules.length > 0 || dnsRules.length > 0) {
+            matchedRule[id] = evaluateSlowPath(id, decided);
         }
     }
 
-    /** Builds exactly the facts the proxy builds for a flow, so a rule matches here iff it matches there. */
-    private CompiledRule evaluateSlowPath(int id, Protocol decided) {
+    /**
+     * Builds exactly the facts the proxy (or the DNS server, for a DNS flow) builds for a flow, so a rule matches here
+     * iff it matches there.
+     *
+     * @return the index of the rule that matched ({@link #dnsRules} after {@link #rules}), or {@link #NO_RULE}
+     */
+    private int evaluateSlowPath(int id, Protocol decided) {
         final FlowTable table = this.table;
         boolean forward = clientIsSource[id];
+        if (decided == Protocol.DNS && dnsRules.length > 0) {
+            int dnsRule = evaluateDnsSlowPath(id, forward);
+            if (dnsRule != NO_RULE) {
+                return dnsRule;
+            }
+        }
+        if (rules.length == 0 || (table.transport(id) == UDP && !hasUdpRules)) {
+            return NO_RULE;
+        }
         InetSocketAddress source = FlowAddresses.socketAddress(table.sourceHigh(id), table.sourceLow(id), table.sourcePort(id));
         InetSocketAddress destination = FlowAddresses.socketAddress(table.destinationHigh(id), table.destinationLow(id),
                 table.destinationPort(id));
@@ -625,21 +734,52 @@ public final class PacketClassifier {
             // As the UDP relay does: UDP rules only, with the first client datagram's size; the names a UDP flow can
             // be tied to are its own (a QUIC Initial's SNI), since a trace has no proxy that saw the TLS signalling.
             String sni = names.name(sniId[id]);
-            return policy.hasUdpRules() ? policy.evaluateUdp(new UdpFlowFacts(client, server, decided,
-                    firstDatagram[id], sni == null ? List.of() : List.of(sni))) : null;
+            return ruleIndex(policy.evaluateUdp(new UdpFlowFacts(client, server, decided, firstDatagram[id],
+                    sni == null ? List.of() : List.of(sni))));
         }
         StreamClassification classification = new StreamClassification(decided, names.name(sniId[id]),
                 names.name(hostId[id]), List.of(), ech[id], false);
-        return policy.evaluate(new FlowFacts(client, server, null, classification)).rule();
+        return ruleIndex(policy.evaluate(new FlowFacts(client, server, null, classification)).rule());
+    }
+
+    /**
+     * The DNS rule the DNS server would apply to this flow's question ({@code DnsResponder}: the name without a
+     * trailing dot, matched case-insensitively, the query type, the asking client's address). The question comes from
+     * the flow's first datagram, normally the query; a flow first seen at its response carries the same question.
+     * Called right after {@link DnsRecognizer#recognize} accepted that datagram, so {@link #dns} still describes it.
+     * Allocates the client's {@link InetAddress} once per DNS flow; the name is the interned one.
+     */
+    private int evaluateDnsSlowPath(int id, boolean clientIsSource) {
+        String queryName = names.name(queryId[id]);
+        if (queryName == null) {
+            return NO_RULE;
+        }
+        final FlowTable table = this.table;
+        InetAddress client = clientIsSource
+                ? FlowAddresses.address(table.sourceHigh(id), table.sourceLow(id))
+                : FlowAddresses.address(table.destinationHigh(id), table.destinationLow(id));
+        DnsRule rule = policy.evaluateDns(queryName, dns.queryType(), client);
+        if (rule == null) {
+            return NO_RULE;
+        }
+        for (int i = 0; i < dnsRules.length; i++) {
+            if (dnsRules[i] == rule) {
+                return rules.length + i;
+            }
+        }
+        return NO_RULE;
     }
 
     private int ruleIndex(CompiledRule rule) {
+        if (rule == null) {
+            return NO_RULE;
+        }
         for (int i = 0; i < rules.length; i++) {
             if (rules[i] == rule) {
                 return i;
             }
         }
-        return -1;
+        return NO_RULE;
     }
 
     private void flowEnded(int id) {
@@ -650,14 +790,11 @@ public final class PacketClassifier {
         flowsByProtocol[p]++;
         packetsByProtocol[p] += packets[id];
         bytesByProtocol[p] += bytes[id];
-        CompiledRule hit = matched[id];
-        if (hit != null) {
-            int rule = ruleIndex(hit);
-            if (rule >= 0) {
-                flowsByRule[rule]++;
-                packetsByRule[rule] += packets[id];
-                bytesByRule[rule] += bytes[id];
-            }
+        int rule = matchedRule[id];
+        if (rule != NO_RULE) {
+            flowsByRule[rule]++;
+            packetsByRule[rule] += packets[id];
+            bytesByRule[rule] += bytes[id];
         }
         if (listener != null) {
             listener.onFlow(summarise(id));
@@ -669,11 +806,20 @@ public final class PacketClassifier {
         String source = FlowAddresses.text(table.sourceHigh(id), table.sourceLow(id), table.sourcePort(id));
         String destination = FlowAddresses.text(table.destinationHigh(id), table.destinationLow(id), table.destinationPort(id));
         boolean forward = clientIsSource[id];
-        CompiledRule hit = matched[id];
+        int rule = matchedRule[id];
+        String ruleName = null;
+        String action = null;
+        if (rule != NO_RULE && rule < rules.length) {
+            ruleName = rules[rule].name();
+            action = rules[rule].describe();
+        } else if (rule != NO_RULE) {
+            DnsRule dnsRule = dnsRules[rule - rules.length];
+            ruleName = dnsRule.name();
+            action = dnsRule.action().describe();
+        }
         return new FlowSummary(forward ? source : destination, forward ? destination : source,
                 table.transport(id) == TCP ? "tcp" : "udp", PROTOCOLS[protocol[id]], names.name(sniId[id]),
-                names.name(hostId[id]), names.name(queryId[id]), ech[id],
-                hit == null ? null : hit.name(), hit == null ? null : hit.describe(),
+                names.name(hostId[id]), names.name(queryId[id]), ech[id], ruleName, action,
                 packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id));
     }
 
@@ -727,6 +873,24 @@ public final class PacketClassifier {
         return bytesByRule[index];
     }
 
+    /** The policy's DNS rules, in file order; the index is what the per-DNS-rule counters take. */
+    public List<DnsRule> dnsRules() {
+        return List.of(dnsRules);
+    }
+
+    /** DNS flows ended so far whose question DNS rule {@code index} matched. */
+    public long flowsByDnsRule(int index) {
+        return flowsByRule[rules.length + index];
+    }
+
+    public long packetsByDnsRule(int index) {
+        return packetsByRule[rules.length + index];
+    }
+
+    public long bytesByDnsRule(int index) {
+        return bytesByRule[rules.length + index];
+    }
+
     /** Packets that were neither IPv4 nor IPv6. */
     public long nonIpPackets() {
         return nonIpPackets;
@@ -760,6 +924,16 @@ public final class PacketClassifier {
     /** Client segments after a sequence gap, skipped by the in-order reassembly. */
     public long outOfOrderSegments() {
         return outOfOrderSegments;
+    }
+
+    /** QUIC ClientHellos read from more than one Initial (post-quantum key shares, reordered Initials). */
+    public long quicHellosOverSeveralInitials() {
+        return quicHellosOverSeveralInitials;
+    }
+
+    /** QUIC flows judged on their first Initial alone because every ClientHello stream was busy. */
+    public long quicStreamShortfalls() {
+        return quicStreams.shortfalls();
     }
 
     /** TCP flows left unknown because every inspector was busy. */

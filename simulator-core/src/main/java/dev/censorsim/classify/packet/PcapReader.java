@@ -72,6 +72,7 @@ public final class PcapReader extends CaptureReader {
         if (at == end || problem() != null) {
             return false;
         }
+        readAhead(at);
         if (end - at < RECORD_HEADER_LENGTH) {
             return stop("record header cut short at byte " + at);
         }

@@ -59,6 +59,7 @@ public final class PcapngReader extends CaptureReader {
     public boolean next() {
         while (problem() == null && position != end) {
             final int at = position;
+            readAhead(at);
             if (end - at < BLOCK_OVERHEAD) {
                 return stop("block header cut short at byte " + at);
             }

@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * Wireshark as the referee: on a generated trace, tshark must read every record without complaint, and the SNI it
  * dissects from each ClientHello (reassembled across TCP segments, or decrypted from a QUIC Initial) must be the SNI
- * the packet classifier reports for that flow. Needs tshark on the PATH; tagged {@code tools} so it can be selected or left out as a group.
+ * the packet classifier reports for that flow, including QUIC ClientHellos spread over two Initials in either order
+ * (tshark reassembles the CRYPTO stream too). Needs tshark on the PATH; tagged {@code tools} so it can be selected or left out as a group.
  */
 @Tag("tools")
 class TsharkAgreementTest {
@@ -108,6 +109,9 @@ class TsharkAgreementTest {
                 .as("some carried in decrypted QUIC Initials").containsKey(tsharkSni.keySet().stream()
                         .filter(k -> k.startsWith("udp ")).findFirst().orElse("no QUIC ClientHello"));
         assertThat(ourSni).as("SNI per flow, censorsim vs tshark").isEqualTo(tsharkSni);
+        assertThat(classifier.quicHellosOverSeveralInitials())
+                .as("post-quantum QUIC ClientHellos spanning two Initials (some reordered) are in the comparison")
+                .isGreaterThan(30);
     }
 
     private static Map<String, FlowSummary> classify(Path capture) throws Exception {

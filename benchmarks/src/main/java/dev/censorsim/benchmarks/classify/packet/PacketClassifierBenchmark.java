@@ -50,7 +50,8 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code classify}: the real {@link PacketClassifier}, no policy, as {@code censorsim classify} runs it: each
- *       QUIC flow's first Initial is decrypted for its SNI (JDK crypto, a few KB once per QUIC flow).</li>
+ *       QUIC flow's client Initials are decrypted for its SNI (JDK crypto, a few KB per QUIC flow; two Initials for
+ *       the 40% of QUIC flows whose ClientHello carries a post-quantum key share).</li>
  *   <li>{@code classifyWithoutQuicDecryption}: the same without that: 0 B/op.</li>
  *   <li>{@code classifyWithPolicy}: plus WhatsApp and YouTube SNI rules evaluated once per flow.</li>
  *   <li>{@code headersFloor}: only the link, IP and transport headers of each packet: the floor any packet classifier
