@@ -6,14 +6,14 @@
 #   TRACE=/path/to/capture.pcap benchmarks/ndpi-compare.sh     an existing capture instead of a generated one
 #   CENSORSIM=/path/to/launcher benchmarks/ndpi-compare.sh     another censorsim build
 #   PIN=1 benchmarks/ndpi-compare.sh                           both tools pinned to core 0 (taskset)
-#   WARMUP=10 benchmarks/ndpi-compare.sh                        more untimed passes before the warm figure (default 3;
+#   WARMUP=3 benchmarks/ndpi-compare.sh                         untimed passes before the warm figure (default 10;
 #                                                              a busy box starves the JIT compiler threads)
 # Installs Debian's libndpi-bin (nDPI 4.2 on bookworm) when ndpiReader is missing.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 flows="${FLOWS:-20000}"
 seed="${SEED:-1}"
-warmup="${WARMUP:-3}"
+warmup="${WARMUP:-10}"
 # The launcher at the repository root; override to test another build.
 censorsim="${CENSORSIM:-$here/censorsim}"
 
