@@ -49,6 +49,8 @@ public final class QuicCryptoStream {
     private static final int CLIENT_HELLO = 1;
 
     private final byte[] data;
+    /** The synthetic TLS record header {@link #parseHello} puts before the handshake message. */
+    private final byte[] recordHeader = new byte[5];
     /** Ranges [start, end) received beyond {@link #contiguous}, unordered, possibly overlapping. */
     private final int[] rangeStarts = new int[MAX_RANGES];
     private final int[] rangeEnds = new int[MAX_RANGES];
@@ -183,6 +185,28 @@ public final class QuicCryptoStream {
             return -1;
         }
         return HANDSHAKE_HEADER_LENGTH + ((data[1] & 0xff) << 16 | (data[2] & 0xff) << 8 | (data[3] & 0xff));
+    }
+
+    /**
+     * Feeds the complete ClientHello to {@code parser} (reset first) behind a synthetic handshake record header, since
+     * QUIC carries handshake messages without the record layer, so QUIC and TCP share one TLS parser.
+     *
+     * @return the parser's status: {@link TlsClientHelloParser.Status#COMPLETE} when it read the hello; anything else
+     *         when the stream is not {@link Status#COMPLETE} or the hello does not parse
+     */
+    public TlsClientHelloParser.Status parseHello(TlsClientHelloParser parser) {
+        parser.reset();
+        if (status() != Status.COMPLETE) {
+            return TlsClientHelloParser.Status.NOT_TLS;
+        }
+        int length = helloLength();
+        recordHeader[0] = 0x16;
+        recordHeader[1] = 3;
+        recordHeader[2] = 1;
+        recordHeader[3] = (byte) (length >>> 8);
+        recordHeader[4] = (byte) length;
+        parser.offer(recordHeader, 0, recordHeader.length);
+        return parser.offer(data, 0, length);
     }
 
     /** The stream bytes; {@code [0, contiguousLength())} are valid. */

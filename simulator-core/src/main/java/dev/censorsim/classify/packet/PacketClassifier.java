@@ -111,7 +111,6 @@ public final class PacketClassifier {
     private final byte[] nameScratch = new byte[DnsRecognizer.MAX_NAME_LENGTH];
     private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
     private final TlsClientHelloParser quicHello = new TlsClientHelloParser();
-    private final byte[] quicRecordHeader = new byte[5];
     private final CryptoStreamPool quicStreams = new CryptoStreamPool(DEFAULT_MAX_QUIC_HANDSHAKES);
     /** Stands in for a pooled stream when every slot is busy: the flow is then judged on its first Initial alone. */
     private final QuicCryptoStream scratchStream = new QuicCryptoStream();
@@ -673,15 +672,7 @@ public final class PacketClassifier {
         if (status != QuicCryptoStream.Status.COMPLETE) {
             return true;
         }
-        int helloLength = stream.helloLength();
-        quicRecordHeader[0] = TLS_HANDSHAKE_RECORD;
-        quicRecordHeader[1] = 3;
-        quicRecordHeader[2] = 1;
-        quicRecordHeader[3] = (byte) (helloLength >>> 8);
-        quicRecordHeader[4] = (byte) helloLength;
-        quicHello.reset();
-        quicHello.offer(quicRecordHeader, 0, quicRecordHeader.length);
-        if (quicHello.offer(stream.data(), 0, helloLength) == TlsClientHelloParser.Status.COMPLETE) {
+        if (stream.parseHello(quicHello) == TlsClientHelloParser.Status.COMPLETE) {
             if (stream.initials() > 1) {
                 quicHellosOverSeveralInitials++;
             }

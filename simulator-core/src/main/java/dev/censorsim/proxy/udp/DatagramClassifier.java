@@ -3,10 +3,13 @@ package dev.censorsim.proxy.udp;
 import dev.censorsim.classify.DnsRecognizer;
 import dev.censorsim.classify.DtlsRecognizer;
 import dev.censorsim.classify.Protocol;
+import dev.censorsim.classify.QuicCryptoStream;
+import dev.censorsim.classify.QuicInitialDecryptor;
 import dev.censorsim.classify.QuicInitialRecognizer;
 import dev.censorsim.classify.RtpRecognizer;
 import dev.censorsim.classify.RtpTracker;
 import dev.censorsim.classify.StunRecognizer;
+import dev.censorsim.classify.TlsClientHelloParser;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -16,9 +19,15 @@ import io.netty.buffer.ByteBuf;
  * ones may show STUN, and RTP once an {@link RtpTracker} has seen the SSRC hold and the sequence advance. After
  * {@link #MAX_DATAGRAMS} datagrams the flow keeps what it has.
  *
- * <p>One instance per relay event loop: the recognisers are reusable flyweights, so this holds no per-flow state and
- * allocates nothing. A recogniser that threw on crafted input would leave the flow "unknown"; they are written never
- * to throw, and {@link UdpFlow} still guards the call.
+ * <p>A client's QUIC Initial is decrypted (RFC 9001) to read the ClientHello's SNI, as censors have done since 2023, with
+ * the ClientHello gathered from up to {@link QuicCryptoStream#MAX_INITIALS} Initials when it spans several (a
+ * post-quantum key share makes it about 1.8 KB). The verdict on the first datagram is taken on "QUIC" alone, and taken
+ * again once the name is known.
+ *
+ * <p>One instance per relay event loop: the recognisers, the decryptor and the TLS parser are reusable flyweights.
+ * Per-packet work allocates nothing; a QUIC flow gets one {@link QuicCryptoStream} (4 KiB) for its handshake, dropped
+ * once the name is read, and the JDK's AES keys. A recogniser that threw on crafted input would leave the flow
+ * "unknown"; they are written never to throw, and {@link UdpFlow} still guards the call.
  */
 final class DatagramClassifier {
 
@@ -26,10 +35,30 @@ final class DatagramClassifier {
     static final int MAX_DATAGRAMS = 16;
 
     private final QuicInitialRecognizer quic = new QuicInitialRecognizer();
+    private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
+    private final TlsClientHelloParser quicHello = new TlsClientHelloParser();
     private final DnsRecognizer dns = new DnsRecognizer();
     private final DtlsRecognizer dtls = new DtlsRecognizer();
     private final StunRecognizer stun = new StunRecognizer();
     private final RtpRecognizer rtp = new RtpRecognizer();
+
+    /**
+     * Adds the client Initial just recognised to the flow's handshake; once the ClientHello is complete (or never will
+     * be) the flow is decided, with its SNI when the hello had one.
+     */
+    private void readQuicName(UdpFlow flow, ByteBuf buffer, int index) {
+        QuicCryptoStream stream = flow.quicHandshake;
+        quicDecryptor.decrypt(buffer, index, quic, stream);
+        QuicCryptoStream.Status status = stream.status();
+        if (status == QuicCryptoStream.Status.PENDING) {
+            return;
+        }
+        flow.quicHandshake = null;
+        if (stream.parseHello(quicHello) == TlsClientHelloParser.Status.COMPLETE && quicHello.hasSni()) {
+            flow.serverName(quicHello.sniAsString());
+        }
+        flow.decide(Protocol.QUIC);
+    }
 
     /** Inspects one datagram of {@code flow} and updates its protocol and decided flag. */
     void inspect(UdpFlow flow, boolean fromClient, ByteBuf buffer) {
@@ -39,9 +68,24 @@ final class DatagramClassifier {
             return;
         }
         final int seen = flow.inspected++;
+        if (flow.quicHandshake != null) {
+            if (fromClient && quic.recognize(buffer, index, length)) {
+                readQuicName(flow, buffer, index);
+            } else if (seen + 1 >= MAX_DATAGRAMS) {
+                flow.quicHandshake = null;
+                flow.decide(Protocol.QUIC);
+            }
+            return;
+        }
         if (seen == 0) {
             if (quic.recognize(buffer, index, length)) {
-                flow.decide(Protocol.QUIC);
+                if (fromClient && quic.isClientFirstFlight()) {
+                    flow.quicHandshake = new QuicCryptoStream();
+                    flow.protocol = Protocol.QUIC;
+                    readQuicName(flow, buffer, index);
+                } else {
+                    flow.decide(Protocol.QUIC);
+                }
                 return;
             }
             if (dns.recognize(buffer, index, length)) {

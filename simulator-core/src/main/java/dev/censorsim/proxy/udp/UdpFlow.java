@@ -1,6 +1,7 @@
 package dev.censorsim.proxy.udp;
 
 import dev.censorsim.classify.Protocol;
+import dev.censorsim.classify.QuicCryptoStream;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.CompiledRule;
 import dev.censorsim.policy.PolicyHolder;
@@ -12,6 +13,7 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -45,6 +47,10 @@ final class UdpFlow {
 
     // Classification state, written by DatagramClassifier.
     int inspected;
+    /** A QUIC flow's ClientHello being gathered from its Initials; {@code null} otherwise and once it is read. */
+    QuicCryptoStream quicHandshake;
+    /** The SNI of the flow's own QUIC ClientHello, or {@code null}. */
+    private String serverName;
     Protocol protocol = Protocol.UNKNOWN;
     long rtpForward;
     long rtpReverse;
@@ -139,6 +145,12 @@ final class UdpFlow {
         CompiledRule next = null;
         if (current.hasUdpRules()) {
             List<String> recent = names == null ? List.of() : names.recent(client.getAddress());
+            if (serverName != null) {
+                List<String> withOwn = new ArrayList<>(recent.size() + 1);
+                withOwn.add(serverName);
+                withOwn.addAll(recent);
+                recent = withOwn;
+            }
             next = current.evaluateUdp(new UdpFlowFacts(client, server, protocol, Math.max(firstLength, 0), recent));
         }
         if (next != rule) {
@@ -148,6 +160,12 @@ final class UdpFlow {
                 next.counters().flowHit();
             }
         }
+    }
+
+    /** Called by the classifier: the flow's own ClientHello (QUIC) named {@code name}; the verdict is taken again. */
+    void serverName(String name) {
+        serverName = name;
+        protocolChanged = true;
     }
 
     /** Called by the classifier: the flow is what it is, no more inspection. */
@@ -161,7 +179,7 @@ final class UdpFlow {
     }
 
     UdpFlowRecord record(UdpFlowEnd end, long nowNanos) {
-        return new UdpFlowRecord(client, server, protocol, rule == null ? null : rule.name(),
+        return new UdpFlowRecord(client, server, protocol, serverName, rule == null ? null : rule.name(),
                 rule == null ? "pass" : rule.udpAction().describe(), packetsUp, bytesUp, droppedUp, packetsDown,
                 bytesDown, droppedDown, nowNanos - startNanos, end);
     }

@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param client        the client's address
  * @param server        the destination
  * @param protocol      what the datagrams were recognised as
+ * @param serverName    the SNI of the flow's own QUIC ClientHello, or {@code null}
  * @param ruleName      the last rule that matched, or {@code null} when the flow passed
  * @param action        that rule's UDP action description, {@code "pass"} when none
  * @param packetsUp     client-to-server datagrams received
@@ -25,8 +26,8 @@ import java.util.Objects;
  * @param durationNanos from the first datagram to the end
  * @param end           how the flow ended
  */
-public record UdpFlowRecord(InetSocketAddress client, InetSocketAddress server, Protocol protocol, String ruleName,
-                            String action, long packetsUp, long bytesUp, long droppedUp, long packetsDown,
+public record UdpFlowRecord(InetSocketAddress client, InetSocketAddress server, Protocol protocol, String serverName,
+                            String ruleName, String action, long packetsUp, long bytesUp, long droppedUp, long packetsDown,
                             long bytesDown, long droppedDown, long durationNanos, UdpFlowEnd end) {
 
     public UdpFlowRecord {
@@ -49,8 +50,11 @@ public record UdpFlowRecord(InetSocketAddress client, InetSocketAddress server, 
         StringBuilder line = new StringBuilder(160);
         line.append("udp ").append(NetUtil.toSocketAddressString(client)).append(" -> ")
             .append(NetUtil.toSocketAddressString(server))
-            .append(" proto=").append(protocol.wireName())
-            .append(" rule=").append(ruleName == null ? "-" : ruleName)
+            .append(" proto=").append(protocol.wireName());
+        if (serverName != null) {
+            line.append(" sni=").append(serverName);
+        }
+        line.append(" rule=").append(ruleName == null ? "-" : ruleName)
             .append(" action=").append(action);
         direction(line, " up=", packetsUp, bytesUp, droppedUp);
         direction(line, " down=", packetsDown, bytesDown, droppedDown);

@@ -214,6 +214,53 @@ class UdpRelayTest {
     }
 
     @Test
+    void aQuicFlowShouldBeMatchedByTheSniOfItsOwnClientHelloEvenOverTwoInitials() throws Exception {
+        CompiledPolicy policy = policy(
+                "rules:",
+                "  - name: quic-youtube",
+                "    match: { sni: [youtube.com], protocol: [quic] }",
+                "    action: { type: drop }");
+        List<UdpFlowRecord> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (UdpPeer server = new UdpPeer();
+             UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(server.address())
+                     .policy(new PolicyHolder(policy)).listener(ended::add).build());
+             UdpPeer youtube = new UdpPeer(); UdpPeer other = new UdpPeer(); UdpPeer postQuantum = new UdpPeer()) {
+            java.util.Random random = new java.util.Random(3);
+            youtube.send(initials("www.youtube.com", false, random).get(0), relay.localAddress());
+            other.send(initials("www.example.org", false, random).get(0), relay.localAddress());
+            List<byte[]> twoInitials = initials("rr1.youtube.com", true, random);
+            assertThat(twoInitials).as("a post-quantum ClientHello needs two Initials").hasSize(2);
+            postQuantum.send(twoInitials.get(1), relay.localAddress()); // the second first, as Chrome may
+            postQuantum.send(twoInitials.get(0), relay.localAddress());
+            youtube.send(Datagrams.filler(60, 1), relay.localAddress());
+            other.send(Datagrams.filler(60, 2), relay.localAddress());
+            postQuantum.send(Datagrams.filler(60, 3), relay.localAddress());
+
+            List<UdpPeer.Received> got = server.drain(400, 10);
+
+            // A DPI box acts on what it knows: the post-quantum flow's first datagram is judged before its name is.
+            assertThat(got).extracting(r -> r.payload().length).as("the example.org flow, and the second Initial "
+                    + "of the post-quantum one that arrived before its name was known")
+                    .containsExactlyInAnyOrder(1250, 60, 1250);
+        }
+        assertThat(ended).extracting(UdpFlowRecord::serverName)
+                .containsExactlyInAnyOrder("www.youtube.com", "www.example.org", "rr1.youtube.com");
+        assertThat(ended).filteredOn(r -> "www.youtube.com".equals(r.serverName())).singleElement()
+                .satisfies(r -> assertThat(r.toLogLine()).contains("proto=quic sni=www.youtube.com rule=quic-youtube"));
+    }
+
+    /** A client's first flight for {@code sni}: one Initial, or two for a post-quantum ClientHello. */
+    private static List<byte[]> initials(String sni, boolean postQuantum, java.util.Random random) {
+        byte[] record = dev.censorsim.trace.TlsMessages.clientHello(sni, List.of("h3"), false, postQuantum, random);
+        byte[] dcid = new byte[8];
+        byte[] scid = new byte[8];
+        random.nextBytes(dcid);
+        random.nextBytes(scid);
+        return dev.censorsim.trace.UdpPayloads.quicClientInitials(dcid, scid,
+                java.util.Arrays.copyOfRange(record, 5, record.length), 1250, random);
+    }
+
+    @Test
     void signallingNamesShouldTieAVoiceFlowToItsService() throws Exception {
         CompiledPolicy policy = policy(
                 "lists: { whatsapp: [whatsapp.net] }",
