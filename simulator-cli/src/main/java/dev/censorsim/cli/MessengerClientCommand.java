@@ -3,6 +3,7 @@ package dev.censorsim.cli;
 import dev.censorsim.messenger.MessengerCalls;
 import dev.censorsim.messenger.MessengerClient;
 import dev.censorsim.messenger.MessengerClientOptions;
+import dev.censorsim.messenger.MessengerDns;
 import dev.censorsim.messenger.MessengerQuic;
 import dev.censorsim.messenger.MessengerSnapshot;
 import dev.censorsim.messenger.MessengerTrust;
@@ -18,6 +19,9 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import io.netty.util.NetUtil;
+
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,6 +135,24 @@ final class MessengerClientCommand implements Callable<Integer> {
     @Option(names = "--no-sni", description = "Leave SNI out of the ClientHello.")
     boolean noSni;
 
+    @Option(names = "--dns", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Resolve every name (type A) at this DNS server before dialling, e.g. 'censorsim dns'; the "
+                    + "port still comes from --via or --route (443 without one).")
+    InetSocketAddress dns;
+
+    @Option(names = "--dns-timeout", defaultValue = "2s",
+            description = "How long one lookup waits (default: ${DEFAULT-VALUE}).")
+    String dnsTimeout;
+
+    @Option(names = "--dns-fallback", paramLabel = "IP",
+            description = "A hardcoded address dialled when a lookup fails; repeat for more, tried in turn.")
+    List<String> dnsFallback = new ArrayList<>();
+
+    @Option(names = "--doh", paramLabel = "NAME",
+            description = "A DNS-over-HTTPS resolver (RFC 8484 POST, through --via like any name) asked when a plain "
+                    + "lookup fails, e.g. a 'messenger server' holding that name.")
+    String doh;
+
     @Option(names = "--calls", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
             description = "Place voice calls, one at a time, signalled over the chat connection, their STUN and RTP "
                     + "sent here: the server's udp address, or 'censorsim proxy --udp' in front of it.")
@@ -230,9 +252,19 @@ final class MessengerClientCommand implements Callable<Integer> {
                 builder.quic(new MessengerQuic(quic, Duration.ofNanos(parseDuration(quicTimeout, "--quic-timeout")),
                         Duration.ofNanos(parseDurationOrZero(quicBrokenFor, "--quic-broken-for"))));
             }
+            if (dns != null) {
+                builder.dns(new MessengerDns(dns, addresses(dnsFallback),
+                        Duration.ofNanos(parseDuration(dnsTimeout, "--dns-timeout")), doh));
+            } else if (!dnsFallback.isEmpty() || doh != null) {
+                throw new IllegalArgumentException((doh != null ? "--doh" : "--dns-fallback")
+                        + " is asked when a lookup fails; it needs --dns");
+            }
             if (via != null) {
                 List<String> all = new ArrayList<>(List.of(chatName, mediaName));
                 all.addAll(alternatives);
+                if (doh != null) {
+                    all.add(doh);
+                }
                 all.forEach(name -> builder.route(name, via));
             }
             for (Map.Entry<String, String> route : routes.entrySet()) {
@@ -258,6 +290,18 @@ final class MessengerClientCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, option + ": " + e.getMessage());
         }
+    }
+
+    /** IP literals only: a hardcoded fallback that itself needed a lookup would defeat its purpose. */
+    private static List<InetAddress> addresses(List<String> literals) {
+        List<InetAddress> addresses = new ArrayList<>();
+        for (String literal : literals) {
+            if (!NetUtil.isValidIpV4Address(literal) && !NetUtil.isValidIpV6Address(literal)) {
+                throw new IllegalArgumentException("--dns-fallback: expected an IP address, got '" + literal + "'");
+            }
+            addresses.add(NetUtil.createInetAddressFromIpAddressString(literal));
+        }
+        return addresses;
     }
 
     private static long parseDurationOrZero(String text, String option) {
@@ -312,6 +356,11 @@ final class MessengerClientCommand implements Callable<Integer> {
         }
         if (!o.alternatives().isEmpty()) {
             parts.add("alternatives " + String.join(", ", o.alternatives()));
+        }
+        if (o.dns() != null) {
+            parts.add("DNS via " + HostPortConverter.format(o.dns().server())
+                    + (o.dns().doh() != null ? ", DoH " + o.dns().doh() : "")
+                    + (o.dns().fallback().isEmpty() ? "" : ", " + o.dns().fallback().size() + " hardcoded addresses"));
         }
         if (o.calls() != null) {
             parts.add("calls via udp " + HostPortConverter.format(o.calls().media())

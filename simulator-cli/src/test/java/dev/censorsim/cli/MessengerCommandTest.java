@@ -102,6 +102,46 @@ class MessengerCommandTest {
     }
 
     @Test
+    void clientShouldResolveThroughDnsAndFallBackToAHardcodedAddressWhenTheNameIsRemoved(@TempDir Path dir)
+            throws Exception {
+        Path caFile = dir.resolve("ca.pem");
+        dev.censorsim.dns.Zone zone = dev.censorsim.dns.Zone.builder().ttl(1).a("g.whatsapp.net", "127.0.0.1")
+                .build();
+        dev.censorsim.policy.CompiledPolicy removal = dev.censorsim.policy.PolicyLoader.parse(
+                "rules:\n  - { name: removal, match: { qname: [g.whatsapp.net] }, action: { type: nxdomain } }\n",
+                "removal.yaml");
+        try (dev.censorsim.messenger.MessengerServer server = dev.censorsim.messenger.MessengerServer.start(
+                dev.censorsim.messenger.MessengerServerOptions.builder().names(List.of("g.whatsapp.net")).build());
+             dev.censorsim.dns.DnsServer open = dev.censorsim.dns.DnsServer.start(
+                     dev.censorsim.dns.DnsServerOptions.builder().zone(zone).build());
+             dev.censorsim.dns.DnsServer censored = dev.censorsim.dns.DnsServer.start(
+                     dev.censorsim.dns.DnsServerOptions.builder().zone(zone).policy(removal).build())) {
+            server.trust().writePem(caFile);
+            String via = HostPortConverter.format(server.address());
+
+            CliRun resolved = CliRun.of("messenger", "client", "--ca", caFile.toString(), "--via", via,
+                    "--dns", HostPortConverter.format(open.udpAddress()), "--chat-rate", "10", "--churn", "500ms",
+                    "--duration", "2s");
+            CliRun fallback = CliRun.of("messenger", "client", "--ca", caFile.toString(), "--via", via,
+                    "--dns", HostPortConverter.format(censored.udpAddress()), "--dns-fallback", "127.0.0.1",
+                    "--chat-rate", "10", "--churn", "500ms", "--duration", "2s");
+
+            assertThat(resolved.exitCode()).as(resolved.err()).isZero();
+            assertThat(resolved.out()).contains("DNS via " + HostPortConverter.format(open.udpAddress()))
+                    .containsPattern("dns\\.ok\\s+[1-9]").containsPattern("dns\\.fallback\\s+0\\s")
+                    .doesNotContain("warning");
+            assertThat(fallback.exitCode()).as(fallback.err()).isZero();
+            assertThat(fallback.out()).containsPattern("dns\\.nxdomain\\s+[1-9]")
+                    .containsPattern("dns\\.fallback\\s+[1-9]").containsPattern("connect\\.ok\\s+[1-9]")
+                    .doesNotContain("warning");
+        }
+        CliRun needsDns = CliRun.of("messenger", "client", "--ca", caFile.toString(), "--via", "127.0.0.1:1",
+                "--doh", "dns.doh.test");
+        assertThat(needsDns.exitCode()).isEqualTo(2);
+        assertThat(needsDns.err()).contains("--doh is asked when a lookup fails; it needs --dns");
+    }
+
+    @Test
     void badOptionsShouldExitTwoWithOneLine(@TempDir Path dir) throws Exception {
         Path caFile = dir.resolve("missing.pem");
 
