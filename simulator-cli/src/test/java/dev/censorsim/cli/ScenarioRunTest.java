@@ -93,8 +93,8 @@ class ScenarioRunTest {
         CliRun r = CliRun.of("demo", "--time-scale", CI_TIME_SCALE, "--report-dir", reports.toString());
 
         assertThat(r.exitCode()).as("stdout:%n%s%nstderr:%n%s", r.out(), r.err()).isEqualTo(ExitCodes.OK);
-        assertThat(r.out()).contains("censorsim scenario whatsapp-2025-26: 3 phases",
-                "phase 1 baseline", "phase 2 throttled", "phase 3 blocked",
+        assertThat(r.out()).contains("censorsim scenario whatsapp-2025-26: 4 phases",
+                "phase 1 baseline", "phase 2 calls-blocked", "phase 3 throttled", "phase 4 blocked",
                 "reports: " + reports.resolve("whatsapp-2025-26").resolve("report.html"));
         assertThat(reports.resolve("whatsapp-2025-26").resolve("junit.xml")).isNotEmptyFile();
     }

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reports of the shipped {@code whatsapp-2025-26} scenario with figures shaped like a real run (40 Mbit/s baseline,
+ * Reports of a fixed copy of the {@code whatsapp-2025-26} scenario with figures shaped like a real run (40 Mbit/s baseline,
  * a 75% cut, then resets), for the writers' tests and the CLI's. Expectations are checked by the real code.
  */
 public final class SampleReports {
@@ -23,9 +23,12 @@ public final class SampleReports {
     private SampleReports() {
     }
 
-    /** The default scenario as shipped (path relative to a module directory). */
+    /**
+     * The default scenario's three-phase timeline (baseline, throttled, blocked) as a fixed test resource, so the
+     * report tests do not move when the shipped file does (path relative to the core module's directory).
+     */
     public static Scenario whatsappScenario() throws Exception {
-        return Scenario.load(Path.of("..", "scenarios", "whatsapp-2025-26.yaml"));
+        return Scenario.load(Path.of("src", "test", "resources", "scenarios", "whatsapp-2025-26.yaml"));
     }
 
     /** A run where every expectation holds. */

@@ -37,10 +37,11 @@ class LocalScenarioRunnerTest {
             }
         });
         report.phases().forEach(p -> System.out.println(p.name() + " " + p.metrics()));
-        assertThat(events).containsExactly("start baseline", "end baseline", "start throttled", "end throttled",
-                "start blocked", "end blocked");
+        assertThat(events).containsExactly("start baseline", "end baseline", "start calls-blocked",
+                "end calls-blocked", "start throttled", "end throttled", "start blocked", "end blocked");
         assertThat(report.results()).as(report.results().toString()).allMatch(r -> r.passed());
-        PhaseReport blocked = report.phases().get(2);
+        PhaseReport blocked = report.phases().get(3);
+        assertThat(report.phases().get(1).metric(Metric.CALL_SETUP_OK.name())).isZero();
         assertThat(blocked.metric("control.chat.delivered_ratio"))
                 .as("the control name is not on any list, so its chat survives the block")
                 .isGreaterThanOrEqualTo(0.99);

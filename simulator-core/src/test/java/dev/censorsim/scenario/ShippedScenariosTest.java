@@ -40,10 +40,14 @@ class ShippedScenariosTest {
     }
 
     @Test
-    void defaultScenarioShouldRunBaselineThrottledBlockedWithAControl() throws Exception {
+    void defaultScenarioShouldRunBaselineCallsBlockedThrottledBlockedWithAControl() throws Exception {
         Scenario s = Scenario.load(Path.of("..", "scenarios", "whatsapp-2025-26.yaml"));
 
-        assertThat(s.phases()).extracting(Phase::name).containsExactly("baseline", "throttled", "blocked");
+        assertThat(s.phases()).extracting(Phase::name)
+                .containsExactly("baseline", "calls-blocked", "throttled", "blocked");
+        assertThat(s.messenger().calls()).isNotNull();
+        assertThat(s.policy("throttled").describe()).as("the August call block stayed in December")
+                .anySatisfy(line -> assertThat(line).startsWith("whatsapp-calls: domain [@whatsapp]"));
         assertThat(s.messenger().controlName()).isEqualTo("cdn.allowed.test");
         assertThat(s.policy("throttled").describe()).anySatisfy(line -> assertThat(line)
                 .isEqualTo("whatsapp-slow: sni [@whatsapp] -> throttle 12.5 mbit/s down per flow"));
