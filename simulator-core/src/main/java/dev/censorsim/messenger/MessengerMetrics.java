@@ -311,8 +311,11 @@ final class MessengerMetrics {
                     put(values, Metric.MEDIA_THROUGHPUT, interval.get(Count.MEDIA_COMPLETED_BYTES) * 8e9
                             / interval.get(Count.MEDIA_TRANSFER_NANOS));
                 }
-                if (started > 0) {
-                    put(values, Metric.MEDIA_COMPLETED_RATIO, Math.min(1.0, (double) completed / started));
+                // Transfers decided in the phase, not those started in it: one still running at the cut would
+                // otherwise count as a failure (a 5 s phase of 16 transfers measured 0.938 with nothing failed).
+                long decided = completed + interval.get(Count.MEDIA_FAILED);
+                if (decided > 0) {
+                    put(values, Metric.MEDIA_COMPLETED_RATIO, ratio(completed, decided));
                 }
             }
             long attempts = interval.get(Count.CONNECT_ATTEMPTS);

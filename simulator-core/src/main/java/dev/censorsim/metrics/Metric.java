@@ -69,7 +69,7 @@ public record Metric(String name, Unit unit, String description) {
     public static final Metric MEDIA_THROUGHPUT = define("media.throughput", Unit.BITS_PER_SECOND,
             "payload throughput of the transfers completed in the phase: their bytes over their transfer time");
     public static final Metric MEDIA_COMPLETED_RATIO = define("media.completed_ratio", Unit.RATIO,
-            "completed / started");
+            "completed / (completed + failed), over transfers whose fate was decided in the phase");
 
     // Connection attempts, classified by how they ended (TCP connect plus TLS handshake).
     public static final Metric CONNECT_ATTEMPTS = define("connect.attempts", Unit.COUNT,

@@ -116,9 +116,26 @@ class MessengerMetricsTest {
 
         assertThat(s.get(Metric.MEDIA_THROUGHPUT)).as("bytes over time, not the mean of the two rates")
                 .isCloseTo(16e6 / 1.5, within(1.0));
-        assertThat(s.get(Metric.MEDIA_COMPLETED_RATIO)).isCloseTo(2 / 3.0, within(1e-9));
+        assertThat(s.get(Metric.MEDIA_COMPLETED_RATIO)).as("the unfinished third is not decided yet").isEqualTo(1.0);
         assertThat(sample.get(Metric.MEDIA_THROUGHPUT)).as("bytes moved in the second, as bit/s").isEqualTo(24e6);
         assertThat(metrics.sample(2 * SECOND).get(Metric.MEDIA_THROUGHPUT)).as("the series has its own intervals")
                 .isZero();
+    }
+
+    @Test
+    void completedRatioShouldCountOnlyTransfersDecidedInThePhase() {
+        MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
+        metrics.mediaStarted();
+        metrics.mediaStarted();
+        metrics.mediaStarted();
+        metrics.mediaCompleted(1_000, SECOND, 0);
+        metrics.mediaFailed(SECOND);
+
+        MessengerSnapshot first = metrics.cut(SECOND);
+        MessengerSnapshot idle = metrics.cut(2 * SECOND);
+
+        assertThat(first.get(Metric.MEDIA_COMPLETED_RATIO)).as("one completed, one failed, one still running")
+                .isEqualTo(0.5);
+        assertThat(idle.get(Metric.MEDIA_COMPLETED_RATIO)).as("nothing decided: absent, not 0").isNaN();
     }
 }
