@@ -16,7 +16,6 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.Random;
@@ -81,10 +80,7 @@ final class CallSession {
                 .channel(NioDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-        InetAddress media = settings.media().getAddress();
-        // A call to a loopback media address stays on loopback; otherwise the system picks the source address.
-        this.localBind = media != null && media.isLoopbackAddress() ? new InetSocketAddress(media, 0)
-                : new InetSocketAddress(0);
+        this.localBind = UdpSource.toward(settings.media());
     }
 
     void start() {

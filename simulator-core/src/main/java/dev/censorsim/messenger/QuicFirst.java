@@ -13,7 +13,6 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +38,7 @@ final class QuicFirst {
         this.metrics = metrics;
         this.random = new Random(seed);
         this.udp = new Bootstrap().channel(NioDatagramChannel.class);
-        InetAddress target = settings.udp().getAddress();
-        this.localBind = target != null && target.isLoopbackAddress() ? new InetSocketAddress(target, 0)
-                : new InetSocketAddress(0);
+        this.localBind = UdpSource.toward(settings.udp());
         this.brokenUntil = new AtomicLong(System.nanoTime());
     }
 
