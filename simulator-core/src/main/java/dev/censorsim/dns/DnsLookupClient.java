@@ -1,18 +1,18 @@
 package dev.censorsim.dns;
 
+import dev.censorsim.net.Transport;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.handler.codec.dns.DatagramDnsQuery;
-import io.netty.handler.codec.dns.DatagramDnsResponse;
 import io.netty.handler.codec.dns.DatagramDnsQueryEncoder;
+import io.netty.handler.codec.dns.DatagramDnsResponse;
 import io.netty.handler.codec.dns.DatagramDnsResponseDecoder;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DnsRawRecord;
@@ -22,7 +22,6 @@ import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsSection;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.InetAddress;
@@ -61,10 +60,11 @@ public final class DnsLookupClient implements AutoCloseable {
         this.server = server;
         this.timeoutNanos = timeout.toNanos();
         this.ownGroup = ownsGroup ? group : null;
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                .handler(new ChannelInitializer<NioDatagramChannel>() {
+        Bootstrap bootstrap = new Bootstrap().group(group)
+                .channelFactory(() -> Transport.current().newDatagramChannel(server))
+                .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
-                    protected void initChannel(NioDatagramChannel ch) {
+                    protected void initChannel(DatagramChannel ch) {
                         ch.pipeline().addLast(new DatagramDnsQueryEncoder(), new DatagramDnsResponseDecoder(),
                                 new ResponseHandler());
                     }
@@ -97,8 +97,7 @@ public final class DnsLookupClient implements AutoCloseable {
         if (server.isUnresolved()) {
             throw new IllegalArgumentException("the server must be an address literal, got " + server);
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("censorsim-dns-client", true),
-                NioIoHandler.newFactory());
+        EventLoopGroup group = Transport.current().newGroup(1, "censorsim-dns-client");
         return new DnsLookupClient(server, timeout, group, true);
     }
 

@@ -1,21 +1,19 @@
 package dev.censorsim.dns;
 
+import dev.censorsim.net.Transport;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
@@ -57,24 +55,25 @@ public final class DnsServer implements AutoCloseable {
      * @throws IllegalStateException when the address cannot be bound
      */
     public static DnsServer start(DnsServerOptions options) {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("censorsim-dns", true),
-                NioIoHandler.newFactory());
+        EventLoopGroup group = Transport.current().newGroup(1, "censorsim-dns");
         DnsForwarder forwarder = null;
         try {
             forwarder = options.upstream() == null ? null
                     : new DnsForwarder(options.upstream(), options.upstreamTimeout(), group);
             DnsResponder responder = new DnsResponder(options.zones(), options.policy(), forwarder);
             ChannelGroup connections = new DefaultChannelGroup("censorsim-dns-tcp", GlobalEventExecutor.INSTANCE);
-            Bootstrap udpBootstrap = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                    .handler(new ChannelInitializer<NioDatagramChannel>() {
+            Bootstrap udpBootstrap = new Bootstrap().group(group)
+                    .channelFactory(() -> Transport.current().newDatagramChannel(options.listen()))
+                    .handler(new ChannelInitializer<DatagramChannel>() {
                         @Override
-                        protected void initChannel(NioDatagramChannel ch) {
+                        protected void initChannel(DatagramChannel ch) {
                             ch.pipeline().addLast(QUERIES, new UdpQueryHandler(responder, options.maxUdpPayload(),
                                     options.queryListener()));
                         }
                     });
             long idleMillis = options.tcpIdleTimeout().toMillis();
-            ServerBootstrap tcpBootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+            ServerBootstrap tcpBootstrap = new ServerBootstrap().group(group)
+                    .channelFactory(Transport.current()::newServerSocketChannel)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override

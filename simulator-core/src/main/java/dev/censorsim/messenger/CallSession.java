@@ -2,6 +2,7 @@ package dev.censorsim.messenger;
 
 import dev.censorsim.call.RtpStreamStats;
 import dev.censorsim.call.StunBinding;
+import dev.censorsim.net.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -12,7 +13,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -77,7 +77,7 @@ final class CallSession {
         this.random = new Random(seed);
         this.udp = new Bootstrap()
                 .group(loop)
-                .channel(NioDatagramChannel.class)
+                .channelFactory(() -> Transport.current().newDatagramChannel(settings.media()))
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
         this.localBind = UdpSource.toward(settings.media());

@@ -1,21 +1,19 @@
 package dev.censorsim.messenger;
 
 import dev.censorsim.metrics.TimeSample;
+import dev.censorsim.net.Transport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 
-import javax.net.ssl.SSLException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * The synthetic messenger client: runs the chat, media and call workload of its {@link MessengerClientOptions} on Netty
@@ -54,8 +52,7 @@ public final class MessengerClient implements AutoCloseable {
         long start = System.nanoTime();
         this.metrics = new MessengerMetrics(start, options.chatEnabled() ? ChatSession.periodNanos(options) : 0,
                 options.mediaEnabled(), options.dns() != null);
-        this.group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
-                new DefaultThreadFactory("censorsim-messenger-client", true), NioIoHandler.newFactory());
+        this.group = Transport.current().newGroup(options.ioThreads(), "censorsim-messenger-client");
         this.resolver = options.dns() == null ? null : new MessengerResolver(options.dns(), metrics);
         QuicFirst quic = null;
         if (options.quic() != null) {

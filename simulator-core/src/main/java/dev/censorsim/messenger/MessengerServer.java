@@ -1,6 +1,8 @@
 package dev.censorsim.messenger;
 
 
+import dev.censorsim.net.Transport;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -8,13 +10,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -22,7 +20,6 @@ import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
@@ -79,12 +76,11 @@ public final class MessengerServer implements AutoCloseable {
     public static MessengerServer start(MessengerServerOptions options) throws IOException {
         MessengerCertificates certificates = MessengerCertificates.generate(options.names());
         Mapping<String, SslContext> contexts = sniContexts(certificates, options.names());
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
-                new DefaultThreadFactory("censorsim-messenger-server", true), NioIoHandler.newFactory());
+        EventLoopGroup group = Transport.current().newGroup(options.ioThreads(), "censorsim-messenger-server");
         ChannelGroup channels = new DefaultChannelGroup("censorsim-messenger-server", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channelFactory(Transport.current()::newServerSocketChannel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -107,7 +103,7 @@ public final class MessengerServer implements AutoCloseable {
         InetSocketAddress mediaListen = new InetSocketAddress(options.listen().getAddress(), 0);
         Bootstrap media = new Bootstrap()
                 .group(group)
-                .channel(NioDatagramChannel.class)
+                .channelFactory(() -> Transport.current().newDatagramChannel(options.listen()))
                 .option(ChannelOption.SO_RCVBUF, MEDIA_SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, MEDIA_SOCKET_BUFFER_BYTES)
                 .handler(new UdpEndpointHandler());

@@ -1,5 +1,7 @@
 package dev.censorsim.messenger;
 
+import dev.censorsim.net.Transport;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -8,7 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -37,7 +38,8 @@ final class QuicFirst {
         this.settings = settings;
         this.metrics = metrics;
         this.random = new Random(seed);
-        this.udp = new Bootstrap().channel(NioDatagramChannel.class);
+        this.udp = new Bootstrap()
+                .channelFactory(() -> Transport.current().newDatagramChannel(settings.udp()));
         this.localBind = UdpSource.toward(settings.udp());
         this.brokenUntil = new AtomicLong(System.nanoTime());
     }

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.net.Transport;
 import dev.censorsim.policy.PolicyHolder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -7,14 +8,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.socksx.SocksPortUnificationServerHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.io.IOException;
@@ -60,15 +57,14 @@ public final class CensorProxy implements AutoCloseable {
      * @throws IOException when the listen address cannot be bound
      */
     public static CensorProxy start(ProxyOptions options) throws IOException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
-                new DefaultThreadFactory("censorsim-proxy", true), NioIoHandler.newFactory());
+        EventLoopGroup group = Transport.current().newGroup(options.ioThreads(), "censorsim-proxy");
         ChannelGroup channels = new DefaultChannelGroup("censorsim-proxy", GlobalEventExecutor.INSTANCE);
         ProxyRuntime runtime = new ProxyRuntime(options, channels);
         ClientFilterHandler filter = new ClientFilterHandler(options.allowedClients());
 
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channelFactory(Transport.current()::newServerSocketChannel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.net.Transport;
 import dev.censorsim.policy.UdpTreatment;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -7,8 +8,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.logging.InternalLogger;
@@ -88,7 +89,7 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         InetSocketAddress controlLocal = (InetSocketAddress) control.localAddress();
         SocksUdpAssociation association = new SocksUdpAssociation(settings, control, controlClient.getAddress(),
                 hintPort);
-        NioDatagramChannel channel = new NioDatagramChannel(UdpRelay.family(controlLocal));
+        DatagramChannel channel = Transport.current().newDatagramChannel(controlLocal);
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
         channel.pipeline().addLast(UdpRelay.FRONTEND_HANDLER, association);

@@ -1,13 +1,15 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.net.Transport;
 import dev.censorsim.policy.UdpTreatment;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -15,7 +17,6 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -187,26 +188,29 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
      */
     private Channel openUpstream(InetSocketAddress server) throws IOException {
         boolean v6 = server.getAddress() instanceof Inet6Address;
-        java.nio.channels.DatagramChannel socket = java.nio.channels.DatagramChannel.open(
-                v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-        try {
-            // A loopback upstream gets a loopback source: the flow's socket is never reachable from outside.
-            socket.bind(new InetSocketAddress(server.getAddress().isLoopbackAddress() ? server.getAddress()
-                    : java.net.InetAddress.getByName(v6 ? "::" : "0.0.0.0"), 0));
-            socket.connect(server);
-        } catch (IOException | RuntimeException e) {
-            socket.close();
-            throw e;
-        }
-        NioDatagramChannel channel = new NioDatagramChannel(socket);
+        DatagramChannel channel = Transport.current().newDatagramChannel(Transport.familyOf(server));
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES);
         channel.config().setOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-        // Called on the event loop, so registration runs inline and the future is already complete.
-        io.netty.channel.ChannelFuture registered = ctx.channel().eventLoop().register(channel);
-        if (registered.isDone() && !registered.isSuccess()) {
+        // Called on the event loop, so registration, bind and connect all run inline and their futures are already
+        // complete: a UDP connect sends nothing, so the flow's first datagram can be written straight away.
+        ChannelFuture registered = ctx.channel().eventLoop().register(channel);
+        if (!registered.isDone() || !registered.isSuccess()) {
             channel.unsafe().closeForcibly();
             throw new IOException("cannot register the upstream socket", registered.cause());
+        }
+        // A loopback upstream gets a loopback source: the flow's socket is never reachable from outside.
+        InetSocketAddress local = new InetSocketAddress(server.getAddress().isLoopbackAddress() ? server.getAddress()
+                : java.net.InetAddress.getByName(v6 ? "::" : "0.0.0.0"), 0);
+        ChannelFuture opened = channel.bind(local);
+        if (opened.isDone() && opened.isSuccess()) {
+            opened = channel.connect(server);
+        }
+        if (!opened.isDone() || !opened.isSuccess()) {
+            channel.close();
+            Throwable cause = opened.cause();
+            throw new IOException(cause == null ? "cannot open an upstream socket to " + server
+                    : cause.getMessage(), cause);
         }
         return channel;
     }

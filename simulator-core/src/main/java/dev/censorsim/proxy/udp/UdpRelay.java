@@ -1,16 +1,13 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.net.Transport;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.util.NetUtil;
-import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -58,14 +55,13 @@ public final class UdpRelay implements AutoCloseable {
      * @throws IOException when the listen address cannot be bound
      */
     public static UdpRelay start(UdpRelayOptions options) throws IOException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("censorsim-udp", true),
-                NioIoHandler.newFactory());
+        EventLoopGroup group = Transport.current().newGroup(1, "censorsim-udp");
         UdpFrontendHandler frontend = new UdpFrontendHandler(options);
         ChannelFuture bind = new Bootstrap()
                 .group(group)
                 // A socket of the listen address's own family: a dual-stack socket would map every IPv4 peer to
                 // an IPv4-mapped IPv6 address, allocating one on each send.
-                .channelFactory(() -> new NioDatagramChannel(family(options.listen())))
+                .channelFactory(() -> Transport.current().newDatagramChannel(options.listen()))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
@@ -84,11 +80,6 @@ public final class UdpRelay implements AutoCloseable {
                     + bind.cause().getMessage(), bind.cause());
         }
         return new UdpRelay(group, bind.channel(), frontend);
-    }
-
-    static SocketProtocolFamily family(InetSocketAddress address) {
-        return address.getAddress() instanceof java.net.Inet6Address ? SocketProtocolFamily.INET6
-                : SocketProtocolFamily.INET;
     }
 
     /** The bound address, with the real port when the options asked for port 0. */
