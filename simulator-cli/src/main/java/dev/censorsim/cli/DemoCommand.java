@@ -58,7 +58,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /**
      * The default scenario under the working directory, else under the checkout the launcher runs from
-     * ({@code -Dcensorsim.home}), else next to the jar ({@code simulator-cli/target/censorsim.jar}).
+     * ({@code -Dcensorsim.home}), else next to the jar ({@code simulator-cli/target/censorsim.jar}), else the copy
+     * bundled in the jar (so {@code java -jar censorsim.jar demo} works from any directory).
      */
     static Path locate() {
         Path here = DEFAULT_SCENARIO;
@@ -77,9 +78,8 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         } catch (Exception e) {
-            // no code source (an unusual class loader): fall through to the message below
+            // no code source (an unusual class loader): fall through to the bundled copy
         }
-        throw new CliException(ExitCodes.BAD_INPUT, DEFAULT_SCENARIO + ": not found; run 'censorsim demo' from the "
-                + "censorsim checkout, or 'censorsim scenario run FILE' with a scenario file");
+        return ScenarioCatalog.directory().resolve(DEFAULT_SCENARIO.getFileName());
     }
 }

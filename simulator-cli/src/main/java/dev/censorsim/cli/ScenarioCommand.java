@@ -3,11 +3,11 @@ package dev.censorsim.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code censorsim scenario}: the parent of {@code validate} and {@code run}. */
+/** {@code censorsim scenario}: the parent of {@code list}, {@code validate} and {@code run}. */
 @Command(name = "scenario",
-        header = "Validate and run scenario files: a messenger workload through a timeline of censor policies.",
+        header = "List, validate and run scenario files: a messenger workload through a timeline of censor policies.",
         mixinStandardHelpOptions = true,
-        subcommands = {ScenarioValidateCommand.class, ScenarioRunCommand.class})
+        subcommands = {ScenarioValidateCommand.class, ScenarioRunCommand.class, ScenarioListCommand.class})
 final class ScenarioCommand implements Runnable {
 
     @CommandLine.Spec

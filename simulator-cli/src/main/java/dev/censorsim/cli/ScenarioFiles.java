@@ -12,9 +12,11 @@ final class ScenarioFiles {
     private ScenarioFiles() {
     }
 
-    static Scenario load(Path file) {
+    static Scenario load(Path argument) {
+        Path file = ScenarioCatalog.resolve(argument);
         if (!Files.isRegularFile(file)) {
-            throw new CliException(ExitCodes.BAD_INPUT, file + ": no such scenario file");
+            throw new CliException(ExitCodes.BAD_INPUT, file + ": no such scenario file (and no shipped scenario of "
+                    + "that name: see 'censorsim scenario list')");
         }
         try {
             return Scenario.load(file);

@@ -1,0 +1,43 @@
+package dev.censorsim.cli;
+
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+/** {@code censorsim completion bash|zsh}: the shell completion script, generated from the command tree itself. */
+@Command(name = "completion",
+        header = "Print a bash or zsh completion script for censorsim.",
+        mixinStandardHelpOptions = true,
+        footerHeading = "%nExamples:%n",
+        footer = {"  source <(censorsim completion bash)                  # this shell",
+                  "  censorsim completion bash > ~/.local/share/bash-completion/completions/censorsim",
+                  "  censorsim completion zsh > \"${fpath[1]}/_censorsim\"    # zsh, via bashcompinit",
+                  "",
+                  "Exit codes: 0 printed; 2 an unknown shell."})
+final class CompletionCommand implements Callable<Integer> {
+
+    enum Shell { bash, zsh }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "SHELL", description = "bash or zsh.")
+    Shell shell;
+
+    @Override
+    public Integer call() {
+        // picocli's script is bash; zsh runs it through bashcompinit, which the script enables itself when it sees
+        // zsh. Generated from the root command so every subcommand and option is in it.
+        String script = AutoComplete.bash("censorsim", spec.root().commandLine());
+        if (shell == Shell.zsh) {
+            script = "#compdef censorsim\nautoload -U +X compinit && compinit\n"
+                    + "autoload -U +X bashcompinit && bashcompinit\n" + script;
+        }
+        spec.commandLine().getOut().print(script);
+        spec.commandLine().getOut().flush();
+        return ExitCodes.OK;
+    }
+}
