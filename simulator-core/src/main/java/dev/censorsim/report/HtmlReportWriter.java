@@ -62,6 +62,12 @@ public final class HtmlReportWriter {
             svg .band-label { font-size: 12px; fill: #495057; font-weight: 600; }
             svg .empty { font-size: 14px; fill: #adb5bd; }
             footer { margin-top: 32px; font-size: 12px; color: #868e96; }
+            .verdict { border-radius: 6px; padding: 14px 18px; margin: 8px 0 14px; color: #fff; }
+            .verdict.pass { background: #2b8a3e; } .verdict.fail { background: #c92a2a; }
+            .verdict strong { font-size: 22px; display: block; }
+            .panels { display: flex; flex-wrap: wrap; gap: 10px 20px; }
+            svg.panel { max-width: 440px; }
+            svg .blocked-label { font-size: 13px; font-weight: 600; }
             """;
 
     private HtmlReportWriter() {
@@ -81,6 +87,8 @@ public final class HtmlReportWriter {
                 .append("<title>censorsim: ").append(e(run.scenario())).append("</title>\n")
                 .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<main>\n");
         header(h, report);
+        failedFirst(h, report);
+        atAGlance(h, report);
         whatWasRun(h, run);
         whatWasSeen(h, report);
         h.append("<footer>censorsim scenario report &middot; ").append(e(run.scenario())).append(" &middot; ")
@@ -96,10 +104,97 @@ public final class HtmlReportWriter {
         if (!run.description().isEmpty()) {
             h.append("<p>").append(e(run.description())).append("</p>\n");
         }
+        long failed = report.failedCount();
+        h.append("<div class=\"verdict ").append(passed ? "pass" : "fail").append("\"><strong>");
+        if (passed) {
+            h.append("PASSED: all ").append(report.expectedCount()).append(" expectations held");
+        } else if (report.phases().size() < run.phases().size()) {
+            h.append("FAILED: the run stopped after ").append(report.phases().size()).append(" of ")
+                    .append(run.phases().size()).append(" phases; ").append(failed).append(" of ")
+                    .append(report.expectedCount()).append(" expectations did not hold");
+        } else {
+            h.append("FAILED: ").append(failed).append(" of ").append(report.expectedCount())
+                    .append(" expectations did not hold");
+        }
+        h.append("</strong></div>\n");
         h.append("<p class=\"muted\">").append(report.passedCount()).append(" of ").append(report.expectedCount())
                 .append(" expectations held &middot; ").append(report.phases().size()).append(" of ")
                 .append(run.phases().size()).append(" phases ran in ").append(fixed(report.realSeconds(), 1))
                 .append(" s &middot; time scale ").append(e(SvgLineChart.trim(run.timeScale()))).append("</p>\n");
+    }
+
+    /** The expectations that failed (and those of phases that never ran), before anything else. */
+    private static void failedFirst(StringBuilder h, ScenarioReport report) {
+        if (report.passed()) {
+            return;
+        }
+        h.append("<h2>What failed</h2>\n<table>\n<tr><th>phase</th><th>expectation</th><th class=\"num\">measured"
+                + "</th><th>detail</th></tr>\n");
+        for (PhaseReport phase : report.phases()) {
+            for (ExpectationResult r : phase.expectations()) {
+                if (!r.passed()) {
+                    h.append("<tr class=\"fail\"><td>").append(e(r.phase())).append("</td><td><code>")
+                            .append(e(r.expression())).append("</code></td><td class=\"num\">")
+                            .append(e(measured(r))).append("</td><td>").append(e(r.message())).append("</td></tr>\n");
+                }
+            }
+        }
+        RunInfo run = report.run();
+        for (int i = report.phases().size(); i < run.phases().size(); i++) {
+            PlannedPhase phase = run.phases().get(i);
+            for (String expression : phase.expectations()) {
+                h.append("<tr class=\"skip\"><td>").append(e(phase.name())).append("</td><td><code>")
+                        .append(e(expression)).append("</code></td><td class=\"num\">-</td><td>phase did not run"
+                                + "</td></tr>\n");
+            }
+        }
+        h.append("</table>\n");
+    }
+
+    /** Each key metric per phase beside the baseline, with the thresholds drawn: the page's one picture. */
+    private static void atAGlance(StringBuilder h, ScenarioReport report) {
+        String panels = SvgPhaseComparison.render(report.phases());
+        if (panels.isEmpty()) {
+            return;
+        }
+        h.append("<h2>Per phase, beside the baseline</h2>\n<p class=\"muted\">Grey: the first phase; blue: the "
+                + "others, labelled with their share of it. Dashed lines: thresholds of the expectations (green held, "
+                + "red failed). A red cross: the phase measured nothing.</p>\n<div class=\"panels\">\n")
+                .append(panels).append("</div>\n");
+    }
+
+    private static String measured(ExpectationResult r) {
+        Metric metric = Metric.named(r.metric()).orElse(null);
+        return Double.isNaN(r.measured()) ? "not measured"
+                : metric != null ? metric.format(r.measured()) : Double.toString(r.measured());
+    }
+
+    /** The thresholds of expectations on {@code metrics}, across their phases' bands, divided into the chart's unit. */
+    private static List<SvgLineChart.Threshold> thresholds(List<PhaseReport> phases, double divisor,
+                                                           Metric... metrics) {
+        List<SvgLineChart.Threshold> out = new ArrayList<>();
+        for (PhaseReport p : phases) {
+            for (ExpectationResult r : p.expectations()) {
+                for (Metric m : metrics) {
+                    if (r.metric().equals(m.name()) && Double.isFinite(r.threshold())) {
+                        out.add(new SvgLineChart.Threshold(p.startSeconds(), p.endSeconds(), r.threshold() / divisor,
+                                r.passed(), p.name() + ": " + r.expression() + (r.passed() ? " (held)" : " (failed)")));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The phases that measured none of {@code metric}: drawn hatched red on its chart. */
+    private static List<PhaseBand> unmeasured(List<PhaseReport> phases, Metric metric) {
+        List<PhaseBand> out = new ArrayList<>();
+        for (PhaseReport p : phases) {
+            if (!Double.isFinite(p.metric(metric.name()))) {
+                out.add(new PhaseBand(p.name(), p.startSeconds(), p.endSeconds()));
+            }
+        }
+        return out;
     }
 
     private static void whatWasRun(StringBuilder h, RunInfo run) {
@@ -177,16 +272,19 @@ public final class HtmlReportWriter {
             h.append("<h3>Media throughput</h3>\n");
             h.append(SvgLineChart.render("media throughput over time", mega ? "Mbit/s" : "kbit/s", bands,
                     List.of(new SvgLineChart.Series("media throughput", ReportColors.THROUGHPUT, xs, throughput)),
-                    xMax, v -> SvgLineChart.trim(v)));
+                    xMax, v -> SvgLineChart.trim(v), thresholds(report.phases(), divisor, Metric.MEDIA_THROUGHPUT),
+                    unmeasured(report.phases(), Metric.MEDIA_THROUGHPUT)));
         }
         if (report.run().messenger().chat() != null) {
             h.append("<h3>Chat latency</h3>\n");
             h.append(SvgLineChart.render("chat latency p50 and p99 over time", "ms", bands,
                     List.of(new SvgLineChart.Series("p50", ReportColors.LATENCY_P50, xs, p50),
                             new SvgLineChart.Series("p99", ReportColors.LATENCY_P99, xs, p99)), xMax,
-                    v -> SvgLineChart.trim(v)));
+                    v -> SvgLineChart.trim(v),
+                    thresholds(report.phases(), 1, Metric.CHAT_LATENCY_P50, Metric.CHAT_LATENCY_P99),
+                    unmeasured(report.phases(), Metric.CHAT_LATENCY_P50)));
         }
-        calls(h, samples, xs, bands, xMax);
+        calls(h, report.phases(), samples, xs, bands, xMax);
         h.append("<h3>Connection outcomes</h3>\n");
         h.append(SvgConnectChart.render(report.phases()));
         expectations(h, report);
@@ -195,8 +293,8 @@ public final class HtmlReportWriter {
     }
 
     /** The call quality chart, when the run had calls: MOS per second (E-model), absent where no media was decided. */
-    private static void calls(StringBuilder h, List<TimeSample> samples, double[] xs, List<PhaseBand> bands,
-                              double xMax) {
+    private static void calls(StringBuilder h, List<PhaseReport> phases, List<TimeSample> samples, double[] xs,
+                              List<PhaseBand> bands, double xMax) {
         double[] mos = new double[samples.size()];
         boolean any = false;
         for (int i = 0; i < mos.length; i++) {
@@ -209,7 +307,7 @@ public final class HtmlReportWriter {
         h.append("<h3>Call quality</h3>\n");
         h.append(SvgLineChart.render("call MOS over time (E-model, 1 to 4.5)", "MOS", bands,
                 List.of(new SvgLineChart.Series("MOS", ReportColors.CALL_MOS, xs, mos)), xMax,
-                v -> SvgLineChart.trim(v)));
+                v -> SvgLineChart.trim(v), thresholds(phases, 1, Metric.CALL_MOS), unmeasured(phases, Metric.CALL_MOS)));
     }
 
     private static void expectations(StringBuilder h, ScenarioReport report) {
@@ -217,9 +315,7 @@ public final class HtmlReportWriter {
                 + "</th><th>detail</th><th>result</th></tr>\n");
         for (PhaseReport phase : report.phases()) {
             for (ExpectationResult r : phase.expectations()) {
-                Metric metric = Metric.named(r.metric()).orElse(null);
-                String measured = Double.isNaN(r.measured()) ? "not measured"
-                        : metric != null ? metric.format(r.measured()) : Double.toString(r.measured());
+                String measured = measured(r);
                 h.append("<tr class=\"").append(r.passed() ? "pass" : "fail").append("\"><td>")
                         .append(e(r.phase())).append("</td><td><code>").append(e(r.expression()))
                         .append("</code></td><td class=\"num\">").append(e(measured)).append("</td><td>")

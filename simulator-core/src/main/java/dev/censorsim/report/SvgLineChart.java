@@ -14,6 +14,16 @@ final class SvgLineChart {
     record Series(String label, String color, double[] xs, double[] ys) {
     }
 
+    /**
+     * An expectation's threshold across its phase's band (in the chart's unit), drawn as a dashed line: green where
+     * the expectation held, red where it failed.
+     */
+    record Threshold(double startSeconds, double endSeconds, double value, boolean held, String label) {
+    }
+
+    /** Where a band is drawn hatched red: the phase should have measured this chart's figure and did not. */
+    static final String BLOCKED = "#c92a2a";
+
     static final int WIDTH = 900;
     static final int HEIGHT = 280;
     private static final int LEFT = 64;
@@ -32,7 +42,21 @@ final class SvgLineChart {
      */
     static String render(String label, String unit, List<PhaseBand> bands, List<Series> series, double xMax,
                          DoubleFunction<String> yFormat) {
+        return render(label, unit, bands, series, xMax, yFormat, List.of(), List.of());
+    }
+
+    /**
+     * As above, with expectation thresholds drawn across their phases and the {@code blocked} bands hatched red and
+     * labelled "nothing measured" (a blocked phase is a failure to see, not blank space).
+     */
+    static String render(String label, String unit, List<PhaseBand> bands, List<Series> series, double xMax,
+                         DoubleFunction<String> yFormat, List<Threshold> thresholds, List<PhaseBand> blocked) {
         double yMax = 0;
+        for (Threshold t : thresholds) {
+            if (Double.isFinite(t.value())) {
+                yMax = Math.max(yMax, t.value());
+            }
+        }
         boolean any = false;
         for (Series s : series) {
             for (double y : s.ys()) {
@@ -70,6 +94,25 @@ final class SvgLineChart {
                         + "class=\"band-label\">%s</text>%n", (x0 + x1) / 2, TOP + 16, Html.escape(name)));
             }
         }
+        if (!blocked.isEmpty()) {
+            b.append("<defs><pattern id=\"" + hatchId(label) + "\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" "
+                    + "patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"#fff5f5\"/>"
+                    + "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#ffc9c9\" stroke-width=\"3\"/>"
+                    + "</pattern></defs>\n");
+        }
+        for (PhaseBand band : blocked) {
+            double x0 = LEFT + plotW * clamp(band.startSeconds() / xEnd);
+            double x1 = LEFT + plotW * clamp(band.endSeconds() / xEnd);
+            b.append(String.format(Locale.ROOT, "<rect class=\"blocked\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+                    + "height=\"%.1f\" fill=\"url(#%s)\"><title>%s: nothing measured</title></rect>%n", x0,
+                    TOP + 22, Math.max(0, x1 - x0), plotH - 22, hatchId(label), Html.escape(band.name())));
+            String text = fit("nothing measured", x1 - x0);
+            if (!text.isEmpty()) {
+                b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                        + "class=\"blocked-label\" fill=\"%s\">%s</text>%n", (x0 + x1) / 2, TOP + plotH / 2 + 10,
+                        BLOCKED, text));
+            }
+        }
         long yTicks = Math.round(yTop / yStep);
         for (long k = 0; k <= yTicks; k++) {
             double y = k * yStep;
@@ -103,7 +146,19 @@ final class SvgLineChart {
         for (Series s : series) {
             path(b, s, xEnd, yTop, plotW, plotH);
         }
-        if (!any) {
+        for (Threshold t : thresholds) {
+            if (!Double.isFinite(t.value())) {
+                continue;
+            }
+            double x0 = LEFT + plotW * clamp(t.startSeconds() / xEnd);
+            double x1 = LEFT + plotW * clamp(t.endSeconds() / xEnd);
+            double py = TOP + plotH - plotH * clamp(t.value() / yTop);
+            String color = t.held() ? "#2b8a3e" : BLOCKED;
+            b.append(String.format(Locale.ROOT, "<line class=\"threshold\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                    + "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" stroke-dasharray=\"6 4\"><title>%s</title>"
+                    + "</line>%n", x0 + 2, py, x1 - 2, py, color, Html.escape(t.label())));
+        }
+        if (!any && blocked.isEmpty()) {
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
                     + "class=\"empty\">not measured</text>%n", LEFT + plotW / 2, TOP + plotH / 2));
         }
@@ -140,6 +195,11 @@ final class SvgLineChart {
                     + "</path>%n", d.toString().strip(), s.color(), Html.escape(s.label())));
         }
         b.append(dots);
+    }
+
+    /** One pattern id per chart: ids are page-wide, and a page has several charts. */
+    private static String hatchId(String label) {
+        return "blocked-hatch-" + Integer.toHexString(label.hashCode());
     }
 
     /** A label shortened to fit {@code width} pixels (about 7 px per character at 12 px), or empty. */

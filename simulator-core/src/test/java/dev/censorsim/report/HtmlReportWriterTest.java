@@ -20,8 +20,9 @@ class HtmlReportWriterTest {
         String html = HtmlReportWriter.render(SampleReports.failing());
 
         assertThat(html).startsWith("<!DOCTYPE html>");
-        assertThat(html.replace("xmlns=\"http://www.w3.org/2000/svg\"", ""))
-                .as("no external resources: the page must open offline from a CI artifact")
+        assertThat(html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "").replaceAll("url\\(#[a-z0-9-]+\\)", ""))
+                .as("no external resources (a url(#id) names a pattern in the same page): the page must open offline "
+                        + "from a CI artifact")
                 .doesNotContain("http://", "https://", "<script", "<link", "src=", "@import", "url(");
     }
 
@@ -37,14 +38,58 @@ class HtmlReportWriterTest {
         assertThat(html).contains("<tr class=\"fail\"><td>throttled</td><td><code>media.throughput &lt;= 0.30 * "
                 + "baseline.media.throughput</code></td><td class=\"num\">15.00 Mbit/s</td>");
         assertThat(count(html, "<tr class=\"pass\">")).isEqualTo(10);
-        assertThat(count(html, "<tr class=\"fail\">")).isEqualTo(1);
+        assertThat(count(html, "<tr class=\"fail\">")).as("once under 'What failed', once in the full table")
+                .isEqualTo(2);
+    }
+
+    @Test
+    void aFailedRunShouldSayItAndListWhatFailedBeforeAnythingElse() throws Exception {
+        String html = HtmlReportWriter.render(SampleReports.failing());
+
+        assertThat(html).contains("<div class=\"verdict fail\"><strong>FAILED: 1 of 11 expectations did not hold"
+                + "</strong></div>");
+        int failed = html.indexOf("<h2>What failed</h2>");
+        assertThat(failed).isPositive().isLessThan(html.indexOf("What was run"));
+        assertThat(html.indexOf("media.throughput &lt;= 0.30 * baseline.media.throughput", failed))
+                .isLessThan(html.indexOf("What was run"));
+        assertThat(HtmlReportWriter.render(SampleReports.passing()))
+                .contains("<div class=\"verdict pass\"><strong>PASSED: all ")
+                .doesNotContain("What failed");
+    }
+
+    @Test
+    void thePerPhaseComparisonShouldDrawEachKeyMetricBesideTheBaselineWithItsThresholds() throws Exception {
+        String html = HtmlReportWriter.render(SampleReports.failing());
+
+        assertThat(html).contains("<h2>Per phase, beside the baseline</h2>");
+        assertThat(html).contains("aria-label=\"media.throughput per phase\"",
+                "aria-label=\"chat.delivered_ratio per phase\"", "aria-label=\"connect.ok_ratio per phase\"");
+        assertThat(html).as("the throttled phase's media bar is labelled with its share of the baseline")
+                .contains(">38%</text>");
+        assertThat(html).as("a failed threshold in red, held ones in green")
+                .contains("stroke=\"" + SvgPhaseComparison.MISSING + "\" stroke-width=\"2.5\" stroke-dasharray")
+                .contains("stroke=\"" + SvgPhaseComparison.HELD + "\" stroke-width=\"2.5\" stroke-dasharray");
+        assertThat(html).as("the blocked phase measured no media: a red cross, not an empty slot")
+                .contains("<title>blocked: not measured</title>");
+    }
+
+    @Test
+    void timeSeriesShouldDrawThresholdsAcrossTheirPhaseAndHatchPhasesThatMeasuredNothing() throws Exception {
+        String html = HtmlReportWriter.render(SampleReports.failing());
+
+        assertThat(html).contains("class=\"threshold\"");
+        assertThat(html).contains("<title>throttled: media.throughput &lt;= 0.30 * baseline.media.throughput "
+                + "(failed)</title>");
+        assertThat(html).contains("<title>blocked: nothing measured</title>", ">nothing measured</text>");
     }
 
     @Test
     void chartsShouldDrawEverySeriesWithPhaseBands() throws Exception {
         String html = HtmlReportWriter.render(SampleReports.passing());
 
-        assertThat(count(html, "<svg ")).isEqualTo(3);
+        assertThat(count(html, "<svg class=\"chart\"") + count(html, "class=\"chart\" role"))
+                .as("2 line charts and the connect chart, beside the per-phase panels").isGreaterThanOrEqualTo(3);
+        assertThat(count(html, "class=\"chart panel\"")).isPositive();
         assertThat(html).contains("stroke=\"" + ReportColors.THROUGHPUT + "\"", "stroke=\"" + ReportColors.LATENCY_P50
                 + "\"", "stroke=\"" + ReportColors.LATENCY_P99 + "\"", "fill=\"" + ReportColors.CONNECT_OK + "\"",
                 "fill=\"" + ReportColors.CONNECT_RESET + "\"", "fill=\"" + ReportColors.CONNECT_TIMEOUT + "\"");
@@ -99,7 +144,7 @@ class HtmlReportWriterTest {
         assertThat(html).doesNotContain("<script", "<img", "alert('x')");
         assertThat(html).contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;",
                 "&lt;img onerror=x&gt;");
-        assertThat(html).as("no samples: the charts say so").contains(">not measured</text>");
+        assertThat(html).as("no samples: the charts say the phase measured nothing").contains(">nothing measured</text>");
     }
 
     @Test
