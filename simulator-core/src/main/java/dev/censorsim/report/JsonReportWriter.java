@@ -3,6 +3,7 @@ package dev.censorsim.report;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.scenario.CallWorkload;
 import dev.censorsim.scenario.ChatWorkload;
@@ -28,6 +29,12 @@ public final class JsonReportWriter {
 
     private static final JsonFactory FACTORY = JsonFactory.builder().build();
 
+    /**
+     * The layout's version: 2 added {@code schema_version}, {@code tool} and {@code units}. Raised whenever a field
+     * changes meaning or goes away; adding a field does not raise it.
+     */
+    public static final int SCHEMA_VERSION = 2;
+
     private JsonReportWriter() {
     }
 
@@ -45,6 +52,11 @@ public final class JsonReportWriter {
             g.useDefaultPrettyPrinter();
             RunInfo run = report.run();
             g.writeStartObject();
+            g.writeNumberField("schema_version", SCHEMA_VERSION);
+            g.writeObjectFieldStart("tool");
+            g.writeStringField("name", "censorsim");
+            g.writeStringField("version", ToolVersion.current());
+            g.writeEndObject();
             g.writeStringField("scenario", run.scenario());
             g.writeStringField("description", run.description());
             g.writeStringField("file", run.file());
@@ -72,6 +84,8 @@ public final class JsonReportWriter {
                 g.writeEndObject();
             }
             g.writeEndArray();
+            g.writeFieldName("units");
+            units(g, report);
             g.writeArrayFieldStart("warnings");
             for (String warning : report.warnings()) {
                 g.writeString(warning);
@@ -79,6 +93,33 @@ public final class JsonReportWriter {
             g.writeEndArray();
             g.writeEndObject();
         }
+    }
+
+    /**
+     * The unit of every metric the report holds, by name: {@code bit/s}, {@code ms}, {@code s}, {@code count},
+     * {@code ratio} (0 to 1) or {@code score}.
+     */
+    private static void units(JsonGenerator g, ScenarioReport report) throws IOException {
+        Map<String, String> units = new TreeMap<>();
+        for (PhaseReport p : report.phases()) {
+            for (String name : p.metrics().keySet()) {
+                Metric.named(name).ifPresent(m -> units.put(name, unitName(m.unit())));
+            }
+        }
+        for (TimeSample s : report.samples()) {
+            for (String name : s.values().keySet()) {
+                Metric.named(name).ifPresent(m -> units.put(name, unitName(m.unit())));
+            }
+        }
+        g.writeStartObject();
+        for (Map.Entry<String, String> e : units.entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+    }
+
+    static String unitName(Metric.Unit unit) {
+        return unit.symbol().isEmpty() ? unit.name().toLowerCase(java.util.Locale.ROOT) : unit.symbol();
     }
 
     private static void messenger(JsonGenerator g, MessengerSettings m) throws IOException {

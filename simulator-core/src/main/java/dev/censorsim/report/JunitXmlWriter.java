@@ -23,6 +23,9 @@ import java.util.Locale;
 public final class JunitXmlWriter {
 
     /** Ant's schema wants local ISO 8601 without a zone; the value is UTC. */
+    /** The machine the run was on, looked up once (the JDK asks the resolver). */
+    private static final String HOSTNAME = hostname();
+
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss")
             .withZone(ZoneOffset.UTC);
 
@@ -64,18 +67,29 @@ public final class JunitXmlWriter {
             x.writeAttribute("skipped", Long.toString(skipped));
             x.writeAttribute("time", time);
             x.writeAttribute("timestamp", TIMESTAMP.format(run.startedAt().truncatedTo(ChronoUnit.SECONDS)));
-            x.writeAttribute("hostname", "localhost");
+            x.writeAttribute("hostname", HOSTNAME);
             x.writeCharacters("\n    ");
             x.writeStartElement("properties");
             property(x, "file", run.file());
             property(x, "time-scale", Double.toString(run.timeScale()));
             property(x, "started-at", run.startedAt().toString());
+            property(x, "tool", "censorsim " + ToolVersion.current());
             x.writeCharacters("\n    ");
             x.writeEndElement();
             for (PhaseReport phase : report.phases()) {
+                // An expectation is judged over its whole phase: each gets an equal share of the phase's real time,
+                // so the testcases add up to the suite's time as CI servers expect.
+                String share = seconds(phase.realNanos() / 1e9 / Math.max(1, phase.expectations().size()));
                 for (ExpectationResult result : phase.expectations()) {
-                    testcase(x, run.scenario(), result.title());
-                    if (!result.passed()) {
+                    testcase(x, run.scenario(), result.title(), share);
+                    if (result.passed()) {
+                        // The measured value on a passing case too: a trend across CI runs is read from here.
+                        x.writeCharacters("\n      ");
+                        x.writeStartElement("system-out");
+                        x.writeCharacters(clean(result.message()));
+                        x.writeEndElement();
+                        x.writeCharacters("\n    ");
+                    } else {
                         x.writeCharacters("\n      ");
                         x.writeStartElement("failure");
                         x.writeAttribute("message", clean(result.message()));
@@ -90,7 +104,7 @@ public final class JunitXmlWriter {
             for (int i = report.phases().size(); i < run.phases().size(); i++) {
                 PlannedPhase phase = run.phases().get(i);
                 for (String expression : phase.expectations()) {
-                    testcase(x, run.scenario(), phase.name() + ": " + expression);
+                    testcase(x, run.scenario(), phase.name() + ": " + expression, "0");
                     x.writeEmptyElement("skipped");
                     x.writeAttribute("message", "phase " + clean(phase.name()) + " did not run");
                     x.writeEndElement();
@@ -109,12 +123,21 @@ public final class JunitXmlWriter {
         }
     }
 
-    private static void testcase(XMLStreamWriter x, String scenario, String name) throws XMLStreamException {
+    private static void testcase(XMLStreamWriter x, String scenario, String name, String time)
+            throws XMLStreamException {
         x.writeCharacters("\n    ");
         x.writeStartElement("testcase");
         x.writeAttribute("classname", clean(scenario));
         x.writeAttribute("name", clean(name));
-        x.writeAttribute("time", "0");
+        x.writeAttribute("time", time);
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException | RuntimeException e) {
+            return "localhost";
+        }
     }
 
     private static void property(XMLStreamWriter x, String name, String value) throws XMLStreamException {

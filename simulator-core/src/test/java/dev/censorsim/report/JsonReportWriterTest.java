@@ -18,6 +18,23 @@ class JsonReportWriterTest {
     }
 
     @Test
+    void reportShouldNameItsSchemaItsToolAndTheUnitOfEveryMetric() throws Exception {
+        JsonNode root = json(SampleReports.failing());
+
+        assertThat(root.get("schema_version").asInt()).isEqualTo(JsonReportWriter.SCHEMA_VERSION);
+        assertThat(root.at("/tool/name").asText()).isEqualTo("censorsim");
+        assertThat(root.at("/tool/version").asText()).isNotBlank();
+        assertThat(root.at("/units/media.throughput").asText()).isEqualTo("bit/s");
+        assertThat(root.at("/units/chat.latency.p99").asText()).isEqualTo("ms");
+        assertThat(root.at("/units/chat.delivered_ratio").asText()).isEqualTo("ratio");
+        assertThat(root.at("/units/connect.ok").asText()).isEqualTo("count");
+        for (JsonNode phase : root.get("phases")) {
+            phase.path("metrics").fieldNames().forEachRemaining(name ->
+                    assertThat(root.get("units").has(name)).as("unit of " + name).isTrue());
+        }
+    }
+
+    @Test
     void reportShouldSayWhatWasRunThenWhatWasSeen() throws Exception {
         JsonNode root = json(SampleReports.failing());
 

@@ -75,6 +75,27 @@ class JunitXmlWriterTest {
     }
 
     @Test
+    void everyCaseShouldCarryItsShareOfThePhaseTimeAndPassingCasesTheirMeasuredValue() throws Exception {
+        ScenarioReport report = SampleReports.failing();
+        Document doc = parse(xml(report));
+
+        Element suite = (Element) doc.getElementsByTagName("testsuite").item(0);
+        NodeList cases = doc.getElementsByTagName("testcase");
+        double sum = 0;
+        for (int i = 0; i < cases.getLength(); i++) {
+            double time = Double.parseDouble(((Element) cases.item(i)).getAttribute("time"));
+            assertThat(time).as("case %d has a real time", i).isPositive();
+            sum += time;
+        }
+        assertThat(sum).as("the cases add up to the suite")
+                .isCloseTo(Double.parseDouble(suite.getAttribute("time")), org.assertj.core.data.Offset.offset(0.01));
+        Element first = (Element) cases.item(0);
+        assertThat(first.getElementsByTagName("system-out").item(0).getTextContent())
+                .isEqualTo("measured 1.000, expected >= 0.990");
+        assertThat(suite.getAttribute("hostname")).isEqualTo(java.net.InetAddress.getLocalHost().getHostName());
+    }
+
+    @Test
     void passingRunShouldHaveNoFailures() throws Exception {
         byte[] xml = xml(SampleReports.passing());
 
