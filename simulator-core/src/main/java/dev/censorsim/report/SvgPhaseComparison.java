@@ -22,14 +22,14 @@ final class SvgPhaseComparison {
 
     static final int PANEL_WIDTH = 440;
     static final int PANEL_HEIGHT = 190;
-    private static final int LEFT = 56;
+    private static final int LEFT = 86;
     private static final int RIGHT = 12;
     private static final int TOP = 30;
     private static final int BOTTOM = 40;
 
-    /** Bars: the baseline grey, the others the chart blue; crosses and failed thresholds red, held ones green. */
-    static final String BASELINE = "#868e96";
-    static final String BAR = "#1c6dd0";
+    /** Bars: the baseline grey, the others light blue (no series colour, so screenshot checks can tell charts apart); crosses and failed thresholds red, held ones green. */
+    static final String BASELINE = "#adb5bd";
+    static final String BAR = "#74c0fc";
     static final String MISSING = "#c92a2a";
     static final String HELD = "#2b8a3e";
 
@@ -74,9 +74,8 @@ final class SvgPhaseComparison {
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart panel\" "
                 + "role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" aria-label=\"%s per phase\">%n",
                 PANEL_WIDTH, PANEL_HEIGHT, PANEL_WIDTH, PANEL_HEIGHT, Html.escape(metric.name())));
-        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" class=\"legend\"><tspan font-weight=\"600\">"
-                + "%s</tspan> <tspan class=\"tick\">%s</tspan></text>%n", LEFT, Html.escape(metric.name()),
-                Html.escape(metric.description())));
+        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" class=\"legend\" font-weight=\"600\">%s"
+                + "<title>%s</title></text>%n", LEFT, Html.escape(metric.name()), Html.escape(metric.description())));
         for (int k = 0; k <= 2; k++) {
             double y = top * k / 2;
             double py = TOP + plotH - plotH * k / 2;
@@ -96,7 +95,7 @@ final class SvgPhaseComparison {
                         + "height=\"%.1f\" fill=\"%s\"><title>%s: %s</title></rect>%n", cx - barW / 2, baseY - h, barW,
                         Math.max(h, 0.5), i == 0 ? BASELINE : BAR, Html.escape(p.name()),
                         Html.escape(metric.format(v))));
-                String label = metric.format(v);
+                String label = ratio ? axis(metric, v) : metric.format(v);
                 if (i > 0 && Double.isFinite(baseline) && baseline > 0 && !ratio) {
                     label = String.format(Locale.ROOT, "%.0f%%", 100 * v / baseline);
                 }
