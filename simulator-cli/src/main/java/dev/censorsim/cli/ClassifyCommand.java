@@ -56,15 +56,15 @@ final class ClassifyCommand implements Callable<Integer> {
             description = "Write one JSON object per flow (JSON Lines) to FILE.")
     Path json;
 
-    @Option(names = "--max-flows", defaultValue = "262144",
+    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "262144",
             description = "Most concurrent flows held (default: ${DEFAULT-VALUE}).")
     int maxFlows;
 
-    @Option(names = "--idle-timeout-seconds", defaultValue = "120",
+    @Option(names = "--idle-timeout-seconds", paramLabel = "SECONDS", defaultValue = "120",
             description = "A flow idle this long (capture time) ends (default: ${DEFAULT-VALUE}).")
     long idleTimeoutSeconds;
 
-    @Option(names = "--warmup", defaultValue = "0",
+    @Option(names = "--warmup", paramLabel = "PASSES", defaultValue = "0",
             description = "Classify the trace this many extra times first, untimed, to warm up the JIT "
                     + "(default: ${DEFAULT-VALUE}).")
     int warmup;

@@ -14,9 +14,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  source <(censorsim completion bash)                  # this shell",
                   "  censorsim completion bash > ~/.local/share/bash-completion/completions/censorsim",
-                  "  censorsim completion zsh > \"${fpath[1]}/_censorsim\"    # zsh, via bashcompinit",
-                  "",
-                  "Exit codes: 0 printed; 2 an unknown shell."})
+                  "  censorsim completion zsh > \"${fpath[1]}/_censorsim\"    # zsh, via bashcompinit"})
 final class CompletionCommand implements Callable<Integer> {
 
     enum Shell { bash, zsh }

@@ -56,6 +56,7 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler(Main::handleExecutionException);
         cli.setParameterExceptionHandler(Main::handleParameterException);
         cli.setUsageHelpAutoWidth(true);
+        CliHelp.decorate(cli);
         return cli;
     }
 

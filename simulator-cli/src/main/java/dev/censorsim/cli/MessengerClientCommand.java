@@ -67,36 +67,36 @@ final class MessengerClientCommand implements Callable<Integer> {
             description = "With --socks5, ask the proxy for the routed address instead of the name.")
     boolean socksLocalDns;
 
-    @Option(names = "--chat-name", defaultValue = "g.whatsapp.net",
+    @Option(names = "--chat-name", paramLabel = "NAME", defaultValue = "g.whatsapp.net",
             description = "Name of the chat endpoint (default: ${DEFAULT-VALUE}).")
     String chatName;
 
-    @Option(names = "--media-name", defaultValue = "mmg.whatsapp.net",
+    @Option(names = "--media-name", paramLabel = "NAME", defaultValue = "mmg.whatsapp.net",
             description = "Name of the media endpoint (default: ${DEFAULT-VALUE}).")
     String mediaName;
 
-    @Option(names = "--chat-rate", defaultValue = "10",
+    @Option(names = "--chat-rate", paramLabel = "PER_SECOND", defaultValue = "10",
             description = "Chat messages per second; 0 for none (default: ${DEFAULT-VALUE}).")
     double chatRate;
 
-    @Option(names = "--chat-size", defaultValue = "64",
+    @Option(names = "--chat-size", paramLabel = "BYTES", defaultValue = "64",
             description = "Chat message payload bytes (default: ${DEFAULT-VALUE}).")
     int chatBytes;
 
-    @Option(names = "--ack-timeout", defaultValue = "5s",
+    @Option(names = "--ack-timeout", paramLabel = "DURATION", defaultValue = "5s",
             description = "A message not acknowledged this long after its send time is timed out "
                     + "(default: ${DEFAULT-VALUE}).")
     String ackTimeout;
 
-    @Option(names = "--media-size", defaultValue = "0",
+    @Option(names = "--media-size", paramLabel = "SIZE", defaultValue = "0",
             description = "Bytes per media transfer, e.g. 2mb; 0 for no media (default: ${DEFAULT-VALUE}).")
     String mediaSize;
 
-    @Option(names = "--media-direction", defaultValue = "down",
+    @Option(names = "--media-direction", paramLabel = "down|up", defaultValue = "down",
             description = "down (download) or up (upload) (default: ${DEFAULT-VALUE}).")
     String mediaDirection;
 
-    @Option(names = "--media-concurrency", defaultValue = "1",
+    @Option(names = "--media-concurrency", paramLabel = "N", defaultValue = "1",
             description = "Media transfers at once (default: ${DEFAULT-VALUE}).")
     int mediaConcurrency;
 
@@ -104,23 +104,23 @@ final class MessengerClientCommand implements Callable<Integer> {
             description = "Reopen the chat connection this often, e.g. 2s (default: keep it open).")
     String churn;
 
-    @Option(names = "--connect-timeout", defaultValue = "5s",
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "5s",
             description = "Budget for TCP connect plus TLS handshake (default: ${DEFAULT-VALUE}).")
     String connectTimeout;
 
-    @Option(names = "--retry", defaultValue = "1",
+    @Option(names = "--retry", paramLabel = "ATTEMPTS", defaultValue = "1",
             description = "Attempts per connect, with exponential backoff (default: ${DEFAULT-VALUE}).")
     int retryAttempts;
 
-    @Option(names = "--retry-base", defaultValue = "200ms",
+    @Option(names = "--retry-base", paramLabel = "DURATION", defaultValue = "200ms",
             description = "First backoff wait (default: ${DEFAULT-VALUE}).")
     String retryBase;
 
-    @Option(names = "--retry-max", defaultValue = "5s",
+    @Option(names = "--retry-max", paramLabel = "DURATION", defaultValue = "5s",
             description = "Longest backoff wait (default: ${DEFAULT-VALUE}).")
     String retryMax;
 
-    @Option(names = "--jitter", defaultValue = "0.2",
+    @Option(names = "--jitter", paramLabel = "FRACTION", defaultValue = "0.2",
             description = "Backoff jitter within [0, 1] (default: ${DEFAULT-VALUE}).")
     double jitter;
 
@@ -140,7 +140,7 @@ final class MessengerClientCommand implements Callable<Integer> {
                     + "port still comes from --via or --route (443 without one).")
     InetSocketAddress dns;
 
-    @Option(names = "--dns-timeout", defaultValue = "2s",
+    @Option(names = "--dns-timeout", paramLabel = "DURATION", defaultValue = "2s",
             description = "How long one lookup waits (default: ${DEFAULT-VALUE}).")
     String dnsTimeout;
 
@@ -158,19 +158,19 @@ final class MessengerClientCommand implements Callable<Integer> {
                     + "sent here: the server's udp address, or 'censorsim proxy --udp' in front of it.")
     InetSocketAddress calls;
 
-    @Option(names = "--call-length", defaultValue = "6s",
+    @Option(names = "--call-length", paramLabel = "DURATION", defaultValue = "6s",
             description = "How long a call lasts when nothing cuts it (default: ${DEFAULT-VALUE}).")
     String callLength;
 
-    @Option(names = "--call-gap", defaultValue = "500ms",
+    @Option(names = "--call-gap", paramLabel = "DURATION", defaultValue = "500ms",
             description = "Pause between calls (default: ${DEFAULT-VALUE}).")
     String callGap;
 
-    @Option(names = "--call-setup-timeout", defaultValue = "2s",
+    @Option(names = "--call-setup-timeout", paramLabel = "DURATION", defaultValue = "2s",
             description = "A call with no media back by then fails or falls back (default: ${DEFAULT-VALUE}).")
     String callSetupTimeout;
 
-    @Option(names = "--call-drop-silence", defaultValue = "2s",
+    @Option(names = "--call-drop-silence", paramLabel = "DURATION", defaultValue = "2s",
             description = "A call silent this long has dropped (default: ${DEFAULT-VALUE}).")
     String callDropSilence;
 
@@ -182,20 +182,21 @@ final class MessengerClientCommand implements Callable<Integer> {
                     + "answers or --quic-timeout passes.")
     InetSocketAddress quic;
 
-    @Option(names = "--quic-timeout", defaultValue = "300ms",
+    @Option(names = "--quic-timeout", paramLabel = "DURATION", defaultValue = "300ms",
             description = "Wait this long for the QUIC answer before TCP (default: ${DEFAULT-VALUE}).")
     String quicTimeout;
 
-    @Option(names = "--quic-broken-for", defaultValue = "5m",
+    @Option(names = "--quic-broken-for", paramLabel = "DURATION", defaultValue = "5m",
             description = "After an unanswered Initial, skip QUIC this long; 0s tries every time "
                     + "(default: ${DEFAULT-VALUE}).")
     String quicBrokenFor;
 
-    @Option(names = "--duration", defaultValue = "10s",
+    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10s",
             description = "How long to run (default: ${DEFAULT-VALUE}).")
     String duration;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed for the jitter (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed for the jitter (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--series", description = "Also print the per-second time series.")

@@ -16,9 +16,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
         footer = {"  censorsim scenario list",
-                  "  censorsim scenario run whatsapp-2026-block     # a shipped scenario, by name",
-                  "",
-                  "Exit codes: 0 listed; 3 the bundled scenarios could not be read."})
+                  "  censorsim scenario run whatsapp-2026-block     # a shipped scenario, by name"})
 final class ScenarioListCommand implements Callable<Integer> {
 
     @CommandLine.Spec

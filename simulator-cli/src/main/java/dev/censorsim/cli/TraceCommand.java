@@ -56,10 +56,10 @@ final class TraceCommand implements Callable<Integer> {
         @Mixin
         VerboseOption verbose;
 
-        @Option(names = "--flows", defaultValue = "10000", description = "Number of flows (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--flows", paramLabel = "N", defaultValue = "10000", description = "Number of flows (default: ${DEFAULT-VALUE}).")
         int flows;
 
-        @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
         long seed;
 
         @Option(names = "--truth", paramLabel = "FILE",
