@@ -119,6 +119,14 @@ public final class CensorProxy implements AutoCloseable {
         return runtime.liveFlowCount();
     }
 
+    /**
+     * Client and upstream sockets this proxy holds open right now, in every state (negotiating, classifying,
+     * relaying, draining): what a leak would show up in. The listening socket is not counted.
+     */
+    public int openChannels() {
+        return runtime.openChannelCount();
+    }
+
     /** Stops accepting, closes every open flow (each reports its record), and stops the threads; bounded wait. */
     @Override
     public void close() {

@@ -105,6 +105,11 @@ final class ProxyRuntime {
         channels.add(channel);
     }
 
+    /** The channel group drops each channel as it closes, so its size is the number of open sockets. */
+    int openChannelCount() {
+        return channels.size();
+    }
+
     /**
      * Connects to {@code server} on the client's event loop, so a flow's two channels never need locking. The new
      * channel starts with auto-read off and half-closure allowed, like the client side.

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.socksx.SocksMessage;
 import io.netty.handler.codec.socksx.v4.DefaultSocks4CommandResponse;
 import io.netty.handler.codec.socksx.v4.Socks4CommandRequest;
@@ -51,6 +52,8 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
     private final long acceptedNanos = System.nanoTime();
     private ByteBuf early;
     private boolean connecting;
+    /** The client sent its FIN after a complete request, while the upstream was being connected. */
+    private boolean clientEof;
 
     SocksFrontendHandler(ProxyRuntime runtime) {
         this.runtime = runtime;
@@ -211,8 +214,13 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         removeIfPresent(p, Socks4ServerEncoder.class);
         ByteBuf firstBytes = early;
         early = null;
+        boolean eof = clientEof;
+        Channel client = ctx.channel();
         p.remove(this);
-        Flow.start(runtime, ctx.channel(), upstream, target, acceptedNanos, firstBytes);
+        Flow.start(runtime, client, upstream, target, acceptedNanos, firstBytes);
+        if (eof && client.isOpen()) {
+            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
     }
 
     /**
@@ -265,6 +273,24 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static InetSocketAddress clientAddress(ChannelHandlerContext ctx) {
         return (InetSocketAddress) ctx.channel().remoteAddress();
+    }
+
+    /**
+     * Half-closure is allowed on every client channel, so a client that leaves shows up here as an input shutdown,
+     * not as a close: without this a scanner's bare connect-and-close stayed in CLOSE-WAIT for good. Before a
+     * complete request nothing can follow, so the connection is closed; after one, the FIN belongs to the flow and is
+     * handed to it once it starts.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            if (connecting) {
+                clientEof = true;
+            } else {
+                ctx.close();
+            }
+        }
+        ReferenceCountUtil.release(evt);
     }
 
     @Override
