@@ -57,6 +57,7 @@ public final class CensorProxy implements AutoCloseable {
      * @throws IOException when the listen address cannot be bound
      */
     public static CensorProxy start(ProxyOptions options) throws IOException {
+        LoggingWarmUp.run();
         EventLoopGroup group = Transport.current().newGroup(options.ioThreads(), "censorsim-proxy");
         ChannelGroup channels = new DefaultChannelGroup("censorsim-proxy", GlobalEventExecutor.INSTANCE);
         ProxyRuntime runtime = new ProxyRuntime(options, channels);
@@ -67,6 +68,8 @@ public final class CensorProxy implements AutoCloseable {
                 .channelFactory(Transport.current()::newServerSocketChannel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptBackoffHandler((options.mode() == ProxyMode.SOCKS ? "SOCKS5" : "proxy") + " on "
+                        + FlowRecord.format(options.listen())))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)

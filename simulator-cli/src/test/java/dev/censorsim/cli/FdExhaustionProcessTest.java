@@ -1,0 +1,157 @@
+package dev.censorsim.cli;
+
+import dev.censorsim.testing.LoopbackServer;
+import dev.censorsim.testing.Socks5Client;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code censorsim socks} as a real process with a 256-descriptor limit: 300 concurrent clients exhaust its file
+ * descriptors, and once they leave it must accept and serve the next client. Before the accept back-off, the first
+ * EMFILE made JUL load {@code tzdb.dat}, which failed for lack of a descriptor and killed the event loop for good.
+ */
+class FdExhaustionProcessTest {
+
+    private static final int FD_LIMIT = 256;
+    private static final int CLIENTS = 300;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void socksShouldServeTheNextClientAfterRunningOutOfFileDescriptors(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("socks.log");
+        int port = freePort();
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo())) {
+            // "$@" keeps the long class path out of shell quoting; ulimit applies to the exec'd JVM.
+            Process process = new ProcessBuilder(List.of("bash", "-c", "ulimit -n " + FD_LIMIT + " && exec \"$@\"",
+                    "bash", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                    "-cp", jarredClassPath(dir), Main.class.getName(),
+                    "socks", "--listen", "127.0.0.1:" + port))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            List<Socket> crowd = new ArrayList<>();
+            try {
+                awaitLine(log, "Ctrl-C", process);
+                InetSocketAddress proxy = new InetSocketAddress("127.0.0.1", port);
+                byte[] request = connectRequest(echo.address());
+                for (int i = 0; i < CLIENTS; i++) {
+                    Socket s = new Socket();
+                    crowd.add(s);
+                    s.connect(proxy, 5_000);
+                    OutputStream out = s.getOutputStream();
+                    out.write(request);
+                    out.flush();
+                }
+                // Let the proxy accept what it can and hit the limit.
+                Thread.sleep(2_000);
+                assertThat(process.isAlive()).as("still running at the fd limit").isTrue();
+                assertThat(Files.readString(log)).as("the proxy ran out of descriptors, as intended")
+                        .containsIgnoringCase("too many open files");
+                for (Socket s : crowd) {
+                    s.close();
+                }
+                crowd.clear();
+
+                assertThat(echoesThroughWithin(proxy, echo.address(), 20_000))
+                        .as("the next client is served once descriptors are free; log:%n%s", Files.readString(log))
+                        .isTrue();
+                assertThat(Files.readString(log)).doesNotContain("NoClassDefFoundError")
+                        .doesNotContain("ZoneInfoFile");
+            } finally {
+                for (Socket s : crowd) {
+                    s.close();
+                }
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * The test class path with each class directory packed into a jar, as the shaded {@code censorsim.jar} ships: a
+     * JVM opens a jar once and keeps it open, but reads each class file of a directory with a new descriptor, which a
+     * process at its descriptor limit does not have. Loading classes is not what this test is about.
+     */
+    static String jarredClassPath(Path dir) throws IOException {
+        List<String> entries = new ArrayList<>();
+        int n = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (!Files.isDirectory(path)) {
+                entries.add(entry);
+                continue;
+            }
+            Path jar = dir.resolve("classes-" + n++ + ".jar");
+            try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+                 java.util.stream.Stream<Path> files = Files.walk(path)) {
+                for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                    out.putNextEntry(new java.util.jar.JarEntry(path.relativize(file).toString().replace('\\', '/')));
+                    Files.copy(file, out);
+                    out.closeEntry();
+                }
+            }
+            entries.add(jar.toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
+    /** Greeting (no auth) and a CONNECT to {@code target} in one write, as a pipelining client sends them. */
+    private static byte[] connectRequest(InetSocketAddress target) {
+        byte[] a = target.getAddress().getAddress();
+        return new byte[] {5, 1, 0, 5, 1, 0, 1, a[0], a[1], a[2], a[3],
+                (byte) (target.getPort() >> 8), (byte) target.getPort()};
+    }
+
+    private static boolean echoesThroughWithin(InetSocketAddress proxy, InetSocketAddress target, long millis)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = Socks5Client.connect(proxy, target)) {
+                s.getOutputStream().write("still alive".getBytes(StandardCharsets.US_ASCII));
+                s.shutdownOutput();
+                String back = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                if (back.equals("still alive")) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not yet: the proxy may still be closing the crowd's sockets
+            }
+            Thread.sleep(250);
+        }
+        return false;
+    }
+
+    static void awaitLine(Path log, String text, Process process) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("process exited " + process.exitValue() + ": " + Files.readString(log));
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no '" + text + "' within 30 s: " + Files.readString(log));
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
