@@ -79,6 +79,8 @@ public final class CensorProxy implements AutoCloseable {
                         runtime.track(ch);
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
                         if (options.mode() == ProxyMode.SOCKS) {
+                            ch.pipeline().addLast(PipelineNames.HANDSHAKE_TIMEOUT,
+                                    new HandshakeTimeoutHandler(options.handshakeTimeout().toNanos()));
                             ch.pipeline().addLast(PipelineNames.SOCKS_DETECT, new SocksPortUnificationServerHandler());
                             ch.pipeline().addLast(PipelineNames.FRONTEND, new SocksFrontendHandler(runtime));
                         } else {

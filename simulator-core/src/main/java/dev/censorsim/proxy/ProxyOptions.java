@@ -40,16 +40,20 @@ import java.util.function.Supplier;
  * @param resolver          resolves SOCKS5 domain targets; default {@link NameResolver#jvm()}
  * @param udpAssociate      SOCKS mode: how UDP ASSOCIATE flows are censored; {@code null} (the default) refuses the
  *                          command with "command not supported"
+ * @param handshakeTimeout  how long a negotiating front end (SOCKS5 greeting and request) waits for the client's
+ *                          complete request before closing the connection; default 10 s
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
                            Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
-                           SocksUdpSettings udpAssociate) {
+                           SocksUdpSettings udpAssociate, Duration handshakeTimeout) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /** Default {@link #handshakeTimeout()}: a person typing a request by hand is the slowest honest client. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     public ProxyOptions {
         Objects.requireNonNull(mode, "mode");
@@ -68,6 +72,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         }
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(inspectionTimeout, "inspectionTimeout");
+        requirePositive(handshakeTimeout, "handshakeTimeout");
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
         }
@@ -120,6 +125,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private Duration passIdleTimeout = Duration.ZERO;
         private NameResolver resolver = NameResolver.jvm();
         private SocksUdpSettings udpAssociate;
+        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -216,10 +222,16 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** How long a SOCKS client may take to send its complete request; default 10 s. */
+        public Builder handshakeTimeout(Duration handshakeTimeout) {
+            this.handshakeTimeout = handshakeTimeout;
+            return this;
+        }
+
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate);
+                    udpAssociate, handshakeTimeout);
         }
     }
 }

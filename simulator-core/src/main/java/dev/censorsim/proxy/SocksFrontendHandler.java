@@ -110,6 +110,8 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        // The request is complete: from here the resolver's and the connect's own deadlines apply.
+        HandshakeTimeoutHandler.finished(ctx.pipeline());
         if (command.type() == Socks5CommandType.UDP_ASSOCIATE && runtime.options().udpAssociate() != null) {
             associateUdp(ctx, command);
             return;

@@ -1,9 +1,15 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.testing.LoopbackServer;
+import dev.censorsim.testing.Socks5Client;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.InputStream;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
@@ -41,6 +47,50 @@ class HostileClientTest {
                 }
             }
             assertThat(awaitAtMost(proxy::openChannels, 0, 10_000)).isZero();
+        }
+    }
+
+    @Test
+    void socksShouldCloseClientsThatDoNotFinishTheirRequestInTime() throws Exception {
+        List<Socket> clients = new ArrayList<>();
+        try (CensorProxy proxy = CensorProxy.start(ProxyOptions.socks()
+                .handshakeTimeout(Duration.ofMillis(500)).build())) {
+            for (int i = 0; i < 30; i++) {
+                Socket s = new Socket();
+                clients.add(s);
+                s.connect(proxy.localAddress(), 2_000);
+                s.setSoTimeout(5_000);
+                if (i % 3 == 1) {
+                    s.getOutputStream().write(new byte[] {5, 1, 0}); // greeting, then silence
+                } else if (i % 3 == 2) {
+                    s.getOutputStream().write(new byte[] {5, 1, 0, 5, 1, 0, 1, 127}); // half a request
+                }
+            }
+            for (Socket s : clients) {
+                InputStream in = s.getInputStream();
+                // The method choice (2 bytes) for those that greeted, then EOF: the proxy closed on them.
+                long start = System.nanoTime();
+                while (in.read() >= 0) {
+                    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(5));
+                }
+            }
+            assertThat(awaitAtMost(proxy::openChannels, 0, 5_000)).isZero();
+        } finally {
+            for (Socket s : clients) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void handshakeDeadlineShouldNotCutAnEstablishedFlow() throws Exception {
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.socks()
+                     .handshakeTimeout(Duration.ofSeconds(1)).build());
+             Socket client = Socks5Client.connect(proxy.localAddress(), echo.address())) {
+            Thread.sleep(2_500);
+            client.getOutputStream().write('x');
+            assertThat(client.getInputStream().read()).isEqualTo('x');
         }
     }
 
