@@ -45,10 +45,17 @@ public final class FrontEndOptions {
                     + "taken on what was seen (default: ${DEFAULT-VALUE}).")
     Duration inspectionTimeout;
 
+    @Option(names = "--max-flows", paramLabel = "N",
+            description = "Most client connections open at once; beyond it new clients are reset, with one warning "
+                    + "line every 10 s (default: half the process's descriptor limit less 128, so the cap comes "
+                    + "before the limit).")
+    Integer maxFlows;
+
     /** Applies the flow-lifetime options to {@code front}. */
     ProxyOptions.Builder applyTo(ProxyOptions.Builder front) {
         return front.idleTimeout(idleTimeout).passIdleTimeout(passIdleTimeout).handshakeTimeout(handshakeTimeout)
-                .inspectionTimeout(inspectionTimeout);
+                .inspectionTimeout(inspectionTimeout)
+                .maxFlows(maxFlows == null ? ProxyOptions.defaultMaxFlows() : maxFlows);
     }
 
     /** {@code 200ms}, {@code 30s}, {@code 5m}: the policy files' duration syntax, a unit always required. */

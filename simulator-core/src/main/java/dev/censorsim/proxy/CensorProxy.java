@@ -76,6 +76,9 @@ public final class CensorProxy implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!runtime.admit(ch)) {
+                            return;
+                        }
                         runtime.track(ch);
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
                         if (options.mode() == ProxyMode.SOCKS) {

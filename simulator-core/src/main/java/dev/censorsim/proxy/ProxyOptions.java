@@ -42,13 +42,16 @@ import java.util.function.Supplier;
  *                          command with "command not supported"
  * @param handshakeTimeout  how long a negotiating front end (SOCKS5 greeting and request) waits for the client's
  *                          complete request before closing the connection; default 10 s
+ * @param maxFlows          most client connections open at once (each relayed flow holds two descriptors); a client
+ *                          beyond it is reset before any byte is read, with a rate-limited warning; default
+ *                          {@link #defaultMaxFlows()}
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
                            Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
-                           SocksUdpSettings udpAssociate, Duration handshakeTimeout) {
+                           SocksUdpSettings udpAssociate, Duration handshakeTimeout, int maxFlows) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -73,6 +76,9 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(inspectionTimeout, "inspectionTimeout");
         requirePositive(handshakeTimeout, "handshakeTimeout");
+        if (maxFlows < 1) {
+            throw new IllegalArgumentException("maxFlows must be >= 1, was " + maxFlows);
+        }
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
         }
@@ -82,6 +88,26 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         if (udpAssociate != null && mode != ProxyMode.SOCKS) {
             throw new IllegalArgumentException("UDP ASSOCIATE is a SOCKS5 command; FORWARD mode cannot offer it");
         }
+    }
+
+    /** Descriptors kept back from the flow cap for listeners, jars, the DNS and control servers, logs. */
+    private static final long RESERVED_DESCRIPTORS = 128;
+
+    /**
+     * The default {@link #maxFlows()}: half of the descriptors the process may open, less a reserve, so the cap is
+     * reached before the descriptor limit and new clients are refused cleanly rather than failing accepts (at least
+     * 16; 10,000 where the limit cannot be read).
+     */
+    public static int defaultMaxFlows() {
+        long limit = -1;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            limit = unix.getMaxFileDescriptorCount();
+        }
+        if (limit <= 0) {
+            return 10_000;
+        }
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, (limit - RESERVED_DESCRIPTORS) / 2));
     }
 
     /** Port-forward every client to {@code upstream}. */
@@ -126,6 +152,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private NameResolver resolver = NameResolver.jvm();
         private SocksUdpSettings udpAssociate;
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private int maxFlows = defaultMaxFlows();
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -228,10 +255,16 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** Most client connections open at once; beyond it new clients are reset. */
+        public Builder maxFlows(int maxFlows) {
+            this.maxFlows = maxFlows;
+            return this;
+        }
+
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate, handshakeTimeout);
+                    udpAssociate, handshakeTimeout, maxFlows);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,6 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * generation and the shutdown flag.
  */
 final class ProxyRuntime {
+
+    private static final io.netty.util.internal.logging.InternalLogger LOG =
+            io.netty.util.internal.logging.InternalLoggerFactory.getInstance(CensorProxy.class);
 
     private final ProxyOptions options;
     private final ChannelGroup channels;
@@ -33,10 +37,31 @@ final class ProxyRuntime {
      */
     private final AtomicLong policyGeneration = new AtomicLong();
     private volatile boolean shuttingDown;
+    /** Client connections open now, against {@link ProxyOptions#maxFlows()}. */
+    private final AtomicInteger clients = new AtomicInteger();
+    private final RateLimitedWarning capReached;
 
     ProxyRuntime(ProxyOptions options, ChannelGroup channels) {
         this.options = options;
         this.channels = channels;
+        this.capReached = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Counts an accepted client against the flow cap; returns {@code false}, having reset it, when the cap is
+     * reached. Called from the channel initialiser, before any byte is read.
+     */
+    boolean admit(Channel client) {
+        if (clients.incrementAndGet() > options.maxFlows()) {
+            clients.decrementAndGet();
+            capReached.warn(FlowRecord.format(options.listen()) + ": " + options.maxFlows()
+                    + " client connections open, the cap (--max-flows); resetting new clients");
+            client.config().setOption(ChannelOption.SO_LINGER, 0);
+            client.close();
+            return false;
+        }
+        client.closeFuture().addListener(f -> clients.decrementAndGet());
+        return true;
     }
 
     ProxyOptions options() {

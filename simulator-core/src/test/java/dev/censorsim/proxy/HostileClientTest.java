@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Clients that misbehave on purpose (scanners, half-open greetings): the proxy must not hold their sockets. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -92,6 +93,39 @@ class HostileClientTest {
             client.getOutputStream().write('x');
             assertThat(client.getInputStream().read()).isEqualTo('x');
         }
+    }
+
+    @Test
+    void clientsBeyondTheFlowCapShouldBeResetAndAdmittedAgainOnceFlowsEnd() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.socks().maxFlows(20).build())) {
+            for (int i = 0; i < 20; i++) {
+                held.add(Socks5Client.connect(proxy.localAddress(), echo.address()));
+            }
+            try (Socket extra = Socks5Client.open(proxy.localAddress())) {
+                assertThatThrownBy(() -> Socks5Client.greet(extra, 0))
+                        .as("the 21st client is reset, not served")
+                        .isInstanceOf(java.net.SocketException.class).hasMessageContaining("reset");
+            }
+            held.remove(0).close();
+            assertThat(awaitAtMost(proxy::openChannels, 38, 5_000)).isEqualTo(38);
+            try (Socket next = Socks5Client.connect(proxy.localAddress(), echo.address())) {
+                next.getOutputStream().write('y');
+                assertThat(next.getInputStream().read()).isEqualTo('y');
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void defaultFlowCapShouldStayBelowTheDescriptorLimit() {
+        long limit = ((com.sun.management.UnixOperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        assertThat(2L * ProxyOptions.defaultMaxFlows()).isLessThan(Math.max(limit, 2L * 16 + 1));
     }
 
     /** Polls until {@code value} is at most {@code bound} or the time is up; returns the last value seen. */
