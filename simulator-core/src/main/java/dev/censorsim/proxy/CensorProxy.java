@@ -54,7 +54,8 @@ public final class CensorProxy implements AutoCloseable {
     /**
      * Binds and returns once the proxy accepts connections.
      *
-     * @throws IOException when the listen address cannot be bound
+     * @throws IOException              when the listen address cannot be bound
+     * @throws IllegalArgumentException when the upstream is the proxy's own listen address (a loop)
      */
     public static CensorProxy start(ProxyOptions options) throws IOException {
         LoggingWarmUp.run();
@@ -103,6 +104,15 @@ public final class CensorProxy implements AutoCloseable {
             shutDown(group);
             throw new IOException("cannot listen on " + FlowRecord.format(options.listen()) + ": "
                     + bind.cause().getMessage(), bind.cause());
+        }
+        InetSocketAddress bound = (InetSocketAddress) bind.channel().localAddress();
+        runtime.listening(bound);
+        if (options.upstream() != null && ProxyRuntime.reaches(options.upstream(), bound)) {
+            bind.channel().close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+            shutDown(group);
+            throw new IllegalArgumentException("upstream " + FlowRecord.format(options.upstream())
+                    + " is this proxy's own listen address " + FlowRecord.format(bound)
+                    + ": every flow would loop back into the proxy");
         }
         return new CensorProxy(group, channels, runtime, bind.channel());
     }

@@ -40,6 +40,8 @@ final class ProxyRuntime {
     /** Client connections open now, against {@link ProxyOptions#maxFlows()}. */
     private final AtomicInteger clients = new AtomicInteger();
     private final RateLimitedWarning capReached;
+    /** The bound listen address, set once the listener is up. */
+    private volatile InetSocketAddress bound;
 
     ProxyRuntime(ProxyOptions options, ChannelGroup channels) {
         this.options = options;
@@ -116,6 +118,52 @@ final class ProxyRuntime {
         }
         oneDone.run();
         return done;
+    }
+
+    void listening(InetSocketAddress boundAddress) {
+        this.bound = boundAddress;
+    }
+
+    /** Whether connecting to {@code target} would reach this proxy's own listener (see {@link #reaches}). */
+    boolean isSelf(InetSocketAddress target) {
+        InetSocketAddress b = bound;
+        return b != null && reaches(target, b);
+    }
+
+    /**
+     * Whether a connection to {@code target} lands on a listener bound to {@code listen}: same port, and the same
+     * address, or a wildcard listener and a local target, or a wildcard target (which Linux connects to a local
+     * address). A proxy forwarding to itself opens connections until descriptors run out (measured: ~10 k in 2 s from
+     * one curl).
+     */
+    static boolean reaches(InetSocketAddress target, InetSocketAddress listen) {
+        if (target.isUnresolved() || listen.isUnresolved() || target.getPort() != listen.getPort()) {
+            return false;
+        }
+        java.net.InetAddress t = target.getAddress();
+        java.net.InetAddress l = listen.getAddress();
+        if (t.equals(l) || t.isAnyLocalAddress()) {
+            return true;
+        }
+        if (!l.isAnyLocalAddress()) {
+            return false;
+        }
+        // An IPv4 wildcard listener does not take IPv6 connections; an IPv6 wildcard one takes both (dual stack).
+        if (l instanceof java.net.Inet4Address && !(t instanceof java.net.Inet4Address)) {
+            return false;
+        }
+        return isLocal(t);
+    }
+
+    private static boolean isLocal(java.net.InetAddress address) {
+        if (address.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            return java.net.NetworkInterface.getByInetAddress(address) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     boolean isShuttingDown() {

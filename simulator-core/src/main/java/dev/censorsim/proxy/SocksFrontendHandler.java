@@ -184,6 +184,13 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         if (!client.isActive()) {
             return;
         }
+        if (runtime.isSelf(server)) {
+            // A CONNECT to the proxy itself would chain SOCKS sessions until descriptors run out.
+            fail(ctx, Socks5CommandStatus.FORBIDDEN);
+            runtime.reportUnconnected(clientAddress(ctx), server, target, acceptedNanos, FlowEnd.REFUSED,
+                    "target is this proxy's own listen address");
+            return;
+        }
         runtime.connectUpstream(client, server).addListener((ChannelFuture f) -> {
             Channel upstream = f.channel();
             if (!f.isSuccess()) {
