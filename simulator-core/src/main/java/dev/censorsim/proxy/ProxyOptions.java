@@ -45,13 +45,17 @@ import java.util.function.Supplier;
  * @param maxFlows          most client connections open at once (each relayed flow holds two descriptors); a client
  *                          beyond it is reset before any byte is read, with a rate-limited warning; default
  *                          {@link #defaultMaxFlows()}
+ * @param allowLoopbackTargets SOCKS mode: whether a client that is not itself on loopback may CONNECT to a loopback
+ *                          (or wildcard) target; default {@code false}, so admitting a remote network with
+ *                          {@code allowedClients} does not expose services bound only to loopback
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
                            Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
-                           SocksUdpSettings udpAssociate, Duration handshakeTimeout, int maxFlows) {
+                           SocksUdpSettings udpAssociate, Duration handshakeTimeout, int maxFlows,
+                           boolean allowLoopbackTargets) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -153,6 +157,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private SocksUdpSettings udpAssociate;
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         private int maxFlows = defaultMaxFlows();
+        private boolean allowLoopbackTargets;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -261,10 +266,16 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** SOCKS mode: let remote clients reach loopback targets (off by default). */
+        public Builder allowLoopbackTargets(boolean allow) {
+            this.allowLoopbackTargets = allow;
+            return this;
+        }
+
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate, handshakeTimeout, maxFlows);
+                    udpAssociate, handshakeTimeout, maxFlows, allowLoopbackTargets);
         }
     }
 }

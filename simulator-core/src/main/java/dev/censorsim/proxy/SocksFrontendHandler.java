@@ -44,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  * ({@link dev.censorsim.proxy.udp.SocksUdpAssociation}); IPv4, IPv6 and domain targets. Domain names are resolved by
  * the options' {@link NameResolver}, never blocking the event loop, and kept as the flow's target so policies and logs
  * see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B), other commands "command not
- * supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF).
+ * supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF), an unknown address type
+ * "address type not supported" (0x08), an empty name "host unreachable" (0x04), and a target that is the proxy
+ * itself, or on loopback when the client is not, "not allowed by ruleset" (0x02).
  */
 final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -78,7 +80,12 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             if (msg instanceof SocksMessage socks && socks.decoderResult().isFailure()) {
-                ctx.close();
+                if (socks instanceof Socks5CommandRequest
+                        && socks.decoderResult().cause() instanceof KnownAddressTypes.Unsupported) {
+                    fail(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+                } else {
+                    ctx.close();
+                }
             } else if (msg instanceof Socks4CommandRequest) {
                 ctx.writeAndFlush(new DefaultSocks4CommandResponse(Socks4CommandStatus.REJECTED_OR_FAILED))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -100,7 +107,8 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        ctx.pipeline().addBefore(ctx.name(), PipelineNames.SOCKS5_COMMAND_DECODER, new Socks5CommandRequestDecoder());
+        ctx.pipeline().addBefore(ctx.name(), PipelineNames.SOCKS5_COMMAND_DECODER,
+                new Socks5CommandRequestDecoder(KnownAddressTypes.INSTANCE));
         ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
         ctx.read();
     }
@@ -125,6 +133,13 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         int port = command.dstPort();
         Socks5AddressType type = command.dstAddrType();
         if (type == Socks5AddressType.DOMAIN) {
+            if (host.isEmpty()) {
+                // A zero-length name is no name; the JVM resolver would answer it with localhost.
+                fail(ctx, Socks5CommandStatus.HOST_UNREACHABLE);
+                runtime.reportUnconnected(clientAddress(ctx), null, host, acceptedNanos, FlowEnd.ERROR,
+                        "empty host name");
+                return;
+            }
             resolve(ctx, host, port);
         } else {
             InetAddress address = NetUtil.createInetAddressFromIpAddressString(host);
@@ -182,6 +197,12 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
     private void connect(ChannelHandlerContext ctx, InetSocketAddress server, String target) {
         Channel client = ctx.channel();
         if (!client.isActive()) {
+            return;
+        }
+        if (!runtime.options().allowLoopbackTargets() && !permitsTarget(clientAddress(ctx), server)) {
+            fail(ctx, Socks5CommandStatus.FORBIDDEN);
+            runtime.reportUnconnected(clientAddress(ctx), server, target, acceptedNanos, FlowEnd.REFUSED,
+                    "loopback target refused for a remote client");
             return;
         }
         if (runtime.isSelf(server)) {
@@ -255,6 +276,18 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         removeIfPresent(p, Socks5ServerEncoder.class);
         p.replace(this, PipelineNames.FRONTEND, new SocksUdpAssociation.ControlHandler());
         ctx.channel().read();
+    }
+
+    /**
+     * A client that is not on loopback may not reach a loopback or wildcard target: services bound to loopback trust
+     * this host's own users, and an allow-listed remote network is not that.
+     */
+    static boolean permitsTarget(InetSocketAddress client, InetSocketAddress target) {
+        InetAddress to = target.getAddress();
+        if (to == null || !(to.isLoopbackAddress() || to.isAnyLocalAddress())) {
+            return true;
+        }
+        return client != null && client.getAddress() != null && client.getAddress().isLoopbackAddress();
     }
 
     private static void removeIfPresent(ChannelPipeline p, Class<? extends io.netty.channel.ChannelHandler> type) {
