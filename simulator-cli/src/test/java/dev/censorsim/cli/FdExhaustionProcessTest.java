@@ -45,6 +45,69 @@ class FdExhaustionProcessTest {
         survive(dir, List.of(), "the cap (--max-flows)");
     }
 
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void udpRelayShouldWarnOnceWhenItCannotOpenUpstreamSocketsAndRecover(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("udp.log");
+        int port = freePort();
+        try (java.net.DatagramSocket server = new java.net.DatagramSocket(
+                new InetSocketAddress("127.0.0.1", 0))) {
+            server.setSoTimeout(200);
+            Process process = new ProcessBuilder(List.of("bash", "-c", "ulimit -n " + FD_LIMIT + " && exec \"$@\"",
+                    "bash", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                    "-cp", jarredClassPath(dir), Main.class.getName(), "proxy", "--udp",
+                    "--listen", "127.0.0.1:" + port, "--upstream", "127.0.0.1:" + server.getLocalPort(),
+                    "--udp-idle-timeout", "2s"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            List<java.net.DatagramSocket> clients = new ArrayList<>();
+            try {
+                awaitLine(log, "Ctrl-C", process);
+                InetSocketAddress relay = new InetSocketAddress("127.0.0.1", port);
+                // Each client address is a flow with its own upstream socket: 300 of them exceed 256 descriptors.
+                for (int i = 0; i < CLIENTS; i++) {
+                    java.net.DatagramSocket c = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                    clients.add(c);
+                    c.send(new java.net.DatagramPacket(new byte[] {1}, 1, relay));
+                }
+                awaitLine(log, "cannot open an upstream socket", process);
+                String text = Files.readString(log);
+                assertThat(text.lines().filter(l -> l.contains("cannot open an upstream socket")).count())
+                        .as("one line with a count, not one (two-line) warning per failed flow").isEqualTo(1);
+                assertThat(text).containsPattern("cannot open an upstream socket .*\\(\\d+ times? in the last 10 s\\)");
+                for (java.net.DatagramSocket c : clients) {
+                    c.close();
+                }
+                clients.clear();
+                // Flows idle out after 2 s and give their sockets back; a new client is relayed again.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                boolean relayed = false;
+                try (java.net.DatagramSocket late = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                    while (!relayed && System.nanoTime() < deadline) {
+                        late.send(new java.net.DatagramPacket(new byte[] {7, 7}, 2, relay));
+                        java.net.DatagramPacket got = new java.net.DatagramPacket(new byte[16], 16);
+                        try {
+                            do {
+                                server.receive(got);
+                            } while (got.getLength() != 2);
+                            relayed = true;
+                        } catch (java.net.SocketTimeoutException notYet) {
+                            Thread.sleep(300);
+                        }
+                    }
+                }
+                assertThat(relayed).as("a new client is relayed once flows idled out; log:%n%s", Files.readString(log))
+                        .isTrue();
+            } finally {
+                for (java.net.DatagramSocket c : clients) {
+                    c.close();
+                }
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     private static void survive(Path dir, List<String> options, String expectedWarning) throws Exception {
         Path log = dir.resolve("socks.log");
         int port = freePort();
