@@ -491,7 +491,8 @@ final class Flow {
         FlowRecord record = new FlowRecord(clientAddress, serverAddress,
                 target, classification.serverName(), verdict.ruleName(), actionDescription, up.bytesIn(),
                 down.bytesIn(), System.nanoTime() - startNanos, how, how == policyEnd ? null : detail,
-                earlierVerdicts == null ? List.of() : List.copyOf(earlierVerdicts));
+                earlierVerdicts == null ? List.of() : List.copyOf(earlierVerdicts),
+                classification.sni() == null && classification.httpHost() != null);
         try {
             runtime.options().listener().flowEnded(record);
         } catch (RuntimeException e) {
