@@ -33,9 +33,29 @@ public final class FrontEndOptions {
             description = "The same for flows no rule acted on; 0s for never (default: ${DEFAULT-VALUE}).")
     Duration passIdleTimeout;
 
+    @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "Close a SOCKS client that has not sent its complete request within this long of "
+                    + "connecting (default: ${DEFAULT-VALUE}).")
+    Duration handshakeTimeout;
+
+    @Option(names = "--inspection-timeout", paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "Longest a flow's first client bytes are held for classification before the verdict is "
+                    + "taken on what was seen (default: ${DEFAULT-VALUE}).")
+    Duration inspectionTimeout;
+
+    @Option(names = "--max-flows", paramLabel = "N",
+            description = "Most client connections open at once; beyond it new clients are reset, with one warning "
+                    + "line every 10 s (default: half the process's descriptor limit less 128, so the cap comes "
+                    + "before the limit).")
+    Integer maxFlows;
+
     /** Applies the flow-lifetime options to {@code front}. */
     ProxyOptions.Builder applyTo(ProxyOptions.Builder front) {
-        return front.idleTimeout(idleTimeout).passIdleTimeout(passIdleTimeout);
+        return front.idleTimeout(idleTimeout).passIdleTimeout(passIdleTimeout).handshakeTimeout(handshakeTimeout)
+                .inspectionTimeout(inspectionTimeout)
+                .maxFlows(maxFlows == null ? ProxyOptions.defaultMaxFlows() : maxFlows);
     }
 
     /** {@code 200ms}, {@code 30s}, {@code 5m}: the policy files' duration syntax, a unit always required. */

@@ -31,6 +31,8 @@ public final class Main implements Runnable {
         }
     }
 
+    private static final String JUL_FORMAT = "java.util.logging.SimpleFormatter.format";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -40,6 +42,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // JUL's default is two lines per record (date, then message); one line per warning suits a console tool.
+        if (System.getProperty(JUL_FORMAT) == null) {
+            System.setProperty(JUL_FORMAT, "censorsim %4$s: %5$s%6$s%n");
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

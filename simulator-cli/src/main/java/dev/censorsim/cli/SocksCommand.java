@@ -27,16 +27,21 @@ final class SocksCommand implements Callable<Integer> {
     @Mixin
     UdpOptions udp;
 
+    @picocli.CommandLine.Option(names = "--allow-loopback-targets",
+            description = "Let clients that are not on loopback (admitted with --allow-client) CONNECT to loopback "
+                    + "addresses; off by default, so services bound only to loopback stay private.")
+    boolean allowLoopbackTargets;
+
     @Override
     public Integer call() {
         if (!udp.enabled) {
-            return ProxyRunner.run(frontEnd.applyTo(ProxyOptions.socks()), frontEnd.listen, frontEnd.policy,
+            return ProxyRunner.run(frontEnd.applyTo(ProxyOptions.socks().allowLoopbackTargets(allowLoopbackTargets)), frontEnd.listen, frontEnd.policy,
                     "censorsim socks: SOCKS5 on {listen}", spec.commandLine().getOut());
         }
         // UDP flows see the names each client's TLS used over this proxy, so '@list' rules can match its calls.
         FlowNames names = new FlowNames();
         PrintWriter out = spec.commandLine().getOut();
-        return ProxyRunner.run(frontEnd.applyTo(ProxyOptions.socks()), frontEnd.listen, frontEnd.policy,
+        return ProxyRunner.run(frontEnd.applyTo(ProxyOptions.socks().allowLoopbackTargets(allowLoopbackTargets)), frontEnd.listen, frontEnd.policy,
                 "censorsim socks: SOCKS5 with UDP ASSOCIATE on {listen}, UDP idle timeout "
                         + udp.idleTimeout.toMillis() + "ms", out,
                 (builder, holder) -> builder

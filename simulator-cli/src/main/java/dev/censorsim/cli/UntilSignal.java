@@ -18,13 +18,16 @@ final class UntilSignal {
 
     /**
      * Starts a service, turning a failure into one CLI line: "cannot listen on H:P" for a port in use, "cannot start"
-     * otherwise, both exit code 3.
+     * otherwise, both exit code 3; options the service rejects ({@link IllegalArgumentException}) exit 2.
      */
     static <T> T start(Callable<T> start, InetSocketAddress listen) {
         try {
             return start.call();
         } catch (CliException e) {
             throw e;
+        } catch (IllegalArgumentException e) {
+            // Options that only turn out wrong once bound, such as an upstream that is the listener itself.
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         } catch (Exception e) {
             if (e instanceof BindException || e.getCause() instanceof BindException) {
                 throw new CliException(ExitCodes.RUNTIME_FAILURE,

@@ -54,9 +54,11 @@ public final class CensorProxy implements AutoCloseable {
     /**
      * Binds and returns once the proxy accepts connections.
      *
-     * @throws IOException when the listen address cannot be bound
+     * @throws IOException              when the listen address cannot be bound
+     * @throws IllegalArgumentException when the upstream is the proxy's own listen address (a loop)
      */
     public static CensorProxy start(ProxyOptions options) throws IOException {
+        LoggingWarmUp.run();
         EventLoopGroup group = Transport.current().newGroup(options.ioThreads(), "censorsim-proxy");
         ChannelGroup channels = new DefaultChannelGroup("censorsim-proxy", GlobalEventExecutor.INSTANCE);
         ProxyRuntime runtime = new ProxyRuntime(options, channels);
@@ -67,15 +69,22 @@ public final class CensorProxy implements AutoCloseable {
                 .channelFactory(Transport.current()::newServerSocketChannel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptBackoffHandler((options.mode() == ProxyMode.SOCKS ? "SOCKS5" : "proxy") + " on "
+                        + FlowRecord.format(options.listen())))
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!runtime.admit(ch)) {
+                            return;
+                        }
                         runtime.track(ch);
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
                         if (options.mode() == ProxyMode.SOCKS) {
+                            ch.pipeline().addLast(PipelineNames.HANDSHAKE_TIMEOUT,
+                                    new HandshakeTimeoutHandler(options.handshakeTimeout().toNanos()));
                             ch.pipeline().addLast(PipelineNames.SOCKS_DETECT, new SocksPortUnificationServerHandler());
                             ch.pipeline().addLast(PipelineNames.FRONTEND, new SocksFrontendHandler(runtime));
                         } else {
@@ -95,6 +104,15 @@ public final class CensorProxy implements AutoCloseable {
             shutDown(group);
             throw new IOException("cannot listen on " + FlowRecord.format(options.listen()) + ": "
                     + bind.cause().getMessage(), bind.cause());
+        }
+        InetSocketAddress bound = (InetSocketAddress) bind.channel().localAddress();
+        runtime.listening(bound);
+        if (options.upstream() != null && ProxyRuntime.reaches(options.upstream(), bound)) {
+            bind.channel().close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+            shutDown(group);
+            throw new IllegalArgumentException("upstream " + FlowRecord.format(options.upstream())
+                    + " is this proxy's own listen address " + FlowRecord.format(bound)
+                    + ": every flow would loop back into the proxy");
         }
         return new CensorProxy(group, channels, runtime, bind.channel());
     }
@@ -117,6 +135,14 @@ public final class CensorProxy implements AutoCloseable {
     /** Flows currently relaying (connected upstream and not yet ended): what a re-evaluation visits. */
     public int liveFlows() {
         return runtime.liveFlowCount();
+    }
+
+    /**
+     * Client and upstream sockets this proxy holds open right now, in every state (negotiating, classifying,
+     * relaying, draining): what a leak would show up in. The listening socket is not counted.
+     */
+    public int openChannels() {
+        return runtime.openChannelCount();
     }
 
     /** Stops accepting, closes every open flow (each reports its record), and stops the threads; bounded wait. */

@@ -383,10 +383,28 @@ final class Flow {
         }
         up.drop();
         down.drop();
+        // Start the client-side watch (see DirectionRelay#drop); the read itself happens on a later loop turn.
+        up.requestRead();
     }
 
     void freezeReached() {
         blackhole(FlowEnd.FROZEN);
+    }
+
+    /**
+     * The client sent FIN while the flow was black-holed or frozen: closes both sides. The record keeps the policy's
+     * story ({@code blackholed}, {@code frozen}) and says the client left.
+     */
+    void clientLeftWhileDropping() {
+        if (end != null || reported) {
+            return;
+        }
+        end = FlowEnd.CLIENT_CLOSED;
+        detail = "client closed while " + (policyEnd == null ? "held" : policyEnd.wireName());
+        up.close();
+        down.close();
+        client.close();
+        upstream.close();
     }
 
     void sourceEof(Direction direction) {
@@ -473,7 +491,8 @@ final class Flow {
         FlowRecord record = new FlowRecord(clientAddress, serverAddress,
                 target, classification.serverName(), verdict.ruleName(), actionDescription, up.bytesIn(),
                 down.bytesIn(), System.nanoTime() - startNanos, how, how == policyEnd ? null : detail,
-                earlierVerdicts == null ? List.of() : List.copyOf(earlierVerdicts));
+                earlierVerdicts == null ? List.of() : List.copyOf(earlierVerdicts),
+                classification.sni() == null && classification.httpHost() != null);
         try {
             runtime.options().listener().flowEnded(record);
         } catch (RuntimeException e) {

@@ -27,10 +27,12 @@ import java.util.Objects;
  * @param earlierVerdicts verdicts the flow had before {@code ruleName}/{@code action}, oldest first, each as
  *                       {@code "rule: action until 1200ms"} or {@code "pass until 1200ms"}; empty unless a policy swap
  *                       changed the verdict
+ * @param serverNameIsHttpHost {@code true} when {@code serverName} is an HTTP Host header, {@code false} when it is a
+ *                       TLS SNI (or absent); the log line labels it {@code host=} or {@code sni=} accordingly
  */
 public record FlowRecord(InetSocketAddress client, InetSocketAddress server, String target, String serverName,
                          String ruleName, String action, long bytesUp, long bytesDown, long durationNanos,
-                         FlowEnd end, String detail, List<String> earlierVerdicts) {
+                         FlowEnd end, String detail, List<String> earlierVerdicts, boolean serverNameIsHttpHost) {
 
     public FlowRecord {
         Objects.requireNonNull(client, "client");
@@ -39,12 +41,20 @@ public record FlowRecord(InetSocketAddress client, InetSocketAddress server, Str
         earlierVerdicts = earlierVerdicts == null ? List.of() : List.copyOf(earlierVerdicts);
     }
 
+    /** A record whose server name, if any, is a TLS SNI. */
+    public FlowRecord(InetSocketAddress client, InetSocketAddress server, String target, String serverName,
+                      String ruleName, String action, long bytesUp, long bytesDown, long durationNanos, FlowEnd end,
+                      String detail, List<String> earlierVerdicts) {
+        this(client, server, target, serverName, ruleName, action, bytesUp, bytesDown, durationNanos, end, detail,
+                earlierVerdicts, false);
+    }
+
     /** A record of a flow whose verdict never changed. */
     public FlowRecord(InetSocketAddress client, InetSocketAddress server, String target, String serverName,
                       String ruleName, String action, long bytesUp, long bytesDown, long durationNanos, FlowEnd end,
                       String detail) {
         this(client, server, target, serverName, ruleName, action, bytesUp, bytesDown, durationNanos, end, detail,
-                List.of());
+                List.of(), false);
     }
 
     public Duration duration() {
@@ -53,7 +63,7 @@ public record FlowRecord(InetSocketAddress client, InetSocketAddress server, Str
 
     /**
      * One readable line, e.g. {@code 127.0.0.1:51234 -> 127.0.0.1:8443 sni=g.whatsapp.net rule=whatsapp-reset
-     * action=reset up=517B down=0B 3ms end=reset}. A verdict changed by a policy swap shows its history after the
+     * action=reset up=517B down=0B 3ms end=reset} ({@code host=} instead of {@code sni=} for a plain-HTTP Host). A verdict changed by a policy swap shows its history after the
      * action: {@code action=reset was=[pass until 1200ms]}.
      */
     public String toLogLine() {
@@ -63,7 +73,7 @@ public record FlowRecord(InetSocketAddress client, InetSocketAddress server, Str
             line.append(" target=").append(target);
         }
         if (serverName != null) {
-            line.append(" sni=").append(serverName);
+            line.append(serverNameIsHttpHost ? " host=" : " sni=").append(serverName);
         }
         line.append(" rule=").append(ruleName == null ? "-" : ruleName)
             .append(" action=").append(action);

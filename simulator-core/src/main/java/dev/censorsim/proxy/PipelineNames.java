@@ -6,6 +6,8 @@ package dev.censorsim.proxy;
  * <p>Client (accepted) channel, while the front end negotiates:
  * <ol>
  *   <li>{@link #CLIENT_FILTER}: closes clients outside the allow-list, then removes itself</li>
+ *   <li>{@link #HANDSHAKE_TIMEOUT}: front ends that negotiate (SOCKS) only; closes a client whose request is not
+ *       complete in time, removed by the front end once it is</li>
  *   <li>{@link #SOCKS_DETECT}: SOCKS mode only; Netty's version sniffer, which replaces itself with the SOCKS4 or
  *       SOCKS5 codec ({@link #SOCKS5_INITIAL_DECODER}, {@link #SOCKS5_COMMAND_DECODER}, and an unnamed encoder)</li>
  *   <li>{@link #FRONTEND}: {@code ForwardFrontendHandler} or {@code SocksFrontendHandler}; removed once the upstream
@@ -22,6 +24,7 @@ package dev.censorsim.proxy;
 public final class PipelineNames {
 
     public static final String CLIENT_FILTER = "censorsim.clientFilter";
+    public static final String HANDSHAKE_TIMEOUT = "censorsim.handshakeTimeout";
     public static final String SOCKS_DETECT = "censorsim.socksDetect";
     public static final String SOCKS5_INITIAL_DECODER = "censorsim.socks5InitialDecoder";
     public static final String SOCKS5_COMMAND_DECODER = "censorsim.socks5CommandDecoder";

@@ -40,16 +40,27 @@ import java.util.function.Supplier;
  * @param resolver          resolves SOCKS5 domain targets; default {@link NameResolver#jvm()}
  * @param udpAssociate      SOCKS mode: how UDP ASSOCIATE flows are censored; {@code null} (the default) refuses the
  *                          command with "command not supported"
+ * @param handshakeTimeout  how long a negotiating front end (SOCKS5 greeting and request) waits for the client's
+ *                          complete request before closing the connection; default 10 s
+ * @param maxFlows          most client connections open at once (each relayed flow holds two descriptors); a client
+ *                          beyond it is reset before any byte is read, with a rate-limited warning; default
+ *                          {@link #defaultMaxFlows()}
+ * @param allowLoopbackTargets SOCKS mode: whether a client that is not itself on loopback may CONNECT to a loopback
+ *                          (or wildcard) target; default {@code false}, so admitting a remote network with
+ *                          {@code allowedClients} does not expose services bound only to loopback
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
                            Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
-                           SocksUdpSettings udpAssociate) {
+                           SocksUdpSettings udpAssociate, Duration handshakeTimeout, int maxFlows,
+                           boolean allowLoopbackTargets) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /** Default {@link #handshakeTimeout()}: a person typing a request by hand is the slowest honest client. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     public ProxyOptions {
         Objects.requireNonNull(mode, "mode");
@@ -68,6 +79,10 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         }
         requirePositive(connectTimeout, "connectTimeout");
         requirePositive(inspectionTimeout, "inspectionTimeout");
+        requirePositive(handshakeTimeout, "handshakeTimeout");
+        if (maxFlows < 1) {
+            throw new IllegalArgumentException("maxFlows must be >= 1, was " + maxFlows);
+        }
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be >= 1, was " + ioThreads);
         }
@@ -77,6 +92,26 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         if (udpAssociate != null && mode != ProxyMode.SOCKS) {
             throw new IllegalArgumentException("UDP ASSOCIATE is a SOCKS5 command; FORWARD mode cannot offer it");
         }
+    }
+
+    /** Descriptors kept back from the flow cap for listeners, jars, the DNS and control servers, logs. */
+    private static final long RESERVED_DESCRIPTORS = 128;
+
+    /**
+     * The default {@link #maxFlows()}: half of the descriptors the process may open, less a reserve, so the cap is
+     * reached before the descriptor limit and new clients are refused cleanly rather than failing accepts (at least
+     * 16; 10,000 where the limit cannot be read).
+     */
+    public static int defaultMaxFlows() {
+        long limit = -1;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            limit = unix.getMaxFileDescriptorCount();
+        }
+        if (limit <= 0) {
+            return 10_000;
+        }
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, (limit - RESERVED_DESCRIPTORS) / 2));
     }
 
     /** Port-forward every client to {@code upstream}. */
@@ -120,6 +155,9 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private Duration passIdleTimeout = Duration.ZERO;
         private NameResolver resolver = NameResolver.jvm();
         private SocksUdpSettings udpAssociate;
+        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private int maxFlows = defaultMaxFlows();
+        private boolean allowLoopbackTargets;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -216,10 +254,28 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** How long a SOCKS client may take to send its complete request; default 10 s. */
+        public Builder handshakeTimeout(Duration handshakeTimeout) {
+            this.handshakeTimeout = handshakeTimeout;
+            return this;
+        }
+
+        /** Most client connections open at once; beyond it new clients are reset. */
+        public Builder maxFlows(int maxFlows) {
+            this.maxFlows = maxFlows;
+            return this;
+        }
+
+        /** SOCKS mode: let remote clients reach loopback targets (off by default). */
+        public Builder allowLoopbackTargets(boolean allow) {
+            this.allowLoopbackTargets = allow;
+            return this;
+        }
+
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate);
+                    udpAssociate, handshakeTimeout, maxFlows, allowLoopbackTargets);
         }
     }
 }

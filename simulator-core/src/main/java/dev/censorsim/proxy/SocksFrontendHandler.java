@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.socksx.SocksMessage;
 import io.netty.handler.codec.socksx.v4.DefaultSocks4CommandResponse;
 import io.netty.handler.codec.socksx.v4.Socks4CommandRequest;
@@ -43,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  * ({@link dev.censorsim.proxy.udp.SocksUdpAssociation}); IPv4, IPv6 and domain targets. Domain names are resolved by
  * the options' {@link NameResolver}, never blocking the event loop, and kept as the flow's target so policies and logs
  * see the name the client asked for. SOCKS4 and SOCKS4a get "request rejected" (0x5B), other commands "command not
- * supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF).
+ * supported" (0x07), clients without the no-auth method "no acceptable methods" (0xFF), an unknown address type
+ * "address type not supported" (0x08), an empty name "host unreachable" (0x04), and a target that is the proxy
+ * itself, or on loopback when the client is not, "not allowed by ruleset" (0x02).
  */
 final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -51,6 +54,8 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
     private final long acceptedNanos = System.nanoTime();
     private ByteBuf early;
     private boolean connecting;
+    /** The client sent its FIN after a complete request, while the upstream was being connected. */
+    private boolean clientEof;
 
     SocksFrontendHandler(ProxyRuntime runtime) {
         this.runtime = runtime;
@@ -75,7 +80,12 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         try {
             if (msg instanceof SocksMessage socks && socks.decoderResult().isFailure()) {
-                ctx.close();
+                if (socks instanceof Socks5CommandRequest
+                        && socks.decoderResult().cause() instanceof KnownAddressTypes.Unsupported) {
+                    fail(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+                } else {
+                    ctx.close();
+                }
             } else if (msg instanceof Socks4CommandRequest) {
                 ctx.writeAndFlush(new DefaultSocks4CommandResponse(Socks4CommandStatus.REJECTED_OR_FAILED))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -97,7 +107,8 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        ctx.pipeline().addBefore(ctx.name(), PipelineNames.SOCKS5_COMMAND_DECODER, new Socks5CommandRequestDecoder());
+        ctx.pipeline().addBefore(ctx.name(), PipelineNames.SOCKS5_COMMAND_DECODER,
+                new Socks5CommandRequestDecoder(KnownAddressTypes.INSTANCE));
         ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
         ctx.read();
     }
@@ -107,6 +118,8 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        // The request is complete: from here the resolver's and the connect's own deadlines apply.
+        HandshakeTimeoutHandler.finished(ctx.pipeline());
         if (command.type() == Socks5CommandType.UDP_ASSOCIATE && runtime.options().udpAssociate() != null) {
             associateUdp(ctx, command);
             return;
@@ -120,6 +133,13 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         int port = command.dstPort();
         Socks5AddressType type = command.dstAddrType();
         if (type == Socks5AddressType.DOMAIN) {
+            if (host.isEmpty()) {
+                // A zero-length name is no name; the JVM resolver would answer it with localhost.
+                fail(ctx, Socks5CommandStatus.HOST_UNREACHABLE);
+                runtime.reportUnconnected(clientAddress(ctx), null, host, acceptedNanos, FlowEnd.ERROR,
+                        "empty host name");
+                return;
+            }
             resolve(ctx, host, port);
         } else {
             InetAddress address = NetUtil.createInetAddressFromIpAddressString(host);
@@ -179,6 +199,19 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         if (!client.isActive()) {
             return;
         }
+        if (!runtime.options().allowLoopbackTargets() && !permitsTarget(clientAddress(ctx), server)) {
+            fail(ctx, Socks5CommandStatus.FORBIDDEN);
+            runtime.reportUnconnected(clientAddress(ctx), server, target, acceptedNanos, FlowEnd.REFUSED,
+                    "loopback target refused for a remote client");
+            return;
+        }
+        if (runtime.isSelf(server)) {
+            // A CONNECT to the proxy itself would chain SOCKS sessions until descriptors run out.
+            fail(ctx, Socks5CommandStatus.FORBIDDEN);
+            runtime.reportUnconnected(clientAddress(ctx), server, target, acceptedNanos, FlowEnd.REFUSED,
+                    "target is this proxy's own listen address");
+            return;
+        }
         runtime.connectUpstream(client, server).addListener((ChannelFuture f) -> {
             Channel upstream = f.channel();
             if (!f.isSuccess()) {
@@ -211,8 +244,13 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         removeIfPresent(p, Socks4ServerEncoder.class);
         ByteBuf firstBytes = early;
         early = null;
+        boolean eof = clientEof;
+        Channel client = ctx.channel();
         p.remove(this);
-        Flow.start(runtime, ctx.channel(), upstream, target, acceptedNanos, firstBytes);
+        Flow.start(runtime, client, upstream, target, acceptedNanos, firstBytes);
+        if (eof && client.isOpen()) {
+            client.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
     }
 
     /**
@@ -240,6 +278,18 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().read();
     }
 
+    /**
+     * A client that is not on loopback may not reach a loopback or wildcard target: services bound to loopback trust
+     * this host's own users, and an allow-listed remote network is not that.
+     */
+    static boolean permitsTarget(InetSocketAddress client, InetSocketAddress target) {
+        InetAddress to = target.getAddress();
+        if (to == null || !(to.isLoopbackAddress() || to.isAnyLocalAddress())) {
+            return true;
+        }
+        return client != null && client.getAddress() != null && client.getAddress().isLoopbackAddress();
+    }
+
     private static void removeIfPresent(ChannelPipeline p, Class<? extends io.netty.channel.ChannelHandler> type) {
         if (p.get(type) != null) {
             p.remove(type);
@@ -265,6 +315,24 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static InetSocketAddress clientAddress(ChannelHandlerContext ctx) {
         return (InetSocketAddress) ctx.channel().remoteAddress();
+    }
+
+    /**
+     * Half-closure is allowed on every client channel, so a client that leaves shows up here as an input shutdown,
+     * not as a close: without this a scanner's bare connect-and-close stayed in CLOSE-WAIT for good. Before a
+     * complete request nothing can follow, so the connection is closed; after one, the FIN belongs to the flow and is
+     * handed to it once it starts.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            if (connecting) {
+                clientEof = true;
+            } else {
+                ctx.close();
+            }
+        }
+        ReferenceCountUtil.release(evt);
     }
 
     @Override

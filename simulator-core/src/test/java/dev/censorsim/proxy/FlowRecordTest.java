@@ -1,9 +1,12 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.testing.LoopbackServer;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +28,25 @@ class FlowRecordTest {
 
         assertThat(record.toLogLine()).isEqualTo("[::1]:40000 -> ? target=web.whatsapp.com rule=- action=pass "
                 + "up=0B down=0B 12ms end=error (cannot resolve web.whatsapp.com)");
+    }
+
+    @Test
+    @SuppressWarnings("try") // the client closes early on purpose: that ends the flow
+    void plainHttpFlowShouldBeLoggedWithHostNotSni() throws Exception {
+        RecordingListener records = new RecordingListener();
+        ScriptedPolicy policy = ScriptedPolicy.onContent("never", facts -> false, TestActions.reset());
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(echo.address())
+                     .flowPolicy(policy.source()).listener(records).build())) {
+            try (Socket client = RelayTest.connect(proxy)) {
+                client.getOutputStream().write("GET / HTTP/1.1\r\nHost: plain.example\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                client.getInputStream().readAllBytes();
+            }
+            String line = records.next(5_000).toLogLine();
+            assertThat(line).contains(" host=plain.example ").doesNotContain("sni=");
+        }
     }
 
     @Test

@@ -92,6 +92,7 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         DatagramChannel channel = Transport.current().newDatagramChannel(controlLocal);
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
+        channel.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
         channel.pipeline().addLast(UdpRelay.FRONTEND_HANDLER, association);
         ChannelFuture registered = control.eventLoop().register(channel);
         if (registered.isDone() && !registered.isSuccess()) {

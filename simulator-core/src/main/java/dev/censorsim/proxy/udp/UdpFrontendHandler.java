@@ -2,6 +2,7 @@ package dev.censorsim.proxy.udp;
 
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.UdpTreatment;
+import dev.censorsim.proxy.RateLimitedWarning;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,6 +40,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(UdpFrontendHandler.class);
     private static final int SOCKET_BUFFER_BYTES = 1 << 20;
+
+    private final RateLimitedWarning noSocket = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
+    private final RateLimitedWarning capReached = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
 
     private final UdpRelayOptions options;
     private final DatagramClassifier classifier = new DatagramClassifier();
@@ -161,7 +165,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         if (flows.size() >= options.maxFlows()) {
-            LOG.debug("dropping a datagram from {}: {} flows open", client, flows.size());
+            capReached.warn(options.maxFlows() + " UDP flows open, the cap; dropping datagrams of new clients");
             return null;
         }
         InetSocketAddress server = options.upstream();
@@ -169,11 +173,14 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         try {
             upstream = openUpstream(server);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot open an upstream socket for {}: {}", client, e.toString());
+            // Source ports or descriptors exhausted: it repeats for every new client until flows end, so one line.
+            noSocket.warn("cannot open an upstream socket for a new UDP client (" + e.getMessage()
+                    + "); dropping its datagrams");
             return null;
         }
         UdpFlow flow = new UdpFlow(client, server, upstream, options.policy(), options.flowNames(), classifier,
                 System.nanoTime());
+        upstream.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
         upstream.pipeline().addLast(UdpRelay.UPSTREAM_HANDLER, new UdpUpstreamHandler(this, flow));
         upstream.closeFuture().addListener(f -> end(flow, UdpFlowEnd.ERROR));
         flows.put(client, flow);

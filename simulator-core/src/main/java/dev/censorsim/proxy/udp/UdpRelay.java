@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  *
  * <p>One event loop serves the whole relay: a datagram relay has no per-flow blocking to spread, and one thread keeps
- * every flow's state unsynchronised. Pipeline: {@link #FRONTEND_HANDLER} on the listening channel,
+ * every flow's state unsynchronised. Pipeline: {@link EmptyDatagramHandler} then {@link #FRONTEND_HANDLER} on the
+ * listening channel,
  * {@link #UPSTREAM_HANDLER} on each flow's upstream channel.
  */
 public final class UdpRelay implements AutoCloseable {
@@ -55,6 +56,7 @@ public final class UdpRelay implements AutoCloseable {
      * @throws IOException when the listen address cannot be bound
      */
     public static UdpRelay start(UdpRelayOptions options) throws IOException {
+        dev.censorsim.proxy.LoggingWarmUp.run();
         EventLoopGroup group = Transport.current().newGroup(1, "censorsim-udp");
         UdpFrontendHandler frontend = new UdpFrontendHandler(options);
         ChannelFuture bind = new Bootstrap()
@@ -65,7 +67,13 @@ public final class UdpRelay implements AutoCloseable {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)
-                .handler(frontend)
+                .handler(new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
+                        ch.pipeline().addLast(FRONTEND_HANDLER, frontend);
+                    }
+                })
                 .bind(options.listen());
         try {
             bind.await();

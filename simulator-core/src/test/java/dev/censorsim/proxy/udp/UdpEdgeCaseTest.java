@@ -1,0 +1,50 @@
+package dev.censorsim.proxy.udp;
+
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.PolicyHolder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Datagrams and conditions at the edges: empty payloads, no source ports left. */
+@Timeout(60)
+class UdpEdgeCaseTest {
+
+    private final BlockingQueue<UdpFlowRecord> records = new LinkedBlockingQueue<>();
+
+    @BeforeAll
+    static void watchLeaks() {
+        LeakWatch.install();
+    }
+
+    @AfterEach
+    void noLeaks() throws InterruptedException {
+        LeakWatch.assertNoLeaks();
+    }
+
+    @Test
+    void emptyDatagramsShouldBeRelayedBothWays() throws Exception {
+        try (UdpPeer server = new UdpPeer();
+             UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(server.address())
+                     .policy(new PolicyHolder(CompiledPolicy.empty())).idleTimeout(Duration.ofSeconds(5))
+                     .listener(records::add).build());
+             UdpPeer client = new UdpPeer()) {
+            // A zero-length datagram is a valid datagram (keep-alives, NAT probes): it must cross the censor.
+            client.send(new byte[0], relay.localAddress());
+            UdpPeer.Received got = server.receive(2_000);
+            assertThat(got).as("the empty datagram reached the server").isNotNull();
+            assertThat(got.payload()).isEmpty();
+            server.send(new byte[0], got.from());
+            UdpPeer.Received back = client.receive(2_000);
+            assertThat(back).as("the empty reply reached the client").isNotNull();
+            assertThat(back.payload()).isEmpty();
+        }
+    }
+}
