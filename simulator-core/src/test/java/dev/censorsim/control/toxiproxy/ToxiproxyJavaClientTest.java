@@ -1,6 +1,8 @@
 package dev.censorsim.control.toxiproxy;
 
 import dev.censorsim.control.RouteHandlerTestServer;
+import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.testing.LoopbackServer;
 import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
@@ -238,6 +240,37 @@ class ToxiproxyJavaClientTest {
         proxy.toxics().latency("lat", ToxicDirection.DOWNSTREAM, 150);
         try (Socket socket = connect(proxy)) {
             assertThat(roundTripMillis(socket)).isGreaterThanOrEqualTo(150 - SLACK_MILLIS);
+        }
+    }
+
+    @Test
+    void registeredForwardShouldApplyItsBasePolicyAndItsToxicsTogether() throws Exception {
+        InetSocketAddress source = ToxiproxyProxy.resolveUpstream(upstream(LoopbackServer.source(100_000, 5)));
+        PolicyHolder base = new PolicyHolder(PolicyLoader.parse("""
+                rules:
+                  - name: cap
+                    action: { type: limit-data, bytes: 5000, direction: down }
+                """, "base.yaml"));
+        api.register("capped", new InetSocketAddress("127.0.0.1", 0), source, base);
+        Proxy proxy = client.getProxy("capped");
+        proxy.toxics().latency("lat", ToxicDirection.DOWNSTREAM, 200);
+
+        try (Socket socket = connect(proxy)) {
+            long start = System.nanoTime();
+            InputStream in = socket.getInputStream();
+            int first = in.read();
+            long firstByteMillis = (System.nanoTime() - start) / 1_000_000;
+            byte[] rest = in.readAllBytes();
+
+            assertThat(first).isNotEqualTo(-1);
+            assertThat(firstByteMillis).as("the toxic's latency").isGreaterThanOrEqualTo(200 - SLACK_MILLIS);
+            assertThat(1 + rest.length).as("the base policy's limit").isEqualTo(5_000);
+        }
+
+        base.swap(PolicyLoader.parse("rules: []\n", "open.yaml"));
+        try (Socket socket = connect(proxy)) {
+            socket.shutdownOutput();
+            assertThat(socket.getInputStream().readAllBytes()).as("the base policy swapped").hasSize(100_000);
         }
     }
 
