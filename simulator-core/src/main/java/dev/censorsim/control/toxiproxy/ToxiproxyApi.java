@@ -50,7 +50,8 @@ import java.util.TreeMap;
  * <pre>{@code
  * ToxiproxyApi toxiproxy = new ToxiproxyApi();                 // loopback clients, no idle timeout
  * toxiproxy.register("db", listen, upstream, policyHolder);   // serve --forward db=LISTEN,UPSTREAM
- * controlServer.addHandler(toxiproxy);  ...  toxiproxy.close();
+ * // hand `toxiproxy` to the control server as one of its RouteHandlers; on shutdown:
+ * toxiproxy.close();
  * }</pre>
  *
  * <p>Thread-safe: every route runs under this object's lock, so concurrent calls see Toxiproxy's one-at-a-time
@@ -156,6 +157,9 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
         HttpMethod method = request.method();
         try {
             synchronized (this) {
+                if (closed) {
+                    return error(503, "toxiproxy API is shut down");
+                }
                 return route(route, path, method, request);
             }
         } catch (ApiError e) {
