@@ -23,7 +23,6 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Toxiproxy's HTTP API ({@code api.go}) on censorsim's proxy, as one {@link RouteHandler} of the control server:
@@ -66,7 +66,7 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private final ProxyOptions template;
+    private final UnaryOperator<ProxyOptions.Builder> options;
     private final Map<String, ToxiproxyProxy> proxies = new LinkedHashMap<>();
     private boolean closed;
 
@@ -75,16 +75,17 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
      * {@code timeout} of 0 holds a connection forever, and so does this).
      */
     public ToxiproxyApi() {
-        this(ProxyOptions.forward(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9))
-                .ioThreads(1).idleTimeout(Duration.ZERO).build());
+        this(UnaryOperator.identity());
     }
 
     /**
-     * Proxies built from {@code template}: its listener, timeouts, allowed clients, I/O threads and resolver apply to
-     * every proxy; its mode, listen address, upstream and policy are ignored (each proxy has its own).
+     * Proxies whose options {@code options} adjusts, e.g. {@code b -> b.listener(flows).allowedClients(cidrs)}. It
+     * starts from a port-forward builder with one I/O thread and no idle timeout, and may set anything but the listen
+     * address and the policy, which each proxy sets after it (the upstream is the proxy's too).
      */
-    public ToxiproxyApi(ProxyOptions template) {
-        this.template = java.util.Objects.requireNonNull(template, "template");
+    public ToxiproxyApi(UnaryOperator<ProxyOptions.Builder> options) {
+        java.util.Objects.requireNonNull(options, "options");
+        this.options = b -> options.apply(b.ioThreads(1).idleTimeout(Duration.ZERO));
     }
 
     /**
@@ -109,7 +110,7 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
             throw new IllegalArgumentException("proxy '" + name + "' already exists");
         }
         ToxiproxyProxy proxy = new ToxiproxyProxy(name, ToxiproxyProxy.format(listen), ToxiproxyProxy.format(upstream),
-                template, base);
+                options, base);
         try {
             proxy.start();
         } catch (ApiError e) {
@@ -285,7 +286,7 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
         if (proxies.containsKey(name)) {
             throw new ApiError(409, "proxy already exists");
         }
-        ToxiproxyProxy proxy = new ToxiproxyProxy(name, listen, upstream, template, null);
+        ToxiproxyProxy proxy = new ToxiproxyProxy(name, listen, upstream, options, null);
         if (enabled) {
             proxy.start();
         }
@@ -354,7 +355,7 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
                     existing.stop();
                     proxies.remove(name);
                 }
-                ToxiproxyProxy proxy = new ToxiproxyProxy(name, listen, upstream, template, null);
+                ToxiproxyProxy proxy = new ToxiproxyProxy(name, listen, upstream, options, null);
                 if (enabled) {
                     proxy.start();
                 }

@@ -9,7 +9,6 @@ import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.action.ChainAction;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.FlowPolicy;
-import dev.censorsim.proxy.ProxyMode;
 import dev.censorsim.proxy.ProxyOptions;
 
 import java.io.IOException;
@@ -26,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * One Toxiproxy proxy: a censorsim port-forward with its own {@link PolicyHolder}, whose policy is the proxy's toxic
@@ -44,18 +44,20 @@ final class ToxiproxyProxy {
     private final Map<String, Toxic> toxics = new LinkedHashMap<>();
     private final PolicyHolder holder = new PolicyHolder(CompiledPolicy.empty());
     private final Supplier<FlowPolicy> ownPolicy = FlowPolicy.of(holder);
-    private final ProxyOptions template;
+    private final UnaryOperator<ProxyOptions.Builder> options;
     /** The shared policy under the toxics ({@code serve --forward}), or null. */
     private final PolicyHolder base;
     private final Supplier<FlowPolicy> basePolicy;
     private CensorProxy proxy;
     private PolicyHolder.Subscription baseSwaps;
 
-    ToxiproxyProxy(String name, String listen, String upstream, ProxyOptions template, PolicyHolder base) {
+    /** @param options the API's settings for every proxy; listen address, upstream and policy are set after it */
+    ToxiproxyProxy(String name, String listen, String upstream, UnaryOperator<ProxyOptions.Builder> options,
+                   PolicyHolder base) {
         this.name = name;
         this.listen = listen;
         this.upstream = upstream;
-        this.template = template;
+        this.options = options;
         this.base = base;
         this.basePolicy = base == null ? null : FlowPolicy.of(base);
     }
@@ -88,13 +90,12 @@ final class ToxiproxyProxy {
         }
         InetSocketAddress listenAddress = parseListen(listen);
         InetSocketAddress upstreamAddress = resolveUpstream(upstream);
-        ProxyOptions options = new ProxyOptions(ProxyMode.FORWARD, listenAddress, upstreamAddress, this::flowPolicy,
-                template.listener(), template.connectTimeout(), template.inspectionTimeout(),
-                template.allowedClients(), template.ioThreads(), null, true, template.idleTimeout(),
-                template.passIdleTimeout(), template.resolver(), null);
+        ProxyOptions.Builder builder = options.apply(ProxyOptions.forward(upstreamAddress));
+        // Re-evaluation on swaps is driven from here (recompile() waits for it), so a plain supplier, not a holder.
+        ProxyOptions proxyOptions = builder.listen(listenAddress).flowPolicy(this::flowPolicy).build();
         CensorProxy started;
         try {
-            started = CensorProxy.start(options);
+            started = CensorProxy.start(proxyOptions);
         } catch (IOException e) {
             throw new ApiError(500, "listen tcp " + listen + ": " + e.getMessage());
         }
