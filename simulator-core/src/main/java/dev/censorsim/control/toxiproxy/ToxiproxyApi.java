@@ -66,7 +66,7 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private final UnaryOperator<ProxyOptions.Builder> options;
+    private final ProxySettings options;
     private final Map<String, ToxiproxyProxy> proxies = new LinkedHashMap<>();
     private boolean closed;
 
@@ -84,8 +84,33 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
      * address and the policy, which each proxy sets after it (the upstream is the proxy's too).
      */
     public ToxiproxyApi(UnaryOperator<ProxyOptions.Builder> options) {
+        this(unnamed(options));
+    }
+
+    private static ProxySettings unnamed(UnaryOperator<ProxyOptions.Builder> options) {
         java.util.Objects.requireNonNull(options, "options");
-        this.options = b -> options.apply(b.ioThreads(1).idleTimeout(Duration.ZERO));
+        return (name, builder) -> options.apply(builder);
+    }
+
+    /**
+     * Proxies whose options {@code settings} adjusts knowing each proxy's name, e.g. to give each its own flow
+     * listener labelled with the name; otherwise as {@link #ToxiproxyApi(UnaryOperator)}.
+     */
+    public ToxiproxyApi(ProxySettings settings) {
+        java.util.Objects.requireNonNull(settings, "settings");
+        this.options = (name, b) -> settings.apply(name, b.ioThreads(1).idleTimeout(Duration.ZERO));
+    }
+
+    /** Adjusts one proxy's options; see {@link #ToxiproxyApi(ProxySettings)}. */
+    @FunctionalInterface
+    public interface ProxySettings {
+
+        /**
+         * @param proxyName the Toxiproxy name of the proxy being started
+         * @param builder   a port-forward builder to its upstream, with one I/O thread and no idle timeout; the listen
+         *                  address and the policy are set after this returns
+         */
+        ProxyOptions.Builder apply(String proxyName, ProxyOptions.Builder builder);
     }
 
     /**

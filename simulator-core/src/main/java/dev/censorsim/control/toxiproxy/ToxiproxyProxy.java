@@ -25,7 +25,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 
 /**
  * One Toxiproxy proxy: a censorsim port-forward with its own {@link PolicyHolder}, whose policy is the proxy's toxic
@@ -44,7 +43,7 @@ final class ToxiproxyProxy {
     private final Map<String, Toxic> toxics = new LinkedHashMap<>();
     private final PolicyHolder holder = new PolicyHolder(CompiledPolicy.empty());
     private final Supplier<FlowPolicy> ownPolicy = FlowPolicy.of(holder);
-    private final UnaryOperator<ProxyOptions.Builder> options;
+    private final ToxiproxyApi.ProxySettings options;
     /** The shared policy under the toxics ({@code serve --forward}), or null. */
     private final PolicyHolder base;
     private final Supplier<FlowPolicy> basePolicy;
@@ -52,7 +51,7 @@ final class ToxiproxyProxy {
     private PolicyHolder.Subscription baseSwaps;
 
     /** @param options the API's settings for every proxy; listen address, upstream and policy are set after it */
-    ToxiproxyProxy(String name, String listen, String upstream, UnaryOperator<ProxyOptions.Builder> options,
+    ToxiproxyProxy(String name, String listen, String upstream, ToxiproxyApi.ProxySettings options,
                    PolicyHolder base) {
         this.name = name;
         this.listen = listen;
@@ -90,7 +89,7 @@ final class ToxiproxyProxy {
         }
         InetSocketAddress listenAddress = parseListen(listen);
         InetSocketAddress upstreamAddress = resolveUpstream(upstream);
-        ProxyOptions.Builder builder = options.apply(ProxyOptions.forward(upstreamAddress));
+        ProxyOptions.Builder builder = options.apply(name, ProxyOptions.forward(upstreamAddress));
         // Re-evaluation on swaps is driven from here (recompile() waits for it), so a plain supplier, not a holder.
         ProxyOptions proxyOptions = builder.listen(listenAddress).flowPolicy(this::flowPolicy).build();
         CensorProxy started;

@@ -208,6 +208,28 @@ class ToxiproxyApiHttpTest {
         assertThat(send("PUT", "/proxies", "{}").status).isEqualTo(405);
     }
 
+    @Test
+    void proxySettingsShouldShapeEachProxyByName() throws Exception {
+        java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> ended =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        try (ToxiproxyApi named = new ToxiproxyApi((name, builder) -> builder.listener(
+                record -> ended.computeIfAbsent(name, n -> new java.util.concurrent.atomic.AtomicInteger())
+                        .incrementAndGet()));
+             RouteHandlerTestServer other = RouteHandlerTestServer.start(named)) {
+            java.net.InetSocketAddress bound = named.register("logged", new java.net.InetSocketAddress("127.0.0.1", 0),
+                    echo.address());
+            try (Socket socket = new Socket(bound.getAddress(), bound.getPort())) {
+                socket.getOutputStream().write(1);
+                assertThat(socket.getInputStream().read()).isEqualTo(1);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!ended.containsKey("logged") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(ended).containsOnlyKeys("logged");
+        }
+    }
+
     // ---- helpers ----
 
     private void createProxy(String name) throws Exception {
