@@ -48,6 +48,15 @@ public final class CompiledPolicy {
     }
 
     /**
+     * One rule, {@code ruleName}, that gives every TCP flow {@code action} at connect time, with no link and default
+     * inspection: what a list of Toxiproxy toxics on one port-forward compiles to.
+     */
+    public static CompiledPolicy ofAction(String ruleName, TcpAction action) {
+        return new CompiledPolicy(List.of(new CompiledRule(ruleName, RuleMatch.ANY, action)), 0,
+                InspectionSettings.DEFAULT);
+    }
+
+    /**
      * The verdict of the first rule, in file order, whose match holds for {@code facts}; {@link Verdict#PASS} when
      * none does. Counts the flow on the winning rule's {@link RuleCounters}, so call it once per flow (and once more
      * per re-evaluation after a swap, which counts on the new policy's rules). Does not allocate.

@@ -3,7 +3,8 @@ package dev.censorsim.policy;
 /**
  * What a rule does to a TCP flow it matched. One implementation per file, each an immutable record registered under
  * the stable {@link #type()} name that policy files use ({@code reset}, {@code blackhole}, {@code freeze},
- * {@code throttle}, {@code delay}).
+ * {@code throttle}, {@code delay}, {@code pass}, and Toxiproxy's toxics {@code slow-close}, {@code stall},
+ * {@code reset-peer}, {@code slicer}, {@code limit-data}, composed by {@code chain}).
  */
 public interface TcpAction {
 

@@ -24,4 +24,37 @@ public interface TcpFlowControl {
      * without reordering bytes; {@code seed} makes the jitter replayable.
      */
     void delay(Direction direction, long delayNanos, long jitterNanos, long seed);
+
+    /**
+     * Holds the close of the given direction(s) back: once the source has finished and everything before its FIN was
+     * written, the FIN (or the close a later mechanism asks for) goes out {@code delayNanos} later. Toxiproxy's
+     * {@code slow_close}.
+     */
+    void slowClose(Direction direction, long delayNanos);
+
+    /**
+     * Stops the given direction(s) dead: nothing more is read or forwarded, so no data gets through; after
+     * {@code closeAfterNanos} both connections are closed with a FIN, or never when it is 0. Toxiproxy's
+     * {@code timeout}.
+     */
+    void stall(Direction direction, long closeAfterNanos);
+
+    /**
+     * Arms a reset on the given direction(s): the next chunk read there (or its EOF) is dropped, the direction stops,
+     * and {@code afterNanos} later both connections get a real RST (SO_LINGER 0). Toxiproxy's {@code reset_peer}.
+     */
+    void resetOnData(Direction direction, long afterNanos);
+
+    /**
+     * Splits every chunk in the given direction(s) into segments of {@code averageBytes} plus or minus up to
+     * {@code variationBytes} (less than the average), each written and flushed on its own, {@code delayNanos} apart.
+     * {@code seed} makes the sizes replayable. Toxiproxy's {@code slicer}.
+     */
+    void slice(Direction direction, int averageBytes, int variationBytes, long delayNanos, long seed);
+
+    /**
+     * Forwards {@code bytes} more bytes in the given direction(s), each counted on its own, then closes both
+     * connections with a FIN once they are written. Toxiproxy's {@code limit_data}.
+     */
+    void limitData(Direction direction, long bytes);
 }

@@ -20,6 +20,9 @@ final class DelayLine {
     /** Enough for ~80 ms at 100 Mbit/s or a full second at 8 Mbit/s, while one flow's memory stays small. */
     static final long HIGH_WATER_BYTES = 1 << 20;
     static final long LOW_WATER_BYTES = HIGH_WATER_BYTES / 2;
+    /** Bounds the queue's length too, for a slicer that cuts chunks into many tiny segments. */
+    static final int HIGH_WATER_CHUNKS = 4096;
+    static final int LOW_WATER_CHUNKS = HIGH_WATER_CHUNKS / 2;
 
     private final DirectionRelay relay;
     private final Channel sink;
@@ -44,6 +47,19 @@ final class DelayLine {
         return pendingBytes;
     }
 
+    /** Chunks waiting for their release time. */
+    int queuedChunks() {
+        return queue.size();
+    }
+
+    long delayNanos() {
+        return delayNanos;
+    }
+
+    long jitterNanos() {
+        return jitterNanos;
+    }
+
     boolean isIdle() {
         return pendingBytes == 0 && queue.isEmpty();
     }
@@ -58,10 +74,18 @@ final class DelayLine {
     }
 
     void enqueue(ByteBuf chunk) {
+        enqueue(chunk, 0, false);
+    }
+
+    /**
+     * Queues {@code chunk} to leave at least {@code gapNanos} after the chunk ahead of it; an {@code ownSegment} chunk
+     * is flushed on its own (a slicer's segment), not batched with others due at the same moment.
+     */
+    void enqueue(ByteBuf chunk, long gapNanos, boolean ownSegment) {
         long jitter = jitterNanos == 0 ? 0 : random.nextLong(jitterNanos + 1);
-        long releaseAt = Math.max(System.nanoTime() + delayNanos + jitter, lastReleaseNanos);
+        long releaseAt = Math.max(System.nanoTime() + delayNanos + jitter, lastReleaseNanos + gapNanos);
         lastReleaseNanos = releaseAt;
-        queue.addLast(new Pending(chunk, releaseAt));
+        queue.addLast(new Pending(chunk, releaseAt, ownSegment));
         pendingBytes += chunk.readableBytes();
         if (timer == null) {
             schedule(releaseAt);
@@ -85,7 +109,11 @@ final class DelayLine {
                 pendingBytes -= size;
                 relay.delayedChunkWritten(f.isSuccess(), f.cause());
             });
-            wrote = true;
+            if (head.ownSegment) {
+                sink.flush();
+            } else {
+                wrote = true;
+            }
         }
         if (wrote) {
             sink.flush();
@@ -108,6 +136,6 @@ final class DelayLine {
         }
     }
 
-    private record Pending(ByteBuf chunk, long releaseAtNanos) {
+    private record Pending(ByteBuf chunk, long releaseAtNanos, boolean ownSegment) {
     }
 }

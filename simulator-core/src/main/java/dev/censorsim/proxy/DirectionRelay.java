@@ -1,6 +1,7 @@
 package dev.censorsim.proxy;
 
 import dev.censorsim.policy.Direction;
+import dev.censorsim.policy.Durations;
 import dev.censorsim.policy.TokenBucket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -65,6 +66,23 @@ final class DirectionRelay {
     private boolean sinkShutDown;
     private boolean closed;
 
+    // The Toxiproxy-style mechanisms of TcpFlowControl; clearAction() undoes each of them.
+    /** {@code slow-close}: how long the close is held back once it is due; 0 for none. */
+    private long slowCloseNanos;
+    private boolean slowCloseDue;
+    private ScheduledFuture<?> slowCloseTimer;
+    /** {@code reset-peer}: armed at >= 0, the delay from the triggering chunk to the RST. */
+    private long resetAfterNanos = -1;
+    private ScheduledFuture<?> resetTimer;
+    /** {@code stall}: everything read is discarded; the timer closes the flow when the stall times out. */
+    private boolean discarding;
+    private ScheduledFuture<?> stallTimer;
+    /** {@code limit-data}: bytes still allowed, or -1 for no limit. */
+    private long limitRemaining = -1;
+    private boolean limitReached;
+    /** {@code slicer}: cuts chunks into segments on their way into the delay line; null for none. */
+    private Slicer slicer;
+
     DirectionRelay(Flow flow, Direction direction, Channel source, Channel sink) {
         this.flow = flow;
         this.direction = direction;
@@ -126,9 +144,68 @@ final class DirectionRelay {
     void delay(long delayNanos, long jitterNanos, long seed) {
         if (delayLine == null) {
             delayLine = new DelayLine(this, sink, delayNanos, jitterNanos, seed);
-        } else {
+        } else if (delayRetired) {
             // Chunks already queued keep their release times; new ones queue behind them, so nothing is reordered.
             delayLine.retune(delayNanos, jitterNanos);
+        } else {
+            // A second delay from the same action (a chain): delays add up, as chained Toxiproxy latency toxics do.
+            delayLine.retune(delayLine.delayNanos() + delayNanos, delayLine.jitterNanos() + jitterNanos);
+        }
+        delayRetired = false;
+    }
+
+    /** Holds the sink's close back by {@code delayNanos} more (several slow closes add up). */
+    void slowClose(long delayNanos) {
+        slowCloseNanos += delayNanos;
+    }
+
+    /**
+     * Forwards nothing more on this direction; closes the flow after {@code closeAfterNanos}, or never when 0. What
+     * arrives is read and discarded, as Toxiproxy's timeout toxic does, rather than left unread: the sender is not
+     * stalled by a full window, and the close is a clean FIN (a close over unread bytes would be an RST).
+     */
+    void stall(long closeAfterNanos) {
+        discarding = true;
+        if (closeAfterNanos > 0 && stallTimer == null) {
+            stallTimer = source.eventLoop().schedule(() -> {
+                stallTimer = null;
+                flow.closeByPolicy("stalled " + direction.wireName() + " for " + Durations.format(closeAfterNanos));
+            }, closeAfterNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Arms a reset: the next chunk (or EOF) read on this direction is dropped and {@code afterNanos} later the flow is reset. */
+    void resetOnData(long afterNanos) {
+        resetAfterNanos = resetAfterNanos < 0 ? afterNanos : Math.min(resetAfterNanos, afterNanos);
+    }
+
+    private void triggerReset() {
+        long after = resetAfterNanos;
+        resetAfterNanos = -1;
+        drop(); // nothing more is read: the peer's next bytes wait in its socket until the RST discards them
+        if (after == 0) {
+            flow.reset();
+        } else if (resetTimer == null) {
+            resetTimer = source.eventLoop().schedule(() -> {
+                resetTimer = null;
+                flow.reset();
+            }, after, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Lets {@code bytes} more through on this direction, then closes the flow (the smallest of several limits wins). */
+    void limitData(long bytes) {
+        if (!limitReached) {
+            limitRemaining = limitRemaining < 0 ? bytes : Math.min(limitRemaining, bytes);
+        }
+    }
+
+    /** Cuts every chunk from now on into segments, each flushed on its own, {@code delayNanos} apart. */
+    void slice(int averageBytes, int variationBytes, long delayNanos, long seed) {
+        slicer = new Slicer(averageBytes, variationBytes, delayNanos, seed);
+        // The segments are paced by the delay line; with no delay of its own it only spaces them.
+        if (delayLine == null) {
+            delayLine = new DelayLine(this, sink, 0, 0, seed);
         }
         delayRetired = false;
     }
@@ -167,6 +244,15 @@ final class DirectionRelay {
         rebuildBuckets();
         freezeRemaining = -1;
         dropping = false;
+        slowCloseNanos = 0;
+        slowCloseDue = false;
+        resetAfterNanos = -1;
+        if (!limitReached) {
+            limitRemaining = -1;
+        }
+        slicer = null;
+        discarding = false;
+        cancelPolicyTimers();
         if (delayLine != null) {
             delayLine.retune(0, 0);
             delayRetired = true;
@@ -257,8 +343,39 @@ final class DirectionRelay {
     }
 
     private void accept(ByteBuf chunk) {
+        if (resetAfterNanos >= 0) {
+            chunk.release(); // the chunk that triggers a reset-peer is never forwarded, as Toxiproxy's is not
+            triggerReset();
+            return;
+        }
+        if (discarding) {
+            chunk.release();
+            afterChunk();
+            return;
+        }
         chunkInFlight = true;
         flow.relayed();
+        if (limitRemaining >= 0) {
+            int size = chunk.readableBytes();
+            if (size >= limitRemaining) {
+                ByteBuf allowance = chunk.readRetainedSlice((int) limitRemaining);
+                chunk.release(); // past the limit: the flow closes, so the rest is never sent
+                chunk = allowance;
+                limitRemaining = 0;
+                limitReached = true;
+                // Read no more; once the allowance is written the sink "shuts down", which closes the flow.
+                sourceEof = true;
+                releaseBacklog();
+                if (!chunk.isReadable()) {
+                    chunk.release();
+                    chunkInFlight = false;
+                    maybeShutDownSink();
+                    return;
+                }
+            } else {
+                limitRemaining -= size;
+            }
+        }
         if (freezeRemaining >= 0) {
             int size = chunk.readableBytes();
             if (size >= freezeRemaining) {
@@ -353,10 +470,15 @@ final class DirectionRelay {
             delayRetired = false;
         }
         if (delayLine != null) {
-            delayLine.enqueue(slice);
+            if (slicer != null) {
+                slicer.enqueue(slice, delayLine);
+            } else {
+                delayLine.enqueue(slice);
+            }
             if (lastOfChunk) {
                 chunkInFlight = false;
-                if (delayLine.pendingBytes() >= DelayLine.HIGH_WATER_BYTES) {
+                if (delayLine.pendingBytes() >= DelayLine.HIGH_WATER_BYTES
+                        || delayLine.queuedChunks() >= DelayLine.HIGH_WATER_CHUNKS) {
                     waitingForDrain = true;
                 } else {
                     afterChunk();
@@ -384,7 +506,8 @@ final class DirectionRelay {
             return;
         }
         flow.relayed();
-        if (waitingForDrain && delayLine.pendingBytes() <= DelayLine.LOW_WATER_BYTES) {
+        if (waitingForDrain && delayLine.pendingBytes() <= DelayLine.LOW_WATER_BYTES
+                && delayLine.queuedChunks() <= DelayLine.LOW_WATER_CHUNKS) {
             waitingForDrain = false;
             afterChunk();
         } else if (sourceEof) {
@@ -415,6 +538,14 @@ final class DirectionRelay {
 
     void onSourceEof() {
         sourceEof = true;
+        if (resetAfterNanos >= 0) {
+            triggerReset(); // Toxiproxy's reset_peer fires on the end of its input as on data
+            return;
+        }
+        if (discarding) {
+            flow.closeByPolicy("stalled " + direction.wireName() + " until its source closed");
+            return;
+        }
         if (dropping) {
             if (direction == Direction.UP) {
                 // The client left a flow whose server side is held: nothing it could still receive would ever come,
@@ -433,7 +564,21 @@ final class DirectionRelay {
         if (!idle || sinkShutDown || closed || dropping) {
             return;
         }
+        if (slowCloseNanos > 0 && !slowCloseDue) {
+            if (slowCloseTimer == null) {
+                slowCloseTimer = source.eventLoop().schedule(() -> {
+                    slowCloseTimer = null;
+                    slowCloseDue = true;
+                    maybeShutDownSink();
+                }, slowCloseNanos, TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
         sinkShutDown = true;
+        if (limitReached) {
+            flow.closeByPolicy("data limit reached " + direction.wireName());
+            return;
+        }
         if (!sink.isActive()) {
             flow.directionFinished(direction);
             return;
@@ -451,10 +596,26 @@ final class DirectionRelay {
     void close() {
         closed = true;
         cancelShaping();
+        cancelPolicyTimers();
         if (delayLine != null) {
             delayLine.discard();
         }
         releaseBacklog();
+    }
+
+    private void cancelPolicyTimers() {
+        if (slowCloseTimer != null) {
+            slowCloseTimer.cancel(false);
+            slowCloseTimer = null;
+        }
+        if (resetTimer != null) {
+            resetTimer.cancel(false);
+            resetTimer = null;
+        }
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+            stallTimer = null;
+        }
     }
 
     private void cancelShaping() {

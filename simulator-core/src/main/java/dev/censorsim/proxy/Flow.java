@@ -387,6 +387,28 @@ final class Flow {
         up.requestRead();
     }
 
+    /**
+     * A policy ends the flow politely (a {@code stall} that timed out, a {@code limit-data} reached): a FIN to each
+     * side after whatever was already written, and a forced close after a grace period if a peer stopped reading.
+     */
+    void closeByPolicy(String why) {
+        if (reported) {
+            return;
+        }
+        if (end == null) {
+            end = FlowEnd.POLICY_CLOSED;
+            detail = why;
+        }
+        up.close();
+        down.close();
+        closeGracefully(client);
+        closeGracefully(upstream);
+        client.eventLoop().schedule(() -> {
+            client.close();
+            upstream.close();
+        }, IDLE_CLOSE_GRACE_NANOS, TimeUnit.NANOSECONDS);
+    }
+
     void freezeReached() {
         blackhole(FlowEnd.FROZEN);
     }
@@ -484,7 +506,7 @@ final class Flow {
             classifyHandler = null;
         }
         // A black-holed or frozen flow can only end by shutdown or a late error: its policy is the story to tell.
-        FlowEnd how = end == FlowEnd.RESET || end == FlowEnd.IDLE ? end
+        FlowEnd how = end == FlowEnd.RESET || end == FlowEnd.IDLE || end == FlowEnd.POLICY_CLOSED ? end
                 : policyEnd != null ? policyEnd
                 : end != null ? end
                 : FlowEnd.SHUTDOWN;

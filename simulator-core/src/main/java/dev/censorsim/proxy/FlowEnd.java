@@ -22,6 +22,8 @@ public enum FlowEnd {
     ERROR,
     /** Nothing was relayed for the idle timeout, so the proxy closed both sides with a FIN. */
     IDLE,
+    /** A policy closed both sides with a FIN: a {@code stall} that timed out, or a {@code limit-data} reached. */
+    POLICY_CLOSED,
     /** The proxy was shut down while the flow was open. */
     SHUTDOWN;
 

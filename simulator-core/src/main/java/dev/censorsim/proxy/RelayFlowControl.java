@@ -64,4 +64,65 @@ final class RelayFlowControl implements TcpFlowControl {
             down.delay(delayNanos, jitterNanos, seed ^ DOWN_SEED_SALT);
         }
     }
+
+    @Override
+    public void slowClose(Direction direction, long delayNanos) {
+        requireNotNegative(delayNanos, "delayNanos");
+        for (DirectionRelay relay : relays(direction)) {
+            relay.slowClose(delayNanos);
+        }
+    }
+
+    @Override
+    public void stall(Direction direction, long closeAfterNanos) {
+        requireNotNegative(closeAfterNanos, "closeAfterNanos");
+        for (DirectionRelay relay : relays(direction)) {
+            relay.stall(closeAfterNanos);
+        }
+    }
+
+    @Override
+    public void resetOnData(Direction direction, long afterNanos) {
+        requireNotNegative(afterNanos, "afterNanos");
+        for (DirectionRelay relay : relays(direction)) {
+            relay.resetOnData(afterNanos);
+        }
+    }
+
+    @Override
+    public void slice(Direction direction, int averageBytes, int variationBytes, long delayNanos, long seed) {
+        if (averageBytes < 1 || variationBytes < 0 || variationBytes >= averageBytes) {
+            throw new IllegalArgumentException("need averageBytes >= 1 and 0 <= variationBytes < averageBytes, got "
+                    + averageBytes + " and " + variationBytes);
+        }
+        requireNotNegative(delayNanos, "delayNanos");
+        if (direction.includesUp()) {
+            up.slice(averageBytes, variationBytes, delayNanos, seed);
+        }
+        if (direction.includesDown()) {
+            down.slice(averageBytes, variationBytes, delayNanos, seed ^ DOWN_SEED_SALT);
+        }
+    }
+
+    @Override
+    public void limitData(Direction direction, long bytes) {
+        requireNotNegative(bytes, "bytes");
+        for (DirectionRelay relay : relays(direction)) {
+            relay.limitData(bytes);
+        }
+    }
+
+    private DirectionRelay[] relays(Direction direction) {
+        return switch (direction) {
+            case UP -> new DirectionRelay[] {up};
+            case DOWN -> new DirectionRelay[] {down};
+            case BOTH -> new DirectionRelay[] {up, down};
+        };
+    }
+
+    private static void requireNotNegative(long value, String name) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must be >= 0, was " + value);
+        }
+    }
 }

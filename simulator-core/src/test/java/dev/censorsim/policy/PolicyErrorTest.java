@@ -27,7 +27,8 @@ class PolicyErrorTest {
                         "    match: { sni: [\"@whatsapp\"] }",
                         "    action: { type: rst }"),
                 7, 21, "unknown action type 'rst'; expected one of reset, blackhole, freeze, "
-                        + "throttle, delay, pass; for UDP only drop, drop-after, loss; for DNS nxdomain, nodata, "
+                        + "throttle, delay, pass, slow-close, stall, reset-peer, slicer, limit-data, chain; "
+                        + "for UDP only drop, drop-after, loss; for DNS nxdomain, nodata, "
                         + "servfail, refused, timeout, sinkhole, strip, ttl");
     }
 
@@ -65,7 +66,8 @@ class PolicyErrorTest {
                 3, 29, "unknown key 'ip' in 'match'; expected one of sni, host, target, domain, port, cidr, "
                         + "protocol, ech, min-size, matching");
         assertError(error("rules:", "  - name: a", "    action: { type: throttle, rate: 1mbit, burst: 10kb }"),
-                3, 44, "unknown key 'burst' in a throttle action; expected one of type, rate, cut, direction, scope");
+                3, 44, "unknown key 'burst' in a throttle action; expected one of type, rate, cut, direction, scope, "
+                        + "toxicity");
         assertError(error("rules:", "  - name: a", "    action: { type: reset, after: 1kb }"),
                 3, 28, "unknown key 'after' in a reset action; expected one of type");
         assertError(error("link: { rate: 5mbit, burst: 1kb }"),

@@ -88,7 +88,8 @@ class PolicyLoaderTest {
         assertThatThrownBy(() -> PolicyLoader.load(file))
                 .isInstanceOf(PolicyException.class)
                 .hasMessage(file + ":7:21: unknown action type 'rst'; expected one of reset, blackhole, freeze, "
-                        + "throttle, delay, pass; for UDP only drop, drop-after, loss; for DNS nxdomain, nodata, "
+                        + "throttle, delay, pass, slow-close, stall, reset-peer, slicer, limit-data, chain; "
+                        + "for UDP only drop, drop-after, loss; for DNS nxdomain, nodata, "
                         + "servfail, refused, timeout, sinkhole, strip, ttl");
     }
 

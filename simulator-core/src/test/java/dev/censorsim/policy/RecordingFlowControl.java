@@ -18,6 +18,8 @@ public final class RecordingFlowControl implements TcpFlowControl {
     public final List<Shape> shapes = new ArrayList<>();
     public final List<Delay> delays = new ArrayList<>();
     public long freezeAfter = -1;
+    /** The Toxiproxy-style mechanisms, one line each: {@code "limitData down 100"}. */
+    public final List<String> toxics = new ArrayList<>();
 
     @Override
     public void reset() {
@@ -45,6 +47,36 @@ public final class RecordingFlowControl implements TcpFlowControl {
     public void delay(Direction direction, long delayNanos, long jitterNanos, long seed) {
         calls.add("delay");
         delays.add(new Delay(direction, delayNanos, jitterNanos, seed));
+    }
+
+    @Override
+    public void slowClose(Direction direction, long delayNanos) {
+        calls.add("slowClose");
+        toxics.add("slowClose " + direction.wireName() + " " + delayNanos);
+    }
+
+    @Override
+    public void stall(Direction direction, long closeAfterNanos) {
+        calls.add("stall");
+        toxics.add("stall " + direction.wireName() + " " + closeAfterNanos);
+    }
+
+    @Override
+    public void resetOnData(Direction direction, long afterNanos) {
+        calls.add("resetOnData");
+        toxics.add("resetOnData " + direction.wireName() + " " + afterNanos);
+    }
+
+    @Override
+    public void slice(Direction direction, int averageBytes, int variationBytes, long delayNanos, long seed) {
+        calls.add("slice");
+        toxics.add("slice " + direction.wireName() + " " + averageBytes + " " + variationBytes + " " + delayNanos);
+    }
+
+    @Override
+    public void limitData(Direction direction, long bytes) {
+        calls.add("limitData");
+        toxics.add("limitData " + direction.wireName() + " " + bytes);
     }
 
     /** The bucket shaped on {@code direction}; fails unless exactly one was. */

@@ -80,7 +80,8 @@ class ScenarioErrorTest {
         assertError(error("scenario: s", MESSENGER, "policies:", "  open: { link: { rate: 40mbit } }",
                         "  blocked:", "    rules:", "      - name: r", "        action: { type: rst }"),
                 12, 25, "unknown action type 'rst'; expected one of reset, blackhole, freeze, "
-                        + "throttle, delay, pass; for UDP only drop, drop-after, loss; for DNS nxdomain, nodata, "
+                        + "throttle, delay, pass, slow-close, stall, reset-peer, slicer, limit-data, chain; "
+                        + "for UDP only drop, drop-after, loss; for DNS nxdomain, nodata, "
                         + "servfail, refused, timeout, sinkhole, strip, ttl");
     }
 

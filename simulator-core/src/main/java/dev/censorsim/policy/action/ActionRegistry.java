@@ -25,6 +25,8 @@ public final class ActionRegistry {
     private static final Map<String, ActionParser> PARSERS = new LinkedHashMap<>();
     /** UDP-only types; {@code throttle}, {@code delay} and {@code pass} are parsed as TCP and adapted for UDP. */
     private static final Map<String, UdpActionParser> UDP_PARSERS = new LinkedHashMap<>();
+    /** The keys of the {@link ToxicAction} wrapper; {@code delay} and {@code throttle} keep their own direction. */
+    private static final List<String> WRAPPER_KEYS = List.of("direction", "toxicity");
 
     static {
         PARSERS.put(ResetAction.TYPE, ActionRegistry::parseReset);
@@ -33,6 +35,12 @@ public final class ActionRegistry {
         PARSERS.put(ThrottleAction.TYPE, ActionRegistry::parseThrottle);
         PARSERS.put(DelayAction.TYPE, ActionRegistry::parseDelay);
         PARSERS.put(PassAction.TYPE, ActionRegistry::parsePass);
+        PARSERS.put(SlowCloseAction.TYPE, ActionRegistry::parseSlowClose);
+        PARSERS.put(StallAction.TYPE, ActionRegistry::parseStall);
+        PARSERS.put(ResetPeerAction.TYPE, ActionRegistry::parseResetPeer);
+        PARSERS.put(SlicerAction.TYPE, ActionRegistry::parseSlicer);
+        PARSERS.put(LimitDataAction.TYPE, ActionRegistry::parseLimitData);
+        PARSERS.put(ChainAction.TYPE, ActionRegistry::parseChain);
         UDP_PARSERS.put(DropAction.TYPE, ActionRegistry::parseDrop);
         UDP_PARSERS.put(DropAfterAction.TYPE, ActionRegistry::parseDropAfter);
         UDP_PARSERS.put(LossAction.TYPE, ActionRegistry::parseLoss);
@@ -130,7 +138,7 @@ public final class ActionRegistry {
     }
 
     private static TcpAction parseThrottle(PolicyNode action, long linkRate) throws PolicyException {
-        action.checkKeys("a throttle action", List.of("type", "rate", "cut", "direction", "scope"));
+        action.checkKeys("a throttle action", List.of("type", "rate", "cut", "direction", "scope", "toxicity"));
         PolicyNode rateNode = action.get("rate");
         PolicyNode cutNode = action.get("cut");
         long rate;
@@ -160,11 +168,11 @@ public final class ActionRegistry {
                 throw scopeNode.error("unknown scope '" + s + "'; expected one of flow, rule");
             }
         }
-        return ThrottleAction.of(rate, direction, scope);
+        return toxicity(action, ThrottleAction.of(rate, direction, scope));
     }
 
     private static TcpAction parseDelay(PolicyNode action, long linkRate) throws PolicyException {
-        action.checkKeys("a delay action", List.of("type", "latency", "jitter", "direction", "seed"));
+        action.checkKeys("a delay action", List.of("type", "latency", "jitter", "direction", "seed", "toxicity"));
         PolicyNode latencyNode = action.required("latency", "a delay action");
         long latency = unit(latencyNode, "'latency'", Durations::parseNanos);
         if (latency <= 0) {
@@ -172,7 +180,96 @@ public final class ActionRegistry {
         }
         PolicyNode jitterNode = action.get("jitter");
         long jitter = jitterNode == null ? 0 : unit(jitterNode, "'jitter'", Durations::parseNanos);
-        return new DelayAction(latency, jitter, direction(action.get("direction")), seed(action.get("seed")));
+        return toxicity(action,
+                new DelayAction(latency, jitter, direction(action.get("direction")), seed(action.get("seed"))));
+    }
+
+    private static TcpAction parseSlowClose(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a slow-close action", keys("delay"));
+        PolicyNode delayNode = action.required("delay", "a slow-close action");
+        long delay = unit(delayNode, "'delay'", Durations::parseNanos);
+        if (delay <= 0) {
+            throw delayNode.error("expected a positive 'delay' such as 500ms");
+        }
+        return wrap(action, new SlowCloseAction(delay));
+    }
+
+    private static TcpAction parseStall(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a stall action", keys("close-after"));
+        PolicyNode afterNode = action.get("close-after");
+        long after = afterNode == null ? 0 : unit(afterNode, "'close-after'", Durations::parseNanos);
+        return wrap(action, new StallAction(after));
+    }
+
+    private static TcpAction parseResetPeer(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a reset-peer action", keys("after"));
+        PolicyNode afterNode = action.get("after");
+        long after = afterNode == null ? 0 : unit(afterNode, "'after'", Durations::parseNanos);
+        return wrap(action, new ResetPeerAction(after));
+    }
+
+    private static TcpAction parseSlicer(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a slicer action", keys("average-size", "size-variation", "delay", "seed"));
+        PolicyNode averageNode = action.required("average-size", "a slicer action");
+        long average = unit(averageNode, "'average-size'", DataSize::parseBytes);
+        if (average > 1 << 20) {
+            throw averageNode.error("'average-size' must be at most 1mib, got " + average + " bytes");
+        }
+        PolicyNode variationNode = action.get("size-variation");
+        long variation = 0;
+        if (variationNode != null && !variationNode.rawText().strip().equals("0")) {
+            variation = unit(variationNode, "'size-variation'", DataSize::parseBytes);
+            if (variation >= average) {
+                throw variationNode.error("'size-variation' must be below 'average-size' (" + average + " bytes), got "
+                        + variation);
+            }
+        }
+        PolicyNode delayNode = action.get("delay");
+        long delay = delayNode == null ? 0 : unit(delayNode, "'delay'", Durations::parseNanos);
+        return wrap(action, new SlicerAction((int) average, (int) variation, delay, seed(action.get("seed"))));
+    }
+
+    private static TcpAction parseLimitData(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a limit-data action", keys("bytes"));
+        long bytes = unit(action.required("bytes", "a limit-data action"), "'bytes'", DataSize::parseBytes);
+        return wrap(action, new LimitDataAction(bytes));
+    }
+
+    private static TcpAction parseChain(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a chain action", List.of("type", "actions"));
+        List<PolicyNode> entries = action.required("actions", "a chain action").entries("'actions'");
+        List<TcpAction> actions = new java.util.ArrayList<>(entries.size());
+        for (PolicyNode entry : entries) {
+            actions.add(parse(entry, linkRate));
+        }
+        return new ChainAction(actions);
+    }
+
+    /** {@code type}, the type's own keys, then the wrapper's. */
+    private static List<String> keys(String... own) {
+        List<String> keys = new java.util.ArrayList<>(own.length + 3);
+        keys.add("type");
+        keys.addAll(List.of(own));
+        keys.addAll(WRAPPER_KEYS);
+        return keys;
+    }
+
+    /** Wraps a toxic in its {@code direction} (default both) and {@code toxicity} (default 100%), when either is set. */
+    private static TcpAction wrap(PolicyNode action, TcpAction toxic) throws PolicyException {
+        Direction direction = direction(action.get("direction"));
+        PolicyNode toxicityNode = action.get("toxicity");
+        double toxicity = toxicityNode == null ? 1 : fraction(toxicityNode, "'toxicity'");
+        return direction == Direction.BOTH && toxicity == 1 ? toxic : new ToxicAction(toxic, direction, toxicity);
+    }
+
+    /** Wraps an action that keeps its own direction in a {@code toxicity}, when one is set. */
+    private static TcpAction toxicity(PolicyNode action, TcpAction toxic) throws PolicyException {
+        PolicyNode toxicityNode = action.get("toxicity");
+        if (toxicityNode == null) {
+            return toxic;
+        }
+        double toxicity = fraction(toxicityNode, "'toxicity'");
+        return toxicity == 1 ? toxic : new ToxicAction(toxic, Direction.BOTH, toxicity);
     }
 
     private static UdpAction parseDrop(PolicyNode action) throws PolicyException {

@@ -45,9 +45,12 @@ class ActionsApplyTest {
 
     @Test
     void registryShouldKnowEveryTypeByItsStableName() {
-        assertThat(ActionRegistry.types()).containsExactly("reset", "blackhole", "freeze", "throttle", "delay", "pass");
+        assertThat(ActionRegistry.types()).containsExactly("reset", "blackhole", "freeze", "throttle", "delay", "pass",
+                "slow-close", "stall", "reset-peer", "slicer", "limit-data", "chain");
         assertThat(List.of(new ResetAction(), new BlackholeAction(), new FreezeAction(1),
-                ThrottleAction.of(1, Direction.BOTH, ThrottleScope.FLOW), new DelayAction(1, 0, Direction.UP, 1), new PassAction()))
+                ThrottleAction.of(1, Direction.BOTH, ThrottleScope.FLOW), new DelayAction(1, 0, Direction.UP, 1), new PassAction(),
+                new SlowCloseAction(1), new StallAction(0), new ResetPeerAction(0), new SlicerAction(10, 0, 0, 1),
+                new LimitDataAction(0), new ChainAction(List.of(new PassAction()))))
                 .extracting(TcpAction::type)
                 .containsExactlyElementsOf(ActionRegistry.types());
     }

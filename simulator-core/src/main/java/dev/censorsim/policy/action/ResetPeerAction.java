@@ -1,0 +1,39 @@
+package dev.censorsim.policy.action;
+
+import dev.censorsim.policy.Direction;
+import dev.censorsim.policy.Durations;
+import dev.censorsim.policy.TcpAction;
+import dev.censorsim.policy.TcpFlowControl;
+
+/**
+ * {@code reset-peer}: the next data (or EOF) is swallowed, and {@code afterNanos} later both connections get a real
+ * TCP RST (SO_LINGER 0), as Toxiproxy's {@code reset_peer} does. Unlike {@code reset}, which resets at the verdict,
+ * this waits for the flow to speak, so a connection pool's idle connections survive until they are used.
+ *
+ * @param afterNanos time from the triggering data to the RST; 0 for at once
+ */
+public record ResetPeerAction(long afterNanos) implements TcpAction {
+
+    public static final String TYPE = "reset-peer";
+
+    public ResetPeerAction {
+        if (afterNanos < 0) {
+            throw new IllegalArgumentException("afterNanos must be >= 0, was " + afterNanos);
+        }
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public void apply(TcpFlowControl flow) {
+        flow.resetOnData(Direction.BOTH, afterNanos);
+    }
+
+    @Override
+    public String describe() {
+        return afterNanos == 0 ? "reset-peer" : "reset-peer after " + Durations.format(afterNanos);
+    }
+}
