@@ -410,12 +410,25 @@ final class Flow {
         }
     }
 
+    /** A write toward {@code direction}'s sink failed: the failing socket is the server for UP, the client for DOWN. */
     void writeFailed(Direction direction, Throwable cause) {
+        Direction failingSide = direction == Direction.UP ? Direction.DOWN : Direction.UP;
+        if (PeerReset.isReset(cause)) {
+            peerReset(failingSide, cause);
+            return;
+        }
         failed(direction, cause);
     }
 
-    /** An I/O error on either side closes both at once; what was queued is dropped. */
+    /**
+     * An I/O error on either side closes both at once; what was queued is dropped. {@code direction} names the side
+     * whose socket failed: UP the client's, DOWN the server's. A RST from that peer is passed on as a RST.
+     */
     void failed(Direction direction, Throwable cause) {
+        if (PeerReset.isReset(cause)) {
+            peerReset(direction, cause);
+            return;
+        }
         if (end == null) {
             end = FlowEnd.ERROR;
             String side = direction == Direction.UP ? "client" : "server";
@@ -425,6 +438,23 @@ final class Flow {
         down.close();
         client.close();
         upstream.close();
+    }
+
+    /**
+     * The peer on {@code side} (UP: the client, DOWN: the server) reset its connection: the other peer gets a RST too
+     * (SO_LINGER 0), as it would through a box that forwards segments, instead of the clean EOF a polite close gives.
+     */
+    private void peerReset(Direction side, Throwable cause) {
+        if (end == null) {
+            end = FlowEnd.ERROR;
+            String who = side == Direction.UP ? "client" : "server";
+            detail = who + ": reset by peer (" + cause.getMessage() + "); RST passed on to the "
+                    + (side == Direction.UP ? "server" : "client");
+        }
+        up.close();
+        down.close();
+        rst(side == Direction.UP ? upstream : client);
+        rst(side == Direction.UP ? client : upstream);
     }
 
     private void channelClosed() {
