@@ -6,6 +6,7 @@ import dev.censorsim.policy.Direction;
 import dev.censorsim.policy.Durations;
 import dev.censorsim.policy.FlowFacts;
 import dev.censorsim.policy.action.PassAction;
+import dev.censorsim.policy.action.ResidualTrigger;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -62,6 +63,8 @@ final class Flow {
     private ScheduledFuture<?> idleTimer;
     private StreamClassification classification = StreamClassification.UNKNOWN;
     private FlowVerdict verdict = FlowVerdict.PASS;
+    /** The verdict came from residual state an earlier flow left, not from this flow's bytes. */
+    private boolean fromResidual;
     private String actionDescription = "pass";
     private FlowEnd end;
     private FlowEnd policyEnd;
@@ -187,7 +190,17 @@ final class Flow {
         decided = true;
         classification = result;
         facts = new FlowFacts(clientAddress, serverAddress, target, result);
-        verdict = evaluate(policy);
+        ResidualTable.Hit residualHit = runtime.residual().lookup(clientAddress.getAddress(), serverAddress,
+                System.nanoTime());
+        if (residualHit != null) {
+            // The box remembers this server from an earlier trigger: the same verdict, whatever these bytes say.
+            verdict = residualHit.verdict();
+            fromResidual = true;
+            detail = residualHit.block().describe() + ": " + Durations.format(residualHit.remainingNanos())
+                    + " left";
+        } else {
+            verdict = evaluate(policy);
+        }
         up.setLink(policy.linkUp());
         down.setLink(policy.linkDown());
         if (!verdict.isPass()) {
@@ -214,6 +227,12 @@ final class Flow {
         actionDescription = verdict.isPass() ? "pass" : verdict.action().describe();
         if (verdict.isPass()) {
             return;
+        }
+        if (fromResidual) {
+            actionDescription = "residual " + actionDescription;
+        } else if (verdict.action() instanceof ResidualTrigger trigger && trigger.residual() != null) {
+            runtime.residual().trigger(clientAddress.getAddress(), serverAddress, trigger.residual(), verdict,
+                    System.nanoTime());
         }
         try {
             verdict.action().apply(control);
@@ -256,6 +275,7 @@ final class Flow {
         FlowVerdict previous = verdict;
         String previousDescription = actionDescription;
         verdict = evaluate(next);
+        fromResidual = false;
         up.setLink(next.linkUp());
         down.setLink(next.linkDown());
         if (!verdict.isPass()) {

@@ -33,10 +33,16 @@ final class ProxyRuntime {
      */
     private final AtomicLong policyGeneration = new AtomicLong();
     private volatile boolean shuttingDown;
+    /** Residual block state left by reset and blackhole actions; outlives flows and policy swaps, as a box's does. */
+    private final ResidualTable residual = new ResidualTable(ResidualTable.DEFAULT_CAPACITY);
 
     ProxyRuntime(ProxyOptions options, ChannelGroup channels) {
         this.options = options;
         this.channels = channels;
+    }
+
+    ResidualTable residual() {
+        return residual;
     }
 
     ProxyOptions options() {

@@ -67,7 +67,7 @@ class PolicyErrorTest {
         assertError(error("rules:", "  - name: a", "    action: { type: throttle, rate: 1mbit, burst: 10kb }"),
                 3, 44, "unknown key 'burst' in a throttle action; expected one of type, rate, cut, direction, scope");
         assertError(error("rules:", "  - name: a", "    action: { type: reset, after: 1kb }"),
-                3, 28, "unknown key 'after' in a reset action; expected one of type");
+                3, 28, "unknown key 'after' in a reset action; expected one of type, residual");
         assertError(error("link: { rate: 5mbit, burst: 1kb }"),
                 1, 22, "unknown key 'burst' in 'link'; expected one of rate");
         assertError(error("dpi: { depth: 3 }"),
