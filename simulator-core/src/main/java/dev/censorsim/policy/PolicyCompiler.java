@@ -25,8 +25,8 @@ final class PolicyCompiler {
 
     private static final List<String> TOP_KEYS = List.of("link", "dpi", "lists", "rules");
     private static final List<String> LINK_KEYS = List.of("rate");
-    private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching");
-    private static final List<String> RULE_KEYS = List.of("name", "match", "action");
+    private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching", "state-timeout");
+    private static final List<String> RULE_KEYS = List.of("name", "match", "action", "state-timeout");
     private static final List<String> MATCH_KEYS =
             List.of("sni", "host", "target", "domain", "port", "cidr", "protocol", "ech", "min-size", "matching");
     /** Match keys that only a TCP flow can satisfy; a rule whose action is UDP only must not use them. */
@@ -41,6 +41,8 @@ final class PolicyCompiler {
     private final Map<String, List<String>> lists = new LinkedHashMap<>();
     private final Map<String, DomainMatcher> labelListMatchers = new HashMap<>();
     private MatchingMode defaultMode = MatchingMode.LABEL;
+    /** {@code dpi.state-timeout}: the state timeout of rules that give none; 0 keeps no state past the connection. */
+    private long defaultStateTimeoutNanos;
 
     private PolicyCompiler() {
     }
@@ -115,6 +117,7 @@ final class PolicyCompiler {
         if (matchingNode != null) {
             defaultMode = mode(matchingNode);
         }
+        defaultStateTimeoutNanos = stateTimeout(dpi.get("state-timeout"), 0);
         return new InspectionSettings(reassemble, maxBytes);
     }
 
@@ -155,7 +158,28 @@ final class PolicyCompiler {
         RuleMatch match = compileMatch(matchNode);
         RuleAction action = ActionRegistry.parseRule(rule.required("action", "rule '" + name + "'"), linkRate);
         checkPlanes(matchNode, action);
-        return new CompiledRule(name, match, action.tcp(), action.udp());
+        long stateTimeout = stateTimeout(rule.get("state-timeout"), defaultStateTimeoutNanos);
+        return new CompiledRule(name, match, action.tcp(), action.udp(), stateTimeout);
+    }
+
+    /**
+     * A {@code state-timeout} such as {@code 10m}: how long a verdict outlives its flow's last packet on the 4-tuple
+     * (the 2021 throttler kept about 10 minutes). {@code 0} keeps no state past the connection.
+     */
+    private static long stateTimeout(PolicyNode node, long fallback) throws PolicyException {
+        if (node == null) {
+            return fallback;
+        }
+        long nanos;
+        try {
+            nanos = Durations.parseNanos(node.text("'state-timeout'"));
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+        if (nanos < 0) {
+            throw node.error("expected a 'state-timeout' of 0 or more, such as 10m");
+        }
+        return nanos;
     }
 
     /** A rule is a DNS rule by its action's type; anything unreadable is left to the TCP path to report. */

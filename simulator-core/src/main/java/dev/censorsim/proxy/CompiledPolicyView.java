@@ -75,6 +75,6 @@ final class CompiledPolicyView implements FlowPolicy {
             public void addBytesDown(long bytes) {
                 counters.addBytesDown(bytes);
             }
-        });
+        }, rule.stateTimeoutNanos());
     }
 }

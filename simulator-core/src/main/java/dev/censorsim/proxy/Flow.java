@@ -65,6 +65,13 @@ final class Flow {
     private FlowVerdict verdict = FlowVerdict.PASS;
     /** The verdict came from residual state an earlier flow left, not from this flow's bytes. */
     private boolean fromResidual;
+    /** The verdict came from the 4-tuple's kept state: an earlier connection on the same 4-tuple took it. */
+    private boolean inheritedState;
+    /** This flow's entry in the 4-tuple state table, or null while its verdict keeps no state. */
+    private FlowStateTable.State state;
+    private ScheduledFuture<?> stateTimer;
+    /** Why the next verdict change happens, for the flow log; null for a policy swap. */
+    private String changeReason;
     private String actionDescription = "pass";
     private FlowEnd end;
     private FlowEnd policyEnd;
@@ -122,8 +129,12 @@ final class Flow {
         upstream.closeFuture().addListener(f -> flow.channelClosed());
 
         long inspectionNanos = runtime.options().inspectionTimeout().toNanos();
-        boolean holding = policy.needsContent();
-        if (holding) {
+        FlowStateTable.State kept = runtime.flowState().lookup(flow.clientAddress, flow.serverAddress,
+                System.nanoTime());
+        boolean holding = kept == null && policy.needsContent();
+        if (kept != null) {
+            flow.inherit(kept);
+        } else if (holding) {
             flow.classifyHandler = ClassifyHandler.holding(flow, new StreamClassifier(policy.inspection()),
                     policy.inspection().maxBytes(), inspectionNanos);
             client.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.CLASSIFY, flow.classifyHandler);
@@ -149,6 +160,25 @@ final class Flow {
             // A re-evaluation round was handed out before this flow registered and may have missed it.
             flow.reevaluate(latest);
         }
+    }
+
+    /**
+     * A new connection on a 4-tuple whose state the box still holds: it gets the kept verdict at once, without being
+     * inspected, as a DPI box that looks the 4-tuple up before it looks at the bytes.
+     */
+    private void inherit(FlowStateTable.State kept) {
+        decided = true;
+        inheritedState = true;
+        classification = StreamClassification.UNKNOWN;
+        facts = new FlowFacts(clientAddress, serverAddress, target, classification);
+        state = kept;
+        kept.touch(System.nanoTime());
+        verdict = kept.verdict();
+        up.setLink(policy.linkUp());
+        down.setLink(policy.linkDown());
+        verdict.counters().flowHit();
+        applyAction();
+        armIdleTimer();
     }
 
     EventLoop eventLoop() {
@@ -225,10 +255,13 @@ final class Flow {
 
     private void applyAction() {
         actionDescription = verdict.isPass() ? "pass" : verdict.action().describe();
+        keepState();
         if (verdict.isPass()) {
             return;
         }
-        if (fromResidual) {
+        if (inheritedState) {
+            actionDescription = "kept " + actionDescription;
+        } else if (fromResidual) {
             actionDescription = "residual " + actionDescription;
         } else if (verdict.action() instanceof ResidualTrigger trigger && trigger.residual() != null) {
             runtime.residual().trigger(clientAddress.getAddress(), serverAddress, trigger.residual(), verdict,
@@ -270,12 +303,73 @@ final class Flow {
         applyPolicy(next);
     }
 
+    /**
+     * Puts the verdict in the 4-tuple state table when its rule has a state timeout, and watches it expire; a verdict
+     * without one forgets what an earlier verdict of this flow kept.
+     */
+    private void keepState() {
+        if (!verdict.isPass() && verdict.stateTimeoutNanos() > 0 && !fromResidual) {
+            if (state == null || state.verdict() != verdict) {
+                state = runtime.flowState().remember(clientAddress, serverAddress, verdict, System.nanoTime());
+            }
+            armStateTimer();
+        } else if (state != null) {
+            runtime.flowState().expire(clientAddress, serverAddress, state);
+            state = null;
+            cancelStateTimer();
+        }
+    }
+
+    private void armStateTimer() {
+        cancelStateTimer();
+        if (state != null && !reported && end == null) {
+            long due = Math.max(0, state.remainingNanos(System.nanoTime()));
+            stateTimer = client.eventLoop().schedule(this::checkState, due, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void cancelStateTimer() {
+        if (stateTimer != null) {
+            stateTimer.cancel(false);
+            stateTimer = null;
+        }
+    }
+
+    /**
+     * The kept state went quiet for its timeout: the box forgets the 4-tuple, and the next bytes of this still open
+     * connection are inspected anew. They are mid-stream, no ClientHello, so content rules no longer match and a
+     * throttled flow continues at full rate; rules on ports or addresses match again. The connection stays open:
+     * closing is {@code --idle-timeout}'s business, not the state table's.
+     */
+    private void checkState() {
+        stateTimer = null;
+        if (state == null || reported || end != null) {
+            return;
+        }
+        long remaining = state.remainingNanos(System.nanoTime());
+        if (remaining > 0) {
+            stateTimer = client.eventLoop().schedule(this::checkState, remaining, TimeUnit.NANOSECONDS);
+            return;
+        }
+        runtime.flowState().expire(clientAddress, serverAddress, state);
+        state = null;
+        classification = StreamClassification.UNKNOWN;
+        facts = new FlowFacts(clientAddress, serverAddress, target, classification);
+        changeReason = "state expired after " + Durations.format(verdict.stateTimeoutNanos()) + " idle";
+        applyPolicy(policy);
+        changeReason = null;
+        if (state == null && !verdict.isPass() && verdict.stateTimeoutNanos() > 0) {
+            keepState(); // the same action matched again, so applyPolicy left it in place: keep its state anew
+        }
+    }
+
     /** Re-evaluates the decided flow against {@code next} and moves it to the new verdict, if it differs. */
     private void applyPolicy(FlowPolicy next) {
         FlowVerdict previous = verdict;
         String previousDescription = actionDescription;
         verdict = evaluate(next);
         fromResidual = false;
+        inheritedState = false;
         up.setLink(next.linkUp());
         down.setLink(next.linkDown());
         if (!verdict.isPass()) {
@@ -287,7 +381,8 @@ final class Flow {
                 earlierVerdicts = new ArrayList<>(2);
             }
             earlierVerdicts.add((previous.isPass() ? "" : previous.ruleName() + ": ") + previousDescription
-                    + " until " + (System.nanoTime() - startNanos) / 1_000_000 + "ms");
+                    + " until " + (System.nanoTime() - startNanos) / 1_000_000 + "ms"
+                    + (changeReason == null ? "" : " (" + changeReason + ")"));
         }
         if (!sameAction) {
             policyEnd = null;
@@ -306,7 +401,12 @@ final class Flow {
 
     /** A chunk was accepted for relaying (or a delayed one written): the flow is not idle. */
     void relayed() {
-        lastRelayNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastRelayNanos = now;
+        final FlowStateTable.State kept = state;
+        if (kept != null) {
+            kept.touch(now);
+        }
     }
 
     /** Flows a rule acted on use {@code idleTimeout}; others (no rule, or a {@code pass} rule) the pass one. */
@@ -509,6 +609,8 @@ final class Flow {
             idleTimer.cancel(false);
             idleTimer = null;
         }
+        // The kept state stays in the table for the next connection on the 4-tuple; only this flow's watch ends.
+        cancelStateTimer();
         up.close();
         down.close();
         if (classifyHandler != null) {

@@ -41,6 +41,13 @@ final class ProxyRuntime {
         this.channels = channels;
     }
 
+    /** Verdicts kept per 4-tuple past their connection ({@code state-timeout}); outlives flows and policy swaps. */
+    private final FlowStateTable flowState = new FlowStateTable(FlowStateTable.DEFAULT_CAPACITY);
+
+    FlowStateTable flowState() {
+        return flowState;
+    }
+
     ResidualTable residual() {
         return residual;
     }
