@@ -59,7 +59,7 @@ class PolicyErrorTest {
     @Test
     void unknownKeysInRuleMatchActionLinkAndDpiShouldListTheAllowedKeys() {
         assertError(error("rules:", "  - name: a", "    action: { type: reset }", "    when: x"),
-                4, 5, "unknown key 'when' in a rule; expected one of name, match, action");
+                4, 5, "unknown key 'when' in a rule; expected one of name, match, action, state-timeout");
         assertError(error("rules:", "  - name: a", "    match: { sni: [a.test], ip: [10.0.0.1] }",
                         "    action: { type: reset }"),
                 3, 29, "unknown key 'ip' in 'match'; expected one of sni, host, target, domain, port, cidr, "
@@ -71,7 +71,7 @@ class PolicyErrorTest {
         assertError(error("link: { rate: 5mbit, burst: 1kb }"),
                 1, 22, "unknown key 'burst' in 'link'; expected one of rate");
         assertError(error("dpi: { depth: 3 }"),
-                1, 8, "unknown key 'depth' in 'dpi'; expected one of reassemble, max-bytes, matching");
+                1, 8, "unknown key 'depth' in 'dpi'; expected one of reassemble, max-bytes, matching, state-timeout");
     }
 
     @Test
