@@ -24,6 +24,8 @@ public final class CompiledPolicy {
     private final boolean needsContent;
     private final DnsRule[] dnsRules;
     private final List<DnsRule> dnsRuleList;
+    /** {@code inside:}; empty means every client of the proxy is inside. */
+    private final Cidr[] inside;
 
     CompiledPolicy(List<CompiledRule> rules, long linkRateBytesPerSecond, InspectionSettings inspection) {
         this(rules, List.of(), linkRateBytesPerSecond, inspection);
@@ -31,6 +33,12 @@ public final class CompiledPolicy {
 
     CompiledPolicy(List<CompiledRule> rules, List<DnsRule> dnsRules, long linkRateBytesPerSecond,
                    InspectionSettings inspection) {
+        this(rules, dnsRules, linkRateBytesPerSecond, inspection, new Cidr[0]);
+    }
+
+    CompiledPolicy(List<CompiledRule> rules, List<DnsRule> dnsRules, long linkRateBytesPerSecond,
+                   InspectionSettings inspection, Cidr[] inside) {
+        this.inside = inside.clone();
         this.dnsRuleList = List.copyOf(dnsRules);
         this.dnsRules = dnsRuleList.toArray(new DnsRule[0]);
         this.ruleList = List.copyOf(rules);
@@ -40,6 +48,23 @@ public final class CompiledPolicy {
         this.linkDown = linkRateBytesPerSecond > 0 ? TokenBucket.forRate(linkRateBytesPerSecond) : null;
         this.inspection = inspection;
         this.needsContent = ruleList.stream().anyMatch(r -> r.match().needsContent());
+    }
+
+    /**
+     * Whether {@code address} is on the inside of the box ({@code inside:} CIDRs; every address when the policy names
+     * none, so the proxy's clients are inside by default). The TSPU inspected only flows initiated from inside.
+     */
+    public boolean isInside(InetAddress address) {
+        final Cidr[] inside = this.inside;
+        if (inside.length == 0) {
+            return true;
+        }
+        for (Cidr cidr : inside) {
+            if (cidr.contains(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** No rules, no link, default inspection: every flow passes untouched. */

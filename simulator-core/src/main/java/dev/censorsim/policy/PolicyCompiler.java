@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  */
 final class PolicyCompiler {
 
-    private static final List<String> TOP_KEYS = List.of("link", "dpi", "lists", "rules");
+    private static final List<String> TOP_KEYS = List.of("link", "dpi", "inside", "lists", "rules");
     private static final List<String> LINK_KEYS = List.of("rate");
     private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching", "state-timeout");
     private static final List<String> RULE_KEYS = List.of("name", "match", "action", "state-timeout");
@@ -76,7 +76,9 @@ final class PolicyCompiler {
                 }
             }
         }
-        return new CompiledPolicy(rules, dnsRules, linkRate, inspection);
+        PolicyNode insideNode = root.get("inside");
+        Cidr[] inside = insideNode == null || insideNode.isNull() ? new Cidr[0] : cidrs(insideNode, "'inside'");
+        return new CompiledPolicy(rules, dnsRules, linkRate, inspection, inside);
     }
 
     private static long compileLink(PolicyNode link) throws PolicyException {
@@ -363,13 +365,17 @@ final class PolicyCompiler {
     }
 
     private static Cidr[] cidrs(PolicyNode node) throws PolicyException {
+        return cidrs(node, "'cidr'");
+    }
+
+    private static Cidr[] cidrs(PolicyNode node, String what) throws PolicyException {
         if (node == null) {
             return null;
         }
         List<Cidr> cidrs = new ArrayList<>();
-        for (PolicyNode entry : node.entries("'cidr'")) {
+        for (PolicyNode entry : node.entries(what)) {
             try {
-                cidrs.add(Cidr.parse(entry.text("an entry of 'cidr'")));
+                cidrs.add(Cidr.parse(entry.text("an entry of " + what)));
             } catch (IllegalArgumentException e) {
                 throw entry.error(e.getMessage());
             }

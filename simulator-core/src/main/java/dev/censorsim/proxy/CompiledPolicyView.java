@@ -43,6 +43,11 @@ final class CompiledPolicyView implements FlowPolicy {
     }
 
     @Override
+    public boolean isInside(java.net.InetAddress client) {
+        return policy.isInside(client);
+    }
+
+    @Override
     public boolean equals(Object other) {
         return other instanceof CompiledPolicyView view && view.policy == policy;
     }

@@ -70,6 +70,8 @@ final class Flow {
     /** This flow's entry in the 4-tuple state table, or null while its verdict keeps no state. */
     private FlowStateTable.State state;
     private ScheduledFuture<?> stateTimer;
+    /** Initiated from outside the policy's {@code inside:}: relayed uninspected, never re-evaluated. */
+    private boolean outside;
     /** Why the next verdict change happens, for the flow log; null for a policy swap. */
     private String changeReason;
     private String actionDescription = "pass";
@@ -131,9 +133,12 @@ final class Flow {
         long inspectionNanos = runtime.options().inspectionTimeout().toNanos();
         FlowStateTable.State kept = runtime.flowState().lookup(flow.clientAddress, flow.serverAddress,
                 System.nanoTime());
-        boolean holding = kept == null && policy.needsContent();
+        boolean outside = kept == null && !policy.isInside(flow.clientAddress.getAddress());
+        boolean holding = kept == null && !outside && policy.needsContent();
         if (kept != null) {
             flow.inherit(kept);
+        } else if (outside) {
+            flow.passUninspected();
         } else if (holding) {
             flow.classifyHandler = ClassifyHandler.holding(flow, new StreamClassifier(policy.inspection()),
                     policy.inspection().maxBytes(), inspectionNanos);
@@ -179,6 +184,52 @@ final class Flow {
         verdict.counters().flowHit();
         applyAction();
         armIdleTimer();
+    }
+
+    /** A flow initiated from outside: the box does not look at it (the TSPU ignored such flows). */
+    private void passUninspected() {
+        decided = true;
+        outside = true;
+        facts = new FlowFacts(clientAddress, serverAddress, target, classification);
+        up.setLink(policy.linkUp());
+        down.setLink(policy.linkDown());
+        actionDescription = "pass (initiated from outside)";
+        armIdleTimer();
+    }
+
+    /**
+     * The server's first chunk, before it is relayed. A box that reads the first bytes of both directions of an
+     * inside-initiated flow sees a ClientHello the server sends too: Xue et al. (IMC 2021, §6.2) triggered the
+     * Twitter throttler with a ClientHello from the server side. A flow the client's own bytes left unnamed and
+     * unpunished is evaluated again with the name the server's bytes carry. One chunk, no reassembly.
+     */
+    void serverFirstChunk(ByteBuf chunk) {
+        if (!decided) {
+            // The server spoke first: decide now, as a DPI box must before forwarding the server's first packet.
+            decideNow();
+        }
+        if (!decided || outside || reported || end != null || !verdict.isPass() || !policy.needsContent()
+                || classification.serverName() != null) {
+            return;
+        }
+        StreamClassifier classifier = new StreamClassifier(policy.inspection());
+        StreamClassification seen;
+        try {
+            classifier.offer(chunk);
+            seen = classifier.isDone() ? classifier.result() : classifier.finish();
+        } catch (RuntimeException malformed) {
+            seen = StreamClassification.UNKNOWN;
+        } finally {
+            classifier.release();
+        }
+        if (seen == null || seen.serverName() == null) {
+            return;
+        }
+        classification = seen;
+        facts = new FlowFacts(clientAddress, serverAddress, target, seen);
+        changeReason = "the server sent a ClientHello for " + seen.serverName();
+        applyPolicy(policy);
+        changeReason = null;
     }
 
     EventLoop eventLoop() {
@@ -282,7 +333,7 @@ final class Flow {
      * only switches the policy its coming verdict will use.
      */
     void reevaluate(long round) {
-        if (round <= generation || reported || end != null) {
+        if (round <= generation || reported || end != null || outside) {
             return;
         }
         generation = runtime.policyGeneration();

@@ -32,6 +32,14 @@ public interface FlowPolicy {
     FlowVerdict evaluate(FlowFacts facts);
 
     /**
+     * Whether a flow initiated by {@code client} comes from the inside of the box and is inspected; a flow initiated
+     * from outside is relayed uninspected, as the TSPU ignored them. Every client is inside unless the policy says.
+     */
+    default boolean isInside(java.net.InetAddress client) {
+        return true;
+    }
+
+    /**
      * A source that reads {@code holder.current()} for each new flow and each re-evaluation; views of one snapshot are
      * equal, so only a real swap changes live flows.
      */
