@@ -53,7 +53,7 @@ class PolicyErrorTest {
     @Test
     void unknownTopLevelKeyShouldListTheAllowedKeys() {
         assertError(error("link: { rate: 5mbit }", "rule:", "  - name: a"),
-                2, 1, "unknown key 'rule' in the policy; expected one of link, dpi, lists, rules");
+                2, 1, "unknown key 'rule' in the policy; expected one of link, dpi, inside, lists, rules");
     }
 
     @Test
