@@ -1,5 +1,7 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.classify.ModuleClassifier;
+import dev.censorsim.classify.ModuleInspection;
 import dev.censorsim.classify.StreamClassification;
 import dev.censorsim.classify.StreamClassifier;
 import dev.censorsim.policy.Direction;
@@ -72,6 +74,8 @@ final class Flow {
     private ScheduledFuture<?> stateTimer;
     /** Initiated from outside the policy's {@code inside:}: relayed uninspected, never re-evaluated. */
     private boolean outside;
+    /** Each module's classification of the client's first bytes, or null: every module sees {@link #facts}. */
+    private StreamClassification[] moduleClassifications;
     /** Why the next verdict change happens, for the flow log; null for a policy swap. */
     private String changeReason;
     private String actionDescription = "pass";
@@ -140,8 +144,15 @@ final class Flow {
         } else if (outside) {
             flow.passUninspected();
         } else if (holding) {
+            List<ModuleInspection> modules = policy.modules();
+            ModuleClassifier[] moduleClassifiers = new ModuleClassifier[modules.size()];
+            int holdBytes = policy.inspection().maxBytes();
+            for (int i = 0; i < moduleClassifiers.length; i++) {
+                moduleClassifiers[i] = new ModuleClassifier(modules.get(i));
+                holdBytes = Math.max(holdBytes, modules.get(i).maxBytes());
+            }
             flow.classifyHandler = ClassifyHandler.holding(flow, new StreamClassifier(policy.inspection()),
-                    policy.inspection().maxBytes(), inspectionNanos);
+                    moduleClassifiers, holdBytes, inspectionNanos);
             client.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.CLASSIFY, flow.classifyHandler);
         } else {
             flow.decide(StreamClassification.UNKNOWN);
@@ -227,6 +238,7 @@ final class Flow {
         }
         classification = seen;
         facts = new FlowFacts(clientAddress, serverAddress, target, seen);
+        moduleClassifications = null;
         changeReason = "the server sent a ClientHello for " + seen.serverName();
         applyPolicy(policy);
         changeReason = null;
@@ -265,9 +277,18 @@ final class Flow {
 
     /** Evaluates the policy and applies the action. Called once, before any client byte is forwarded. */
     void decide(StreamClassification result) {
+        decide(result, null);
+    }
+
+    /**
+     * As {@link #decide(StreamClassification)}, with each DPI module's own classification of the same bytes
+     * ({@code null} for a single-module policy).
+     */
+    void decide(StreamClassification result, StreamClassification[] perModule) {
         if (decided) {
             return;
         }
+        moduleClassifications = perModule;
         decided = true;
         classification = result;
         facts = new FlowFacts(clientAddress, serverAddress, target, result);
@@ -295,7 +316,7 @@ final class Flow {
 
     private FlowVerdict evaluate(FlowPolicy source) {
         try {
-            FlowVerdict v = source.evaluate(facts);
+            FlowVerdict v = source.evaluate(facts, moduleClassifications);
             return v == null ? FlowVerdict.PASS : v;
         } catch (RuntimeException e) {
             // A broken rule must not take the data plane down; the flow passes and the log says why.
@@ -406,6 +427,7 @@ final class Flow {
         state = null;
         classification = StreamClassification.UNKNOWN;
         facts = new FlowFacts(clientAddress, serverAddress, target, classification);
+        moduleClassifications = null;
         changeReason = "state expired after " + Durations.format(verdict.stateTimeoutNanos()) + " idle";
         applyPolicy(policy);
         changeReason = null;

@@ -53,7 +53,7 @@ class PolicyErrorTest {
     @Test
     void unknownTopLevelKeyShouldListTheAllowedKeys() {
         assertError(error("link: { rate: 5mbit }", "rule:", "  - name: a"),
-                2, 1, "unknown key 'rule' in the policy; expected one of link, dpi, inside, lists, rules");
+                2, 1, "unknown key 'rule' in the policy; expected one of link, dpi, inside, lists, rules, modules");
     }
 
     @Test
@@ -216,7 +216,7 @@ class PolicyErrorTest {
         assertError(error("rules:", "  - name: a", "    action: { type: throttle, rate: 1mbit, scope: global }"),
                 3, 51, "unknown scope 'global'; expected one of flow, rule");
         assertError(error("dpi: { matching: regex }"),
-                1, 18, "unknown matching mode 'regex'; expected one of label, substring");
+                1, 18, "unknown matching mode 'regex'; expected one of label, substring, raw");
     }
 
     @Test
