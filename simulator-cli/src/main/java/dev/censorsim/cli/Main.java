@@ -19,6 +19,7 @@ import java.io.PrintWriter;
             ScenarioCommand.class,
             MessengerCommand.class,
             DnsCommand.class,
+            EvasionsCommand.class,
             CompletionCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -24,6 +24,10 @@ public final class CompiledPolicy {
     private final boolean needsContent;
     private final DnsRule[] dnsRules;
     private final List<DnsRule> dnsRuleList;
+    /** {@code modules:} beside the implicit module of the top-level rules; empty for a single-module policy. */
+    private final List<DpiModule> modules;
+    /** {@code inside:}; empty means every client of the proxy is inside. */
+    private final Cidr[] inside;
 
     CompiledPolicy(List<CompiledRule> rules, long linkRateBytesPerSecond, InspectionSettings inspection) {
         this(rules, List.of(), linkRateBytesPerSecond, inspection);
@@ -31,6 +35,18 @@ public final class CompiledPolicy {
 
     CompiledPolicy(List<CompiledRule> rules, List<DnsRule> dnsRules, long linkRateBytesPerSecond,
                    InspectionSettings inspection) {
+        this(rules, dnsRules, linkRateBytesPerSecond, inspection, new Cidr[0]);
+    }
+
+    CompiledPolicy(List<CompiledRule> rules, List<DnsRule> dnsRules, long linkRateBytesPerSecond,
+                   InspectionSettings inspection, Cidr[] inside) {
+        this(rules, dnsRules, linkRateBytesPerSecond, inspection, inside, List.of());
+    }
+
+    CompiledPolicy(List<CompiledRule> rules, List<DnsRule> dnsRules, long linkRateBytesPerSecond,
+                   InspectionSettings inspection, Cidr[] inside, List<DpiModule> modules) {
+        this.inside = inside.clone();
+        this.modules = List.copyOf(modules);
         this.dnsRuleList = List.copyOf(dnsRules);
         this.dnsRules = dnsRuleList.toArray(new DnsRule[0]);
         this.ruleList = List.copyOf(rules);
@@ -39,7 +55,33 @@ public final class CompiledPolicy {
         this.linkUp = linkRateBytesPerSecond > 0 ? TokenBucket.forRate(linkRateBytesPerSecond) : null;
         this.linkDown = linkRateBytesPerSecond > 0 ? TokenBucket.forRate(linkRateBytesPerSecond) : null;
         this.inspection = inspection;
-        this.needsContent = ruleList.stream().anyMatch(r -> r.match().needsContent());
+        this.needsContent = ruleList.stream().anyMatch(r -> r.match().needsContent())
+                || this.modules.stream().anyMatch(DpiModule::needsContent);
+    }
+
+    /**
+     * Whether {@code address} is on the inside of the box ({@code inside:} CIDRs; every address when the policy names
+     * none, so the proxy's clients are inside by default). The TSPU inspected only flows initiated from inside.
+     */
+    public boolean isInside(InetAddress address) {
+        final Cidr[] inside = this.inside;
+        if (inside.length == 0) {
+            return true;
+        }
+        for (Cidr cidr : inside) {
+            if (cidr.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The policy's {@code modules:}, in file order; the top-level rules are not among them (they are the implicit
+     * module {@link #evaluate} runs). Empty for a single-module policy.
+     */
+    public List<DpiModule> modules() {
+        return modules;
     }
 
     /** No rules, no link, default inspection: every flow passes untouched. */
@@ -120,6 +162,16 @@ public final class CompiledPolicy {
     /** The TCP rules in file order (DNS rules are in {@link #dnsRules()}). */
     public List<CompiledRule> rules() {
         return ruleList;
+    }
+
+    /** The top-level rules, then each module's, in file order: every rule whose counters a report shows. */
+    public List<CompiledRule> allRules() {
+        if (modules.isEmpty()) {
+            return ruleList;
+        }
+        List<CompiledRule> all = new java.util.ArrayList<>(ruleList);
+        modules.forEach(m -> all.addAll(m.rules()));
+        return List.copyOf(all);
     }
 
     /** The shared client-to-server link bucket, or {@code null} when the policy has no {@code link}. */

@@ -14,12 +14,21 @@ public final class CompiledRule {
     private final UdpAction udpAction;
     private final RuleCounters counters = new RuleCounters();
     private final Verdict verdict;
+    private final long stateTimeoutNanos;
 
     CompiledRule(String name, RuleMatch match, TcpAction action) {
         this(name, match, Objects.requireNonNull(action, "action"), null);
     }
 
     CompiledRule(String name, RuleMatch match, TcpAction action, UdpAction udpAction) {
+        this(name, match, action, udpAction, 0);
+    }
+
+    CompiledRule(String name, RuleMatch match, TcpAction action, UdpAction udpAction, long stateTimeoutNanos) {
+        if (stateTimeoutNanos < 0) {
+            throw new IllegalArgumentException("stateTimeoutNanos must be >= 0, was " + stateTimeoutNanos);
+        }
+        this.stateTimeoutNanos = stateTimeoutNanos;
         this.name = Objects.requireNonNull(name, "name");
         this.match = Objects.requireNonNull(match, "match");
         if (action == null && udpAction == null) {
@@ -49,6 +58,15 @@ public final class CompiledRule {
     /** The TCP action's description, or the UDP one's for a UDP-only rule. */
     public String describe() {
         return action != null ? action.describe() : udpAction.describe();
+    }
+
+    /**
+     * How long the box keeps this rule's verdict for the flow's 4-tuple after the flow goes quiet (its
+     * {@code state-timeout}, or the policy's {@code dpi.state-timeout}); 0 when the verdict lives and dies with the
+     * connection.
+     */
+    public long stateTimeoutNanos() {
+        return stateTimeoutNanos;
     }
 
     public RuleCounters counters() {

@@ -13,13 +13,19 @@ public enum MatchingMode {
      * The name contains the entry anywhere, case-insensitively: the loose match of the 2021 Twitter throttler, where
      * {@code t.co} also hit {@code microsoft.com}.
      */
-    SUBSTRING;
+    SUBSTRING,
+    /**
+     * The entry equals the name or is a parent domain of it on a label boundary, byte for byte: no case folding and
+     * no trailing dot removed, as the 2021 Twitter throttler compared names, so {@code twitter.com.} and
+     * {@code TWITTER.com} evaded it (Xue et al., IMC 2021, §6.3).
+     */
+    RAW;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses {@code label} or {@code substring}; {@code null} for anything else. */
+    /** Parses {@code label}, {@code substring} or {@code raw}; {@code null} for anything else. */
     public static MatchingMode fromWireName(String name) {
         for (MatchingMode m : values()) {
             if (m.wireName().equals(name)) {

@@ -41,6 +41,36 @@ abstract class NameMatcher {
         }
     }
 
+    /** Exact or label-boundary suffix, byte for byte: case and a trailing dot are significant. */
+    static final class Raw extends NameMatcher {
+        private final String[] entries;
+
+        Raw(List<String> entries) {
+            this.entries = entries.stream().distinct().toArray(String[]::new);
+        }
+
+        @Override
+        boolean matches(CharSequence name) {
+            if (name == null) {
+                return false;
+            }
+            for (String entry : entries) {
+                int offset = name.length() - entry.length();
+                if (offset < 0 || (offset > 0 && name.charAt(offset - 1) != '.')) {
+                    continue;
+                }
+                boolean same = true;
+                for (int i = 0; i < entry.length() && same; i++) {
+                    same = name.charAt(offset + i) == entry.charAt(i);
+                }
+                if (same) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /**
      * Case-insensitive "contains" over lower-cased needles. Compares char by char with no lower-cased copy of the name,
      * so a match allocates nothing.

@@ -2,6 +2,7 @@ package dev.censorsim.policy;
 
 import dev.censorsim.classify.DomainMatcher;
 import dev.censorsim.classify.InspectionSettings;
+import dev.censorsim.classify.ModuleInspection;
 import dev.censorsim.classify.Protocol;
 import dev.censorsim.policy.action.ActionRegistry;
 import dev.censorsim.policy.action.RuleAction;
@@ -23,10 +24,12 @@ import java.util.stream.Collectors;
  */
 final class PolicyCompiler {
 
-    private static final List<String> TOP_KEYS = List.of("link", "dpi", "lists", "rules");
+    private static final List<String> TOP_KEYS = List.of("link", "dpi", "inside", "lists", "rules", "modules");
+    private static final List<String> MODULE_KEYS = List.of("name", "reassemble", "max-bytes", "matching", "packets",
+            "give-up-after", "state-timeout", "rules");
     private static final List<String> LINK_KEYS = List.of("rate");
-    private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching");
-    private static final List<String> RULE_KEYS = List.of("name", "match", "action");
+    private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching", "state-timeout");
+    private static final List<String> RULE_KEYS = List.of("name", "match", "action", "state-timeout");
     private static final List<String> MATCH_KEYS =
             List.of("sni", "host", "target", "domain", "port", "cidr", "protocol", "ech", "min-size", "matching");
     /** Match keys that only a TCP flow can satisfy; a rule whose action is UDP only must not use them. */
@@ -41,6 +44,8 @@ final class PolicyCompiler {
     private final Map<String, List<String>> lists = new LinkedHashMap<>();
     private final Map<String, DomainMatcher> labelListMatchers = new HashMap<>();
     private MatchingMode defaultMode = MatchingMode.LABEL;
+    /** {@code dpi.state-timeout}: the state timeout of rules that give none; 0 keeps no state past the connection. */
+    private long defaultStateTimeoutNanos;
 
     private PolicyCompiler() {
     }
@@ -60,12 +65,12 @@ final class PolicyCompiler {
         compileLists(root.get("lists"));
         List<CompiledRule> rules = new ArrayList<>();
         List<DnsRule> dnsRules = new ArrayList<>();
+        Map<String, PolicyNode> names = new HashMap<>();
         PolicyNode rulesNode = root.get("rules");
         if (rulesNode != null && !rulesNode.isNull()) {
             if (rulesNode.kind() != PolicyNode.Kind.SEQUENCE) {
                 throw rulesNode.error("expected a list for 'rules', got " + rulesNode.kind().description());
             }
-            Map<String, PolicyNode> names = new HashMap<>();
             for (PolicyNode ruleNode : rulesNode.items()) {
                 if (isDnsRule(ruleNode)) {
                     dnsRules.add(compileDnsRule(ruleNode, names));
@@ -74,7 +79,105 @@ final class PolicyCompiler {
                 }
             }
         }
-        return new CompiledPolicy(rules, dnsRules, linkRate, inspection);
+        PolicyNode insideNode = root.get("inside");
+        Cidr[] inside = insideNode == null || insideNode.isNull() ? new Cidr[0] : cidrs(insideNode, "'inside'");
+        List<DpiModule> modules = compileModules(root.get("modules"), names, linkRate);
+        return new CompiledPolicy(rules, dnsRules, linkRate, inspection, inside, modules);
+    }
+
+    /**
+     * {@code modules:}: DPI modules beside the top-level rules (which are one implicit module with the {@code dpi:}
+     * settings). Rule names are unique across the whole policy; DNS rules stay at the top level.
+     */
+    private List<DpiModule> compileModules(PolicyNode modulesNode, Map<String, PolicyNode> names, long linkRate)
+            throws PolicyException {
+        if (modulesNode == null || modulesNode.isNull()) {
+            return List.of();
+        }
+        List<DpiModule> modules = new ArrayList<>();
+        Map<String, PolicyNode> moduleNames = new HashMap<>();
+        MatchingMode policyMode = defaultMode;
+        long policyStateTimeout = defaultStateTimeoutNanos;
+        for (PolicyNode module : modulesNode.entries("'modules'")) {
+            module.requireMap("a module");
+            module.checkKeys("a module", MODULE_KEYS);
+            PolicyNode nameNode = module.required("name", "a module");
+            String name = nameNode.text("'name'");
+            PolicyNode first = moduleNames.putIfAbsent(name, nameNode);
+            if (first != null) {
+                throw nameNode.error("duplicate module name '" + name + "'; first used at " + first.line() + ":"
+                        + first.column());
+            }
+            boolean reassemble = reassembly(module.get("reassemble"));
+            int maxBytes = InspectionSettings.DEFAULT_MAX_BYTES;
+            PolicyNode maxNode = module.get("max-bytes");
+            if (maxNode != null) {
+                try {
+                    maxBytes = (int) Math.min(DataSize.parseBytes(maxNode.text("'max-bytes'")), Integer.MAX_VALUE);
+                } catch (IllegalArgumentException e) {
+                    throw maxNode.error(e.getMessage());
+                }
+            }
+            int packets = nonNegativeInt(module.get("packets"), "'packets'", ModuleInspection.DEFAULT_PACKETS);
+            int giveUp = nonNegativeInt(module.get("give-up-after"), "'give-up-after'", -1);
+            ModuleInspection inspection;
+            try {
+                inspection = new ModuleInspection(reassemble, maxBytes, packets, giveUp);
+            } catch (IllegalArgumentException e) {
+                throw module.error(e.getMessage());
+            }
+            defaultMode = module.get("matching") != null ? mode(module.get("matching")) : policyMode;
+            defaultStateTimeoutNanos = stateTimeout(module.get("state-timeout"), policyStateTimeout);
+            List<CompiledRule> rules = new ArrayList<>();
+            PolicyNode rulesNode = module.get("rules");
+            if (rulesNode != null && !rulesNode.isNull()) {
+                for (PolicyNode ruleNode : rulesNode.entries("'rules' of module '" + name + "'")) {
+                    if (isDnsRule(ruleNode)) {
+                        throw ruleNode.error("DNS rules belong in the top-level 'rules', not in module '" + name
+                                + "'");
+                    }
+                    rules.add(compileRule(ruleNode, names, linkRate));
+                }
+            }
+            modules.add(new DpiModule(name, inspection, rules));
+        }
+        defaultMode = policyMode;
+        defaultStateTimeoutNanos = policyStateTimeout;
+        return modules;
+    }
+
+    /** {@code none}, {@code in-order} or {@code full}, or a boolean. A proxy reads TCP in order, so full = in-order. */
+    private static boolean reassembly(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return true;
+        }
+        if (node.kind() == PolicyNode.Kind.BOOLEAN) {
+            return node.bool("'reassemble'");
+        }
+        String text = node.text("'reassemble'");
+        return switch (text) {
+            case "none" -> false;
+            case "in-order", "full" -> true;
+            default -> throw node.error("unknown reassembly '" + text + "'; expected one of none, in-order, full");
+        };
+    }
+
+    private static int nonNegativeInt(PolicyNode node, String what, int fallback) throws PolicyException {
+        if (node == null) {
+            return fallback;
+        }
+        if (node.kind() != PolicyNode.Kind.INT) {
+            throw node.error("expected a whole number for " + what + ", got " + node.kind().description());
+        }
+        try {
+            int value = Integer.parseInt(node.rawText());
+            if (value < 0) {
+                throw node.error("expected 0 or more for " + what + ", got " + value);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw node.error(what + " is too large: " + node.rawText());
+        }
     }
 
     private static long compileLink(PolicyNode link) throws PolicyException {
@@ -115,6 +218,7 @@ final class PolicyCompiler {
         if (matchingNode != null) {
             defaultMode = mode(matchingNode);
         }
+        defaultStateTimeoutNanos = stateTimeout(dpi.get("state-timeout"), 0);
         return new InspectionSettings(reassemble, maxBytes);
     }
 
@@ -155,7 +259,28 @@ final class PolicyCompiler {
         RuleMatch match = compileMatch(matchNode);
         RuleAction action = ActionRegistry.parseRule(rule.required("action", "rule '" + name + "'"), linkRate);
         checkPlanes(matchNode, action);
-        return new CompiledRule(name, match, action.tcp(), action.udp());
+        long stateTimeout = stateTimeout(rule.get("state-timeout"), defaultStateTimeoutNanos);
+        return new CompiledRule(name, match, action.tcp(), action.udp(), stateTimeout);
+    }
+
+    /**
+     * A {@code state-timeout} such as {@code 10m}: how long a verdict outlives its flow's last packet on the 4-tuple
+     * (the 2021 throttler kept about 10 minutes). {@code 0} keeps no state past the connection.
+     */
+    private static long stateTimeout(PolicyNode node, long fallback) throws PolicyException {
+        if (node == null) {
+            return fallback;
+        }
+        long nanos;
+        try {
+            nanos = Durations.parseNanos(node.text("'state-timeout'"));
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+        if (nanos < 0) {
+            throw node.error("expected a 'state-timeout' of 0 or more, such as 10m");
+        }
+        return nanos;
     }
 
     /** A rule is a DNS rule by its action's type; anything unreadable is left to the TCP path to report. */
@@ -308,6 +433,11 @@ final class PolicyCompiler {
                 literals.add(checkDomain(entry, text));
             }
         }
+        if (mode == MatchingMode.RAW) {
+            List<String> entries = new ArrayList<>(literals);
+            listNames.forEach(n -> entries.addAll(lists.get(n)));
+            return new NameMatcher.Raw(entries);
+        }
         if (mode == MatchingMode.SUBSTRING) {
             List<String> needles = new ArrayList<>(literals);
             listNames.forEach(n -> needles.addAll(lists.get(n)));
@@ -339,13 +469,17 @@ final class PolicyCompiler {
     }
 
     private static Cidr[] cidrs(PolicyNode node) throws PolicyException {
+        return cidrs(node, "'cidr'");
+    }
+
+    private static Cidr[] cidrs(PolicyNode node, String what) throws PolicyException {
         if (node == null) {
             return null;
         }
         List<Cidr> cidrs = new ArrayList<>();
-        for (PolicyNode entry : node.entries("'cidr'")) {
+        for (PolicyNode entry : node.entries(what)) {
             try {
-                cidrs.add(Cidr.parse(entry.text("an entry of 'cidr'")));
+                cidrs.add(Cidr.parse(entry.text("an entry of " + what)));
             } catch (IllegalArgumentException e) {
                 throw entry.error(e.getMessage());
             }
@@ -373,7 +507,7 @@ final class PolicyCompiler {
         String text = node.text("'matching'");
         MatchingMode mode = MatchingMode.fromWireName(text);
         if (mode == null) {
-            throw node.error("unknown matching mode '" + text + "'; expected one of label, substring");
+            throw node.error("unknown matching mode '" + text + "'; expected one of label, substring, raw");
         }
         return mode;
     }

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.classify.ModuleClassifier;
 import dev.censorsim.classify.StreamClassification;
 import dev.censorsim.classify.StreamClassifier;
 import io.netty.buffer.ByteBuf;
@@ -29,6 +30,8 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
 
     private final Flow flow;
     private final StreamClassifier classifier;
+    /** One classifier per {@code modules:} entry, each with its module's settings; empty for one module. */
+    private final ModuleClassifier[] modules;
     private final int maxBytes;
     private final long timeoutNanos;
     private final boolean holding;
@@ -39,8 +42,14 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
     private boolean cleanedUp;
 
     private ClassifyHandler(Flow flow, StreamClassifier classifier, int maxBytes, long timeoutNanos, boolean holding) {
+        this(flow, classifier, new ModuleClassifier[0], maxBytes, timeoutNanos, holding);
+    }
+
+    private ClassifyHandler(Flow flow, StreamClassifier classifier, ModuleClassifier[] modules, int maxBytes,
+                            long timeoutNanos, boolean holding) {
         this.flow = flow;
         this.classifier = classifier;
+        this.modules = modules;
         this.maxBytes = maxBytes;
         this.timeoutNanos = timeoutNanos;
         this.holding = holding;
@@ -49,6 +58,17 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
     /** Holds client bytes until the verdict, which {@link Flow#decide} takes with the classification. */
     static ClassifyHandler holding(Flow flow, StreamClassifier classifier, int maxBytes, long timeoutNanos) {
         return new ClassifyHandler(flow, classifier, maxBytes, timeoutNanos, true);
+    }
+
+    /**
+     * Holds client bytes until the top-level classifier and every module's are done (or {@code maxBytes}, EOF, the
+     * server speaking, the timeout); {@link Flow#decide(StreamClassification, StreamClassification[])} gets each
+     * module's classification. A box forwards while a module keeps looking and acts late; holding instead gives the
+     * same verdict before the first byte goes on, bounded by the modules' packet budgets and the timeout.
+     */
+    static ClassifyHandler holding(Flow flow, StreamClassifier classifier, ModuleClassifier[] modules, int maxBytes,
+                                   long timeoutNanos) {
+        return new ClassifyHandler(flow, classifier, modules, maxBytes, timeoutNanos, true);
     }
 
     /** Classifies bytes on their way through for a flow already decided; reports to {@link Flow#observed}. */
@@ -79,6 +99,14 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             LOG.debug("classifier threw on malformed input; treating the flow as unknown", e);
             done = true;
+        }
+        for (ModuleClassifier module : modules) {
+            try {
+                done &= module.offer(chunk);
+            } catch (RuntimeException e) {
+                LOG.debug("module classifier threw on malformed input; treating the flow as unknown", e);
+                module.finish();
+            }
         }
         if (!holding) {
             boolean enough = done || classifier.bytesInspected() >= maxBytes;
@@ -142,6 +170,18 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
             result = StreamClassification.UNKNOWN;
         }
         classifier.release();
+        StreamClassification[] perModule = null;
+        if (modules.length > 0) {
+            perModule = new StreamClassification[modules.length];
+            for (int i = 0; i < modules.length; i++) {
+                try {
+                    perModule[i] = modules[i].isDone() ? modules[i].result() : modules[i].finish();
+                } catch (RuntimeException e) {
+                    perModule[i] = StreamClassification.UNKNOWN;
+                }
+                modules[i].release();
+            }
+        }
         if (!holding) {
             flow.observed(result == null ? StreamClassification.UNKNOWN : result);
             if (ctx.pipeline().context(this) != null) {
@@ -149,7 +189,7 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        flow.decide(result == null ? StreamClassification.UNKNOWN : result);
+        flow.decide(result == null ? StreamClassification.UNKNOWN : result, perModule);
         ByteBuf bytes = held;
         held = null;
         if (ctx.pipeline().context(this) != null) {
@@ -181,6 +221,9 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         }
         if (!decided) {
             classifier.release();
+            for (ModuleClassifier module : modules) {
+                module.release();
+            }
         }
     }
 

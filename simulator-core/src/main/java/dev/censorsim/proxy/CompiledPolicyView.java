@@ -1,6 +1,10 @@
 package dev.censorsim.proxy;
 
 import dev.censorsim.classify.InspectionSettings;
+import dev.censorsim.classify.ModuleInspection;
+import dev.censorsim.classify.StreamClassification;
+import dev.censorsim.policy.ActionPrecedence;
+import dev.censorsim.policy.DpiModule;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.CompiledRule;
 import dev.censorsim.policy.FlowFacts;
@@ -8,6 +12,7 @@ import dev.censorsim.policy.RuleCounters;
 import dev.censorsim.policy.TokenBucket;
 import dev.censorsim.policy.Verdict;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,9 +22,11 @@ import java.util.Objects;
 final class CompiledPolicyView implements FlowPolicy {
 
     private final CompiledPolicy policy;
+    private final List<ModuleInspection> moduleInspections;
 
     CompiledPolicyView(CompiledPolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.moduleInspections = policy.modules().stream().map(DpiModule::inspection).toList();
     }
 
     @Override
@@ -43,6 +50,11 @@ final class CompiledPolicyView implements FlowPolicy {
     }
 
     @Override
+    public boolean isInside(java.net.InetAddress client) {
+        return policy.isInside(client);
+    }
+
+    @Override
     public boolean equals(Object other) {
         return other instanceof CompiledPolicyView view && view.policy == policy;
     }
@@ -53,8 +65,32 @@ final class CompiledPolicyView implements FlowPolicy {
     }
 
     @Override
+    public List<ModuleInspection> modules() {
+        return moduleInspections;
+    }
+
+    /** Every module evaluates the flow; the most severe verdict wins ({@link ActionPrecedence}). */
+    @Override
+    public FlowVerdict evaluate(FlowFacts facts, StreamClassification[] perModule) {
+        List<DpiModule> modules = policy.modules();
+        if (modules.isEmpty()) {
+            return evaluate(facts);
+        }
+        Verdict best = policy.evaluate(facts);
+        for (int i = 0; i < modules.size(); i++) {
+            FlowFacts seen = perModule == null || i >= perModule.length || perModule[i] == null ? facts
+                    : new FlowFacts(facts.client(), facts.server(), facts.target(), perModule[i]);
+            best = ActionPrecedence.stronger(best, modules.get(i).evaluate(seen));
+        }
+        return toFlowVerdict(best);
+    }
+
+    @Override
     public FlowVerdict evaluate(FlowFacts facts) {
-        Verdict verdict = policy.evaluate(facts);
+        return toFlowVerdict(policy.evaluate(facts));
+    }
+
+    private static FlowVerdict toFlowVerdict(Verdict verdict) {
         if (verdict == null || verdict.isPass()) {
             return FlowVerdict.PASS;
         }
@@ -75,6 +111,6 @@ final class CompiledPolicyView implements FlowPolicy {
             public void addBytesDown(long bytes) {
                 counters.addBytesDown(bytes);
             }
-        });
+        }, rule.stateTimeoutNanos());
     }
 }

@@ -59,6 +59,8 @@ final class DirectionRelay {
     private boolean delayRetired;
     private boolean dropping;
     private boolean chunkInFlight;
+    /** The server's first chunk went past the censor's inspection (DOWN only). */
+    private boolean firstChunkSeen;
     private boolean waitingForDrain;
     private ByteBuf shapingRest;
     private ScheduledFuture<?> shapingTimer;
@@ -319,9 +321,9 @@ final class DirectionRelay {
         int size = chunk.readableBytes();
         bytesIn += size;
         flow.countBytes(direction, size);
-        if (direction == Direction.DOWN && !flow.isDecided()) {
-            // The server spoke first: decide now, as a DPI box must before forwarding the server's first packet.
-            flow.decideNow();
+        if (direction == Direction.DOWN && !firstChunkSeen) {
+            firstChunkSeen = true;
+            flow.serverFirstChunk(chunk);
         }
         if (closed || size == 0) {
             chunk.release();

@@ -1,11 +1,14 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.classify.ModuleClassifier;
+import dev.censorsim.classify.ModuleInspection;
 import dev.censorsim.classify.StreamClassification;
 import dev.censorsim.classify.StreamClassifier;
 import dev.censorsim.policy.Direction;
 import dev.censorsim.policy.Durations;
 import dev.censorsim.policy.FlowFacts;
 import dev.censorsim.policy.action.PassAction;
+import dev.censorsim.policy.action.ResidualTrigger;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -62,6 +65,19 @@ final class Flow {
     private ScheduledFuture<?> idleTimer;
     private StreamClassification classification = StreamClassification.UNKNOWN;
     private FlowVerdict verdict = FlowVerdict.PASS;
+    /** The verdict came from residual state an earlier flow left, not from this flow's bytes. */
+    private boolean fromResidual;
+    /** The verdict came from the 4-tuple's kept state: an earlier connection on the same 4-tuple took it. */
+    private boolean inheritedState;
+    /** This flow's entry in the 4-tuple state table, or null while its verdict keeps no state. */
+    private FlowStateTable.State state;
+    private ScheduledFuture<?> stateTimer;
+    /** Initiated from outside the policy's {@code inside:}: relayed uninspected, never re-evaluated. */
+    private boolean outside;
+    /** Each module's classification of the client's first bytes, or null: every module sees {@link #facts}. */
+    private StreamClassification[] moduleClassifications;
+    /** Why the next verdict change happens, for the flow log; null for a policy swap. */
+    private String changeReason;
     private String actionDescription = "pass";
     private FlowEnd end;
     private FlowEnd policyEnd;
@@ -119,10 +135,24 @@ final class Flow {
         upstream.closeFuture().addListener(f -> flow.channelClosed());
 
         long inspectionNanos = runtime.options().inspectionTimeout().toNanos();
-        boolean holding = policy.needsContent();
-        if (holding) {
+        FlowStateTable.State kept = runtime.flowState().lookup(flow.clientAddress, flow.serverAddress,
+                System.nanoTime());
+        boolean outside = kept == null && !policy.isInside(flow.clientAddress.getAddress());
+        boolean holding = kept == null && !outside && policy.needsContent();
+        if (kept != null) {
+            flow.inherit(kept);
+        } else if (outside) {
+            flow.passUninspected();
+        } else if (holding) {
+            List<ModuleInspection> modules = policy.modules();
+            ModuleClassifier[] moduleClassifiers = new ModuleClassifier[modules.size()];
+            int holdBytes = policy.inspection().maxBytes();
+            for (int i = 0; i < moduleClassifiers.length; i++) {
+                moduleClassifiers[i] = new ModuleClassifier(modules.get(i));
+                holdBytes = Math.max(holdBytes, modules.get(i).maxBytes());
+            }
             flow.classifyHandler = ClassifyHandler.holding(flow, new StreamClassifier(policy.inspection()),
-                    policy.inspection().maxBytes(), inspectionNanos);
+                    moduleClassifiers, holdBytes, inspectionNanos);
             client.pipeline().addBefore(PipelineNames.RELAY, PipelineNames.CLASSIFY, flow.classifyHandler);
         } else {
             flow.decide(StreamClassification.UNKNOWN);
@@ -146,6 +176,72 @@ final class Flow {
             // A re-evaluation round was handed out before this flow registered and may have missed it.
             flow.reevaluate(latest);
         }
+    }
+
+    /**
+     * A new connection on a 4-tuple whose state the box still holds: it gets the kept verdict at once, without being
+     * inspected, as a DPI box that looks the 4-tuple up before it looks at the bytes.
+     */
+    private void inherit(FlowStateTable.State kept) {
+        decided = true;
+        inheritedState = true;
+        classification = StreamClassification.UNKNOWN;
+        facts = new FlowFacts(clientAddress, serverAddress, target, classification);
+        state = kept;
+        kept.touch(System.nanoTime());
+        verdict = kept.verdict();
+        up.setLink(policy.linkUp());
+        down.setLink(policy.linkDown());
+        verdict.counters().flowHit();
+        applyAction();
+        armIdleTimer();
+    }
+
+    /** A flow initiated from outside: the box does not look at it (the TSPU ignored such flows). */
+    private void passUninspected() {
+        decided = true;
+        outside = true;
+        facts = new FlowFacts(clientAddress, serverAddress, target, classification);
+        up.setLink(policy.linkUp());
+        down.setLink(policy.linkDown());
+        actionDescription = "pass (initiated from outside)";
+        armIdleTimer();
+    }
+
+    /**
+     * The server's first chunk, before it is relayed. A box that reads the first bytes of both directions of an
+     * inside-initiated flow sees a ClientHello the server sends too: Xue et al. (IMC 2021, §6.2) triggered the
+     * Twitter throttler with a ClientHello from the server side. A flow the client's own bytes left unnamed and
+     * unpunished is evaluated again with the name the server's bytes carry. One chunk, no reassembly.
+     */
+    void serverFirstChunk(ByteBuf chunk) {
+        if (!decided) {
+            // The server spoke first: decide now, as a DPI box must before forwarding the server's first packet.
+            decideNow();
+        }
+        if (!decided || outside || reported || end != null || !verdict.isPass() || !policy.needsContent()
+                || classification.serverName() != null) {
+            return;
+        }
+        StreamClassifier classifier = new StreamClassifier(policy.inspection());
+        StreamClassification seen;
+        try {
+            classifier.offer(chunk);
+            seen = classifier.isDone() ? classifier.result() : classifier.finish();
+        } catch (RuntimeException malformed) {
+            seen = StreamClassification.UNKNOWN;
+        } finally {
+            classifier.release();
+        }
+        if (seen == null || seen.serverName() == null) {
+            return;
+        }
+        classification = seen;
+        facts = new FlowFacts(clientAddress, serverAddress, target, seen);
+        moduleClassifications = null;
+        changeReason = "the server sent a ClientHello for " + seen.serverName();
+        applyPolicy(policy);
+        changeReason = null;
     }
 
     EventLoop eventLoop() {
@@ -181,13 +277,32 @@ final class Flow {
 
     /** Evaluates the policy and applies the action. Called once, before any client byte is forwarded. */
     void decide(StreamClassification result) {
+        decide(result, null);
+    }
+
+    /**
+     * As {@link #decide(StreamClassification)}, with each DPI module's own classification of the same bytes
+     * ({@code null} for a single-module policy).
+     */
+    void decide(StreamClassification result, StreamClassification[] perModule) {
         if (decided) {
             return;
         }
+        moduleClassifications = perModule;
         decided = true;
         classification = result;
         facts = new FlowFacts(clientAddress, serverAddress, target, result);
-        verdict = evaluate(policy);
+        ResidualTable.Hit residualHit = runtime.residual().lookup(clientAddress.getAddress(), serverAddress,
+                System.nanoTime());
+        if (residualHit != null) {
+            // The box remembers this server from an earlier trigger: the same verdict, whatever these bytes say.
+            verdict = residualHit.verdict();
+            fromResidual = true;
+            detail = residualHit.block().describe() + ": " + Durations.format(residualHit.remainingNanos())
+                    + " left";
+        } else {
+            verdict = evaluate(policy);
+        }
         up.setLink(policy.linkUp());
         down.setLink(policy.linkDown());
         if (!verdict.isPass()) {
@@ -201,7 +316,7 @@ final class Flow {
 
     private FlowVerdict evaluate(FlowPolicy source) {
         try {
-            FlowVerdict v = source.evaluate(facts);
+            FlowVerdict v = source.evaluate(facts, moduleClassifications);
             return v == null ? FlowVerdict.PASS : v;
         } catch (RuntimeException e) {
             // A broken rule must not take the data plane down; the flow passes and the log says why.
@@ -212,8 +327,17 @@ final class Flow {
 
     private void applyAction() {
         actionDescription = verdict.isPass() ? "pass" : verdict.action().describe();
+        keepState();
         if (verdict.isPass()) {
             return;
+        }
+        if (inheritedState) {
+            actionDescription = "kept " + actionDescription;
+        } else if (fromResidual) {
+            actionDescription = "residual " + actionDescription;
+        } else if (verdict.action() instanceof ResidualTrigger trigger && trigger.residual() != null) {
+            runtime.residual().trigger(clientAddress.getAddress(), serverAddress, trigger.residual(), verdict,
+                    System.nanoTime());
         }
         try {
             verdict.action().apply(control);
@@ -230,7 +354,7 @@ final class Flow {
      * only switches the policy its coming verdict will use.
      */
     void reevaluate(long round) {
-        if (round <= generation || reported || end != null) {
+        if (round <= generation || reported || end != null || outside) {
             return;
         }
         generation = runtime.policyGeneration();
@@ -251,11 +375,74 @@ final class Flow {
         applyPolicy(next);
     }
 
+    /**
+     * Puts the verdict in the 4-tuple state table when its rule has a state timeout, and watches it expire; a verdict
+     * without one forgets what an earlier verdict of this flow kept.
+     */
+    private void keepState() {
+        if (!verdict.isPass() && verdict.stateTimeoutNanos() > 0 && !fromResidual) {
+            if (state == null || state.verdict() != verdict) {
+                state = runtime.flowState().remember(clientAddress, serverAddress, verdict, System.nanoTime());
+            }
+            armStateTimer();
+        } else if (state != null) {
+            runtime.flowState().expire(clientAddress, serverAddress, state);
+            state = null;
+            cancelStateTimer();
+        }
+    }
+
+    private void armStateTimer() {
+        cancelStateTimer();
+        if (state != null && !reported && end == null) {
+            long due = Math.max(0, state.remainingNanos(System.nanoTime()));
+            stateTimer = client.eventLoop().schedule(this::checkState, due, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void cancelStateTimer() {
+        if (stateTimer != null) {
+            stateTimer.cancel(false);
+            stateTimer = null;
+        }
+    }
+
+    /**
+     * The kept state went quiet for its timeout: the box forgets the 4-tuple, and the next bytes of this still open
+     * connection are inspected anew. They are mid-stream, no ClientHello, so content rules no longer match and a
+     * throttled flow continues at full rate; rules on ports or addresses match again. The connection stays open:
+     * closing is {@code --idle-timeout}'s business, not the state table's.
+     */
+    private void checkState() {
+        stateTimer = null;
+        if (state == null || reported || end != null) {
+            return;
+        }
+        long remaining = state.remainingNanos(System.nanoTime());
+        if (remaining > 0) {
+            stateTimer = client.eventLoop().schedule(this::checkState, remaining, TimeUnit.NANOSECONDS);
+            return;
+        }
+        runtime.flowState().expire(clientAddress, serverAddress, state);
+        state = null;
+        classification = StreamClassification.UNKNOWN;
+        facts = new FlowFacts(clientAddress, serverAddress, target, classification);
+        moduleClassifications = null;
+        changeReason = "state expired after " + Durations.format(verdict.stateTimeoutNanos()) + " idle";
+        applyPolicy(policy);
+        changeReason = null;
+        if (state == null && !verdict.isPass() && verdict.stateTimeoutNanos() > 0) {
+            keepState(); // the same action matched again, so applyPolicy left it in place: keep its state anew
+        }
+    }
+
     /** Re-evaluates the decided flow against {@code next} and moves it to the new verdict, if it differs. */
     private void applyPolicy(FlowPolicy next) {
         FlowVerdict previous = verdict;
         String previousDescription = actionDescription;
         verdict = evaluate(next);
+        fromResidual = false;
+        inheritedState = false;
         up.setLink(next.linkUp());
         down.setLink(next.linkDown());
         if (!verdict.isPass()) {
@@ -267,7 +454,8 @@ final class Flow {
                 earlierVerdicts = new ArrayList<>(2);
             }
             earlierVerdicts.add((previous.isPass() ? "" : previous.ruleName() + ": ") + previousDescription
-                    + " until " + (System.nanoTime() - startNanos) / 1_000_000 + "ms");
+                    + " until " + (System.nanoTime() - startNanos) / 1_000_000 + "ms"
+                    + (changeReason == null ? "" : " (" + changeReason + ")"));
         }
         if (!sameAction) {
             policyEnd = null;
@@ -286,7 +474,12 @@ final class Flow {
 
     /** A chunk was accepted for relaying (or a delayed one written): the flow is not idle. */
     void relayed() {
-        lastRelayNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastRelayNanos = now;
+        final FlowStateTable.State kept = state;
+        if (kept != null) {
+            kept.touch(now);
+        }
     }
 
     /** Flows a rule acted on use {@code idleTimeout}; others (no rule, or a {@code pass} rule) the pass one. */
@@ -450,12 +643,25 @@ final class Flow {
         }
     }
 
+    /** A write toward {@code direction}'s sink failed: the failing socket is the server for UP, the client for DOWN. */
     void writeFailed(Direction direction, Throwable cause) {
+        Direction failingSide = direction == Direction.UP ? Direction.DOWN : Direction.UP;
+        if (PeerReset.isReset(cause)) {
+            peerReset(failingSide, cause);
+            return;
+        }
         failed(direction, cause);
     }
 
-    /** An I/O error on either side closes both at once; what was queued is dropped. */
+    /**
+     * An I/O error on either side closes both at once; what was queued is dropped. {@code direction} names the side
+     * whose socket failed: UP the client's, DOWN the server's. A RST from that peer is passed on as a RST.
+     */
     void failed(Direction direction, Throwable cause) {
+        if (PeerReset.isReset(cause)) {
+            peerReset(direction, cause);
+            return;
+        }
         if (end == null) {
             end = FlowEnd.ERROR;
             String side = direction == Direction.UP ? "client" : "server";
@@ -465,6 +671,23 @@ final class Flow {
         down.close();
         client.close();
         upstream.close();
+    }
+
+    /**
+     * The peer on {@code side} (UP: the client, DOWN: the server) reset its connection: the other peer gets a RST too
+     * (SO_LINGER 0), as it would through a box that forwards segments, instead of the clean EOF a polite close gives.
+     */
+    private void peerReset(Direction side, Throwable cause) {
+        if (end == null) {
+            end = FlowEnd.ERROR;
+            String who = side == Direction.UP ? "client" : "server";
+            detail = who + ": reset by peer (" + cause.getMessage() + "); RST passed on to the "
+                    + (side == Direction.UP ? "server" : "client");
+        }
+        up.close();
+        down.close();
+        rst(side == Direction.UP ? upstream : client);
+        rst(side == Direction.UP ? client : upstream);
     }
 
     private void channelClosed() {
@@ -499,6 +722,8 @@ final class Flow {
             idleTimer.cancel(false);
             idleTimer = null;
         }
+        // The kept state stays in the table for the next connection on the 4-tuple; only this flow's watch ends.
+        cancelStateTimer();
         up.close();
         down.close();
         if (classifyHandler != null) {

@@ -32,6 +32,31 @@ public interface FlowPolicy {
     FlowVerdict evaluate(FlowFacts facts);
 
     /**
+     * Whether a flow initiated by {@code client} comes from the inside of the box and is inspected; a flow initiated
+     * from outside is relayed uninspected, as the TSPU ignored them. Every client is inside unless the policy says.
+     */
+    default boolean isInside(java.net.InetAddress client) {
+        return true;
+    }
+
+    /**
+     * The inspection settings of the policy's {@code modules:}, in order; each module classifies the flow's first
+     * client bytes on its own. Empty for a single-module policy (then only {@link #inspection()} applies).
+     */
+    default java.util.List<dev.censorsim.classify.ModuleInspection> modules() {
+        return java.util.List.of();
+    }
+
+    /**
+     * The combined verdict of every module: {@code facts} for the top-level rules, and for module {@code i} the same
+     * facts with {@code perModule[i]} as the classification ({@code perModule} null: every module sees
+     * {@code facts}). The default ignores modules.
+     */
+    default FlowVerdict evaluate(FlowFacts facts, dev.censorsim.classify.StreamClassification[] perModule) {
+        return evaluate(facts);
+    }
+
+    /**
      * A source that reads {@code holder.current()} for each new flow and each re-evaluation; views of one snapshot are
      * equal, so only a real swap changes live flows.
      */

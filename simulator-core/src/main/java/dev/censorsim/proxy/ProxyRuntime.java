@@ -42,6 +42,8 @@ final class ProxyRuntime {
     private final RateLimitedWarning capReached;
     /** The bound listen address, set once the listener is up. */
     private volatile InetSocketAddress bound;
+    /** Residual block state left by reset and blackhole actions; outlives flows and policy swaps, as a box's does. */
+    private final ResidualTable residual = new ResidualTable(ResidualTable.DEFAULT_CAPACITY);
 
     ProxyRuntime(ProxyOptions options, ChannelGroup channels) {
         this.options = options;
@@ -64,6 +66,17 @@ final class ProxyRuntime {
         }
         client.closeFuture().addListener(f -> clients.decrementAndGet());
         return true;
+    }
+
+    /** Verdicts kept per 4-tuple past their connection ({@code state-timeout}); outlives flows and policy swaps. */
+    private final FlowStateTable flowState = new FlowStateTable(FlowStateTable.DEFAULT_CAPACITY);
+
+    FlowStateTable flowState() {
+        return flowState;
+    }
+
+    ResidualTable residual() {
+        return residual;
     }
 
     ProxyOptions options() {

@@ -157,7 +157,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             long real = Math.round((snapshot.endSeconds() - snapshot.startSeconds()) * 1e9);
             PhaseReport report = new PhaseReport(phase.name(), phase.policy(), phase.durationNanos(), real,
                     Math.max(0, snapshot.startSeconds() - origin), metrics, phase.check(metrics, earlier),
-                    compiled.get(i).rules().stream().map(RuleCount::of).toList());
+                    compiled.get(i).allRules().stream().map(RuleCount::of).toList());
             earlier.put(phase.name(), metrics);
             phases.add(report);
             progress.phaseFinished(i, report);

@@ -80,7 +80,7 @@ public final class ScenarioPolicy {
         // Rules in file order, whichever plane they act on: TCP/UDP rules and DNS rules are kept apart once
         // compiled, so describe them from the tree and take each action's description from the compiled rule.
         Map<String, String> actions = new HashMap<>();
-        validated.rules().forEach(r -> actions.put(r.name(), r.describe()));
+        validated.allRules().forEach(r -> actions.put(r.name(), r.describe()));
         validated.dnsRules().forEach(r -> actions.put(r.name(), r.action().describe()));
         PolicyNode ruleNodes = tree.get("rules");
         List<PolicyNode> rules = ruleNodes == null || ruleNodes.isNull() ? List.of() : ruleNodes.items();

@@ -54,13 +54,13 @@ class PolicyErrorTest {
     @Test
     void unknownTopLevelKeyShouldListTheAllowedKeys() {
         assertError(error("link: { rate: 5mbit }", "rule:", "  - name: a"),
-                2, 1, "unknown key 'rule' in the policy; expected one of link, dpi, lists, rules");
+                2, 1, "unknown key 'rule' in the policy; expected one of link, dpi, inside, lists, rules, modules");
     }
 
     @Test
     void unknownKeysInRuleMatchActionLinkAndDpiShouldListTheAllowedKeys() {
         assertError(error("rules:", "  - name: a", "    action: { type: reset }", "    when: x"),
-                4, 5, "unknown key 'when' in a rule; expected one of name, match, action");
+                4, 5, "unknown key 'when' in a rule; expected one of name, match, action, state-timeout");
         assertError(error("rules:", "  - name: a", "    match: { sni: [a.test], ip: [10.0.0.1] }",
                         "    action: { type: reset }"),
                 3, 29, "unknown key 'ip' in 'match'; expected one of sni, host, target, domain, port, cidr, "
@@ -69,11 +69,11 @@ class PolicyErrorTest {
                 3, 44, "unknown key 'burst' in a throttle action; expected one of type, rate, cut, direction, scope, "
                         + "toxicity");
         assertError(error("rules:", "  - name: a", "    action: { type: reset, after: 1kb }"),
-                3, 28, "unknown key 'after' in a reset action; expected one of type");
+                3, 28, "unknown key 'after' in a reset action; expected one of type, residual");
         assertError(error("link: { rate: 5mbit, burst: 1kb }"),
                 1, 22, "unknown key 'burst' in 'link'; expected one of rate");
         assertError(error("dpi: { depth: 3 }"),
-                1, 8, "unknown key 'depth' in 'dpi'; expected one of reassemble, max-bytes, matching");
+                1, 8, "unknown key 'depth' in 'dpi'; expected one of reassemble, max-bytes, matching, state-timeout");
     }
 
     @Test
@@ -218,7 +218,7 @@ class PolicyErrorTest {
         assertError(error("rules:", "  - name: a", "    action: { type: throttle, rate: 1mbit, scope: global }"),
                 3, 51, "unknown scope 'global'; expected one of flow, rule");
         assertError(error("dpi: { matching: regex }"),
-                1, 18, "unknown matching mode 'regex'; expected one of label, substring");
+                1, 18, "unknown matching mode 'regex'; expected one of label, substring, raw");
     }
 
     @Test

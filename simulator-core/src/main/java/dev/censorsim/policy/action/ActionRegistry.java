@@ -117,13 +117,18 @@ public final class ActionRegistry {
     }
 
     private static TcpAction parseReset(PolicyNode action, long linkRate) throws PolicyException {
-        action.checkKeys("a reset action", List.of("type"));
-        return new ResetAction();
+        action.checkKeys("a reset action", List.of("type", "residual"));
+        return new ResetAction(residual(action));
     }
 
     private static TcpAction parseBlackhole(PolicyNode action, long linkRate) throws PolicyException {
-        action.checkKeys("a blackhole action", List.of("type"));
-        return new BlackholeAction();
+        action.checkKeys("a blackhole action", List.of("type", "residual"));
+        return new BlackholeAction(residual(action));
+    }
+
+    private static ResidualBlock residual(PolicyNode action) throws PolicyException {
+        PolicyNode node = action.get("residual");
+        return node == null ? null : ResidualBlock.parse(node);
     }
 
     private static TcpAction parsePass(PolicyNode action, long linkRate) throws PolicyException {

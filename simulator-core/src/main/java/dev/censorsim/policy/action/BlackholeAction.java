@@ -3,10 +3,19 @@ package dev.censorsim.policy.action;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
 
-/** {@code blackhole}: swallow everything from the verdict on, keeping both connections open (the handshake hangs). */
-public record BlackholeAction() implements TcpAction {
+/**
+ * {@code blackhole}: swallow everything from the verdict on, keeping both connections open (the handshake hangs).
+ *
+ * @param residual what later connections to the same server get the same treatment, or {@code null}
+ */
+public record BlackholeAction(ResidualBlock residual) implements TcpAction, ResidualTrigger {
 
     public static final String TYPE = "blackhole";
+
+    /** A black hole that leaves no residual state. */
+    public BlackholeAction() {
+        this(null);
+    }
 
     @Override
     public String type() {
@@ -20,6 +29,6 @@ public record BlackholeAction() implements TcpAction {
 
     @Override
     public String describe() {
-        return "blackhole";
+        return residual == null ? "blackhole" : "blackhole, " + residual.describe();
     }
 }

@@ -3,10 +3,19 @@ package dev.censorsim.policy.action;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
 
-/** {@code reset}: a real TCP RST to the client (and the upstream), as TSPU does for a blocked SNI. */
-public record ResetAction() implements TcpAction {
+/**
+ * {@code reset}: a real TCP RST to the client (and the upstream), as TSPU does for a blocked SNI.
+ *
+ * @param residual what later connections to the same server get the same treatment, or {@code null}
+ */
+public record ResetAction(ResidualBlock residual) implements TcpAction, ResidualTrigger {
 
     public static final String TYPE = "reset";
+
+    /** A reset that leaves no residual state. */
+    public ResetAction() {
+        this(null);
+    }
 
     @Override
     public String type() {
@@ -20,6 +29,6 @@ public record ResetAction() implements TcpAction {
 
     @Override
     public String describe() {
-        return "reset";
+        return residual == null ? "reset" : "reset, " + residual.describe();
     }
 }
