@@ -40,13 +40,14 @@ import java.util.function.Supplier;
  * @param resolver          resolves SOCKS5 domain targets; default {@link NameResolver#jvm()}
  * @param udpAssociate      SOCKS mode: how UDP ASSOCIATE flows are censored; {@code null} (the default) refuses the
  *                          command with "command not supported"
+ * @param httpProxy         HTTP mode: proxy credentials; {@link HttpProxySettings#OPEN} (the default) asks for none
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
                            Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
-                           SocksUdpSettings udpAssociate) {
+                           SocksUdpSettings udpAssociate, HttpProxySettings httpProxy) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -60,9 +61,10 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         if (mode == ProxyMode.FORWARD && upstream == null) {
             throw new IllegalArgumentException("FORWARD mode needs an upstream address");
         }
-        if (mode == ProxyMode.SOCKS && upstream != null) {
-            throw new IllegalArgumentException("SOCKS mode takes its targets from clients; do not set an upstream");
+        if (mode != ProxyMode.FORWARD && upstream != null) {
+            throw new IllegalArgumentException(mode + " mode takes its targets from clients; do not set an upstream");
         }
+        Objects.requireNonNull(httpProxy, "httpProxy");
         if (upstream != null && upstream.isUnresolved()) {
             throw new IllegalArgumentException("upstream must be resolved: " + upstream);
         }
@@ -87,6 +89,11 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
     /** A SOCKS5 proxy (CONNECT, no authentication). */
     public static Builder socks() {
         return new Builder(ProxyMode.SOCKS, null);
+    }
+
+    /** An HTTP/1.1 proxy: CONNECT tunnels, and plain-HTTP requests with an absolute URI. */
+    public static Builder http() {
+        return new Builder(ProxyMode.HTTP, null);
     }
 
     private static void requirePositive(Duration d, String name) {
@@ -120,6 +127,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private Duration passIdleTimeout = Duration.ZERO;
         private NameResolver resolver = NameResolver.jvm();
         private SocksUdpSettings udpAssociate;
+        private HttpProxySettings httpProxy = HttpProxySettings.OPEN;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -216,10 +224,16 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** HTTP mode: require these proxy credentials (407 without them). */
+        public Builder httpProxy(HttpProxySettings settings) {
+            this.httpProxy = settings;
+            return this;
+        }
+
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate);
+                    udpAssociate, httpProxy);
         }
     }
 }
