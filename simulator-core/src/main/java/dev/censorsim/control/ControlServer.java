@@ -46,7 +46,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The control API's HTTP/1.1 server. Every request is checked here before any route sees it:
@@ -227,6 +227,10 @@ public final class ControlServer implements AutoCloseable {
     /** Per connection: checks, then one request at a time through the worker. */
     private static final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
+        private static final int QUEUED = 0;
+        private static final int RUNNING = 1;
+        private static final int ANSWERED = 2;
+
         private final Settings settings;
         /** Set once the connection became an event stream: further requests on it are ignored. */
         private boolean streaming;
@@ -287,17 +291,25 @@ public final class ControlServer implements AutoCloseable {
             return MessageDigest.isEqual(given, settings.token.getBytes(StandardCharsets.UTF_8));
         }
 
-        /** Runs the routes on the worker; whichever of the answer and the deadline comes first is sent. */
+        /**
+         * Runs the routes on the worker; whichever of the answer and the deadline comes first is sent. A request
+         * still queued when its deadline passes is never run, so a client that was told 503 can rely on its
+         * request not taking effect later; one already running may still take effect (its answer is dropped).
+         */
         private void dispatch(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
-            AtomicBoolean answered = new AtomicBoolean();
+            AtomicInteger state = new AtomicInteger(QUEUED);
             ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
-                if (answered.compareAndSet(false, true)) {
+                if (state.getAndSet(ANSWERED) != ANSWERED) {
                     send(ctx, Json.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "request timed out after "
                             + TimeUnit.NANOSECONDS.toMillis(settings.timeoutNanos) + " ms"), false);
                 }
             }, settings.timeoutNanos, TimeUnit.NANOSECONDS);
             try {
                 settings.worker.execute(() -> {
+                    if (!state.compareAndSet(QUEUED, RUNNING)) {
+                        request.release(); // timed out while queued: the client was told 503
+                        return;
+                    }
                     FullHttpResponse response;
                     try {
                         response = route(request);
@@ -306,7 +318,7 @@ public final class ControlServer implements AutoCloseable {
                     }
                     ctx.executor().execute(() -> {
                         deadline.cancel(false);
-                        if (answered.compareAndSet(false, true)) {
+                        if (state.getAndSet(ANSWERED) != ANSWERED) {
                             send(ctx, response, keepAlive);
                         } else {
                             ReferenceCountUtil.release(response);
@@ -316,7 +328,7 @@ public final class ControlServer implements AutoCloseable {
             } catch (RejectedExecutionException busy) {
                 request.release();
                 deadline.cancel(false);
-                answered.set(true);
+                state.set(ANSWERED);
                 send(ctx, Json.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "control API busy; try again"), false);
             }
         }
