@@ -68,4 +68,60 @@ class ServeCommandTest {
         assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(run.err()).contains("--phase block:").contains("no such policy file");
     }
+
+    private static final String TIMELINE = """
+            scenario: live-cli
+            policies:
+              open: { rules: [] }
+              block:
+                rules:
+                  - name: example-reset
+                    match: { target: [example.test] }
+                    action: { type: reset }
+            timeline:
+              - phase: before
+                duration: 300ms
+                policy: open
+              - phase: blocked
+                duration: 300ms
+                policy: block
+            """;
+
+    @Test
+    void timelineShouldPrintEachPhaseAndWriteReports(@TempDir Path dir) throws Exception {
+        Path timeline = dir.resolve("live.yaml");
+        Files.writeString(timeline, TIMELINE);
+
+        CliRun run = CliRun.of("serve", "--no-api", "--http-proxy", "127.0.0.1:0", "--timeline", timeline.toString(),
+                "--exit-after-timeline", "--report-dir", dir.resolve("reports").toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("censorsim serve: phase 1/2 before: policy open (0 rules",
+                "censorsim serve: phase 2/2 blocked: policy block (1 rules", "timeline done; reports: ");
+        assertThat(dir.resolve("reports/live-cli/report.json")).exists();
+        assertThat(Files.readString(dir.resolve("reports/live-cli/report.json"))).contains("example-reset",
+                "censor.flows_ended");
+    }
+
+    @Test
+    void scenarioValidateShouldStillRequireAMessenger(@TempDir Path dir) throws Exception {
+        Path timeline = dir.resolve("live.yaml");
+        Files.writeString(timeline, TIMELINE);
+
+        CliRun run = CliRun.of("scenario", "validate", timeline.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).containsPattern("live\\.yaml:\\d+:\\d+: .*messenger");
+    }
+
+    @Test
+    void brokenTimelineShouldExitWithFileLineAndColumn(@TempDir Path dir) throws Exception {
+        Path timeline = dir.resolve("live.yaml");
+        Files.writeString(timeline, TIMELINE.replace("policy: block", "policy: blok"));
+
+        CliRun run = CliRun.of("serve", "--no-api", "--timeline", timeline.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).containsPattern("live\\.yaml:\\d+:\\d+: unknown policy 'blok'");
+    }
 }

@@ -26,12 +26,17 @@ public final class CensorMetrics {
     private final Map<String, Family> families = new ConcurrentHashMap<>();
     private final Map<String, Map<String, LongAdder>> counters = new ConcurrentHashMap<>();
     private final Map<String, Map<String, LongSupplier>> gauges = new ConcurrentHashMap<>();
+    /** The label pairs of each rendered label set, for {@link #sum} and {@link #byLabel}. */
+    private final Map<String, String[]> labelPairs = new ConcurrentHashMap<>();
 
     /** Adds {@code delta} to the counter {@code name} with labels given as name/value pairs. */
     public void add(String name, String help, long delta, String... labels) {
         families.computeIfAbsent(name, n -> new Family(n, "counter", help));
         counters.computeIfAbsent(name, n -> new ConcurrentHashMap<>())
-                .computeIfAbsent(labelSet(labels), k -> new LongAdder())
+                .computeIfAbsent(labelSet(labels), k -> {
+                    labelPairs.put(k, labels.clone());
+                    return new LongAdder();
+                })
                 .add(delta);
     }
 
@@ -51,6 +56,44 @@ public final class CensorMetrics {
         Map<String, LongAdder> series = counters.get(name);
         LongAdder adder = series == null ? null : series.get(labelSet(labels));
         return adder == null ? 0 : adder.sum();
+    }
+
+    /** The sum of counter {@code name} over every series whose labels include the given name/value pairs. */
+    public long sum(String name, String... filter) {
+        long total = 0;
+        for (Map.Entry<String, LongAdder> series : counters.getOrDefault(name, Map.of()).entrySet()) {
+            if (matches(labelPairs.get(series.getKey()), filter)) {
+                total += series.getValue().sum();
+            }
+        }
+        return total;
+    }
+
+    /** Counter {@code name} summed by the value of {@code label} (series without it are left out). */
+    public Map<String, Long> byLabel(String name, String label) {
+        Map<String, Long> out = new TreeMap<>();
+        for (Map.Entry<String, LongAdder> series : counters.getOrDefault(name, Map.of()).entrySet()) {
+            String[] pairs = labelPairs.get(series.getKey());
+            for (int i = 0; pairs != null && i < pairs.length; i += 2) {
+                if (pairs[i].equals(label)) {
+                    out.merge(pairs[i + 1], series.getValue().sum(), Long::sum);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean matches(String[] pairs, String[] filter) {
+        outer:
+        for (int f = 0; f < filter.length; f += 2) {
+            for (int i = 0; pairs != null && i < pairs.length; i += 2) {
+                if (pairs[i].equals(filter[f]) && java.util.Objects.equals(pairs[i + 1], filter[f + 1])) {
+                    continue outer;
+                }
+            }
+            return false;
+        }
+        return true;
     }
 
     /** The exposition text, {@code text/plain; version=0.0.4}. */
