@@ -20,6 +20,7 @@ import java.io.PrintWriter;
             MessengerCommand.class,
             DnsCommand.class,
             ServeCommand.class,
+            CtlCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
