@@ -144,6 +144,10 @@ public final class Lab implements Censor, AutoCloseable {
             for (var factory : options.routes) {
                 RouteHandler handler = factory.apply(this);
                 api.handler(handler);
+                if (handler instanceof AutoCloseable closeable) {
+                    // A route family that owns listeners (Toxiproxy's proxies) stops with the lab, after the API.
+                    started.add(closeable);
+                }
             }
             controlServer = api.start();
             started.add(controlServer);

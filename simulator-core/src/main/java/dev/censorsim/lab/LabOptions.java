@@ -167,7 +167,8 @@ public final class LabOptions {
 
     /**
      * Extra route families for the control API, asked in order after the native routes; each is made with the
-     * started lab (its policy holder, addresses, metrics), e.g. {@code routes(lab -> new ToxiproxyApi(...))}.
+     * started lab (its policy holder, addresses, metrics), e.g. {@code routes(lab -> new ToxiproxyApi(...))}. A
+     * handler that is {@link AutoCloseable} is closed when the lab closes, after the API stopped.
      */
     public LabOptions routes(Function<Lab, ? extends RouteHandler> factory) {
         routes.add(Objects.requireNonNull(factory, "factory"));

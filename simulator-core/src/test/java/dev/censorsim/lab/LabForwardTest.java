@@ -77,4 +77,29 @@ class LabForwardTest {
                 .forward(new LabOptions.Forward("x", LabOptions.loopback(0), somewhere, true))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two front ends named 'x'");
     }
+
+    @Test
+    void extraRouteHandlersShouldBeMadeWithTheLabAndClosedWithIt() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Lab> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        final class Closing implements dev.censorsim.control.RouteHandler, AutoCloseable {
+            @Override
+            public io.netty.handler.codec.http.FullHttpResponse handle(
+                    io.netty.handler.codec.http.FullHttpRequest request) {
+                return null;
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        }
+        Lab lab = Lab.start(new LabOptions().api(LabOptions.loopback(0)).routes(l -> {
+            seen.set(l);
+            return new Closing();
+        }));
+        assertThat(seen.get()).isSameAs(lab);
+        lab.close();
+        assertThat(closed).isTrue();
+    }
 }
