@@ -21,6 +21,8 @@ import java.io.PrintWriter;
             DnsCommand.class,
             EvasionsCommand.class,
             CompletionCommand.class,
+            ServeCommand.class,
+            CtlCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

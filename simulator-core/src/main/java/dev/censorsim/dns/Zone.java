@@ -96,6 +96,42 @@ public final class Zone {
         return negativeTtlSeconds;
     }
 
+    /**
+     * The IPv4 then IPv6 addresses the zone holds for {@code name}, following CNAMEs that stay inside the zone (at
+     * most 8, so a loop ends); empty when the name is outside the zone or owns no address. For in-process resolvers
+     * (a lab resolves its proxies' target names from its zone, so it works offline); no policy is applied.
+     */
+    public java.util.List<java.net.InetAddress> addresses(String name) {
+        String key = DnsNames.key(Objects.requireNonNull(name, "name"));
+        for (int hops = 0; hops <= 8 && contains(key); hops++) {
+            Map<Integer, RecordSet> owned = nodes.get(key);
+            if (owned == null) {
+                return java.util.List.of();
+            }
+            RecordSet cname = owned.get(DnsRecordType.CNAME.intValue());
+            if (cname != null && cname.cnameTarget() != null) {
+                key = cname.cnameTarget();
+                continue;
+            }
+            java.util.List<java.net.InetAddress> out = new java.util.ArrayList<>(2);
+            for (DnsRecordType type : new DnsRecordType[] {DnsRecordType.A, DnsRecordType.AAAA}) {
+                RecordSet set = owned.get(type.intValue());
+                if (set == null) {
+                    continue;
+                }
+                for (byte[] rdata : set.rdata()) {
+                    try {
+                        out.add(java.net.InetAddress.getByAddress(rdata));
+                    } catch (java.net.UnknownHostException impossible) {
+                        // A and AAAA RDATA were checked to be 4 and 16 bytes when the zone was built.
+                    }
+                }
+            }
+            return out;
+        }
+        return java.util.List.of();
+    }
+
     @Override
     public String toString() {
         return "Zone(" + DnsNames.fqdn(origin) + ", " + rrsetCount() + " rrsets)";

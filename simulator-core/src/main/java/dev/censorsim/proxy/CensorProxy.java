@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The TCP censor: a port-forward or SOCKS5 proxy that classifies each flow's first bytes, asks the policy for a
+ * The TCP censor: a port-forward, SOCKS5 or HTTP CONNECT proxy that classifies each flow's first bytes, asks the policy for a
  * verdict, and relays, shapes, delays, freezes, black-holes or resets the flow over real sockets.
  *
  * <pre>{@code
@@ -87,6 +87,8 @@ public final class CensorProxy implements AutoCloseable {
                                     new HandshakeTimeoutHandler(options.handshakeTimeout().toNanos()));
                             ch.pipeline().addLast(PipelineNames.SOCKS_DETECT, new SocksPortUnificationServerHandler());
                             ch.pipeline().addLast(PipelineNames.FRONTEND, new SocksFrontendHandler(runtime));
+                        } else if (options.mode() == ProxyMode.HTTP) {
+                            ch.pipeline().addLast(PipelineNames.FRONTEND, new HttpProxyFrontendHandler(runtime));
                         } else {
                             ch.pipeline().addLast(PipelineNames.FRONTEND, new ForwardFrontendHandler(runtime));
                         }
@@ -143,6 +145,14 @@ public final class CensorProxy implements AutoCloseable {
      */
     public int openChannels() {
         return runtime.openChannelCount();
+    }
+
+    /**
+     * The live flows as they are now, each read on its own event loop; completes once every loop answered. For a
+     * control API's flow list: callable from any thread, never on one of this proxy's event loops if it must block.
+     */
+    public CompletableFuture<java.util.List<LiveFlow>> flows() {
+        return runtime.snapshotAll();
     }
 
     /** Stops accepting, closes every open flow (each reports its record), and stops the threads; bounded wait. */

@@ -248,6 +248,13 @@ final class Flow {
         return client.eventLoop();
     }
 
+    /** What the flow looks like now; call on its event loop, where its state lives. */
+    LiveFlow snapshot() {
+        return new LiveFlow(clientAddress, serverAddress, target, classification.serverName(),
+                decided ? classification.protocol().name().toLowerCase(java.util.Locale.ROOT) : null,
+                verdict.ruleName(), actionDescription, up.bytesIn(), down.bytesIn(), System.nanoTime() - startNanos);
+    }
+
     boolean isDecided() {
         return decided;
     }

@@ -10,8 +10,8 @@ package dev.censorsim.proxy;
  *       complete in time, removed by the front end once it is</li>
  *   <li>{@link #SOCKS_DETECT}: SOCKS mode only; Netty's version sniffer, which replaces itself with the SOCKS4 or
  *       SOCKS5 codec ({@link #SOCKS5_INITIAL_DECODER}, {@link #SOCKS5_COMMAND_DECODER}, and an unnamed encoder)</li>
- *   <li>{@link #FRONTEND}: {@code ForwardFrontendHandler} or {@code SocksFrontendHandler}; removed once the upstream
- *       is connected</li>
+ *   <li>{@link #FRONTEND}: {@code ForwardFrontendHandler}, {@code SocksFrontendHandler} or
+ *       {@code HttpProxyFrontendHandler}; removed once the upstream is connected</li>
  * </ol>
  * Client channel once the flow runs:
  * <ol>

@@ -5,5 +5,10 @@ public enum ProxyMode {
     /** Every client is forwarded to one fixed upstream address. */
     FORWARD,
     /** Clients name their target with a SOCKS5 CONNECT (RFC 1928, no authentication). */
-    SOCKS
+    SOCKS,
+    /**
+     * Clients name their target with an HTTP/1.1 {@code CONNECT host:port} (RFC 9110 section 9.3.6), or send a
+     * plain-HTTP request with an absolute URI, which is forwarded to the URI's host.
+     */
+    HTTP
 }

@@ -48,6 +48,7 @@ import java.util.function.Supplier;
  * @param allowLoopbackTargets SOCKS mode: whether a client that is not itself on loopback may CONNECT to a loopback
  *                          (or wildcard) target; default {@code false}, so admitting a remote network with
  *                          {@code allowedClients} does not expose services bound only to loopback
+ * @param httpProxy         HTTP mode: proxy credentials; {@link HttpProxySettings#OPEN} (the default) asks for none
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
@@ -55,7 +56,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
                            SocksUdpSettings udpAssociate, Duration handshakeTimeout, int maxFlows,
-                           boolean allowLoopbackTargets) {
+                           boolean allowLoopbackTargets, HttpProxySettings httpProxy) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -71,9 +72,10 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         if (mode == ProxyMode.FORWARD && upstream == null) {
             throw new IllegalArgumentException("FORWARD mode needs an upstream address");
         }
-        if (mode == ProxyMode.SOCKS && upstream != null) {
-            throw new IllegalArgumentException("SOCKS mode takes its targets from clients; do not set an upstream");
+        if (mode != ProxyMode.FORWARD && upstream != null) {
+            throw new IllegalArgumentException(mode + " mode takes its targets from clients; do not set an upstream");
         }
+        Objects.requireNonNull(httpProxy, "httpProxy");
         if (upstream != null && upstream.isUnresolved()) {
             throw new IllegalArgumentException("upstream must be resolved: " + upstream);
         }
@@ -124,6 +126,11 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         return new Builder(ProxyMode.SOCKS, null);
     }
 
+    /** An HTTP/1.1 proxy: CONNECT tunnels, and plain-HTTP requests with an absolute URI. */
+    public static Builder http() {
+        return new Builder(ProxyMode.HTTP, null);
+    }
+
     private static void requirePositive(Duration d, String name) {
         Objects.requireNonNull(d, name);
         if (d.isNegative() || d.isZero()) {
@@ -158,6 +165,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         private int maxFlows = defaultMaxFlows();
         private boolean allowLoopbackTargets;
+        private HttpProxySettings httpProxy = HttpProxySettings.OPEN;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -272,10 +280,16 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** HTTP mode: require these proxy credentials (407 without them). */
+        public Builder httpProxy(HttpProxySettings settings) {
+            this.httpProxy = settings;
+            return this;
+        }
+
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate, handshakeTimeout, maxFlows, allowLoopbackTargets);
+                    udpAssociate, handshakeTimeout, maxFlows, allowLoopbackTargets, httpProxy);
         }
     }
 }

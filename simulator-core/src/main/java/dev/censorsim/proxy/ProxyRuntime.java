@@ -179,6 +179,25 @@ final class ProxyRuntime {
         }
     }
 
+    /**
+     * Snapshots every live flow on its own event loop (where its state lives); the future completes with all of them,
+     * in no particular order. A flow whose loop is stopping is left out.
+     */
+    CompletableFuture<java.util.List<LiveFlow>> snapshotAll() {
+        java.util.List<CompletableFuture<LiveFlow>> parts = new java.util.ArrayList<>();
+        for (Flow flow : liveFlows) {
+            CompletableFuture<LiveFlow> part = new CompletableFuture<>();
+            try {
+                flow.eventLoop().execute(() -> part.complete(flow.snapshot()));
+            } catch (RejectedExecutionException shuttingDown) {
+                part.complete(null);
+            }
+            parts.add(part);
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> parts.stream()
+                .map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
+    }
+
     boolean isShuttingDown() {
         return shuttingDown;
     }

@@ -205,8 +205,12 @@ public final class HtmlReportWriter {
         long planned = run.phases().stream().mapToLong(PlannedPhase::scaledNanos).sum();
         row(h, "planned run time", Durations.format(planned));
         h.append("</table>\n<h3>Messenger</h3>\n<table class=\"kv\">\n");
-        for (Map.Entry<String, String> setting : messenger(run.messenger()).entrySet()) {
-            row(h, setting.getKey(), setting.getValue());
+        if (run.messenger() == null) {
+            row(h, "messenger", "none: a live censor run (censorsim serve --timeline), real apps were the clients");
+        } else {
+            for (Map.Entry<String, String> setting : messenger(run.messenger()).entrySet()) {
+                row(h, setting.getKey(), setting.getValue());
+            }
         }
         h.append("</table>\n<h3>Timeline</h3>\n<table>\n<tr><th>phase</th><th class=\"num\">duration</th>"
                 + "<th>policy</th><th>rules</th></tr>\n");
@@ -268,14 +272,15 @@ public final class HtmlReportWriter {
         for (int i = 0; i < throughput.length; i++) {
             throughput[i] /= divisor;
         }
-        if (report.run().messenger().media() != null) { // a run without media has nothing to draw here
+        boolean messenger = report.run().messenger() != null;
+        if (messenger && report.run().messenger().media() != null) { // a run without media has nothing to draw here
             h.append("<h3>Media throughput</h3>\n");
             h.append(SvgLineChart.render("media throughput over time", mega ? "Mbit/s" : "kbit/s", bands,
                     List.of(new SvgLineChart.Series("media throughput", ReportColors.THROUGHPUT, xs, throughput)),
                     xMax, v -> SvgLineChart.trim(v), thresholds(report.phases(), divisor, Metric.MEDIA_THROUGHPUT),
                     unmeasured(report.phases(), Metric.MEDIA_THROUGHPUT)));
         }
-        if (report.run().messenger().chat() != null) {
+        if (messenger && report.run().messenger().chat() != null) {
             h.append("<h3>Chat latency</h3>\n");
             h.append(SvgLineChart.render("chat latency p50 and p99 over time", "ms", bands,
                     List.of(new SvgLineChart.Series("p50", ReportColors.LATENCY_P50, xs, p50),
@@ -284,9 +289,11 @@ public final class HtmlReportWriter {
                     thresholds(report.phases(), 1, Metric.CHAT_LATENCY_P50, Metric.CHAT_LATENCY_P99),
                     unmeasured(report.phases(), Metric.CHAT_LATENCY_P50)));
         }
-        calls(h, report.phases(), samples, xs, bands, xMax);
-        h.append("<h3>Connection outcomes</h3>\n");
-        h.append(SvgConnectChart.render(report.phases()));
+        if (messenger) { // the charts plot the messenger's figures; a live run has only the censor's counters
+            calls(h, report.phases(), samples, xs, bands, xMax);
+            h.append("<h3>Connection outcomes</h3>\n");
+            h.append(SvgConnectChart.render(report.phases()));
+        }
         expectations(h, report);
         metrics(h, report.phases());
         rules(h, report.phases());

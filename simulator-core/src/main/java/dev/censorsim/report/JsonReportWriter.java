@@ -69,7 +69,11 @@ public final class JsonReportWriter {
             g.writeNumberField("failed", report.failedCount());
             g.writeEndObject();
             g.writeFieldName("messenger");
-            messenger(g, run.messenger());
+            if (run.messenger() == null) {
+                g.writeNull(); // a live censor run: real apps were the clients
+            } else {
+                messenger(g, run.messenger());
+            }
             g.writeArrayFieldStart("phases");
             for (int i = 0; i < run.phases().size(); i++) {
                 phase(g, run.phases().get(i), i < report.phases().size() ? report.phases().get(i) : null);

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param file        the scenario file as given, or a label for scenarios built in Java
  * @param timeScale   the factor applied to phase durations
  * @param startedAt   when the run started
- * @param messenger   the messenger's settings
+ * @param messenger   the messenger's settings; {@code null} for a live censor run ({@code serve --timeline}), where
+ *                    real apps were the clients
  * @param phases      the timeline as planned
  */
 public record RunInfo(String scenario, String description, String file, double timeScale, Instant startedAt,
@@ -24,7 +25,6 @@ public record RunInfo(String scenario, String description, String file, double t
     public RunInfo {
         Objects.requireNonNull(scenario, "scenario");
         Objects.requireNonNull(startedAt, "startedAt");
-        Objects.requireNonNull(messenger, "messenger");
         phases = List.copyOf(phases);
     }
 

@@ -33,11 +33,11 @@ public final class SummaryTable {
         RunInfo run = report.run();
         List<Metric> columns = new java.util.ArrayList<>(COLUMNS);
         List<String> headers = new java.util.ArrayList<>(HEADERS);
-        if (run.messenger().calls() != null) {
+        if (run.messenger() != null && run.messenger().calls() != null) {
             columns.addAll(CALL_COLUMNS);
             headers.addAll(CALL_HEADERS);
         }
-        if (run.messenger().strategies().quic() != null) {
+        if (run.messenger() != null && run.messenger().strategies().quic() != null) {
             columns.addAll(QUIC_COLUMNS);
             headers.addAll(QUIC_HEADERS);
         }

@@ -64,6 +64,37 @@ final class ScenarioParser {
         return new ScenarioParser(yaml, baseDir).scenario(root);
     }
 
+    /**
+     * The policies and timeline of a scenario file whose {@code messenger:} is optional, for a live censor that runs
+     * the timeline against real apps. A {@code messenger:} block, when present, is validated as usual (the same file
+     * serves {@code scenario run}); without it, phases may not state expectations, since they would measure the
+     * messenger.
+     */
+    static Timeline parseTimeline(PolicyNode root, String yaml, Path baseDir) throws PolicyException {
+        ScenarioParser parser = new ScenarioParser(yaml, baseDir);
+        if (root.isNull()) {
+            throw root.error("expected a scenario mapping with 'policies' and 'timeline'; the file is empty");
+        }
+        root.requireMap("the scenario");
+        root.checkKeys("the scenario", TOP_KEYS);
+        PolicyNode nameNode = root.get("scenario");
+        String name = nameNode == null ? "timeline" : nameNode.text("'scenario'").strip();
+        String description = optionalText(root.get("description"), "'description'");
+        double timeScale = 1.0;
+        PolicyNode scaleNode = root.get("time-scale");
+        if (scaleNode != null) {
+            timeScale = number(scaleNode, "'time-scale'");
+            if (!(timeScale > 0 && timeScale <= 1)) {
+                throw scaleNode.error("expected a time-scale in (0, 1], such as 0.1, got " + scaleNode.rawText());
+            }
+        }
+        PolicyNode messengerNode = root.get("messenger");
+        MessengerSettings messenger = messengerNode == null ? null : parser.messenger(messengerNode);
+        Map<String, ScenarioPolicy> policies = parser.policies(root.required("policies", "the scenario"));
+        List<Phase> phases = parser.timeline(root.required("timeline", "the scenario"), policies, messenger);
+        return new Timeline(name, description, root.source(), timeScale, messenger != null, policies, phases);
+    }
+
     private Scenario scenario(PolicyNode root) throws PolicyException {
         if (root.isNull()) {
             throw root.error("expected a scenario mapping with 'scenario', 'messenger', 'policies' and 'timeline'; "
@@ -532,6 +563,10 @@ final class ScenarioParser {
 
     private Expectation expectation(PolicyNode entry, String phase, List<String> timeline,
                                     MessengerSettings messenger) throws PolicyException {
+        if (messenger == null) {
+            throw entry.error("expectations measure the synthetic messenger, and this file has no 'messenger' "
+                    + "block; expected a 'messenger' block or no 'expect' in phase '" + phase + "'");
+        }
         if (entry.kind() != PolicyNode.Kind.STRING) {
             throw entry.error("expected an expectation such as 'media.throughput >= 30mbit' as a string, got "
                     + entry.kind().description() + (entry.kind() == PolicyNode.Kind.MAP

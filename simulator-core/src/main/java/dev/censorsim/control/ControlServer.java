@@ -1,0 +1,411 @@
+package dev.censorsim.control;
+
+import dev.censorsim.net.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The control API's HTTP/1.1 server. Every request is checked here before any route sees it:
+ * <ol>
+ *   <li>bodies over {@value #MAX_BODY_BYTES} bytes get 413 (Netty's aggregator answers and closes);</li>
+ *   <li>a {@code User-Agent} starting with {@code Mozilla/} gets 403: a browser tab must not be able to steer the
+ *       censor through a cross-site form post (Toxiproxy's guard, same rule);</li>
+ *   <li>with a token, a request without {@code Authorization: Bearer TOKEN} gets 401. A listener beyond loopback
+ *       refuses to start without one.</li>
+ * </ol>
+ * Then the route handlers are asked in order ({@link RouteHandler}); {@code GET /censorsim/events} is a chunked
+ * stream the server answers itself, and {@code GET /version} is answered only if no handler did.
+ *
+ * <p>Threading: routes run on one worker thread, off the event loops, one request at a time (so a slow route never
+ * stalls I/O, and handlers need no locks against each other). Each connection reads its next request only after the
+ * previous answer was written, and every request has a deadline ({@link Builder#requestTimeout}): past it the client
+ * gets 503 and the late answer is dropped, so no client waits forever whatever a route does. The worker's queue is
+ * bounded; a full queue answers 503 at once.
+ */
+public final class ControlServer implements AutoCloseable {
+
+    /** Largest request body accepted: a policy file is a few KiB; Toxiproxy's populate lists are small too. */
+    public static final int MAX_BODY_BYTES = 1 << 20;
+    /** The API port Toxiproxy clients expect. */
+    public static final int DEFAULT_PORT = 8474;
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(ControlServer.class);
+    private static final long SHUTDOWN_TIMEOUT_MILLIS = 3_000;
+    /** Requests waiting for the worker beyond this are refused with 503 rather than queued without bound. */
+    private static final int MAX_QUEUED_REQUESTS = 1_024;
+
+    private final EventLoopGroup group;
+    private final ChannelGroup channels;
+    private final Channel serverChannel;
+    private final ThreadPoolExecutor worker;
+
+    private ControlServer(EventLoopGroup group, ChannelGroup channels, Channel serverChannel,
+                          ThreadPoolExecutor worker) {
+        this.group = group;
+        this.channels = channels;
+        this.serverChannel = serverChannel;
+        this.worker = worker;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The bound address, with the real port when port 0 was asked for. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Stops accepting, closes every connection (event streams too) and stops the worker; bounded wait. */
+    @Override
+    public void close() {
+        serverChannel.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+        channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+        worker.shutdownNow();
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
+    }
+
+    /** How the server listens and what it serves; {@link #start()} binds. */
+    public static final class Builder {
+        private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", DEFAULT_PORT);
+        private String token;
+        private final List<RouteHandler> handlers = new java.util.ArrayList<>();
+        private CensorEvents events;
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private String version = "dev";
+
+        private Builder() {
+        }
+
+        /** Where to listen; default {@code 127.0.0.1:8474}. */
+        public Builder listen(InetSocketAddress listen) {
+            this.listen = Objects.requireNonNull(listen, "listen");
+            return this;
+        }
+
+        /** Requires {@code Authorization: Bearer token}; mandatory when {@link #listen} is not loopback. */
+        public Builder token(String token) {
+            this.token = token == null || token.isEmpty() ? null : token;
+            return this;
+        }
+
+        /** Adds a family of routes, asked after those added before it. */
+        public Builder handler(RouteHandler handler) {
+            handlers.add(Objects.requireNonNull(handler, "handler"));
+            return this;
+        }
+
+        /** Adds route families in order, e.g. the coordinator's extra handlers after the native ones. */
+        public Builder handlers(List<? extends RouteHandler> more) {
+            more.forEach(this::handler);
+            return this;
+        }
+
+        /** The source of {@code GET /censorsim/events}; without it that route is 404. */
+        public Builder events(CensorEvents events) {
+            this.events = events;
+            return this;
+        }
+
+        /** Longest a request may wait for its answer before it gets 503; default 30 s. */
+        public Builder requestTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout must be > 0");
+            }
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /** What the fallback {@code GET /version} answers. */
+        public Builder version(String version) {
+            this.version = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /**
+         * Binds and returns once the server accepts connections.
+         *
+         * @throws IllegalArgumentException when the listen address is not loopback and no token was given
+         * @throws IOException              when the address cannot be bound
+         */
+        public ControlServer start() throws IOException {
+            if (!listen.getAddress().isLoopbackAddress() && token == null) {
+                throw new IllegalArgumentException("the control API on " + listen.getAddress().getHostAddress()
+                        + " (not loopback) needs a token: anyone who reaches it could steer the censor");
+            }
+            ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                    new ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS), r -> {
+                        Thread t = new Thread(r, "censorsim-control");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            EventLoopGroup group = Transport.current().newGroup(1, "censorsim-control-io");
+            ChannelGroup channels = new DefaultChannelGroup("censorsim-control", GlobalEventExecutor.INSTANCE);
+            Settings settings = new Settings(List.copyOf(handlers), token, events, requestTimeout.toNanos(),
+                    version, worker);
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channelFactory(Transport.current()::newServerSocketChannel)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            channels.add(ch);
+                            ch.pipeline().addLast("httpCodec", new HttpServerCodec());
+                            ch.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES, true));
+                            ch.pipeline().addLast("control", new RequestHandler(settings));
+                        }
+                    });
+            ChannelFuture bind = bootstrap.bind(listen);
+            try {
+                bind.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                worker.shutdownNow();
+                throw new InterruptedIOException("interrupted while binding " + listen);
+            }
+            if (!bind.isSuccess()) {
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                worker.shutdownNow();
+                throw new IOException("cannot listen on " + listen.getAddress().getHostAddress() + ":"
+                        + listen.getPort() + ": " + bind.cause().getMessage(), bind.cause());
+            }
+            return new ControlServer(group, channels, bind.channel(), worker);
+        }
+    }
+
+    private record Settings(List<RouteHandler> handlers, String token, CensorEvents events, long timeoutNanos,
+                            String version, ThreadPoolExecutor worker) {
+    }
+
+    /** Per connection: checks, then one request at a time through the worker. */
+    private static final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+        private static final int QUEUED = 0;
+        private static final int RUNNING = 1;
+        private static final int ANSWERED = 2;
+
+        private final Settings settings;
+        /** Set once the connection became an event stream: further requests on it are ignored. */
+        private boolean streaming;
+
+        RequestHandler(Settings settings) {
+            super(false);
+            this.settings = settings;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.read();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (streaming) {
+                request.release();
+                return;
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            if (request.decoderResult().isFailure()) {
+                request.release();
+                send(ctx, Json.error(HttpResponseStatus.BAD_REQUEST, "malformed request"), false);
+                return;
+            }
+            String userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+            if (userAgent != null && userAgent.startsWith("Mozilla/")) {
+                request.release();
+                send(ctx, Json.error(HttpResponseStatus.FORBIDDEN, "User agent not allowed"), keepAlive);
+                return;
+            }
+            if (settings.token != null && !authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                request.release();
+                FullHttpResponse denied = Json.error(HttpResponseStatus.UNAUTHORIZED,
+                        "missing or wrong bearer token");
+                denied.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"censorsim\"");
+                send(ctx, denied, keepAlive);
+                return;
+            }
+            if (request.method().equals(HttpMethod.GET)
+                    && new QueryStringDecoder(request.uri()).path().equals("/censorsim/events")
+                    && settings.events != null) {
+                request.release();
+                stream(ctx);
+                return;
+            }
+            dispatch(ctx, request, keepAlive);
+        }
+
+        private boolean authorized(String header) {
+            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return false;
+            }
+            byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+            // Constant time: the answer's timing must not tell how much of a guess was right.
+            return MessageDigest.isEqual(given, settings.token.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /**
+         * Runs the routes on the worker; whichever of the answer and the deadline comes first is sent. A request
+         * still queued when its deadline passes is never run, so a client that was told 503 can rely on its
+         * request not taking effect later; one already running may still take effect (its answer is dropped).
+         */
+        private void dispatch(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+            AtomicInteger state = new AtomicInteger(QUEUED);
+            ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
+                if (state.getAndSet(ANSWERED) != ANSWERED) {
+                    send(ctx, Json.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "request timed out after "
+                            + TimeUnit.NANOSECONDS.toMillis(settings.timeoutNanos) + " ms"), false);
+                }
+            }, settings.timeoutNanos, TimeUnit.NANOSECONDS);
+            try {
+                settings.worker.execute(() -> {
+                    if (!state.compareAndSet(QUEUED, RUNNING)) {
+                        request.release(); // timed out while queued: the client was told 503
+                        return;
+                    }
+                    FullHttpResponse response;
+                    try {
+                        response = route(request);
+                    } finally {
+                        request.release();
+                    }
+                    ctx.executor().execute(() -> {
+                        deadline.cancel(false);
+                        if (state.getAndSet(ANSWERED) != ANSWERED) {
+                            send(ctx, response, keepAlive);
+                        } else {
+                            ReferenceCountUtil.release(response);
+                        }
+                    });
+                });
+            } catch (RejectedExecutionException busy) {
+                request.release();
+                deadline.cancel(false);
+                state.set(ANSWERED);
+                send(ctx, Json.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "control API busy; try again"), false);
+            }
+        }
+
+        private FullHttpResponse route(FullHttpRequest request) {
+            try {
+                for (RouteHandler handler : settings.handlers) {
+                    FullHttpResponse response = handler.handle(request);
+                    if (response != null) {
+                        return response;
+                    }
+                }
+                String path = new QueryStringDecoder(request.uri()).path();
+                if (path.equals("/version") && request.method().equals(HttpMethod.GET)) {
+                    return Json.response(HttpResponseStatus.OK, Map.of("version", settings.version));
+                }
+                return Json.error(HttpResponseStatus.NOT_FOUND, "no route " + request.method() + " " + path);
+            } catch (Exception | LinkageError e) {
+                LOG.warn("control route failed: {} {}", request.method(), request.uri(), e);
+                return Json.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, e.getClass().getSimpleName() + ": "
+                        + e.getMessage());
+            }
+        }
+
+        private static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+            if (!ctx.channel().isActive()) {
+                response.release();
+                return;
+            }
+            HttpUtil.setKeepAlive(response, keepAlive);
+            ChannelFuture written = ctx.writeAndFlush(response);
+            if (keepAlive) {
+                written.addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        f.channel().read(); // the next request only once this answer is out
+                    } else {
+                        f.channel().close();
+                    }
+                });
+            } else {
+                written.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        /**
+         * {@code GET /censorsim/events}: a chunked {@code application/x-ndjson} response that never ends, one event
+         * per line. A consumer that does not keep up loses lines (the channel is not writable) rather than growing
+         * our memory; the stream ends when the client closes or the server stops.
+         */
+        private void stream(ChannelHandlerContext ctx) {
+            streaming = true;
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-ndjson; charset=utf-8");
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            Channel channel = ctx.channel();
+            ctx.writeAndFlush(head);
+            AutoCloseable subscription = settings.events.subscribe(line -> {
+                if (channel.isActive() && channel.isWritable()) {
+                    channel.writeAndFlush(new DefaultHttpContent(
+                            Unpooled.copiedBuffer(line + "\n", StandardCharsets.UTF_8)));
+                }
+            });
+            channel.closeFuture().addListener(f -> {
+                try {
+                    subscription.close();
+                } catch (Exception ignored) {
+                    // removing from a list cannot fail
+                }
+            });
+            // Keep reading, so a client's close (EOF) is seen; anything it sends is discarded by the codec's release.
+            channel.config().setAutoRead(true);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
