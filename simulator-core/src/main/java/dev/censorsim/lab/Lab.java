@@ -8,6 +8,7 @@ import dev.censorsim.control.FlowView;
 import dev.censorsim.control.Json;
 import dev.censorsim.control.NativeRoutes;
 import dev.censorsim.control.RouteHandler;
+import dev.censorsim.control.toxiproxy.ToxiproxyApi;
 import dev.censorsim.dns.DnsQueryEvent;
 import dev.censorsim.dns.DnsServer;
 import dev.censorsim.dns.DnsServerOptions;
@@ -66,6 +67,7 @@ public final class Lab implements Censor, AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private DnsServer dnsServer;
     private ControlServer controlServer;
+    private ToxiproxyApi toxiproxy;
     private String policySource;
     private String policyText;
     private String currentPhase;
@@ -125,6 +127,10 @@ public final class Lab implements Censor, AutoCloseable {
                 started.add(relay);
                 metrics.gauge("censorsim_active_udp_flows", "UDP flows open now, by front end.",
                         relay::liveFlows, "front", forward.name());
+            } else if (options.api != null) {
+                // With an API, a TCP forward is also a Toxiproxy proxy: clients see it in GET /proxies and add
+                // toxics to it, chained after the lab's own rules (register follows every lab policy swap).
+                toxiproxy().register(forward.name(), forward.listen(), forward.upstream(), holder);
             } else {
                 startTcp(forward.name(), proxyDefaults(ProxyOptions.forward(forward.upstream()), forward.name(),
                         forward.listen()).build());
@@ -140,7 +146,7 @@ public final class Lab implements Censor, AutoCloseable {
         if (options.api != null) {
             ControlServer.Builder api = ControlServer.builder().listen(options.api).token(options.apiToken)
                     .events(events).requestTimeout(options.apiRequestTimeout).version(options.version)
-                    .handler(new NativeRoutes(this));
+                    .handler(new NativeRoutes(this)).handler(toxiproxy());
             for (var factory : options.routes) {
                 RouteHandler handler = factory.apply(this);
                 api.handler(handler);
@@ -152,6 +158,20 @@ public final class Lab implements Censor, AutoCloseable {
             controlServer = api.start();
             started.add(controlServer);
         }
+    }
+
+    /**
+     * Toxiproxy's API over this lab (created with the first use): its proxies serve the lab's allowed clients, log
+     * flows like the other front ends under the proxy's name, and keep no idle timeout (a Toxiproxy {@code timeout}
+     * toxic of 0 holds a connection forever). It stops with the lab.
+     */
+    private ToxiproxyApi toxiproxy() {
+        if (toxiproxy == null) {
+            toxiproxy = new ToxiproxyApi((name, b) -> b.allowedClients(options.allowedClients)
+                    .passIdleTimeout(options.passIdleTimeout).listener(tcpListener(name)));
+            started.add(toxiproxy);
+        }
+        return toxiproxy;
     }
 
     private ProxyOptions.Builder proxyDefaults(ProxyOptions.Builder builder, String front, InetSocketAddress listen) {
@@ -409,6 +429,10 @@ public final class Lab implements Censor, AutoCloseable {
         if (udp != null) {
             return udp.localAddress();
         }
+        InetSocketAddress toxic = toxiproxy == null ? null : toxiproxy.address(name);
+        if (toxic != null) {
+            return toxic;
+        }
         throw new NoSuchElementException("no forward named '" + name + "'");
     }
 
@@ -416,6 +440,9 @@ public final class Lab implements Censor, AutoCloseable {
     public Map<String, InetSocketAddress> frontEnds() {
         Map<String, InetSocketAddress> all = new LinkedHashMap<>();
         tcpFronts.forEach((name, proxy) -> all.put(name, proxy.localAddress()));
+        if (toxiproxy != null) {
+            options.forwards.stream().filter(f -> !f.udp()).forEach(f -> all.put(f.name(), toxiproxy.address(f.name())));
+        }
         udpFronts.forEach((name, relay) -> all.put(name + " (udp)", relay.localAddress()));
         if (dnsServer != null) {
             all.put("dns", dnsServer.udpAddress());

@@ -70,6 +70,36 @@ class LabForwardTest {
     }
 
     @Test
+    void aTcpForwardShouldBeAToxiproxyProxyThatTakesToxicsThroughTheApi() throws Exception {
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             Lab lab = Lab.start(new LabOptions().api(LabOptions.loopback(0))
+                     .forward(new LabOptions.Forward("db", LabOptions.loopback(0), echo.address(), false)))) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + lab.apiAddress().getPort();
+            java.net.http.HttpResponse<String> proxies = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base + "/proxies")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(proxies.statusCode()).isEqualTo(200);
+            assertThat(proxies.body()).contains("\"db\"").contains("\"upstream\":\"127.0.0.1:"
+                    + echo.address().getPort() + "\"");
+
+            java.net.http.HttpResponse<String> added = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base + "/proxies/db/toxics")).POST(java.net.http.HttpRequest.BodyPublishers
+                    .ofString("{\"type\":\"limit_data\",\"stream\":\"downstream\",\"attributes\":{\"bytes\":3}}"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+
+            try (Socket socket = new Socket()) {
+                socket.connect(lab.forwardAddress("db"), 5_000);
+                socket.setSoTimeout(5_000);
+                socket.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+                assertThat(socket.getInputStream().readAllBytes()).as("limit_data: 3 bytes, then the close")
+                        .isEqualTo("pin".getBytes(StandardCharsets.US_ASCII));
+            }
+            assertThat(lab.frontEnds()).containsKeys("db", "api");
+        }
+    }
+
+    @Test
     void twoFrontEndsWithOneNameShouldBeRefused() {
         InetSocketAddress somewhere = LabOptions.loopback(9);
         assertThatThrownBy(() -> Lab.start(new LabOptions()

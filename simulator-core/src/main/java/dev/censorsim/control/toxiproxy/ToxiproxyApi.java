@@ -60,7 +60,7 @@ import java.util.function.UnaryOperator;
 public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
 
     /** What {@code GET /version} answers: censorsim's version, so a client can tell it is not Toxiproxy itself. */
-    public static final String VERSION = "censorsim-" + implementationVersion();
+    public static final String VERSION = "censorsim-" + dev.censorsim.report.ToolVersion.current();
 
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(ToxiproxyApi.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -637,8 +637,4 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
         return segments;
     }
 
-    private static String implementationVersion() {
-        String version = ToxiproxyApi.class.getPackage().getImplementationVersion();
-        return version == null ? "dev" : version;
-    }
 }

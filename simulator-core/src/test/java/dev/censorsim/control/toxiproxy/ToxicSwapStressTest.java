@@ -1,6 +1,6 @@
 package dev.censorsim.control.toxiproxy;
 
-import dev.censorsim.control.RouteHandlerTestServer;
+import dev.censorsim.control.ControlServer;
 import dev.censorsim.testing.LoopbackServer;
 import dev.censorsim.testing.Payload;
 import eu.rekawek.toxiproxy.Proxy;
@@ -36,7 +36,7 @@ class ToxicSwapStressTest {
     void liveToxicChangesShouldLoseNoByteAndNeverHang() throws Exception {
         ExecutorService readers = Executors.newFixedThreadPool(FLOWS);
         try (ToxiproxyApi api = new ToxiproxyApi();
-             RouteHandlerTestServer server = RouteHandlerTestServer.start(api);
+             ControlServer server = ControlServer.builder().listen(new java.net.InetSocketAddress("127.0.0.1", 0)).handler(api).start();
              LoopbackServer source = LoopbackServer.start(socket -> {
                  // The seed comes from the client's first byte, so each connection checks its own stream.
                  int seed = socket.getInputStream().read();
@@ -44,7 +44,7 @@ class ToxicSwapStressTest {
                  socket.shutdownOutput();
                  socket.getInputStream().readAllBytes();
              })) {
-            ToxiproxyClient client = new ToxiproxyClient("127.0.0.1", server.address().getPort());
+            ToxiproxyClient client = new ToxiproxyClient("127.0.0.1", server.localAddress().getPort());
             Proxy proxy = client.createProxy("stress", "127.0.0.1:0",
                     "127.0.0.1:" + source.address().getPort());
             // Paces every flow to ~16 s, so the changes below land on live connections; never removed.

@@ -2,7 +2,7 @@ package dev.censorsim.control.toxiproxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.censorsim.control.RouteHandlerTestServer;
+import dev.censorsim.control.ControlServer;
 import dev.censorsim.testing.LoopbackServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +30,7 @@ class ToxiproxyApiHttpTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ToxiproxyApi api;
-    private RouteHandlerTestServer server;
+    private ControlServer server;
     private LoopbackServer echo;
     private String upstream;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -38,7 +38,7 @@ class ToxiproxyApiHttpTest {
     @BeforeEach
     void start() throws Exception {
         api = new ToxiproxyApi();
-        server = RouteHandlerTestServer.start(api);
+        server = ControlServer.builder().listen(new java.net.InetSocketAddress("127.0.0.1", 0)).handler(api).start();
         echo = LoopbackServer.start(LoopbackServer.echo());
         upstream = "127.0.0.1:" + echo.address().getPort();
     }
@@ -215,7 +215,7 @@ class ToxiproxyApiHttpTest {
         try (ToxiproxyApi named = new ToxiproxyApi((name, builder) -> builder.listener(
                 record -> ended.computeIfAbsent(name, n -> new java.util.concurrent.atomic.AtomicInteger())
                         .incrementAndGet()));
-             RouteHandlerTestServer other = RouteHandlerTestServer.start(named)) {
+             ControlServer other = ControlServer.builder().listen(new java.net.InetSocketAddress("127.0.0.1", 0)).handler(named).start()) {
             java.net.InetSocketAddress bound = named.register("logged", new java.net.InetSocketAddress("127.0.0.1", 0),
                     echo.address());
             try (Socket socket = new Socket(bound.getAddress(), bound.getPort())) {
@@ -262,6 +262,6 @@ class ToxiproxyApiHttpTest {
     }
 
     private URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + server.address().getPort() + path);
+        return URI.create("http://127.0.0.1:" + server.localAddress().getPort() + path);
     }
 }

@@ -1,6 +1,6 @@
 package dev.censorsim.control.toxiproxy;
 
-import dev.censorsim.control.RouteHandlerTestServer;
+import dev.censorsim.control.ControlServer;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.testing.LoopbackServer;
@@ -46,9 +46,9 @@ class ToxiproxyJavaClientTest {
     @BeforeEach
     void startApi() throws Exception {
         api = new ToxiproxyApi();
-        RouteHandlerTestServer server = RouteHandlerTestServer.start(api);
+        ControlServer server = ControlServer.builder().listen(new java.net.InetSocketAddress("127.0.0.1", 0)).handler(api).start();
         resources.add(server);
-        client = new ToxiproxyClient("127.0.0.1", server.address().getPort());
+        client = new ToxiproxyClient("127.0.0.1", server.localAddress().getPort());
     }
 
     @AfterEach
