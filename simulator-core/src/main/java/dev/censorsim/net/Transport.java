@@ -48,7 +48,7 @@ public enum Transport {
     /** The system property that chooses the transport: {@code auto} (the default), {@code epoll} or {@code nio}. */
     public static final String PROPERTY = "censorsim.transport";
 
-    private static final Transport CURRENT = choose(System.getProperty(PROPERTY, "auto"));
+    private static final Transport CURRENT = choose(System.getProperty(PROPERTY, "nio"));
 
     private final Supplier<IoHandlerFactory> ioHandlerFactory;
     private final Supplier<ServerChannel> serverSocketChannel;
