@@ -44,7 +44,7 @@ final class ScenarioParser {
     private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
     private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
     private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni",
-            "dns-fallback", "doh", "call-fallback", "quic");
+            "dns-fallback", "doh", "call-fallback", "quic", "vpn");
     private static final List<String> QUIC_KEYS = List.of("timeout", "broken-for");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
@@ -339,7 +339,32 @@ final class ScenarioParser {
         List<InetAddress> fallback = node.get("dns-fallback") == null ? List.of() : addresses(node.get("dns-fallback"));
         String doh = optionalHost(node.get("doh"), "'doh'");
         boolean callFallback = node.get("call-fallback") != null && callFallback(node.get("call-fallback"));
-        return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback, quic(node.get("quic")));
+        return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback, quic(node.get("quic")),
+                vpn(node.get("vpn")));
+    }
+
+    /** {@code vpn: wireguard}, or {@code vpn: { kind: tls, sni: www.example.test }}. */
+    private static VpnStrategy vpn(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return null;
+        }
+        PolicyNode kindNode = node;
+        String sni = null;
+        if (node.kind() == PolicyNode.Kind.MAP) {
+            node.checkKeys("'vpn'", List.of("kind", "sni"));
+            kindNode = node.required("kind", "'vpn'");
+            sni = optionalHost(node.get("sni"), "'sni'");
+        }
+        String text = kindNode.text("'vpn'").strip();
+        dev.censorsim.messenger.vpn.VpnKind kind = dev.censorsim.messenger.vpn.VpnKind.fromWireName(text);
+        if (kind == null) {
+            throw kindNode.error("unknown vpn '" + text + "'; expected one of wireguard, openvpn, ikev2, shadowsocks, "
+                    + "tls");
+        }
+        if (sni != null && kind != dev.censorsim.messenger.vpn.VpnKind.TLS) {
+            throw node.keyNode("sni").error("'sni' only applies to vpn kind tls");
+        }
+        return new VpnStrategy(kind, sni);
     }
 
     /** {@code quic: true}, or {@code quic: { timeout: 300ms, broken-for: 5m }}. */
