@@ -111,9 +111,9 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                      .policy(policy)
                      .flowNames(names)
                      .build());
-             VpnRig vpn = VpnRig.start(settings.strategies().vpn(), server.address(), policy);
+             VpnRig vpn = VpnRig.start(scenario, server.address(), proxy.localAddress(), policy);
              MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns, relay,
-                     vpn == null ? null : vpn.client().entry()));
+                     vpn == null ? null : vpn.entry()));
              MessengerClient control = settings.controlName() == null ? null
                      : MessengerClient.start(controlOptions(settings, server, proxy, dns))) {
             List<String> warnings = new ArrayList<>();
@@ -154,6 +154,9 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             Switch next = i + 1 < compiled.size()
                     ? switchPolicy(policy, proxy, compiled.get(i + 1), client, control)
                     : new Switch(client.cut(), control == null ? null : control.cut());
+            if (vpn != null && i + 1 < compiled.size()) {
+                vpn.use(scenario.phases().get(i + 1).vpnIn(scenario.messenger().strategies()));
+            }
             MessengerSnapshot snapshot = next.client;
             Map<String, Double> metrics = new LinkedHashMap<>(snapshot.metrics());
             if (vpn != null) {

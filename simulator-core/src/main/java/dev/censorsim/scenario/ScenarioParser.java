@@ -48,7 +48,8 @@ final class ScenarioParser {
     private static final List<String> QUIC_KEYS = List.of("timeout", "broken-for");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
-    private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
+    private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect",
+            "vpn");
     private static final Pattern MESSAGE_RATE =
             Pattern.compile("\\s*(\\d{1,9}(?:\\.\\d{1,9})?|\\.\\d{1,9})\\s*/\\s*(s|m|min)\\s*");
 
@@ -359,7 +360,7 @@ final class ScenarioParser {
         dev.censorsim.messenger.vpn.VpnKind kind = dev.censorsim.messenger.vpn.VpnKind.fromWireName(text);
         if (kind == null) {
             throw kindNode.error("unknown vpn '" + text + "'; expected one of wireguard, openvpn, ikev2, shadowsocks, "
-                    + "tls");
+                    + "tls (or none, in a phase)");
         }
         if (sni != null && kind != dev.censorsim.messenger.vpn.VpnKind.TLS) {
             throw node.keyNode("sni").error("'sni' only applies to vpn kind tls");
@@ -552,7 +553,13 @@ final class ScenarioParser {
                 expectations.add(expectation(entry, name, timeline, messenger));
             }
         }
-        return new Phase(name, description, duration, policy, expectations);
+        PolicyNode vpnNode = node.get("vpn");
+        VpnStrategy vpn = null;
+        if (vpnNode != null) {
+            vpn = vpnNode.kind() != PolicyNode.Kind.MAP && "none".equalsIgnoreCase(vpnNode.text("'vpn'").strip())
+                    ? VpnStrategy.NONE : vpn(vpnNode);
+        }
+        return new Phase(name, description, duration, policy, expectations, vpn);
     }
 
     private Expectation expectation(PolicyNode entry, String phase, List<String> timeline,

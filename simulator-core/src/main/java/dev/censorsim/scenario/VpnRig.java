@@ -2,6 +2,7 @@ package dev.censorsim.scenario;
 
 import dev.censorsim.messenger.vpn.VpnClient;
 import dev.censorsim.messenger.vpn.VpnEndpoint;
+import dev.censorsim.messenger.vpn.VpnRoute;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.ProxyOptions;
@@ -10,47 +11,85 @@ import dev.censorsim.proxy.udp.UdpRelayOptions;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The VPN strategy's parts in a scenario: the endpoint beside the messenger server (forwarding to it directly, as a
- * server abroad would), the censor in front of the endpoint (a second proxy for TCP tunnels, a UDP relay for UDP
- * ones, both on the scenario's {@link PolicyHolder}), and the client whose entry the app dials for every name.
+ * The VPN strategy's parts in a scenario: for each VPN the scenario uses, an endpoint beside the messenger server
+ * (forwarding to it directly, as a server abroad would) and the censor in front of it (a second proxy for TCP
+ * tunnels, a UDP relay for UDP ones, all on the scenario's {@link PolicyHolder}); and one {@link VpnClient} whose entry
+ * the app dials for every name, switched per phase between the tunnels and the direct route (the censor's proxy).
  */
 final class VpnRig implements AutoCloseable {
 
-    private final VpnEndpoint endpoint;
-    private final AutoCloseable censor;
-    private final VpnClient client;
+    private final Map<VpnStrategy, VpnRoute> routes = new LinkedHashMap<>();
+    private final List<AutoCloseable> parts = new ArrayList<>();
+    private final VpnRoute direct;
+    private VpnClient client;
 
-    private VpnRig(VpnEndpoint endpoint, AutoCloseable censor, VpnClient client) {
-        this.endpoint = endpoint;
-        this.censor = censor;
-        this.client = client;
+    private VpnRig(InetSocketAddress proxy) {
+        this.direct = VpnRoute.direct(proxy);
     }
 
-    /** The rig for {@code strategy}, or {@code null} when the scenario uses no VPN. */
-    static VpnRig start(VpnStrategy strategy, InetSocketAddress server, PolicyHolder policy) throws IOException {
-        if (strategy == null) {
+    /** The rig for the VPNs {@code scenario} uses, or {@code null} when it uses none. */
+    static VpnRig start(Scenario scenario, InetSocketAddress server, InetSocketAddress proxy, PolicyHolder policy)
+            throws IOException {
+        Strategies strategies = scenario.messenger().strategies();
+        Set<VpnStrategy> used = new LinkedHashSet<>();
+        scenario.phases().forEach(phase -> {
+            VpnStrategy vpn = phase.vpnIn(strategies);
+            if (vpn != null) {
+                used.add(vpn);
+            }
+        });
+        if (used.isEmpty()) {
             return null;
         }
-        VpnEndpoint endpoint = VpnEndpoint.start(strategy.kind(), server, strategy.sni());
-        AutoCloseable censor;
-        InetSocketAddress tunnel;
+        VpnRig rig = new VpnRig(proxy);
         try {
-            if (strategy.kind().udp()) {
-                UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(endpoint.address()).policy(policy).build());
-                censor = relay;
-                tunnel = relay.localAddress();
-            } else {
-                CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(endpoint.address()).policy(policy).build());
-                censor = proxy;
-                tunnel = proxy.localAddress();
+            for (VpnStrategy vpn : used) {
+                rig.add(vpn, server, policy);
             }
+            rig.client = VpnClient.start(rig.route(scenario.phases().get(0).vpnIn(strategies)));
         } catch (IOException | RuntimeException e) {
-            endpoint.close();
+            rig.close();
             throw e;
         }
-        return new VpnRig(endpoint, censor, VpnClient.start(tunnel, endpoint, strategy.sni()));
+        return rig;
+    }
+
+    private void add(VpnStrategy vpn, InetSocketAddress server, PolicyHolder policy) throws IOException {
+        VpnEndpoint endpoint = VpnEndpoint.start(vpn.kind(), server, vpn.sni());
+        parts.add(endpoint);
+        InetSocketAddress tunnel;
+        if (vpn.kind().udp()) {
+            UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(endpoint.address()).policy(policy).build());
+            parts.add(relay);
+            tunnel = relay.localAddress();
+        } else {
+            CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(endpoint.address()).policy(policy).build());
+            parts.add(proxy);
+            tunnel = proxy.localAddress();
+        }
+        routes.put(vpn, new VpnRoute(tunnel, endpoint, vpn.sni()));
+    }
+
+    private VpnRoute route(VpnStrategy vpn) {
+        return vpn == null ? direct : routes.get(vpn);
+    }
+
+    /** Where the app dials every name. */
+    InetSocketAddress entry() {
+        return client.entry();
+    }
+
+    /** Puts the app on {@code vpn} ({@code null}: no VPN) from now on; connections on another route are reset. */
+    void use(VpnStrategy vpn) {
+        client.use(route(vpn));
     }
 
     VpnClient client() {
@@ -59,13 +98,15 @@ final class VpnRig implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
-        try {
-            censor.close();
-        } catch (Exception e) {
-            // The censor's sockets are loopback only; a failed close leaves nothing a later run could trip on.
-        } finally {
-            endpoint.close();
+        if (client != null) {
+            client.close();
+        }
+        for (AutoCloseable part : parts) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                // Loopback sockets only; a failed close leaves nothing a later run could trip on.
+            }
         }
     }
 }

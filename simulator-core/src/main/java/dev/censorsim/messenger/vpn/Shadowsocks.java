@@ -29,11 +29,13 @@ final class Shadowsocks {
         ThreadLocalRandom.current().nextBytes(salt);
         byte[] key = TunnelCrypto.hkdf(salt, psk, "ss-subkey", 32);
         long[] nonce = {0};
-        byte[] head = chunk(key, nonce, first, firstLength);
-        byte[] opening = new byte[SALT_LENGTH + head.length];
-        System.arraycopy(salt, 0, opening, 0, SALT_LENGTH);
-        System.arraycopy(head, 0, opening, SALT_LENGTH, head.length);
-        out.write(opening);
+        java.io.ByteArrayOutputStream opening = new java.io.ByteArrayOutputStream(SALT_LENGTH + firstLength + 64);
+        opening.write(salt);
+        for (int at = 0; at < firstLength; at += MAX_PAYLOAD) {
+            int n = Math.min(MAX_PAYLOAD, firstLength - at);
+            opening.write(chunk(key, nonce, java.util.Arrays.copyOfRange(first, at, at + n), n));
+        }
+        out.write(opening.toByteArray());
         out.flush();
         byte[] buffer = new byte[MAX_PAYLOAD];
         int n;

@@ -235,6 +235,10 @@ abstract class UdpTunnelFormat {
      * and ESP on ports 500 and 4500, so a tunnel to an endpoint on another port is not seen as IPsec.
      */
     static final class Ike extends UdpTunnelFormat {
+        /** Header 28, SA 40 (one proposal of three transforms), KE 40, Nonce 36. */
+        private static final int SA_INIT_LENGTH = 28 + 40 + 40 + 36;
+        /** After the header, the SA payload and the KE payload's own 8 bytes (header, group, reserved). */
+        private static final int KEY_OFFSET = 28 + 40 + 8;
         private final long spi = ThreadLocalRandom.current().nextLong() | 1;
         private long initiatorSpi;
         private final int espSpi = ThreadLocalRandom.current().nextInt(256, Integer.MAX_VALUE);
@@ -266,11 +270,11 @@ abstract class UdpTunnelFormat {
 
         @Override
         byte[] helloPublic(byte[] packet, int length) {
-            if (length < 28 + 32 + 40 + 36 || packet[18] != 34 || (packet[19] & 0x20) != 0) {
+            if (length != SA_INIT_LENGTH || packet[18] != 34 || (packet[19] & 0x20) != 0) {
                 return null;
             }
             initiatorSpi = ByteBuffer.wrap(packet).getLong(0);
-            return Arrays.copyOfRange(packet, 28 + 32 + 8, 28 + 32 + 40);
+            return Arrays.copyOfRange(packet, KEY_OFFSET, KEY_OFFSET + 32);
         }
 
         @Override
@@ -280,10 +284,10 @@ abstract class UdpTunnelFormat {
 
         @Override
         byte[] replyPublic(byte[] packet, int length) {
-            if (length < 28 + 32 + 40 + 36 || packet[18] != 34 || (packet[19] & 0x20) == 0) {
+            if (length != SA_INIT_LENGTH || packet[18] != 34 || (packet[19] & 0x20) == 0) {
                 return null;
             }
-            return Arrays.copyOfRange(packet, 28 + 32 + 8, 28 + 32 + 40);
+            return Arrays.copyOfRange(packet, KEY_OFFSET, KEY_OFFSET + 32);
         }
 
         @Override

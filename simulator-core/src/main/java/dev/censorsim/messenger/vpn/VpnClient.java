@@ -4,6 +4,7 @@ import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -25,8 +26,10 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * The app's side of a VPN: a loopback entry the messenger dials instead of its server; each connection made to it is
- * carried in its own tunnel session to the {@link VpnEndpoint} at {@code tunnel} (normally the censor's proxy or UDP
- * relay in front of the endpoint). A real VPN client keeps one session for all the device's traffic; one per
+ * carried in its own tunnel session along the current {@link VpnRoute} to a {@link VpnEndpoint} (through the censor's
+ * proxy or UDP relay in front of the endpoint), or, on a direct route, passed on as it is. {@link #use} switches the
+ * route, as a user turning a VPN on, off or to another protocol does: the connections on the old route are reset, so
+ * the app reconnects on the new one. A real VPN client keeps one session for all the device's traffic; one per
  * connection shows the censor one handshake per connection, which is what a blocked client retrying looks like.
  *
  * <p>A UDP session sends its hello and waits {@code handshakeTimeout} for the answer, up to {@code handshakeAttempts}
@@ -37,10 +40,8 @@ import javax.net.ssl.SSLSocket;
  */
 public final class VpnClient implements AutoCloseable {
 
-    private final VpnKind kind;
-    private final InetSocketAddress tunnel;
-    private final VpnEndpoint endpoint;
-    private final String sni;
+    private volatile VpnRoute route;
+    private final java.util.Set<Socket> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final long handshakeTimeoutMillis;
     private final int handshakeAttempts;
     private final ServerSocket entry;
@@ -51,12 +52,8 @@ public final class VpnClient implements AutoCloseable {
     private final Histogram setup = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     private volatile boolean closed;
 
-    private VpnClient(VpnKind kind, InetSocketAddress tunnel, VpnEndpoint endpoint, String sni,
-                      long handshakeTimeoutMillis, int handshakeAttempts) throws IOException {
-        this.kind = Objects.requireNonNull(kind, "kind");
-        this.tunnel = Objects.requireNonNull(tunnel, "tunnel");
-        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
-        this.sni = sni;
+    private VpnClient(VpnRoute route, long handshakeTimeoutMillis, int handshakeAttempts) throws IOException {
+        this.route = Objects.requireNonNull(route, "route");
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
         this.handshakeAttempts = handshakeAttempts;
         this.entry = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -66,12 +63,22 @@ public final class VpnClient implements AutoCloseable {
     }
 
     /**
-     * @param tunnel   where the tunnel's packets go (the censor in front of {@code endpoint})
-     * @param endpoint the endpoint (its kind, keys and certificate)
-     * @param sni      the server name a {@code tls} tunnel sends; ignored by other kinds
+     * A client on {@code route}: a UDP tunnel's hello waits 1 s for its answer and is sent 3 times before the tunnel
+     * is given up.
      */
-    public static VpnClient start(InetSocketAddress tunnel, VpnEndpoint endpoint, String sni) throws IOException {
-        return new VpnClient(endpoint.kind(), tunnel, endpoint, sni, 1_000, 3);
+    public static VpnClient start(VpnRoute route) throws IOException {
+        return new VpnClient(route, 1_000, 3);
+    }
+
+    /** Moves new connections to {@code next}; connections on another route are reset. */
+    public void use(VpnRoute next) {
+        VpnRoute previous = route;
+        route = Objects.requireNonNull(next, "next");
+        if (!next.equals(previous)) {
+            for (Socket app : live) {
+                abort(app);
+            }
+        }
     }
 
     /** Where the app dials: each connection here goes through the tunnel to the endpoint's target. */
@@ -79,8 +86,9 @@ public final class VpnClient implements AutoCloseable {
         return (InetSocketAddress) entry.getLocalSocketAddress();
     }
 
-    public VpnKind kind() {
-        return kind;
+    /** The current route. */
+    public VpnRoute route() {
+        return route;
     }
 
     private void accept() {
@@ -88,7 +96,7 @@ public final class VpnClient implements AutoCloseable {
             try {
                 Socket app = entry.accept();
                 app.setTcpNoDelay(true);
-                Thread t = new Thread(() -> carry(app), "vpn-client-" + kind.wireName());
+                Thread t = new Thread(() -> carry(app), "vpn-client");
                 t.setDaemon(true);
                 t.start();
             } catch (IOException e) {
@@ -107,16 +115,46 @@ public final class VpnClient implements AutoCloseable {
     }
 
     private void carry(Socket app) {
-        connects.incrementAndGet();
+        VpnRoute r = route;
+        live.add(app);
         long start = System.nanoTime();
         try {
-            switch (kind) {
-                case TLS -> carryTls(app, start);
-                case SHADOWSOCKS -> carryShadowsocks(app, start);
-                default -> carryUdp(app, start);
+            if (r.endpoint() == null) {
+                carryDirect(app, r);
+                return;
+            }
+            connects.incrementAndGet();
+            switch (r.kind()) {
+                case TLS -> carryTls(app, r, start);
+                case SHADOWSOCKS -> carryShadowsocks(app, r, start);
+                default -> carryUdp(app, r, start);
             }
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             abort(app);
+        } finally {
+            live.remove(app);
+        }
+    }
+
+    /** VPN off: the app's bytes to the route's address as they are. */
+    private static void carryDirect(Socket app, VpnRoute r) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.connect(r.tunnel(), 2_000);
+            Thread upstream = new Thread(() -> VpnEndpoint.copy(appIn(app), socket), "vpn-client-direct-up");
+            upstream.setDaemon(true);
+            upstream.start();
+            VpnEndpoint.copy(socket.getInputStream(), app);
+        } finally {
+            VpnEndpoint.closeQuietly(app);
+        }
+    }
+
+    private static InputStream appIn(Socket app) {
+        try {
+            return app.getInputStream();
+        } catch (IOException e) {
+            return InputStream.nullInputStream();
         }
     }
 
@@ -129,43 +167,47 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    private void carryTls(Socket app, long start) throws IOException {
-        SSLContext context = endpoint.clientContext();
+    private void carryTls(Socket app, VpnRoute r, long start) throws IOException {
+        SSLContext context = r.endpoint().clientContext();
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
-            socket.connect(tunnel, 2_000);
+            socket.setTcpNoDelay(true);
+            socket.connect(r.tunnel(), 2_000);
             SSLParameters parameters = socket.getSSLParameters();
-            parameters.setServerNames(java.util.List.of(new SNIHostName(sni)));
+            parameters.setServerNames(java.util.List.of(new SNIHostName(r.sni())));
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
             socket.setSSLParameters(parameters);
             socket.setSoTimeout(2_000);
             socket.startHandshake();
             socket.setSoTimeout(0);
             up(start);
-            Thread upstream = new Thread(() -> VpnEndpoint.copy(counting(app, appBytes), socket), "vpn-client-up");
+            // TLS 1.3 adds a 5-byte record header, a content-type byte and a 16-byte tag per record (at most 16 KiB):
+            // each read or write here is at most one record, so 22 bytes each is the estimate.
+            Thread upstream = new Thread(() -> VpnEndpoint.copy(framed(counting(app, appBytes), 22), socket),
+                    "vpn-client-up");
             upstream.setDaemon(true);
             upstream.start();
-            VpnEndpoint.copy(socket.getInputStream(), app);
-            // TLS adds a 5-byte record header and a 16-byte tag per record of up to 16 KiB.
-            wireBytes.addAndGet(appBytes.get() / 16_384 * 21 + 21);
+            VpnEndpoint.copy(framed(counting(socket, appBytes), 22), app);
         } finally {
             VpnEndpoint.closeQuietly(app);
         }
     }
 
-    private void carryShadowsocks(Socket app, long start) throws IOException, GeneralSecurityException {
-        byte[] psk = endpoint.psk();
+    private void carryShadowsocks(Socket app, VpnRoute r, long start) throws IOException, GeneralSecurityException {
+        byte[] psk = r.endpoint().psk();
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
-            socket.connect(tunnel, 2_000);
+            socket.connect(r.tunnel(), 2_000);
             InputStream fromApp = counting(app, appBytes);
-            byte[] first = new byte[16 * 1024];
+            byte[] first = new byte[0x3fff];
             int n = fromApp.read(first);
             if (n <= 0) {
                 return;
             }
+            wireBytes.addAndGet(Shadowsocks.SALT_LENGTH + 34 + n);
             Thread down = new Thread(() -> {
                 try {
-                    Shadowsocks.decrypt(psk, socket.getInputStream(), app.getOutputStream(), () -> up(start));
+                    Shadowsocks.decrypt(psk, framed(socket.getInputStream(), 0), counting(app.getOutputStream()),
+                            () -> up(start));
                     app.shutdownOutput();
                 } catch (IOException | GeneralSecurityException e) {
                     abort(app);
@@ -174,10 +216,9 @@ public final class VpnClient implements AutoCloseable {
             }, "vpn-client-ss-down");
             down.setDaemon(true);
             down.start();
-            Shadowsocks.encrypt(psk, first, n, fromApp, socket.getOutputStream());
+            Shadowsocks.encrypt(psk, first, n, framed(fromApp, 34), socket.getOutputStream());
             socket.shutdownOutput();
             down.join();
-            wireBytes.addAndGet(Shadowsocks.SALT_LENGTH + appBytes.get() / 0x3fff * 34 + 34);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -185,9 +226,10 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    private void carryUdp(Socket app, long start) throws IOException, GeneralSecurityException {
+    private void carryUdp(Socket app, VpnRoute r, long start) throws IOException, GeneralSecurityException {
+        VpnKind kind = r.kind();
         DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        socket.connect(tunnel);
+        socket.connect(r.tunnel());
         UdpTunnelFormat format = UdpTunnelFormat.of(kind);
         KeyPair ephemeral = TunnelCrypto.x25519();
         byte[] mine = TunnelCrypto.publicBytes(ephemeral);
@@ -195,7 +237,8 @@ public final class VpnClient implements AutoCloseable {
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
         byte[] serverPublic = null;
         socket.setSoTimeout((int) handshakeTimeoutMillis);
-        for (int attempt = 0; attempt < handshakeAttempts && serverPublic == null && !closed; attempt++) {
+        for (int attempt = 0; attempt < handshakeAttempts && serverPublic == null && !closed && !app.isClosed();
+             attempt++) {
             byte[] hello = format.hello(mine);
             socket.send(new DatagramPacket(hello, hello.length));
             wireBytes.addAndGet(hello.length + 28);
@@ -250,6 +293,33 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts {@code in}'s bytes on the wire: each read is one record or chunk of the tunnel, so it adds
+     * {@code perRead} bytes of framing to what it returns.
+     */
+    private InputStream framed(InputStream in, int perRead) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    wireBytes.addAndGet(n + perRead);
+                }
+                return n;
+            }
+        };
+    }
+
+    private OutputStream counting(OutputStream out) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                appBytes.addAndGet(len);
+            }
+        };
+    }
+
     private static InputStream counting(Socket app, AtomicLong counter) {
         try {
             InputStream in = app.getInputStream();
@@ -291,7 +361,7 @@ public final class VpnClient implements AutoCloseable {
             }
             setup.reset();
         }
-        if (app > 0) {
+        if (app > 0 && wire > 0) {
             m.put("vpn.overhead", wire / (double) app);
         }
         return m;
@@ -300,6 +370,9 @@ public final class VpnClient implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        for (Socket app : live) {
+            abort(app);
+        }
         try {
             entry.close();
         } catch (IOException ignored) {

@@ -158,7 +158,10 @@ public final class VpnEndpoint implements AutoCloseable {
         }
     }
 
-    /** Copies until EOF, then half-closes {@code to}'s output. */
+    /**
+     * Copies until EOF, then half-closes {@code to}'s output; when {@code from} fails (a reset), {@code to} is reset
+     * too (SO_LINGER 0), so an app behind a tunnel or a direct route sees the reset the censor sent.
+     */
     static void copy(InputStream from, Socket to) {
         byte[] buffer = new byte[16 * 1024];
         try {
@@ -170,6 +173,11 @@ public final class VpnEndpoint implements AutoCloseable {
             }
             to.shutdownOutput();
         } catch (IOException e) {
+            try {
+                to.setSoLinger(true, 0);
+            } catch (IOException ignored) {
+                // Already closed: the close below is all that is left.
+            }
             closeQuietly(to);
         }
     }
