@@ -26,8 +26,9 @@ import java.util.concurrent.TimeUnit;
  * 70 KB per round trip), no RTT estimate (loopback round trips are far below the 200 ms timeout), so under loss it
  * wastes bandwidth where TCP would back off, and it is not fair to other flows.
  *
- * <p>Frame (inside the tunnel's encrypted box): {@code u8 type (0 data, 1 ack, 2 fin), u32 sequence (or, on an ack,
- * the next sequence expected), u16 length, data}.
+ * <p>Frame (inside the tunnel's encrypted box): {@code u8 type (0 data, 1 ack, 2 fin, 3 nak), u32 sequence (or, on an
+ * ack or nak, the next sequence expected), u16 length, data}. A receiver that sees a gap or a duplicate sends a nak
+ * (at most one per 50 ms), and the sender resends its window at once if the nak names its oldest segment.
  */
 final class ReliableChannel {
 
@@ -44,6 +45,8 @@ final class ReliableChannel {
     private static final byte DATA = 0;
     private static final byte ACK = 1;
     private static final byte FIN = 2;
+    /** "Delivered up to here, then a gap": asks for the rest again (receiver-driven fast retransmit). */
+    private static final byte NAK = 3;
     private static final long INITIAL_RTO_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long MAX_RTO_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final byte[] FIN_MARK = new byte[0];
@@ -166,6 +169,10 @@ final class ReliableChannel {
         byte type = b.get();
         long seq = b.getInt() & 0xffff_ffffL;
         int length = Math.min(b.getShort() & 0xffff, f.length - HEADER);
+        if (type == NAK) {
+            resendFrom(seq);
+            return;
+        }
         if (type == ACK) {
             synchronized (this) {
                 boolean progress = false;
@@ -184,11 +191,49 @@ final class ReliableChannel {
             return;
         }
         if (seq != (expected & 0xffff_ffffL)) {
+            // A gap or a duplicate: repeat what has been delivered, so the sender resends at once instead of
+            // waiting out its timeout (fast retransmit, once per window).
+            fastRetransmitHint();
             return;
         }
         expected++;
         byte[] data = type == FIN ? FIN_MARK : java.util.Arrays.copyOfRange(f, HEADER, HEADER + length);
         toWrite.add(data);
+    }
+
+    private volatile long lastHintNanos;
+
+    private void fastRetransmitHint() {
+        long now = System.nanoTime();
+        if (now - lastHintNanos < INITIAL_RTO_NANOS / 4) {
+            return;
+        }
+        lastHintNanos = now;
+        byte[] f = frame(NAK, expected, FIN_MARK, 0, 0);
+        try {
+            link.send(f, f.length);
+        } catch (IOException e) {
+            close();
+        }
+    }
+
+    /** The peer saw a gap after {@code next - 1}: everything from {@code next} on goes again now. */
+    private void resendFrom(long next) {
+        byte[][] again;
+        synchronized (this) {
+            if (closed || unacked.isEmpty() || next != base) {
+                return;
+            }
+            baseSentNanos = System.nanoTime();
+            again = unacked.toArray(new byte[0][]);
+        }
+        try {
+            for (byte[] f : again) {
+                link.send(f, f.length);
+            }
+        } catch (IOException e) {
+            close();
+        }
     }
 
     private void retransmit() {

@@ -98,7 +98,12 @@ final class TunnelCrypto {
     /** ChaCha20-Poly1305 of {@code plain[offset, offset + length)} into {@code out} at {@code at}; returns bytes written. */
     static int seal(byte[] key, long counter, byte[] plain, int offset, int length, byte[] out, int at)
             throws GeneralSecurityException {
-        Cipher cipher = Cipher.getInstance("ChaCha20-Poly1305");
+        return seal(Cipher.getInstance("ChaCha20-Poly1305"), key, counter, plain, offset, length, out, at);
+    }
+
+    /** The same with a cipher the caller keeps (one per direction, used by one thread at a time). */
+    static int seal(Cipher cipher, byte[] key, long counter, byte[] plain, int offset, int length, byte[] out, int at)
+            throws GeneralSecurityException {
         cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "ChaCha20"), nonce(counter));
         return cipher.doFinal(plain, offset, length, out, at);
     }
@@ -106,8 +111,21 @@ final class TunnelCrypto {
     /** Opens a sealed box; throws {@link javax.crypto.AEADBadTagException} when it was tampered with. */
     static byte[] open(byte[] key, long counter, byte[] sealed, int offset, int length)
             throws GeneralSecurityException {
-        Cipher cipher = Cipher.getInstance("ChaCha20-Poly1305");
+        return open(Cipher.getInstance("ChaCha20-Poly1305"), key, counter, sealed, offset, length);
+    }
+
+    /** The same with a cipher the caller keeps. */
+    static byte[] open(Cipher cipher, byte[] key, long counter, byte[] sealed, int offset, int length)
+            throws GeneralSecurityException {
         cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "ChaCha20"), nonce(counter));
         return cipher.doFinal(sealed, offset, length);
+    }
+
+    static Cipher chaCha20Poly1305() {
+        try {
+            return Cipher.getInstance("ChaCha20-Poly1305");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK has no ChaCha20-Poly1305", e);
+        }
     }
 }

@@ -49,12 +49,16 @@ abstract class UdpTunnelFormat {
         return 1;
     }
 
+    /** Sealing and opening ciphers: {@link #seal} runs under the session's send lock, {@link #open} on its receive thread. */
+    private final javax.crypto.Cipher sealCipher = TunnelCrypto.chaCha20Poly1305();
+    private final javax.crypto.Cipher openCipher = TunnelCrypto.chaCha20Poly1305();
+
     final byte[] seal(byte[] key, long counter, byte[] frame, int length) throws GeneralSecurityException {
         int padded = (length + padding() - 1) / padding() * padding();
         byte[] plain = padded == length ? frame : Arrays.copyOf(frame, padded);
         byte[] out = new byte[transportHeader() + padded + TunnelCrypto.TAG_LENGTH];
         writeTransportHeader(out, counter);
-        TunnelCrypto.seal(key, counter, plain, 0, padded, out, transportHeader());
+        TunnelCrypto.seal(sealCipher, key, counter, plain, 0, padded, out, transportHeader());
         return out;
     }
 
@@ -65,7 +69,7 @@ abstract class UdpTunnelFormat {
             return null;
         }
         try {
-            return TunnelCrypto.open(key, counter, packet, transportHeader(), length - transportHeader());
+            return TunnelCrypto.open(openCipher, key, counter, packet, transportHeader(), length - transportHeader());
         } catch (GeneralSecurityException e) {
             return null;
         }

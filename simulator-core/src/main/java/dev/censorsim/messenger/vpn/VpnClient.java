@@ -229,6 +229,7 @@ public final class VpnClient implements AutoCloseable {
     private void carryUdp(Socket app, VpnRoute r, long start) throws IOException, GeneralSecurityException {
         VpnKind kind = r.kind();
         DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        socket.setReceiveBufferSize(1 << 20);
         socket.connect(r.tunnel());
         UdpTunnelFormat format = UdpTunnelFormat.of(kind);
         KeyPair ephemeral = TunnelCrypto.x25519();

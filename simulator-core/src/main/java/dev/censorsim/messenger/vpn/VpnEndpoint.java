@@ -49,6 +49,9 @@ public final class VpnEndpoint implements AutoCloseable {
             certificates = null;
             tcp = null;
             udp = new DatagramSocket(new InetSocketAddress(loopback, 0));
+            // Room for every session's window in flight (64 segments each), so bursts are not lost in the kernel.
+            udp.setReceiveBufferSize(4 << 20);
+            udp.setSendBufferSize(4 << 20);
             thread("vpn-endpoint-udp", this::receiveUdp);
         } else {
             udp = null;
@@ -255,8 +258,9 @@ public final class VpnEndpoint implements AutoCloseable {
             ServerSession s = session;
             session.reply = session.format.reply(TunnelCrypto.publicBytes(ephemeral), data);
             sessions.put(from, session);
-            session.channel = new ReliableChannel(s::send, server, "vpn-endpoint", () -> sessions.remove(from, s));
+            // The reply goes before any data: a server that speaks first must not race the handshake.
             udp.send(new DatagramPacket(session.reply, session.reply.length, from));
+            session.channel = new ReliableChannel(s::send, server, "vpn-endpoint", () -> sessions.remove(from, s));
             return;
         }
         byte[] frame = session.format.open(session.receiveKey, data, data.length);
