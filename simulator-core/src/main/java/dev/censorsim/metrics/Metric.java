@@ -163,7 +163,10 @@ public record Metric(String name, Unit unit, String description) {
     public static final Metric VPN_CONNECTS = define("vpn.connects", Unit.COUNT, "tunnel sessions started");
     public static final Metric VPN_OK = define("vpn.ok", Unit.COUNT,
             "tunnel sessions the endpoint answered (handshake reply, first encrypted bytes, or TLS handshake)");
-    public static final Metric VPN_OK_RATIO = define("vpn.ok_ratio", Unit.RATIO, "ok / connects");
+    public static final Metric VPN_FAILED = define("vpn.failed", Unit.COUNT,
+            "tunnel sessions that ended before the endpoint answered (dropped handshake, reset, blackholed)");
+    public static final Metric VPN_OK_RATIO = define("vpn.ok_ratio", Unit.RATIO,
+            "ok / (ok + failed), over sessions decided in the phase");
     public static final Metric VPN_SETUP_TIME_P50 = define("vpn.setup_time.p50", Unit.MILLISECONDS,
             "median time from a tunnel's connect to the endpoint's first answer");
     public static final Metric VPN_SETUP_TIME_P99 = define("vpn.setup_time.p99", Unit.MILLISECONDS,

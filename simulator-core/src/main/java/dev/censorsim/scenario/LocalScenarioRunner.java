@@ -154,13 +154,15 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             Switch next = i + 1 < compiled.size()
                     ? switchPolicy(policy, proxy, compiled.get(i + 1), client, control)
                     : new Switch(client.cut(), control == null ? null : control.cut());
-            if (vpn != null && i + 1 < compiled.size()) {
-                vpn.use(scenario.phases().get(i + 1).vpnIn(scenario.messenger().strategies()));
-            }
+
             MessengerSnapshot snapshot = next.client;
             Map<String, Double> metrics = new LinkedHashMap<>(snapshot.metrics());
             if (vpn != null) {
                 metrics.putAll(vpn.client().cut());
+                // After the cut, so the tunnels the next phase's route opens count in that phase.
+                if (i + 1 < compiled.size()) {
+                    vpn.use(scenario.phases().get(i + 1).vpnIn(scenario.messenger().strategies()));
+                }
             }
             if (next.control != null) {
                 next.control.metrics().forEach((name, value) -> metrics.put(Metric.CONTROL_PREFIX + name, value));

@@ -35,8 +35,8 @@ import javax.net.ssl.SSLSocket;
  * <p>A UDP session sends its hello and waits {@code handshakeTimeout} for the answer, up to {@code handshakeAttempts}
  * times (WireGuard retries its initiation, §6.4), then gives up and resets the app's connection. A tunnel is "up" when
  * the endpoint first answered: the handshake reply (UDP), the endpoint's salt (Shadowsocks), the TLS handshake (tls).
- * Metrics: {@code vpn.connects}, {@code vpn.ok}, {@code vpn.ok_ratio}, {@code vpn.setup_time.p50/p99} (ms, connect
- * to up), {@code vpn.overhead} (tunnel bytes on the wire over the app's bytes, minus one), cut per phase.
+ * Metrics, cut per phase: {@code vpn.connects}, {@code vpn.ok}, {@code vpn.failed}, {@code vpn.ok_ratio},
+ * {@code vpn.setup_time.p50/p99} (ms, connect to up), {@code vpn.overhead} (tunnel bytes on the wire per app byte).
  */
 public final class VpnClient implements AutoCloseable {
 
@@ -47,6 +47,7 @@ public final class VpnClient implements AutoCloseable {
     private final ServerSocket entry;
     private final AtomicLong connects = new AtomicLong();
     private final AtomicLong ok = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
     private final AtomicLong appBytes = new AtomicLong();
     private final AtomicLong wireBytes = new AtomicLong();
     private final Histogram setup = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
@@ -107,32 +108,53 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    private void up(long startNanos) {
-        ok.incrementAndGet();
-        synchronized (setup) {
-            setup.recordValue(Math.min(System.nanoTime() - startNanos, setup.getHighestTrackableValue()));
+    /** One tunnel session: up once the endpoint answered, failed if it ended before that. */
+    private final class Attempt {
+        final long startNanos = System.nanoTime();
+        private boolean up;
+
+        synchronized void up() {
+            if (up) {
+                return;
+            }
+            up = true;
+            ok.incrementAndGet();
+            synchronized (setup) {
+                setup.recordValue(Math.min(System.nanoTime() - startNanos, setup.getHighestTrackableValue()));
+            }
+        }
+
+        synchronized void end() {
+            if (!up) {
+                up = true;
+                failed.incrementAndGet();
+            }
         }
     }
 
     private void carry(Socket app) {
         VpnRoute r = route;
         live.add(app);
-        long start = System.nanoTime();
+        Attempt attempt = null;
         try {
             if (r.endpoint() == null) {
                 carryDirect(app, r);
                 return;
             }
             connects.incrementAndGet();
+            attempt = new Attempt();
             switch (r.kind()) {
-                case TLS -> carryTls(app, r, start);
-                case SHADOWSOCKS -> carryShadowsocks(app, r, start);
-                default -> carryUdp(app, r, start);
+                case TLS -> carryTls(app, r, attempt);
+                case SHADOWSOCKS -> carryShadowsocks(app, r, attempt);
+                default -> carryUdp(app, r, attempt);
             }
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             abort(app);
         } finally {
             live.remove(app);
+            if (attempt != null) {
+                attempt.end();
+            }
         }
     }
 
@@ -167,7 +189,7 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    private void carryTls(Socket app, VpnRoute r, long start) throws IOException {
+    private void carryTls(Socket app, VpnRoute r, Attempt attempt) throws IOException {
         SSLContext context = r.endpoint().clientContext();
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
             socket.setTcpNoDelay(true);
@@ -179,7 +201,7 @@ public final class VpnClient implements AutoCloseable {
             socket.setSoTimeout(2_000);
             socket.startHandshake();
             socket.setSoTimeout(0);
-            up(start);
+            attempt.up();
             // TLS 1.3 adds a 5-byte record header, a content-type byte and a 16-byte tag per record (at most 16 KiB):
             // each read or write here is at most one record, so 22 bytes each is the estimate.
             Thread upstream = new Thread(() -> VpnEndpoint.copy(framed(counting(app, appBytes), 22), socket),
@@ -192,7 +214,7 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    private void carryShadowsocks(Socket app, VpnRoute r, long start) throws IOException, GeneralSecurityException {
+    private void carryShadowsocks(Socket app, VpnRoute r, Attempt attempt) throws IOException, GeneralSecurityException {
         byte[] psk = r.endpoint().psk();
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
@@ -207,7 +229,7 @@ public final class VpnClient implements AutoCloseable {
             Thread down = new Thread(() -> {
                 try {
                     Shadowsocks.decrypt(psk, framed(socket.getInputStream(), 0), counting(app.getOutputStream()),
-                            () -> up(start));
+                            attempt::up);
                     app.shutdownOutput();
                 } catch (IOException | GeneralSecurityException e) {
                     abort(app);
@@ -226,7 +248,7 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    private void carryUdp(Socket app, VpnRoute r, long start) throws IOException, GeneralSecurityException {
+    private void carryUdp(Socket app, VpnRoute r, Attempt attempt) throws IOException, GeneralSecurityException {
         VpnKind kind = r.kind();
         DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         socket.setReceiveBufferSize(1 << 20);
@@ -238,8 +260,8 @@ public final class VpnClient implements AutoCloseable {
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
         byte[] serverPublic = null;
         socket.setSoTimeout((int) handshakeTimeoutMillis);
-        for (int attempt = 0; attempt < handshakeAttempts && serverPublic == null && !closed && !app.isClosed();
-             attempt++) {
+        for (int tries = 0; tries < handshakeAttempts && serverPublic == null && !closed && !app.isClosed();
+             tries++) {
             byte[] hello = format.hello(mine);
             socket.send(new DatagramPacket(hello, hello.length));
             wireBytes.addAndGet(hello.length + 28);
@@ -259,7 +281,7 @@ public final class VpnClient implements AutoCloseable {
             abort(app);
             return;
         }
-        up(start);
+        attempt.up();
         byte[] shared = TunnelCrypto.dh(ephemeral, serverPublic);
         byte[] sendKey = TunnelCrypto.hkdf(mine, shared, "c2s", 32);
         byte[] receiveKey = TunnelCrypto.hkdf(mine, shared, "s2c", 32);
@@ -340,20 +362,23 @@ public final class VpnClient implements AutoCloseable {
     }
 
     /**
-     * The figures since the previous cut, and a fresh start: {@code vpn.connects}, {@code vpn.ok},
-     * {@code vpn.ok_ratio} (absent without connects), {@code vpn.setup_time.p50/p99} in ms (absent without a tunnel
+     * The figures since the previous cut, and a fresh start: {@code vpn.connects} (sessions started),
+     * {@code vpn.ok} and {@code vpn.failed} (sessions that came up, or ended before they did),
+     * {@code vpn.ok_ratio} = ok / (ok + failed) (absent when no session was decided), {@code vpn.setup_time.p50/p99} in ms (absent without a tunnel
      * up), {@code vpn.overhead} (absent without app bytes).
      */
     public Map<String, Double> cut() {
         Map<String, Double> m = new LinkedHashMap<>();
         long c = connects.getAndSet(0);
         long o = ok.getAndSet(0);
+        long f = failed.getAndSet(0);
         long app = appBytes.getAndSet(0);
         long wire = wireBytes.getAndSet(0);
         m.put("vpn.connects", (double) c);
         m.put("vpn.ok", (double) o);
-        if (c > 0) {
-            m.put("vpn.ok_ratio", Math.min(1.0, o / (double) c));
+        m.put("vpn.failed", (double) f);
+        if (o + f > 0) {
+            m.put("vpn.ok_ratio", o / (double) (o + f));
         }
         synchronized (setup) {
             if (setup.getTotalCount() > 0) {
