@@ -75,7 +75,7 @@ final class VpnRig implements AutoCloseable {
             parts.add(proxy);
             tunnel = proxy.localAddress();
         }
-        routes.put(vpn, new VpnRoute(tunnel, endpoint, vpn.sni()));
+        routes.put(vpn, VpnRoute.to(tunnel, endpoint, vpn.sni()));
     }
 
     private VpnRoute route(VpnStrategy vpn) {

@@ -137,7 +137,7 @@ public final class VpnClient implements AutoCloseable {
         live.add(app);
         Attempt attempt = null;
         try {
-            if (r.endpoint() == null) {
+            if (r.kind() == null) {
                 carryDirect(app, r);
                 return;
             }
@@ -190,7 +190,7 @@ public final class VpnClient implements AutoCloseable {
     }
 
     private void carryTls(Socket app, VpnRoute r, Attempt attempt) throws IOException {
-        SSLContext context = r.endpoint().clientContext();
+        SSLContext context = r.trust();
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
             socket.setTcpNoDelay(true);
             socket.connect(r.tunnel(), 2_000);
@@ -215,7 +215,7 @@ public final class VpnClient implements AutoCloseable {
     }
 
     private void carryShadowsocks(Socket app, VpnRoute r, Attempt attempt) throws IOException, GeneralSecurityException {
-        byte[] psk = r.endpoint().psk();
+        byte[] psk = r.psk();
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
             socket.connect(r.tunnel(), 2_000);

@@ -33,17 +33,21 @@ public final class VpnEndpoint implements AutoCloseable {
 
     private final VpnKind kind;
     private final InetSocketAddress target;
-    private final byte[] psk = new byte[32];
+    private byte[] psk = new byte[32];
     private final MessengerCertificates certificates;
     private final ServerSocket tcp;
     private final DatagramSocket udp;
     private final Map<SocketAddress, ServerSession> sessions = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private VpnEndpoint(VpnKind kind, InetSocketAddress target, String sni) throws IOException {
+    private VpnEndpoint(VpnKind kind, InetSocketAddress target, String sni, byte[] presharedKey) throws IOException {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.target = Objects.requireNonNull(target, "target");
-        ThreadLocalRandom.current().nextBytes(psk);
+        if (presharedKey == null) {
+            new SecureRandom().nextBytes(psk);
+        } else {
+            this.psk = presharedKey.clone();
+        }
         InetAddress loopback = InetAddress.getLoopbackAddress();
         if (kind.udp()) {
             certificates = null;
@@ -77,7 +81,13 @@ public final class VpnEndpoint implements AutoCloseable {
 
     /** Starts an endpoint for {@code kind} that forwards to {@code target}; {@code sni} names it for {@code tls}. */
     public static VpnEndpoint start(VpnKind kind, InetSocketAddress target, String sni) throws IOException {
-        return new VpnEndpoint(kind, target, sni);
+        return new VpnEndpoint(kind, target, sni, null);
+    }
+
+    /** The same with a given Shadowsocks pre-shared key (another process's client must know it). */
+    public static VpnEndpoint start(VpnKind kind, InetSocketAddress target, String sni, byte[] psk)
+            throws IOException {
+        return new VpnEndpoint(kind, target, sni, psk);
     }
 
     private static void thread(String name, Runnable body) {
@@ -101,8 +111,14 @@ public final class VpnEndpoint implements AutoCloseable {
     }
 
     /** The Shadowsocks pre-shared key (a copy). */
-    byte[] psk() {
+    public byte[] psk() {
         return psk.clone();
+    }
+
+    /** The CA of the {@code tls} endpoint's certificate, to give a client in another process; {@code null} otherwise. */
+    public dev.censorsim.messenger.MessengerTrust trust() {
+        return certificates == null ? null
+                : new dev.censorsim.messenger.MessengerTrust(java.util.List.of(certificates.ca().getCertificate()));
     }
 
     private void acceptTcp() {

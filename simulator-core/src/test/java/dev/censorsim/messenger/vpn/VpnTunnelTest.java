@@ -104,7 +104,7 @@ class VpnTunnelTest {
         byte[] bytes = new byte[1 << 20];
         new SplittableRandom(kind.ordinal()).nextBytes(bytes);
         try (VpnEndpoint endpoint = VpnEndpoint.start(kind, echoAddress(), "www.example.test");
-             VpnClient client = VpnClient.start(new VpnRoute(endpoint.address(), endpoint, "www.example.test"))) {
+             VpnClient client = VpnClient.start(VpnRoute.to(endpoint.address(), endpoint, "www.example.test"))) {
             assertThat(roundTrip(client.entry(), bytes)).as("%s tunnel round trip", kind.wireName())
                     .isEqualTo(bytes);
             Map<String, Double> metrics = client.cut();
@@ -122,7 +122,7 @@ class VpnTunnelTest {
         try (VpnEndpoint endpoint = VpnEndpoint.start(VpnKind.WIREGUARD, echoAddress(), null);
              UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(endpoint.address())
                      .policy(new PolicyHolder(policy)).build());
-             VpnClient client = VpnClient.start(new VpnRoute(relay.localAddress(), endpoint, null))) {
+             VpnClient client = VpnClient.start(VpnRoute.to(relay.localAddress(), endpoint, null))) {
             Throwable failure = catchThrowable(() -> roundTrip(client.entry(), new byte[100]));
             assertThat(failure).as("the app's connection dies with the tunnel").isInstanceOf(IOException.class);
             Map<String, Double> metrics = client.cut();
@@ -143,8 +143,8 @@ class VpnTunnelTest {
              CensorProxy ssProxy = CensorProxy.start(ProxyOptions.forward(shadowsocks.address()).policy(holder)
                      .build());
              CensorProxy tlsProxy = CensorProxy.start(ProxyOptions.forward(tls.address()).policy(holder).build());
-             VpnClient ssClient = VpnClient.start(new VpnRoute(ssProxy.localAddress(), shadowsocks, null));
-             VpnClient tlsClient = VpnClient.start(new VpnRoute(tlsProxy.localAddress(), tls, "www.example.test"))) {
+             VpnClient ssClient = VpnClient.start(VpnRoute.to(ssProxy.localAddress(), shadowsocks, null));
+             VpnClient tlsClient = VpnClient.start(VpnRoute.to(tlsProxy.localAddress(), tls, "www.example.test"))) {
             assertThat(catchThrowable(() -> roundTrip(ssClient.entry(), bytes)))
                     .as("Shadowsocks's first packet is random: reset").isInstanceOf(IOException.class);
             assertThat(ssClient.cut().get("vpn.ok")).isZero();
@@ -156,7 +156,7 @@ class VpnTunnelTest {
     @Test
     void switchingRouteShouldResetConnectionsOnTheOldOne() throws Exception {
         try (VpnEndpoint endpoint = VpnEndpoint.start(VpnKind.OPENVPN, echoAddress(), null);
-             VpnClient client = VpnClient.start(new VpnRoute(endpoint.address(), endpoint, null));
+             VpnClient client = VpnClient.start(VpnRoute.to(endpoint.address(), endpoint, null));
              Socket app = new Socket()) {
             app.connect(client.entry(), 2_000);
             app.setSoTimeout(5_000);
