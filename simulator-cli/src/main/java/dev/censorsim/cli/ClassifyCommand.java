@@ -167,10 +167,10 @@ final class ClassifyCommand implements Callable<Integer> {
                         long elapsedNanos) {
         out.printf(Locale.ROOT, "censorsim classify %s: %,d packets, %,d bytes, %,d flows; policy %s%n", trace,
                 classifier.packets(), classifier.bytes(), classifier.flows(), policyOption.describe());
-        out.printf(Locale.ROOT, "%n%-10s %10s %12s %15s%n", "protocol", "flows", "packets", "bytes");
+        out.printf(Locale.ROOT, "%n%-15s %10s %12s %15s%n", "protocol", "flows", "packets", "bytes");
         for (Protocol protocol : Protocol.values()) {
             if (classifier.flows(protocol) > 0) {
-                out.printf(Locale.ROOT, "%-10s %,10d %,12d %,15d%n", protocol.wireName(), classifier.flows(protocol),
+                out.printf(Locale.ROOT, "%-15s %,10d %,12d %,15d%n", protocol.wireName(), classifier.flows(protocol),
                         classifier.packets(protocol), classifier.bytes(protocol));
             }
         }

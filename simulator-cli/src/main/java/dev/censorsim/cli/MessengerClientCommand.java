@@ -7,6 +7,9 @@ import dev.censorsim.messenger.MessengerDns;
 import dev.censorsim.messenger.MessengerQuic;
 import dev.censorsim.messenger.MessengerSnapshot;
 import dev.censorsim.messenger.MessengerTrust;
+import dev.censorsim.messenger.vpn.VpnClient;
+import dev.censorsim.messenger.vpn.VpnKind;
+import dev.censorsim.messenger.vpn.VpnRoute;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.policy.DataSize;
@@ -191,6 +194,22 @@ final class MessengerClientCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String quicBrokenFor;
 
+    @Option(names = "--vpn", paramLabel = "KIND=HOST:PORT",
+            description = "Carry chat and media in a VPN tunnel (wireguard, openvpn, ikev2, shadowsocks, tls) to the "
+                    + "endpoint 'messenger server --vpn' printed, or to the censor in front of it; every name goes "
+                    + "into the tunnel, --via and --route are not used.")
+    String vpn;
+
+    @Option(names = "--vpn-sni", defaultValue = "www.microsoft.com", paramLabel = "NAME",
+            description = "The server name a tls tunnel sends (default: ${DEFAULT-VALUE}).")
+    String vpnSni;
+
+    @Option(names = "--vpn-ca", paramLabel = "FILE", description = "The tls endpoint's CA certificate.")
+    Path vpnCa;
+
+    @Option(names = "--vpn-psk", paramLabel = "HEX", description = "The shadowsocks endpoint's key (64 hex digits).")
+    String vpnPsk;
+
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10s",
             description = "How long to run (default: ${DEFAULT-VALUE}).")
     String duration;
@@ -204,23 +223,94 @@ final class MessengerClientCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MessengerClientOptions options = options();
+        VpnRoute route = vpnRoute();
         long runNanos = parseDuration(duration, "--duration");
         PrintWriter out = spec.commandLine().getOut();
-        out.println("censorsim messenger client: " + describe(options) + " for " + Durations.format(runNanos));
-        out.flush();
         MessengerSnapshot snapshot;
         List<TimeSample> samples;
-        try (MessengerClient client = MessengerClient.start(options)) {
-            Thread.sleep(runNanos / 1_000_000, (int) (runNanos % 1_000_000));
-            snapshot = client.cut();
-            samples = client.samples();
+        Map<String, Double> vpnFigures = Map.of();
+        try (VpnClient tunnel = route == null ? null : VpnClient.start(route)) {
+            MessengerClientOptions options = options(tunnel == null ? null : tunnel.entry());
+            out.println("censorsim messenger client: " + describe(options) + (route == null ? ""
+                    : " in a " + route.kind().wireName() + " tunnel via " + HostPortConverter.format(route.tunnel()))
+                    + " for " + Durations.format(runNanos));
+            out.flush();
+            try (MessengerClient client = MessengerClient.start(options)) {
+                Thread.sleep(runNanos / 1_000_000, (int) (runNanos % 1_000_000));
+                snapshot = client.cut();
+                samples = client.samples();
+            }
+            if (tunnel != null) {
+                vpnFigures = tunnel.cut();
+            }
         }
         print(snapshot, samples, out);
+        if (!vpnFigures.isEmpty()) {
+            StringBuilder line = new StringBuilder("vpn:");
+            vpnFigures.forEach((name, value) -> line.append(' ').append(name.substring(4)).append('=')
+                    .append(value == Math.rint(value) ? String.valueOf(value.longValue())
+                            : String.format(Locale.ROOT, "%.3f", value)));
+            out.println(line);
+        }
         return ExitCodes.OK;
     }
 
-    private MessengerClientOptions options() {
+    /** {@code --vpn KIND=HOST:PORT} and its credentials, or {@code null} without {@code --vpn}. */
+    private VpnRoute vpnRoute() {
+        if (vpn == null) {
+            return null;
+        }
+        int eq = vpn.indexOf('=');
+        VpnKind kind = eq < 0 ? null : VpnKind.fromWireName(vpn.substring(0, eq));
+        if (kind == null) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--vpn: expected KIND=HOST:PORT with KIND one of wireguard, "
+                    + "openvpn, ikev2, shadowsocks, tls, got '" + vpn + "'");
+        }
+        InetSocketAddress endpoint;
+        try {
+            endpoint = HostPortConverter.parse(vpn.substring(eq + 1));
+        } catch (CommandLine.TypeConversionException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--vpn: " + e.getMessage());
+        }
+        MessengerTrust ca = null;
+        if (kind == VpnKind.TLS) {
+            if (vpnCa == null) {
+                throw new CliException(ExitCodes.BAD_INPUT, "--vpn tls needs --vpn-ca (the endpoint's CA certificate)");
+            }
+            try {
+                ca = MessengerTrust.readPem(vpnCa);
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.BAD_INPUT, "--vpn-ca: " + e.getMessage(), e);
+            }
+        }
+        byte[] psk = null;
+        if (kind == VpnKind.SHADOWSOCKS) {
+            if (vpnPsk == null) {
+                throw new CliException(ExitCodes.BAD_INPUT, "--vpn shadowsocks needs --vpn-psk (the endpoint's key)");
+            }
+            psk = hex(vpnPsk, "--vpn-psk");
+        }
+        try {
+            return VpnRoute.remote(kind, endpoint, vpnSni, ca, psk);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--vpn: " + e.getMessage());
+        }
+    }
+
+    /** Hex digits to bytes, for keys given on the command line. */
+    static byte[] hex(String text, String option) {
+        try {
+            byte[] bytes = java.util.HexFormat.of().parseHex(text.strip());
+            if (bytes.length != 32) {
+                throw new IllegalArgumentException("expected 32 bytes");
+            }
+            return bytes;
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, option + ": expected 64 hex digits (" + e.getMessage() + ")");
+        }
+    }
+
+    private MessengerClientOptions options(InetSocketAddress vpnEntry) {
         MessengerTrust trust;
         try {
             trust = MessengerTrust.readPem(ca);
@@ -259,6 +349,12 @@ final class MessengerClientCommand implements Callable<Integer> {
             } else if (!dnsFallback.isEmpty() || doh != null) {
                 throw new IllegalArgumentException((doh != null ? "--doh" : "--dns-fallback")
                         + " is asked when a lookup fails; it needs --dns");
+            }
+            if (vpnEntry != null) {
+                List<String> all = new ArrayList<>(List.of(chatName, mediaName));
+                all.addAll(alternatives);
+                all.forEach(name -> builder.route(name, vpnEntry));
+                return builder.build();
             }
             if (via != null) {
                 List<String> all = new ArrayList<>(List.of(chatName, mediaName));

@@ -2,6 +2,8 @@ package dev.censorsim.cli;
 
 import dev.censorsim.messenger.MessengerServer;
 import dev.censorsim.messenger.MessengerServerOptions;
+import dev.censorsim.messenger.vpn.VpnEndpoint;
+import dev.censorsim.messenger.vpn.VpnKind;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,8 +44,35 @@ final class MessengerServerCommand implements Callable<Integer> {
             description = "Where to write the CA certificate (default: a new file in the temporary directory).")
     Path caOut;
 
+    @Option(names = "--vpn", paramLabel = "KIND",
+            description = "Also run a VPN endpoint of this kind (wireguard, openvpn, ikev2, shadowsocks, tls) that "
+                    + "forwards each tunnelled connection to this server.")
+    String vpn;
+
+    @Option(names = "--vpn-sni", defaultValue = "www.microsoft.com", paramLabel = "NAME",
+            description = "The name a tls endpoint holds a certificate for (default: ${DEFAULT-VALUE}).")
+    String vpnSni;
+
+    @Option(names = "--vpn-psk", paramLabel = "HEX",
+            description = "The shadowsocks pre-shared key, 64 hex digits (default: a random one, printed).")
+    String vpnPsk;
+
+    @Option(names = "--vpn-ca-out", paramLabel = "FILE",
+            description = "Where to write the tls endpoint's CA certificate (default: a new temporary file).")
+    Path vpnCaOut;
+
     @Override
     public Integer call() {
+        VpnKind kind = null;
+        byte[] psk = null;
+        if (vpn != null) {
+            kind = VpnKind.fromWireName(vpn);
+            if (kind == null) {
+                throw new CliException(ExitCodes.BAD_INPUT, "--vpn: expected one of wireguard, openvpn, ikev2, "
+                        + "shadowsocks, tls, got '" + vpn + "'");
+            }
+            psk = vpnPsk == null ? null : MessengerClientCommand.hex(vpnPsk, "--vpn-psk");
+        }
         MessengerServerOptions options;
         try {
             options = MessengerServerOptions.builder().listen(listen).names(names).build();
@@ -67,6 +96,39 @@ final class MessengerServerCommand implements Callable<Integer> {
         out.println("censorsim messenger server: calls and QUIC Initials on udp " + HostPortConverter.format(
                 server.mediaAddress()) + " (give it to 'messenger client --calls' or '--quic', or put "
                 + "'censorsim proxy --udp' in front of it)");
-        return UntilSignal.await(server, () -> { }, out);
+        if (kind == null) {
+            return UntilSignal.await(server, () -> { }, out);
+        }
+        VpnEndpoint endpoint;
+        try {
+            endpoint = VpnEndpoint.start(kind, server.address(), vpnSni, psk);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot start the VPN endpoint: " + e.getMessage(), e);
+        }
+        out.println("censorsim messenger server: " + kind.wireName() + " endpoint on " + (kind.udp() ? "udp " : "tcp ")
+                + HostPortConverter.format(endpoint.address()) + " (give it to 'messenger client --vpn "
+                + kind.wireName() + "=HOST:PORT', or put the censor in front of it)");
+        if (kind == VpnKind.SHADOWSOCKS) {
+            out.println("censorsim messenger server: shadowsocks key " + java.util.HexFormat.of().formatHex(
+                    endpoint.psk()) + " (give it to 'messenger client --vpn-psk')");
+        }
+        if (kind == VpnKind.TLS) {
+            try {
+                Path vpnCa = vpnCaOut != null ? vpnCaOut : Files.createTempFile("censorsim-vpn-ca-", ".pem");
+                endpoint.trust().writePem(vpnCa);
+                out.println("censorsim messenger server: tls endpoint for " + vpnSni + ", CA certificate "
+                        + vpnCa.toAbsolutePath() + " (give it to 'messenger client --vpn-ca')");
+            } catch (IOException e) {
+                endpoint.close();
+                server.close();
+                throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot write the VPN CA certificate: "
+                        + e.getMessage(), e);
+            }
+        }
+        return UntilSignal.await(() -> {
+            endpoint.close();
+            server.close();
+        }, () -> { }, out);
     }
 }

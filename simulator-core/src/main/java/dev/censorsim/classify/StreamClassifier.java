@@ -7,10 +7,12 @@ import java.util.Objects;
 
 /**
  * Classifies one TCP flow from its first client-to-server bytes, the way a DPI box does: TLS ClientHello (SNI, ALPN,
- * ECH/ESNI), HTTP/1.x (Host), or unknown.
+ * ECH/ESNI), HTTP/1.x (Host), OpenVPN over TCP, fully encrypted, or unknown.
  *
  * <p>The first byte picks the recogniser: {@code 0x16} (TLS handshake record) or an upper-case letter (an HTTP
- * method); anything else is unknown at once, so non-inspectable flows pay for one byte. Both recognisers are
+ * method); anything else, and a first chunk either parser rejects outright, is judged at once on that first chunk by
+ * {@link FirstSegmentRecognizer} (OpenVPN's length-prefixed hard reset, else the Great Firewall's fully-encrypted
+ * test, else unknown). Both recognisers are
  * incremental state machines, so "reassembly" never copies the stream: the TLS parser keeps only handshake bytes
  * (at most 16 KiB) and the HTTP parser only the Host value. With {@link InspectionSettings#reassemble()} off, only the
  * first chunk is inspected and an incomplete ClientHello or head there is unknown — the blind spot that
@@ -46,8 +48,9 @@ public final class StreamClassifier {
         if (readable == 0) {
             return false;
         }
+        final boolean first = bytesSeen == 0;
         if (tls == null && http == null && !pickRecogniser(chunk.getByte(index))) {
-            return decide(StreamClassification.UNKNOWN);
+            return decide(firstSegment(chunk, index, readable));
         }
         int budget = settings.maxBytes() - bytesSeen;
         int length = Math.min(readable, budget);
@@ -58,7 +61,7 @@ public final class StreamClassifier {
                 return decide(tlsResult());
             }
             if (status == TlsClientHelloParser.Status.NOT_TLS) {
-                return decide(StreamClassification.UNKNOWN);
+                return decide(first ? firstSegment(chunk, index, readable) : StreamClassification.UNKNOWN);
             }
         } else {
             HttpHostParser.Status status = http.offer(chunk, index, length);
@@ -66,7 +69,7 @@ public final class StreamClassifier {
                 return decide(httpResult());
             }
             if (status == HttpHostParser.Status.NOT_HTTP) {
-                return decide(StreamClassification.UNKNOWN);
+                return decide(first ? firstSegment(chunk, index, readable) : StreamClassification.UNKNOWN);
             }
         }
         if (!settings.reassemble() || bytesSeen >= settings.maxBytes()) {
@@ -119,6 +122,13 @@ public final class StreamClassifier {
             return true;
         }
         return false;
+    }
+
+    /** The first chunk when it is neither TLS nor HTTP; once per such flow, so the recogniser is made here. */
+    private static StreamClassification firstSegment(ByteBuf chunk, int index, int length) {
+        Protocol protocol = new FirstSegmentRecognizer().recognize(chunk, index, length);
+        return protocol == Protocol.UNKNOWN ? StreamClassification.UNKNOWN
+                : new StreamClassification(protocol, null, null, List.of(), false, false);
     }
 
     private StreamClassification tlsResult() {

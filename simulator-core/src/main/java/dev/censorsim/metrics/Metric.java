@@ -159,6 +159,21 @@ public record Metric(String name, Unit unit, String description) {
             "connections that went straight to TCP/TLS because QUIC was marked broken");
     public static final Metric QUIC_OK_RATIO = define("quic.ok_ratio", Unit.RATIO, "ok / attempts");
 
+    // VPN: tunnels the messenger's connections rode (strategies.vpn), one per connection.
+    public static final Metric VPN_CONNECTS = define("vpn.connects", Unit.COUNT, "tunnel sessions started");
+    public static final Metric VPN_OK = define("vpn.ok", Unit.COUNT,
+            "tunnel sessions the endpoint answered (handshake reply, first encrypted bytes, or TLS handshake)");
+    public static final Metric VPN_FAILED = define("vpn.failed", Unit.COUNT,
+            "tunnel sessions that ended before the endpoint answered (dropped handshake, reset, blackholed)");
+    public static final Metric VPN_OK_RATIO = define("vpn.ok_ratio", Unit.RATIO,
+            "ok / (ok + failed), over sessions decided in the phase");
+    public static final Metric VPN_SETUP_TIME_P50 = define("vpn.setup_time.p50", Unit.MILLISECONDS,
+            "median time from a tunnel's connect to the endpoint's first answer");
+    public static final Metric VPN_SETUP_TIME_P99 = define("vpn.setup_time.p99", Unit.MILLISECONDS,
+            "99th percentile tunnel setup time");
+    public static final Metric VPN_OVERHEAD = define("vpn.overhead", Unit.RATIO,
+            "tunnel bytes on the wire (UDP/IP headers included, TLS and Shadowsocks framing estimated) per app byte");
+
     public static final Metric FIRST_FAILURE_SECONDS = define("first_failure.seconds", Unit.SECONDS,
             "time from the phase start to the first failed message, transfer or connection");
 

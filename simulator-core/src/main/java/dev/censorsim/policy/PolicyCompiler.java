@@ -31,7 +31,8 @@ final class PolicyCompiler {
     private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching", "state-timeout");
     private static final List<String> RULE_KEYS = List.of("name", "match", "action", "state-timeout");
     private static final List<String> MATCH_KEYS =
-            List.of("sni", "host", "target", "domain", "port", "cidr", "protocol", "ech", "min-size", "matching");
+            List.of("sni", "host", "target", "domain", "port", "cidr", "protocol", "ech", "min-size", "matching",
+                    "probability", "seed");
     /** Match keys that only a TCP flow can satisfy; a rule whose action is UDP only must not use them. */
     private static final List<String> TCP_ONLY_KEYS = List.of("host", "target", "ech");
     /** Match keys that only a UDP flow can satisfy; a rule whose action is TCP only must not use them. */
@@ -389,7 +390,42 @@ final class PolicyCompiler {
                 cidrs(match.get("cidr")),
                 protocols(match.get("protocol")),
                 match.get("ech") == null ? null : match.get("ech").bool("'ech'"),
-                minSize(match.get("min-size")));
+                minSize(match.get("min-size")),
+                probability(match.get("probability")),
+                seed(match.get("seed")));
+    }
+
+    /** {@code probability: 26%} or {@code 0.26}: the share of otherwise matching flows the rule takes. */
+    private static Double probability(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return null;
+        }
+        String text = node.text("'probability'").strip();
+        double value;
+        try {
+            value = text.endsWith("%") ? Double.parseDouble(text.substring(0, text.length() - 1).strip()) / 100
+                    : Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw node.error("expected 'probability' as a fraction such as 0.26 or a percentage such as 26%, got '"
+                    + text + "'");
+        }
+        if (!(value > 0 && value <= 1)) {
+            throw node.error("'probability' must be within (0, 1] (or (0%, 100%]), got '" + text + "'");
+        }
+        return value;
+    }
+
+    /** {@code seed}: picks which flows a {@code probability} takes; default 1. */
+    private static long seed(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return 1;
+        }
+        String text = node.text("'seed'").strip();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw node.error("expected 'seed' as an integer, got '" + text + "'");
+        }
     }
 
     /** {@code min-size: 1001}: bytes of UDP payload, a plain integer or a size such as {@code 1kb}. */

@@ -111,7 +111,9 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                      .policy(policy)
                      .flowNames(names)
                      .build());
-             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns, relay));
+             VpnRig vpn = VpnRig.start(scenario, server.address(), proxy.localAddress(), policy);
+             MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns, relay,
+                     vpn == null ? null : vpn.entry()));
              MessengerClient control = settings.controlName() == null ? null
                      : MessengerClient.start(controlOptions(settings, server, proxy, dns))) {
             List<String> warnings = new ArrayList<>();
@@ -119,18 +121,21 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             List<CompiledPolicy> compiled = new ArrayList<>();
             scenario.phases().forEach(phase -> compiled.add(scenario.policy(phase.policy()).compile()));
             warmUp(settings, client, warnings);
+            if (vpn != null) {
+                vpn.client().cut();
+            }
             // The report's time axis starts where the warm-up ends: the clients' own clocks (seconds since they
             // started) are shifted by this origin, and warm-up samples are dropped.
             Switch first = switchPolicy(policy, proxy, compiled.get(0), client, control);
             return runTimeline(scenario, progress, policy, proxy, compiled, client, control, startedAt,
-                    first.origin(), warnings);
+                    first.origin(), warnings, vpn);
         }
     }
 
     private ScenarioReport runTimeline(Scenario scenario, ProgressListener progress, PolicyHolder policy,
                                        CensorProxy proxy, List<CompiledPolicy> compiled, MessengerClient client,
                                        MessengerClient control, Instant startedAt, double origin,
-                                       List<String> warnings) throws InterruptedException {
+                                       List<String> warnings, VpnRig vpn) throws InterruptedException {
         List<PhaseReport> phases = new ArrayList<>();
         Map<String, Map<String, Double>> earlier = new LinkedHashMap<>();
         int emitted = 0;
@@ -149,8 +154,16 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             Switch next = i + 1 < compiled.size()
                     ? switchPolicy(policy, proxy, compiled.get(i + 1), client, control)
                     : new Switch(client.cut(), control == null ? null : control.cut());
+
             MessengerSnapshot snapshot = next.client;
             Map<String, Double> metrics = new LinkedHashMap<>(snapshot.metrics());
+            if (vpn != null) {
+                metrics.putAll(vpn.client().cut());
+                // After the cut, so the tunnels the next phase's route opens count in that phase.
+                if (i + 1 < compiled.size()) {
+                    vpn.use(scenario.phases().get(i + 1).vpnIn(scenario.messenger().strategies()));
+                }
+            }
             if (next.control != null) {
                 next.control.metrics().forEach((name, value) -> metrics.put(Metric.CONTROL_PREFIX + name, value));
             }
@@ -302,8 +315,9 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     }
 
     private static MessengerClientOptions clientOptions(MessengerSettings settings, MessengerServer server,
-                                                        CensorProxy proxy, DnsServer dns, UdpRelay relay) {
-        MessengerClientOptions.Builder builder = base(settings, server, proxy, dns)
+                                                        CensorProxy proxy, DnsServer dns, UdpRelay relay,
+                                                        InetSocketAddress vpnEntry) {
+        MessengerClientOptions.Builder builder = base(settings, server, proxy, dns, vpnEntry)
                 .chatName(settings.chat() != null ? settings.chatName() : settings.mediaName())
                 .mediaName(settings.media() != null ? settings.mediaName() : settings.chatName())
                 .alternatives(settings.strategies().alternatives() ? settings.alternatives() : List.of())
@@ -345,7 +359,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
     private static MessengerClientOptions controlOptions(MessengerSettings settings, MessengerServer server,
                                                          CensorProxy proxy, DnsServer dns) {
         ChatWorkload chat = settings.chat() != null ? settings.chat() : ChatWorkload.DEFAULT;
-        return base(settings, server, proxy, dns)
+        return base(settings, server, proxy, dns, null)
                 .chatName(settings.controlName())
                 .mediaName(settings.controlName())
                 .chat(chat.messagesPerSecond(), Math.toIntExact(chat.messageBytes()),
@@ -362,7 +376,8 @@ public final class LocalScenarioRunner implements ScenarioRunner {
      * resolved address with the messenger server's port (socks front), so the censor sees an IP, not a name.
      */
     private static MessengerClientOptions.Builder base(MessengerSettings settings, MessengerServer server,
-                                                       CensorProxy proxy, DnsServer dns) {
+                                                       CensorProxy proxy, DnsServer dns,
+                                                       InetSocketAddress vpnEntry) {
         MessengerClientOptions.Builder builder = MessengerClientOptions.builder()
                 .trust(server.trust())
                 .connectTimeout(Duration.ofNanos(settings.connectTimeoutNanos()))
@@ -371,7 +386,10 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             builder.dns(new MessengerDns(dns.udpAddress(), settings.strategies().dnsFallback(),
                     MessengerDns.DEFAULT_TIMEOUT, settings.strategies().doh()));
         }
-        if (settings.front() == Front.SOCKS) {
+        if (vpnEntry != null) {
+            // The VPN strategy: every name goes into the tunnel's entry; the censor sees only the tunnel.
+            settings.serverNames().forEach(name -> builder.route(name, vpnEntry));
+        } else if (settings.front() == Front.SOCKS) {
             builder.socks5(proxy.localAddress());
             if (dns != null) {
                 settings.serverNames().forEach(name -> builder.route(name, server.address()));

@@ -15,9 +15,11 @@ import java.util.regex.Pattern;
  * @param durationNanos nominal duration, before the scenario's time scale
  * @param policy        the name of the scenario policy in force
  * @param expectations  checked against this phase's metrics when it ends
+ * @param vpn           the VPN the app uses in this phase ({@link VpnStrategy#NONE} for none), or {@code null} for
+ *                      the scenario's {@code strategies.vpn}
  */
 public record Phase(String name, String description, long durationNanos, String policy,
-                    List<Expectation> expectations) {
+                    List<Expectation> expectations, VpnStrategy vpn) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
 
@@ -29,6 +31,17 @@ public record Phase(String name, String description, long durationNanos, String 
         }
         Objects.requireNonNull(policy, "policy");
         expectations = List.copyOf(expectations);
+    }
+
+    /** A phase that keeps the scenario's VPN strategy. */
+    public Phase(String name, String description, long durationNanos, String policy, List<Expectation> expectations) {
+        this(name, description, durationNanos, policy, expectations, null);
+    }
+
+    /** The VPN in force in this phase given the scenario's {@code strategy}; {@code null} for none. */
+    public VpnStrategy vpnIn(Strategies strategies) {
+        VpnStrategy chosen = vpn == null ? strategies.vpn() : vpn;
+        return chosen == null || chosen.kind() == null ? null : chosen;
     }
 
     /** The duration this phase runs for under {@code timeScale}, at least one millisecond. */

@@ -44,11 +44,12 @@ final class ScenarioParser {
     private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
     private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
     private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni",
-            "dns-fallback", "doh", "call-fallback", "quic");
+            "dns-fallback", "doh", "call-fallback", "quic", "vpn");
     private static final List<String> QUIC_KEYS = List.of("timeout", "broken-for");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
-    private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect");
+    private static final List<String> PHASE_KEYS = List.of("phase", "duration", "policy", "description", "expect",
+            "vpn");
     private static final Pattern MESSAGE_RATE =
             Pattern.compile("\\s*(\\d{1,9}(?:\\.\\d{1,9})?|\\.\\d{1,9})\\s*/\\s*(s|m|min)\\s*");
 
@@ -370,7 +371,32 @@ final class ScenarioParser {
         List<InetAddress> fallback = node.get("dns-fallback") == null ? List.of() : addresses(node.get("dns-fallback"));
         String doh = optionalHost(node.get("doh"), "'doh'");
         boolean callFallback = node.get("call-fallback") != null && callFallback(node.get("call-fallback"));
-        return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback, quic(node.get("quic")));
+        return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback, quic(node.get("quic")),
+                vpn(node.get("vpn")));
+    }
+
+    /** {@code vpn: wireguard}, or {@code vpn: { kind: tls, sni: www.example.test }}. */
+    private static VpnStrategy vpn(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return null;
+        }
+        PolicyNode kindNode = node;
+        String sni = null;
+        if (node.kind() == PolicyNode.Kind.MAP) {
+            node.checkKeys("'vpn'", List.of("kind", "sni"));
+            kindNode = node.required("kind", "'vpn'");
+            sni = optionalHost(node.get("sni"), "'sni'");
+        }
+        String text = kindNode.text("'vpn'").strip();
+        dev.censorsim.messenger.vpn.VpnKind kind = dev.censorsim.messenger.vpn.VpnKind.fromWireName(text);
+        if (kind == null) {
+            throw kindNode.error("unknown vpn '" + text + "'; expected one of wireguard, openvpn, ikev2, shadowsocks, "
+                    + "tls (or none, in a phase)");
+        }
+        if (sni != null && kind != dev.censorsim.messenger.vpn.VpnKind.TLS) {
+            throw node.keyNode("sni").error("'sni' only applies to vpn kind tls");
+        }
+        return new VpnStrategy(kind, sni);
     }
 
     /** {@code quic: true}, or {@code quic: { timeout: 300ms, broken-for: 5m }}. */
@@ -558,7 +584,13 @@ final class ScenarioParser {
                 expectations.add(expectation(entry, name, timeline, messenger));
             }
         }
-        return new Phase(name, description, duration, policy, expectations);
+        PolicyNode vpnNode = node.get("vpn");
+        VpnStrategy vpn = null;
+        if (vpnNode != null) {
+            vpn = vpnNode.kind() != PolicyNode.Kind.MAP && "none".equalsIgnoreCase(vpnNode.text("'vpn'").strip())
+                    ? VpnStrategy.NONE : vpn(vpnNode);
+        }
+        return new Phase(name, description, duration, policy, expectations, vpn);
     }
 
     private Expectation expectation(PolicyNode entry, String phase, List<String> timeline,

@@ -20,9 +20,11 @@ import java.util.List;
  *                         do when UDP is blocked (needs a calls workload)
  * @param quic             send a QUIC Initial before each connection and fall back to TCP/TLS, or {@code null} for TCP
  *                         only
+ * @param vpn              carry chat and media through a VPN tunnel, or {@code null} for none
  */
 public record Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
-                         List<InetAddress> dnsFallback, String doh, boolean callFallback, QuicStrategy quic) {
+                         List<InetAddress> dnsFallback, String doh, boolean callFallback, QuicStrategy quic,
+                         VpnStrategy vpn) {
 
     /** Every strategy off. */
     public static final Strategies NONE = new Strategies(null, false, 0, false);
@@ -30,6 +32,12 @@ public record Strategies(RetryStrategy retry, boolean alternatives, int splitCli
     /** Strategies without DNS fallback. */
     public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni) {
         this(retry, alternatives, splitClientHello, noSni, List.of(), null, false, null);
+    }
+
+    /** Strategies without a VPN. */
+    public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
+                      List<InetAddress> dnsFallback, String doh, boolean callFallback, QuicStrategy quic) {
+        this(retry, alternatives, splitClientHello, noSni, dnsFallback, doh, callFallback, quic, null);
     }
 
     /** Strategies without the call fallback. */

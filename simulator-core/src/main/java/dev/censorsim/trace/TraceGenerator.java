@@ -17,8 +17,8 @@ import java.util.SplittableRandom;
  * followed by bulk records, plain HTTP, QUIC (properly protected client Initials carrying a ClientHello, so tshark and
  * censors can read its SNI; 40% with a post-quantum key share that spans two Initials, a third of those with the
  * second Initial first; then short-header packets), calls (STUN binding, then RTP and
- * RTCP on the same 5-tuple), DNS lookups and some unidentifiable TCP and UDP. The same flow count and seed give the
- * same bytes.
+ * RTCP on the same 5-tuple), DNS lookups, VPNs (WireGuard, OpenVPN over UDP and TCP, IKEv2, and a Shadowsocks-style
+ * fully encrypted TCP stream), and some unidentifiable TCP and UDP. The same flow count and seed give the same bytes.
  *
  * <p>Flows start a couple of milliseconds apart and overlap; packets of all flows are merged in time order with a
  * priority queue holding only the flows in progress, so memory stays bounded whatever the flow count. Addresses come
@@ -127,8 +127,16 @@ public final class TraceGenerator {
                 return call();
             } else if (kind < 93) {
                 return dns();
-            } else if (kind < 97) {
+            } else if (kind < 95) {
                 return unknownUdp();
+            } else if (kind == 95) {
+                return wireGuard();
+            } else if (kind == 96) {
+                return random.nextBoolean() ? openVpnUdp() : openVpnTcp();
+            } else if (kind == 97) {
+                return ikev2();
+            } else if (kind == 98) {
+                return shadowsocks();
             }
             return unknownTcp();
         }
@@ -188,8 +196,14 @@ public final class TraceGenerator {
             connectTo("unknown-tcp-" + index, 5222);
             int rtt = rttMicros();
             handshake(rtt);
+            // A binary protocol with small fields: every other byte zero, so about 2 set bits per byte, which the
+            // fully-encrypted test exempts; a zero third byte is no OpenVPN opcode.
             byte[] opaque = TlsMessages.randomBytes(random, random.nextInt(40, 400));
+            for (int i = 1; i < opaque.length; i += 2) {
+                opaque[i] = 0;
+            }
             opaque[0] = (byte) random.nextInt(0x00, 0x15);
+            opaque[2] = 0;
             clientData(opaque);
             advance(rtt / 2);
             bulkDown(random.nextInt(1, 6), () -> TlsMessages.randomBytes(random, MSS));
@@ -279,7 +293,12 @@ public final class TraceGenerator {
         }
 
         private GeneratedFlow unknownUdp() {
-            connectTo("unknown-udp-" + index, random.nextInt(1_024, 65_000));
+            int port = random.nextInt(1_024, 65_000);
+            if (port == 1701 || port == 4500) {
+                // L2TP's and NAT-T's ports: opaque bytes there would be L2TP or ESP.
+                port++;
+            }
+            connectTo("unknown-udp-" + index, port);
             int packets = random.nextInt(2, 10);
             for (int i = 0; i < packets; i++) {
                 byte[] opaque = TlsMessages.randomBytes(random, random.nextInt(100, 1000));
@@ -293,6 +312,111 @@ public final class TraceGenerator {
                 advance(random.nextInt(1_000, 30_000));
             }
             return truth("udp", Protocol.UNKNOWN, null);
+        }
+
+        /** A WireGuard tunnel: an initiation (retried once when the first got no answer), the response, then data. */
+        private GeneratedFlow wireGuard() {
+            connectTo("wg-" + random.nextInt(16), VpnPayloads.WIREGUARD_PORT);
+            int rtt = rttMicros();
+            int clientIndex = random.nextInt();
+            int serverIndex = random.nextInt();
+            if (random.nextInt(4) == 0) {
+                // No answer to the first initiation: WireGuard retries after REKEY_TIMEOUT (5 s), §6.4.
+                clientUdp(VpnPayloads.wireGuardInitiation(clientIndex, random));
+                advance(5_000_000);
+                clientIndex = random.nextInt();
+            }
+            clientUdp(VpnPayloads.wireGuardInitiation(clientIndex, random));
+            advance(rtt / 2);
+            serverUdp(VpnPayloads.wireGuardResponse(serverIndex, clientIndex, random));
+            advance(rtt / 2);
+            int packets = random.nextInt(4, 30);
+            for (int i = 0; i < packets; i++) {
+                clientUdp(VpnPayloads.wireGuardData(serverIndex, i, random.nextInt(40, 200), random));
+                advance(random.nextInt(100, 2_000));
+                serverUdp(VpnPayloads.wireGuardData(clientIndex, i, random.nextInt(40, 1_380), random));
+                advance(random.nextInt(100, 2_000));
+            }
+            clientUdp(VpnPayloads.wireGuardData(serverIndex, packets, 0, random));
+            return truth("udp", Protocol.WIREGUARD, null);
+        }
+
+        /** OpenVPN's control packets for one direction pair: resets, acks, then data. */
+        private GeneratedFlow openVpnUdp() {
+            connectTo("ovpn-" + random.nextInt(16), VpnPayloads.OPENVPN_PORT);
+            int rtt = rttMicros();
+            int hmac = random.nextBoolean() ? 20 : 0;
+            long clientSession = random.nextLong();
+            long serverSession = random.nextLong();
+            byte[] none = new byte[0];
+            clientUdp(VpnPayloads.openVpnControl(7, clientSession, hmac, 1, -1, 0, 0, none, random));
+            advance(rtt / 2);
+            serverUdp(VpnPayloads.openVpnControl(8, serverSession, hmac, 1, 0, clientSession, 0, none, random));
+            advance(rtt / 2);
+            clientUdp(VpnPayloads.openVpnControl(5, clientSession, hmac, 2, 0, serverSession, 0, none, random));
+            int packets = random.nextInt(4, 30);
+            for (int i = 0; i < packets; i++) {
+                advance(random.nextInt(100, 2_000));
+                clientUdp(VpnPayloads.openVpnData(1, random.nextInt(60, 200), random));
+                advance(random.nextInt(100, 2_000));
+                serverUdp(VpnPayloads.openVpnData(1, random.nextInt(60, 1_300), random));
+            }
+            return truth("udp", Protocol.OPENVPN, null);
+        }
+
+        /** OpenVPN over TCP: the same control packets, each behind a 2-byte length. */
+        private GeneratedFlow openVpnTcp() {
+            connectTo("ovpn-tcp-" + random.nextInt(16), VpnPayloads.OPENVPN_PORT);
+            int rtt = rttMicros();
+            handshake(rtt);
+            int hmac = random.nextBoolean() ? 20 : 0;
+            long clientSession = random.nextLong();
+            long serverSession = random.nextLong();
+            byte[] none = new byte[0];
+            clientData(VpnPayloads.openVpnTcp(
+                    VpnPayloads.openVpnControl(7, clientSession, hmac, 1, -1, 0, 0, none, random)));
+            advance(rtt / 2);
+            serverData(VpnPayloads.openVpnTcp(
+                    VpnPayloads.openVpnControl(8, serverSession, hmac, 1, 0, clientSession, 0, none, random)));
+            advance(rtt / 2);
+            clientData(VpnPayloads.openVpnTcp(
+                    VpnPayloads.openVpnControl(5, clientSession, hmac, 2, 0, serverSession, 0, none, random)));
+            int packets = random.nextInt(2, 12);
+            for (int i = 0; i < packets; i++) {
+                advance(random.nextInt(100, 2_000));
+                serverData(VpnPayloads.openVpnTcp(VpnPayloads.openVpnData(1, random.nextInt(60, 1_300), random)));
+            }
+            close(rtt);
+            return truth("tcp", Protocol.OPENVPN, null);
+        }
+
+        /** IKEv2 on UDP 500: IKE_SA_INIT and IKE_AUTH, each a request and a response. */
+        private GeneratedFlow ikev2() {
+            connectTo("ike-" + random.nextInt(16), VpnPayloads.IKE_PORT);
+            clientPort = VpnPayloads.IKE_PORT;
+            int rtt = rttMicros();
+            long initiator = random.nextLong() | 1;
+            long responder = random.nextLong() | 1;
+            clientUdp(VpnPayloads.ikeSaInit(initiator, 0, false, random));
+            advance(rtt / 2);
+            serverUdp(VpnPayloads.ikeSaInit(initiator, responder, true, random));
+            advance(rtt / 2);
+            clientUdp(VpnPayloads.ikeAuth(initiator, responder, false, random.nextInt(200, 500), random));
+            advance(rtt / 2);
+            serverUdp(VpnPayloads.ikeAuth(initiator, responder, true, random.nextInt(200, 500), random));
+            return truth("udp", Protocol.IKEV2, null);
+        }
+
+        /** A Shadowsocks-style tunnel: TCP whose first client packet is random bytes, then random both ways. */
+        private GeneratedFlow shadowsocks() {
+            connectTo("ss-" + random.nextInt(16), VpnPayloads.SHADOWSOCKS_PORT);
+            int rtt = rttMicros();
+            handshake(rtt);
+            clientData(VpnPayloads.shadowsocksFirst(random.nextInt(200, 600), random));
+            advance(rtt / 2);
+            bulkDown(random.nextInt(1, 10), () -> TlsMessages.randomBytes(random, MSS));
+            close(rtt);
+            return truth("tcp", Protocol.FULLY_ENCRYPTED, null);
         }
 
         private void connectTo(String name, int port) {

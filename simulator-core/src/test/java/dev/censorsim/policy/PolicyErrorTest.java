@@ -64,7 +64,7 @@ class PolicyErrorTest {
         assertError(error("rules:", "  - name: a", "    match: { sni: [a.test], ip: [10.0.0.1] }",
                         "    action: { type: reset }"),
                 3, 29, "unknown key 'ip' in 'match'; expected one of sni, host, target, domain, port, cidr, "
-                        + "protocol, ech, min-size, matching");
+                        + "protocol, ech, min-size, matching, probability, seed");
         assertError(error("rules:", "  - name: a", "    action: { type: throttle, rate: 1mbit, burst: 10kb }"),
                 3, 44, "unknown key 'burst' in a throttle action; expected one of type, rate, cut, direction, scope, "
                         + "toxicity");
@@ -149,7 +149,7 @@ class PolicyErrorTest {
         assertError(error("rules:", "  - name: a", "    match: { port: [70000] }", "    action: { type: reset }"),
                 3, 21, "port 70000 is outside 1..65535 in '70000'");
         assertError(error("rules:", "  - name: a", "    match: { protocol: [tls, ssh] }", "    action: { type: reset }"),
-                3, 30, "unknown protocol 'ssh'; expected one of tls, http, quic, stun, rtp, rtcp, dtls, dns, unknown");
+                3, 30, "unknown protocol 'ssh'; expected one of tls, http, quic, stun, rtp, rtcp, dtls, dns, wireguard, openvpn, ikev2, esp, l2tp, fully-encrypted, unknown");
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.censorsim.classify.packet;
 
 import dev.censorsim.classify.DnsRecognizer;
 import dev.censorsim.classify.DtlsRecognizer;
+import dev.censorsim.classify.FirstDatagramRecognizer;
+import dev.censorsim.classify.FirstSegmentRecognizer;
 import dev.censorsim.classify.HttpHostParser;
 import dev.censorsim.classify.InspectionSettings;
 import dev.censorsim.classify.Protocol;
@@ -105,8 +107,10 @@ public final class PacketClassifier {
     private final UdpFlyweight udp = new UdpFlyweight();
     private final QuicInitialRecognizer quic = new QuicInitialRecognizer();
     private final StunRecognizer stun = new StunRecognizer();
-    private final DtlsRecognizer dtls = new DtlsRecognizer();
-    private final DnsRecognizer dns = new DnsRecognizer();
+    private final FirstDatagramRecognizer opener = new FirstDatagramRecognizer();
+    private final FirstSegmentRecognizer firstSegment = new FirstSegmentRecognizer();
+    private final DtlsRecognizer dtls = opener.dtls();
+    private final DnsRecognizer dns = opener.dns();
     private final RtpRecognizer rtp = new RtpRecognizer();
     private final byte[] nameScratch = new byte[DnsRecognizer.MAX_NAME_LENGTH];
     private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
@@ -481,7 +485,7 @@ public final class PacketClassifier {
         clientSpoke[id] = true;
         int slot = inspector[id];
         if (slot == NO_INSPECTOR) {
-            slot = acquireInspector(id, buffer.getByte(start));
+            slot = acquireInspector(id, buffer, start, length);
             if (slot == NO_INSPECTOR) {
                 return;
             }
@@ -499,7 +503,7 @@ public final class PacketClassifier {
                 return;
             }
             if (status == TlsClientHelloParser.Status.NOT_TLS) {
-                decide(id, Protocol.UNKNOWN);
+                decide(id, clientSegments[id] == 0 ? firstSegment.recognize(buffer, start, length) : Protocol.UNKNOWN);
                 return;
             }
         } else {
@@ -513,7 +517,7 @@ public final class PacketClassifier {
                 return;
             }
             if (status == HttpHostParser.Status.NOT_HTTP) {
-                decide(id, Protocol.UNKNOWN);
+                decide(id, clientSegments[id] == 0 ? firstSegment.recognize(buffer, start, length) : Protocol.UNKNOWN);
                 return;
             }
         }
@@ -523,15 +527,19 @@ public final class PacketClassifier {
         }
     }
 
-    /** The first client byte picks the recogniser, exactly as the stream face's StreamClassifier does. */
-    private int acquireInspector(int id, byte first) {
+    /**
+     * The first client byte picks the recogniser, exactly as the stream face's StreamClassifier does; a first segment
+     * for neither TLS nor HTTP is judged whole by {@link FirstSegmentRecognizer} (OpenVPN over TCP, fully encrypted).
+     */
+    private int acquireInspector(int id, ByteBuf buffer, int start, int length) {
+        byte first = buffer.getByte(start);
         byte kind;
         if (first == TLS_HANDSHAKE_RECORD) {
             kind = ParserPool.TLS;
         } else if (first >= 'A' && first <= 'Z') {
             kind = ParserPool.HTTP;
         } else {
-            decide(id, Protocol.UNKNOWN);
+            decide(id, firstSegment.recognize(buffer, start, length));
             return NO_INSPECTOR;
         }
         int slot = parsers.acquire(kind);
@@ -565,7 +573,8 @@ public final class PacketClassifier {
         }
         final boolean stunSoFar = soFar == Protocol.STUN.ordinal();
         if (seen == 0) {
-            // Only a flow's first datagram may open QUIC, DTLS or DNS; later ones only confirm a call.
+            // Only a flow's first datagram may open QUIC, or what FirstDatagramRecognizer knows (DNS, DTLS, the VPNs),
+            // in the order the relay uses; later ones only confirm a call.
             if (quic.recognize(buffer, offset, length)) {
                 if (fromClient && decryptQuicInitials && startQuicSlowPath(id, buffer, offset)) {
                     return;
@@ -573,14 +582,13 @@ public final class PacketClassifier {
                 decide(id, Protocol.QUIC);
                 return;
             }
-            if (dns.recognize(buffer, offset, length)) {
+            Protocol opened = opener.recognize(buffer, offset, length, udp.sourcePort(), udp.destinationPort());
+            if (opened == Protocol.DNS) {
                 int nameLength = dns.copyName(buffer, nameScratch, 0);
                 queryId[id] = names.intern(nameScratch, 0, nameLength);
-                decide(id, Protocol.DNS);
-                return;
             }
-            if (dtls.recognize(buffer, offset, length)) {
-                decide(id, Protocol.DTLS);
+            if (opened != Protocol.UNKNOWN) {
+                decide(id, opened);
                 return;
             }
         }

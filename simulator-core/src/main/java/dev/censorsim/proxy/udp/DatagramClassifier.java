@@ -1,7 +1,7 @@
 package dev.censorsim.proxy.udp;
 
-import dev.censorsim.classify.DnsRecognizer;
 import dev.censorsim.classify.DtlsRecognizer;
+import dev.censorsim.classify.FirstDatagramRecognizer;
 import dev.censorsim.classify.Protocol;
 import dev.censorsim.classify.QuicCryptoStream;
 import dev.censorsim.classify.QuicInitialDecryptor;
@@ -15,7 +15,9 @@ import io.netty.buffer.ByteBuf;
 /**
  * The classifier's datagram face inside the relay: the same recognisers and the same decision order as the packet
  * face ({@code PacketClassifier.inspectUdp}), applied to one flow's datagrams as they pass. Only a flow's first
- * datagram may open QUIC, DNS or DTLS (a censor that keys on the first datagram, as the 2022 QUIC block did); later
+ * datagram may open QUIC, or, in {@link FirstDatagramRecognizer}'s order (shared with the packet face), DNS, DTLS,
+ * WireGuard, OpenVPN, IKEv2/ESP or L2TP (a censor that keys on the first datagram, as the 2022 QUIC block and the
+ * 2024 WireGuard and OpenVPN blocks did: a retried WireGuard initiation is the same flow, so it is dropped too); later
  * ones may show STUN, and RTP once an {@link RtpTracker} has seen the SSRC hold and the sequence advance. After
  * {@link #MAX_DATAGRAMS} datagrams the flow keeps what it has.
  *
@@ -37,8 +39,8 @@ final class DatagramClassifier {
     private final QuicInitialRecognizer quic = new QuicInitialRecognizer();
     private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
     private final TlsClientHelloParser quicHello = new TlsClientHelloParser();
-    private final DnsRecognizer dns = new DnsRecognizer();
-    private final DtlsRecognizer dtls = new DtlsRecognizer();
+    private final FirstDatagramRecognizer first = new FirstDatagramRecognizer();
+    private final DtlsRecognizer dtls = first.dtls();
     private final StunRecognizer stun = new StunRecognizer();
     private final RtpRecognizer rtp = new RtpRecognizer();
 
@@ -88,12 +90,9 @@ final class DatagramClassifier {
                 }
                 return;
             }
-            if (dns.recognize(buffer, index, length)) {
-                flow.decide(Protocol.DNS);
-                return;
-            }
-            if (dtls.recognize(buffer, index, length)) {
-                flow.decide(Protocol.DTLS);
+            Protocol opened = first.recognize(buffer, index, length, flow.client.getPort(), flow.server.getPort());
+            if (opened != Protocol.UNKNOWN) {
+                flow.decide(opened);
                 return;
             }
         }

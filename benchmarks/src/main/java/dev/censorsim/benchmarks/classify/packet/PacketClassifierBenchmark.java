@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
 
 /**
  * Per-packet cost of the packet face over an in-memory mixed messenger trace (TLS incl. split ClientHellos, HTTP,
- * QUIC, STUN+RTP calls, DNS, unknown; IPv4/IPv6, some VLAN-tagged), every packet type interleaved in capture order so
+ * QUIC, STUN+RTP calls, DNS, VPNs (WireGuard, OpenVPN over UDP and TCP, IKEv2, Shadowsocks-style fully encrypted
+ * TCP: about 5% of flows), unknown; IPv4/IPv6, some VLAN-tagged), every packet type interleaved in capture order so
  * branch prediction cannot flatter the figure. One operation is one packet; each invocation classifies the whole
  * trace from an empty flow table (the flows are ended at the end of the invocation, so every flow is classified anew).
  *
@@ -54,6 +55,8 @@ import java.util.regex.Pattern;
  *       the 40% of QUIC flows whose ClientHello carries a post-quantum key share).</li>
  *   <li>{@code classifyWithoutQuicDecryption}: the same without that: 0 B/op.</li>
  *   <li>{@code classifyWithPolicy}: plus WhatsApp and YouTube SNI rules evaluated once per flow.</li>
+ *   <li>{@code classifyWithVpnPolicy}: without QUIC decryption, with a 2024-style VPN policy (WireGuard, OpenVPN,
+ *       IKEv2 dropped or reset; fully encrypted with the GFW's 26% probability) evaluated once per flow.</li>
  *   <li>{@code headersFloor}: only the link, IP and transport headers of each packet: the floor any packet classifier
  *       pays to touch the trace.</li>
  *   <li>{@code naiveBaseline}: what a first attempt looks like: copy each packet to an array, key flows by a record of
@@ -84,6 +87,7 @@ public class PacketClassifierBenchmark {
     private PacketClassifier classifier;
     private PacketClassifier noQuicClassifier;
     private PacketClassifier policyClassifier;
+    private PacketClassifier vpnPolicyClassifier;
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
     private final Ipv6Flyweight ipv6 = new Ipv6Flyweight();
@@ -127,6 +131,20 @@ public class PacketClassifierBenchmark {
                 """, "benchmark.yaml");
         policyClassifier = new PacketClassifier(1 << 16, PacketClassifier.DEFAULT_IDLE_TIMEOUT_NANOS, 4096,
                 InspectionSettings.DEFAULT, policy, null);
+        CompiledPolicy vpnPolicy = PolicyLoader.parse("""
+                rules:
+                  - name: vpn-udp
+                    match: { protocol: [wireguard, openvpn, ikev2, esp, l2tp] }
+                    action: { type: drop }
+                  - name: vpn-tcp
+                    match: { protocol: [openvpn] }
+                    action: { type: reset }
+                  - name: fully-encrypted
+                    match: { protocol: [fully-encrypted], probability: 26%, seed: 1 }
+                    action: { type: blackhole }
+                """, "vpn-benchmark.yaml");
+        vpnPolicyClassifier = new PacketClassifier(1 << 16, PacketClassifier.DEFAULT_IDLE_TIMEOUT_NANOS, 4096,
+                InspectionSettings.DEFAULT, vpnPolicy, null).decryptQuicInitials(false);
     }
 
     @TearDown(Level.Trial)
@@ -150,6 +168,12 @@ public class PacketClassifierBenchmark {
     @OperationsPerInvocation(OPERATIONS)
     public void classifyWithPolicy(Outcome outcome) {
         run(policyClassifier, outcome);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(OPERATIONS)
+    public void classifyWithVpnPolicy(Outcome outcome) {
+        run(vpnPolicyClassifier, outcome);
     }
 
     private void run(PacketClassifier classifier, Outcome outcome) {
