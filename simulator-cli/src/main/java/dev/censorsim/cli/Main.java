@@ -19,6 +19,7 @@ import java.io.PrintWriter;
             ScenarioCommand.class,
             MessengerCommand.class,
             DnsCommand.class,
+            RunCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -62,6 +63,12 @@ public final class CensorProxy implements AutoCloseable {
         ProxyRuntime runtime = new ProxyRuntime(options, channels);
         ClientFilterHandler filter = new ClientFilterHandler(options.allowedClients());
 
+        boolean transparent = options.mode() == ProxyMode.TRANSPARENT;
+        if (transparent && Transport.current() != Transport.EPOLL) {
+            shutDown(group);
+            throw new IOException("transparent mode needs the epoll transport (IP_TRANSPARENT), which is unavailable: "
+                    + Transport.epollUnavailabilityReason());
+        }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channelFactory(Transport.current()::newServerSocketChannel)
@@ -75,7 +82,10 @@ public final class CensorProxy implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         runtime.track(ch);
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
-                        if (options.mode() == ProxyMode.SOCKS) {
+                        if (transparent) {
+                            ch.pipeline().addLast(PipelineNames.FRONTEND,
+                                    new TransparentFrontendHandler(runtime, (InetSocketAddress) ch.parent().localAddress()));
+                        } else if (options.mode() == ProxyMode.SOCKS) {
                             ch.pipeline().addLast(PipelineNames.SOCKS_DETECT, new SocksPortUnificationServerHandler());
                             ch.pipeline().addLast(PipelineNames.FRONTEND, new SocksFrontendHandler(runtime));
                         } else {
@@ -83,6 +93,10 @@ public final class CensorProxy implements AutoCloseable {
                         }
                     }
                 });
+        if (transparent) {
+            // TPROXY only hands flows to a listener marked transparent; accepted sockets inherit the flag.
+            bootstrap.option(EpollChannelOption.IP_TRANSPARENT, true);
+        }
         ChannelFuture bind = bootstrap.bind(options.listen());
         try {
             bind.await();

@@ -40,13 +40,15 @@ import java.util.function.Supplier;
  * @param resolver          resolves SOCKS5 domain targets; default {@link NameResolver#jvm()}
  * @param udpAssociate      SOCKS mode: how UDP ASSOCIATE flows are censored; {@code null} (the default) refuses the
  *                          command with "command not supported"
+ * @param transparentRoute  {@link ProxyMode#TRANSPARENT} only: where each intercepted flow goes, from its original
+ *                          destination; {@code null} in the other modes
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
                            Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
-                           SocksUdpSettings udpAssociate) {
+                           SocksUdpSettings udpAssociate, TransparentRoute transparentRoute) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -60,8 +62,11 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         if (mode == ProxyMode.FORWARD && upstream == null) {
             throw new IllegalArgumentException("FORWARD mode needs an upstream address");
         }
-        if (mode == ProxyMode.SOCKS && upstream != null) {
-            throw new IllegalArgumentException("SOCKS mode takes its targets from clients; do not set an upstream");
+        if (mode != ProxyMode.FORWARD && upstream != null) {
+            throw new IllegalArgumentException(mode + " mode takes its targets from clients; do not set an upstream");
+        }
+        if ((mode == ProxyMode.TRANSPARENT) != (transparentRoute != null)) {
+            throw new IllegalArgumentException("a transparent route is needed by, and only by, TRANSPARENT mode");
         }
         if (upstream != null && upstream.isUnresolved()) {
             throw new IllegalArgumentException("upstream must be resolved: " + upstream);
@@ -87,6 +92,16 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
     /** A SOCKS5 proxy (CONNECT, no authentication). */
     public static Builder socks() {
         return new Builder(ProxyMode.SOCKS, null);
+    }
+
+    /**
+     * A transparent proxy behind nftables TPROXY: each intercepted flow goes where {@code route} says for its
+     * original destination. The listen address must be the TPROXY rule's target.
+     */
+    public static Builder transparent(TransparentRoute route) {
+        Builder builder = new Builder(ProxyMode.TRANSPARENT, null);
+        builder.transparentRoute = Objects.requireNonNull(route, "route");
+        return builder;
     }
 
     private static void requirePositive(Duration d, String name) {
@@ -120,6 +135,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private Duration passIdleTimeout = Duration.ZERO;
         private NameResolver resolver = NameResolver.jvm();
         private SocksUdpSettings udpAssociate;
+        private TransparentRoute transparentRoute;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -219,7 +235,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate);
+                    udpAssociate, transparentRoute);
         }
     }
 }
