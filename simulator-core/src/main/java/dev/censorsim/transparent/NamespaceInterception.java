@@ -21,10 +21,11 @@ import java.util.List;
  * they are delivered to those sockets whatever their destination. DNS to the host side's port 53 is let through
  * unmarked to censorsim's DNS server, which the namespace's resolv.conf names.
  *
- * <p>Fails closed: the mark is set before the TPROXY statement, so when no listener is there (censorsim killed) the
- * packet is still routed locally and meets a closed port (TCP reset, ICMP port unreachable); a forward-hook chain
- * drops anything from or to the pair, so nothing is ever routed around the censor even where the host forwards.
- * IP forwarding is never switched on.
+ * <p>Fails closed: a TPROXY statement that finds no listener (censorsim killed) ends its rule, and the next rules
+ * reject the packet (TCP reset, ICMP port unreachable). Merely routing it locally would not do: a host process
+ * listening on a wildcard address would then take the namespace's flows uncensored. A forward-hook chain drops
+ * anything from or to the pair, so nothing is ever routed around the censor even where the host forwards. IP
+ * forwarding is never switched on.
  */
 final class NamespaceInterception implements AutoCloseable {
 
@@ -133,6 +134,9 @@ final class NamespaceInterception implements AutoCloseable {
                 + " tproxy ip6 to " + endpoint(tcp6) + " accept\n"
                 + "    iifname " + link + " meta nfproto ipv6 meta l4proto udp meta mark set " + mark
                 + " tproxy ip6 to " + endpoint(udp6) + " accept\n"
+                // Reached only when TPROXY found no listener (censorsim is gone): refuse, never deliver elsewhere.
+                + "    iifname " + link + " meta l4proto tcp reject with tcp reset\n"
+                + "    iifname " + link + " meta l4proto udp reject with icmpx port-unreachable\n"
                 + "  }\n"
                 + "  chain noforward {\n"
                 + "    type filter hook forward priority filter; policy accept;\n"

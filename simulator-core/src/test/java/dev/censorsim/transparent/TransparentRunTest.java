@@ -5,6 +5,7 @@ import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.proxy.FlowRecord;
 import dev.censorsim.proxy.udp.UdpFlowRecord;
+import dev.censorsim.testing.Interceptions;
 import dev.censorsim.testing.OpenSslServer;
 import dev.censorsim.testing.Tools;
 import org.junit.jupiter.api.AfterAll;
@@ -43,7 +44,7 @@ class TransparentRunTest {
 
     @BeforeAll
     static void start() throws Exception {
-        KernelObjects.requireRootTools();
+        Interceptions.requireRootTools();
         Tools.require("curl", "apt-get install curl");
         tls = OpenSslServer.start(OK, BLOCKED);
     }
@@ -68,9 +69,9 @@ class TransparentRunTest {
                 .host(BLOCKED).host(OK)
                 .tcpListener(flows::add)
                 .build();
-        InterceptionId id;
+        String namespace;
         try (TransparentRun run = TransparentRun.start(options)) {
-            id = idOf(run);
+            namespace = run.namespaceName();
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             int blocked = run.execute(curl(BLOCKED), out, err);
@@ -83,7 +84,7 @@ class TransparentRunTest {
             assertThat(ok).as(err.toString()).isZero();
             assertThat(out.toString()).contains("s_server");
         }
-        KernelObjects.assertNothingLeft(id);
+        Interceptions.assertNothingLeft(namespace);
         assertThat(flows).extracting(FlowRecord::target).contains(BLOCKED, OK);
         FlowRecord reset = flows.stream().filter(f -> BLOCKED.equals(f.target())).findFirst().orElseThrow();
         assertThat(reset.serverName()).isEqualTo(BLOCKED);
@@ -106,9 +107,9 @@ class TransparentRunTest {
                 .zone(Zone.builder("zone.test").a("removed.zone.test", "192.0.2.7").a("kept.zone.test", "192.0.2.8")
                         .build())
                 .build();
-        InterceptionId id;
+        String namespace;
         try (TransparentRun run = TransparentRun.start(options)) {
-            id = idOf(run);
+            namespace = run.namespaceName();
             // No @server: dig reads the namespace's /etc/resolv.conf, which ip netns exec bind-mounted.
             StringWriter removed = new StringWriter();
             assertThat(run.execute(List.of("dig", "+tries=1", "+time=3", "removed.zone.test", "A"), removed,
@@ -121,7 +122,7 @@ class TransparentRunTest {
                     new StringWriter())).isZero();
             assertThat(kept.toString().strip()).isEqualTo("192.0.2.8");
         }
-        KernelObjects.assertNothingLeft(id);
+        Interceptions.assertNothingLeft(namespace);
     }
 
     @Test
@@ -139,9 +140,9 @@ class TransparentRunTest {
                 .udpListener(flows::add)
                 .udpIdleTimeout(java.time.Duration.ofSeconds(10))
                 .build();
-        InterceptionId id;
+        String namespace;
         try (UdpEcho echo = new UdpEcho(); TransparentRun run = TransparentRun.start(options)) {
-            id = idOf(run);
+            namespace = run.namespaceName();
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             int exit = run.execute(List.of("python3", "-c", UDP_CLIENT, "media.test", Integer.toString(echo.port())),
@@ -150,7 +151,7 @@ class TransparentRunTest {
             // RTP is recognised once its SSRC holds and the sequence advances over 4 packets; what comes after, drops.
             assertThat(out.toString()).contains("other echoed 10/10").containsPattern("rtp echoed [0-4]/30");
         }
-        KernelObjects.assertNothingLeft(id);
+        Interceptions.assertNothingLeft(namespace);
         assertThat(flows).anySatisfy(f -> assertThat(f.toLogLine()).contains("proto=rtp rule=calls action=drop"));
     }
 
@@ -189,10 +190,6 @@ class TransparentRunTest {
 
     static PolicyHolder policy(String yaml) throws Exception {
         return new PolicyHolder(PolicyLoader.parse(yaml, "test-policy.yaml"));
-    }
-
-    static InterceptionId idOf(TransparentRun run) {
-        return InterceptionId.parse(InterceptionId.NAMESPACE, run.namespaceName());
     }
 
     /** A UDP echo server on 127.0.0.1: the host-loopback backend behind a --host name. */
