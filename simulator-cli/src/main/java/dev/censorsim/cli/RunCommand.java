@@ -1,6 +1,6 @@
 package dev.censorsim.cli;
 
-import dev.censorsim.dns.Zone;
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
 import dev.censorsim.policy.CompiledPolicy;
@@ -71,6 +71,9 @@ final class RunCommand implements Callable<Integer> {
             description = "A UDP flow with no datagram either way for this long ends (default: ${DEFAULT-VALUE}).")
     Duration udpIdleTimeout;
 
+    @Mixin
+    PcapOption pcap;
+
     @Option(names = "--quiet", description = "Do not print a line per flow.")
     boolean quiet;
 
@@ -99,20 +102,24 @@ final class RunCommand implements Callable<Integer> {
             options.tcpListener(record -> line(err, record.toLogLine()))
                     .udpListener(record -> line(err, record.toLogLine()));
         }
-        TransparentRunOptions built;
         try {
-            built = options.runAs(RunAs.invokingUser(System.getenv())).build();
+            options.runAs(RunAs.invokingUser(System.getenv())).build(); // validates before --pcap creates a file
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
+        CaptureFile capture = pcap.open();
         TransparentRun run;
         try {
-            run = TransparentRun.start(built);
+            run = TransparentRun.start(options.capture(capture).build());
         } catch (IOException | RuntimeException e) {
+            PcapOption.close(capture, err);
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(), e);
         }
         // SIGINT/SIGTERM: the hook kills CMD and removes the namespace, table, rules and routes before the JVM exits.
-        Thread hook = new Thread(run::close, "censorsim-run-teardown");
+        Thread hook = new Thread(() -> {
+            run.close();
+            PcapOption.close(capture, err);
+        }, "censorsim-run-teardown");
         Runtime.getRuntime().addShutdownHook(hook);
         line(err, "censorsim run: namespace " + run.namespaceName() + ", DNS "
                 + HostPortConverter.format(new InetSocketAddress(run.dnsAddress(), 53)) + ", policy "
@@ -139,6 +146,7 @@ final class RunCommand implements Callable<Integer> {
                 line(err, "censorsim run: warning: teardown left something behind: " + run.teardownErrors());
             }
             ProxyRunner.printCounters(compiled, err);
+            PcapOption.close(capture, err);
         }
     }
 

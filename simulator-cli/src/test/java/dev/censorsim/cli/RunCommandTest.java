@@ -43,6 +43,7 @@ class RunCommandTest {
     static void start() throws Exception {
         Interceptions.requireRootTools();
         Tools.require("curl", "apt-get install curl");
+        Tools.require("tshark", "apt-get install tshark");
         tls = OpenSslServer.start("ok.test", "blocked.test");
     }
 
@@ -63,14 +64,26 @@ class RunCommandTest {
                     action: { type: reset }
                 """);
 
+        Path pcap = dir.resolve("run.pcap");
         CliRun blocked = CliRun.of("run", "--policy", policy.toString(), "--host", "blocked.test", "--host", "ok.test",
-                "--", "curl", "-sS", "--max-time", "20", "--cacert", tls.certificate().toString(),
-                "https://blocked.test:" + tls.port() + "/");
+                "--pcap", pcap.toString(), "--", "curl", "-sS", "-4", "--max-time", "20",
+                "--cacert", tls.certificate().toString(), "https://blocked.test:" + tls.port() + "/");
         assertThat(blocked.exitCode()).as(blocked.err()).isIn(35, 56);
         assertThat(blocked.err()).contains("Connection reset by peer")
                 .contains("target=blocked.test sni=blocked.test rule=sni-reset action=reset")
-                .containsPattern("sni-reset +1 ");
+                .containsPattern("sni-reset +1 ").contains("packets to " + pcap);
         Interceptions.assertNothingLeft(namespaceOf(blocked));
+
+        // The pcap holds the namespace's side: curl's ClientHello to blocked.test's made-up address, then the RST.
+        String hostAddress = hostAddressOf(blocked, "blocked.test");
+        ProcessResult hello = Interceptions.run("tshark", "-n", "-r", pcap.toString(),
+                "-d", "tcp.port==" + tls.port() + ",tls", "-Y", "tls.handshake.type==1", "-T", "fields",
+                "-e", "ip.dst", "-e", "tls.handshake.extensions_server_name");
+        assertThat(hello.stdout().strip()).as(hello.toString()).isEqualTo(hostAddress + "\tblocked.test");
+        ProcessResult packets = Interceptions.run("tshark", "-n", "-r", pcap.toString(), "-T", "fields",
+                "-e", "ip.src", "-e", "tcp.flags.reset");
+        String[] lines = packets.stdout().strip().split("\n");
+        assertThat(lines[lines.length - 1]).as("the flow ends with the censor's RST").isEqualTo(hostAddress + "\t1");
 
         CliRun ok = CliRun.of("run", "--policy", policy.toString(), "--host", "blocked.test", "--host", "ok.test",
                 "--", "curl", "-sS", "--max-time", "20", "-o", "/dev/null", "-w", "%{http_code}",
@@ -151,6 +164,12 @@ class RunCommandTest {
         assertThat(next.exitCode()).as(next.err()).isZero();
         Interceptions.assertNothingLeft(namespace);
         Interceptions.assertNothingLeft(namespaceOf(next));
+    }
+
+    private static String hostAddressOf(CliRun run, String name) {
+        Matcher m = Pattern.compile(Pattern.quote(name) + "=([0-9.]+)").matcher(run.err());
+        assertThat(m.find()).as("address of %s in: %s", name, run.err()).isTrue();
+        return m.group(1);
     }
 
     private static String namespaceOf(CliRun run) {

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.capture.CaptureHandler;
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.PolicyHolder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -81,6 +82,9 @@ public final class CensorProxy implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         runtime.track(ch);
+                        if (options.capture() != null) {
+                            ch.pipeline().addLast(PipelineNames.CAPTURE, new CaptureHandler(options.capture()));
+                        }
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
                         if (transparent) {
                             ch.pipeline().addLast(PipelineNames.FRONTEND,

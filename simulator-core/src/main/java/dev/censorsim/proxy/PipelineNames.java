@@ -5,6 +5,8 @@ package dev.censorsim.proxy;
  *
  * <p>Client (accepted) channel, while the front end negotiates:
  * <ol>
+ *   <li>{@link #CAPTURE}: {@code --pcap} only; records the client side of the flow, first so it sees every byte as
+ *       read and as finally written, and stays for the channel's life</li>
  *   <li>{@link #CLIENT_FILTER}: closes clients outside the allow-list, then removes itself</li>
  *   <li>{@link #SOCKS_DETECT}: SOCKS mode only; Netty's version sniffer, which replaces itself with the SOCKS4 or
  *       SOCKS5 codec ({@link #SOCKS5_INITIAL_DECODER}, {@link #SOCKS5_COMMAND_DECODER}, and an unnamed encoder)</li>
@@ -21,6 +23,7 @@ package dev.censorsim.proxy;
  */
 public final class PipelineNames {
 
+    public static final String CAPTURE = "censorsim.capture";
     public static final String CLIENT_FILTER = "censorsim.clientFilter";
     public static final String SOCKS_DETECT = "censorsim.socksDetect";
     public static final String SOCKS5_INITIAL_DECODER = "censorsim.socks5InitialDecoder";

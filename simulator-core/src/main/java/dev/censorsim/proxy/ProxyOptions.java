@@ -1,5 +1,6 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.udp.SocksUdpSettings;
@@ -42,13 +43,16 @@ import java.util.function.Supplier;
  *                          command with "command not supported"
  * @param transparentRoute  {@link ProxyMode#TRANSPARENT} only: where each intercepted flow goes, from its original
  *                          destination; {@code null} in the other modes
+ * @param capture           where {@code --pcap} writes the client side of every flow; {@code null} (the default) for
+ *                          no capture. Owned by the caller, who closes it after the proxy
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
                            Duration inspectionTimeout, ClientAllowList allowedClients, int ioThreads,
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
-                           SocksUdpSettings udpAssociate, TransparentRoute transparentRoute) {
+                           SocksUdpSettings udpAssociate, TransparentRoute transparentRoute,
+                           CaptureFile capture) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -136,6 +140,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private NameResolver resolver = NameResolver.jvm();
         private SocksUdpSettings udpAssociate;
         private TransparentRoute transparentRoute;
+        private CaptureFile capture;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -226,6 +231,12 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** Writes the client side of every flow to {@code capture} ({@code --pcap}); the caller closes it. */
+        public Builder capture(CaptureFile capture) {
+            this.capture = capture;
+            return this;
+        }
+
         /** SOCKS mode: accept UDP ASSOCIATE and censor its datagrams with {@code settings}. */
         public Builder udpAssociate(SocksUdpSettings settings) {
             this.udpAssociate = settings;
@@ -235,7 +246,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate, transparentRoute);
+                    udpAssociate, transparentRoute, capture);
         }
     }
 }

@@ -96,6 +96,7 @@ public final class TransparentRun implements AutoCloseable {
                     .listener(options.tcpListener())
                     .idleTimeout(options.idleTimeout())
                     .ioThreads(1)
+                    .capture(options.capture())
                     .build());
             services.add(proxy);
             tcp[family] = proxy.localAddress();
@@ -105,6 +106,7 @@ public final class TransparentRun implements AutoCloseable {
                     .policy(options.policy())
                     .listener(options.udpListener())
                     .idleTimeout(options.udpIdleTimeout())
+                    .capture(options.capture())
                     .build());
             services.add(relay);
             udp[family] = relay.localAddress();

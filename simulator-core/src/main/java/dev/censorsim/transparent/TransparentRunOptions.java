@@ -1,5 +1,6 @@
 package dev.censorsim.transparent;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.dns.DnsQueryEvent;
 import dev.censorsim.dns.Zone;
 import dev.censorsim.policy.CompiledPolicy;
@@ -31,11 +32,13 @@ import java.util.function.Consumer;
  * @param dnsListener     an event per DNS query, or {@code null}
  * @param idleTimeout     TCP flows a rule acted on end after this long idle ({@link ProxyOptions#idleTimeout()})
  * @param udpIdleTimeout  a UDP flow ends after this long without a datagram
+ * @param capture         where {@code --pcap} writes the namespace's side of every flow, or {@code null}; the caller
+ *                        closes it after the run
  */
 public record TransparentRunOptions(PolicyHolder policy, List<Zone> zones, InetSocketAddress dnsUpstream,
                                     List<String> hosts, RunAs runAs, FlowListener tcpListener,
                                     UdpFlowListener udpListener, Consumer<DnsQueryEvent> dnsListener,
-                                    Duration idleTimeout, Duration udpIdleTimeout) {
+                                    Duration idleTimeout, Duration udpIdleTimeout, CaptureFile capture) {
 
     public TransparentRunOptions {
         Objects.requireNonNull(policy, "policy");
@@ -75,6 +78,7 @@ public record TransparentRunOptions(PolicyHolder policy, List<Zone> zones, InetS
         private Consumer<DnsQueryEvent> dnsListener;
         private Duration idleTimeout = ProxyOptions.DEFAULT_IDLE_TIMEOUT;
         private Duration udpIdleTimeout = UdpRelayOptions.DEFAULT_IDLE_TIMEOUT;
+        private CaptureFile capture;
 
         public Builder policy(PolicyHolder policy) {
             this.policy = policy;
@@ -126,9 +130,14 @@ public record TransparentRunOptions(PolicyHolder policy, List<Zone> zones, InetS
             return this;
         }
 
+        public Builder capture(CaptureFile capture) {
+            this.capture = capture;
+            return this;
+        }
+
         public TransparentRunOptions build() {
             return new TransparentRunOptions(policy, zones, dnsUpstream, hosts, runAs, tcpListener, udpListener,
-                    dnsListener, idleTimeout, udpIdleTimeout);
+                    dnsListener, idleTimeout, udpIdleTimeout, capture);
         }
     }
 }

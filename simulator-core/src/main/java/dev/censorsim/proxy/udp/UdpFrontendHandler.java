@@ -1,5 +1,6 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.UdpTreatment;
 import io.netty.buffer.ByteBuf;
@@ -46,6 +47,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Keyed by the client's address in forward mode, by {@link TransparentKey} in transparent mode. */
     private final Map<Object, UdpFlow> flows = new HashMap<>();
     private final boolean transparent;
+    private final CaptureFile capture;
     private final List<Channel> parkedUpstreams = new ArrayList<>();
     private DelayedDatagrams delayed;
     private final long idleNanos;
@@ -58,6 +60,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         this.options = options;
         this.idleNanos = options.idleTimeout().toNanos();
         this.transparent = options.isTransparent();
+        this.capture = options.capture();
     }
 
     /**
@@ -102,6 +105,10 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             }
         }
         final ByteBuf content = packet.content();
+        if (capture != null) {
+            capture.udp(sender, transparent ? packet.recipient() : (InetSocketAddress) ctx.channel().localAddress(),
+                    content);
+        }
         final long now = System.nanoTime();
         final long fate = flow.onDatagram(true, content, now);
         final Channel upstream = flow.upstream;
@@ -162,6 +169,11 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Sends a server datagram to its flow's client, now or after the action's delay; takes ownership of it. */
     void toClient(UdpFlow flow, ByteBuf content, long fate) {
         Channel front = flow.replyChannel != null ? flow.replyChannel : ctx.channel();
+        if (capture != null && fate >= 0) {
+            // What the client receives, now or after the action's delay (recorded at the verdict, not the send).
+            capture.udp(flow.replyChannel != null ? flow.originalDestination
+                    : (InetSocketAddress) ctx.channel().localAddress(), flow.client, content);
+        }
         if (fate == UdpTreatment.FORWARD) {
             front.writeAndFlush(new DatagramPacket(content, flow.client), front.voidPromise());
         } else if (fate > 0) {

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.ClientAllowList;
@@ -25,10 +26,13 @@ import java.util.Objects;
  * @param maxFlows       concurrent flows (client addresses) at most; datagrams of further clients are dropped
  * @param transparentRoute transparent relay only ({@link #transparent}): where each intercepted flow goes, from the
  *                       original destination of its datagrams; {@code null} for a forward relay
+ * @param capture        where {@code --pcap} writes every datagram between clients and the relay, as the clients
+ *                       saw them; {@code null} for none. Owned by the caller, who closes it after the relay
  */
 public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstream, PolicyHolder policy,
                               UdpFlowListener listener, Duration idleTimeout, ClientAllowList allowedClients,
-                              FlowNames flowNames, int maxFlows, TransparentRoute transparentRoute) {
+                              FlowNames flowNames, int maxFlows, TransparentRoute transparentRoute,
+                              CaptureFile capture) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_FLOWS = 65_536;
@@ -85,6 +89,7 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
         private FlowNames flowNames;
         private int maxFlows = DEFAULT_MAX_FLOWS;
         private TransparentRoute transparentRoute;
+        private CaptureFile capture;
 
         private Builder(InetSocketAddress upstream) {
             this.upstream = upstream;
@@ -123,6 +128,12 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
             return this;
         }
 
+        /** Writes every client-side datagram to {@code capture} ({@code --pcap}); the caller closes it. */
+        public Builder capture(CaptureFile capture) {
+            this.capture = capture;
+            return this;
+        }
+
         public Builder maxFlows(int maxFlows) {
             this.maxFlows = maxFlows;
             return this;
@@ -130,7 +141,7 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
 
         public UdpRelayOptions build() {
             return new UdpRelayOptions(listen, upstream, policy, listener, idleTimeout, allowedClients, flowNames,
-                    maxFlows, transparentRoute);
+                    maxFlows, transparentRoute, capture);
         }
     }
 }
