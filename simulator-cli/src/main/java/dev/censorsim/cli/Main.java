@@ -20,6 +20,7 @@ import java.io.PrintWriter;
             MessengerCommand.class,
             DnsCommand.class,
             RunCommand.class,
+            GatewayCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

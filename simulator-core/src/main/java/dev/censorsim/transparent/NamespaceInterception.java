@@ -21,11 +21,8 @@ import java.util.List;
  * they are delivered to those sockets whatever their destination. DNS to the host side's port 53 is let through
  * unmarked to censorsim's DNS server, which the namespace's resolv.conf names.
  *
- * <p>Fails closed: a TPROXY statement that finds no listener (censorsim killed) ends its rule, and the next rules
- * reject the packet (TCP reset, ICMP port unreachable). Merely routing it locally would not do: a host process
- * listening on a wildcard address would then take the namespace's flows uncensored. A forward-hook chain drops
- * anything from or to the pair, so nothing is ever routed around the censor even where the host forwards. IP
- * forwarding is never switched on.
+ * <p>Fails closed as {@link TproxyRules} describes: with censorsim gone the namespace's flows are refused, never
+ * routed around the censor.
  */
 final class NamespaceInterception implements AutoCloseable {
 
@@ -113,38 +110,10 @@ final class NamespaceInterception implements AutoCloseable {
     void intercept(InetSocketAddress tcp4, InetSocketAddress udp4, InetSocketAddress tcp6, InetSocketAddress udp6)
             throws IOException {
         intercepting = true;
-        String mark = "0x" + Long.toHexString(id.mark());
-        String table = Long.toString(id.mark());
-        for (String family : List.of("-4", "-6")) {
-            Commands.run("ip", family, "route", "add", "local", family.equals("-4") ? "0.0.0.0/0" : "::/0", "dev", "lo",
-                    "table", table);
-            Commands.run("ip", family, "rule", "add", "fwmark", table, "lookup", table);
-        }
-        String link = '"' + id.hostLink() + '"';
-        String rules = "table inet " + id.nftTable() + " {\n"
-                + "  chain intercept {\n"
-                + "    type filter hook prerouting priority mangle; policy accept;\n"
-                + "    iifname " + link + " ip daddr " + ip(subnet.hostV4()) + " meta l4proto { tcp, udp } th dport 53 accept\n"
-                + "    iifname " + link + " ip6 daddr " + ip(subnet.hostV6()) + " meta l4proto { tcp, udp } th dport 53 accept\n"
-                + "    iifname " + link + " meta nfproto ipv4 meta l4proto tcp meta mark set " + mark
-                + " tproxy ip to " + endpoint(tcp4) + " accept\n"
-                + "    iifname " + link + " meta nfproto ipv4 meta l4proto udp meta mark set " + mark
-                + " tproxy ip to " + endpoint(udp4) + " accept\n"
-                + "    iifname " + link + " meta nfproto ipv6 meta l4proto tcp meta mark set " + mark
-                + " tproxy ip6 to " + endpoint(tcp6) + " accept\n"
-                + "    iifname " + link + " meta nfproto ipv6 meta l4proto udp meta mark set " + mark
-                + " tproxy ip6 to " + endpoint(udp6) + " accept\n"
-                // Reached only when TPROXY found no listener (censorsim is gone): refuse, never deliver elsewhere.
-                + "    iifname " + link + " meta l4proto tcp reject with tcp reset\n"
-                + "    iifname " + link + " meta l4proto udp reject with icmpx port-unreachable\n"
-                + "  }\n"
-                + "  chain noforward {\n"
-                + "    type filter hook forward priority filter; policy accept;\n"
-                + "    iifname " + link + " drop\n"
-                + "    oifname " + link + " drop\n"
-                + "  }\n"
-                + "}\n";
-        Commands.runWithInput(rules, "nft", "-f", "-");
+        TproxyRules.install(id, id.hostLink(), List.of(
+                "ip daddr " + ip(subnet.hostV4()) + " meta l4proto { tcp, udp } th dport 53",
+                "ip6 daddr " + ip(subnet.hostV6()) + " meta l4proto { tcp, udp } th dport 53"),
+                tcp4, udp4, tcp6, udp6);
         Path dir = ETC_NETNS.resolve(id.namespace());
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("resolv.conf"), "# censorsim run: DNS goes to censorsim's DNS server\n"
@@ -179,12 +148,7 @@ final class NamespaceInterception implements AutoCloseable {
         }
         closed = true;
         if (intercepting) {
-            quietly("nft", "delete", "table", "inet", id.nftTable());
-            String table = Long.toString(id.mark());
-            for (String family : List.of("-4", "-6")) {
-                quietly("ip", family, "rule", "del", "fwmark", table, "lookup", table);
-                quietly("ip", family, "route", "flush", "table", table);
-            }
+            TproxyRules.remove(id, teardownErrors);
         }
         killProcessesIn(id.namespace());
         quietly("ip", "link", "del", id.hostLink());
@@ -214,25 +178,10 @@ final class NamespaceInterception implements AutoCloseable {
     }
 
     private void quietly(String... command) {
-        try {
-            Commands.Result result = Commands.tryRun(command);
-            String err = result.stderr().strip();
-            // "Cannot find device" and the like mean a step had nothing to undo (setup failed before it).
-            if (!result.ok() && !err.contains("Cannot find") && !err.contains("No such file")
-                    && !err.contains("does not exist")) {
-                teardownErrors.add(String.join(" ", command) + ": " + err);
-            }
-        } catch (IOException e) {
-            teardownErrors.add(e.getMessage());
-        }
+        TproxyRules.quietly(teardownErrors, command);
     }
 
     static String ip(InetAddress address) {
         return NetUtil.toAddressString(address);
-    }
-
-    private static String endpoint(InetSocketAddress address) {
-        String host = ip(address.getAddress());
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 }

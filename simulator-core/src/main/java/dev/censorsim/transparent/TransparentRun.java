@@ -3,10 +3,6 @@ package dev.censorsim.transparent;
 import dev.censorsim.dns.DnsServer;
 import dev.censorsim.dns.DnsServerOptions;
 import dev.censorsim.dns.Zone;
-import dev.censorsim.proxy.CensorProxy;
-import dev.censorsim.proxy.ProxyOptions;
-import dev.censorsim.proxy.udp.UdpRelay;
-import dev.censorsim.proxy.udp.UdpRelayOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,35 +77,19 @@ public final class TransparentRun implements AutoCloseable {
             dns.zone(Zone.builder(name).a(name, NamespaceInterception.ip(subnet.serverV4(i)))
                     .aaaa(name, NamespaceInterception.ip(subnet.serverV6(i))).build());
         }
-        List<String> clients = List.copyOf(subnet.clientCidrs());
+        TransparentListeners.Settings settings = new TransparentListeners.Settings(route,
+                List.copyOf(subnet.clientCidrs()), options.policy(), options.tcpListener(), options.udpListener(),
+                options.idleTimeout(), options.udpIdleTimeout(), options.capture());
         InetSocketAddress[] tcp = new InetSocketAddress[2];
         InetSocketAddress[] udp = new InetSocketAddress[2];
         InetAddress[] sides = {subnet.hostV4(), subnet.hostV6()};
         for (int family = 0; family < 2; family++) {
-            InetAddress side = sides[family];
-            DnsServer server = DnsServer.start(dns.listen(new InetSocketAddress(side, DNS_PORT)).build());
+            DnsServer server = DnsServer.start(dns.listen(new InetSocketAddress(sides[family], DNS_PORT)).build());
             services.add(server);
-            CensorProxy proxy = CensorProxy.start(ProxyOptions.transparent(route)
-                    .listen(new InetSocketAddress(side, 0))
-                    .allowedClients(clients)
-                    .policy(options.policy())
-                    .listener(options.tcpListener())
-                    .idleTimeout(options.idleTimeout())
-                    .ioThreads(1)
-                    .capture(options.capture())
-                    .build());
-            services.add(proxy);
-            tcp[family] = proxy.localAddress();
-            UdpRelay relay = UdpRelay.start(UdpRelayOptions.transparent(route)
-                    .listen(new InetSocketAddress(side, 0))
-                    .allowedClients(clients)
-                    .policy(options.policy())
-                    .listener(options.udpListener())
-                    .idleTimeout(options.udpIdleTimeout())
-                    .capture(options.capture())
-                    .build());
-            services.add(relay);
-            udp[family] = relay.localAddress();
+            TransparentListeners listeners = TransparentListeners.start(sides[family], settings);
+            services.add(listeners);
+            tcp[family] = listeners.tcpAddress();
+            udp[family] = listeners.udpAddress();
         }
         namespace.intercept(tcp[0], udp[0], tcp[1], udp[1]);
     }
