@@ -66,8 +66,19 @@ final class NamespaceInterception implements AutoCloseable {
         return ns;
     }
 
-    /** Fails with what is missing: root (CAP_NET_ADMIN), iproute2, nftables. */
+    /**
+     * Fails with what is missing: root (CAP_NET_ADMIN), iproute2, nftables, util-linux.
+     *
+     * <p>Without root there is no useful fallback: inside {@code unshare -Urnm} censorsim could build the same
+     * namespace and rules, but its own network namespace would then have no route out and a loopback of its own, so
+     * neither real destinations nor a {@code --host} backend on the host's 127.0.0.1 could be reached. Hence one
+     * clear error instead.
+     */
     static void requireTools() throws IOException {
+        if (!"0".equals(effectiveUid())) {
+            throw new IOException("needs root (CAP_NET_ADMIN) to create a network namespace, a veth pair and nftables "
+                    + "rules; run it with sudo: the command itself still runs as you (SUDO_UID/SUDO_GID)");
+        }
         for (String tool : List.of("ip", "nft", "setpriv")) {
             if (!Commands.available(tool)) {
                 throw new IOException("'" + tool + "' not found: install " + Commands.packageOf(tool));
@@ -120,6 +131,21 @@ final class NamespaceInterception implements AutoCloseable {
                 + "nameserver " + ip(subnet.hostV4()) + "\n"
                 + "nameserver " + ip(subnet.hostV6()) + "\n"
                 + "options timeout:2 attempts:2\n", StandardCharsets.US_ASCII);
+    }
+
+    /** The effective uid from /proc/self/status ("Uid: real effective saved fs"), or null when unreadable. */
+    private static String effectiveUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (line.startsWith("Uid:")) {
+                    String[] ids = line.substring(4).trim().split("\\s+");
+                    return ids.length > 1 ? ids[1] : null;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
     }
 
     InterceptionId id() {

@@ -155,6 +155,20 @@ class TransparentRunTest {
         assertThat(flows).anySatisfy(f -> assertThat(f.toLogLine()).contains("proto=rtp rule=calls action=drop"));
     }
 
+    @Test
+    void commandShouldRunAsTheInvokingUserUnderSudo() throws Exception {
+        RunAs invoking = RunAs.invokingUser(java.util.Map.of("SUDO_UID", "65534", "SUDO_GID", "65534"));
+        String namespace;
+        try (TransparentRun run = TransparentRun.start(TransparentRunOptions.builder().runAs(invoking).build())) {
+            namespace = run.namespaceName();
+            StringWriter out = new StringWriter();
+            assertThat(run.execute(List.of("sh", "-c", "id -u; id -g"), out, new StringWriter())).isZero();
+            assertThat(out.toString().split("\\s+")).containsExactly("65534", "65534");
+        }
+        Interceptions.assertNothingLeft(namespace);
+        assertThat(RunAs.invokingUser(java.util.Map.of()).isCurrent()).as("not under sudo").isTrue();
+    }
+
     /**
      * Resolves the name through the namespace's DNS (getaddrinfo), then sends 10 plain datagrams from one socket and
      * 30 RTP packets (RFC 3550 header: V=2, PT 0, one SSRC, rising sequence and timestamp) from another, counting
