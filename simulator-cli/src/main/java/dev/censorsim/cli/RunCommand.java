@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code censorsim run -- CMD}: any unmodified program, in a network namespace whose traffic censorsim intercepts. */
 @Command(name = "run",
@@ -115,11 +116,21 @@ final class RunCommand implements Callable<Integer> {
             PcapOption.close(capture, err);
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(), e);
         }
-        // SIGINT/SIGTERM: the hook kills CMD and removes the namespace, table, rules and routes before the JVM exits.
-        Thread hook = new Thread(() -> {
+        // SIGINT/SIGTERM: the hook kills CMD and removes the namespace, table, rules and routes before the JVM exits;
+        // whichever of it and the normal end comes first does the teardown and the report.
+        AtomicBoolean finished = new AtomicBoolean();
+        Runnable finish = () -> {
+            if (!finished.compareAndSet(false, true)) {
+                return;
+            }
             run.close();
+            if (!run.teardownErrors().isEmpty()) {
+                line(err, "censorsim run: warning: teardown left something behind: " + run.teardownErrors());
+            }
+            ProxyRunner.printCounters(compiled, err);
             PcapOption.close(capture, err);
-        }, "censorsim-run-teardown");
+        };
+        Thread hook = new Thread(finish, "censorsim-run-teardown");
         Runtime.getRuntime().addShutdownHook(hook);
         line(err, "censorsim run: namespace " + run.namespaceName() + ", DNS "
                 + HostPortConverter.format(new InetSocketAddress(run.dnsAddress(), 53)) + ", policy "
@@ -136,17 +147,12 @@ final class RunCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "interrupted");
         } finally {
-            run.close();
+            finish.run();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run: it closed the same run
+                // the hook is running or has run
             }
-            if (!run.teardownErrors().isEmpty()) {
-                line(err, "censorsim run: warning: teardown left something behind: " + run.teardownErrors());
-            }
-            ProxyRunner.printCounters(compiled, err);
-            PcapOption.close(capture, err);
         }
     }
 

@@ -166,6 +166,35 @@ class RunCommandTest {
         Interceptions.assertNothingLeft(namespaceOf(next));
     }
 
+    @Test
+    void sigtermShouldStopTheCommandAndRemoveEverything() throws Exception {
+        Process censor = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--", "sleep", "120"))
+                .redirectErrorStream(true)
+                .start();
+        try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(censor.getInputStream(), StandardCharsets.UTF_8))) {
+            String banner = out.readLine();
+            Matcher m = BANNER.matcher(String.valueOf(banner));
+            assertThat(m.find()).as("banner: %s", banner).isTrue();
+            String namespace = m.group(1);
+            ProcessResult pids = Interceptions.run("ip", "netns", "pids", namespace);
+            assertThat(pids.stdout()).as("sleep runs inside").isNotBlank();
+
+            Interceptions.run("kill", "-TERM", Long.toString(censor.pid()));
+            assertThat(censor.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+            Interceptions.assertNothingLeft(namespace);
+            for (String pid : pids.stdout().strip().split("\\s+")) {
+                assertThat(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false))
+                        .as("process %s of the namespace", pid).isFalse();
+            }
+        } finally {
+            censor.destroyForcibly();
+        }
+    }
+
     private static String hostAddressOf(CliRun run, String name) {
         Matcher m = Pattern.compile(Pattern.quote(name) + "=([0-9.]+)").matcher(run.err());
         assertThat(m.find()).as("address of %s in: %s", name, run.err()).isTrue();

@@ -87,8 +87,9 @@ public final class CensorProxy implements AutoCloseable {
                         }
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
                         if (transparent) {
+                            InetSocketAddress listener = (InetSocketAddress) ch.parent().localAddress();
                             ch.pipeline().addLast(PipelineNames.FRONTEND,
-                                    new TransparentFrontendHandler(runtime, (InetSocketAddress) ch.parent().localAddress()));
+                                    new TransparentFrontendHandler(runtime, listener));
                         } else if (options.mode() == ProxyMode.SOCKS) {
                             ch.pipeline().addLast(PipelineNames.SOCKS_DETECT, new SocksPortUnificationServerHandler());
                             ch.pipeline().addLast(PipelineNames.FRONTEND, new SocksFrontendHandler(runtime));

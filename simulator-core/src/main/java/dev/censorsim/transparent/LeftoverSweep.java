@@ -32,7 +32,8 @@ final class LeftoverSweep {
             Matcher tables = NFT_TABLE_LINE.matcher(Commands.tryRun("nft", "list", "tables").stdout());
             while (tables.find()) {
                 InterceptionId id = InterceptionId.parse(InterceptionId.NFT_TABLE, tables.group(1));
-                if (id != null && id.isStale() && Commands.tryRun("nft", "delete", "table", "inet", tables.group(1)).ok()) {
+                if (id != null && id.isStale()
+                        && Commands.tryRun("nft", "delete", "table", "inet", tables.group(1)).ok()) {
                     removed.add("nft table inet " + tables.group(1));
                 }
             }
@@ -50,7 +51,8 @@ final class LeftoverSweep {
             for (long table : stale) {
                 String t = Long.toString(table);
                 // A rule may have been added twice by a run that crashed mid-setup: delete until none is left.
-                for (int i = 0; i < 8 && Commands.tryRun("ip", family, "rule", "del", "fwmark", t, "lookup", t).ok(); i++) {
+                for (int i = 0; i < 8
+                        && Commands.tryRun("ip", family, "rule", "del", "fwmark", t, "lookup", t).ok(); i++) {
                     removed.add("ip " + family + " rule fwmark " + t + " lookup " + t);
                 }
                 Commands.tryRun("ip", family, "route", "flush", "table", t);

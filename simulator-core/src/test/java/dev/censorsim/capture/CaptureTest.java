@@ -33,8 +33,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code --pcap} as tshark reads it: through a port-forward proxy, curl's ClientHello carries the SNI it sent, the reset
- * flow's last packet is an RST toward the client and the served flow ends in FINs; through the UDP relay, each
+ * {@code --pcap} as tshark reads it: through a port-forward proxy, curl's ClientHello carries the SNI it sent, the
+ * reset flow's last packet is an RST toward the client and the served flow ends in FINs; through the UDP relay, each
  * datagram and its echo. Needs curl, openssl and tshark.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)

@@ -35,7 +35,7 @@ public final class Interceptions {
         return Processes.run(List.of(command), Duration.ofSeconds(30));
     }
 
-    /** Asserts that no namespace, link, nft table, rule or route of the interception named {@code namespace} is left. */
+    /** Asserts that no namespace, link, nft table, rule or route of the interception {@code namespace} is left. */
     public static void assertNothingLeft(String namespace) throws Exception {
         Matcher m = NAMESPACE.matcher(namespace);
         assertThat(m.matches()).as("an interception namespace name: %s", namespace).isTrue();
