@@ -197,9 +197,18 @@ final class DirectionRelay {
 
     void requestRead() {
         if (!closed && !dropping && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()
-                && source.isActive()) {
+                && canRead(source)) {
             source.read();
         }
+    }
+
+    /**
+     * Whether a read may be requested: the channel is active and its input not shut down. On the epoll transport a
+     * read requested after the peer's FIN was taken (which epoll does on EPOLLRDHUP even with auto-read off, before
+     * the flow has seen the EOF event) fails with {@code epoll_ctl(..) ENOENT} and would tear the flow down.
+     */
+    static boolean canRead(Channel channel) {
+        return channel.isActive() && !(channel instanceof DuplexChannel duplex && duplex.isInputShutdown());
     }
 
     void onChunk(ByteBuf chunk) {

@@ -136,7 +136,9 @@ final class Flow {
         if (early != null) {
             client.pipeline().fireChannelRead(early);
         } else if (holding) {
-            client.read();
+            if (DirectionRelay.canRead(client)) {
+                client.read();
+            }
         } else {
             flow.up.requestRead();
         }

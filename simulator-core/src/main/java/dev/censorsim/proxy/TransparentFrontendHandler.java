@@ -15,12 +15,15 @@ import java.util.List;
  * candidate in turn), then hands both channels to a {@link Flow} and removes itself, as the port-forward front end
  * does. A flow aimed at the listener itself (a client that dialled the TPROXY target directly) would loop back into
  * the proxy, so it is reset, as is a flow no candidate accepts.
+ *
+ * <p>Bytes and an EOF that arrive before the upstream is connected are kept for the flow ({@link PendingClientInput}).
  */
 final class TransparentFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private final ProxyRuntime runtime;
     private final InetSocketAddress listenAddress;
     private final long acceptedNanos = System.nanoTime();
+    private final PendingClientInput pending = new PendingClientInput();
 
     TransparentFrontendHandler(ProxyRuntime runtime, InetSocketAddress listenAddress) {
         this.runtime = runtime;
@@ -75,8 +78,26 @@ final class TransparentFrontendHandler extends ChannelInboundHandlerAdapter {
             if (ctx.pipeline().context(this) != null) {
                 ctx.pipeline().remove(this);
             }
-            Flow.start(runtime, client, upstream, target, acceptedNanos, null);
+            pending.startFlow(runtime, client, upstream, target, acceptedNanos);
         });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        pending.read(ctx, msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!pending.event(evt)) {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        pending.release();
+        ctx.fireChannelInactive();
     }
 
     /** The nearest a proxy that already accepted can come to "refused": an abortive close, so the client sees RST. */

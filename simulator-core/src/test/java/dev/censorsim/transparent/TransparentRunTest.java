@@ -13,12 +13,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
 import java.io.StringWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -154,6 +158,52 @@ class TransparentRunTest {
         Interceptions.assertNothingLeft(namespace);
         assertThat(flows).anySatisfy(f -> assertThat(f.toLogLine()).contains("proto=rtp rule=calls action=drop"));
     }
+
+    /**
+     * A client that writes its request and half-closes at once: the epoll transport reads both before the upstream
+     * is connected, and the flow must still deliver the bytes, then the FIN, and relay the answer back.
+     */
+    @Test
+    void requestAndFinSentAtOnceShouldReachTheServerAndTheAnswerComeBack() throws Exception {
+        Tools.require("python3", "apt-get install python3");
+        try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            Thread serving = new Thread(() -> {
+                try (Socket socket = server.accept()) {
+                    byte[] request = socket.getInputStream().readAllBytes(); // until the client's FIN
+                    socket.getOutputStream().write(("got " + request.length).getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // the assertion below reports what the client got
+                }
+            }, "half-close-server");
+            serving.setDaemon(true);
+            serving.start();
+            String namespace;
+            try (TransparentRun run = TransparentRun.start(TransparentRunOptions.builder().host("api.test").build())) {
+                namespace = run.namespaceName();
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int exit = run.execute(List.of("python3", "-c", HALF_CLOSING_CLIENT, "api.test",
+                        Integer.toString(server.getLocalPort())), out, err);
+                assertThat(exit).as(err.toString()).isZero();
+                assertThat(out.toString().strip()).isEqualTo("got 1000");
+            }
+            Interceptions.assertNothingLeft(namespace);
+        }
+    }
+
+    private static final String HALF_CLOSING_CLIENT = """
+            import socket, sys
+            c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+            c.sendall(b"x" * 1000)
+            c.shutdown(socket.SHUT_WR)
+            answer = b""
+            while True:
+                chunk = c.recv(100)
+                if not chunk:
+                    break
+                answer += chunk
+            print(answer.decode())
+            """;
 
     @Test
     void commandShouldRunAsTheInvokingUserUnderSudo() throws Exception {
