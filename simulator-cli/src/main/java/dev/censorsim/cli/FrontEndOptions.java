@@ -23,6 +23,9 @@ public final class FrontEndOptions {
     @Mixin
     ListenOptions listen;
 
+    @Mixin
+    PcapOption pcap;
+
     @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
             description = "Close a flow a rule acted on (black-holed, frozen, throttled, delayed) after this long "
                     + "without a relayed byte, with a FIN to both sides; 0s for never (default: ${DEFAULT-VALUE}).")
@@ -51,11 +54,11 @@ public final class FrontEndOptions {
                     + "before the limit).")
     Integer maxFlows;
 
-    /** Applies the flow-lifetime options to {@code front}. */
+    /** Applies the flow-lifetime options and {@code --pcap} (opening the file) to {@code front}. */
     ProxyOptions.Builder applyTo(ProxyOptions.Builder front) {
         return front.idleTimeout(idleTimeout).passIdleTimeout(passIdleTimeout).handshakeTimeout(handshakeTimeout)
                 .inspectionTimeout(inspectionTimeout)
-                .maxFlows(maxFlows == null ? ProxyOptions.defaultMaxFlows() : maxFlows);
+                .maxFlows(maxFlows == null ? ProxyOptions.defaultMaxFlows() : maxFlows).capture(pcap.open());
     }
 
     /** {@code 200ms}, {@code 30s}, {@code 5m}: the policy files' duration syntax, a unit always required. */

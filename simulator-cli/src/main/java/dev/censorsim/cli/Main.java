@@ -23,6 +23,8 @@ import java.io.PrintWriter;
             CompletionCommand.class,
             ServeCommand.class,
             CtlCommand.class,
+            RunCommand.class,
+            GatewayCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -52,9 +52,19 @@ final class ProxyRunner {
     }
 
     static int runUntilSignal(ProxyOptions options, CompiledPolicy policy, String banner, PrintWriter out) {
-        CensorProxy proxy = UntilSignal.start(() -> CensorProxy.start(options), options.listen());
+        CensorProxy proxy;
+        try {
+            proxy = UntilSignal.start(() -> CensorProxy.start(options), options.listen());
+        } catch (CliException e) {
+            PcapOption.close(options.capture(), out);
+            throw e;
+        }
         out.println(banner.replace("{listen}", HostPortConverter.format(proxy.localAddress())));
-        return UntilSignal.await(proxy, () -> printCounters(policy, out), out);
+        // The capture closes after the proxy, so the flows' last packets (their FIN or RST) are in the file.
+        return UntilSignal.await(proxy, () -> {
+            printCounters(policy, out);
+            PcapOption.close(options.capture(), out);
+        }, out);
     }
 
     static void printCounters(CompiledPolicy policy, PrintWriter out) {

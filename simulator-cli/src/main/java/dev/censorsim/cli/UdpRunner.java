@@ -18,7 +18,7 @@ final class UdpRunner {
     }
 
     static int run(InetSocketAddress upstream, ListenOptions listen, PolicyOption policyOption, UdpOptions udp,
-                   PrintWriter out) {
+                   PcapOption pcap, PrintWriter out) {
         CompiledPolicy policy = policyOption.load();
         UdpRelayOptions options;
         try {
@@ -27,6 +27,7 @@ final class UdpRunner {
                     .policy(new PolicyHolder(policy))
                     .allowedClients(listen.allowedClients())
                     .idleTimeout(udp.idleTimeout)
+                    .capture(pcap.open())
                     .listener(record -> {
                         synchronized (out) {
                             out.println(record.toLogLine());
@@ -37,10 +38,19 @@ final class UdpRunner {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
-        UdpRelay relay = UntilSignal.start(() -> UdpRelay.start(options), options.listen());
+        UdpRelay relay;
+        try {
+            relay = UntilSignal.start(() -> UdpRelay.start(options), options.listen());
+        } catch (CliException e) {
+            PcapOption.close(options.capture(), out);
+            throw e;
+        }
         out.println("censorsim proxy: UDP on " + HostPortConverter.format(relay.localAddress()) + ", forwarding to "
                 + HostPortConverter.format(upstream) + ", idle timeout " + udp.idleTimeout.toMillis() + "ms, policy "
                 + policyOption.describe() + " (" + policy.rules().size() + " rules)");
-        return UntilSignal.await(relay, () -> ProxyRunner.printCounters(policy, out), out);
+        return UntilSignal.await(relay, () -> {
+            ProxyRunner.printCounters(policy, out);
+            PcapOption.close(options.capture(), out);
+        }, out);
     }
 }

@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  * shutdown fails with {@code epoll_ctl(..) ENOENT}; the relay's hand-over from classification to forwarding assumes
  * reads only on demand, so a client that writes and half-closes at once loses its bytes (RelayTest's half-close
  * cases fail with {@code -Dcensorsim.transport=epoll}). Front ends that need epoll's socket options (transparent
- * interception needs {@code IP_TRANSPARENT}) use {@link #EPOLL} directly.
+ * interception needs {@code IP_TRANSPARENT}) run on epoll whatever the default ({@link #forFrontEnd}), and channels
+ * opened beside another channel follow its transport ({@link #of}).
  */
 public enum Transport {
     EPOLL(EpollIoHandler::newFactory, EpollServerSocketChannel::new, EpollSocketChannel::new) {
@@ -85,6 +86,33 @@ public enum Transport {
             default:
                 throw new IllegalArgumentException("-D" + PROPERTY + "=" + setting + ": expected auto, epoll or nio");
         }
+    }
+
+    /**
+     * The transport a front end runs on: epoll when it must have it (transparent interception needs
+     * {@code IP_TRANSPARENT}), else {@link #current()}.
+     *
+     * @throws IllegalStateException when epoll is required and cannot load, with the reason
+     */
+    public static Transport forFrontEnd(boolean needsEpoll) {
+        if (!needsEpoll) {
+            return CURRENT;
+        }
+        if (!Epoll.isAvailable()) {
+            Throwable cause = Epoll.unavailabilityCause();
+            throw new IllegalStateException("needs Netty's epoll transport (IP_TRANSPARENT), which is unavailable: "
+                    + (cause == null ? "unknown reason" : cause.getMessage()));
+        }
+        return EPOLL;
+    }
+
+    /**
+     * The transport of {@code channel}: a channel opened on the event loop of another (an upstream connection, a
+     * flow's UDP socket) must be of the same transport.
+     */
+    public static Transport of(io.netty.channel.Channel channel) {
+        return channel instanceof EpollSocketChannel || channel instanceof EpollDatagramChannel
+                || channel instanceof EpollServerSocketChannel ? EPOLL : NIO;
     }
 
     /** Why epoll is not in use, or {@code null} when it is; for a start-up log line. */

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.capture.CaptureHandler;
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.PolicyHolder;
 import io.netty.bootstrap.ServerBootstrap;
@@ -8,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -59,14 +61,21 @@ public final class CensorProxy implements AutoCloseable {
      */
     public static CensorProxy start(ProxyOptions options) throws IOException {
         LoggingWarmUp.run();
-        EventLoopGroup group = Transport.current().newGroup(options.ioThreads(), "censorsim-proxy");
+        boolean transparent = options.mode() == ProxyMode.TRANSPARENT;
+        Transport transport;
+        try {
+            transport = Transport.forFrontEnd(transparent);
+        } catch (IllegalStateException e) {
+            throw new IOException("transparent mode " + e.getMessage());
+        }
+        EventLoopGroup group = transport.newGroup(options.ioThreads(), "censorsim-proxy");
         ChannelGroup channels = new DefaultChannelGroup("censorsim-proxy", GlobalEventExecutor.INSTANCE);
         ProxyRuntime runtime = new ProxyRuntime(options, channels);
         ClientFilterHandler filter = new ClientFilterHandler(options.allowedClients());
 
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
-                .channelFactory(Transport.current()::newServerSocketChannel)
+                .channelFactory(transport::newServerSocketChannel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(new AcceptBackoffHandler((options.mode() == ProxyMode.SOCKS ? "SOCKS5" : "proxy") + " on "
@@ -81,8 +90,15 @@ public final class CensorProxy implements AutoCloseable {
                             return;
                         }
                         runtime.track(ch);
+                        if (options.capture() != null) {
+                            ch.pipeline().addLast(PipelineNames.CAPTURE, new CaptureHandler(options.capture()));
+                        }
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
-                        if (options.mode() == ProxyMode.SOCKS) {
+                        if (transparent) {
+                            InetSocketAddress listener = (InetSocketAddress) ch.parent().localAddress();
+                            ch.pipeline().addLast(PipelineNames.FRONTEND,
+                                    new TransparentFrontendHandler(runtime, listener));
+                        } else if (options.mode() == ProxyMode.SOCKS) {
                             ch.pipeline().addLast(PipelineNames.HANDSHAKE_TIMEOUT,
                                     new HandshakeTimeoutHandler(options.handshakeTimeout().toNanos()));
                             ch.pipeline().addLast(PipelineNames.SOCKS_DETECT, new SocksPortUnificationServerHandler());
@@ -94,6 +110,10 @@ public final class CensorProxy implements AutoCloseable {
                         }
                     }
                 });
+        if (transparent) {
+            // TPROXY only hands flows to a listener marked transparent; accepted sockets inherit the flag.
+            bootstrap.option(EpollChannelOption.IP_TRANSPARENT, true);
+        }
         ChannelFuture bind = bootstrap.bind(options.listen());
         try {
             bind.await();

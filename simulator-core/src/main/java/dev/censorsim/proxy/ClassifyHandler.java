@@ -120,7 +120,9 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         if (done || held.readableBytes() >= maxBytes) {
             decideNow();
         } else {
-            ctx.read();
+            if (DirectionRelay.canRead(ctx.channel())) {
+                ctx.read();
+            }
         }
     }
 

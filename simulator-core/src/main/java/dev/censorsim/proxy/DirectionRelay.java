@@ -295,14 +295,14 @@ final class DirectionRelay {
         if (dropping) {
             watchForClientLeaving();
         } else if (!closed && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()
-                && source.isActive()) {
+                && canRead(source)) {
             source.read();
         }
     }
 
     /** While dropping, the client side keeps reading into the held backlog, up to its bound (see {@link #drop()}). */
     private void watchForClientLeaving() {
-        if (direction != Direction.UP || closed || sourceEof || !source.isActive()) {
+        if (direction != Direction.UP || closed || sourceEof || !canRead(source)) {
             return;
         }
         long held = 0;
@@ -315,6 +315,15 @@ final class DirectionRelay {
         if (held < HELD_WHILE_DROPPING_BYTES) {
             source.read();
         }
+    }
+
+    /**
+     * Whether a read may be requested: the channel is active and its input not shut down. On the epoll transport a
+     * read requested after the peer's FIN was taken (which epoll does on EPOLLRDHUP even with auto-read off, before
+     * the flow has seen the EOF event) fails with {@code epoll_ctl(..) ENOENT} and would tear the flow down.
+     */
+    static boolean canRead(Channel channel) {
+        return channel.isActive() && !(channel instanceof DuplexChannel duplex && duplex.isInputShutdown());
     }
 
     void onChunk(ByteBuf chunk) {

@@ -166,7 +166,9 @@ final class Flow {
         if (early != null) {
             client.pipeline().fireChannelRead(early);
         } else if (holding) {
-            client.read();
+            if (DirectionRelay.canRead(client)) {
+                client.read();
+            }
         } else {
             flow.up.requestRead();
         }

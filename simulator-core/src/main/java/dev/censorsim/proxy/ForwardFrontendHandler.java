@@ -10,12 +10,14 @@ import java.net.InetSocketAddress;
 /**
  * Port-forward front end: connects the upstream as soon as a client is accepted, so the server sees the handshake
  * just as on a real path, then hands both channels to a {@link Flow} and removes itself. A refused or timed-out
- * upstream gets the client reset at once, the nearest a proxy that already accepted can come to "refused".
+ * upstream gets the client reset at once, the nearest a proxy that already accepted can come to "refused". Bytes and
+ * an EOF that arrive before the upstream is connected are kept for the flow ({@link PendingClientInput}).
  */
 final class ForwardFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private final ProxyRuntime runtime;
     private final long acceptedNanos = System.nanoTime();
+    private final PendingClientInput pending = new PendingClientInput();
 
     ForwardFrontendHandler(ProxyRuntime runtime) {
         this.runtime = runtime;
@@ -43,8 +45,26 @@ final class ForwardFrontendHandler extends ChannelInboundHandlerAdapter {
             if (ctx.pipeline().context(this) != null) {
                 ctx.pipeline().remove(this);
             }
-            Flow.start(runtime, client, upstream, null, acceptedNanos, null);
+            pending.startFlow(runtime, client, upstream, null, acceptedNanos);
         });
         ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        pending.read(ctx, msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!pending.event(evt)) {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        pending.release();
+        ctx.fireChannelInactive();
     }
 }

@@ -5,6 +5,8 @@ package dev.censorsim.proxy;
  *
  * <p>Client (accepted) channel, while the front end negotiates:
  * <ol>
+ *   <li>{@link #CAPTURE}: {@code --pcap} only; records the client side of the flow, first so it sees every byte as
+ *       read and as finally written, and stays for the channel's life</li>
  *   <li>{@link #CLIENT_FILTER}: closes clients outside the allow-list, then removes itself</li>
  *   <li>{@link #HANDSHAKE_TIMEOUT}: front ends that negotiate (SOCKS) only; closes a client whose request is not
  *       complete in time, removed by the front end once it is</li>
@@ -23,6 +25,7 @@ package dev.censorsim.proxy;
  */
 public final class PipelineNames {
 
+    public static final String CAPTURE = "censorsim.capture";
     public static final String CLIENT_FILTER = "censorsim.clientFilter";
     public static final String HANDSHAKE_TIMEOUT = "censorsim.handshakeTimeout";
     public static final String SOCKS_DETECT = "censorsim.socksDetect";

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.udp.SocksUdpSettings;
@@ -49,6 +50,10 @@ import java.util.function.Supplier;
  *                          (or wildcard) target; default {@code false}, so admitting a remote network with
  *                          {@code allowedClients} does not expose services bound only to loopback
  * @param httpProxy         HTTP mode: proxy credentials; {@link HttpProxySettings#OPEN} (the default) asks for none
+ * @param transparentRoute  {@link ProxyMode#TRANSPARENT} only: where each intercepted flow goes, from its original
+ *                          destination; {@code null} in the other modes
+ * @param capture           where {@code --pcap} writes the client side of every flow; {@code null} (the default) for
+ *                          no capture. Owned by the caller, who closes it after the proxy
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
@@ -56,7 +61,8 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
                            PolicyHolder swapSource, boolean reevaluateOnSwap, Duration idleTimeout,
                            Duration passIdleTimeout, NameResolver resolver,
                            SocksUdpSettings udpAssociate, Duration handshakeTimeout, int maxFlows,
-                           boolean allowLoopbackTargets, HttpProxySettings httpProxy) {
+                           boolean allowLoopbackTargets, HttpProxySettings httpProxy,
+                           TransparentRoute transparentRoute, CaptureFile capture) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -74,6 +80,9 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         }
         if (mode != ProxyMode.FORWARD && upstream != null) {
             throw new IllegalArgumentException(mode + " mode takes its targets from clients; do not set an upstream");
+        }
+        if ((mode == ProxyMode.TRANSPARENT) != (transparentRoute != null)) {
+            throw new IllegalArgumentException("a transparent route is needed by, and only by, TRANSPARENT mode");
         }
         Objects.requireNonNull(httpProxy, "httpProxy");
         if (upstream != null && upstream.isUnresolved()) {
@@ -131,6 +140,16 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         return new Builder(ProxyMode.HTTP, null);
     }
 
+    /**
+     * A transparent proxy behind nftables TPROXY: each intercepted flow goes where {@code route} says for its
+     * original destination. The listen address must be the TPROXY rule's target.
+     */
+    public static Builder transparent(TransparentRoute route) {
+        Builder builder = new Builder(ProxyMode.TRANSPARENT, null);
+        builder.transparentRoute = Objects.requireNonNull(route, "route");
+        return builder;
+    }
+
     private static void requirePositive(Duration d, String name) {
         Objects.requireNonNull(d, name);
         if (d.isNegative() || d.isZero()) {
@@ -166,6 +185,8 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private int maxFlows = defaultMaxFlows();
         private boolean allowLoopbackTargets;
         private HttpProxySettings httpProxy = HttpProxySettings.OPEN;
+        private TransparentRoute transparentRoute;
+        private CaptureFile capture;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -256,6 +277,12 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** Writes the client side of every flow to {@code capture} ({@code --pcap}); the caller closes it. */
+        public Builder capture(CaptureFile capture) {
+            this.capture = capture;
+            return this;
+        }
+
         /** SOCKS mode: accept UDP ASSOCIATE and censor its datagrams with {@code settings}. */
         public Builder udpAssociate(SocksUdpSettings settings) {
             this.udpAssociate = settings;
@@ -289,7 +316,8 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         public ProxyOptions build() {
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
-                    udpAssociate, handshakeTimeout, maxFlows, allowLoopbackTargets, httpProxy);
+                    udpAssociate, handshakeTimeout, maxFlows, allowLoopbackTargets, httpProxy, transparentRoute,
+                    capture);
         }
     }
 }

@@ -222,7 +222,7 @@ final class ProxyRuntime {
     ChannelFuture connectUpstream(Channel client, InetSocketAddress server) {
         ChannelFuture connect = new Bootstrap()
                 .group(client.eventLoop())
-                .channelFactory(Transport.current()::newSocketChannel)
+                .channelFactory(Transport.of(client)::newSocketChannel)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)

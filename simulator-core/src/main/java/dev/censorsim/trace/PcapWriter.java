@@ -57,6 +57,11 @@ public final class PcapWriter implements Closeable {
         return bytes;
     }
 
+    /** Pushes buffered records to the stream's destination. */
+    public void flush() throws IOException {
+        out.flush();
+    }
+
     @Override
     public void close() throws IOException {
         out.close();

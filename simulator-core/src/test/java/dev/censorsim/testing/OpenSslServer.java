@@ -25,16 +25,23 @@ public final class OpenSslServer implements AutoCloseable {
     private final Path dir;
     private final Path certificate;
     private final int port;
+    private final String host;
 
-    private OpenSslServer(Process process, Path dir, Path certificate, int port) {
+    private OpenSslServer(Process process, Path dir, Path certificate, String host, int port) {
         this.process = process;
         this.dir = dir;
         this.certificate = certificate;
+        this.host = host;
         this.port = port;
     }
 
     /** Generates a certificate valid for {@code names} and starts serving; fails if openssl is missing. */
     public static OpenSslServer start(String... names) throws IOException, InterruptedException {
+        return startOn("127.0.0.1", names);
+    }
+
+    /** As {@link #start}, listening on {@code host} (an IPv4 literal the test owns) instead of 127.0.0.1. */
+    public static OpenSslServer startOn(String host, String... names) throws IOException, InterruptedException {
         Tools.require("openssl", "apt-get install openssl");
         Path dir = Files.createTempDirectory("censorsim-tls");
         Path key = dir.resolve("key.pem");
@@ -50,20 +57,20 @@ public final class OpenSslServer implements AutoCloseable {
         if (generated.exitCode() != 0) {
             throw new AssertionError("openssl req failed: " + generated);
         }
-        int port = freeLoopbackPort();
-        List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-accept", "127.0.0.1:" + port,
+        int port = freePort(host);
+        List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-accept", host + ":" + port,
                 "-cert", cert.toString(), "-key", key.toString(), "-www", "-quiet"));
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("s_server.log").toFile())
                 .start();
-        OpenSslServer server = new OpenSslServer(process, dir, cert, port);
+        OpenSslServer server = new OpenSslServer(process, dir, cert, host, port);
         server.awaitListening();
         return server;
     }
 
     public InetSocketAddress address() {
-        return new InetSocketAddress("127.0.0.1", port);
+        return new InetSocketAddress(host, port);
     }
 
     public int port() {
@@ -82,7 +89,7 @@ public final class OpenSslServer implements AutoCloseable {
                 throw new AssertionError("openssl s_server exited: " + Files.readString(dir.resolve("s_server.log")));
             }
             try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                probe.connect(new InetSocketAddress(host, port), 200);
                 return;
             } catch (IOException notYet) {
                 Thread.sleep(50);
@@ -92,8 +99,8 @@ public final class OpenSslServer implements AutoCloseable {
         throw new AssertionError("openssl s_server did not listen on port " + port + " within " + STARTUP);
     }
 
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
             return s.getLocalPort();
         }
     }

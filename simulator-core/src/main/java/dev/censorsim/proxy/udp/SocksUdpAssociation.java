@@ -89,7 +89,7 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         InetSocketAddress controlLocal = (InetSocketAddress) control.localAddress();
         SocksUdpAssociation association = new SocksUdpAssociation(settings, control, controlClient.getAddress(),
                 hintPort);
-        DatagramChannel channel = Transport.current().newDatagramChannel(controlLocal);
+        DatagramChannel channel = Transport.of(control).newDatagramChannel(controlLocal);
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
         channel.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);

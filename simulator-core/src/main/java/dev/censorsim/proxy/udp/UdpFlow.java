@@ -39,6 +39,10 @@ final class UdpFlow {
     private final FlowNames names;
     private final DatagramClassifier classifier;
 
+    /** Transparent relay only: the destination the client addressed, which replies must come from. */
+    InetSocketAddress originalDestination;
+    /** Transparent relay only: the socket bound (transparently) to {@link #originalDestination} that sends replies. */
+    Channel replyChannel;
     /** The destination's address bytes, kept by the SOCKS association to write reply headers without copying. */
     byte[] rawServerAddress;
     long lastActivityNanos;

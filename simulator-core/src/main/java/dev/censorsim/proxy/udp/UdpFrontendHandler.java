@@ -1,5 +1,6 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.UdpTreatment;
 import dev.censorsim.proxy.RateLimitedWarning;
@@ -9,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
@@ -46,7 +48,10 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private final UdpRelayOptions options;
     private final DatagramClassifier classifier = new DatagramClassifier();
-    private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
+    /** Keyed by the client's address in forward mode, by {@link TransparentKey} in transparent mode. */
+    private final Map<Object, UdpFlow> flows = new HashMap<>();
+    private final boolean transparent;
+    private final CaptureFile capture;
     private final List<Channel> parkedUpstreams = new ArrayList<>();
     private DelayedDatagrams delayed;
     private final long idleNanos;
@@ -58,6 +63,19 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     UdpFrontendHandler(UdpRelayOptions options) {
         this.options = options;
         this.idleNanos = options.idleTimeout().toNanos();
+        this.transparent = options.isTransparent();
+        this.capture = options.capture();
+    }
+
+    /**
+     * A transparent flow is one client talking to one original destination (a client socket may talk to several).
+     * Allocated per datagram in transparent mode only; the forward relay's lookup by client address allocates nothing.
+     */
+    private record TransparentKey(InetSocketAddress client, InetSocketAddress originalDestination) {
+    }
+
+    private Object keyOf(UdpFlow flow) {
+        return transparent ? new TransparentKey(flow.client, flow.originalDestination) : flow.client;
     }
 
     @Override
@@ -82,15 +100,19 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         final InetSocketAddress sender = packet.sender();
-        UdpFlow flow = flows.get(sender);
+        UdpFlow flow = transparent ? flows.get(new TransparentKey(sender, packet.recipient())) : flows.get(sender);
         if (flow == null) {
-            flow = openSlowPath(sender);
+            flow = openSlowPath(sender, packet.recipient());
             if (flow == null) {
                 packet.release();
                 return;
             }
         }
         final ByteBuf content = packet.content();
+        if (capture != null) {
+            capture.udp(sender, transparent ? packet.recipient() : (InetSocketAddress) ctx.channel().localAddress(),
+                    content);
+        }
         final long now = System.nanoTime();
         final long fate = flow.onDatagram(true, content, now);
         final Channel upstream = flow.upstream;
@@ -128,24 +150,34 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         parkedUpstreams.add(upstream);
     }
 
-    boolean clientSideWritable() {
-        return ctx.channel().isWritable();
+    boolean clientSideWritable(UdpFlow flow) {
+        return (flow.replyChannel != null ? flow.replyChannel : ctx.channel()).isWritable();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && !parkedUpstreams.isEmpty()) {
+        clientSideWritabilityChanged(ctx.channel());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The listening channel or a transparent reply channel drained: parked upstreams may read again. */
+    void clientSideWritabilityChanged(Channel clientSide) {
+        if (clientSide.isWritable() && !parkedUpstreams.isEmpty()) {
             for (Channel upstream : parkedUpstreams) {
                 upstream.read();
             }
             parkedUpstreams.clear();
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
     /** Sends a server datagram to its flow's client, now or after the action's delay; takes ownership of it. */
     void toClient(UdpFlow flow, ByteBuf content, long fate) {
-        Channel front = ctx.channel();
+        Channel front = flow.replyChannel != null ? flow.replyChannel : ctx.channel();
+        if (capture != null && fate >= 0) {
+            // What the client receives, now or after the action's delay (recorded at the verdict, not the send).
+            capture.udp(flow.replyChannel != null ? flow.originalDestination
+                    : (InetSocketAddress) ctx.channel().localAddress(), flow.client, content);
+        }
         if (fate == UdpTreatment.FORWARD) {
             front.writeAndFlush(new DatagramPacket(content, flow.client), front.voidPromise());
         } else if (fate > 0) {
@@ -159,7 +191,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         delayed.add(flow, channel, message, delayNanos);
     }
 
-    private UdpFlow openSlowPath(InetSocketAddress client) {
+    private UdpFlow openSlowPath(InetSocketAddress client, InetSocketAddress recipient) {
         if (!options.allowedClients().allows(client)) {
             LOG.debug("dropping a datagram from {}: not an allowed client", client);
             return null;
@@ -169,6 +201,19 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         InetSocketAddress server = options.upstream();
+        Channel reply = null;
+        if (transparent) {
+            server = transparentUpstream(client, recipient);
+            if (server == null) {
+                return null;
+            }
+            try {
+                reply = openReplyChannel(recipient);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot open a reply socket on {} for {}: {}", recipient, client, e.toString());
+                return null;
+            }
+        }
         Channel upstream;
         try {
             upstream = openUpstream(server);
@@ -176,17 +221,69 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             // Source ports or descriptors exhausted: it repeats for every new client until flows end, so one line.
             noSocket.warn("cannot open an upstream socket for a new UDP client (" + e.getMessage()
                     + "); dropping its datagrams");
+            if (reply != null) {
+                reply.close();
+            }
             return null;
         }
         UdpFlow flow = new UdpFlow(client, server, upstream, options.policy(), options.flowNames(), classifier,
                 System.nanoTime());
         upstream.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
+        if (transparent) {
+            flow.originalDestination = recipient;
+            flow.replyChannel = reply;
+            reply.pipeline().addLast(UdpRelay.REPLY_HANDLER, new ReplyWritabilityHandler(this));
+        }
         upstream.pipeline().addLast(UdpRelay.UPSTREAM_HANDLER, new UdpUpstreamHandler(this, flow));
         upstream.closeFuture().addListener(f -> end(flow, UdpFlowEnd.ERROR));
-        flows.put(client, flow);
+        flows.put(keyOf(flow), flow);
         liveFlows = flows.size();
         upstream.read();
         return flow;
+    }
+
+    /** Where a transparent flow goes, or {@code null} (the datagram is dropped). */
+    private InetSocketAddress transparentUpstream(InetSocketAddress client, InetSocketAddress recipient) {
+        if (recipient == null || recipient.equals(ctx.channel().localAddress())) {
+            // No original destination (IP_RECVORIGDSTADDR off), or a client that sent to the relay itself: relaying
+            // it would loop back here.
+            LOG.debug("dropping a datagram from {} to {}: not an intercepted destination", client, recipient);
+            return null;
+        }
+        List<InetSocketAddress> upstreams;
+        try {
+            upstreams = options.transparentRoute().upstreams(recipient);
+        } catch (RuntimeException e) {
+            LOG.warn("transparent route failed for {}", recipient, e);
+            return null;
+        }
+        return upstreams.isEmpty() ? null : upstreams.get(0);
+    }
+
+    /**
+     * A socket bound to the flow's original destination, which may be any address: {@code IP_TRANSPARENT} allows the
+     * non-local bind, and {@code SO_REUSEADDR} lets two clients' flows to one destination each have one. It only
+     * sends; it is never read, and as it is unconnected TPROXY keeps delivering the client's datagrams to the
+     * listening socket.
+     */
+    private Channel openReplyChannel(InetSocketAddress address) throws IOException {
+        DatagramChannel channel = Transport.of(ctx.channel()).newDatagramChannel(Transport.familyOf(address));
+        channel.config().setAutoRead(false);
+        channel.config().setOption(EpollChannelOption.IP_TRANSPARENT, true);
+        channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
+        channel.config().setOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+        ChannelFuture registered = ctx.channel().eventLoop().register(channel);
+        if (!registered.isDone() || !registered.isSuccess()) {
+            channel.unsafe().closeForcibly();
+            throw new IOException("cannot register the reply socket", registered.cause());
+        }
+        ChannelFuture bound = channel.bind(address);
+        if (!bound.isDone() || !bound.isSuccess()) {
+            channel.close();
+            Throwable cause = bound.cause();
+            throw new IOException(cause == null ? "cannot bind " + address : cause.getMessage(), cause);
+        }
+        return channel;
     }
 
     /**
@@ -195,7 +292,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
      */
     private Channel openUpstream(InetSocketAddress server) throws IOException {
         boolean v6 = server.getAddress() instanceof Inet6Address;
-        DatagramChannel channel = Transport.current().newDatagramChannel(Transport.familyOf(server));
+        DatagramChannel channel = Transport.of(ctx.channel()).newDatagramChannel(Transport.familyOf(server));
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES);
         channel.config().setOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
@@ -237,7 +334,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void end(UdpFlow flow, UdpFlowEnd how) {
-        if (flows.remove(flow.client, flow)) {
+        if (flows.remove(keyOf(flow), flow)) {
             liveFlows = flows.size();
             finish(flow, how, System.nanoTime());
         }
@@ -254,6 +351,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.read();
         }
         flow.upstream.close();
+        if (flow.replyChannel != null) {
+            flow.replyChannel.close();
+        }
         try {
             options.listener().flowEnded(flow.record(how, now));
         } catch (RuntimeException e) {

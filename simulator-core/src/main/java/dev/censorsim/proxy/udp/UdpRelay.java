@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.util.NetUtil;
 
 import java.io.IOException;
@@ -37,6 +38,9 @@ public final class UdpRelay implements AutoCloseable {
     /** Pipeline name of {@code UdpUpstreamHandler} on each flow's upstream channel. */
     public static final String UPSTREAM_HANDLER = "censorsim.udpUpstream";
 
+    /** Pipeline name of the writability watcher on each transparent flow's reply channel. */
+    public static final String REPLY_HANDLER = "censorsim.udpReply";
+
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 3_000;
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
@@ -57,13 +61,26 @@ public final class UdpRelay implements AutoCloseable {
      */
     public static UdpRelay start(UdpRelayOptions options) throws IOException {
         dev.censorsim.proxy.LoggingWarmUp.run();
-        EventLoopGroup group = Transport.current().newGroup(1, "censorsim-udp");
+        Transport transport;
+        try {
+            transport = Transport.forFrontEnd(options.isTransparent());
+        } catch (IllegalStateException e) {
+            throw new IOException("a transparent UDP relay " + e.getMessage());
+        }
+        EventLoopGroup group = transport.newGroup(1, "censorsim-udp");
         UdpFrontendHandler frontend = new UdpFrontendHandler(options);
-        ChannelFuture bind = new Bootstrap()
+        Bootstrap bootstrap = new Bootstrap();
+        if (options.isTransparent()) {
+            // TPROXY hands datagrams only to a transparent socket; IP_RECVORIGDSTADDR puts each one's original
+            // destination into the DatagramPacket's recipient.
+            bootstrap.option(EpollChannelOption.IP_TRANSPARENT, true)
+                    .option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
+        }
+        ChannelFuture bind = bootstrap
                 .group(group)
                 // A socket of the listen address's own family: a dual-stack socket would map every IPv4 peer to
                 // an IPv4-mapped IPv6 address, allocating one on each send.
-                .channelFactory(() -> Transport.current().newDatagramChannel(options.listen()))
+                .channelFactory(() -> transport.newDatagramChannel(options.listen()))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES)

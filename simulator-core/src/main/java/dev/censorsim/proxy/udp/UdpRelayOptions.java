@@ -1,8 +1,10 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.ClientAllowList;
+import dev.censorsim.proxy.TransparentRoute;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,22 +24,29 @@ import java.util.Objects;
  * @param allowedClients clients served; default loopback only, whatever the listen address
  * @param flowNames      names recently used by each client's TLS signalling, or {@code null} for none
  * @param maxFlows       concurrent flows (client addresses) at most; datagrams of further clients are dropped
+ * @param transparentRoute transparent relay only ({@link #transparent}): where each intercepted flow goes, from the
+ *                       original destination of its datagrams; {@code null} for a forward relay
+ * @param capture        where {@code --pcap} writes every datagram between clients and the relay, as the clients
+ *                       saw them; {@code null} for none. Owned by the caller, who closes it after the relay
  */
 public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstream, PolicyHolder policy,
                               UdpFlowListener listener, Duration idleTimeout, ClientAllowList allowedClients,
-                              FlowNames flowNames, int maxFlows) {
+                              FlowNames flowNames, int maxFlows, TransparentRoute transparentRoute,
+                              CaptureFile capture) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_FLOWS = 65_536;
 
     public UdpRelayOptions {
         Objects.requireNonNull(listen, "listen");
-        Objects.requireNonNull(upstream, "upstream");
+        if ((upstream == null) == (transparentRoute == null)) {
+            throw new IllegalArgumentException("a relay has either a fixed upstream or a transparent route");
+        }
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(allowedClients, "allowedClients");
-        if (upstream.isUnresolved()) {
+        if (upstream != null && upstream.isUnresolved()) {
             throw new IllegalArgumentException("upstream must be resolved: " + upstream);
         }
         if (idleTimeout.toMillis() < 1) {
@@ -53,6 +62,22 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
         return new Builder(Objects.requireNonNull(upstream, "upstream"));
     }
 
+    /**
+     * A transparent relay behind nftables TPROXY: flows are keyed by client and original destination, each goes where
+     * {@code route} says, and replies leave from the original destination's address, as the client expects. The
+     * listen address must be the TPROXY rule's target; needs the epoll transport.
+     */
+    public static Builder transparent(TransparentRoute route) {
+        Builder builder = new Builder(null);
+        builder.transparentRoute = Objects.requireNonNull(route, "route");
+        return builder;
+    }
+
+    /** Whether this relay is transparent (no fixed upstream). */
+    public boolean isTransparent() {
+        return transparentRoute != null;
+    }
+
     /** Fills in the defaults; every setter is optional. */
     public static final class Builder {
         private final InetSocketAddress upstream;
@@ -63,6 +88,8 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
         private ClientAllowList allowedClients = ClientAllowList.LOOPBACK;
         private FlowNames flowNames;
         private int maxFlows = DEFAULT_MAX_FLOWS;
+        private TransparentRoute transparentRoute;
+        private CaptureFile capture;
 
         private Builder(InetSocketAddress upstream) {
             this.upstream = upstream;
@@ -101,6 +128,12 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
             return this;
         }
 
+        /** Writes every client-side datagram to {@code capture} ({@code --pcap}); the caller closes it. */
+        public Builder capture(CaptureFile capture) {
+            this.capture = capture;
+            return this;
+        }
+
         public Builder maxFlows(int maxFlows) {
             this.maxFlows = maxFlows;
             return this;
@@ -108,7 +141,7 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
 
         public UdpRelayOptions build() {
             return new UdpRelayOptions(listen, upstream, policy, listener, idleTimeout, allowedClients, flowNames,
-                    maxFlows);
+                    maxFlows, transparentRoute, capture);
         }
     }
 }

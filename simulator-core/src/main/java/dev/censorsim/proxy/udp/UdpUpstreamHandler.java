@@ -39,7 +39,7 @@ final class UdpUpstreamHandler extends ChannelInboundHandlerAdapter {
         if (flow.ended) {
             return;
         }
-        if (frontend.clientSideWritable()) {
+        if (frontend.clientSideWritable(flow)) {
             ctx.read();
         } else {
             frontend.park(ctx.channel());

@@ -1,0 +1,100 @@
+package dev.censorsim.cli;
+
+import dev.censorsim.capture.CaptureFile;
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.transparent.Gateway;
+import dev.censorsim.transparent.GatewayOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code censorsim gateway --interface IFACE}: censor a VM's, container's or emulator's traffic on an interface. */
+@Command(name = "gateway",
+        header = "Censor every TCP and UDP flow arriving on an existing interface (a VM's tap or veth, a bridge).",
+        description = {
+            "Needs root (CAP_NET_ADMIN), iproute2 and nftables. The VM's default route must point at this host's "
+                    + "address on IFACE. Every TCP and UDP flow arriving on IFACE goes to its original destination "
+                    + "under the policy; nothing from IFACE is forwarded, and with censorsim gone its flows are "
+                    + "refused. ICMP is not intercepted; DNS passes as UDP to the VM's own resolver.",
+            "Runs until SIGINT/SIGTERM, printing one line per flow; then removes its table, rules and routes."
+        },
+        mixinStandardHelpOptions = true)
+final class GatewayCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Mixin
+    PolicyOption policy;
+
+    @Mixin
+    PcapOption pcap;
+
+    @Option(names = "--interface", required = true, paramLabel = "IFACE",
+            description = "The interface whose incoming traffic is censored.")
+    String iface;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m",
+            converter = FrontEndOptions.DurationConverter.class,
+            description = "Close a TCP flow a rule acted on after this long without a relayed byte; 0s for never "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(names = "--udp-idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = UdpOptions.DurationConverter.class,
+            description = "A UDP flow with no datagram either way for this long ends (default: ${DEFAULT-VALUE}).")
+    Duration udpIdleTimeout;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        CompiledPolicy compiled = policy.load();
+        GatewayOptions options;
+        try {
+            options = new GatewayOptions(iface, new PolicyHolder(compiled),
+                    record -> line(out, record.toLogLine()), record -> line(out, record.toLogLine()),
+                    idleTimeout, udpIdleTimeout, null);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+        }
+        CaptureFile capture = pcap.open();
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(new GatewayOptions(options.iface(), options.policy(), options.tcpListener(),
+                    options.udpListener(), options.idleTimeout(), options.udpIdleTimeout(), capture));
+        } catch (IOException | RuntimeException e) {
+            PcapOption.close(capture, out);
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(), e);
+        }
+        line(out, "censorsim gateway: intercepting TCP and UDP arriving on " + iface + " (nft table inet "
+                + gateway.nftTable() + ", listeners " + gateway.listenAddresses().stream().filter(Objects::nonNull)
+                .map(HostPortConverter::format).collect(Collectors.joining(" ")) + "), policy " + policy.describe()
+                + " (" + compiled.rules().size() + " rules)");
+        return UntilSignal.await(gateway, () -> {
+            if (!gateway.teardownErrors().isEmpty()) {
+                line(out, "censorsim gateway: warning: teardown left something behind: " + gateway.teardownErrors());
+            }
+            ProxyRunner.printCounters(compiled, out);
+            PcapOption.close(capture, out);
+        }, out);
+    }
+
+    private static void line(PrintWriter to, String text) {
+        synchronized (to) {
+            to.println(text);
+            to.flush();
+        }
+    }
+}

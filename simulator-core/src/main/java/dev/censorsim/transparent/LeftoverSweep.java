@@ -1,0 +1,103 @@
+package dev.censorsim.transparent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Removes what a crashed run left behind: namespaces, veth links, nftables tables, rules, routes and
+ * {@code /etc/netns} directories whose names carry an {@link InterceptionId} that is {@linkplain
+ * InterceptionId#isStale() stale}. Objects of live runs and objects not named by censorsim are never touched.
+ */
+final class LeftoverSweep {
+
+    private static final Pattern RULE_TABLE = Pattern.compile("lookup (\\d+)");
+    private static final Pattern NFT_TABLE_LINE = Pattern.compile("table inet (\\S+)");
+    private static final Pattern LINK_LINE = Pattern.compile("^\\d+: ([^:@ ]+)[@:]", Pattern.MULTILINE);
+
+    private LeftoverSweep() {
+    }
+
+    /** Sweeps and returns one line per object removed (for the log). */
+    static List<String> sweep(Path etcNetns) throws IOException {
+        List<String> removed = new ArrayList<>();
+        if (Commands.available("nft")) {
+            Matcher tables = NFT_TABLE_LINE.matcher(Commands.tryRun("nft", "list", "tables").stdout());
+            while (tables.find()) {
+                InterceptionId id = InterceptionId.parse(InterceptionId.NFT_TABLE, tables.group(1));
+                if (id != null && id.isStale()
+                        && Commands.tryRun("nft", "delete", "table", "inet", tables.group(1)).ok()) {
+                    removed.add("nft table inet " + tables.group(1));
+                }
+            }
+        }
+        for (String family : List.of("-4", "-6")) {
+            Set<Long> stale = new LinkedHashSet<>();
+            Matcher rules = RULE_TABLE.matcher(Commands.tryRun("ip", family, "rule", "show").stdout());
+            while (rules.find()) {
+                long table = Long.parseLong(rules.group(1));
+                InterceptionId id = InterceptionId.fromTable(table);
+                if (id != null && id.isStale()) {
+                    stale.add(table);
+                }
+            }
+            for (long table : stale) {
+                String t = Long.toString(table);
+                // A rule may have been added twice by a run that crashed mid-setup: delete until none is left.
+                for (int i = 0; i < 8
+                        && Commands.tryRun("ip", family, "rule", "del", "fwmark", t, "lookup", t).ok(); i++) {
+                    removed.add("ip " + family + " rule fwmark " + t + " lookup " + t);
+                }
+                Commands.tryRun("ip", family, "route", "flush", "table", t);
+            }
+        }
+        Matcher links = LINK_LINE.matcher(Commands.tryRun("ip", "-o", "link", "show").stdout());
+        while (links.find()) {
+            InterceptionId id = InterceptionId.parse(InterceptionId.LINK, links.group(1));
+            if (id != null && id.isStale() && Commands.tryRun("ip", "link", "del", links.group(1)).ok()) {
+                removed.add("link " + links.group(1));
+            }
+        }
+        for (String line : Commands.tryRun("ip", "netns", "list").stdout().split("\n")) {
+            String name = line.strip().split(" ")[0];
+            InterceptionId id = InterceptionId.parse(InterceptionId.NAMESPACE, name);
+            if (id == null || !id.isStale()) {
+                continue;
+            }
+            NamespaceInterception.killProcessesIn(name);
+            if (Commands.tryRun("ip", "netns", "del", name).ok()) {
+                removed.add("netns " + name);
+            }
+        }
+        if (Files.isDirectory(etcNetns)) {
+            try (Stream<Path> dirs = Files.list(etcNetns)) {
+                for (Path dir : dirs.toList()) {
+                    InterceptionId id = InterceptionId.parse(InterceptionId.NAMESPACE, dir.getFileName().toString());
+                    if (id != null && id.isStale()) {
+                        deleteTree(dir);
+                        removed.add(dir.toString());
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

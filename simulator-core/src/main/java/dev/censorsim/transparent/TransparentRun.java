@@ -1,0 +1,232 @@
+package dev.censorsim.transparent;
+
+import dev.censorsim.dns.DnsServer;
+import dev.censorsim.dns.DnsServerOptions;
+import dev.censorsim.dns.Zone;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code censorsim run}: a network namespace whose every TCP and UDP flow, IPv4 and IPv6, goes through censorsim's
+ * transparent listeners and the same policy engine as the proxy and the UDP relay, with censorsim's DNS server as
+ * its resolver; and the command run inside it.
+ *
+ * <pre>{@code
+ * try (TransparentRun run = TransparentRun.start(options)) {
+ *     int exit = run.execute(List.of("curl", "https://blocked.test/"), null, null);
+ * }
+ * }</pre>
+ *
+ * <p>Needs root (CAP_NET_ADMIN), {@code ip} (iproute2), {@code nft} (nftables), {@code setpriv} (util-linux) and the
+ * epoll transport. {@link #close()} kills what still runs inside and removes every kernel object made; a run killed
+ * before it could is swept by the next one.
+ */
+public final class TransparentRun implements AutoCloseable {
+
+    private static final int DNS_PORT = 53;
+    private static final long DESTROY_GRACE_MILLIS = 2_000;
+
+    private final NamespaceInterception namespace;
+    private final TransparentRunOptions options;
+    private final List<AutoCloseable> services = new ArrayList<>();
+    private Process process;
+    private boolean closed;
+
+    private TransparentRun(NamespaceInterception namespace, TransparentRunOptions options) {
+        this.namespace = namespace;
+        this.options = options;
+    }
+
+    /**
+     * Sweeps leftovers of crashed runs, creates the namespace, starts the DNS servers and the transparent listeners,
+     * and turns interception on. Everything made is removed again when a step fails.
+     *
+     * @throws IOException naming what is missing (root, a tool) or which step failed
+     */
+    public static TransparentRun start(TransparentRunOptions options) throws IOException {
+        NamespaceInterception namespace = NamespaceInterception.create(options.hosts().size());
+        TransparentRun run = new TransparentRun(namespace, options);
+        try {
+            run.startServices();
+        } catch (IOException | RuntimeException e) {
+            run.close();
+            throw e;
+        }
+        return run;
+    }
+
+    private void startServices() throws IOException {
+        Subnet subnet = namespace.subnet();
+        HostRoute route = new HostRoute();
+        DnsServerOptions.Builder dns = DnsServerOptions.builder().policy(options.policy())
+                .upstream(options.dnsUpstream()).queryListener(options.dnsListener());
+        options.zones().forEach(dns::zone);
+        for (int i = 0; i < options.hosts().size(); i++) {
+            String name = options.hosts().get(i);
+            route.add(stripDot(name), subnet.serverV4(i), subnet.serverV6(i));
+            dns.zone(Zone.builder(name).a(name, NamespaceInterception.ip(subnet.serverV4(i)))
+                    .aaaa(name, NamespaceInterception.ip(subnet.serverV6(i))).build());
+        }
+        TransparentListeners.Settings settings = new TransparentListeners.Settings(route,
+                List.copyOf(subnet.clientCidrs()), options.policy(), options.tcpListener(), options.udpListener(),
+                options.idleTimeout(), options.udpIdleTimeout(), options.capture());
+        InetSocketAddress[] tcp = new InetSocketAddress[2];
+        InetSocketAddress[] udp = new InetSocketAddress[2];
+        InetAddress[] sides = {subnet.hostV4(), subnet.hostV6()};
+        for (int family = 0; family < 2; family++) {
+            DnsServer server = DnsServer.start(dns.listen(new InetSocketAddress(sides[family], DNS_PORT)).build());
+            services.add(server);
+            TransparentListeners listeners = TransparentListeners.start(sides[family], settings);
+            services.add(listeners);
+            tcp[family] = listeners.tcpAddress();
+            udp[family] = listeners.udpAddress();
+        }
+        namespace.intercept(tcp[0], udp[0], tcp[1], udp[1]);
+    }
+
+    private static String stripDot(String name) {
+        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    }
+
+    /** The network namespace's name, for {@code ip netns exec}. */
+    public String namespaceName() {
+        return namespace.id().namespace();
+    }
+
+    /** The address the namespace's resolv.conf names (IPv4), where censorsim's DNS server answers. */
+    public InetAddress dnsAddress() {
+        return namespace.subnet().hostV4();
+    }
+
+    /** The made-up IPv4 address the {@code i}-th {@code --host} name resolves to inside. */
+    public InetAddress hostAddress(int i) {
+        return namespace.subnet().serverV4(i);
+    }
+
+    /**
+     * Runs {@code command} inside the namespace as {@link TransparentRunOptions#runAs()}, and returns its exit code.
+     * stdin is inherited; stdout and stderr go to {@code out} and {@code err}, or are inherited when those are
+     * {@code null} (a terminal stays a terminal). The command is killed if censorsim dies (parent-death signal).
+     */
+    public int execute(List<String> command, Writer out, Writer err) throws IOException, InterruptedException {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command to run");
+        }
+        List<String> full = new ArrayList<>(namespace.execPrefix());
+        full.add("setpriv");
+        RunAs runAs = options.runAs();
+        if (!runAs.isCurrent()) {
+            full.add("--reuid=" + runAs.uid());
+            full.add("--regid=" + runAs.gid());
+            // --init-groups needs a passwd entry for the uid; a bare uid gets no supplementary groups.
+            boolean known = Commands.tryRun("getent", "passwd", Long.toString(runAs.uid())).ok();
+            full.add(known ? "--init-groups" : "--clear-groups");
+        }
+        full.add("--pdeathsig=KILL");
+        full.add("--");
+        full.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.INHERIT);
+        builder.redirectOutput(out == null ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.PIPE);
+        builder.redirectError(err == null ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.PIPE);
+        Process started;
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("the run was closed");
+            }
+            started = builder.start();
+            process = started;
+        }
+        Thread outPump = out == null ? null : pump(started.getInputStream(), out, "stdout");
+        Thread errPump = err == null ? null : pump(started.getErrorStream(), err, "stderr");
+        try {
+            int code = started.waitFor();
+            if (outPump != null) {
+                outPump.join(DESTROY_GRACE_MILLIS);
+            }
+            if (errPump != null) {
+                errPump.join(DESTROY_GRACE_MILLIS);
+            }
+            return code;
+        } catch (InterruptedException e) {
+            destroy(started);
+            throw e;
+        }
+    }
+
+    private static Thread pump(InputStream from, Writer to, String name) {
+        Thread thread = new Thread(() -> {
+            char[] buffer = new char[8192];
+            try (Reader reader = new InputStreamReader(from, Charset.defaultCharset())) {
+                for (int n; (n = reader.read(buffer)) >= 0; ) {
+                    synchronized (to) {
+                        to.write(buffer, 0, n);
+                        to.flush();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the command closed its end, or ours was closed at shutdown
+            }
+        }, "censorsim-run-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /**
+     * Kills the command if it still runs, stops the listeners and DNS servers, and removes the namespace, the veth
+     * pair, the nftables table, the rules and the routes. Idempotent; safe from a shutdown hook.
+     */
+    @Override
+    public void close() {
+        Process running;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            running = process;
+        }
+        if (running != null) {
+            destroy(running);
+        }
+        for (int i = services.size() - 1; i >= 0; i--) {
+            try {
+                services.get(i).close();
+            } catch (Exception ignored) {
+                // stopping anyway; the namespace teardown below does not depend on it
+            }
+        }
+        namespace.close();
+    }
+
+    /** Errors met while tearing down (empty when all went); for a warning after {@link #close()}. */
+    public List<String> teardownErrors() {
+        return namespace.teardownErrors();
+    }
+
+    private static void destroy(Process process) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(DESTROY_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly().waitFor(DESTROY_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
