@@ -180,7 +180,13 @@ class RunCommandTest {
             Matcher m = BANNER.matcher(String.valueOf(banner));
             assertThat(m.find()).as("banner: %s", banner).isTrue();
             String namespace = m.group(1);
+            // The banner comes once the namespace is up; the command may still be starting inside it.
             ProcessResult pids = Interceptions.run("ip", "netns", "pids", namespace);
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                 pids.stdout().isBlank() && System.nanoTime() < deadline; ) {
+                Thread.sleep(100);
+                pids = Interceptions.run("ip", "netns", "pids", namespace);
+            }
             assertThat(pids.stdout()).as("sleep runs inside").isNotBlank();
 
             Interceptions.run("kill", "-TERM", Long.toString(censor.pid()));
