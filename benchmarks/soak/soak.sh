@@ -4,7 +4,7 @@
 #
 #   benchmarks/soak/soak.sh [RUN...]        RUN: tcp-flows socks-flows udp-flows storm slowloris fd-exhaustion bytes
 #                                           (default: all, in that order)
-#   FLOWS=9500 STORM=20000 SLOW=2000 BYTES=1073741824 HOLD=10 benchmarks/soak/soak.sh
+#   FLOWS=9500 STORM=20000 SLOW=2000 BYTES=1073741824 HOLD=10 UDP_IDLE=180 benchmarks/soak/soak.sh
 #
 # Build first (no tests, no install):  mvn -o -q -B -pl simulator-cli,benchmarks -am package -DskipTests
 # 10,000 concurrent TCP flows need 20,000 proxy descriptors plus its own; raise `ulimit -n` above 20,200 for that.
@@ -18,6 +18,9 @@ STORM=${STORM:-20000}
 SLOW=${SLOW:-2000}
 BYTES=${BYTES:-1073741824}
 HOLD=${HOLD:-10}
+# Longer than setting up FLOWS flows takes, or the first ones idle out before the sample (on a loaded 2-CPU machine
+# 3,000 flows took 99 s to set up).
+UDP_IDLE=${UDP_IDLE:-180}
 JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
 WORK=$(mktemp -d /tmp/censorsim-soak.XXXXXX)
 PIDS=()
@@ -111,8 +114,8 @@ udp_flows() {
   echo_port=$(free_port); port=$(free_port)
   start_echo udp "$echo_port"
   start_censor "$WORK/censor.log" proxy --udp --listen "127.0.0.1:$port" --upstream "127.0.0.1:$echo_port" \
-      --udp-idle-timeout 5s
-  echo "== $FLOWS concurrent UDP flows (one 64-byte datagram echoed each, held ${HOLD}s, idle timeout 5s)"
+      --udp-idle-timeout "${UDP_IDLE}s"
+  echo "== $FLOWS concurrent UDP flows (one 64-byte datagram echoed each, held ${HOLD}s, idle timeout ${UDP_IDLE}s)"
   sample "idle"
   driver udp-flows "$port" "$FLOWS" "$HOLD" >"$WORK/driver.log" 2>&1 &
   local d=$!
@@ -121,7 +124,7 @@ udp_flows() {
   sample "holding $FLOWS flows"
   wait "$d"
   echo "  $(grep result "$WORK/driver.log")"
-  sleep 7
+  sleep $((UDP_IDLE + 5))
   sample "after idle timeout"
   stop_censor
 }
