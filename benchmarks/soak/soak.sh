@@ -63,7 +63,8 @@ stop_censor() {
 }
 
 start_echo() { # start_echo tcp|udp PORT
-  driver "echo-$1" "$2" >"$WORK/echo-$1.log" 2>&1 &
+  # java itself in the background (not the driver function), so $! is the JVM the cleanup must stop.
+  java -Xmx1g -cp "$DRIVER_JAR" dev.censorsim.benchmarks.soak.LoadDriver "echo-$1" "$2" >"$WORK/echo-$1.log" 2>&1 &
   PIDS+=("$!")
   for _ in $(seq 1 100); do grep -q listening "$WORK/echo-$1.log" 2>/dev/null && return 0; sleep 0.1; done
   echo "soak: echo server did not start" >&2; exit 3

@@ -85,7 +85,9 @@ public final class LoadDriver {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-                            ((DuplexChannel) ctx.channel()).shutdownOutput();
+                            // After every echoed byte is written: shutdownOutput() fails writes still queued.
+                            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(
+                                    f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
                         }
                     }
 
