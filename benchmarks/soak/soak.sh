@@ -21,6 +21,9 @@ HOLD=${HOLD:-10}
 # Longer than setting up FLOWS flows takes, or the first ones idle out before the sample (on a loaded 2-CPU machine
 # 3,000 flows took 99 s to set up).
 UDP_IDLE=${UDP_IDLE:-180}
+# Below what loopback reaches here (~380 Mbit/s through the proxy), so the throttle really paces the 1 GiB.
+THROTTLE=${THROTTLE:-200mbit}
+ACTIONS=${ACTIONS:-none throttle delay socks}
 JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
 WORK=$(mktemp -d /tmp/censorsim-soak.XXXXXX)
 PIDS=()
@@ -179,10 +182,10 @@ bytes() {
   local echo_port port; echo_port=$(free_port)
   start_echo tcp "$echo_port"
   local policy=$WORK/policy.yaml
-  for action in none throttle delay socks; do
+  for action in $ACTIONS; do
     port=$(free_port)
     case $action in
-      throttle) printf 'rules:\n  - name: throttle\n    match: { protocol: [unknown] }\n    action: { type: throttle, rate: 800mbit, direction: both }\n' >"$policy" ;;
+      throttle) printf 'rules:\n  - name: throttle\n    match: { protocol: [unknown] }\n    action: { type: throttle, rate: $THROTTLE, direction: both }\n' >"$policy" ;;
       delay) printf 'rules:\n  - name: delay\n    match: { protocol: [unknown] }\n    action: { type: delay, latency: 20ms, jitter: 5ms }\n' >"$policy" ;;
       *) printf 'rules: []\n' >"$policy" ;;
     esac
