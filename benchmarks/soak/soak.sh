@@ -26,6 +26,8 @@ THROTTLE=${THROTTLE:-200mbit}
 ACTIONS=${ACTIONS:-none throttle delay socks}
 JAVA_OPTS=${JAVA_OPTS:--Xmx512m}
 WORK=$(mktemp -d /tmp/censorsim-soak.XXXXXX)
+# jcmd's attach handshake leaves .attach_pid files in the target's working directory: keep them out of the checkout.
+cd "$WORK"
 PIDS=()
 
 for jar in "$CLI_JAR" "$DRIVER_JAR"; do
@@ -185,7 +187,7 @@ bytes() {
   for action in $ACTIONS; do
     port=$(free_port)
     case $action in
-      throttle) printf 'rules:\n  - name: throttle\n    match: { protocol: [unknown] }\n    action: { type: throttle, rate: $THROTTLE, direction: both }\n' >"$policy" ;;
+      throttle) printf 'rules:\n  - name: throttle\n    match: { protocol: [unknown] }\n    action: { type: throttle, rate: %s, direction: both }\n' "$THROTTLE" >"$policy" ;;
       delay) printf 'rules:\n  - name: delay\n    match: { protocol: [unknown] }\n    action: { type: delay, latency: 20ms, jitter: 5ms }\n' >"$policy" ;;
       *) printf 'rules: []\n' >"$policy" ;;
     esac
