@@ -5,11 +5,12 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * How the long-running commands ({@code proxy}, {@code socks}, {@code dns}, {@code messenger server}) start their
- * service and then run until SIGINT or SIGTERM: the JVM's shutdown hook closes the service and prints what it has to
- * say (rule counters), and the command returns 0.
+ * service and then run until SIGINT or SIGTERM, which close the service, print what it has to say (rule counters) and
+ * return 0.
  */
 final class UntilSignal {
 
@@ -38,26 +39,57 @@ final class UntilSignal {
     }
 
     /**
-     * Prints the stop hint, then blocks until a signal: the hook closes {@code service} and runs {@code onStop}
-     * (e.g. printing counters to {@code out}). An interrupt closes the service too.
+     * Prints the stop hint, then blocks until SIGINT or SIGTERM; then closes {@code service}, runs {@code onStop}
+     * (e.g. printing counters to {@code out}) and returns 0: a clean, signal-driven stop is a success, not the 130/143
+     * a JVM killed by the signal reports. The signals are caught with {@code sun.misc.Signal} for that reason (a
+     * shutdown hook runs, but the JVM still exits 128+signal). A second signal during the stop kills the process as
+     * usual; a shutdown hook still stops the service when the JVM ends any other way (SIGHUP, {@code System.exit}).
      */
     static int await(AutoCloseable service, Runnable onStop, PrintWriter out) {
         out.println("censorsim: press Ctrl-C to stop");
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            closeQuietly(service);
-            onStop.run();
-            out.flush();
-            stopped.countDown();
-        }, "censorsim-shutdown"));
+        CountDownLatch signalled = new CountDownLatch(1);
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                closeQuietly(service);
+                onStop.run();
+                out.flush();
+            }
+        };
+        Thread hook = new Thread(stop, "censorsim-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        catchSignal("INT", signalled);
+        catchSignal("TERM", signalled);
         try {
-            stopped.await();
+            signalled.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closeQuietly(service);
+        }
+        stop.run();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the JVM is ending anyway; the hook has run or will find the service stopped
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * Turns {@code name} into a count-down of {@code signalled}, once: the handler restores the default, so a second
+     * Ctrl-C during a slow stop ends the process. Where the signal cannot be caught (e.g. the JVM runs with
+     * {@code -Xrs}) the shutdown hook does the work and the exit code is the JVM's.
+     */
+    @SuppressWarnings("sunapi") // sun.misc.Signal (jdk.unsupported) is the only way to exit 0 on a caught signal
+    private static void catchSignal(String name, CountDownLatch signalled) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                signalled.countDown();
+                sun.misc.Signal.handle(signal, sun.misc.SignalHandler.SIG_DFL);
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // left to the shutdown hook
+        }
     }
 
     private static void closeQuietly(AutoCloseable service) {

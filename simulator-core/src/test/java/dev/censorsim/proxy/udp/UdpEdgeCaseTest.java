@@ -38,11 +38,11 @@ class UdpEdgeCaseTest {
              UdpPeer client = new UdpPeer()) {
             // A zero-length datagram is a valid datagram (keep-alives, NAT probes): it must cross the censor.
             client.send(new byte[0], relay.localAddress());
-            UdpPeer.Received got = server.receive(2_000);
+            UdpPeer.Received got = server.receive(5_000);
             assertThat(got).as("the empty datagram reached the server").isNotNull();
             assertThat(got.payload()).isEmpty();
             server.send(new byte[0], got.from());
-            UdpPeer.Received back = client.receive(2_000);
+            UdpPeer.Received back = client.receive(5_000);
             assertThat(back).as("the empty reply reached the client").isNotNull();
             assertThat(back.payload()).isEmpty();
         }
