@@ -4,7 +4,12 @@ import java.util.Locale;
 
 /** What a recogniser decided a flow speaks. The lower-case {@link #wireName()} is what policy files and reports use. */
 public enum Protocol {
-    TLS, HTTP, QUIC, STUN, RTP, RTCP, DTLS, DNS, UNKNOWN;
+    TLS, HTTP, QUIC, STUN, RTP, RTCP, DTLS, DNS,
+    /** WhatsApp's own Noise-framed chat protocol ({@link WhatsAppPrologue}). */
+    WHATSAPP,
+    /** Telegram's obfuscated MTProto transport ({@link MtprotoObfuscated}). */
+    MTPROTO,
+    UNKNOWN;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
 

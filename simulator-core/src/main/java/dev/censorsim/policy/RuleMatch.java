@@ -16,7 +16,8 @@ final class RuleMatch {
     static final RuleMatch ANY = new RuleMatch(null, null, null, null, null, null, null, null, null);
 
     /** What a TCP flow can be classified as; any other protocol key entry is UDP only. */
-    static final EnumSet<Protocol> TCP_PROTOCOLS = EnumSet.of(Protocol.TLS, Protocol.HTTP, Protocol.UNKNOWN);
+    static final EnumSet<Protocol> TCP_PROTOCOLS = EnumSet.of(Protocol.TLS, Protocol.HTTP, Protocol.WHATSAPP,
+            Protocol.MTPROTO, Protocol.UNKNOWN);
     /** What a UDP flow can be classified as. */
     static final EnumSet<Protocol> UDP_PROTOCOLS = EnumSet.of(Protocol.QUIC, Protocol.STUN, Protocol.RTP,
             Protocol.RTCP, Protocol.DTLS, Protocol.DNS, Protocol.UNKNOWN);

@@ -147,7 +147,7 @@ class PolicyErrorTest {
         assertError(error("rules:", "  - name: a", "    match: { port: [70000] }", "    action: { type: reset }"),
                 3, 21, "port 70000 is outside 1..65535 in '70000'");
         assertError(error("rules:", "  - name: a", "    match: { protocol: [tls, ssh] }", "    action: { type: reset }"),
-                3, 30, "unknown protocol 'ssh'; expected one of tls, http, quic, stun, rtp, rtcp, dtls, dns, unknown");
+                3, 30, "unknown protocol 'ssh'; expected one of tls, http, quic, stun, rtp, rtcp, dtls, dns, whatsapp, mtproto, unknown");
     }
 
     @Test
