@@ -210,7 +210,7 @@ final class Flow {
 
     /**
      * The server's first chunk, before it is relayed. A box that reads the first bytes of both directions of an
-     * inside-initiated flow sees a ClientHello the server sends too: Xue et al. (IMC 2021, §6.2) triggered the
+     * inside-initiated flow sees a ClientHello the server sends too: Xue et al. ("Throttling Twitter", IMC 2021) triggered the
      * Twitter throttler with a ClientHello from the server side. A flow the client's own bytes left unnamed and
      * unpunished is evaluated again with the name the server's bytes carry. One chunk, no reassembly.
      */
