@@ -61,6 +61,30 @@ class EvasionsCommandTest {
     }
 
     @Test
+    void quicShouldBeBlockedByAUdpSniDropAndPassATcpOnlyReset() throws Exception {
+        Path both = write("quic.yaml", """
+                rules:
+                  - name: quic-sni-drop
+                    match: { sni: [blocked.example] }
+                    action: { type: drop }
+                  - name: tls-sni-reset
+                    match: { sni: [blocked.example] }
+                    action: { type: reset }
+                """);
+        Path tcpOnly = write("tcp-only.yaml", SNI_RESET.formatted("true"));
+
+        CliRun dropped = CliRun.of("evasions", "--policy", both.toString(), "--name", "blocked.example",
+                "--evasion", "quic,none", "--budget", "2s");
+        CliRun passed = CliRun.of("evasions", "--policy", tcpOnly.toString(), "--name", "blocked.example",
+                "--evasion", "quic", "--budget", "2s");
+
+        assertThat(dropped.exitCode()).as(dropped.err()).isZero();
+        assertThat(dropped.out()).containsPattern("quic +blocked +0 of 64").containsPattern("none +blocked");
+        assertThat(passed.exitCode()).as(passed.err()).isZero();
+        assertThat(passed.out()).as("a reset is a TCP action").containsPattern("quic +passed +64 of 64");
+    }
+
+    @Test
     void throttleShouldShowAsThrottled() throws Exception {
         Path policy = write("throttle.yaml", """
                 rules:

@@ -22,7 +22,7 @@ class ShippedPoliciesTest {
         assertThat(files).as("policy files found under scenarios/policies").hasSizeGreaterThanOrEqualTo(4);
         for (Path file : files) {
             var policy = PolicyLoader.load(file);
-            assertThat(policy.rules().size() + policy.dnsRules().size()).as(file.toString()).isPositive();
+            assertThat(policy.allRules().size() + policy.dnsRules().size()).as(file.toString()).isPositive();
         }
     }
 

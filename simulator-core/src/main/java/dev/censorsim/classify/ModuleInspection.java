@@ -4,7 +4,7 @@ package dev.censorsim.classify;
  * How one DPI module of a policy reads a flow's first client bytes. Boxes ran several modules side by side, each with
  * its own settings: the 2021 Twitter throttler did not reassemble, looked at a few packets, kept looking after a small
  * (at most 100-byte) non-TLS first packet and gave up after a larger one, while the blocking module beside it
- * reassembled (Xue et al., IMC 2021, §6).
+ * reassembled (Xue et al., "Throttling Twitter", IMC 2021).
  *
  * @param reassemble       whether a ClientHello split over several packets is put back together (in order, as TCP
  *                         delivers it to the box's reassembler); {@code false}: each packet is parsed on its own

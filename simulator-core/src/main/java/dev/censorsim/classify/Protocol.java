@@ -13,7 +13,12 @@ import java.util.Locale;
  * since November 2021 ({@link FullyEncryptedRecognizer}).
  */
 public enum Protocol {
-    TLS, HTTP, QUIC, STUN, RTP, RTCP, DTLS, DNS, WIREGUARD, OPENVPN, IKEV2, ESP, L2TP, FULLY_ENCRYPTED, UNKNOWN;
+    TLS, HTTP, QUIC, STUN, RTP, RTCP, DTLS, DNS, WIREGUARD, OPENVPN, IKEV2, ESP, L2TP, FULLY_ENCRYPTED,
+    /** WhatsApp's own Noise-framed chat protocol ({@link WhatsAppPrologue}). */
+    WHATSAPP,
+    /** Telegram's obfuscated MTProto transport ({@link MtprotoObfuscated}). */
+    MTPROTO,
+    UNKNOWN;
 
     private final String wireName = name().toLowerCase(Locale.ROOT).replace('_', '-');
 

@@ -49,6 +49,16 @@ public final class StreamClassifier {
             return false;
         }
         final boolean first = bytesSeen == 0;
+        if (bytesSeen == 0 && tls == null && http == null) {
+            // Messenger framings that carry no name: checked first, as "ED" and "WA" would pick the HTTP parser and
+            // an MTProto header's random first byte may look like anything.
+            if (WhatsAppPrologue.matches(chunk, index, readable)) {
+                return decide(new StreamClassification(Protocol.WHATSAPP, null, null, List.of(), false, false));
+            }
+            if (MtprotoObfuscated.matches(chunk, index, readable)) {
+                return decide(new StreamClassification(Protocol.MTPROTO, null, null, List.of(), false, false));
+            }
+        }
         if (tls == null && http == null && !pickRecogniser(chunk.getByte(index))) {
             return decide(firstSegment(chunk, index, readable));
         }

@@ -1,6 +1,7 @@
 package dev.censorsim.evasion;
 
 import dev.censorsim.trace.TlsMessages;
+import dev.censorsim.trace.UdpPayloads;
 
 import java.util.Arrays;
 import java.util.List;
@@ -33,7 +34,15 @@ public enum Evasion {
     /** An encrypted_client_hello extension with a cover name outside, as ECH sends. */
     ECH("ech"),
     /** A 1000-byte padding extension (RFC 7685) after the others. */
-    PADDING("padding");
+    PADDING("padding"),
+    /**
+     * The same name in a ClientHello carried by real QUIC v1 Initials (RFC 9001 §5 protection, 1200-byte datagrams)
+     * through the UDP relay: the packets are datagrams, not TCP writes.
+     */
+    QUIC("quic");
+
+    /** RFC 9000 §14.1: a client's Initial datagrams are at least 1200 bytes. */
+    static final int QUIC_DATAGRAM_BYTES = 1200;
 
     /** The decoy and ECH cover name; outside any sensible block list. */
     static final String COVER_NAME = "cover.example.net";
@@ -59,7 +68,12 @@ public enum Evasion {
         return null;
     }
 
-    /** The client's first writes for a connection to {@code name}. */
+    /** Whether the packets are UDP datagrams for the UDP relay rather than TCP writes for the proxy. */
+    public boolean isUdp() {
+        return this == QUIC;
+    }
+
+    /** The client's first writes for a connection to {@code name} (datagrams for {@link #isUdp()}). */
     public List<byte[]> packets(String name, RandomGenerator random) {
         List<String> alpn = List.of("h2", "http/1.1");
         return switch (this) {
@@ -85,6 +99,15 @@ public enum Evasion {
             case NO_SNI -> List.of(TlsMessages.clientHello(null, alpn, false, random));
             case ECH -> List.of(TlsMessages.clientHello(COVER_NAME, alpn, true, random));
             case PADDING -> List.of(withPadding(TlsMessages.clientHello(name, alpn, false, random), PADDING_BYTES));
+            case QUIC -> {
+                byte[] record = TlsMessages.clientHello(name, List.of("h3"), false, random);
+                byte[] handshake = Arrays.copyOfRange(record, 5, record.length); // CRYPTO frames carry no record header
+                byte[] dcid = new byte[8];
+                byte[] scid = new byte[8];
+                random.nextBytes(dcid);
+                random.nextBytes(scid);
+                yield UdpPayloads.quicClientInitials(dcid, scid, handshake, QUIC_DATAGRAM_BYTES, random);
+            }
         };
     }
 

@@ -5,10 +5,14 @@ import dev.censorsim.policy.Durations;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.ProxyOptions;
+import dev.censorsim.proxy.udp.UdpRelay;
+import dev.censorsim.proxy.udp.UdpRelayOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -63,6 +67,20 @@ public final class EvasionRunner {
 
     /** Runs each evasion in order and returns one result each. */
     public List<EvasionResult> run(List<Evasion> evasions) throws IOException {
+        List<EvasionResult> results = new ArrayList<>(evasions.size());
+        List<Evasion> tcp = evasions.stream().filter(e -> !e.isUdp()).toList();
+        if (!tcp.isEmpty()) {
+            results.addAll(runTcp(tcp));
+        }
+        if (evasions.contains(Evasion.QUIC)) {
+            results.add(runQuic());
+        }
+        // Back in the order asked for.
+        results.sort(java.util.Comparator.comparingInt(r -> evasions.indexOf(r.evasion())));
+        return results;
+    }
+
+    private List<EvasionResult> runTcp(List<Evasion> evasions) throws IOException {
         try (ResponseServer server = ResponseServer.start()) {
             // The first exchange of a JVM pays for class loading (measured: ~1 s); the faster of two is the control.
             Measurement control = measure(CompiledPolicy.empty(), server.address(), Evasion.NONE);
@@ -159,6 +177,124 @@ public final class EvasionRunner {
         }
         return new EvasionResult(evasion, EvasionOutcome.THROTTLED, m.bytes() + " of " + RESPONSE_BYTES
                 + " bytes in " + Durations.format(m.elapsedNanos()) + " (" + rate(m) + ")");
+    }
+
+    /**
+     * QUIC through the UDP relay: the client sends the Initials, the server answers the first datagram with
+     * {@link #QUIC_RESPONSE_DATAGRAMS} datagrams. All of them about as fast as the control: passed; none: blocked;
+     * some, or slowly: throttled (a UDP throttle polices, so datagrams above the rate are lost).
+     */
+    private EvasionResult runQuic() throws IOException {
+        try (UdpResponder server = UdpResponder.start()) {
+            UdpMeasurement control = measureUdp(CompiledPolicy.empty(), server.address());
+            UdpMeasurement again = measureUdp(CompiledPolicy.empty(), server.address());
+            if (again.datagrams() > control.datagrams()
+                    || (again.datagrams() == control.datagrams() && again.elapsedNanos() < control.elapsedNanos())) {
+                control = again;
+            }
+            if (control.datagrams() < QUIC_RESPONSE_DATAGRAMS) {
+                throw new IOException("the uncensored QUIC control got " + control.datagrams() + " of "
+                        + QUIC_RESPONSE_DATAGRAMS + " datagrams");
+            }
+            UdpMeasurement m = measureUdp(policy, server.address());
+            String seen = m.datagrams() + " of " + QUIC_RESPONSE_DATAGRAMS + " response datagrams in "
+                    + Durations.format(m.elapsedNanos()) + " (server port " + server.address().getPort()
+                    + "; control " + Durations.format(control.elapsedNanos()) + ")";
+            if (m.datagrams() == 0) {
+                return new EvasionResult(Evasion.QUIC, EvasionOutcome.BLOCKED, seen);
+            }
+            long slowAfter = Math.max(control.elapsedNanos() * 4, control.elapsedNanos()
+                    + TimeUnit.MILLISECONDS.toNanos(300));
+            boolean passed = m.datagrams() == QUIC_RESPONSE_DATAGRAMS && m.elapsedNanos() <= slowAfter;
+            return new EvasionResult(Evasion.QUIC, passed ? EvasionOutcome.PASSED : EvasionOutcome.THROTTLED, seen);
+        }
+    }
+
+    /** Datagrams the UDP server sends back per client datagram it first hears from. */
+    static final int QUIC_RESPONSE_DATAGRAMS = 64;
+
+    private UdpMeasurement measureUdp(CompiledPolicy censor, InetSocketAddress server) throws IOException {
+        List<byte[]> initials = Evasion.QUIC.packets(name, new SplittableRandom(Evasion.QUIC.ordinal() + 1L));
+        try (UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(server)
+                .policy(new PolicyHolder(censor)).build());
+             DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            for (byte[] initial : initials) {
+                client.send(new DatagramPacket(initial, initial.length, relay.localAddress()));
+            }
+            client.setSoTimeout(READ_POLL_MILLIS);
+            byte[] buffer = new byte[2048];
+            long start = System.nanoTime();
+            long deadline = start + budget.toNanos();
+            long last = start;
+            int received = 0;
+            while (received < QUIC_RESPONSE_DATAGRAMS && System.nanoTime() < deadline) {
+                try {
+                    client.receive(new DatagramPacket(buffer, buffer.length));
+                } catch (SocketTimeoutException quiet) {
+                    continue;
+                }
+                received++;
+                last = System.nanoTime();
+            }
+            return new UdpMeasurement(received, (received == 0 ? System.nanoTime() : last) - start);
+        }
+    }
+
+    record UdpMeasurement(int datagrams, long elapsedNanos) {
+    }
+
+    /**
+     * Answers the first datagram from each client address with {@link #QUIC_RESPONSE_DATAGRAMS} datagrams of 1200
+     * bytes. Binds UDP 443 on loopback when it can, so rules on the QUIC port apply; an ephemeral port otherwise (the
+     * detail names the port).
+     */
+    private static final class UdpResponder implements AutoCloseable {
+        private final DatagramSocket socket;
+
+        private UdpResponder(DatagramSocket socket) {
+            this.socket = socket;
+            Thread t = new Thread(this::serve, "evasion-udp-server");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        static UdpResponder start() throws IOException {
+            DatagramSocket socket;
+            try {
+                socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 443));
+            } catch (IOException portTaken) {
+                socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            }
+            return new UdpResponder(socket);
+        }
+
+        InetSocketAddress address() {
+            return (InetSocketAddress) socket.getLocalSocketAddress();
+        }
+
+        private void serve() {
+            java.util.Set<java.net.SocketAddress> answered = new java.util.HashSet<>();
+            byte[] buffer = new byte[2048];
+            byte[] response = new byte[Evasion.QUIC_DATAGRAM_BYTES];
+            while (!socket.isClosed()) {
+                DatagramPacket p = new DatagramPacket(buffer, buffer.length);
+                try {
+                    socket.receive(p);
+                    if (answered.add(p.getSocketAddress())) {
+                        for (int i = 0; i < QUIC_RESPONSE_DATAGRAMS; i++) {
+                            socket.send(new DatagramPacket(response, response.length, p.getSocketAddress()));
+                        }
+                    }
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
     }
 
     private static String rate(Measurement m) {

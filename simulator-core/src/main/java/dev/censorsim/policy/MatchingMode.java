@@ -17,7 +17,7 @@ public enum MatchingMode {
     /**
      * The entry equals the name or is a parent domain of it on a label boundary, byte for byte: no case folding and
      * no trailing dot removed, as the 2021 Twitter throttler compared names, so {@code twitter.com.} and
-     * {@code TWITTER.com} evaded it (Xue et al., IMC 2021, §6.3).
+     * {@code TWITTER.com} evaded it (Xue et al., "Throttling Twitter", IMC 2021).
      */
     RAW;
 

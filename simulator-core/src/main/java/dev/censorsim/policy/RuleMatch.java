@@ -17,7 +17,7 @@ final class RuleMatch {
 
     /** What a TCP flow can be classified as; any other protocol key entry is UDP only. */
     static final EnumSet<Protocol> TCP_PROTOCOLS = EnumSet.of(Protocol.TLS, Protocol.HTTP, Protocol.OPENVPN,
-            Protocol.FULLY_ENCRYPTED, Protocol.UNKNOWN);
+            Protocol.FULLY_ENCRYPTED, Protocol.WHATSAPP, Protocol.MTPROTO, Protocol.UNKNOWN);
     /** What a UDP flow can be classified as. */
     static final EnumSet<Protocol> UDP_PROTOCOLS = EnumSet.of(Protocol.QUIC, Protocol.STUN, Protocol.RTP,
             Protocol.RTCP, Protocol.DTLS, Protocol.DNS, Protocol.WIREGUARD, Protocol.OPENVPN, Protocol.IKEV2,

@@ -40,6 +40,8 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private boolean decided;
     private boolean cleanedUp;
+    /** The client's first byte, or -1 before any: '<' opens an XMPP stream whose STARTTLS hello comes later. */
+    private int firstByte = -1;
 
     private ClassifyHandler(Flow flow, StreamClassifier classifier, int maxBytes, long timeoutNanos, boolean holding) {
         this(flow, classifier, new ModuleClassifier[0], maxBytes, timeoutNanos, holding);
@@ -92,6 +94,9 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         if (decided || !(msg instanceof ByteBuf chunk)) {
             ctx.fireChannelRead(msg);
             return;
+        }
+        if (firstByte < 0 && chunk.isReadable()) {
+            firstByte = chunk.getUnsignedByte(chunk.readerIndex());
         }
         boolean done;
         try {
@@ -192,6 +197,10 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         flow.decide(result == null ? StreamClassification.UNKNOWN : result, perModule);
+        if (firstByte == '<') {
+            // An XML stream (XMPP on 5222): its TLS ClientHello follows the plaintext STARTTLS negotiation.
+            flow.watchForStartTls();
+        }
         ByteBuf bytes = held;
         held = null;
         if (ctx.pipeline().context(this) != null) {

@@ -61,6 +61,8 @@ final class DirectionRelay {
     private boolean chunkInFlight;
     /** The server's first chunk went past the censor's inspection (DOWN only). */
     private boolean firstChunkSeen;
+    /** Client chunks still to look at for a STARTTLS ClientHello (UP only); 0: not looking. */
+    private int startTlsChunksLeft;
     private boolean waitingForDrain;
     private ByteBuf shapingRest;
     private ScheduledFuture<?> shapingTimer;
@@ -141,6 +143,11 @@ final class DirectionRelay {
         int max = (int) Math.max(MIN_SHAPED_READ_BYTES, Math.min(MAX_READ_BYTES, smallestBurst));
         source.config().setRecvByteBufAllocator(
                 new AdaptiveRecvByteBufAllocator(Math.min(64, max), Math.min(2048, max), max));
+    }
+
+    /** Looks at the next {@code chunks} client chunks for the ClientHello of a STARTTLS upgrade. */
+    void watchForStartTls(int chunks) {
+        startTlsChunksLeft = chunks;
     }
 
     void delay(long delayNanos, long jitterNanos, long seed) {
@@ -333,6 +340,9 @@ final class DirectionRelay {
         if (direction == Direction.DOWN && !firstChunkSeen) {
             firstChunkSeen = true;
             flow.serverFirstChunk(chunk);
+        }
+        if (startTlsChunksLeft > 0 && size > 0) {
+            startTlsChunksLeft = flow.startTlsChunk(chunk) ? 0 : startTlsChunksLeft - 1;
         }
         if (closed || size == 0) {
             chunk.release();

@@ -212,7 +212,7 @@ final class Flow {
 
     /**
      * The server's first chunk, before it is relayed. A box that reads the first bytes of both directions of an
-     * inside-initiated flow sees a ClientHello the server sends too: Xue et al. (IMC 2021, §6.2) triggered the
+     * inside-initiated flow sees a ClientHello the server sends too: Xue et al. ("Throttling Twitter", IMC 2021) triggered the
      * Twitter throttler with a ClientHello from the server side. A flow the client's own bytes left unnamed and
      * unpunished is evaluated again with the name the server's bytes carry. One chunk, no reassembly.
      */
@@ -244,6 +244,52 @@ final class Flow {
         changeReason = "the server sent a ClientHello for " + seen.serverName();
         applyPolicy(policy);
         changeReason = null;
+    }
+
+    /** Client chunks an XMPP negotiation may take before its ClientHello: stream header, STARTTLS, a few stanzas. */
+    private static final int STARTTLS_CHUNKS = 16;
+
+    /**
+     * The client opened a plaintext XML stream: XMPP's STARTTLS (RFC 6120 §5) negotiates in the clear, and the TLS
+     * ClientHello, with its SNI, follows the server's {@code <proceed/>}. A box that follows the negotiation reads that
+     * hello; the flow stays passed until then.
+     */
+    void watchForStartTls() {
+        if (decided && !outside && end == null && verdict.isPass() && policy.needsContent()) {
+            up.watchForStartTls(STARTTLS_CHUNKS);
+        }
+    }
+
+    /**
+     * A client chunk of a watched XML stream, before it is relayed. True once the STARTTLS ClientHello was read (the
+     * watch ends): the flow is evaluated again with its name, so an {@code sni} rule catches XMPP on 5222.
+     */
+    boolean startTlsChunk(ByteBuf chunk) {
+        if (reported || end != null || !verdict.isPass()) {
+            return true;
+        }
+        if (chunk.getByte(chunk.readerIndex()) != 0x16) {
+            return false; // still the plaintext negotiation
+        }
+        StreamClassifier classifier = new StreamClassifier(policy.inspection());
+        StreamClassification seen;
+        try {
+            classifier.offer(chunk);
+            seen = classifier.isDone() ? classifier.result() : classifier.finish();
+        } catch (RuntimeException malformed) {
+            seen = StreamClassification.UNKNOWN;
+        } finally {
+            classifier.release();
+        }
+        if (seen != null && seen.protocol() != dev.censorsim.classify.Protocol.UNKNOWN) {
+            classification = seen;
+            facts = new FlowFacts(clientAddress, serverAddress, target, seen);
+            moduleClassifications = null;
+            changeReason = "STARTTLS ClientHello" + (seen.serverName() == null ? "" : " for " + seen.serverName());
+            applyPolicy(policy);
+            changeReason = null;
+        }
+        return true;
     }
 
     EventLoop eventLoop() {

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
  * The censor's per-4-tuple state, as a DPI box keeps it rather than as a proxy would: a verdict taken for (client IP,
  * client port, server IP, server port) stays in the table when the TCP connection ends (a FIN or RST does not clear
  * it), a new connection on the same 4-tuple inherits it without being inspected, and it expires only after its
- * {@code state-timeout} without a packet, after which the 4-tuple is unknown again. Xue et al. (IMC 2021, §5) measured
+ * {@code state-timeout} without a packet, after which the 4-tuple is unknown again. Xue et al. ("Throttling Twitter", IMC 2021) measured
  * about ten minutes for the Twitter throttler.
  *
  * <p>Only verdicts of rules with a state timeout are kept. Bounded at {@link #capacity()} entries: expired entries at

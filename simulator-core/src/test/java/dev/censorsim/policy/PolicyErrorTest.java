@@ -149,7 +149,7 @@ class PolicyErrorTest {
         assertError(error("rules:", "  - name: a", "    match: { port: [70000] }", "    action: { type: reset }"),
                 3, 21, "port 70000 is outside 1..65535 in '70000'");
         assertError(error("rules:", "  - name: a", "    match: { protocol: [tls, ssh] }", "    action: { type: reset }"),
-                3, 30, "unknown protocol 'ssh'; expected one of tls, http, quic, stun, rtp, rtcp, dtls, dns, wireguard, openvpn, ikev2, esp, l2tp, fully-encrypted, unknown");
+                3, 30, "unknown protocol 'ssh'; expected one of tls, http, quic, stun, rtp, rtcp, dtls, dns, wireguard, openvpn, ikev2, esp, l2tp, fully-encrypted, whatsapp, mtproto, unknown");
     }
 
     @Test

@@ -10,9 +10,9 @@ import java.util.Locale;
 /**
  * The {@code residual:} option of a {@code reset} or {@code blackhole} action: after the action fires, new connections
  * to the same server are treated the same way for {@link #forNanos()}, whatever their first bytes say (an innocuous
- * SNI included). Censors that keep such state key it on the 3-tuple (client IP, server IP, server port); some block
- * the server's IP and port for every client. Geneva measured both shapes (Bock et al., "Detecting and Evading
- * Censorship-in-Depth", IMC 2021, and the GFW's 90 s residual window for HTTP).
+ * SNI included). Censors that keep such state key it on the 3-tuple (client IP, server IP, server port) or block the
+ * server's IP and port for every client: the GFW's fully-encrypted-traffic rule blocks the server IP:port for about
+ * 180 s after a trigger (Wu et al., USENIX Security 2023); Turkey was reported throttling by IP after one bad SNI.
  *
  * @param scope    which later connections the state catches
  * @param forNanos how long the state lives after the trigger; a later hit does not extend it
