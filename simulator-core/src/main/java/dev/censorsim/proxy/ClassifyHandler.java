@@ -92,7 +92,7 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         if (done || held.readableBytes() >= maxBytes) {
             decideNow();
         } else {
-            ctx.read();
+            Reads.request(ctx);
         }
     }
 

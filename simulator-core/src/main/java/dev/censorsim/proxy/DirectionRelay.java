@@ -196,9 +196,8 @@ final class DirectionRelay {
     }
 
     void requestRead() {
-        if (!closed && !dropping && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()
-                && source.isActive()) {
-            source.read();
+        if (!closed && !dropping && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()) {
+            Reads.request(source);
         }
     }
 

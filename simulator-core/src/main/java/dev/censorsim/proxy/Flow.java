@@ -136,7 +136,7 @@ final class Flow {
         if (early != null) {
             client.pipeline().fireChannelRead(early);
         } else if (holding) {
-            client.read();
+            Reads.request(client);
         } else {
             flow.up.requestRead();
         }

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.socksx.SocksMessage;
 import io.netty.handler.codec.socksx.v4.DefaultSocks4CommandResponse;
 import io.netty.handler.codec.socksx.v4.Socks4CommandRequest;
@@ -51,6 +52,8 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
     private final long acceptedNanos = System.nanoTime();
     private ByteBuf early;
     private boolean connecting;
+    /** The client's FIN arrived behind its CONNECT (epoll reads it unasked, see {@link Reads}); replayed to the flow. */
+    private boolean inputShutdown;
 
     SocksFrontendHandler(ProxyRuntime runtime) {
         this.runtime = runtime;
@@ -58,7 +61,7 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.read();
+        Reads.request(ctx);
         ctx.fireChannelActive();
     }
 
@@ -99,7 +102,7 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.pipeline().addBefore(ctx.name(), PipelineNames.SOCKS5_COMMAND_DECODER, new Socks5CommandRequestDecoder());
         ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
-        ctx.read();
+        Reads.request(ctx);
     }
 
     private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {
@@ -211,8 +214,25 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         removeIfPresent(p, Socks4ServerEncoder.class);
         ByteBuf firstBytes = early;
         early = null;
+        boolean eof = inputShutdown;
         p.remove(this);
         Flow.start(runtime, ctx.channel(), upstream, target, acceptedNanos, firstBytes);
+        if (eof) {
+            ctx.channel().pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            if (connecting) {
+                inputShutdown = true; // the flow will forward it after the bytes that came before it
+            } else {
+                ctx.close(); // half-closed before asking for anything: there is no flow to finish
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     /**
