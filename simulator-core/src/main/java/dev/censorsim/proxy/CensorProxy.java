@@ -74,6 +74,7 @@ public final class CensorProxy implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         runtime.track(ch);
+                        GracefulClose.install(ch);
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
                         if (options.mode() == ProxyMode.SOCKS) {
                             ch.pipeline().addLast(PipelineNames.SOCKS_DETECT, new SocksPortUnificationServerHandler());
