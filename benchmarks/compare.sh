@@ -7,7 +7,8 @@
 #   benchmarks/compare.sh dns relay            only some sections: dns udp relay bulk classify
 #   OUT=/tmp/c.json benchmarks/compare.sh      where the JSON goes
 #   ROUNDS=3 benchmarks/compare.sh dns         rounds per contender, interleaved; the best round of each counts
-#   CENSORSIM_JAVA_OPTS=-Dcensorsim.transport=nio benchmarks/compare.sh   another transport (default: the build's)
+#   CENSORSIM_JAVA_OPTS=-Dcensorsim.transport=epoll benchmarks/compare.sh  another transport (default: NIO)
+#   CENSORSIM_CDS=0 benchmarks/compare.sh      without the launcher's class-data sharing archive (cold start cost)
 #
 # Sections and peers (ratio = censorsim / peer; for latency the ratio is peer / censorsim, so > 1 is always better):
 #   dns       dnsperf -> `censorsim dns` with the Feb 2026 removal policy vs nsd on the same zone (one server thread
@@ -91,11 +92,17 @@ row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$rows"; }
 "$launcher" --version >/dev/null
 jar="$here/simulator-cli/target/censorsim.jar"
 [ -z "${CENSORSIM:-}" ] && [ -f "$jar" ] || jar=""
+# The launcher's class-data sharing archive, as the launcher itself would use it (it trained it just now).
+cds=""
+if [ "${CENSORSIM_CDS:-1}" != 0 ] && [ -f "$here/simulator-cli/target/censorsim.jsa" ] \
+   && [ "$(cat "$here/simulator-cli/target/censorsim.jsa.java" 2>/dev/null)" = "$(readlink -f "$(command -v java)")" ]; then
+  cds="-XX:SharedArchiveFile=$here/simulator-cli/target/censorsim.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+fi
 # The command line of censorsim: java itself (so that a background one's pid is the JVM's), or the given launcher.
 censorsim_cmd() {
   if [ -n "$jar" ]; then
     # shellcheck disable=SC2086 # the options are meant to split
-    echo java ${CENSORSIM_JAVA_OPTS:-} -Dcensorsim.tty=false "-Dcensorsim.home=$here" -jar "$jar"
+    echo java $cds ${CENSORSIM_JAVA_OPTS:-} -Dcensorsim.tty=false "-Dcensorsim.home=$here" -jar "$jar"
   else
     echo "$launcher"
   fi
