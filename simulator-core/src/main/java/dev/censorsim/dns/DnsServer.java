@@ -8,6 +8,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramChannel;
@@ -32,6 +34,13 @@ public final class DnsServer implements AutoCloseable {
     static final String FRAMES = "frames";
     static final String QUERIES = "queries";
     private static final int BIND_ATTEMPTS = 8;
+    /**
+     * On epoll, queries are received {@value #RECVMMSG_BATCH} at a time with one {@code recvmmsg(2)}, each in a slot
+     * of {@value #MAX_QUERY_BYTES} bytes (a longer query is cut to that and answered FORMERR; real queries, EDNS
+     * options included, stay well under 512).
+     */
+    static final int MAX_QUERY_BYTES = 4096;
+    static final int RECVMMSG_BATCH = 16;
 
     private final EventLoopGroup group;
     private final Channel udp;
@@ -71,6 +80,11 @@ public final class DnsServer implements AutoCloseable {
                                     options.queryListener()));
                         }
                     });
+            if (Transport.current() == Transport.EPOLL) {
+                udpBootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY_BYTES)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR,
+                                new FixedRecvByteBufAllocator(MAX_QUERY_BYTES * RECVMMSG_BATCH));
+            }
             long idleMillis = options.tcpIdleTimeout().toMillis();
             ServerBootstrap tcpBootstrap = new ServerBootstrap().group(group)
                     .channelFactory(Transport.current()::newServerSocketChannel)

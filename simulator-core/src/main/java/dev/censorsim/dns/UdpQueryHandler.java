@@ -13,12 +13,19 @@ import java.util.function.Consumer;
  * Answers queries arriving as datagrams. Too-large answers go out truncated with TC set. Backpressure: while the
  * channel is unwritable, reading stops and answers that are ready are dropped, as an overloaded server does; the
  * client's retry is the flow control UDP has. Never throws: a bad datagram is answered FORMERR or dropped.
+ *
+ * <p>Answers decided while a read batch is being handled (zone answers and policy verdicts) are written without a
+ * flush and flushed once at {@code channelReadComplete}: one wake-up answers every query the socket had queued, and on
+ * epoll the flush leaves as one {@code sendmmsg(2)}. Answers that come later (forwarded ones) are flushed at once.
  */
 final class UdpQueryHandler extends ChannelInboundHandlerAdapter {
 
     private final DnsResponder responder;
     private final int maxUdpPayload;
     private final Consumer<DnsQueryEvent> listener;
+    /** Event loop only: inside {@link #channelRead}, where answers wait for the batch's flush. */
+    private boolean reading;
+    private boolean flushPending;
 
     UdpQueryHandler(DnsResponder responder, int maxUdpPayload, Consumer<DnsQueryEvent> listener) {
         this.responder = responder;
@@ -32,6 +39,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        reading = true;
         try {
             IncomingQuery query = DnsQueryReader.read(packet.content());
             if (query != null) {
@@ -41,8 +49,18 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             // Belt and braces: the reader and responder do not throw on input, but the server must keep serving.
         } finally {
+            reading = false;
             packet.release();
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (flushPending) {
+            flushPending = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     private void reply(ChannelHandlerContext ctx, IncomingQuery query, DnsAnswer answer, InetSocketAddress sender) {
@@ -64,7 +82,12 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter {
             }
             // Logged before the write, so that whoever reads the answer can already see its log event.
             QueryReplies.log(listener, sender, "udp", query, answer, true, truncated[0]);
-            ctx.writeAndFlush(new DatagramPacket(buf, sender), ctx.voidPromise());
+            if (reading && ctx.executor().inEventLoop()) {
+                ctx.write(new DatagramPacket(buf, sender), ctx.voidPromise());
+                flushPending = true;
+            } else {
+                ctx.writeAndFlush(new DatagramPacket(buf, sender), ctx.voidPromise());
+            }
         } finally {
             answer.release();
         }

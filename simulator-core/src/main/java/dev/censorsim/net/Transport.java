@@ -30,13 +30,17 @@ import java.util.function.Supplier;
  * registered on an event loop of its own transport. {@code -Dcensorsim.transport=} {@code nio} (the default),
  * {@code epoll} (insists on epoll and fails loudly when it cannot load) or {@code auto} (epoll where it loads).
  *
- * <p>NIO is the default because the relay is not yet correct on epoll: Netty's epoll transport reads a peer's last
- * bytes and its FIN on {@code EPOLLRDHUP} whether or not a read was asked for, and a {@code read()} after that input
- * shutdown fails with {@code epoll_ctl(..) ENOENT}; the relay's hand-over from classification to forwarding assumes
- * reads only on demand, so a client that writes and half-closes at once loses its bytes (RelayTest's half-close
- * cases fail with {@code -Dcensorsim.transport=epoll}). Front ends that need epoll's socket options (transparent
- * interception needs {@code IP_TRANSPARENT}) run on epoll whatever the default ({@link #forFrontEnd}), and channels
- * opened beside another channel follow its transport ({@link #of}).
+ * <p>NIO is the default because the relay is not yet fully correct on epoll. Netty's epoll transport reads a peer's
+ * last bytes and its FIN on {@code EPOLLRDHUP} whether or not a read was asked for, fails a {@code read()} after that
+ * input shutdown with {@code epoll_ctl(..) ENOENT}, and closes at once where NIO sends a FIN first. The proxy copes
+ * with all three: front ends keep bytes and a FIN that arrive before the flow starts and hand them to it
+ * ({@code proxy.PendingClientInput}), every read goes through {@code proxy.Reads} (never after input shutdown), and
+ * {@code proxy.GracefulClose} shuts the output down before a close. With those the proxy's test classes pass on
+ * epoll except FlowControlTest's {@code freezeShouldForwardExactlyTheAllowanceThenNothing} (on epoll the client of a
+ * frozen server-first flow received nothing within a second in 3 of 4 runs); until that is understood the default
+ * stays NIO. The DNS server receives 16 queries per {@code recvmmsg(2)} on epoll. Front ends that need epoll's socket
+ * options (transparent interception needs {@code IP_TRANSPARENT}) run on epoll whatever the default
+ * ({@link #forFrontEnd}), and channels opened beside another channel follow its transport ({@link #of}).
  */
 public enum Transport {
     EPOLL(EpollIoHandler::newFactory, EpollServerSocketChannel::new, EpollSocketChannel::new) {

@@ -93,6 +93,7 @@ public final class CensorProxy implements AutoCloseable {
                         if (options.capture() != null) {
                             ch.pipeline().addLast(PipelineNames.CAPTURE, new CaptureHandler(options.capture()));
                         }
+                        GracefulClose.install(ch);
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
                         if (transparent) {
                             InetSocketAddress listener = (InetSocketAddress) ch.parent().localAddress();

@@ -125,9 +125,7 @@ final class ClassifyHandler extends ChannelInboundHandlerAdapter {
         if (done || held.readableBytes() >= maxBytes) {
             decideNow();
         } else {
-            if (DirectionRelay.canRead(ctx.channel())) {
-                ctx.read();
-            }
+            Reads.request(ctx);
         }
     }
 

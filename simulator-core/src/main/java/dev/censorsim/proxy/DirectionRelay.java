@@ -301,15 +301,14 @@ final class DirectionRelay {
     void requestRead() {
         if (dropping) {
             watchForClientLeaving();
-        } else if (!closed && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()
-                && canRead(source)) {
-            source.read();
+        } else if (!closed && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()) {
+            Reads.request(source);
         }
     }
 
     /** While dropping, the client side keeps reading into the held backlog, up to its bound (see {@link #drop()}). */
     private void watchForClientLeaving() {
-        if (direction != Direction.UP || closed || sourceEof || !canRead(source)) {
+        if (direction != Direction.UP || closed || sourceEof || Reads.inputDone(source)) {
             return;
         }
         long held = 0;
@@ -320,17 +319,8 @@ final class DirectionRelay {
             held += shapingRest.readableBytes();
         }
         if (held < HELD_WHILE_DROPPING_BYTES) {
-            source.read();
+            Reads.request(source);
         }
-    }
-
-    /**
-     * Whether a read may be requested: the channel is active and its input not shut down. On the epoll transport a
-     * read requested after the peer's FIN was taken (which epoll does on EPOLLRDHUP even with auto-read off, before
-     * the flow has seen the EOF event) fails with {@code epoll_ctl(..) ENOENT} and would tear the flow down.
-     */
-    static boolean canRead(Channel channel) {
-        return channel.isActive() && !(channel instanceof DuplexChannel duplex && duplex.isInputShutdown());
     }
 
     void onChunk(ByteBuf chunk) {

@@ -166,9 +166,7 @@ final class Flow {
         if (early != null) {
             client.pipeline().fireChannelRead(early);
         } else if (holding) {
-            if (DirectionRelay.canRead(client)) {
-                client.read();
-            }
+            Reads.request(client);
         } else {
             flow.up.requestRead();
         }

@@ -231,7 +231,8 @@ final class ProxyRuntime {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        // Handlers are added once the flow starts; nothing is read before that.
+                        // Relay handlers are added once the flow starts; nothing is read before that.
+                        GracefulClose.install(ch);
                     }
                 })
                 .connect(server);

@@ -63,7 +63,7 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.read();
+        Reads.request(ctx);
         ctx.fireChannelActive();
     }
 
@@ -110,7 +110,7 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.pipeline().addBefore(ctx.name(), PipelineNames.SOCKS5_COMMAND_DECODER,
                 new Socks5CommandRequestDecoder(KnownAddressTypes.INSTANCE));
         ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
-        ctx.read();
+        Reads.request(ctx);
     }
 
     private void onCommand(ChannelHandlerContext ctx, Socks5CommandRequest command) {

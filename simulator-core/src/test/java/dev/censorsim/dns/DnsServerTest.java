@@ -214,10 +214,14 @@ class DnsServerTest {
         assertThat(lookup(client, "silent.test", DnsRecordType.A).outcome()).isEqualTo(DnsLookupOutcome.TIMEOUT);
     }
 
-    /** The TTL of the first answer record, whose owner is the uncompressed {@code name}. */
+    /** The TTL of the first answer record after the question for {@code name}. */
     private static long ttlOfFirstAnswer(byte[] m, String name) {
         int at = 12 + name.length() + 2 + 4; // question: labels + root, type, class
-        at += name.length() + 2 + 4;         // answer owner, type, class
+        while ((m[at] & 0xc0) == 0 && m[at] != 0) { // answer owner: labels, then a root label or a pointer
+            at += 1 + m[at];
+        }
+        at += (m[at] & 0xc0) == 0xc0 ? 2 : 1;
+        at += 4;                             // type, class
         return (m[at] & 0xffL) << 24 | (m[at + 1] & 0xffL) << 16 | (m[at + 2] & 0xffL) << 8 | m[at + 3] & 0xffL;
     }
 

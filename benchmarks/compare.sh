@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# censorsim beside its peers, on the same input in the same run, everything on loopback, every run bounded in time.
+# Prints one table of ratios and writes it as JSON (default target/compare.json).
+#
+#   benchmarks/compare.sh                      every section, full durations (about 6 minutes)
+#   QUICK=1 benchmarks/compare.sh              short durations: a smoke run (about 2 minutes), figures are rough
+#   benchmarks/compare.sh dns relay            only some sections: dns udp relay bulk classify
+#   OUT=/tmp/c.json benchmarks/compare.sh      where the JSON goes
+#   ROUNDS=3 benchmarks/compare.sh dns         rounds per contender, interleaved; the best round of each counts
+#   CENSORSIM_JAVA_OPTS=-Dcensorsim.transport=epoll benchmarks/compare.sh  another transport (default: NIO)
+#   CENSORSIM_CDS=0 benchmarks/compare.sh      without the launcher's class-data sharing archive (cold start cost)
+#
+# Sections and peers (ratio = censorsim / peer; for latency the ratio is peer / censorsim, so > 1 is always better):
+#   dns       dnsperf -> `censorsim dns` with the Feb 2026 removal policy vs nsd on the same zone (one server thread
+#             each: nsd server-count 1, censorsim's one DNS event loop). Queries lost are reported.
+#   udp       dnsperf -> UDP relay -> nsd: `censorsim proxy --udp` vs socat vs dnsperf straight to nsd (datagrams/s).
+#   relay     wrk (2 threads, 32 keep-alive connections) -> relay -> nginx: `censorsim proxy` vs HAProxy `mode tcp`
+#             (one thread) vs socat vs direct; requests/s and p99.
+#   bulk      iperf3 one stream through the same relays; Gbit/s.
+#   classify  `censorsim classify` on a generated trace vs ndpiReader (nDPI): cold (one JVM start), warm, and
+#             censorsim on every core.
+# Installs missing tools with apt-get (dnsperf nsd wrk nginx haproxy iperf3 socat libndpi-bin).
+# A benchmark, not a test: nothing here fails on a slow figure. The load average is printed with the table, because
+# another job on the cores changes every figure (the JVM's JIT warm-up most).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+launcher="${CENSORSIM:-$here/censorsim}"
+out_json="${OUT:-$here/target/compare.json}"
+quick="${QUICK:-0}"
+rounds="${ROUNDS:-$([ "$quick" = 1 ] && echo 1 || echo 2)}"
+if [ "$quick" = 1 ]; then dur=3; warm=2; flows=5000; else dur=10; warm=5; flows=20000; fi
+sections=("$@")
+[ ${#sections[@]} -eq 0 ] && sections=(dns udp relay bulk classify)
+want() { local s; for s in "${sections[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+need() { # need COMMAND PACKAGE
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "compare: installing $2 ($1)" >&2
+  local sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$2" >/dev/null
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || { echo "compare: $1 still missing after installing $2" >&2; exit 3; }
+}
+PATH="$PATH:/usr/sbin"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -f "$work/nsd.pid" ] && kill "$(cat "$work/nsd.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A free loopback port (TCP and UDP) from the kernel's ephemeral range.
+free_port() {
+  python3 - <<'EOF' 2>/dev/null || shuf -i 20000-60000 -n 1
+import socket
+t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", p)); print(p)
+EOF
+}
+wait_tcp() { # wait_tcp PORT: until something accepts on 127.0.0.1:PORT (30 s at most)
+  local i
+  for i in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "compare: nothing listens on 127.0.0.1:$1; last lines of each log:" >&2
+  tail -n 5 "$work"/*.log >&2 2>/dev/null || true
+  exit 3
+}
+start() { # start NAME CMD...: in the background, output to $work/NAME.log; CMD may be censorsim
+  local name="$1"; shift
+  if [ "$1" = censorsim ]; then shift; set -- $(censorsim_cmd) "$@"; fi
+  "$@" >"$work/$name.log" 2>&1 &
+  pids+=("$!")
+}
+stop_last() {
+  local p="${pids[-1]}"
+  kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true
+  unset 'pids[-1]'
+}
+best() { printf '%s\n' "$@" | sort -g | tail -1; }
+least() { printf '%s\n' "$@" | sort -g | head -1; }
+
+rows="$work/rows.tsv" # section, metric, unit, censorsim, peer name, peer value, better (higher|lower), note
+: > "$rows"
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$rows"; }
+
+[ -x "$launcher" ] || { echo "compare: no launcher at $launcher" >&2; exit 2; }
+# Build the jar once, before anything is timed; then run it directly, so that a source edited during the run cannot
+# make the launcher rebuild in the middle of a measurement.
+"$launcher" --version >/dev/null
+jar="$here/simulator-cli/target/censorsim.jar"
+[ -z "${CENSORSIM:-}" ] && [ -f "$jar" ] || jar=""
+# The launcher's class-data sharing archive, as the launcher itself would use it (it trained it just now).
+cds=""
+if [ "${CENSORSIM_CDS:-1}" != 0 ] && [ -f "$here/simulator-cli/target/censorsim.jsa" ] \
+   && [ "$(cat "$here/simulator-cli/target/censorsim.jsa.java" 2>/dev/null)" = "$(readlink -f "$(command -v java)")" ]; then
+  cds="-XX:SharedArchiveFile=$here/simulator-cli/target/censorsim.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+fi
+# The command line of censorsim: java itself (so that a background one's pid is the JVM's), or the given launcher.
+censorsim_cmd() {
+  if [ -n "$jar" ]; then
+    # shellcheck disable=SC2086 # the options are meant to split
+    echo java $cds ${CENSORSIM_JAVA_OPTS:-} -Dcensorsim.tty=false "-Dcensorsim.home=$here" -jar "$jar"
+  else
+    echo "$launcher"
+  fi
+}
+censorsim() { $(censorsim_cmd) "$@"; }
+
+zone="$here/scenarios/zones/messenger.zone"
+removal="$here/scenarios/policies/whatsapp-2026-dns.yaml"
+# The mix a messenger's resolver sends: the names that resolve, the removed ones, CNAME, other types, misses.
+cat > "$work/queries.txt" <<'EOF'
+g.whatsapp.net A
+g.whatsapp.net AAAA
+mmg.whatsapp.net A
+whatsapp.com A
+web.whatsapp.com A
+web.whatsapp.com HTTPS
+wa.me A
+wa.me TXT
+cdn.allowed.test A
+dns.doh.test AAAA
+missing.whatsapp.net A
+whatsapp.net A
+EOF
+
+start_nsd() { # start_nsd PORT
+  cat > "$work/nsd.conf" <<EOF
+server:
+  ip-address: 127.0.0.1@$1
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "$work"
+  pidfile: "$work/nsd.pid"
+  database: ""
+  zonelistfile: "$work/zone.list"
+  xfrdfile: "$work/xfrd.state"
+  xfrdir: "$work"
+  logfile: "$work/nsd-server.log"
+  hide-version: yes
+  verbosity: 0
+  # Debian's nsd limits responses to 200/s per client netblock (RRL): off, as censorsim has none.
+  rrl-ratelimit: 0
+  rrl-whitelist-ratelimit: 0
+  # No NS/glue in every answer: censorsim, an authoritative answer without referral data, sends none either.
+  minimal-responses: yes
+remote-control:
+  control-enable: no
+zone:
+  name: "."
+  zonefile: "$zone"
+EOF
+  start nsd nsd -d -c "$work/nsd.conf"
+  wait_tcp "$1"
+}
+
+dnsperf_run() { # dnsperf_run PORT SECONDS -> "qps lost completed"
+  dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries.txt" -l "$2" -q 100 -t 2 > "$work/dnsperf.out" 2>&1 || true
+  awk '/Queries per second:/ { q = $4 } /Queries lost:/ { l = $3 } /Queries completed:/ { c = $3 }
+       END { printf "%.0f %d %d\n", q, l, c }' "$work/dnsperf.out"
+}
+
+if want dns || want udp; then need dnsperf dnsperf; need nsd nsd; fi
+
+if want dns; then
+  # Both transports: NIO is censorsim's default, epoll receives 16 queries per recvmmsg(2) and answers a batch with
+  # one sendmmsg(2).
+  for transport in nio epoll; do
+    nsd_port="$(free_port)"; start_nsd "$nsd_port"
+    cs_port="$(free_port)"
+    CENSORSIM_JAVA_OPTS="${CENSORSIM_JAVA_OPTS:-} -Dcensorsim.transport=$transport" \
+      start censorsim-dns censorsim dns --listen "127.0.0.1:$cs_port" --zone "$zone" --policy "$removal"
+    wait_tcp "$cs_port"
+    dnsperf_run "$cs_port" "$warm" >/dev/null # JIT warm-up; nsd needs none
+    nsd_q=(); cs_q=(); cs_lost=0; nsd_lost=0
+    for r in $(seq 1 "$rounds"); do
+      read -r q l c < <(dnsperf_run "$nsd_port" "$dur"); nsd_q+=("$q"); nsd_lost=$((nsd_lost + l))
+      read -r q l c < <(dnsperf_run "$cs_port" "$dur"); cs_q+=("$q"); cs_lost=$((cs_lost + l))
+    done
+    row dns "queries/s, removal policy, $transport" "q/s" "$(best "${cs_q[@]}")" nsd "$(best "${nsd_q[@]}")" higher \
+        "lost: censorsim $cs_lost, nsd $nsd_lost"
+    stop_last # censorsim dns
+    kill "$(cat "$work/nsd.pid")" 2>/dev/null || true
+    sleep 1
+  done
+fi
+
+if want udp; then
+  need socat socat
+  nsd_port="$(free_port)"; start_nsd "$nsd_port"
+  cs_port="$(free_port)"; so_port="$(free_port)"
+  start censorsim-udp censorsim proxy --udp --listen "127.0.0.1:$cs_port" --upstream "127.0.0.1:$nsd_port"
+  # socat forks one child per client address, as censorsim keeps one flow per client address.
+  start socat-udp socat "UDP4-RECVFROM:$so_port,bind=127.0.0.1,reuseaddr,fork" "UDP4-SENDTO:127.0.0.1:$nsd_port"
+  sleep 3
+  dnsperf_run "$cs_port" "$warm" >/dev/null
+  d_q=(); c_q=(); s_q=()
+  for r in $(seq 1 "$rounds"); do
+    read -r q l c < <(dnsperf_run "$nsd_port" "$dur"); d_q+=("$q")
+    read -r q l c < <(dnsperf_run "$cs_port" "$dur"); c_q+=("$q")
+    read -r q l c < <(dnsperf_run "$so_port" "$dur"); s_q+=("$q")
+  done
+  row udp "request/response datagrams/s to nsd" "q/s" "$(best "${c_q[@]}")" direct "$(best "${d_q[@]}")" higher ""
+  row udp "request/response datagrams/s to nsd" "q/s" "$(best "${c_q[@]}")" socat "$(best "${s_q[@]}")" higher ""
+  stop_last; stop_last
+  kill "$(cat "$work/nsd.pid")" 2>/dev/null || true
+fi
+
+relay_start() { # relay_start UPSTREAM_PORT -> sets cs_port ha_port so_port
+  cs_port="$(free_port)"; ha_port="$(free_port)"; so_port="$(free_port)"
+  start censorsim-relay censorsim proxy --listen "127.0.0.1:$cs_port" --upstream "127.0.0.1:$1"
+  cat > "$work/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 4000
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+listen relay
+  bind 127.0.0.1:$ha_port
+  server upstream 127.0.0.1:$1
+EOF
+  start haproxy haproxy -db -f "$work/haproxy.cfg"
+  start socat-tcp socat "TCP4-LISTEN:$so_port,bind=127.0.0.1,reuseaddr,fork" "TCP4:127.0.0.1:$1"
+  wait_tcp "$cs_port"; wait_tcp "$ha_port"; wait_tcp "$so_port"
+}
+
+if want relay; then
+  need wrk wrk; need nginx nginx; need haproxy haproxy; need socat socat
+  web_port="$(free_port)"
+  mkdir -p "$work/www"; head -c 1024 /dev/zero | tr '\0' 'x' > "$work/www/index.html"
+  cat > "$work/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+  server { listen 127.0.0.1:$web_port; root $work/www; keepalive_requests 1000000; }
+}
+EOF
+  start nginx nginx -c "$work/nginx.conf" -e "$work/nginx-error.log"
+  wait_tcp "$web_port"
+  relay_start "$web_port"
+  wrk_run() { # wrk_run PORT SECONDS -> "rps p99_ms"
+    wrk -t2 -c32 -d"$2"s --latency "http://127.0.0.1:$1/" > "$work/wrk.out" 2>&1 || true
+    awk '/Requests\/sec:/ { r = $2 }
+         / 99%/ { v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
+                  m = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; p = v * m }
+         END { printf "%.0f %.3f\n", r, p }' "$work/wrk.out"
+  }
+  wrk_run "$cs_port" "$warm" >/dev/null
+  cr=(); cp=(); hr=(); hp=(); sr=(); sp=(); dr=(); dp=()
+  for r in $(seq 1 "$rounds"); do
+    read -r a b < <(wrk_run "$web_port" "$dur"); dr+=("$a"); dp+=("$b")
+    read -r a b < <(wrk_run "$cs_port" "$dur"); cr+=("$a"); cp+=("$b")
+    read -r a b < <(wrk_run "$ha_port" "$dur"); hr+=("$a"); hp+=("$b")
+    read -r a b < <(wrk_run "$so_port" "$dur"); sr+=("$a"); sp+=("$b")
+  done
+  for peer in haproxy socat direct; do
+    case "$peer" in haproxy) pr=("${hr[@]}"); pp=("${hp[@]}");; socat) pr=("${sr[@]}"); pp=("${sp[@]}");;
+                    direct) pr=("${dr[@]}"); pp=("${dp[@]}");; esac
+    row relay "wrk requests/s via nginx" "req/s" "$(best "${cr[@]}")" "$peer" "$(best "${pr[@]}")" higher ""
+    row relay "wrk p99 latency" "ms" "$(least "${cp[@]}")" "$peer" "$(least "${pp[@]}")" lower ""
+  done
+  stop_last; stop_last; stop_last; stop_last # socat, haproxy, censorsim, nginx
+fi
+
+if want bulk; then
+  need iperf3 iperf3; need haproxy haproxy; need socat socat
+  ip_port="$(free_port)"
+  start iperf3 iperf3 -s -B 127.0.0.1 -p "$ip_port"
+  wait_tcp "$ip_port"
+  relay_start "$ip_port"
+  iperf_run() { # iperf_run PORT SECONDS -> Gbit/s at the receiver
+    iperf3 -c 127.0.0.1 -p "$1" -t "$2" -f g > "$work/iperf.out" 2>&1 || true
+    awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") g = $(i - 1) } END { printf "%.2f\n", g }' \
+      "$work/iperf.out"
+  }
+  iperf_run "$cs_port" "$warm" >/dev/null
+  c=(); h=(); s=(); d=()
+  for r in $(seq 1 "$rounds"); do
+    d+=("$(iperf_run "$ip_port" "$dur")"); c+=("$(iperf_run "$cs_port" "$dur")")
+    h+=("$(iperf_run "$ha_port" "$dur")"); s+=("$(iperf_run "$so_port" "$dur")")
+  done
+  row bulk "iperf3 one stream" "Gbit/s" "$(best "${c[@]}")" haproxy "$(best "${h[@]}")" higher ""
+  row bulk "iperf3 one stream" "Gbit/s" "$(best "${c[@]}")" socat "$(best "${s[@]}")" higher ""
+  row bulk "iperf3 one stream" "Gbit/s" "$(best "${c[@]}")" direct "$(best "${d[@]}")" higher ""
+  stop_last; stop_last; stop_last; stop_last
+fi
+
+if want classify; then
+  need ndpiReader libndpi-bin
+  trace="$work/trace.pcap"
+  censorsim trace generate --flows "$flows" --seed 1 "$trace" >/dev/null
+  ndpi_pps() {
+    local t0; t0="$(date +%s%N)"
+    ndpiReader -i "$trace" > "$work/ndpi.out" 2>&1 || true
+    echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$work/ndpi.ms"
+    awk '/nDPI throughput/ { v = $3; u = $4; m = (u == "K") ? 1e3 : (u == "M") ? 1e6 : (u == "G") ? 1e9 : 1;
+                              printf "%.0f\n", v * m }' "$work/ndpi.out"
+  }
+  cs_pps() { # cs_pps ARGS... -> packets/s of the classification loop; the whole command's wall time to cs.ms
+    local t0; t0="$(date +%s%N)"
+    CENSORSIM_JAVA_OPTS="${CENSORSIM_JAVA_OPTS:-} -Xmx2g" censorsim classify "$@" "$trace" > "$work/cs.out"
+    echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$work/cs.ms"
+    awk '/^throughput:/ { gsub(",", "", $2); print $2 }' "$work/cs.out"
+  }
+  packets="$(grep -o '[0-9,]* packets' "$work/cs.out" 2>/dev/null | head -1 || true)"
+  n=(); cold=(); hot=(); n_ms=(); cold_ms=()
+  for r in $(seq 1 "$rounds"); do
+    n+=("$(ndpi_pps)"); n_ms+=("$(cat "$work/ndpi.ms")")
+    cold+=("$(cs_pps)"); cold_ms+=("$(cat "$work/cs.ms")")
+    hot+=("$(cs_pps --warmup "$([ "$quick" = 1 ] && echo 3 || echo 10)")")
+  done
+  # The packets/s figures time the classification loop alone (as ndpiReader's own figure does); this one times the
+  # whole command, JVM start (and its class-data sharing archive, when present) included.
+  row classify "whole command, one start, $flows flows" "ms" "$(least "${cold_ms[@]}")" ndpiReader \
+      "$(least "${n_ms[@]}")" lower "cds: $([ -n "$cds" ] && echo on || echo off)"
+  row classify "cold (one JVM start), $flows flows" "packets/s" "$(best "${cold[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
+  row classify "warm, $flows flows" "packets/s" "$(best "${hot[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
+fi
+
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "censorsim vs peers: $(nproc) cores, load average $load, $([ "$quick" = 1 ] && echo QUICK || echo full) run, best of $rounds round(s), transport ${CENSORSIM_JAVA_OPTS:-default}"
+awk -F'\t' 'BEGIN { printf "%-9s %-36s %-11s %14s %14s %8s  %s\n", "section", "metric", "peer", "censorsim", "peer", "ratio", "note" }
+  { ratio = ($7 == "higher") ? ($6 > 0 ? $4 / $6 : 0) : ($4 > 0 ? $6 / $4 : 0)
+    printf "%-9s %-36s %-11s %14s %14s %7.2fx  %s %s\n", $1, $2, $5, $4 " " $3, $6, ratio, ($7 == "lower" ? "(peer/censorsim)" : ""), $8 }' "$rows"
+
+mkdir -p "$(dirname "$out_json")"
+awk -F'\t' -v cores="$(nproc)" -v load="$load" -v quick="$quick" -v rounds="$rounds" \
+    -v when="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v opts="${CENSORSIM_JAVA_OPTS:-}" '
+  function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
+  BEGIN { printf "{\n  \"when\": \"%s\", \"cores\": %d, \"load_average\": \"%s\", \"quick\": %s, \"rounds\": %d, \"java_opts\": \"%s\",\n  \"rows\": [",
+                 when, cores, load, (quick == 1 ? "true" : "false"), rounds, esc(opts) }
+  { ratio = ($7 == "higher") ? ($6 > 0 ? $4 / $6 : 0) : ($4 > 0 ? $6 / $4 : 0)
+    printf "%s\n    {\"section\": \"%s\", \"metric\": \"%s\", \"unit\": \"%s\", \"censorsim\": %s, \"peer\": \"%s\", \"peer_value\": %s, \"better\": \"%s\", \"ratio\": %.3f, \"note\": \"%s\"}",
+           (NR > 1 ? "," : ""), esc($1), esc($2), esc($3), $4 + 0, esc($5), $6 + 0, $7, ratio, esc($8) }
+  END { printf "\n  ]\n}\n" }' "$rows" > "$out_json"
+echo "written: $out_json"
