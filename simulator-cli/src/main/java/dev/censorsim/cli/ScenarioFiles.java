@@ -13,7 +13,8 @@ final class ScenarioFiles {
     }
 
     static Scenario load(Path file) {
-        if (!Files.isRegularFile(file)) {
+        // Only a missing file is reported here; a FIFO or a directory gets the loader's "not a regular file".
+        if (!Files.exists(file)) {
             throw new CliException(ExitCodes.BAD_INPUT, file + ": no such scenario file");
         }
         try {

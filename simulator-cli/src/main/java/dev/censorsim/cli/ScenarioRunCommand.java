@@ -108,7 +108,12 @@ final class ScenarioRunCommand implements Callable<Integer> {
             } catch (Exception e) {
                 throw new CliException(ExitCodes.RUNTIME_FAILURE, scenario.name() + ": run failed: " + e, e);
             }
-            Path dir = reportDir.resolve(scenario.name());
+            Path dir = reportDir.resolve(scenario.name()).normalize();
+            if (!reportDir.normalize().equals(dir.getParent())) {
+                // The parser refuses such names; a scenario built in Java is checked here before anything is written.
+                throw new CliException(ExitCodes.BAD_INPUT, "scenario name '" + scenario.name()
+                        + "' would put its reports outside " + reportDir);
+            }
             try {
                 ReportFiles.writeAll(report, dir);
             } catch (IOException e) {

@@ -38,15 +38,21 @@ final class PolicyCompiler {
     private static final String PROTOCOLS = Arrays.stream(Protocol.values()).map(Protocol::wireName)
             .collect(Collectors.joining(", "));
 
+    private static final List<String> LIST_FILE_KEYS = List.of("file");
+
+    /** Inline lists by name; a list file's name maps to null here and to its matcher in {@link #fileLists}. */
     private final Map<String, List<String>> lists = new LinkedHashMap<>();
+    private final Map<String, DomainMatcher> fileLists = new HashMap<>();
     private final Map<String, DomainMatcher> labelListMatchers = new HashMap<>();
+    private final ListFiles listFiles;
     private MatchingMode defaultMode = MatchingMode.LABEL;
 
-    private PolicyCompiler() {
+    private PolicyCompiler(ListFiles listFiles) {
+        this.listFiles = listFiles;
     }
 
-    static CompiledPolicy compile(PolicyNode root) throws PolicyException {
-        return new PolicyCompiler().compilePolicy(root);
+    static CompiledPolicy compile(PolicyNode root, ListFiles listFiles) throws PolicyException {
+        return new PolicyCompiler(listFiles).compilePolicy(root);
     }
 
     private CompiledPolicy compilePolicy(PolicyNode root) throws PolicyException {
@@ -128,8 +134,17 @@ final class PolicyCompiler {
                 throw listsNode.keyNode(name).error("list name '" + name
                         + "' must be non-empty, without spaces and without a leading '@' (rules add the '@')");
             }
+            PolicyNode list = listsNode.get(name);
+            if (list.kind() == PolicyNode.Kind.MAP) {
+                list.checkKeys("list '" + name + "' (a list file)", LIST_FILE_KEYS);
+                DomainMatcher matcher = listFiles.load(list.required("file", "list '" + name + "'"));
+                lists.put(name, null);
+                fileLists.put(name, matcher);
+                labelListMatchers.put(name, matcher);
+                continue;
+            }
             List<String> domains = new ArrayList<>();
-            for (PolicyNode entry : listsNode.get(name).entries("list '" + name + "'")) {
+            for (PolicyNode entry : list.entries("list '" + name + "'")) {
                 String domain = entry.text("an entry of list '" + name + "'");
                 if (domain.startsWith("@")) {
                     throw entry.error("lists cannot refer to other lists ('" + domain + "'); list the domains");
@@ -310,7 +325,7 @@ final class PolicyCompiler {
         }
         if (mode == MatchingMode.SUBSTRING) {
             List<String> needles = new ArrayList<>(literals);
-            listNames.forEach(n -> needles.addAll(lists.get(n)));
+            listNames.forEach(n -> needles.addAll(fileLists.containsKey(n) ? fileLists.get(n).domains() : lists.get(n)));
             return new NameMatcher.Substring(needles);
         }
         List<DomainMatcher> parts = new ArrayList<>();
