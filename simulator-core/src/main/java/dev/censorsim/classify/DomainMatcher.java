@@ -62,7 +62,7 @@ public final class DomainMatcher {
      *                                  characters
      */
     public static DomainMatcher of(Collection<String> domains) {
-        Builder builder = new Builder(domains.size());
+        Builder builder = new Builder(domains.size(), 0);
         for (String domain : domains) {
             builder.add(domain);
         }
@@ -71,7 +71,15 @@ public final class DomainMatcher {
 
     /** Starts an empty matcher to fill one domain at a time, e.g. while streaming a list file. */
     public static Builder builder() {
-        return new Builder(0);
+        return new Builder(0, 0);
+    }
+
+    /**
+     * Like {@link #builder()}, sized up front for about {@code expectedDomains} domains of {@code expectedBytes} in
+     * all, so that a large list is built without growing (and copying) its arrays.
+     */
+    public static Builder builder(int expectedDomains, long expectedBytes) {
+        return new Builder(expectedDomains, expectedBytes);
     }
 
     /**
@@ -87,14 +95,15 @@ public final class DomainMatcher {
         private int length;
         private int maxLength;
 
-        private Builder(int expected) {
+        private Builder(int expected, long expectedBytes) {
             int capacity = MIN_CAPACITY;
             while (capacity < 2L * expected) {
                 capacity <<= 1;
             }
             slots = new long[capacity];
             offsets = new int[Math.max(expected, 16) + 1];
-            packed = new byte[Math.max(64, expected * 16)];
+            long bytes = expectedBytes > 0 ? expectedBytes : expected * 16L;
+            packed = new byte[(int) Math.min(Math.max(64, bytes), Integer.MAX_VALUE - 16)];
         }
 
         /**
@@ -168,8 +177,11 @@ public final class DomainMatcher {
 
         /** The matcher; the builder must not be used afterwards. */
         public DomainMatcher build() {
-            return new DomainMatcher(Arrays.copyOf(packed, length), Arrays.copyOf(offsets, count + 1), slots, count,
-                    maxLength);
+            // Trim only when it frees something worth a copy: a presized builder is usually within an eighth.
+            byte[] packedOut = packed.length - length > packed.length >> 3 ? Arrays.copyOf(packed, length) : packed;
+            int[] offsetsOut = offsets.length - (count + 1) > offsets.length >> 3
+                    ? Arrays.copyOf(offsets, count + 1) : offsets;
+            return new DomainMatcher(packedOut, offsetsOut, slots, count, maxLength);
         }
 
         private void ensurePacked(int needed) {

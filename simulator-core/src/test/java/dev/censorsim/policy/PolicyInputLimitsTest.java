@@ -171,4 +171,26 @@ class PolicyInputLimitsTest {
         assertThatThrownBy(() -> PolicyLoader.load(policyFile))
                 .hasMessage(policyFile + ":2:21: unknown key 'format' in list 'l' (a list file); expected one of file");
     }
+
+    @Test
+    void listFileShouldHoldAMillionDomains() throws Exception {
+        // An inline YAML list stopped at 112,707 entries; a list file holds what the matcher is built for.
+        Path list = dir.resolve("million.txt");
+        try (BufferedWriter w = Files.newBufferedWriter(list, StandardCharsets.US_ASCII)) {
+            for (int i = 0; i < 1_000_000; i++) {
+                w.write("host");
+                w.write(Integer.toString(i, 36));
+                w.write(".blocked.example\n");
+            }
+        }
+        Path policyFile = Files.writeString(dir.resolve("policy.yaml"), "lists:\n  m: { file: million.txt }\n"
+                + "rules:\n  - { name: m, match: { sni: '@m' }, action: { type: reset } }\n");
+
+        CompiledPolicy policy = PolicyLoader.load(policyFile);
+
+        assertThat(policy.evaluate(Flows.tls("host0.blocked.example", true)).rule().name()).isEqualTo("m");
+        assertThat(policy.evaluate(Flows.tls("www.host" + Integer.toString(999_999, 36) + ".blocked.example", true))
+                .rule().name()).isEqualTo("m");
+        assertThat(policy.evaluate(Flows.tls("blocked.example", true)).rule()).isNull();
+    }
 }
