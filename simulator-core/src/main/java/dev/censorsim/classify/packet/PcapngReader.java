@@ -178,7 +178,7 @@ public final class PcapngReader extends CaptureReader {
         timestampNanos = toNanos(id, ticks);
         offset = body + 20;
         capturedLength = captured;
-        originalLength = readInt(body + 16);
+        originalLength = Integer.toUnsignedLong(readInt(body + 16));
         linkType = linkTypes[id];
         return true;
     }
@@ -193,7 +193,7 @@ public final class PcapngReader extends CaptureReader {
         int captured = Math.min(Math.min(original < 0 ? Integer.MAX_VALUE : original, snap), available);
         offset = body + 4;
         capturedLength = captured;
-        originalLength = original;
+        originalLength = Integer.toUnsignedLong(original);
         // A simple packet block carries no timestamp.
         timestampNanos = 0;
         linkType = linkTypes[0];
