@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -39,7 +40,8 @@ final class MessengerServerCommand implements Callable<Integer> {
     List<String> names;
 
     @Option(names = "--ca-out", paramLabel = "FILE",
-            description = "Where to write the CA certificate (default: a new file in the temporary directory).")
+            description = "Where to write the CA certificate (default: ca.pem in a new private (0700) directory under "
+                    + "the temporary directory, deleted on exit).")
     Path caOut;
 
     @Override
@@ -52,13 +54,24 @@ final class MessengerServerCommand implements Callable<Integer> {
         }
         MessengerServer server = UntilSignal.start(() -> MessengerServer.start(options), listen);
         Path ca;
+        // Without --ca-out the CA goes in a directory only this user can enter, removed when the server stops:
+        // a CA left in a shared temporary directory is one anyone on the machine could later swap or trust.
+        Path privateDir = null;
         try {
-            ca = caOut != null ? caOut : Files.createTempFile("censorsim-messenger-ca-", ".pem");
+            if (caOut != null) {
+                ca = caOut;
+            } else {
+                privateDir = Files.createTempDirectory("censorsim-messenger-",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                ca = privateDir.resolve("ca.pem");
+            }
             server.trust().writePem(ca);
-        } catch (IOException e) {
+        } catch (IOException | UnsupportedOperationException e) {
             server.close();
+            deleteQuietly(privateDir);
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot write the CA certificate: " + e.getMessage(), e);
         }
+        Path toDelete = privateDir;
         PrintWriter out = spec.commandLine().getOut();
         out.println("censorsim messenger server: listening on " + HostPortConverter.format(server.address())
                 + " for " + String.join(", ", server.names()));
@@ -67,6 +80,19 @@ final class MessengerServerCommand implements Callable<Integer> {
         out.println("censorsim messenger server: calls and QUIC Initials on udp " + HostPortConverter.format(
                 server.mediaAddress()) + " (give it to 'messenger client --calls' or '--quic', or put "
                 + "'censorsim proxy --udp' in front of it)");
-        return UntilSignal.await(server, () -> { }, out);
+        return UntilSignal.await(server, () -> deleteQuietly(toDelete), out);
+    }
+
+    /** Removes the private CA directory and its one file; nothing to do with --ca-out, which the user owns. */
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("ca.pem"));
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // the process is stopping; a leftover certificate (no key) in a 0700 directory harms no one
+        }
     }
 }
