@@ -111,12 +111,14 @@ public final class ZoneFileLoader {
                 }
             }
         } catch (IOException e) {
-            // dnsjava's TextParseException already reads "file:line: problem" when it knows the line.
-            // dnsjava's TextParseException reads "<none>:line: problem" for a stream; put the file name in.
+            // dnsjava's TextParseException reads "<name>:line: problem", the name being "<none>" for a stream and the
+            // bare file name (no directory) for a file; put the name as given in. An included file keeps its own.
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (message.startsWith("<none>:")) {
-                message = message.substring("<none>".length());
-                throw new ZoneException(sourceName + message);
+            Path shortName = Path.of(sourceName).getFileName();
+            for (String prefix : new String[] {"<none>:", shortName == null ? "<none>:" : shortName + ":"}) {
+                if (message.startsWith(prefix)) {
+                    throw new ZoneException(sourceName + message.substring(prefix.length() - 1));
+                }
             }
             throw new ZoneException(sourceName + ": " + message);
         } catch (RuntimeException e) {
