@@ -7,6 +7,7 @@ import dev.censorsim.policy.action.ActionRegistry;
 import dev.censorsim.policy.action.RuleAction;
 import dev.censorsim.policy.action.dns.DnsActionRegistry;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -398,6 +399,16 @@ final class PolicyCompiler {
         String d = domain.strip();
         if (d.isEmpty() || d.equals(".") || d.chars().anyMatch(c -> c <= ' ' || c == '/' || c == ':')) {
             throw entry.error("expected a domain name such as whatsapp.net, got '" + domain + "'");
+        }
+        // The matcher's own rules, checked here at the node: found by fuzzing, an entry such as 'te|egram.org'
+        // passed the test above and then failed with an IllegalArgumentException (no position) when the
+        // list's matcher was built.
+        byte[] ascii = d.getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            DomainMatcher.builder(1, ascii.length).add(ascii, 0, ascii.length);
+        } catch (IllegalArgumentException e) {
+            throw entry.error("expected a domain name such as whatsapp.net, got '" + domain + "': "
+                    + e.getMessage());
         }
         return d;
     }

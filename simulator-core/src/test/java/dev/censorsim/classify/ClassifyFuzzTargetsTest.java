@@ -23,7 +23,7 @@ class ClassifyFuzzTargetsTest {
     private final DnsRecognizer dns = new DnsRecognizer();
 
     /** The ClientHello parser, fed in two segments split where the first byte says (reassembly across segments). */
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void clientHello(byte[] input) {
         clientHello.reset();
         int split = input.length == 0 ? 0 : (input[0] & 0xff) % input.length;
@@ -39,7 +39,7 @@ class ClassifyFuzzTargetsTest {
     }
 
     /** The HTTP/1 Host parser, in two segments. */
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void httpHost(byte[] input) {
         httpHost.reset();
         int split = input.length == 0 ? 0 : (input[0] & 0xff) % input.length;
@@ -48,28 +48,28 @@ class ClassifyFuzzTargetsTest {
     }
 
     /** QUIC Initial: header checks, Initial key derivation, decryption and the CRYPTO frames inside. */
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void quicInitial(byte[] input) {
         ByteBuf buffer = Unpooled.wrappedBuffer(input);
         quic.recognize(buffer, 0, input.length);
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void stun(byte[] input) {
         stun.recognize(Unpooled.wrappedBuffer(input), 0, input.length);
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void rtpRtcp(byte[] input) {
         rtp.recognize(Unpooled.wrappedBuffer(input), 0, input.length);
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void dtls(byte[] input) {
         dtls.recognize(Unpooled.wrappedBuffer(input), 0, input.length);
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void dnsRecogniser(byte[] input) {
         dns.recognize(Unpooled.wrappedBuffer(input), 0, input.length);
     }

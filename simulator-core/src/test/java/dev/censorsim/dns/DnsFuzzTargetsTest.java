@@ -32,7 +32,7 @@ class DnsFuzzTargetsTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void queryReader(byte[] input) {
         ByteBuf buffer = Unpooled.wrappedBuffer(input);
         IncomingQuery query = DnsQueryReader.read(buffer);
@@ -41,7 +41,7 @@ class DnsFuzzTargetsTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void answer(byte[] input) {
         ByteBuf out = Unpooled.buffer();
         try {

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  */
 class LoaderFuzzTargetsTest {
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void policy(byte[] input) {
         try {
             PolicyLoader.parse(new String(input, StandardCharsets.UTF_8), "fuzz.yaml");
@@ -21,7 +21,7 @@ class LoaderFuzzTargetsTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void scenario(byte[] input) {
         try {
             Scenario.parse(new String(input, StandardCharsets.UTF_8), "fuzz.yaml", null);

@@ -193,4 +193,14 @@ class PolicyInputLimitsTest {
                 .rule().name()).isEqualTo("m");
         assertThat(policy.evaluate(Flows.tls("blocked.example", true)).rule()).isNull();
     }
+
+    @Test
+    void inlineListEntryTheMatcherRefusesShouldFailAtItsNode() {
+        // Found by LoaderFuzzTargetsTest#policy: an IllegalArgumentException without a position escaped the loader.
+        assertThatThrownBy(() -> PolicyLoader.parse("lists:\n  t: [te|egram.org]\n"
+                + "rules:\n  - { name: r, match: { sni: ['@t'] }, action: { type: reset } }\n", "p.yaml"))
+                .isInstanceOf(PolicyException.class)
+                .hasMessage("p.yaml:2:7: expected a domain name such as whatsapp.net, got 'te|egram.org': unexpected "
+                        + "character '|' in a domain name (letters, digits, '-', '_' and '.'; IDNs in their xn-- form)");
+    }
 }

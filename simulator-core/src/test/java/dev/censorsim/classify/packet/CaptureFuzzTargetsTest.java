@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CaptureFuzzTargetsTest {
 
-    @FuzzTest(maxDuration = "10m")
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void captureReaders(byte[] input) {
         PacketReader reader;
         try {
