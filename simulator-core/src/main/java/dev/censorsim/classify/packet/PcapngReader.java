@@ -189,7 +189,9 @@ public final class PcapngReader extends CaptureReader {
         }
         int original = readInt(body);
         int available = bodyEnd - body - 4;
-        int snap = snapLengths[0] == 0 ? Integer.MAX_VALUE : snapLengths[0];
+        // The IDB's SnapLen is a u32 (0 = no limit). Found by fuzzing: read as an int, a value of 2^31 or more went
+        // negative and so did the captured length of every simple packet block.
+        int snap = snapLengths[0] <= 0 ? Integer.MAX_VALUE : snapLengths[0];
         int captured = Math.min(Math.min(original < 0 ? Integer.MAX_VALUE : original, snap), available);
         offset = body + 4;
         capturedLength = captured;
