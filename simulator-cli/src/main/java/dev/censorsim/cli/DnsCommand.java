@@ -5,6 +5,7 @@ import dev.censorsim.dns.DnsServerOptions;
 import dev.censorsim.dns.Zone;
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
+import dev.censorsim.policy.Cidr;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.DnsRule;
 import dev.censorsim.policy.PolicyHolder;
@@ -47,6 +48,24 @@ final class DnsCommand implements Callable<Integer> {
             description = "Forward names outside every zone to this server, and only to it. Off by default.")
     InetSocketAddress upstream;
 
+    @Option(names = "--allow-client", paramLabel = "CIDR", arity = "1..*",
+            description = "Answer only clients in these networks (others get REFUSED). Required with --upstream when "
+                    + "listening on a non-loopback address, so that no open resolver is started by accident.")
+    List<String> allowClients = new ArrayList<>();
+
+    @Option(names = "--rate-limit", paramLabel = "N",
+            description = "At most N UDP responses a second per client /24 (IPv4) or /56 (IPv6); off by default.")
+    Integer rateLimit;
+
+    @Option(names = "--rate-limit-action", paramLabel = "ACTION", defaultValue = "truncate",
+            description = "Over the rate: truncate (an empty answer with TC=1, so real clients retry over TCP) or "
+                    + "drop (default: ${DEFAULT-VALUE}).")
+    String rateLimitAction;
+
+    @Option(names = "--rate-limit-loopback",
+            description = "Apply --rate-limit to loopback clients too (exempt by default).")
+    boolean rateLimitLoopback;
+
     @Option(names = "--log-queries", description = "Print one line per query.")
     boolean logQueries;
 
@@ -68,6 +87,25 @@ final class DnsCommand implements Callable<Integer> {
         CompiledPolicy compiled = policy.load();
         DnsServerOptions.Builder options = DnsServerOptions.builder().listen(listen)
                 .policy(new PolicyHolder(compiled)).upstream(upstream);
+        for (String cidr : allowClients) {
+            try {
+                options.allowClient(Cidr.parse(cidr));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCodes.BAD_INPUT, "--allow-client: " + e.getMessage());
+            }
+        }
+        if (!rateLimitAction.equals("truncate") && !rateLimitAction.equals("drop")) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--rate-limit-action must be truncate or drop, got '"
+                    + rateLimitAction + "'");
+        }
+        if (rateLimit != null) {
+            try {
+                options.rateLimit(new DnsServerOptions.RateLimit(rateLimit, rateLimitAction.equals("drop"),
+                        rateLimitLoopback));
+            } catch (IllegalArgumentException e) {
+                throw new CliException(ExitCodes.BAD_INPUT, "--rate-limit: " + e.getMessage());
+            }
+        }
         zones.forEach(options::zone);
         if (logQueries) {
             options.queryListener(event -> {
@@ -77,9 +115,15 @@ final class DnsCommand implements Callable<Integer> {
                 }
             });
         }
+        DnsServerOptions built;
+        try {
+            built = options.maxUdpPayload(maxUdpPayload).build();
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+        }
         DnsServer server;
         try {
-            server = DnsServer.start(options.maxUdpPayload(maxUdpPayload).build());
+            server = DnsServer.start(built);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         } catch (RuntimeException e) {

@@ -11,6 +11,13 @@ public final class ExitCodes {
     /** Something failed at run time: a port in use, an I/O error. */
     public static final int RUNTIME_FAILURE = 3;
 
+    /**
+     * A signal stopped a scenario run after the reports of what finished were written: 130, the shell's code for
+     * SIGINT. On a real signal the JVM exits with 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), which
+     * wins over this value; in-process callers that interrupt the run get this one.
+     */
+    public static final int INTERRUPTED = 130;
+
     private ExitCodes() {
     }
 }

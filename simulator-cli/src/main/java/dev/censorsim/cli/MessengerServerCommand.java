@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -41,7 +42,8 @@ final class MessengerServerCommand implements Callable<Integer> {
     List<String> names;
 
     @Option(names = "--ca-out", paramLabel = "FILE",
-            description = "Where to write the CA certificate (default: a new file in the temporary directory).")
+            description = "Where to write the CA certificate (default: ca.pem in a new private (0700) directory under "
+                    + "the temporary directory, deleted on exit).")
     Path caOut;
 
     @Option(names = "--vpn", paramLabel = "KIND",
@@ -81,13 +83,24 @@ final class MessengerServerCommand implements Callable<Integer> {
         }
         MessengerServer server = UntilSignal.start(() -> MessengerServer.start(options), listen);
         Path ca;
+        // Without --ca-out the CA goes in a directory only this user can enter, removed when the server stops:
+        // a CA left in a shared temporary directory is one anyone on the machine could later swap or trust.
+        Path privateDir = null;
         try {
-            ca = caOut != null ? caOut : Files.createTempFile("censorsim-messenger-ca-", ".pem");
+            if (caOut != null) {
+                ca = caOut;
+            } else {
+                privateDir = Files.createTempDirectory("censorsim-messenger-",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                ca = privateDir.resolve("ca.pem");
+            }
             server.trust().writePem(ca);
-        } catch (IOException e) {
+        } catch (IOException | UnsupportedOperationException e) {
             server.close();
+            deleteQuietly(privateDir);
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot write the CA certificate: " + e.getMessage(), e);
         }
+        Path toDelete = privateDir;
         PrintWriter out = spec.commandLine().getOut();
         out.println("censorsim messenger server: listening on " + HostPortConverter.format(server.address())
                 + " for " + String.join(", ", server.names()));
@@ -97,13 +110,14 @@ final class MessengerServerCommand implements Callable<Integer> {
                 server.mediaAddress()) + " (give it to 'messenger client --calls' or '--quic', or put "
                 + "'censorsim proxy --udp' in front of it)");
         if (kind == null) {
-            return UntilSignal.await(server, () -> { }, out);
+            return UntilSignal.await(server, () -> deleteQuietly(toDelete), out);
         }
         VpnEndpoint endpoint;
         try {
             endpoint = VpnEndpoint.start(kind, server.address(), vpnSni, psk);
         } catch (IOException | RuntimeException e) {
             server.close();
+            deleteQuietly(toDelete);
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot start the VPN endpoint: " + e.getMessage(), e);
         }
         out.println("censorsim messenger server: " + kind.wireName() + " endpoint on " + (kind.udp() ? "udp " : "tcp ")
@@ -115,13 +129,17 @@ final class MessengerServerCommand implements Callable<Integer> {
         }
         if (kind == VpnKind.TLS) {
             try {
-                Path vpnCa = vpnCaOut != null ? vpnCaOut : Files.createTempFile("censorsim-vpn-ca-", ".pem");
+                // Like the messenger's CA: in the private directory unless the user named a file.
+                Path vpnCa = vpnCaOut != null ? vpnCaOut : toDelete != null ? toDelete.resolve("vpn-ca.pem")
+                        : Files.createTempDirectory("censorsim-vpn-", PosixFilePermissions.asFileAttribute(
+                                PosixFilePermissions.fromString("rwx------"))).resolve("vpn-ca.pem");
                 endpoint.trust().writePem(vpnCa);
                 out.println("censorsim messenger server: tls endpoint for " + vpnSni + ", CA certificate "
                         + vpnCa.toAbsolutePath() + " (give it to 'messenger client --vpn-ca')");
             } catch (IOException e) {
                 endpoint.close();
                 server.close();
+                deleteQuietly(toDelete);
                 throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot write the VPN CA certificate: "
                         + e.getMessage(), e);
             }
@@ -129,6 +147,20 @@ final class MessengerServerCommand implements Callable<Integer> {
         return UntilSignal.await(() -> {
             endpoint.close();
             server.close();
-        }, () -> { }, out);
+        }, () -> deleteQuietly(toDelete), out);
+    }
+
+    /** Removes the private CA directory and its files; nothing to do with --ca-out, which the user owns. */
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("ca.pem"));
+            Files.deleteIfExists(dir.resolve("vpn-ca.pem"));
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // the process is stopping; a leftover certificate (no key) in a 0700 directory harms no one
+        }
     }
 }

@@ -19,7 +19,8 @@ public final class PolicyOption {
         if (file == null) {
             return CompiledPolicy.empty();
         }
-        if (!Files.isRegularFile(file)) {
+        // Only a missing file is reported here; a FIFO or a directory gets the loader's "not a regular file".
+        if (!Files.exists(file)) {
             throw new CliException(ExitCodes.BAD_INPUT, file + ": no such policy file");
         }
         try {

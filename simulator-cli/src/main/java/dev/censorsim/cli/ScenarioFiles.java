@@ -14,7 +14,8 @@ final class ScenarioFiles {
 
     static Scenario load(Path argument) {
         Path file = ScenarioCatalog.resolve(argument);
-        if (!Files.isRegularFile(file)) {
+        // Only a missing file is reported here; a FIFO or a directory gets the loader's "not a regular file".
+        if (!Files.exists(file)) {
             throw new CliException(ExitCodes.BAD_INPUT, file + ": no such scenario file (and no shipped scenario of "
                     + "that name: see 'censorsim scenario list')");
         }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code censorsim scenario run FILE...}: runs each scenario end to end, writes {@code report.json},
@@ -34,8 +38,10 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run",
         header = "Run scenario files end to end over loopback and write JSON, JUnit XML and HTML reports.",
-        description = "Every file is validated before the first one runs. Exit code 0 when every expectation held, "
-                + "1 when one failed, 2 for a bad file or option, 3 when a run itself failed.",
+        description = "Every file is validated, and every report directory proved writable, before the first one runs. "
+                + "Exit code 0 when every expectation held, 1 when one failed, 2 for a bad file, option or report "
+                + "directory, 3 when a run itself failed. SIGINT or SIGTERM stops the current phase, writes the "
+                + "reports of what finished (the stopped phase is an error in junit.xml) and exits 130 or 143.",
         mixinStandardHelpOptions = true)
 final class ScenarioRunCommand implements Callable<Integer> {
 
@@ -62,6 +68,9 @@ final class ScenarioRunCommand implements Callable<Integer> {
     @Option(names = "--time-scale", paramLabel = "FACTOR",
             description = "Override the files' time-scale, in (0, 1]: 0.1 runs a 40 s timeline in 4 s.")
     Double timeScale;
+
+    /** How long a signal waits for the reports of a stopped run before the JVM exits regardless. */
+    private static final long SHUTDOWN_WAIT_SECONDS = 60;
 
     /** The runner; tests may set another, otherwise a {@link LocalScenarioRunner}. */
     ScenarioRunner runner;
@@ -91,8 +100,49 @@ final class ScenarioRunCommand implements Callable<Integer> {
      * {@link ExitCodes#OK} when every expectation of every scenario held. Shared with {@code censorsim demo}.
      */
     static int runAll(List<Scenario> scenarios, ScenarioRunner runner, Path reportDir, PrintWriter out) {
+        for (Scenario scenario : scenarios) {
+            Path dir = reportDir(reportDir, scenario);
+            try {
+                ReportFiles.checkWritable(dir);
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.BAD_INPUT, dir + ": cannot write reports there: " + e.getMessage());
+            }
+        }
+        // SIGINT and SIGTERM run the JVM's shutdown hooks; this one interrupts the run, which then returns what
+        // finished, and holds the JVM until the reports are written. The JVM then exits 128 + the signal number.
+        Thread running = Thread.currentThread();
+        CountDownLatch written = new CountDownLatch(1);
+        AtomicBoolean signalled = new AtomicBoolean();
+        Thread hook = new Thread(() -> {
+            signalled.set(true);
+            running.interrupt();
+            try {
+                written.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "censorsim-scenario-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return runEach(scenarios, runner, reportDir, out, signalled);
+        } finally {
+            out.flush();
+            written.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook is running and has just been released
+            }
+        }
+    }
+
+    private static int runEach(List<Scenario> scenarios, ScenarioRunner runner, Path reportDir, PrintWriter out,
+                               AtomicBoolean signalled) {
         boolean passed = true;
         for (Scenario scenario : scenarios) {
+            if (signalled.get()) {
+                return ExitCodes.INTERRUPTED; // the signal came between two scenarios; the next one does not start
+            }
             out.printf(Locale.ROOT, "censorsim scenario %s: %d phases, %s at time-scale %s%n", scenario.name(),
                     scenario.phases().size(), Durations.format(scenario.scaledDuration().toNanos()),
                     ScenarioFiles.scale(scenario.timeScale()));
@@ -103,14 +153,15 @@ final class ScenarioRunCommand implements Callable<Integer> {
             } catch (CliException e) {
                 throw e;
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CliException(ExitCodes.RUNTIME_FAILURE, scenario.name() + ": interrupted", e);
+                // Interrupted before a report could be made (while starting its servers): nothing finished.
+                throw new CliException(ExitCodes.INTERRUPTED, scenario.name() + ": interrupted before the first "
+                        + "phase; no report written", e);
             } catch (Exception e) {
                 throw new CliException(ExitCodes.RUNTIME_FAILURE, scenario.name() + ": run failed: " + e, e);
             }
-            Path dir = reportDir.resolve(scenario.name());
+            Path dir = reportDir(reportDir, scenario);
             try {
-                ReportFiles.writeAll(report, dir);
+                writeReports(report, dir, signalled);
             } catch (IOException e) {
                 throw new CliException(ExitCodes.RUNTIME_FAILURE, dir + ": cannot write reports: " + e.getMessage(),
                         e);
@@ -120,9 +171,42 @@ final class ScenarioRunCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "reports: %s (%s, %s)%n%n", dir.resolve(ReportFiles.HTML), ReportFiles.JUNIT,
                     ReportFiles.JSON);
             out.flush();
+            if (report.interrupted()) {
+                out.printf(Locale.ROOT, "censorsim: %s %s; reports written for the phases that finished%n",
+                        scenario.name(), report.interruption());
+                out.flush();
+                return ExitCodes.INTERRUPTED;
+            }
             passed &= report.passed();
         }
         return passed ? ExitCodes.OK : ExitCodes.EXPECTATIONS_FAILED;
+    }
+
+    /** The report directory of one scenario, which must be a direct child of {@code reportDir}. */
+    private static Path reportDir(Path reportDir, Scenario scenario) {
+        Path dir = reportDir.resolve(scenario.name()).normalize();
+        if (!reportDir.normalize().equals(dir.getParent() == null ? Path.of("") : dir.getParent())) {
+            // The parser refuses such names; a scenario built in Java is checked here before anything is written.
+            throw new CliException(ExitCodes.BAD_INPUT, "scenario name '" + scenario.name()
+                    + "' would put its reports outside " + reportDir);
+        }
+        return dir;
+    }
+
+    /**
+     * Writes the three files. A signal that lands while they are written interrupts this thread, and an interrupted
+     * thread's file channel closes itself; the reports are what the signal is waiting for, so clear it and retry.
+     */
+    private static void writeReports(ScenarioReport report, Path dir, AtomicBoolean signalled) throws IOException {
+        try {
+            ReportFiles.writeAll(report, dir);
+        } catch (ClosedByInterruptException e) {
+            if (!signalled.get()) {
+                throw e;
+            }
+            Thread.interrupted();
+            ReportFiles.writeAll(report, dir);
+        }
     }
 
     /**

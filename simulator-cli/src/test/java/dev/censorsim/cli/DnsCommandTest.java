@@ -40,6 +40,39 @@ class DnsCommandTest {
     }
 
     @Test
+    @Timeout(30)
+    void zoneThatIsDevZeroShouldBeRefusedAtOnce() {
+        CliRun run = CliRun.of("dns", "--zone", "/dev/zero", "--listen", "127.0.0.1:0");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).isEqualTo("censorsim: /dev/zero: not a regular file (a device, FIFO or socket); "
+                + "expected a zone file\n");
+    }
+
+    @Test
+    void publicForwarderWithoutAllowListShouldNotStart() {
+        CliRun run = CliRun.of("dns", "--zone", SCENARIOS.resolve("zones/messenger.zone").toString(),
+                "--listen", "0.0.0.0:0", "--upstream", "127.0.0.1:53");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).startsWith("censorsim: refusing to forward to 127.0.0.1:53 for any client while "
+                + "listening on 0.0.0.0: name the clients with --allow-client CIDR");
+        assertThat(run.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void badAllowClientAndRateLimitOptionsShouldBeBadInput() {
+        String zone = SCENARIOS.resolve("zones/messenger.zone").toString();
+
+        assertThat(CliRun.of("dns", "--zone", zone, "--allow-client", "10.0.0.0/33").err())
+                .startsWith("censorsim: --allow-client: ");
+        assertThat(CliRun.of("dns", "--zone", zone, "--rate-limit", "0").err())
+                .startsWith("censorsim: --rate-limit: the response rate limit must be at least 1/s");
+        assertThat(CliRun.of("dns", "--zone", zone, "--rate-limit", "5", "--rate-limit-action", "slip").exitCode())
+                .isEqualTo(ExitCodes.BAD_INPUT);
+    }
+
+    @Test
     void missingZoneOptionShouldBeAUsageError() {
         CliRun run = CliRun.of("dns");
 

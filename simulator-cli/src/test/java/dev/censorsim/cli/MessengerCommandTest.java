@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -25,6 +26,35 @@ class MessengerCommandTest {
 
     private static final Pattern LISTENING = Pattern.compile("listening on (127\\.0\\.0\\.1:\\d+) for ");
     private static final Pattern CA = Pattern.compile("CA certificate (\\S+) ");
+
+    @Test
+    void caWithoutCaOutShouldLiveInAPrivateDirectoryRemovedOnSigterm(@TempDir Path tmp) throws Exception {
+        Process server = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "messenger", "server", "--name", "g.whatsapp.net"))
+                .redirectErrorStream(true)
+                .start();
+        Path caFile;
+        try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(LISTENING.matcher(out.readLine()).find()).isTrue();
+            Matcher ca = CA.matcher(out.readLine());
+            assertThat(ca.find()).isTrue();
+            caFile = Path.of(ca.group(1));
+            assertThat(caFile.getParent().getParent()).isEqualTo(tmp.toRealPath());
+            assertThat(Files.getPosixFilePermissions(caFile.getParent()))
+                    .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            assertThat(Files.readString(caFile)).startsWith("-----BEGIN CERTIFICATE-----");
+        } finally {
+            server.destroy(); // SIGTERM: the shutdown hook closes the server and removes the CA
+            assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
+        }
+        assertThat(caFile.getParent()).doesNotExist();
+        try (var left = Files.list(tmp)) {
+            assertThat(left).as("nothing left in the temporary directory").isEmpty();
+        }
+    }
 
     @Test
     void clientShouldChatWithAServerProcessAndPrintItsFigures(@TempDir Path dir) throws Exception {

@@ -2,7 +2,9 @@ package dev.censorsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.censorsim.io.SpecialFiles;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -165,6 +167,40 @@ class PacketCommandsTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(run.err()).contains("no such file");
+    }
+
+    @Test
+    @Timeout(30)
+    void fifoShouldBeBadInputAtOnceInsteadOfHanging() throws Exception {
+        Path fifo = SpecialFiles.fifo(dir, "live.pcap");
+
+        Run run = run(new ClassifyCommand(), fifo.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).isEqualTo("censorsim: " + fifo + ": not a regular file (a device, FIFO or socket); "
+                + "expected a capture file\n");
+    }
+
+    @Test
+    void originalLengthAboveTwoGigabytesShouldCountUnsignedInTextAndJson() throws Exception {
+        Path trace = generate(5);
+        byte[] bytes = Files.readAllBytes(trace);
+        // The first record's u32 original_length (pcap: 24-byte file header, then ts_sec, ts_usec, incl_len).
+        Arrays.fill(bytes, 36, 40, (byte) 0xff);
+        Path patched = Files.write(dir.resolve("huge.pcap"), bytes);
+        Path json = dir.resolve("flows.jsonl");
+
+        Run run = run(new ClassifyCommand(), patched.toString(), "--json", json.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).doesNotContainPattern(" -[0-9]").containsPattern("4,29[0-9],[0-9,]+ bytes");
+        long total = 0;
+        for (String line : Files.readAllLines(json)) {
+            long flowBytes = new ObjectMapper().readTree(line).get("bytes").asLong();
+            assertThat(flowBytes).as(line).isNotNegative();
+            total += flowBytes;
+        }
+        assertThat(total).isGreaterThan(0xffffffffL);
     }
 
     @Test

@@ -1,7 +1,10 @@
 package dev.censorsim.classify;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * An immutable set of domains that matches a host name when the name is a listed domain or a subdomain of one, on a
@@ -59,19 +62,56 @@ public final class DomainMatcher {
      *                                  characters
      */
     public static DomainMatcher of(Collection<String> domains) {
-        int expected = domains.size();
-        int capacity = MIN_CAPACITY;
-        while (capacity < 2L * expected) {
-            capacity <<= 1;
-        }
-        long[] slots = new long[capacity];
-        int[] offsets = new int[expected + 1];
-        byte[] packed = new byte[Math.max(64, expected * 16)];
-        int tableMask = capacity - 1;
-        int count = 0;
-        int length = 0;
-        int maxLength = 0;
+        Builder builder = new Builder(domains.size(), 0);
         for (String domain : domains) {
+            builder.add(domain);
+        }
+        return builder.build();
+    }
+
+    /** Starts an empty matcher to fill one domain at a time, e.g. while streaming a list file. */
+    public static Builder builder() {
+        return new Builder(0, 0);
+    }
+
+    /**
+     * Like {@link #builder()}, sized up front for about {@code expectedDomains} domains of {@code expectedBytes} in
+     * all, so that a large list is built without growing (and copying) its arrays.
+     */
+    public static Builder builder(int expectedDomains, long expectedBytes) {
+        return new Builder(expectedDomains, expectedBytes);
+    }
+
+    /**
+     * Fills a matcher one domain at a time without keeping a {@code String} per domain: a million-entry list file is
+     * read straight into the packed layout. The table grows by doubling (rehashing from the hashes kept in the slots,
+     * never from the bytes), so the final load factor stays at most 1/2. Not thread-safe; use once.
+     */
+    public static final class Builder {
+        private byte[] packed;
+        private int[] offsets;
+        private long[] slots;
+        private int count;
+        private int length;
+        private int maxLength;
+
+        private Builder(int expected, long expectedBytes) {
+            int capacity = MIN_CAPACITY;
+            while (capacity < 2L * expected) {
+                capacity <<= 1;
+            }
+            slots = new long[capacity];
+            offsets = new int[Math.max(expected, 16) + 1];
+            long bytes = expectedBytes > 0 ? expectedBytes : expected * 16L;
+            packed = new byte[(int) Math.min(Math.max(64, bytes), Integer.MAX_VALUE - 16)];
+        }
+
+        /**
+         * Adds a domain with the rules of {@link #of(Collection)}.
+         *
+         * @throws IllegalArgumentException naming the entry when it is not a valid domain
+         */
+        public Builder add(String domain) {
             int start = domain != null && domain.startsWith("*.") ? 2 : 0;
             int end = domain == null ? 0 : domain.length();
             if (end > start && domain.charAt(end - 1) == '.') {
@@ -80,33 +120,120 @@ public final class DomainMatcher {
             if (domain == null || end - start < 1 || end - start > MAX_DOMAIN_LENGTH) {
                 throw invalid(domain);
             }
-            if (packed.length - length < end - start) {
-                packed = Arrays.copyOf(packed, Math.max(packed.length + (packed.length >> 1), length + end - start));
-            }
+            ensurePacked(end - start);
             int entryLength = normalise(domain, start, end, packed, length);
+            insert(entryLength);
+            return this;
+        }
+
+        /**
+         * Adds the ASCII domain {@code ascii[offset, offset + len)} with the rules of {@link #add(String)}.
+         *
+         * @throws IllegalArgumentException with the reason (not the entry) when it is not a valid domain
+         */
+        public Builder add(byte[] ascii, int offset, int len) {
+            int start = offset;
+            int end = offset + len;
+            if (len >= 2 && ascii[start] == '*' && ascii[start + 1] == '.') {
+                start += 2;
+            }
+            if (end > start && ascii[end - 1] == '.') {
+                end--;
+            }
+            if (end - start < 1) {
+                throw new IllegalArgumentException("expected a domain name, got an empty one");
+            }
+            if (end - start > MAX_DOMAIN_LENGTH) {
+                throw new IllegalArgumentException("a domain name is at most " + MAX_DOMAIN_LENGTH
+                        + " characters, got " + (end - start));
+            }
+            ensurePacked(end - start);
+            byte previous = '.';
+            for (int i = start, j = length; i < end; i++, j++) {
+                byte c = ascii[i];
+                if (c >= 'A' && c <= 'Z') {
+                    c = (byte) (c | 0x20);
+                } else if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
+                    throw new IllegalArgumentException("unexpected character " + describe(c) + " in a domain name "
+                            + "(letters, digits, '-', '_' and '.'; IDNs in their xn-- form)");
+                }
+                if (c == '.' && previous == '.') {
+                    throw new IllegalArgumentException("empty label in a domain name");
+                }
+                packed[j] = c;
+                previous = c;
+            }
+            if (previous == '.') {
+                throw new IllegalArgumentException("empty label in a domain name");
+            }
+            insert(end - start);
+            return this;
+        }
+
+        /** Distinct domains so far. */
+        public int size() {
+            return count;
+        }
+
+        /** The matcher; the builder must not be used afterwards. */
+        public DomainMatcher build() {
+            // Trim only when it frees something worth a copy: a presized builder is usually within an eighth.
+            byte[] packedOut = packed.length - length > packed.length >> 3 ? Arrays.copyOf(packed, length) : packed;
+            int[] offsetsOut = offsets.length - (count + 1) > offsets.length >> 3
+                    ? Arrays.copyOf(offsets, count + 1) : offsets;
+            return new DomainMatcher(packedOut, offsetsOut, slots, count, maxLength);
+        }
+
+        private void ensurePacked(int needed) {
+            if (packed.length - length < needed) {
+                packed = Arrays.copyOf(packed, Math.max(packed.length + (packed.length >> 1), length + needed));
+            }
+        }
+
+        /** Inserts the normalised entry just written at {@code packed[length..]}, unless it is a duplicate. */
+        private void insert(int entryLength) {
             int hash = hash(packed, length, length + entryLength);
+            int tableMask = slots.length - 1;
             int slot = mix(hash) & tableMask;
-            boolean duplicate = false;
             long existing;
             while ((existing = slots[slot]) != EMPTY) {
                 int other = (int) existing - 1;
                 if ((int) (existing >>> 32) == hash
                         && sameBytes(packed, offsets[other], offsets[other + 1], length, entryLength)) {
-                    duplicate = true;
-                    break;
+                    return;
                 }
                 slot = (slot + 1) & tableMask;
-            }
-            if (duplicate) {
-                continue;
             }
             slots[slot] = slot(hash, count);
             length += entryLength;
             maxLength = Math.max(maxLength, entryLength);
+            if (count + 2 > offsets.length) {
+                offsets = Arrays.copyOf(offsets, offsets.length + (offsets.length >> 1) + 1);
+            }
             offsets[++count] = length;
+            if (2L * count > slots.length) {
+                grow();
+            }
         }
-        return new DomainMatcher(Arrays.copyOf(packed, length), Arrays.copyOf(offsets, count + 1), slots, count,
-                maxLength);
+
+        private void grow() {
+            long[] bigger = new long[slots.length << 1];
+            int biggerMask = bigger.length - 1;
+            for (long entry : slots) {
+                if (entry != EMPTY) {
+                    int slot = mix((int) (entry >>> 32)) & biggerMask;
+                    while (bigger[slot] != EMPTY) {
+                        slot = (slot + 1) & biggerMask;
+                    }
+                    bigger[slot] = entry;
+                }
+            }
+            slots = bigger;
+        }
+
+        private static String describe(byte c) {
+            return c >= 0x21 && c < 0x7f ? "'" + (char) c + "'" : String.format("0x%02x", c & 0xff);
+        }
     }
 
     /** True when {@code name} (ASCII; other characters never match) is a listed domain or below one. */
@@ -147,6 +274,18 @@ public final class DomainMatcher {
             hash = (hash ^ c) * FNV_PRIME;
         }
         return probe(hash, ascii, offset, end);
+    }
+
+    /**
+     * The distinct domains, normalised (lower case, no trailing dot, no {@code *.}), in insertion order; for matching
+     * modes that need the names themselves. Allocates one {@code String} per domain.
+     */
+    public List<String> domains() {
+        List<String> domains = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            domains.add(new String(packed, offsets[i], offsets[i + 1] - offsets[i], StandardCharsets.US_ASCII));
+        }
+        return domains;
     }
 
     /** Number of distinct domains. */

@@ -26,6 +26,8 @@ final class DnsAnswer {
     /** The DNS rule that decided this answer, for the query log; {@code null} when the zone alone did. */
     String ruleName;
     boolean forwarded;
+    /** Send the header and question only, with TC set: the response-rate limit's slip. */
+    boolean truncate;
     final List<DnsRecord> answers = new ArrayList<>(4);
     final List<DnsRecord> authority = new ArrayList<>(1);
 

@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Decides the answer to a query: the policy's DNS rules first (record surgery), then the zones as an authoritative
@@ -36,8 +37,14 @@ final class DnsResponder {
     private final Zone[] zones;
     private final PolicyHolder policy;
     private final DnsForwarder forwarder;
+    private final Predicate<InetAddress> allowed;
 
     DnsResponder(List<Zone> zones, PolicyHolder policy, DnsForwarder forwarder) {
+        this(zones, policy, forwarder, client -> true);
+    }
+
+    DnsResponder(List<Zone> zones, PolicyHolder policy, DnsForwarder forwarder, Predicate<InetAddress> allowed) {
+        this.allowed = allowed;
         // Longest origin first, so that a child zone wins over its parent.
         this.zones = zones.stream().sorted((x, y) -> Integer.compare(y.origin().length(), x.origin().length()))
                 .toArray(Zone[]::new);
@@ -50,6 +57,10 @@ final class DnsResponder {
      * (on another thread) for forwarded ones.
      */
     void respond(IncomingQuery query, InetAddress client, Consumer<DnsAnswer> reply) {
+        if (!allowed.test(client)) {
+            reply.accept(DnsAnswer.ofRcode(DnsAnswer.REFUSED)); // RFC 1035 4.1.1: refused "for policy reasons"
+            return;
+        }
         if (query.problem() != null) {
             DnsAnswer a = DnsAnswer.ofRcode(query.problem().rcode);
             a.recursionAvailable = forwarder != null;
@@ -82,6 +93,9 @@ final class DnsResponder {
             String ruleName = rule == null ? null : rule.name();
             forwarder.forward(query, upstream -> {
                 DnsAnswer forwarded = fromUpstream(upstream);
+                if (qtype == ANY) {
+                    minimiseAny(forwarded);
+                }
                 if (edits != null) {
                     edit(forwarded, edits, null);
                 }
@@ -122,8 +136,19 @@ final class DnsResponder {
                 return a;
             }
             if (qtype == ANY) {
-                String fqdn = ownerName(owner);
-                node.values().forEach(set -> set.addTo(a.answers, fqdn));
+                // RFC 8482 4.1: answer ANY with one RRset, not the whole node, so that ANY is no amplifier. The
+                // address sets first: what a client asking ANY most likely wants.
+                RecordSet one = node.get(A);
+                if (one == null) {
+                    one = node.get(AAAA);
+                }
+                if (one == null) {
+                    one = node.entrySet().stream().min(Map.Entry.comparingByKey()).map(Map.Entry::getValue)
+                            .orElse(null);
+                }
+                if (one != null) {
+                    one.addTo(a.answers, ownerName(owner));
+                }
                 return a;
             }
             RecordSet set = node.get(qtype);
@@ -147,6 +172,21 @@ final class DnsResponder {
             }
             name = target;
             owner = DnsNames.fqdn(target);
+        }
+    }
+
+    /** RFC 8482 4.1 for a forwarded ANY: keep the first RRset of the upstream's answer, release the rest. */
+    static void minimiseAny(DnsAnswer a) {
+        if (a.answers.isEmpty()) {
+            return;
+        }
+        DnsRecord first = a.answers.get(0);
+        for (Iterator<DnsRecord> it = a.answers.iterator(); it.hasNext(); ) {
+            DnsRecord r = it.next();
+            if (!r.type().equals(first.type()) || !r.name().equalsIgnoreCase(first.name())) {
+                ReferenceCountUtil.release(r);
+                it.remove();
+            }
         }
     }
 

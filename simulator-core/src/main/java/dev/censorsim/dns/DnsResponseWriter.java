@@ -69,7 +69,7 @@ final class DnsResponseWriter {
         int ancount = writeAll(out, answer.answers, names);
         int nscount = writeAll(out, answer.authority, names);
         int optRoom = ednsSize == IncomingQuery.NO_EDNS ? 0 : OPT_LENGTH;
-        boolean truncated = out.writerIndex() - start + optRoom > limit;
+        boolean truncated = answer.truncate || out.writerIndex() - start + optRoom > limit;
         if (truncated) {
             out.writerIndex(afterQuestion);
             ancount = 0;

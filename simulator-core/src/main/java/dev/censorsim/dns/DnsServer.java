@@ -69,7 +69,8 @@ public final class DnsServer implements AutoCloseable {
         try {
             forwarder = options.upstream() == null ? null
                     : new DnsForwarder(options.upstream(), options.upstreamTimeout(), group);
-            DnsResponder responder = new DnsResponder(options.zones(), options.policy(), forwarder);
+            DnsResponder responder = new DnsResponder(options.zones(), options.policy(), forwarder,
+                    options::allows);
             ChannelGroup connections = new DefaultChannelGroup("censorsim-dns-tcp", GlobalEventExecutor.INSTANCE);
             Bootstrap udpBootstrap = new Bootstrap().group(group)
                     .channelFactory(() -> Transport.current().newDatagramChannel(options.listen()))
@@ -77,7 +78,10 @@ public final class DnsServer implements AutoCloseable {
                         @Override
                         protected void initChannel(DatagramChannel ch) {
                             ch.pipeline().addLast(QUERIES, new UdpQueryHandler(responder, options.maxUdpPayload(),
-                                    options.queryListener()));
+                                    options.queryListener(), options.rateLimit() == null ? null
+                                    : new ResponseRateLimiter(options.rateLimit().responsesPerSecond(),
+                                            options.rateLimit().includeLoopback()),
+                                    options.rateLimit() != null && options.rateLimit().drop()));
                         }
                     });
             if (Transport.current() == Transport.EPOLL) {

@@ -1,5 +1,6 @@
 package dev.censorsim.dns;
 
+import dev.censorsim.policy.Cidr;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 
@@ -17,7 +18,24 @@ import java.util.function.Consumer;
  */
 public record DnsServerOptions(InetSocketAddress listen, List<Zone> zones, PolicyHolder policy,
                                InetSocketAddress upstream, Duration upstreamTimeout, int maxUdpPayload,
-                               Duration tcpIdleTimeout, Consumer<DnsQueryEvent> queryListener) {
+                               Duration tcpIdleTimeout, Consumer<DnsQueryEvent> queryListener,
+                               List<Cidr> allowClients, RateLimit rateLimit) {
+
+    /**
+     * The UDP response-rate limit ({@link ResponseRateLimiter}).
+     *
+     * @param responsesPerSecond per client /24 or /56, with one second of burst
+     * @param drop               drop responses over the rate instead of sending them truncated (TC=1)
+     * @param includeLoopback    limit loopback clients too (off by default: tests and local tools query hard)
+     */
+    public record RateLimit(int responsesPerSecond, boolean drop, boolean includeLoopback) {
+        public RateLimit {
+            if (responsesPerSecond < 1) {
+                throw new IllegalArgumentException("the response rate limit must be at least 1/s, got "
+                        + responsesPerSecond);
+            }
+        }
+    }
 
     /** The largest EDNS UDP payload we accept to send: 1232 bytes avoids IP fragmentation (DNS flag day 2020). */
     public static final int DEFAULT_MAX_UDP_PAYLOAD = 1232;
@@ -34,6 +52,28 @@ public record DnsServerOptions(InetSocketAddress listen, List<Zone> zones, Polic
         if (upstream != null && upstream.isUnresolved()) {
             throw new IllegalArgumentException("the upstream must be an address literal, got " + upstream);
         }
+        allowClients = allowClients == null ? List.of() : List.copyOf(allowClients);
+        // A forwarder that answers anyone is an open resolver: a reflection amplifier for the whole Internet. On
+        // loopback only local processes reach it; anywhere else the clients must be named.
+        if (upstream != null && allowClients.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("refusing to forward to " + upstream.getAddress().getHostAddress() + ":"
+                    + upstream.getPort() + " for any client while listening on "
+                    + listen.getAddress().getHostAddress() + ": name the clients with --allow-client CIDR "
+                    + "(0.0.0.0/0 and ::/0 for everyone, at your own risk)");
+        }
+    }
+
+    /** Whether a query from {@code client} is served at all (otherwise it is answered REFUSED). */
+    public boolean allows(InetAddress client) {
+        if (allowClients.isEmpty()) {
+            return true;
+        }
+        for (Cidr cidr : allowClients) {
+            if (cidr.contains(client)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static Builder builder() {
@@ -50,6 +90,8 @@ public record DnsServerOptions(InetSocketAddress listen, List<Zone> zones, Polic
         private int maxUdpPayload = DEFAULT_MAX_UDP_PAYLOAD;
         private Duration tcpIdleTimeout = Duration.ofSeconds(10);
         private Consumer<DnsQueryEvent> queryListener;
+        private final List<Cidr> allowClients = new ArrayList<>();
+        private RateLimit rateLimit;
 
         public Builder listen(InetSocketAddress listen) {
             this.listen = listen;
@@ -99,9 +141,24 @@ public record DnsServerOptions(InetSocketAddress listen, List<Zone> zones, Polic
             return this;
         }
 
+        /**
+         * Serve only clients in {@code cidr} (repeatable); others get REFUSED. Empty (the default) serves everyone,
+         * except that forwarding on a non-loopback address requires a list.
+         */
+        public Builder allowClient(Cidr cidr) {
+            allowClients.add(Objects.requireNonNull(cidr, "cidr"));
+            return this;
+        }
+
+        /** Limit UDP responses per client network; {@code null} (the default) for no limit. */
+        public Builder rateLimit(RateLimit limit) {
+            this.rateLimit = limit;
+            return this;
+        }
+
         public DnsServerOptions build() {
             return new DnsServerOptions(listen, zones, policy, upstream, upstreamTimeout, maxUdpPayload,
-                    tcpIdleTimeout, queryListener);
+                    tcpIdleTimeout, queryListener, allowClients, rateLimit);
         }
     }
 }

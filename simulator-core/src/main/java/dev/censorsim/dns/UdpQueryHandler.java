@@ -26,11 +26,21 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter {
     /** Event loop only: inside {@link #channelRead}, where answers wait for the batch's flush. */
     private boolean reading;
     private boolean flushPending;
+    /** {@code null} for no response-rate limit; touched only on this channel's event loop. */
+    private final ResponseRateLimiter rateLimiter;
+    private final boolean dropOverRate;
 
     UdpQueryHandler(DnsResponder responder, int maxUdpPayload, Consumer<DnsQueryEvent> listener) {
+        this(responder, maxUdpPayload, listener, null, false);
+    }
+
+    UdpQueryHandler(DnsResponder responder, int maxUdpPayload, Consumer<DnsQueryEvent> listener,
+                    ResponseRateLimiter rateLimiter, boolean dropOverRate) {
         this.responder = responder;
         this.maxUdpPayload = maxUdpPayload;
         this.listener = listener;
+        this.rateLimiter = rateLimiter;
+        this.dropOverRate = dropOverRate;
     }
 
     @Override
@@ -44,7 +54,19 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter {
             IncomingQuery query = DnsQueryReader.read(packet.content());
             if (query != null) {
                 InetSocketAddress sender = packet.sender();
-                responder.respond(query, sender.getAddress(), answer -> reply(ctx, query, answer, sender));
+                // Checked here, on this channel's event loop, before any lookup or forwarding is spent on it.
+                if (rateLimiter != null && !rateLimiter.allow(sender.getAddress(), System.nanoTime())) {
+                    DnsAnswer slip = new DnsAnswer();
+                    if (dropOverRate) {
+                        slip.drop = true;
+                    } else {
+                        // RRL's "slip": a real client retries over TCP, a spoofed victim gets a few bytes.
+                        slip.truncate = true;
+                    }
+                    reply(ctx, query, slip, sender);
+                } else {
+                    responder.respond(query, sender.getAddress(), answer -> reply(ctx, query, answer, sender));
+                }
             }
         } catch (RuntimeException e) {
             // Belt and braces: the reader and responder do not throw on input, but the server must keep serving.

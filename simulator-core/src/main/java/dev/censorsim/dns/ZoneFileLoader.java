@@ -7,10 +7,9 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Type;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -20,30 +19,69 @@ import java.nio.file.Path;
  */
 public final class ZoneFileLoader {
 
+    /** The most bytes read for one zone: the file and everything it includes, together. */
+    public static final long MAX_FILE_BYTES = 64L << 20;
+    /** The most records in one zone, {@code $GENERATE}d ones included: a million, ~100 MB of heap served. */
+    public static final int MAX_RECORDS = 1_000_000;
+    /** The most records one {@code $GENERATE} may make (BIND's own zones rarely use more than a /16's worth). */
+    public static final int MAX_GENERATE = 65_536;
+    /** How deep {@code $INCLUDE}s may nest; also what stops a file that includes itself through others. */
+    public static final int MAX_INCLUDE_DEPTH = 8;
+    /** A master-file line longer than this is refused (the longest TXT record fits several times over). */
+    static final int MAX_LINE_BYTES = 64 * 1024;
+
     private ZoneFileLoader() {
     }
 
     /**
      * Loads {@code file}. The zone's origin is the owner of its SOA, which must be the first record.
      *
+     * <p>Before dnsjava reads a byte, {@link ZoneFileScan} checks the file and every {@code $INCLUDE} (regular files
+     * only, {@link #MAX_FILE_BYTES} in all, nested at most {@link #MAX_INCLUDE_DEPTH} deep) and counts the records
+     * ({@link #MAX_RECORDS} in all, {@link #MAX_GENERATE} per {@code $GENERATE}), so a hostile zone fails at once.
+     *
      * @throws ZoneException naming the file and line of the first problem
      */
     public static Zone load(Path file) throws ZoneException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return parse(in, file.toString());
-        } catch (NoSuchFileException e) {
-            throw new ZoneException(file + ": no such zone file");
+        ZoneFileScan.scanFile(file);
+        try {
+            // By file name, so that dnsjava resolves relative $INCLUDEs against the file's directory as scanned.
+            return parse(new Master(file.toString()), file.toString());
         } catch (IOException e) {
             throw new ZoneException(file + ": cannot read zone file: " + e.getMessage());
         }
     }
 
-    /** Parses master-file text; {@code sourceName} is what errors call it. */
+    /**
+     * Parses master-file text of at most {@link #MAX_FILE_BYTES}; {@code sourceName} is what errors call it. The text
+     * comes from no file, so {@code $INCLUDE} is refused.
+     */
     public static Zone parse(InputStream text, String sourceName) throws ZoneException {
+        byte[] bytes;
+        try {
+            bytes = text.readNBytes((int) MAX_FILE_BYTES + 1);
+        } catch (IOException e) {
+            throw new ZoneException(sourceName + ": cannot read zone: " + e.getMessage());
+        }
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new ZoneException(sourceName + ": zone text over the limit of " + (MAX_FILE_BYTES >> 20) + " MiB");
+        }
+        ZoneFileScan.scanText(bytes, sourceName);
+        Master master = new Master(new ByteArrayInputStream(bytes));
+        master.disableIncludes(true);
+        return parse(master, sourceName);
+    }
+
+    private static Zone parse(Master reader, String sourceName) throws ZoneException {
         Zone.Builder builder = null;
-        try (Master master = new Master(text)) {
+        long count = 0;
+        try (Master master = reader) {
             Record record;
             while ((record = master.nextRecord()) != null) {
+                if (++count > MAX_RECORDS) {
+                    // The scan counted what dnsjava will read; this only guards against the two disagreeing.
+                    throw new ZoneException(sourceName + ": more than " + MAX_RECORDS + " records");
+                }
                 String owner = record.getName().toString();
                 if (builder == null) {
                     if (record.getType() != Type.SOA) {
@@ -73,12 +111,14 @@ public final class ZoneFileLoader {
                 }
             }
         } catch (IOException e) {
-            // dnsjava's TextParseException already reads "file:line: problem" when it knows the line.
-            // dnsjava's TextParseException reads "<none>:line: problem" for a stream; put the file name in.
+            // dnsjava's TextParseException reads "<name>:line: problem", the name being "<none>" for a stream and the
+            // bare file name (no directory) for a file; put the name as given in. An included file keeps its own.
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (message.startsWith("<none>:")) {
-                message = message.substring("<none>".length());
-                throw new ZoneException(sourceName + message);
+            Path shortName = Path.of(sourceName).getFileName();
+            for (String prefix : new String[] {"<none>:", shortName == null ? "<none>:" : shortName + ":"}) {
+                if (message.startsWith(prefix)) {
+                    throw new ZoneException(sourceName + message.substring(prefix.length() - 1));
+                }
             }
             throw new ZoneException(sourceName + ": " + message);
         } catch (RuntimeException e) {

@@ -8,6 +8,7 @@ import dev.censorsim.policy.action.ActionRegistry;
 import dev.censorsim.policy.action.RuleAction;
 import dev.censorsim.policy.action.dns.DnsActionRegistry;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -42,17 +43,23 @@ final class PolicyCompiler {
     private static final String PROTOCOLS = Arrays.stream(Protocol.values()).map(Protocol::wireName)
             .collect(Collectors.joining(", "));
 
+    private static final List<String> LIST_FILE_KEYS = List.of("file");
+
+    /** Inline lists by name; a list file's name maps to null here and to its matcher in {@link #fileLists}. */
     private final Map<String, List<String>> lists = new LinkedHashMap<>();
+    private final Map<String, DomainMatcher> fileLists = new HashMap<>();
     private final Map<String, DomainMatcher> labelListMatchers = new HashMap<>();
+    private final ListFiles listFiles;
     private MatchingMode defaultMode = MatchingMode.LABEL;
     /** {@code dpi.state-timeout}: the state timeout of rules that give none; 0 keeps no state past the connection. */
     private long defaultStateTimeoutNanos;
 
-    private PolicyCompiler() {
+    private PolicyCompiler(ListFiles listFiles) {
+        this.listFiles = listFiles;
     }
 
-    static CompiledPolicy compile(PolicyNode root) throws PolicyException {
-        return new PolicyCompiler().compilePolicy(root);
+    static CompiledPolicy compile(PolicyNode root, ListFiles listFiles) throws PolicyException {
+        return new PolicyCompiler(listFiles).compilePolicy(root);
     }
 
     private CompiledPolicy compilePolicy(PolicyNode root) throws PolicyException {
@@ -233,8 +240,17 @@ final class PolicyCompiler {
                 throw listsNode.keyNode(name).error("list name '" + name
                         + "' must be non-empty, without spaces and without a leading '@' (rules add the '@')");
             }
+            PolicyNode list = listsNode.get(name);
+            if (list.kind() == PolicyNode.Kind.MAP) {
+                list.checkKeys("list '" + name + "' (a list file)", LIST_FILE_KEYS);
+                DomainMatcher matcher = listFiles.load(list.required("file", "list '" + name + "'"));
+                lists.put(name, null);
+                fileLists.put(name, matcher);
+                labelListMatchers.put(name, matcher);
+                continue;
+            }
             List<String> domains = new ArrayList<>();
-            for (PolicyNode entry : listsNode.get(name).entries("list '" + name + "'")) {
+            for (PolicyNode entry : list.entries("list '" + name + "'")) {
                 String domain = entry.text("an entry of list '" + name + "'");
                 if (domain.startsWith("@")) {
                     throw entry.error("lists cannot refer to other lists ('" + domain + "'); list the domains");
@@ -476,7 +492,7 @@ final class PolicyCompiler {
         }
         if (mode == MatchingMode.SUBSTRING) {
             List<String> needles = new ArrayList<>(literals);
-            listNames.forEach(n -> needles.addAll(lists.get(n)));
+            listNames.forEach(n -> needles.addAll(fileLists.containsKey(n) ? fileLists.get(n).domains() : lists.get(n)));
             return new NameMatcher.Substring(needles);
         }
         List<DomainMatcher> parts = new ArrayList<>();
@@ -553,6 +569,16 @@ final class PolicyCompiler {
         String d = domain.strip();
         if (d.isEmpty() || d.equals(".") || d.chars().anyMatch(c -> c <= ' ' || c == '/' || c == ':')) {
             throw entry.error("expected a domain name such as whatsapp.net, got '" + domain + "'");
+        }
+        // The matcher's own rules, checked here at the node: found by fuzzing, an entry such as 'te|egram.org'
+        // passed the test above and then failed with an IllegalArgumentException (no position) when the
+        // list's matcher was built.
+        byte[] ascii = d.getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            DomainMatcher.builder(1, ascii.length).add(ascii, 0, ascii.length);
+        } catch (IllegalArgumentException e) {
+            throw entry.error("expected a domain name such as whatsapp.net, got '" + domain + "': "
+                    + e.getMessage());
         }
         return d;
     }

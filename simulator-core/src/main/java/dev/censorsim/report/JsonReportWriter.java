@@ -63,6 +63,9 @@ public final class JsonReportWriter {
             g.writeNumberField("time_scale", run.timeScale());
             g.writeStringField("started_at", run.startedAt().toString());
             g.writeBooleanField("passed", report.passed());
+            if (report.interrupted()) {
+                g.writeStringField("interrupted", report.interruption());
+            }
             g.writeObjectFieldStart("expectations");
             g.writeNumberField("total", report.expectedCount());
             g.writeNumberField("passed", report.passedCount());

@@ -12,13 +12,17 @@ import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Writes {@code junit.xml} in the common JUnit XML layout CI servers read (Jenkins, GitLab, GitHub test reporters):
  * one {@code <testsuite>} named after the scenario, one {@code <testcase>} per expectation with
  * {@code classname} = scenario and {@code name} = {@code phase: expression}, a {@code <failure>} carrying the measured
- * value when it failed, and {@code <skipped>} for the expectations of phases that never ran.
+ * value when it failed, and {@code <skipped>} for the expectations of phases that never ran. When a signal stopped the
+ * run, the expectations of the phase it stopped (or one testcase for the phase, when it has none) carry an
+ * {@code <error type="interrupted">}: a CI job killed by its timeout then shows where it was, not a missing file.
  */
 public final class JunitXmlWriter {
 
@@ -47,6 +51,16 @@ public final class JunitXmlWriter {
             skipped += run.phases().get(i).expectations().size();
         }
         long failures = report.failedCount() - skipped;
+        int stopped = report.interrupted() && report.phases().size() < run.phases().size()
+                ? report.phases().size() : -1;
+        long errors = 0;
+        long tests = report.expectedCount();
+        if (stopped >= 0) {
+            int stoppedExpectations = run.phases().get(stopped).expectations().size();
+            errors = Math.max(1, stoppedExpectations);
+            skipped -= stoppedExpectations;
+            tests += stoppedExpectations == 0 ? 1 : 0;
+        }
         String time = seconds(report.realSeconds());
         try {
             XMLStreamWriter x = XMLOutputFactory.newFactory().createXMLStreamWriter(out, "UTF-8");
@@ -54,16 +68,16 @@ public final class JunitXmlWriter {
             x.writeCharacters("\n");
             x.writeStartElement("testsuites");
             x.writeAttribute("name", clean(run.scenario()));
-            x.writeAttribute("tests", Long.toString(report.expectedCount()));
+            x.writeAttribute("tests", Long.toString(tests));
             x.writeAttribute("failures", Long.toString(failures));
-            x.writeAttribute("errors", "0");
+            x.writeAttribute("errors", Long.toString(errors));
             x.writeAttribute("time", time);
             x.writeCharacters("\n  ");
             x.writeStartElement("testsuite");
             x.writeAttribute("name", clean(run.scenario()));
-            x.writeAttribute("tests", Long.toString(report.expectedCount()));
+            x.writeAttribute("tests", Long.toString(tests));
             x.writeAttribute("failures", Long.toString(failures));
-            x.writeAttribute("errors", "0");
+            x.writeAttribute("errors", Long.toString(errors));
             x.writeAttribute("skipped", Long.toString(skipped));
             x.writeAttribute("time", time);
             x.writeAttribute("timestamp", TIMESTAMP.format(run.startedAt().truncatedTo(ChronoUnit.SECONDS)));
@@ -103,6 +117,10 @@ public final class JunitXmlWriter {
             }
             for (int i = report.phases().size(); i < run.phases().size(); i++) {
                 PlannedPhase phase = run.phases().get(i);
+                if (i == stopped) {
+                    interrupted(x, run.scenario(), phase, report.interruption());
+                    continue;
+                }
                 for (String expression : phase.expectations()) {
                     testcase(x, run.scenario(), phase.name() + ": " + expression, "0");
                     x.writeEmptyElement("skipped");
@@ -120,6 +138,28 @@ public final class JunitXmlWriter {
             x.close();
         } catch (XMLStreamException e) {
             throw new IOException("cannot write JUnit XML: " + e.getMessage(), e);
+        }
+    }
+
+    /** The phase a signal stopped: each of its expectations, or the phase itself, is an error saying so. */
+    private static void interrupted(XMLStreamWriter x, String scenario, PlannedPhase phase, String interruption)
+            throws XMLStreamException {
+        List<String> names = new ArrayList<>();
+        phase.expectations().forEach(e -> names.add(phase.name() + ": " + e));
+        if (names.isEmpty()) {
+            names.add(phase.name());
+        }
+        for (String name : names) {
+            testcase(x, scenario, name, "0");
+            x.writeCharacters("\n      ");
+            x.writeStartElement("error");
+            x.writeAttribute("message", clean(interruption));
+            x.writeAttribute("type", "interrupted");
+            x.writeCharacters(clean(name + "\n" + interruption + "; the phase's figures were not cut, so its "
+                    + "expectations were not checked"));
+            x.writeEndElement();
+            x.writeCharacters("\n    ");
+            x.writeEndElement();
         }
     }
 

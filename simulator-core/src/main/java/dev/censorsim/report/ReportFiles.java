@@ -1,6 +1,9 @@
 package dev.censorsim.report;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +19,27 @@ public final class ReportFiles {
     public static final String HTML = "report.html";
 
     private ReportFiles() {
+    }
+
+    /**
+     * Creates {@code dir} if needed and proves it writable by creating and deleting a file in it, so a run that would
+     * fail only when writing its reports fails before it starts.
+     *
+     * @throws IOException saying what is wrong, e.g. {@code "not a directory"}
+     */
+    public static void checkWritable(Path dir) throws IOException {
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".censorsim-write-check-", ".tmp"));
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("not a directory: " + e.getFile(), e);
+        } catch (AccessDeniedException e) {
+            throw new IOException("permission denied: " + e.getFile(), e);
+        } catch (FileSystemException e) {
+            // e.g. "Not a directory" when a parent is a file, "Read-only file system"
+            throw new IOException((e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()) + ": "
+                    + e.getFile(), e);
+        }
     }
 
     /** Creates {@code dir} if needed and writes {@code report.json}, {@code junit.xml} and {@code report.html}. */

@@ -14,15 +14,29 @@ import java.util.Objects;
  * @param run      what was run
  * @param phases   what each phase saw, in timeline order; shorter than the plan when the run stopped early
  * @param samples  the time series, about one sample per second
- * @param warnings plain-language notes about the run itself
+ * @param warnings     plain-language notes about the run itself
+ * @param interruption {@code null} for a run that went to its end; otherwise what stopped it and where, e.g.
+ *                     {@code "interrupted during phase block after 2.1 s of 10 s"}. The phase that was running is
+ *                     the first one missing from {@code phases}.
  */
-public record ScenarioReport(RunInfo run, List<PhaseReport> phases, List<TimeSample> samples, List<String> warnings) {
+public record ScenarioReport(RunInfo run, List<PhaseReport> phases, List<TimeSample> samples, List<String> warnings,
+                             String interruption) {
 
     public ScenarioReport {
         Objects.requireNonNull(run, "run");
         phases = List.copyOf(phases);
         samples = List.copyOf(samples);
         warnings = List.copyOf(warnings);
+    }
+
+    /** A run that went to the end of its timeline (or stopped early for a reason the warnings give). */
+    public ScenarioReport(RunInfo run, List<PhaseReport> phases, List<TimeSample> samples, List<String> warnings) {
+        this(run, phases, samples, warnings, null);
+    }
+
+    /** True when a signal (or an interrupt) stopped the run before its timeline ended. */
+    public boolean interrupted() {
+        return interruption != null;
     }
 
     /** Every expectation result, phase by phase. */
@@ -48,7 +62,7 @@ public record ScenarioReport(RunInfo run, List<PhaseReport> phases, List<TimeSam
 
     /** True when every phase ran and every expectation held. */
     public boolean passed() {
-        return phases.size() >= run.phases().size() && failedCount() == 0;
+        return !interrupted() && phases.size() >= run.phases().size() && failedCount() == 0;
     }
 
     /** Total run time of the phases that ran, in seconds. */

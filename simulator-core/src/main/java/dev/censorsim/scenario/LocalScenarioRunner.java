@@ -15,6 +15,7 @@ import dev.censorsim.messenger.RetryPolicy;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.Durations;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.NameResolver;
@@ -54,6 +55,10 @@ import java.util.concurrent.TimeUnit;
  * directly, whatever the TCP front.
  *
  * <p>Every port is ephemeral, so runs can overlap (parallel CI jobs, tests).
+ *
+ * <p>Interrupting the running thread (the CLI does on SIGINT and SIGTERM) stops the run where it is and returns a
+ * report of the phases that finished, with {@link ScenarioReport#interruption()} saying where it stopped; the
+ * thread's interrupt status is consumed, so the caller can still write files.
  *
  * <p>Before the first phase the workload runs for {@link #WARM_UP} under no policy, unmeasured: the JIT compiles the
  * TLS and relay paths there, not in the baseline, which would otherwise look slow and flatter every later ratio.
@@ -120,13 +125,22 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             // Each phase gets a freshly compiled rule set, so its counters and buckets are its own.
             List<CompiledPolicy> compiled = new ArrayList<>();
             scenario.phases().forEach(phase -> compiled.add(scenario.policy(phase.policy()).compile()));
-            warmUp(settings, client, warnings);
-            if (vpn != null) {
-                vpn.client().cut();
+            Switch first;
+            try {
+                warmUp(settings, client, warnings);
+                if (vpn != null) {
+                    vpn.client().cut();
+                }
+                // The report's time axis starts where the warm-up ends: the clients' own clocks (seconds since they
+                // started) are shifted by this origin, and warm-up samples are dropped.
+                first = switchPolicy(policy, proxy, compiled.get(0), client, control);
+            } catch (InterruptedException e) {
+                String interruption = "interrupted during the warm-up, before phase "
+                        + scenario.phases().get(0).name();
+                warnings.add(interruption + "; no phase ran");
+                return new ScenarioReport(RunInfo.of(scenario, startedAt), List.of(), List.of(), warnings,
+                        interruption);
             }
-            // The report's time axis starts where the warm-up ends: the clients' own clocks (seconds since they
-            // started) are shifted by this origin, and warm-up samples are dropped.
-            Switch first = switchPolicy(policy, proxy, compiled.get(0), client, control);
             return runTimeline(scenario, progress, policy, proxy, compiled, client, control, startedAt,
                     first.origin(), warnings, vpn);
         }
@@ -142,19 +156,32 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         for (int i = 0; i < scenario.phases().size(); i++) {
             Phase phase = scenario.phases().get(i);
             long planned = phase.scaledDurationNanos(scenario.timeScale());
-            long phaseEnd = System.nanoTime() + planned;
+            long phaseStart = System.nanoTime();
+            long phaseEnd = phaseStart + planned;
             progress.phaseStarted(i, phase, planned);
-            while (System.nanoTime() < phaseEnd) {
-                sleepUntil(Math.min(phaseEnd, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250)));
-                emitted = emitSamples(client, origin, emitted, progress);
+            Switch next;
+            try {
+                while (System.nanoTime() < phaseEnd) {
+                    sleepUntil(Math.min(phaseEnd, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250)));
+                    emitted = emitSamples(client, origin, emitted, progress);
+                }
+                // The next phase's policy is in force on every live flow before this phase's figures are cut, so a
+                // transfer that starts in the gap runs wholly under one policy (and one that started earlier is
+                // known to straddle the boundary and kept out of the next phase's throughput).
+                next = i + 1 < compiled.size()
+                        ? switchPolicy(policy, proxy, compiled.get(i + 1), client, control)
+                        : new Switch(client.cut(), control == null ? null : control.cut());
+            } catch (InterruptedException e) {
+                // A signal (a CI timeout, Ctrl-C): report what finished; this phase's figures were never cut.
+                String interruption = "interrupted during phase " + phase.name() + " after "
+                        + Durations.format(Math.min(planned, System.nanoTime() - phaseStart)) + " of "
+                        + Durations.format(planned);
+                RunInfo run = RunInfo.of(scenario, startedAt);
+                warnings.addAll(ReportWarnings.of(run, phases));
+                warnings.add(interruption + "; " + (phases.isEmpty() ? "no phase finished"
+                        : "the phases before it are reported") + ", it and any later phase are not");
+                return new ScenarioReport(run, phases, rebase(client.samples(), origin), warnings, interruption);
             }
-            // The next phase's policy is in force on every live flow before this phase's figures are cut, so a
-            // transfer that starts in the gap runs wholly under one policy (and one that started earlier is known to
-            // straddle the boundary and kept out of the next phase's throughput).
-            Switch next = i + 1 < compiled.size()
-                    ? switchPolicy(policy, proxy, compiled.get(i + 1), client, control)
-                    : new Switch(client.cut(), control == null ? null : control.cut());
-
             MessengerSnapshot snapshot = next.client;
             Map<String, Double> metrics = new LinkedHashMap<>(snapshot.metrics());
             if (vpn != null) {

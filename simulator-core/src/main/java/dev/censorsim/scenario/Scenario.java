@@ -1,13 +1,13 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.io.InputFileException;
+import dev.censorsim.io.InputFiles;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 
 import dev.censorsim.report.ScenarioReport;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,15 +55,17 @@ public final class Scenario {
         }
     }
 
-    /** Reads and validates a scenario file (UTF-8); policy files it names are resolved against its directory. */
+    /**
+     * Reads and validates a scenario file (UTF-8); policy, zone and list files it names are resolved against its
+     * directory. Every file read is a regular file within its size limit ({@link PolicyLoader#MAX_FILE_BYTES} for the
+     * scenario and its policies), checked before it is parsed.
+     */
     public static Scenario load(Path file) throws PolicyException {
         String yaml;
         try {
-            yaml = Files.readString(file);
-        } catch (CharacterCodingException e) {
-            throw new PolicyException(file.toString(), 0, 0, "not valid UTF-8", e);
-        } catch (IOException e) {
-            throw new PolicyException(file.toString(), 0, 0, "cannot read scenario file: " + e, e);
+            yaml = InputFiles.readUtf8(file, PolicyLoader.MAX_FILE_BYTES, "scenario file");
+        } catch (InputFileException e) {
+            throw new PolicyException(file.toString(), 0, 0, e.detail(), e);
         }
         return parse(yaml, file.toString(), file.getParent() != null ? file.getParent() : Path.of(""));
     }

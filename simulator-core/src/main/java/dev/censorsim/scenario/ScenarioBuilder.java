@@ -1,10 +1,9 @@
 package dev.censorsim.scenario;
 
 import dev.censorsim.policy.PolicyException;
+import dev.censorsim.policy.ListFiles;
 import dev.censorsim.policy.PolicyLoader;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,7 +68,7 @@ public final class ScenarioBuilder {
         String source = "policy '" + policyName + "'";
         try {
             return add(ScenarioPolicy.compile(policyName, "inline",
-                    PolicyLoader.readTree(policyYaml, source)));
+                    PolicyLoader.readTree(policyYaml, source), ListFiles.NONE));
         } catch (PolicyException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -79,11 +78,9 @@ public final class ScenarioBuilder {
     public ScenarioBuilder policy(String policyName, Path file) {
         try {
             return add(ScenarioPolicy.compile(policyName, file.toString(),
-                    PolicyLoader.readTree(Files.readString(file), file.toString())));
+                    PolicyLoader.readTree(file, "policy file"), ListFiles.besides(file)));
         } catch (PolicyException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read policy file " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -2,21 +2,21 @@ package dev.censorsim.scenario;
 
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
+import dev.censorsim.io.InputFileException;
+import dev.censorsim.io.InputFiles;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.policy.DataSize;
 import dev.censorsim.policy.Direction;
 import dev.censorsim.policy.Durations;
+import dev.censorsim.policy.ListFiles;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.policy.PolicyNode;
 
 import io.netty.util.NetUtil;
 
-import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -105,9 +105,11 @@ final class ScenarioParser {
         root.checkKeys("the scenario", TOP_KEYS);
         PolicyNode nameNode = root.required("scenario", "the scenario");
         String name = nameNode.text("'scenario'").strip();
-        if (name.isEmpty() || name.chars().anyMatch(c -> c < ' ' || c == '/' || c == '\\')) {
-            throw nameNode.error("expected a scenario name without slashes or control characters, got '" + name
-                    + "'");
+        // The name is a directory under --report-dir: nothing that could name another place ("..", "/", "C:").
+        if (name.isEmpty() || name.equals(".") || name.contains("..") || name.length() > 128
+                || name.chars().anyMatch(c -> c < ' ' || c == 0x7f || c == '/' || c == '\\' || c == ':')) {
+            throw nameNode.error("expected a scenario name of at most 128 characters without '/', '\\', ':', '..' "
+                    + "or control characters (it names the report directory), got '" + name + "'");
         }
         String description = optionalText(root.get("description"), "'description'");
         double timeScale = 1.0;
@@ -502,7 +504,8 @@ final class ScenarioParser {
                             + "policy '" + name + "', got " + value.kind().description());
                 }
                 policies.put(name, ScenarioPolicy.compile(name,
-                        "inline (" + value.source() + ":" + value.line() + ")", value));
+                        "inline (" + value.source() + ":" + value.line() + ")", value,
+                        baseDir == null ? ListFiles.NONE : ListFiles.relativeTo(baseDir)));
             }
         }
         return policies;
@@ -515,18 +518,18 @@ final class ScenarioParser {
                     + "policy");
         }
         Path file = baseDir.resolve(relative).normalize();
+        if (!Files.exists(file)) {
+            throw fileNode.error("no policy file " + file + "; expected a path relative to the scenario file");
+        }
         String yaml;
         try {
-            yaml = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw fileNode.error("no policy file " + file + "; expected a path relative to the scenario file");
-        } catch (CharacterCodingException e) {
-            throw new PolicyException(file.toString(), 0, 0, "not valid UTF-8", e);
-        } catch (IOException e) {
-            throw fileNode.error("cannot read policy file " + file + ": " + e.getMessage());
+            yaml = InputFiles.readUtf8(file, PolicyLoader.MAX_FILE_BYTES, "policy file");
+        } catch (InputFileException e) {
+            throw fileNode.error(e.getMessage());
         }
         // Errors inside the policy file point at that file's own lines.
-        return ScenarioPolicy.compile(name, file.toString(), PolicyLoader.readTree(yaml, file.toString()));
+        return ScenarioPolicy.compile(name, file.toString(), PolicyLoader.readTree(yaml, file.toString()),
+                ListFiles.besides(file));
     }
 
     // ---- timeline

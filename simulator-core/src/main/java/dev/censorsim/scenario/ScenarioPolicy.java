@@ -2,6 +2,7 @@ package dev.censorsim.scenario;
 
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.DataRate;
+import dev.censorsim.policy.ListFiles;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.policy.PolicyNode;
@@ -24,18 +25,26 @@ public final class ScenarioPolicy {
     private final String name;
     private final String origin;
     private final PolicyNode tree;
+    private final ListFiles listFiles;
     private final CompiledPolicy validated;
 
-    private ScenarioPolicy(String name, String origin, PolicyNode tree, CompiledPolicy validated) {
+    private ScenarioPolicy(String name, String origin, PolicyNode tree, ListFiles listFiles,
+                           CompiledPolicy validated) {
         this.name = name;
         this.origin = origin;
         this.tree = tree;
+        this.listFiles = listFiles;
         this.validated = validated;
     }
 
-    /** Compiles {@code tree}; errors point at the tree's own file and lines. */
-    static ScenarioPolicy compile(String name, String origin, PolicyNode tree) throws PolicyException {
-        return new ScenarioPolicy(Objects.requireNonNull(name), origin, tree, PolicyLoader.compile(tree));
+    /**
+     * Compiles {@code tree}; errors point at the tree's own file and lines. List files resolve through
+     * {@code listFiles}, which also keeps them once read, so each phase's fresh compile reuses the same matchers.
+     */
+    static ScenarioPolicy compile(String name, String origin, PolicyNode tree, ListFiles listFiles)
+            throws PolicyException {
+        return new ScenarioPolicy(Objects.requireNonNull(name), origin, tree, listFiles,
+                PolicyLoader.compile(tree, listFiles));
     }
 
     /** The name phases use. */
@@ -51,7 +60,7 @@ public final class ScenarioPolicy {
     /** A freshly compiled rule set, with its own counters and buckets. */
     public CompiledPolicy compile() {
         try {
-            return PolicyLoader.compile(tree);
+            return PolicyLoader.compile(tree, listFiles);
         } catch (PolicyException e) {
             // The same tree compiled when the scenario loaded; compilation is deterministic.
             throw new IllegalStateException("policy '" + name + "' no longer compiles: " + e.getMessage(), e);

@@ -172,6 +172,25 @@ class DomainMatcherTest {
         return rt.totalMemory() - rt.freeMemory();
     }
 
+    @Test
+    void builderShouldGrowFromEmptyAndDropDuplicatesGivenAsBytes() {
+        DomainMatcher.Builder builder = DomainMatcher.builder();
+        for (int i = 0; i < 10_000; i++) {
+            byte[] name = ("N" + i + ".Example.").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            builder.add(name, 0, name.length);
+            builder.add(name, 0, name.length);
+        }
+        DomainMatcher m = builder.build();
+
+        assertThat(m.size()).isEqualTo(10_000);
+        assertThat(m.matches("www.n9999.example")).isTrue();
+        assertThat(m.matches("n10000.example")).isFalse();
+        assertThat(m.domains()).hasSize(10_000).startsWith("n0.example");
+        byte[] bad = "a b".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> DomainMatcher.builder().add(bad, 0, bad.length))
+                .hasMessageStartingWith("unexpected character 0x20 in a domain name");
+    }
+
     private static void assertMatches(DomainMatcher m, String name, boolean expected) {
         assertThat(m.matches(name)).as("matches(\"%s\")", name).isEqualTo(expected);
         byte[] b = name.getBytes(StandardCharsets.ISO_8859_1);

@@ -101,7 +101,7 @@ class PolicyLoaderTest {
                 .isInstanceOfSatisfying(PolicyException.class, e -> {
                     assertThat(e.file()).isEqualTo(missing.toString());
                     assertThat(e.line()).isZero();
-                    assertThat(e.detail()).startsWith("cannot read policy file");
+                    assertThat(e.detail()).isEqualTo("no such policy file");
                 });
     }
 

@@ -135,7 +135,7 @@ public class DomainMatcherBenchmark {
     }
 
     /** Distinct names like {@code kqzt4f.cdnedge.net}: a unique base-36 label, an optional site label, a TLD. */
-    static List<String> generate(int count, long seed) {
+    public static List<String> generate(int count, long seed) {
         Random random = new Random(seed);
         List<String> names = new ArrayList<>(count);
         StringBuilder sb = new StringBuilder(48);

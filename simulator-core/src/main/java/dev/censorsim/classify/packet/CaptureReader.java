@@ -24,7 +24,7 @@ abstract class CaptureReader implements PacketReader {
     protected int position;
     protected int offset;
     protected int capturedLength;
-    protected int originalLength;
+    protected long originalLength;
     protected long timestampNanos;
     protected int linkType;
     private long truncated;
@@ -104,7 +104,7 @@ abstract class CaptureReader implements PacketReader {
     }
 
     @Override
-    public final int originalLength() {
+    public final long originalLength() {
         return originalLength;
     }
 

@@ -248,7 +248,7 @@ public final class PacketClassifier {
      * @param linkType       libpcap link type ({@link LinkType})
      * @param timestampNanos capture time; drives idle eviction
      */
-    public void onPacket(ByteBuf buffer, int offset, int capturedLength, int originalLength, int linkType,
+    public void onPacket(ByteBuf buffer, int offset, int capturedLength, long originalLength, int linkType,
                          long timestampNanos) {
         totalPackets++;
         totalBytes += originalLength;

@@ -23,8 +23,11 @@ public interface PacketReader {
     /** Bytes captured for the current packet. */
     int capturedLength();
 
-    /** Bytes the packet had on the wire (at least {@link #capturedLength()} for a sane capture). */
-    int originalLength();
+    /**
+     * Bytes the packet had on the wire (at least {@link #capturedLength()} for a sane capture): the file's unsigned
+     * 32-bit field, so a {@code long}; read as an {@code int}, 0xffffffff counted as -1 and totals went negative.
+     */
+    long originalLength();
 
     /** Capture time of the current packet, nanoseconds since the Unix epoch. */
     long timestampNanos();

@@ -1,11 +1,14 @@
 package dev.censorsim.classify.packet;
 
+import dev.censorsim.io.InputFileException;
+import dev.censorsim.io.InputFiles;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -32,6 +35,16 @@ public final class PacketReaders {
      * @throws CaptureFormatException when the file is larger than 2 GiB (one mapping)
      */
     public static ByteBuf map(Path file, boolean preload) throws IOException, CaptureFormatException {
+        // Opening a FIFO blocks until a writer comes, and a device cannot be mapped: regular files only, checked
+        // without opening. The size is re-checked on the open channel below (one mapping holds at most 2 GiB).
+        try {
+            InputFiles.checkRegular(file, Long.MAX_VALUE, "capture file");
+        } catch (InputFileException e) {
+            if (e.detail().startsWith("no such")) {
+                throw new NoSuchFileException(file.toString());
+            }
+            throw new CaptureFormatException(e.detail());
+        }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size > Integer.MAX_VALUE) {

@@ -88,7 +88,7 @@ public final class PcapReader extends CaptureReader {
         timestampNanos = (readInt(at) & 0xffffffffL) * 1_000_000_000L + (readInt(at + 4) & 0xffffffffL) * fractionToNanos;
         offset = at + RECORD_HEADER_LENGTH;
         capturedLength = captured;
-        originalLength = original;
+        originalLength = Integer.toUnsignedLong(original);
         position = offset + captured;
         return true;
     }

@@ -178,7 +178,7 @@ public final class PcapngReader extends CaptureReader {
         timestampNanos = toNanos(id, ticks);
         offset = body + 20;
         capturedLength = captured;
-        originalLength = readInt(body + 16);
+        originalLength = Integer.toUnsignedLong(readInt(body + 16));
         linkType = linkTypes[id];
         return true;
     }
@@ -189,11 +189,13 @@ public final class PcapngReader extends CaptureReader {
         }
         int original = readInt(body);
         int available = bodyEnd - body - 4;
-        int snap = snapLengths[0] == 0 ? Integer.MAX_VALUE : snapLengths[0];
+        // The IDB's SnapLen is a u32 (0 = no limit). Found by fuzzing: read as an int, a value of 2^31 or more went
+        // negative and so did the captured length of every simple packet block.
+        int snap = snapLengths[0] <= 0 ? Integer.MAX_VALUE : snapLengths[0];
         int captured = Math.min(Math.min(original < 0 ? Integer.MAX_VALUE : original, snap), available);
         offset = body + 4;
         capturedLength = captured;
-        originalLength = original;
+        originalLength = Integer.toUnsignedLong(original);
         // A simple packet block carries no timestamp.
         timestampNanos = 0;
         linkType = linkTypes[0];
