@@ -42,7 +42,8 @@ final class CliHelp {
                 "dig @127.0.0.1 -p 5353 web.whatsapp.com");
         codes("dns", Map.of(0, "stopped by SIGINT or SIGTERM"));
         examples("classify", "censorsim trace generate trace.pcap && censorsim classify trace.pcap",
-                "censorsim classify capture.pcapng --policy scenarios/policies/whatsapp-2026-block.yaml --json flows.json");
+                "censorsim classify capture.pcapng --policy scenarios/policies/whatsapp-2026-block.yaml "
+                        + "--json flows.json");
         examples("trace", "censorsim trace generate trace.pcap");
         examples("trace generate", "censorsim trace generate trace.pcap",
                 "censorsim trace generate --flows 20000 --seed 7 --truth truth.json big.pcap");
@@ -66,6 +67,31 @@ final class CliHelp {
                 "censorsim messenger client --ca /tmp/ca.pem --socks5 127.0.0.1:1080 --chat-rate 5 "
                         + "--calls 127.0.0.1:3478");
         codes("messenger client", Map.of(0, "the run completed"));
+        examples("serve", "censorsim serve --socks 127.0.0.1:1080 --http-proxy 127.0.0.1:3128 "
+                        + "--policy scenarios/policies/whatsapp-2026-block.yaml",
+                "censorsim serve --forward db=127.0.0.1:15432,127.0.0.1:5432 --api 127.0.0.1:8474",
+                "censorsim serve --http-proxy 127.0.0.1:3128 --timeline scenarios/whatsapp-2025-26.yaml");
+        codes("serve", Map.of(0, "stopped by SIGINT or SIGTERM, or the timeline ended (--exit-after-timeline)"));
+        examples("ctl", "censorsim ctl policy set scenarios/policies/whatsapp-2026-block.yaml",
+                "censorsim ctl phase throttled", "censorsim ctl flows", "censorsim ctl metrics");
+        examples("ctl policy", "censorsim ctl policy set scenarios/policies/whatsapp-2026-block.yaml",
+                "censorsim ctl policy get");
+        examples("ctl policy set", "censorsim ctl policy set scenarios/policies/whatsapp-2025-throttle.yaml");
+        examples("ctl policy get", "censorsim ctl policy get --api 127.0.0.1:8474");
+        examples("ctl phase", "censorsim ctl phase blocked");
+        examples("ctl flows", "censorsim ctl flows --recent 20", "censorsim ctl flows --json");
+        examples("ctl metrics", "censorsim ctl metrics");
+        examples("run", "sudo censorsim run --policy scenarios/policies/whatsapp-2026-block.yaml -- curl -sI "
+                        + "https://example.test/",
+                "sudo censorsim run --host blocked.test --host ok.test --pcap seen.pcap -- ./my-app");
+        codes("run", Map.of(0, "the program exited 0 (otherwise run exits with the program's own code)"));
+        examples("gateway", "sudo censorsim gateway --interface vnet0 "
+                + "--policy scenarios/policies/whatsapp-2026-block.yaml");
+        codes("gateway", Map.of(0, "stopped by SIGINT or SIGTERM"));
+        examples("evasions", "censorsim evasions --policy scenarios/policies/whatsapp-2026-block.yaml "
+                        + "--name g.whatsapp.net",
+                "censorsim evasions --policy scenarios/policies/twitter-2021-throttle.yaml --name twitter.com "
+                        + "--json evasions.json --report-dir target/evasions");
         examples("completion", "source <(censorsim completion bash)");
         examples("help", "censorsim help scenario run");
     }
