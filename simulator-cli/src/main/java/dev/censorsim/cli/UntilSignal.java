@@ -46,8 +46,6 @@ final class UntilSignal {
      * usual; a shutdown hook still stops the service when the JVM ends any other way (SIGHUP, {@code System.exit}).
      */
     static int await(AutoCloseable service, Runnable onStop, PrintWriter out) {
-        out.println("censorsim: press Ctrl-C to stop");
-        out.flush();
         CountDownLatch signalled = new CountDownLatch(1);
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
@@ -61,6 +59,10 @@ final class UntilSignal {
         Runtime.getRuntime().addShutdownHook(hook);
         catchSignal("INT", signalled);
         catchSignal("TERM", signalled);
+        // Printed once the hook and the handlers are in place: a script (or a test) that waits for this line and then
+        // signals gets the clean stop, never the JVM's default exit without it.
+        out.println("censorsim: press Ctrl-C to stop");
+        out.flush();
         try {
             signalled.await();
         } catch (InterruptedException e) {

@@ -46,6 +46,11 @@ class MessengerCommandTest {
             assertThat(Files.getPosixFilePermissions(caFile.getParent()))
                     .isEqualTo(PosixFilePermissions.fromString("rwx------"));
             assertThat(Files.readString(caFile)).startsWith("-----BEGIN CERTIFICATE-----");
+            // The server is ready for a clean stop once it says so; a SIGTERM before that is the JVM's default exit.
+            for (String line = out.readLine(); line != null && !line.contains("press Ctrl-C to stop");
+                 line = out.readLine()) {
+                // the UDP endpoint line comes first
+            }
         } finally {
             server.destroy(); // SIGTERM: the shutdown hook closes the server and removes the CA
             assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
