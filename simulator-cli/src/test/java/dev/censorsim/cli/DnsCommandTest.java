@@ -132,9 +132,17 @@ class DnsCommandTest {
         }
     }
 
+    /** A loopback port free for UDP and for TCP at once: the server listens on both (a full run once hit a TCP clash). */
     private static int freeUdpPort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                 java.net.ServerSocket tcp = new java.net.ServerSocket(s.getLocalPort(), 1,
+                         InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (java.net.BindException takenForTcp) {
+                // try another
+            }
         }
+        throw new IOException("no loopback port free for both UDP and TCP in 50 tries");
     }
 }

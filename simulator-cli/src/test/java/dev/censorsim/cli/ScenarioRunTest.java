@@ -83,7 +83,8 @@ class ScenarioRunTest {
         CliRun r = CliRun.of("scenario", "run", "--verbose", "--report-dir", "/dev/null/cannot-write",
                 Path.of("src", "test", "resources", "scenarios", "must-fail.yaml").toString());
 
-        assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        // The report directory is proved writable before the run: an unusable one is bad input, found at once.
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(r.err()).startsWith("censorsim: /dev/null/cannot-write/must-fail: cannot write reports")
                 .contains("\tat ");
     }
