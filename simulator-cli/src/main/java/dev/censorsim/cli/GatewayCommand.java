@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -46,16 +45,8 @@ final class GatewayCommand implements Callable<Integer> {
             description = "The interface whose incoming traffic is censored.")
     String iface;
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m",
-            converter = FrontEndOptions.DurationConverter.class,
-            description = "Close a TCP flow a rule acted on after this long without a relayed byte; 0s for never "
-                    + "(default: ${DEFAULT-VALUE}).")
-    Duration idleTimeout;
-
-    @Option(names = "--udp-idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
-            converter = UdpOptions.DurationConverter.class,
-            description = "A UDP flow with no datagram either way for this long ends (default: ${DEFAULT-VALUE}).")
-    Duration udpIdleTimeout;
+    @Mixin
+    TransparentIdleOptions idle;
 
     @Override
     public Integer call() {
@@ -65,7 +56,7 @@ final class GatewayCommand implements Callable<Integer> {
         try {
             options = new GatewayOptions(iface, new PolicyHolder(compiled),
                     record -> line(out, record.toLogLine()), record -> line(out, record.toLogLine()),
-                    idleTimeout, udpIdleTimeout, null);
+                    idle.idleTimeout, idle.udpIdleTimeout, null);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -61,16 +60,8 @@ final class RunCommand implements Callable<Integer> {
                     + "host's loopback on the same port: put your own local backend behind the censor. Repeatable.")
     List<String> hosts = new ArrayList<>();
 
-    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m",
-            converter = FrontEndOptions.DurationConverter.class,
-            description = "Close a TCP flow a rule acted on after this long without a relayed byte; 0s for never "
-                    + "(default: ${DEFAULT-VALUE}).")
-    Duration idleTimeout;
-
-    @Option(names = "--udp-idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
-            converter = UdpOptions.DurationConverter.class,
-            description = "A UDP flow with no datagram either way for this long ends (default: ${DEFAULT-VALUE}).")
-    Duration udpIdleTimeout;
+    @Mixin
+    TransparentIdleOptions idle;
 
     @Mixin
     PcapOption pcap;
@@ -89,8 +80,8 @@ final class RunCommand implements Callable<Integer> {
         TransparentRunOptions.Builder options = TransparentRunOptions.builder()
                 .policy(new PolicyHolder(compiled))
                 .dnsUpstream(dnsUpstream)
-                .idleTimeout(idleTimeout)
-                .udpIdleTimeout(udpIdleTimeout);
+                .idleTimeout(idle.idleTimeout)
+                .udpIdleTimeout(idle.udpIdleTimeout);
         for (Path file : zoneFiles) {
             try {
                 options.zone(ZoneFileLoader.load(file));
