@@ -67,7 +67,7 @@ final class EvasionsCommand implements Callable<Integer> {
         List<Evasion> evasions = evasions();
         Duration perEvasion;
         try {
-            perEvasion = Duration.ofNanos(dev.censorsim.policy.Durations.parseNanos(budget));
+            perEvasion = Duration.ofNanos(dev.censorsim.units.Durations.parseNanos(budget));
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, "--budget: " + e.getMessage());
         }

@@ -1,6 +1,6 @@
 package dev.censorsim.cli;
 
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Durations;
 import dev.censorsim.proxy.ProxyOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;

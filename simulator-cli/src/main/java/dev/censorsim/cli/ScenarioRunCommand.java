@@ -2,7 +2,7 @@ package dev.censorsim.cli;
 
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Durations;
 import dev.censorsim.report.PhaseReport;
 import dev.censorsim.report.ReportFiles;
 import dev.censorsim.report.ScenarioReport;

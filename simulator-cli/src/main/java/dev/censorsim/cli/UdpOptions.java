@@ -1,6 +1,6 @@
 package dev.censorsim.cli;
 
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Durations;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 

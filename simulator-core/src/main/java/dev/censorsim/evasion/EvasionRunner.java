@@ -1,7 +1,7 @@
 package dev.censorsim.evasion;
 
 import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Durations;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.ProxyOptions;

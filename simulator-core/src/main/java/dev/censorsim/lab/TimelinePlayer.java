@@ -78,7 +78,7 @@ public final class TimelinePlayer {
             long scaled = phase.scaledDurationNanos(timeline.timeScale());
             log.accept("phase " + (i + 1) + "/" + timeline.phases().size() + " " + phase.name() + ": policy "
                     + policy.name() + " (" + compiled.rules().size() + " rules, " + compiled.dnsRules().size()
-                    + " DNS rules) for " + dev.censorsim.policy.Durations.format(scaled)
+                    + " DNS rules) for " + dev.censorsim.units.Durations.format(scaled)
                     + (phase.description().isEmpty() ? "" : " - " + phase.description()));
             boolean interrupted = sleep(scaled);
             long phaseEnd = System.nanoTime();

@@ -1,6 +1,6 @@
 package dev.censorsim.messenger;
 
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

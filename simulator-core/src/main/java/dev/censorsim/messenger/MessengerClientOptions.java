@@ -1,6 +1,6 @@
 package dev.censorsim.messenger;
 
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;

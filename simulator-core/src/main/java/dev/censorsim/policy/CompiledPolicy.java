@@ -1,5 +1,6 @@
 package dev.censorsim.policy;
 
+import dev.censorsim.units.DataRate;
 import dev.censorsim.classify.InspectionSettings;
 
 import java.net.InetAddress;

@@ -1,5 +1,8 @@
 package dev.censorsim.policy;
 
+import dev.censorsim.units.Durations;
+import dev.censorsim.units.DataSize;
+import dev.censorsim.units.DataRate;
 import dev.censorsim.classify.DomainMatcher;
 import dev.censorsim.classify.InspectionSettings;
 import dev.censorsim.classify.ModuleInspection;

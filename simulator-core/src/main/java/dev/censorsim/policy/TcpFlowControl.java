@@ -1,5 +1,7 @@
 package dev.censorsim.policy;
 
+import dev.censorsim.units.Direction;
+
 /**
  * The mechanisms a TCP relay offers to policy actions. An action ({@link TcpAction}) decides <em>what</em> happens to a
  * flow; the relay that implements this interface decides <em>how</em>, over real sockets. All methods are called on

@@ -1,7 +1,7 @@
 package dev.censorsim.proxy;
 
-import dev.censorsim.policy.Direction;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Direction;
+import dev.censorsim.units.Durations;
 import dev.censorsim.policy.TokenBucket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;

@@ -1,6 +1,6 @@
 package dev.censorsim.proxy;
 
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 import dev.censorsim.policy.TcpFlowControl;
 import dev.censorsim.policy.TokenBucket;
 

@@ -2,8 +2,8 @@ package dev.censorsim.report;
 
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
-import dev.censorsim.policy.Direction;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Direction;
+import dev.censorsim.units.Durations;
 import dev.censorsim.scenario.CallWorkload;
 import dev.censorsim.scenario.ChatWorkload;
 import dev.censorsim.scenario.ExpectationResult;

@@ -1,7 +1,7 @@
 package dev.censorsim.report;
 
 import dev.censorsim.metrics.Metric;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Durations;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.censorsim.scenario;
 
 import dev.censorsim.metrics.Metric;
-import dev.censorsim.policy.DataRate;
-import dev.censorsim.policy.DataSize;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.DataRate;
+import dev.censorsim.units.DataSize;
+import dev.censorsim.units.Durations;
 
 import java.math.BigDecimal;
 import java.util.List;

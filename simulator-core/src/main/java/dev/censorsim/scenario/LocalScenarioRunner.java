@@ -15,7 +15,7 @@ import dev.censorsim.messenger.RetryPolicy;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Durations;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.NameResolver;

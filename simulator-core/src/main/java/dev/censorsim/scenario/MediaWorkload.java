@@ -1,6 +1,6 @@
 package dev.censorsim.scenario;
 
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 
 /**
  * Media traffic: back-to-back transfers of a fixed size, each on its own TLS connection.

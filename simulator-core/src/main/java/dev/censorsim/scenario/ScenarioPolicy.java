@@ -1,7 +1,7 @@
 package dev.censorsim.scenario;
 
 import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.DataRate;
+import dev.censorsim.units.DataRate;
 import dev.censorsim.policy.ListFiles;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;

@@ -2,7 +2,7 @@ package dev.censorsim.messenger;
 
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 import dev.censorsim.proxy.FlowRecord;
 import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.Test;

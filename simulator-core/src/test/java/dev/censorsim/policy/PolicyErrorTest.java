@@ -1,5 +1,8 @@
 package dev.censorsim.policy;
 
+import dev.censorsim.units.Durations;
+import dev.censorsim.units.DataSize;
+import dev.censorsim.units.DataRate;
 import org.junit.jupiter.api.Test;
 
 import static dev.censorsim.policy.Policies.error;

@@ -1,5 +1,6 @@
 package dev.censorsim.policy;
 
+import dev.censorsim.units.Direction;
 import dev.censorsim.classify.InspectionSettings;
 import dev.censorsim.policy.action.BlackholeAction;
 import dev.censorsim.policy.action.DelayAction;

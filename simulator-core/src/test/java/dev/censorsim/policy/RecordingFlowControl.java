@@ -1,5 +1,6 @@
 package dev.censorsim.policy;
 
+import dev.censorsim.units.Direction;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.censorsim.policy;
 
+import dev.censorsim.units.Direction;
 import dev.censorsim.policy.action.ChainAction;
 import dev.censorsim.policy.action.LimitDataAction;
 import dev.censorsim.policy.action.ToxicAction;

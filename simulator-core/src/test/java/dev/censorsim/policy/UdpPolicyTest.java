@@ -1,5 +1,6 @@
 package dev.censorsim.policy;
 
+import dev.censorsim.units.Direction;
 import dev.censorsim.classify.Protocol;
 import dev.censorsim.policy.action.DropAction;
 import dev.censorsim.policy.action.DropAfterAction;

@@ -47,8 +47,8 @@ class HeldFlowClientLeavesTest {
     @Test
     void throttledAndDelayedFlowsShouldCloseWhenTheirClientsClose() throws Exception {
         TcpAction slow = TestActions.action("slow", flow -> {
-            TestActions.throttle(dev.censorsim.policy.Direction.BOTH, 64_000).apply(flow);
-            TestActions.delay(dev.censorsim.policy.Direction.BOTH, 200, 0, 1).apply(flow);
+            TestActions.throttle(dev.censorsim.units.Direction.BOTH, 64_000).apply(flow);
+            TestActions.delay(dev.censorsim.units.Direction.BOTH, 200, 0, 1).apply(flow);
         });
         assertReleasedAfterClientsLeave(ScriptedPolicy.always(slow), 100, false);
     }

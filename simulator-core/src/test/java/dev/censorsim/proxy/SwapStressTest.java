@@ -1,6 +1,6 @@
 package dev.censorsim.proxy;
 
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.testing.LoopbackServer;
 import dev.censorsim.testing.Payload;

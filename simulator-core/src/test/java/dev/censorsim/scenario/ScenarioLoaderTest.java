@@ -2,7 +2,7 @@ package dev.censorsim.scenario;
 
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.censorsim.control.RouteHandler;
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.ProxyOptions;
 import io.netty.buffer.Unpooled;

@@ -3,7 +3,7 @@ package dev.censorsim.control.toxiproxy;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.action.ChainAction;

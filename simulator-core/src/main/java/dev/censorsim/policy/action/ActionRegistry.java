@@ -1,9 +1,9 @@
 package dev.censorsim.policy.action;
 
-import dev.censorsim.policy.DataRate;
-import dev.censorsim.policy.DataSize;
-import dev.censorsim.policy.Direction;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.DataRate;
+import dev.censorsim.units.DataSize;
+import dev.censorsim.units.Direction;
+import dev.censorsim.units.Durations;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyNode;
 import dev.censorsim.policy.TcpAction;

@@ -1,7 +1,7 @@
 package dev.censorsim.policy.action;
 
-import dev.censorsim.policy.DataRate;
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.DataRate;
+import dev.censorsim.units.Direction;
 import dev.censorsim.policy.TokenBucket;
 import dev.censorsim.policy.UdpAction;
 import dev.censorsim.policy.UdpTreatment;

@@ -1,7 +1,7 @@
 package dev.censorsim.policy.action;
 
-import dev.censorsim.policy.Direction;
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Direction;
+import dev.censorsim.units.Durations;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
 

@@ -1,6 +1,6 @@
 package dev.censorsim.policy.action;
 
-import dev.censorsim.policy.Durations;
+import dev.censorsim.units.Durations;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyNode;
 

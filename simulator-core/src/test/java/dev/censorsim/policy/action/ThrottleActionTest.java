@@ -1,7 +1,7 @@
 package dev.censorsim.policy.action;
 
 import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.Direction;
+import dev.censorsim.units.Direction;
 import dev.censorsim.policy.Flows;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.policy.RecordingFlowControl;

@@ -1,4 +1,4 @@
-package dev.censorsim.policy;
+package dev.censorsim.units;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;

@@ -1,4 +1,4 @@
-package dev.censorsim.policy;
+package dev.censorsim.units;
 
 import org.junit.jupiter.api.Test;
 

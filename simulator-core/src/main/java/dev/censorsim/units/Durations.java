@@ -1,4 +1,4 @@
-package dev.censorsim.policy;
+package dev.censorsim.units;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -10,7 +10,8 @@ import java.math.RoundingMode;
  */
 public final class Durations {
 
-    static final String UNITS = "200ms, 1.5s, 500us, 2m (ns, us, ms, s, m)";
+    /** The accepted forms, as error messages name them. */
+    public static final String UNITS = "200ms, 1.5s, 500us, 2m (ns, us, ms, s, m)";
 
     private Durations() {
     }

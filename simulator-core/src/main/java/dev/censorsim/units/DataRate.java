@@ -1,4 +1,4 @@
-package dev.censorsim.policy;
+package dev.censorsim.units;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -11,7 +11,8 @@ import java.math.RoundingMode;
  */
 public final class DataRate {
 
-    static final String UNITS = "4mbit, 500kbit, 2mb, 64kib (bit, kbit, mbit, gbit, b, kb, mb, gb, kib, mib)";
+    /** The accepted forms, as error messages name them. */
+    public static final String UNITS = "4mbit, 500kbit, 2mb, 64kib (bit, kbit, mbit, gbit, b, kb, mb, gb, kib, mib)";
 
     private DataRate() {
     }

@@ -1,4 +1,4 @@
-package dev.censorsim.policy;
+package dev.censorsim.units;
 
 /**
  * Parses byte counts: decimal {@code b}, {@code kb}, {@code mb} ({@code 16kb} = 16 000) and binary {@code kib},
@@ -6,7 +6,8 @@ package dev.censorsim.policy;
  */
 public final class DataSize {
 
-    static final String UNITS = "16kb, 16kib, 1mb, 512 (b, kb, mb, kib, mib)";
+    /** The accepted forms, as error messages name them. */
+    public static final String UNITS = "16kb, 16kib, 1mb, 512 (b, kb, mb, kib, mib)";
 
     private DataSize() {
     }
