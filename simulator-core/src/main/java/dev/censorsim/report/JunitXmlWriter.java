@@ -1,6 +1,6 @@
 package dev.censorsim.report;
 
-import dev.censorsim.scenario.ExpectationResult;
+import dev.censorsim.report.ExpectationResult;
 
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;

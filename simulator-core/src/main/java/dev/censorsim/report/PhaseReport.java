@@ -1,6 +1,6 @@
 package dev.censorsim.report;
 
-import dev.censorsim.scenario.ExpectationResult;
+import dev.censorsim.report.ExpectationResult;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,8 +1,5 @@
 package dev.censorsim.report;
 
-import dev.censorsim.scenario.Phase;
-import dev.censorsim.scenario.Scenario;
-
 import java.util.List;
 
 /**
@@ -23,12 +20,5 @@ public record PlannedPhase(String name, String description, long nominalNanos, l
     public PlannedPhase {
         rules = List.copyOf(rules);
         expectations = List.copyOf(expectations);
-    }
-
-    static PlannedPhase of(Scenario scenario, Phase phase) {
-        var policy = scenario.policy(phase.policy());
-        return new PlannedPhase(phase.name(), phase.description(), phase.durationNanos(),
-                phase.scaledDurationNanos(scenario.timeScale()), policy.name(), policy.origin(), policy.describe(),
-                phase.expectations().stream().map(e -> e.expression()).toList());
     }
 }

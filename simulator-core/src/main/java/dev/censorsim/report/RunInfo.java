@@ -1,14 +1,14 @@
 package dev.censorsim.report;
 
-import dev.censorsim.scenario.MessengerSettings;
-import dev.censorsim.scenario.Scenario;
+import dev.censorsim.messenger.MessengerSettings;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What was run: the scenario, when, how fast, with which messenger settings and which policies per phase.
+ * What was run: the scenario, when, how fast, with which messenger settings and which policies per phase. Plain
+ * data: the runner fills it in ({@code Scenario.runInfo}), the writers only read it.
  *
  * @param scenario    the scenario's name
  * @param description its description, empty when none
@@ -26,12 +26,5 @@ public record RunInfo(String scenario, String description, String file, double t
         Objects.requireNonNull(scenario, "scenario");
         Objects.requireNonNull(startedAt, "startedAt");
         phases = List.copyOf(phases);
-    }
-
-    /** Describes a run of {@code scenario} that started at {@code startedAt}. */
-    public static RunInfo of(Scenario scenario, Instant startedAt) {
-        return new RunInfo(scenario.name(), scenario.description(), scenario.source(), scenario.timeScale(),
-                startedAt, scenario.messenger(),
-                scenario.phases().stream().map(p -> PlannedPhase.of(scenario, p)).toList());
     }
 }

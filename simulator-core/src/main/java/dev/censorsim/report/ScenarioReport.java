@@ -1,7 +1,7 @@
 package dev.censorsim.report;
 
 import dev.censorsim.metrics.TimeSample;
-import dev.censorsim.scenario.ExpectationResult;
+import dev.censorsim.report.ExpectationResult;
 
 import java.util.List;
 import java.util.Objects;

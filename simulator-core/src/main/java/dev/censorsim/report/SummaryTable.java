@@ -2,7 +2,7 @@ package dev.censorsim.report;
 
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.units.Durations;
-import dev.censorsim.scenario.ExpectationResult;
+import dev.censorsim.report.ExpectationResult;
 
 import java.io.PrintWriter;
 import java.util.List;

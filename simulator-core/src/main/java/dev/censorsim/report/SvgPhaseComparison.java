@@ -1,7 +1,7 @@
 package dev.censorsim.report;
 
 import dev.censorsim.metrics.Metric;
-import dev.censorsim.scenario.ExpectationResult;
+import dev.censorsim.report.ExpectationResult;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.report.ExpectationResult;
 import dev.censorsim.metrics.Metric;
 
 import java.util.Map;

@@ -1,5 +1,12 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.ChatWorkload;
+import dev.censorsim.messenger.MediaWorkload;
+import dev.censorsim.messenger.CallWorkload;
+import dev.censorsim.messenger.RetryStrategy;
+import dev.censorsim.messenger.QuicStrategy;
+import dev.censorsim.messenger.Front;
+import dev.censorsim.messenger.MessengerSettings;
 import dev.censorsim.dns.DnsMessageProcessor;
 import dev.censorsim.dns.DnsServer;
 import dev.censorsim.dns.DnsServerOptions;
@@ -138,7 +145,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 String interruption = "interrupted during the warm-up, before phase "
                         + scenario.phases().get(0).name();
                 warnings.add(interruption + "; no phase ran");
-                return new ScenarioReport(RunInfo.of(scenario, startedAt), List.of(), List.of(), warnings,
+                return new ScenarioReport(scenario.runInfo(startedAt), List.of(), List.of(), warnings,
                         interruption);
             }
             return runTimeline(scenario, progress, policy, proxy, compiled, client, control, startedAt,
@@ -176,7 +183,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 String interruption = "interrupted during phase " + phase.name() + " after "
                         + Durations.format(Math.min(planned, System.nanoTime() - phaseStart)) + " of "
                         + Durations.format(planned);
-                RunInfo run = RunInfo.of(scenario, startedAt);
+                RunInfo run = scenario.runInfo(startedAt);
                 warnings.addAll(ReportWarnings.of(run, phases));
                 warnings.add(interruption + "; " + (phases.isEmpty() ? "no phase finished"
                         : "the phases before it are reported") + ", it and any later phase are not");
@@ -203,7 +210,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
             progress.phaseFinished(i, report);
         }
         List<TimeSample> samples = rebase(client.samples(), origin);
-        RunInfo run = RunInfo.of(scenario, startedAt);
+        RunInfo run = scenario.runInfo(startedAt);
         warnings.addAll(ReportWarnings.of(run, phases));
         return new ScenarioReport(run, phases, samples, warnings);
     }

@@ -1,5 +1,8 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.report.ExpectationResult;
+import dev.censorsim.messenger.Strategies;
+import dev.censorsim.messenger.VpnStrategy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,15 +1,19 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.MessengerSettings;
 import dev.censorsim.io.InputFileException;
 import dev.censorsim.io.InputFiles;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 
+import dev.censorsim.report.PlannedPhase;
+import dev.censorsim.report.RunInfo;
 import dev.censorsim.report.ScenarioReport;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -101,6 +105,19 @@ public final class Scenario {
     /** The same scenario under another time scale (the CLI's {@code --time-scale}). */
     public Scenario withTimeScale(double scale) {
         return new Scenario(name, description, source, scale, messenger, policies, phases);
+    }
+
+    /** What was run, as a report states it: this scenario as planned, run from {@code startedAt}. */
+    public RunInfo runInfo(Instant startedAt) {
+        return new RunInfo(name(), description(), source(), timeScale(), startedAt, messenger(),
+                phases().stream().map(this::planned).toList());
+    }
+
+    private PlannedPhase planned(Phase phase) {
+        ScenarioPolicy policy = policy(phase.policy());
+        return new PlannedPhase(phase.name(), phase.description(), phase.durationNanos(),
+                phase.scaledDurationNanos(timeScale()), policy.name(), policy.origin(), policy.describe(),
+                phase.expectations().stream().map(Expectation::expression).toList());
     }
 
     /** The {@code scenario:} name; reports and report directories use it. */

@@ -1,5 +1,6 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.MessengerSettings;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.ListFiles;
 import dev.censorsim.policy.PolicyLoader;

@@ -1,5 +1,15 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.ChatWorkload;
+import dev.censorsim.messenger.MediaWorkload;
+import dev.censorsim.messenger.CallWorkload;
+import dev.censorsim.messenger.Strategies;
+import dev.censorsim.messenger.RetryStrategy;
+import dev.censorsim.messenger.QuicStrategy;
+import dev.censorsim.messenger.VpnStrategy;
+import dev.censorsim.messenger.Front;
+import dev.censorsim.messenger.DnsSettings;
+import dev.censorsim.messenger.MessengerSettings;
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
 import dev.censorsim.io.InputFileException;

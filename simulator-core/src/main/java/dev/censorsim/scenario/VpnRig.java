@@ -1,5 +1,7 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.Strategies;
+import dev.censorsim.messenger.VpnStrategy;
 import dev.censorsim.messenger.vpn.VpnClient;
 import dev.censorsim.messenger.vpn.VpnEndpoint;
 import dev.censorsim.messenger.vpn.VpnRoute;

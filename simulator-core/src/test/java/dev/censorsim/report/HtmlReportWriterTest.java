@@ -1,7 +1,7 @@
 package dev.censorsim.report;
 
 import dev.censorsim.metrics.TimeSample;
-import dev.censorsim.scenario.MessengerSettings;
+import dev.censorsim.messenger.MessengerSettings;
 import dev.censorsim.scenario.Scenario;
 import org.junit.jupiter.api.Test;
 
@@ -138,7 +138,7 @@ class HtmlReportWriterTest {
         PhaseReport phase = new PhaseReport("only", "open", 1_000_000_000L, 1_000_000_000L, 0,
                 Map.of("connect.ok", 0.0), scenario.phases().get(0).check(Map.of("connect.ok", 0.0), Map.of()),
                 List.of(new RuleCount("<img onerror=x>", "reset", 1, 2, 3)));
-        String html = HtmlReportWriter.render(new ScenarioReport(RunInfo.of(scenario, SampleReports.STARTED),
+        String html = HtmlReportWriter.render(new ScenarioReport(scenario.runInfo(SampleReports.STARTED),
                 List.of(phase), List.of(), List.of(evil)));
 
         assertThat(html).doesNotContain("<script", "<img", "alert('x')");

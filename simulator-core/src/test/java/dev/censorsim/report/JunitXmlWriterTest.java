@@ -1,6 +1,6 @@
 package dev.censorsim.report;
 
-import dev.censorsim.scenario.MessengerSettings;
+import dev.censorsim.messenger.MessengerSettings;
 import dev.censorsim.scenario.Scenario;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,7 +130,7 @@ class JunitXmlWriterTest {
         PhaseReport phase = new PhaseReport("only", "open", 1_000_000_000L, 1_000_000_000L, 0,
                 Map.of("connect.ok", 0.0), scenario.phases().get(0).check(Map.of("connect.ok", 0.0), Map.of()),
                 List.of());
-        byte[] xml = xml(new ScenarioReport(RunInfo.of(scenario, SampleReports.STARTED), List.of(phase), List.of(),
+        byte[] xml = xml(new ScenarioReport(scenario.runInfo(SampleReports.STARTED), List.of(phase), List.of(),
                 List.of()));
 
         validate(xml);

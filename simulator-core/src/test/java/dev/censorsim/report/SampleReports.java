@@ -65,7 +65,7 @@ public final class SampleReports {
             }
             start = end;
         }
-        return new ScenarioReport(RunInfo.of(scenario, STARTED), phases, samples,
+        return new ScenarioReport(scenario.runInfo(STARTED), phases, samples,
                 List.of("time scale 1: the full timeline ran"));
     }
 

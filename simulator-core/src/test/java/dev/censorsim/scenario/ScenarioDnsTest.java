@@ -1,5 +1,6 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.MessengerSettings;
 import dev.censorsim.dns.Zone;
 import dev.censorsim.report.ScenarioReport;
 import org.junit.jupiter.api.Test;

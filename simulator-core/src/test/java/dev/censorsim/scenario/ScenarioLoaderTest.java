@@ -1,5 +1,13 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.MessengerSettings;
+import dev.censorsim.messenger.ChatWorkload;
+import dev.censorsim.messenger.MediaWorkload;
+import dev.censorsim.messenger.CallWorkload;
+import dev.censorsim.messenger.Strategies;
+import dev.censorsim.messenger.RetryStrategy;
+import dev.censorsim.messenger.QuicStrategy;
+import dev.censorsim.messenger.Front;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.units.Direction;

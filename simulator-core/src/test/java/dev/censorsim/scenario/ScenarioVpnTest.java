@@ -1,5 +1,7 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.Strategies;
+import dev.censorsim.messenger.VpnStrategy;
 import dev.censorsim.messenger.vpn.VpnKind;
 import dev.censorsim.policy.PolicyException;
 import org.junit.jupiter.api.Test;

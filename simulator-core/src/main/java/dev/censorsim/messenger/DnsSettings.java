@@ -1,4 +1,4 @@
-package dev.censorsim.scenario;
+package dev.censorsim.messenger;
 
 import dev.censorsim.dns.Zone;
 

@@ -1,4 +1,4 @@
-package dev.censorsim.scenario;
+package dev.censorsim.messenger;
 
 /**
  * Reconnect with exponential backoff: attempt {@code n} (from 1) waits {@code min(max, base * 2^(n-1))}, scaled by a

@@ -1,4 +1,4 @@
-package dev.censorsim.scenario;
+package dev.censorsim.messenger;
 
 /**
  * Voice calls, one at a time: signalled over the chat connection, then STUN and RTP at 50 packets/s each way over

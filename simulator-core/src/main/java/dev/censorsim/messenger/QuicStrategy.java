@@ -1,4 +1,4 @@
-package dev.censorsim.scenario;
+package dev.censorsim.messenger;
 
 /**
  * QUIC first, TCP/TLS after: before each connection the messenger sends a QUIC v1 Initial through the censor's UDP

@@ -1,4 +1,4 @@
-package dev.censorsim.scenario;
+package dev.censorsim.messenger;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -168,7 +168,12 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
                 strategies, connectTimeoutNanos, dns, calls);
     }
 
-    static void checkHostName(String name, String what) {
+    /**
+     * Checks that {@code name} is an RFC 1123 host name; the message names {@code what}, e.g. "the chat name".
+     *
+     * @throws IllegalArgumentException when it is not
+     */
+    public static void checkHostName(String name, String what) {
         if (name == null || !HOST_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(what + " must be a host name such as g.whatsapp.net, got "
                     + (name == null ? "nothing" : "'" + name + "'"));

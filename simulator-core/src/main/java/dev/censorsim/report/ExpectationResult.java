@@ -1,4 +1,4 @@
-package dev.censorsim.scenario;
+package dev.censorsim.report;
 
 /**
  * The outcome of one expectation in one phase.

@@ -1,4 +1,4 @@
-package dev.censorsim.scenario;
+package dev.censorsim.messenger;
 
 /**
  * Chat traffic: fixed-rate messages over one long-lived TLS connection, each acknowledged by the server.
