@@ -6,7 +6,7 @@ import java.io.OutputStream;
 
 /**
  * Writes a classic libpcap file (little-endian, microsecond timestamps, Ethernet link type), the format every tool
- * reads. Layout as in {@code dev.censorsim.classify.packet.PcapReader}. Not thread-safe.
+ * reads. Layout as in {@code dev.censorsim.capture.PcapReader}. Not thread-safe.
  */
 public final class PcapWriter implements Closeable {
 

@@ -1,0 +1,33 @@
+package dev.censorsim.capture;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.censorsim.policy.CompiledPolicy;
+import io.netty.buffer.Unpooled;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fuzz targets for the capture readers and the packet classifier behind them: a hostile pcap or pcapng file must
+ * end in records read or a stated problem, never an exception. Seeds: {@code CaptureFuzzTargetsTestInputs/<method>/}.
+ */
+class CaptureFuzzTargetsTest {
+
+    @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
+    void captureReaders(byte[] input) {
+        PacketReader reader;
+        try {
+            reader = PacketReaders.of(Unpooled.wrappedBuffer(input));
+        } catch (CaptureFormatException e) {
+            return; // not a capture: refused with a reason, which is the contract
+        }
+        PacketClassifier classifier = new PacketClassifier(1024, 60_000_000_000L,
+                PacketClassifier.DEFAULT_MAX_INSPECTORS, CompiledPolicy.empty().inspection(), CompiledPolicy.empty(),
+                null);
+        int records = 0;
+        while (reader.next() && records++ < 100_000) {
+            assertThat(reader.capturedLength()).isNotNegative();
+            assertThat(reader.originalLength()).isNotNegative();
+            classifier.onPacket(reader);
+        }
+    }
+}
