@@ -12,17 +12,13 @@ import dev.censorsim.classify.QuicInitialDecryptor;
 import dev.censorsim.classify.QuicInitialRecognizer;
 import dev.censorsim.classify.RtpRecognizer;
 import dev.censorsim.classify.RtpTracker;
-import dev.censorsim.classify.StreamClassification;
 import dev.censorsim.classify.StunRecognizer;
 import dev.censorsim.classify.TlsClientHelloParser;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.CompiledRule;
 import dev.censorsim.policy.DnsRule;
-import dev.censorsim.policy.FlowFacts;
-import dev.censorsim.policy.UdpFlowFacts;
 import io.netty.buffer.ByteBuf;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
@@ -31,9 +27,9 @@ import java.util.Objects;
  * The classifier's packet face: raw captured packets in, one classification per flow out, with the same recognisers
  * the proxy's stream face uses ({@link TlsClientHelloParser}, {@link HttpHostParser} and the UDP recognisers).
  *
- * <p>Per packet: link layer (Ethernet with VLAN tags, raw IP, Linux cooked, BSD loopback), IPv4 or IPv6 with extension
- * headers, TCP or UDP, all through re-pointed flyweights; then the 5-tuple {@link FlowTable}; then, only while a flow
- * is undecided, its recogniser. Per-flow state lives in primitive arrays indexed by flow id. TCP client bytes are
+ * <p>Three stages. Header decoding ({@link PacketHeaders}): link layer, IPv4 or IPv6, TCP or UDP, through re-pointed
+ * flyweights. Flow recognition (this class): the 5-tuple {@link FlowTable}, then, only while a flow is undecided, its
+ * recogniser. Verdicts ({@link PacketVerdicts}): the policy, once per decided flow. Per-flow state lives in primitive arrays indexed by flow id. TCP client bytes are
  * reassembled in sequence order (retransmitted overlap trimmed, a segment after a gap skipped and counted, as a DPI
  * box that does not buffer out of order would) for at most {@link #MAX_CLIENT_SEGMENTS} segments and the
  * {@link InspectionSettings#maxBytes()} budget; a ClientHello split over segments is parsed like an unsplit one unless
@@ -43,15 +39,13 @@ import java.util.Objects;
  * ClientHello larger than one Initial (post-quantum key shares) is gathered from up to
  * {@link QuicCryptoStream#MAX_INITIALS} client Initials, in any order, in a pooled {@link QuicCryptoStream}.
  *
- * <p>When a flow is decided, the policy (the same {@link CompiledPolicy} the proxy uses) is evaluated once on the
- * same {@link FlowFacts} the proxy would build, so the verdict per flow is what the proxy would apply. A DNS flow gets
- * the policy's DNS rule for its question (name, type, client address) first, as censorsim's DNS server would answer
- * it; only when none matches do the UDP rules apply, as in the relay.
+ * <p>When a flow is decided, {@link PacketVerdicts} evaluates the policy (the same {@link CompiledPolicy} the proxy
+ * uses) once on the facts the proxy would build, so the verdict per flow is what the proxy would apply.
  *
  * <p>Nothing is allocated per packet once warm: names are interned in a {@link NameTable}, TLS/HTTP parsers come
  * from a pool sized by the number of flows under inspection at once, as do the QUIC ClientHello streams. Per flow,
  * only the QUIC Initial decryption (see
- * {@link #decryptQuicInitials(boolean)}), the policy evaluation (its {@code FlowFacts}, when the policy has rules) and
+ * {@link #decryptQuicInitials(boolean)}), the policy evaluation (its facts, when the policy has rules) and
  * the {@link FlowListener} report (when there is a listener) allocate. Single-threaded.
  */
 public final class PacketClassifier {
@@ -77,34 +71,26 @@ public final class PacketClassifier {
      */
     public static final int DEFAULT_MAX_QUIC_HANDSHAKES = 1024;
 
-    private static final int TCP = 6;
-    private static final int UDP = 17;
+    private static final int TCP = PacketHeaders.TCP;
+    private static final int UDP = PacketHeaders.UDP;
     private static final byte INSPECTING = 0;
     private static final byte DECIDED = 1;
     private static final int NO_INSPECTOR = -1;
-    /** {@link #matchedRule}: no rule; otherwise an index into {@link #rules}, then {@link #dnsRules} after them. */
-    private static final int NO_RULE = -1;
     private static final int QUIC_ORDINAL = Protocol.QUIC.ordinal();
     private static final byte TLS_HANDSHAKE_RECORD = 0x16;
     private static final Protocol[] PROTOCOLS = Protocol.values();
-    private static final int AF_INET = 2;
 
     private final FlowTable table;
     private final NameTable names = new NameTable(1 << 18);
     private final long idleTimeoutNanos;
     private final InspectionSettings inspection;
-    private final CompiledPolicy policy;
-    private final CompiledRule[] rules;
-    private final DnsRule[] dnsRules;
-    private final boolean hasUdpRules;
+    private final PacketHeaders headers = new PacketHeaders();
+    private final PacketVerdicts verdicts;
     private final FlowListener listener;
     private final FlowTable.EvictionListener evictionListener = this::flowEnded;
 
-    private final EthernetFlyweight ethernet = new EthernetFlyweight();
-    private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
-    private final Ipv6Flyweight ipv6 = new Ipv6Flyweight();
-    private final TcpFlyweight tcp = new TcpFlyweight();
-    private final UdpFlyweight udp = new UdpFlyweight();
+    private final TcpFlyweight tcp = headers.tcp();
+    private final UdpFlyweight udp = headers.udp();
     private final QuicInitialRecognizer quic = new QuicInitialRecognizer();
     private final StunRecognizer stun = new StunRecognizer();
     private final FirstDatagramRecognizer opener = new FirstDatagramRecognizer();
@@ -138,8 +124,6 @@ public final class PacketClassifier {
     private final long[] rtpForward;
     private final long[] rtpReverse;
     private final byte[] datagrams;
-    /** The rule each decided flow matched ({@link #NO_RULE} for a pass): a rule index, DNS rules after the others. */
-    private final int[] matchedRule;
     /** Payload bytes of each UDP flow's first client datagram, for {@code min-size} (the 2022 QUIC rule). */
     private final int[] firstDatagram;
     /** The {@link CryptoStreamPool} slot of a QUIC flow still gathering its ClientHello, else NONE. */
@@ -152,11 +136,6 @@ public final class PacketClassifier {
     // Counters.
     private long totalPackets;
     private long totalBytes;
-    private long nonIpPackets;
-    private long unsupportedLinkPackets;
-    private long malformedPackets;
-    private long fragmentPackets;
-    private long otherTransportPackets;
     private long refusedPackets;
     private long outOfOrderSegments;
     private long quicHellosOverSeveralInitials;
@@ -164,9 +143,6 @@ public final class PacketClassifier {
     private final long[] flowsByProtocol = new long[PROTOCOLS.length];
     private final long[] packetsByProtocol = new long[PROTOCOLS.length];
     private final long[] bytesByProtocol = new long[PROTOCOLS.length];
-    private final long[] flowsByRule;
-    private final long[] packetsByRule;
-    private final long[] bytesByRule;
 
     /**
      * @param maxFlows         the most concurrent flows (see {@link FlowTable})
@@ -184,13 +160,7 @@ public final class PacketClassifier {
         this.table = new FlowTable(maxFlows);
         this.idleTimeoutNanos = idleTimeoutNanos;
         this.inspection = Objects.requireNonNull(inspection, "inspection");
-        this.policy = Objects.requireNonNull(policy, "policy");
-        this.rules = policy.rules().toArray(new CompiledRule[0]);
-        this.dnsRules = policy.dnsRules().toArray(new DnsRule[0]);
-        this.hasUdpRules = policy.hasUdpRules();
-        this.flowsByRule = new long[rules.length + dnsRules.length];
-        this.packetsByRule = new long[rules.length + dnsRules.length];
-        this.bytesByRule = new long[rules.length + dnsRules.length];
+        this.verdicts = new PacketVerdicts(Objects.requireNonNull(policy, "policy"), maxFlows);
         this.listener = listener;
         this.state = new byte[maxFlows];
         this.protocol = new byte[maxFlows];
@@ -209,7 +179,6 @@ public final class PacketClassifier {
         this.rtpForward = new long[maxFlows];
         this.rtpReverse = new long[maxFlows];
         this.datagrams = new byte[maxFlows];
-        this.matchedRule = new int[maxFlows];
         this.firstDatagram = new int[maxFlows];
         this.quicStream = new int[maxFlows];
         this.parsers = new ParserPool(maxInspectors, inspection);
@@ -255,99 +224,17 @@ public final class PacketClassifier {
         if (timestampNanos >= nextSweepNanos) {
             sweepSlowPath(timestampNanos);
         }
-        int l3Offset;
-        int l3Length;
-        int etherType;
-        switch (linkType) {
-            case LinkType.ETHERNET:
-                if (!ethernet.wrap(buffer, offset, capturedLength)) {
-                    malformedPackets++;
-                    return;
-                }
-                etherType = ethernet.etherType();
-                l3Offset = ethernet.payloadOffset();
-                l3Length = ethernet.payloadLength();
-                break;
-            case LinkType.RAW:
-            case LinkType.IPV4:
-            case LinkType.IPV6:
-                etherType = capturedLength > 0 && buffer.getUnsignedByte(offset) >>> 4 == 6
-                        ? EthernetFlyweight.ETHER_TYPE_IPV6 : EthernetFlyweight.ETHER_TYPE_IPV4;
-                l3Offset = offset;
-                l3Length = capturedLength;
-                break;
-            default:
-                etherType = otherLinkSlowPath(buffer, offset, capturedLength, linkType);
-                if (etherType < 0) {
-                    return;
-                }
-                l3Offset = offset + (linkType == LinkType.LINUX_SLL ? 16 : 4);
-                l3Length = capturedLength - (l3Offset - offset);
-                break;
-        }
-        long sHigh;
-        long sLow;
-        long dHigh;
-        long dLow;
-        int transport;
-        int l4Offset;
-        int l4Length;
-        if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4) {
-            if (!ipv4.wrap(buffer, l3Offset, l3Length)) {
-                malformedPackets++;
-                return;
-            }
-            if (!ipv4.isFirstFragment()) {
-                fragmentPackets++;
-                return;
-            }
-            sHigh = 0;
-            sLow = FlowTable.mapIpv4(ipv4.source());
-            dHigh = 0;
-            dLow = FlowTable.mapIpv4(ipv4.destination());
-            transport = ipv4.protocol();
-            l4Offset = ipv4.payloadOffset();
-            l4Length = ipv4.payloadLength();
-        } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV6) {
-            if (!ipv6.wrap(buffer, l3Offset, l3Length)) {
-                malformedPackets++;
-                return;
-            }
-            if (!ipv6.isFirstFragment()) {
-                fragmentPackets++;
-                return;
-            }
-            sHigh = ipv6.sourceHigh();
-            sLow = ipv6.sourceLow();
-            dHigh = ipv6.destinationHigh();
-            dLow = ipv6.destinationLow();
-            transport = ipv6.protocol();
-            l4Offset = ipv6.payloadOffset();
-            l4Length = ipv6.payloadLength();
-        } else {
-            nonIpPackets++;
+        final PacketHeaders headers = this.headers;
+        if (!headers.decode(buffer, offset, capturedLength, linkType)) {
             return;
         }
-        int sourcePort;
-        int destinationPort;
-        if (transport == TCP) {
-            if (!tcp.wrap(buffer, l4Offset, l4Length)) {
-                malformedPackets++;
-                return;
-            }
-            sourcePort = tcp.sourcePort();
-            destinationPort = tcp.destinationPort();
-        } else if (transport == UDP) {
-            if (!udp.wrap(buffer, l4Offset, l4Length)) {
-                malformedPackets++;
-                return;
-            }
-            sourcePort = udp.sourcePort();
-            destinationPort = udp.destinationPort();
-        } else {
-            otherTransportPackets++;
-            return;
-        }
+        final int transport = headers.transport();
+        final int sourcePort = headers.sourcePort();
+        final int destinationPort = headers.destinationPort();
+        final long sHigh = headers.sourceHigh();
+        final long sLow = headers.sourceLow();
+        final long dHigh = headers.destinationHigh();
+        final long dLow = headers.destinationLow();
         final FlowTable table = this.table;
         int id = table.lookup(sHigh, sLow, sourcePort, dHigh, dLow, destinationPort, transport, timestampNanos);
         if (id < 0) {
@@ -372,30 +259,6 @@ public final class PacketClassifier {
                 inspectUdp(id, fromClient, buffer);
             }
         }
-    }
-
-    private int otherLinkSlowPath(ByteBuf buffer, int offset, int capturedLength, int linkType) {
-        if (linkType == LinkType.LINUX_SLL && capturedLength >= 16) {
-            return buffer.getUnsignedShort(offset + 14);
-        }
-        if (linkType == LinkType.NULL && capturedLength >= 4) {
-            // The family is in the capturing host's byte order; either way it is a small number.
-            int family = buffer.getInt(offset);
-            if (family > 0xffff) {
-                family = Integer.reverseBytes(family);
-            }
-            if (family == AF_INET) {
-                return EthernetFlyweight.ETHER_TYPE_IPV4;
-            }
-            // AF_INET6 is 24, 28 or 30 depending on the BSD.
-            if (family == 24 || family == 28 || family == 30) {
-                return EthernetFlyweight.ETHER_TYPE_IPV6;
-            }
-            nonIpPackets++;
-            return -1;
-        }
-        unsupportedLinkPackets++;
-        return -1;
     }
 
     private void sweepSlowPath(long nowNanos) {
@@ -430,7 +293,7 @@ public final class PacketClassifier {
         rtpForward[id] = 0;
         rtpReverse[id] = 0;
         datagrams[id] = 0;
-        matchedRule[id] = NO_RULE;
+        verdicts.startFlow(id);
         firstDatagram[id] = 0;
         quicStream[id] = CryptoStreamPool.NONE;
     }
@@ -701,84 +564,24 @@ public final class PacketClassifier {
             quicStreams.release(stream);
             quicStream[id] = CryptoStreamPool.NONE;
         }
-        if (rules.length > 0 || dnsRules.length > 0) {
-            matchedRule[id] = evaluateSlowPath(id, decided);
+        if (verdicts.active()) {
+            evaluateSlowPath(id, decided);
         }
     }
 
-    /**
-     * Builds exactly the facts the proxy (or the DNS server, for a DNS flow) builds for a flow, so a rule matches here
-     * iff it matches there.
-     *
-     * @return the index of the rule that matched ({@link #dnsRules} after {@link #rules}), or {@link #NO_RULE}
-     */
-    private int evaluateSlowPath(int id, Protocol decided) {
+    /** Hands the flow's facts to {@link PacketVerdicts}; per flow, only when the policy has rules. */
+    private void evaluateSlowPath(int id, Protocol decided) {
         final FlowTable table = this.table;
         boolean forward = clientIsSource[id];
-        if (decided == Protocol.DNS && dnsRules.length > 0) {
-            int dnsRule = evaluateDnsSlowPath(id, forward);
-            if (dnsRule != NO_RULE) {
-                return dnsRule;
-            }
-        }
-        if (rules.length == 0 || (table.transport(id) == UDP && !hasUdpRules)) {
-            return NO_RULE;
-        }
-        InetSocketAddress source = FlowAddresses.socketAddress(table.sourceHigh(id), table.sourceLow(id), table.sourcePort(id));
-        InetSocketAddress destination = FlowAddresses.socketAddress(table.destinationHigh(id), table.destinationLow(id),
-                table.destinationPort(id));
-        InetSocketAddress client = forward ? source : destination;
-        InetSocketAddress server = forward ? destination : source;
-        if (table.transport(id) == UDP) {
-            // As the UDP relay does: UDP rules only, with the first client datagram's size; the names a UDP flow can
-            // be tied to are its own (a QUIC Initial's SNI), since a trace has no proxy that saw the TLS signalling.
-            String sni = names.name(sniId[id]);
-            return ruleIndex(policy.evaluateUdp(new UdpFlowFacts(client, server, decided, firstDatagram[id],
-                    sni == null ? List.of() : List.of(sni))));
-        }
-        StreamClassification classification = new StreamClassification(decided, names.name(sniId[id]),
-                names.name(hostId[id]), List.of(), ech[id], false);
-        return ruleIndex(policy.evaluate(new FlowFacts(client, server, null, classification)).rule());
-    }
-
-    /**
-     * The DNS rule the DNS server would apply to this flow's question ({@code DnsResponder}: the name without a
-     * trailing dot, matched case-insensitively, the query type, the asking client's address). The question comes from
-     * the flow's first datagram, normally the query; a flow first seen at its response carries the same question.
-     * Called right after {@link DnsRecognizer#recognize} accepted that datagram, so {@link #dns} still describes it.
-     * Allocates the client's {@link InetAddress} once per DNS flow; the name is the interned one.
-     */
-    private int evaluateDnsSlowPath(int id, boolean clientIsSource) {
-        String queryName = names.name(queryId[id]);
-        if (queryName == null) {
-            return NO_RULE;
-        }
-        final FlowTable table = this.table;
-        InetAddress client = clientIsSource
-                ? FlowAddresses.address(table.sourceHigh(id), table.sourceLow(id))
-                : FlowAddresses.address(table.destinationHigh(id), table.destinationLow(id));
-        DnsRule rule = policy.evaluateDns(queryName, dns.queryType(), client);
-        if (rule == null) {
-            return NO_RULE;
-        }
-        for (int i = 0; i < dnsRules.length; i++) {
-            if (dnsRules[i] == rule) {
-                return rules.length + i;
-            }
-        }
-        return NO_RULE;
-    }
-
-    private int ruleIndex(CompiledRule rule) {
-        if (rule == null) {
-            return NO_RULE;
-        }
-        for (int i = 0; i < rules.length; i++) {
-            if (rules[i] == rule) {
-                return i;
-            }
-        }
-        return NO_RULE;
+        InetSocketAddress source = FlowAddresses.socketAddress(table.sourceHigh(id), table.sourceLow(id),
+                table.sourcePort(id));
+        InetSocketAddress destination = FlowAddresses.socketAddress(table.destinationHigh(id),
+                table.destinationLow(id), table.destinationPort(id));
+        // The DNS question is the flow's first datagram's, which the DNS recogniser still describes: DNS is decided
+        // as soon as that datagram is recognised.
+        verdicts.evaluate(id, forward ? source : destination, forward ? destination : source,
+                table.transport(id) == UDP, decided, names.name(sniId[id]), names.name(hostId[id]), ech[id],
+                firstDatagram[id], names.name(queryId[id]), decided == Protocol.DNS ? dns.queryType() : 0);
     }
 
     private void flowEnded(int id) {
@@ -789,12 +592,7 @@ public final class PacketClassifier {
         flowsByProtocol[p]++;
         packetsByProtocol[p] += packets[id];
         bytesByProtocol[p] += bytes[id];
-        int rule = matchedRule[id];
-        if (rule != NO_RULE) {
-            flowsByRule[rule]++;
-            packetsByRule[rule] += packets[id];
-            bytesByRule[rule] += bytes[id];
-        }
+        verdicts.flowEnded(id, packets[id], bytes[id]);
         if (listener != null) {
             listener.onFlow(summarise(id));
         }
@@ -805,20 +603,9 @@ public final class PacketClassifier {
         String source = FlowAddresses.text(table.sourceHigh(id), table.sourceLow(id), table.sourcePort(id));
         String destination = FlowAddresses.text(table.destinationHigh(id), table.destinationLow(id), table.destinationPort(id));
         boolean forward = clientIsSource[id];
-        int rule = matchedRule[id];
-        String ruleName = null;
-        String action = null;
-        if (rule != NO_RULE && rule < rules.length) {
-            ruleName = rules[rule].name();
-            action = rules[rule].describe();
-        } else if (rule != NO_RULE) {
-            DnsRule dnsRule = dnsRules[rule - rules.length];
-            ruleName = dnsRule.name();
-            action = dnsRule.action().describe();
-        }
         return new FlowSummary(forward ? source : destination, forward ? destination : source,
                 table.transport(id) == TCP ? "tcp" : "udp", PROTOCOLS[protocol[id]], names.name(sniId[id]),
-                names.name(hostId[id]), names.name(queryId[id]), ech[id], ruleName, action,
+                names.name(hostId[id]), names.name(queryId[id]), ech[id], verdicts.ruleName(id), verdicts.action(id),
                 packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id));
     }
 
@@ -856,63 +643,63 @@ public final class PacketClassifier {
 
     /** The policy's rules, in file order; the index is what the per-rule counters take. */
     public List<CompiledRule> rules() {
-        return List.of(rules);
+        return verdicts.rules();
     }
 
     /** Flows ended so far that rule {@code index} matched. */
     public long flowsByRule(int index) {
-        return flowsByRule[index];
+        return verdicts.flowsByRule(index);
     }
 
     public long packetsByRule(int index) {
-        return packetsByRule[index];
+        return verdicts.packetsByRule(index);
     }
 
     public long bytesByRule(int index) {
-        return bytesByRule[index];
+        return verdicts.bytesByRule(index);
     }
 
     /** The policy's DNS rules, in file order; the index is what the per-DNS-rule counters take. */
     public List<DnsRule> dnsRules() {
-        return List.of(dnsRules);
+        return verdicts.dnsRules();
     }
 
     /** DNS flows ended so far whose question DNS rule {@code index} matched. */
     public long flowsByDnsRule(int index) {
-        return flowsByRule[rules.length + index];
+        return verdicts.flowsByDnsRule(index);
     }
 
     public long packetsByDnsRule(int index) {
-        return packetsByRule[rules.length + index];
+        return verdicts.packetsByDnsRule(index);
     }
 
     public long bytesByDnsRule(int index) {
-        return bytesByRule[rules.length + index];
+        return verdicts.bytesByDnsRule(index);
     }
 
     /** Packets that were neither IPv4 nor IPv6. */
     public long nonIpPackets() {
-        return nonIpPackets;
+        return headers.nonIpPackets();
     }
 
     /** Packets of a link type this classifier does not parse. */
     public long unsupportedLinkPackets() {
-        return unsupportedLinkPackets;
+        return headers.unsupportedLinkPackets();
     }
 
     /** Packets whose link, IP or transport header was cut short or inconsistent. */
     public long malformedPackets() {
-        return malformedPackets;
+        return headers.malformedPackets();
     }
 
     /** Non-first IP fragments: no transport header, so no flow. */
     public long fragmentPackets() {
-        return fragmentPackets;
+        return headers.fragmentPackets();
     }
 
     /** IP packets that were neither TCP nor UDP (ICMP, ESP, ...). */
     public long otherTransportPackets() {
-        return otherTransportPackets;
+        return headers.otherTransportPackets();
     }
 
     /** Packets of new flows turned away because the flow table was full of live flows. */

@@ -1,0 +1,221 @@
+package dev.censorsim.capture;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The packet face's first stage, header decoding: link layer (Ethernet with VLAN tags, raw IP, Linux cooked, BSD
+ * loopback), IPv4 or IPv6 with extension headers, then TCP or UDP, all through flyweights re-pointed at each packet.
+ * After {@link #decode} returns {@code true} the accessors describe that packet (addresses as {@link FlowTable} keys,
+ * ports, transport) and {@link #tcp()} / {@link #udp()} point at its transport header; after {@code false} the packet
+ * was counted under the reason it carries no flow.
+ *
+ * <p>Single-threaded; allocates nothing.
+ */
+final class PacketHeaders {
+
+    static final int TCP = 6;
+    static final int UDP = 17;
+    private static final int AF_INET = 2;
+
+    private final EthernetFlyweight ethernet = new EthernetFlyweight();
+    private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
+    private final Ipv6Flyweight ipv6 = new Ipv6Flyweight();
+    private final TcpFlyweight tcp = new TcpFlyweight();
+    private final UdpFlyweight udp = new UdpFlyweight();
+
+    private long sourceHigh;
+    private long sourceLow;
+    private long destinationHigh;
+    private long destinationLow;
+    private int transport;
+    private int sourcePort;
+    private int destinationPort;
+
+    private long nonIpPackets;
+    private long unsupportedLinkPackets;
+    private long malformedPackets;
+    private long fragmentPackets;
+    private long otherTransportPackets;
+
+    /**
+     * Decodes one captured packet's headers.
+     *
+     * @param buffer         holds the packet; read with absolute indexes, never retained
+     * @param offset         index of the packet's first (link-layer) byte
+     * @param capturedLength bytes captured
+     * @param linkType       libpcap link type ({@link LinkType})
+     * @return whether it is a first (or only) IP fragment carrying TCP or UDP with well-formed headers
+     */
+    boolean decode(ByteBuf buffer, int offset, int capturedLength, int linkType) {
+        int l3Offset;
+        int l3Length;
+        int etherType;
+        switch (linkType) {
+            case LinkType.ETHERNET:
+                if (!ethernet.wrap(buffer, offset, capturedLength)) {
+                    malformedPackets++;
+                    return false;
+                }
+                etherType = ethernet.etherType();
+                l3Offset = ethernet.payloadOffset();
+                l3Length = ethernet.payloadLength();
+                break;
+            case LinkType.RAW:
+            case LinkType.IPV4:
+            case LinkType.IPV6:
+                etherType = capturedLength > 0 && buffer.getUnsignedByte(offset) >>> 4 == 6
+                        ? EthernetFlyweight.ETHER_TYPE_IPV6 : EthernetFlyweight.ETHER_TYPE_IPV4;
+                l3Offset = offset;
+                l3Length = capturedLength;
+                break;
+            default:
+                etherType = otherLinkSlowPath(buffer, offset, capturedLength, linkType);
+                if (etherType < 0) {
+                    return false;
+                }
+                l3Offset = offset + (linkType == LinkType.LINUX_SLL ? 16 : 4);
+                l3Length = capturedLength - (l3Offset - offset);
+                break;
+        }
+        int l4Offset;
+        int l4Length;
+        if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4) {
+            if (!ipv4.wrap(buffer, l3Offset, l3Length)) {
+                malformedPackets++;
+                return false;
+            }
+            if (!ipv4.isFirstFragment()) {
+                fragmentPackets++;
+                return false;
+            }
+            sourceHigh = 0;
+            sourceLow = FlowTable.mapIpv4(ipv4.source());
+            destinationHigh = 0;
+            destinationLow = FlowTable.mapIpv4(ipv4.destination());
+            transport = ipv4.protocol();
+            l4Offset = ipv4.payloadOffset();
+            l4Length = ipv4.payloadLength();
+        } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV6) {
+            if (!ipv6.wrap(buffer, l3Offset, l3Length)) {
+                malformedPackets++;
+                return false;
+            }
+            if (!ipv6.isFirstFragment()) {
+                fragmentPackets++;
+                return false;
+            }
+            sourceHigh = ipv6.sourceHigh();
+            sourceLow = ipv6.sourceLow();
+            destinationHigh = ipv6.destinationHigh();
+            destinationLow = ipv6.destinationLow();
+            transport = ipv6.protocol();
+            l4Offset = ipv6.payloadOffset();
+            l4Length = ipv6.payloadLength();
+        } else {
+            nonIpPackets++;
+            return false;
+        }
+        if (transport == TCP) {
+            if (!tcp.wrap(buffer, l4Offset, l4Length)) {
+                malformedPackets++;
+                return false;
+            }
+            sourcePort = tcp.sourcePort();
+            destinationPort = tcp.destinationPort();
+        } else if (transport == UDP) {
+            if (!udp.wrap(buffer, l4Offset, l4Length)) {
+                malformedPackets++;
+                return false;
+            }
+            sourcePort = udp.sourcePort();
+            destinationPort = udp.destinationPort();
+        } else {
+            otherTransportPackets++;
+            return false;
+        }
+        return true;
+    }
+
+    private int otherLinkSlowPath(ByteBuf buffer, int offset, int capturedLength, int linkType) {
+        if (linkType == LinkType.LINUX_SLL && capturedLength >= 16) {
+            return buffer.getUnsignedShort(offset + 14);
+        }
+        if (linkType == LinkType.NULL && capturedLength >= 4) {
+            // The family is in the capturing host's byte order; either way it is a small number.
+            int family = buffer.getInt(offset);
+            if (family > 0xffff) {
+                family = Integer.reverseBytes(family);
+            }
+            if (family == AF_INET) {
+                return EthernetFlyweight.ETHER_TYPE_IPV4;
+            }
+            // AF_INET6 is 24, 28 or 30 depending on the BSD.
+            if (family == 24 || family == 28 || family == 30) {
+                return EthernetFlyweight.ETHER_TYPE_IPV6;
+            }
+            nonIpPackets++;
+            return -1;
+        }
+        unsupportedLinkPackets++;
+        return -1;
+    }
+
+    /** The TCP header of the last decoded packet, when its {@link #transport()} is {@link #TCP}. */
+    TcpFlyweight tcp() {
+        return tcp;
+    }
+
+    /** The UDP header of the last decoded packet, when its {@link #transport()} is {@link #UDP}. */
+    UdpFlyweight udp() {
+        return udp;
+    }
+
+    long sourceHigh() {
+        return sourceHigh;
+    }
+
+    long sourceLow() {
+        return sourceLow;
+    }
+
+    long destinationHigh() {
+        return destinationHigh;
+    }
+
+    long destinationLow() {
+        return destinationLow;
+    }
+
+    /** The IP protocol number: {@link #TCP} or {@link #UDP}. */
+    int transport() {
+        return transport;
+    }
+
+    int sourcePort() {
+        return sourcePort;
+    }
+
+    int destinationPort() {
+        return destinationPort;
+    }
+
+    long nonIpPackets() {
+        return nonIpPackets;
+    }
+
+    long unsupportedLinkPackets() {
+        return unsupportedLinkPackets;
+    }
+
+    long malformedPackets() {
+        return malformedPackets;
+    }
+
+    long fragmentPackets() {
+        return fragmentPackets;
+    }
+
+    long otherTransportPackets() {
+        return otherTransportPackets;
+    }
+}
