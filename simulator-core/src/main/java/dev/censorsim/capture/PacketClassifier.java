@@ -1,8 +1,6 @@
 package dev.censorsim.capture;
 
 import dev.censorsim.classify.DnsRecognizer;
-import dev.censorsim.classify.DtlsRecognizer;
-import dev.censorsim.classify.FirstDatagramRecognizer;
 import dev.censorsim.classify.FirstSegmentRecognizer;
 import dev.censorsim.classify.HttpHostParser;
 import dev.censorsim.classify.InspectionSettings;
@@ -10,10 +8,9 @@ import dev.censorsim.classify.Protocol;
 import dev.censorsim.classify.QuicCryptoStream;
 import dev.censorsim.classify.QuicInitialDecryptor;
 import dev.censorsim.classify.QuicInitialRecognizer;
-import dev.censorsim.classify.RtpRecognizer;
 import dev.censorsim.classify.RtpTracker;
-import dev.censorsim.classify.StunRecognizer;
 import dev.censorsim.classify.TlsClientHelloParser;
+import dev.censorsim.classify.UdpFlowRecognizer;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.CompiledRule;
 import dev.censorsim.policy.DnsRule;
@@ -29,13 +26,15 @@ import java.util.Objects;
  *
  * <p>Three stages. Header decoding ({@link PacketHeaders}): link layer, IPv4 or IPv6, TCP or UDP, through re-pointed
  * flyweights. Flow recognition (this class): the 5-tuple {@link FlowTable}, then, only while a flow is undecided, its
- * recogniser. Verdicts ({@link PacketVerdicts}): the policy, once per decided flow. Per-flow state lives in primitive arrays indexed by flow id. TCP client bytes are
- * reassembled in sequence order (retransmitted overlap trimmed, a segment after a gap skipped and counted, as a DPI
- * box that does not buffer out of order would) for at most {@link #MAX_CLIENT_SEGMENTS} segments and the
- * {@link InspectionSettings#maxBytes()} budget; a ClientHello split over segments is parsed like an unsplit one unless
- * reassembly is off. A UDP flow is decided from its first datagram (QUIC Initial, whose ClientHello is decrypted for its
- * SNI as censors have done since 2023, DTLS, DNS) or, for calls, from a
- * STUN start and then RTP confirmed by an {@link RtpTracker}, within {@link #MAX_UDP_DATAGRAMS} datagrams. A QUIC
+ * recogniser. Verdicts ({@link PacketVerdicts}): the policy, once per decided flow.
+ *
+ * <p>Per-flow state lives in primitive arrays indexed by flow id. TCP client bytes are reassembled in sequence order
+ * (retransmitted overlap trimmed, a segment after a gap skipped and counted, as a DPI box that does not buffer out of
+ * order would) for at most {@link #MAX_CLIENT_SEGMENTS} segments and the {@link InspectionSettings#maxBytes()} budget;
+ * a ClientHello split over segments is parsed like an unsplit one unless reassembly is off. A UDP flow goes through
+ * {@link UdpFlowRecognizer}, the decision order the relay uses too: its first datagram may open QUIC (whose
+ * ClientHello is decrypted for its SNI as censors have done since 2023), DNS, DTLS or a VPN; later ones show STUN,
+ * RTCP, or RTP confirmed by an {@link RtpTracker}, within {@link #MAX_UDP_DATAGRAMS} datagrams. A QUIC
  * ClientHello larger than one Initial (post-quantum key shares) is gathered from up to
  * {@link QuicCryptoStream#MAX_INITIALS} client Initials, in any order, in a pooled {@link QuicCryptoStream}.
  *
@@ -64,7 +63,7 @@ public final class PacketClassifier {
     /** DESIGN.md: boxes keep inspecting for 15–20 packets, then give up. */
     public static final int MAX_CLIENT_SEGMENTS = 20;
     /** Datagrams looked at before a UDP flow is left as what it seems (STUN) or unknown. */
-    public static final int MAX_UDP_DATAGRAMS = 16;
+    public static final int MAX_UDP_DATAGRAMS = UdpFlowRecognizer.MAX_DATAGRAMS;
     /**
      * QUIC flows gathering a ClientHello over several Initials at once; each holds a 4 KiB stream. A handshake takes
      * one round trip, so even 10,000 new QUIC flows per second at a 100 ms RTT keep about 1,000 in progress.
@@ -91,13 +90,12 @@ public final class PacketClassifier {
 
     private final TcpFlyweight tcp = headers.tcp();
     private final UdpFlyweight udp = headers.udp();
-    private final QuicInitialRecognizer quic = new QuicInitialRecognizer();
-    private final StunRecognizer stun = new StunRecognizer();
-    private final FirstDatagramRecognizer opener = new FirstDatagramRecognizer();
+    private final UdpFlowRecognizer udpRecognizer = new UdpFlowRecognizer();
+    private final QuicInitialRecognizer quic = udpRecognizer.quic();
     private final FirstSegmentRecognizer firstSegment = new FirstSegmentRecognizer();
-    private final DtlsRecognizer dtls = opener.dtls();
-    private final DnsRecognizer dns = opener.dns();
-    private final RtpRecognizer rtp = new RtpRecognizer();
+    /** {@link UdpFlowRecognizer}'s view of the flow being inspected, re-pointed per datagram. */
+    private final FlowState udpState = new FlowState();
+    private final DnsRecognizer dns = udpRecognizer.dns();
     private final byte[] nameScratch = new byte[DnsRecognizer.MAX_NAME_LENGTH];
     private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
     private final TlsClientHelloParser quicHello = new TlsClientHelloParser();
@@ -434,52 +432,57 @@ public final class PacketClassifier {
             continueQuicSlowPath(id, fromClient, buffer, offset, length, seen);
             return;
         }
-        final boolean stunSoFar = soFar == Protocol.STUN.ordinal();
-        if (seen == 0) {
-            // Only a flow's first datagram may open QUIC, or what FirstDatagramRecognizer knows (DNS, DTLS, the VPNs),
-            // in the order the relay uses; later ones only confirm a call.
-            if (quic.recognize(buffer, offset, length)) {
-                if (fromClient && decryptQuicInitials && startQuicSlowPath(id, buffer, offset)) {
-                    return;
-                }
-                decide(id, Protocol.QUIC);
+        final boolean forward = clientIsSource[id];
+        udpState.id = id;
+        int outcome = udpRecognizer.inspect(udpState, buffer, offset, length, fromClient, seen,
+                forward ? udp.sourcePort() : udp.destinationPort(), forward ? udp.destinationPort() : udp.sourcePort());
+        if (outcome == UdpFlowRecognizer.QUIC_INITIAL) {
+            if (fromClient && decryptQuicInitials && startQuicSlowPath(id, buffer, offset)) {
                 return;
             }
-            Protocol opened = opener.recognize(buffer, offset, length, udp.sourcePort(), udp.destinationPort());
-            if (opened == Protocol.DNS) {
+            decide(id, Protocol.QUIC);
+        } else if (outcome == UdpFlowRecognizer.DECIDED) {
+            Protocol decided = PROTOCOLS[protocol[id]];
+            if (decided == Protocol.DNS && seen == 0) {
                 int nameLength = dns.copyName(buffer, nameScratch, 0);
                 queryId[id] = names.intern(nameScratch, 0, nameLength);
             }
-            if (opened != Protocol.UNKNOWN) {
-                decide(id, opened);
-                return;
-            }
+            decide(id, decided);
         }
-        if (stun.recognize(buffer, offset, length)) {
-            protocol[id] = (byte) Protocol.STUN.ordinal();
-        } else {
-            Protocol media = rtp.recognize(buffer, offset, length);
-            if (media == Protocol.RTP) {
-                long advanced;
-                if (fromClient) {
-                    advanced = rtpForward[id] = RtpTracker.advance(rtpForward[id], rtp.ssrc(), rtp.sequence());
-                } else {
-                    advanced = rtpReverse[id] = RtpTracker.advance(rtpReverse[id], rtp.ssrc(), rtp.sequence());
-                }
-                if (RtpTracker.isConfirmed(advanced)) {
-                    decide(id, Protocol.RTP);
-                    return;
-                }
-            } else if (media == Protocol.UNKNOWN && !stunSoFar && !dtls.recognize(buffer, offset, length)) {
-                if (fromClient) {
-                    rtpForward[id] = RtpTracker.strike(rtpForward[id]);
-                } else {
-                    rtpReverse[id] = RtpTracker.strike(rtpReverse[id]);
-                }
-            }
+    }
+
+    /** The packet face keeps a flow's recognition state in arrays indexed by flow id. */
+    private final class FlowState implements UdpFlowRecognizer.State {
+        int id;
+
+        @Override
+        public Protocol protocol() {
+            return PROTOCOLS[protocol[id]];
         }
-        if (seen + 1 >= MAX_UDP_DATAGRAMS) {
-            decide(id, PROTOCOLS[protocol[id]]);
+
+        @Override
+        public void protocol(Protocol p) {
+            protocol[id] = (byte) p.ordinal();
+        }
+
+        @Override
+        public long rtpForward() {
+            return rtpForward[id];
+        }
+
+        @Override
+        public void rtpForward(long state) {
+            rtpForward[id] = state;
+        }
+
+        @Override
+        public long rtpReverse() {
+            return rtpReverse[id];
+        }
+
+        @Override
+        public void rtpReverse(long state) {
+            rtpReverse[id] = state;
         }
     }
 

@@ -5,8 +5,8 @@ import io.netty.buffer.ByteBuf;
 /**
  * The one decision order for a UDP flow's first datagram, after QUIC (which each face handles itself, since it
  * decrypts the Initial and keeps per-flow handshake state): DNS, DTLS, WireGuard, OpenVPN, then the port-keyed
- * IPsec (IKEv2 on 500/4500, ESP on 4500) and L2TP (1701). The relay's {@code DatagramClassifier} and the packet
- * face's {@code PacketClassifier} both call this, so they cannot drift apart.
+ * IPsec (IKEv2 on 500/4500, ESP on 4500) and L2TP (1701). {@link UdpFlowRecognizer}, which the relay and the packet
+ * face share, calls this for a flow's first datagram.
  *
  * <p>The order puts the self-delimiting formats first (a DNS header whose question parses, DTLS records that fill the
  * datagram, WireGuard's fixed sizes, OpenVPN's reset layout); each rejects the others' bytes on its own, so the order

@@ -284,6 +284,43 @@ class PacketClassifierTest {
     }
 
     @Test
+    void rtcpOnlyFlowInAPcapShouldBeLabelledRtcpAndMatchedByProtocolRtcp() throws Exception {
+        // RTCP on its own port (RFC 3550 §11): sender reports both ways, no RTP on this 4-tuple.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (PcapWriter writer = new PcapWriter(out)) {
+            long time = 1_000 * SECOND;
+            for (int i = 0; i < 6; i++) {
+                writer.write(time += 20_000_000, FrameBuilder.udp(CLIENT, 40_001, SERVER, 3479,
+                        dev.censorsim.trace.UdpPayloads.rtcpSenderReport(0xcafe0001, 1L << 40 | i, i * 960, i, i * 160)));
+                writer.write(time += 1_000_000, FrameBuilder.udp(SERVER, 3479, CLIENT, 40_001,
+                        dev.censorsim.trace.UdpPayloads.rtcpSenderReport(0xbeef0002, 1L << 40 | i, i * 960, i, i * 160)));
+            }
+        }
+        CompiledPolicy policy = PolicyLoader.parse("""
+                rules:
+                  - name: rtcp-only
+                    match: { protocol: [rtcp] }
+                    action: { type: drop }
+                """, "test.yaml");
+        PacketClassifier classifier = new PacketClassifier(64, 60 * SECOND, 8, InspectionSettings.DEFAULT, policy,
+                summaries::add);
+
+        PacketReader reader = PacketReaders.of(Unpooled.wrappedBuffer(out.toByteArray()));
+        while (reader.next()) {
+            classifier.onPacket(reader);
+        }
+        classifier.finish();
+
+        assertThat(summaries).singleElement().satisfies(flow -> {
+            assertThat(flow.protocol()).as("the relay labels this flow rtcp too").isEqualTo(Protocol.RTCP);
+            assertThat(flow.rule()).isEqualTo("rtcp-only");
+            assertThat(flow.packets()).isEqualTo(12);
+        });
+        assertThat(classifier.flows(Protocol.RTCP)).isEqualTo(1);
+        assertThat(classifier.flowsByRule(0)).isEqualTo(1);
+    }
+
+    @Test
     void idleFlowShouldEndAndTheSameTupleLaterShouldBeANewFlow() {
         PacketClassifier classifier = new PacketClassifier(64, 10 * SECOND, 8, InspectionSettings.DEFAULT,
                 CompiledPolicy.empty(), summaries::add);

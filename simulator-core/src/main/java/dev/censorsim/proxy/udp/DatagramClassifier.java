@@ -1,25 +1,18 @@
 package dev.censorsim.proxy.udp;
 
-import dev.censorsim.classify.DtlsRecognizer;
-import dev.censorsim.classify.FirstDatagramRecognizer;
 import dev.censorsim.classify.Protocol;
 import dev.censorsim.classify.QuicCryptoStream;
 import dev.censorsim.classify.QuicInitialDecryptor;
 import dev.censorsim.classify.QuicInitialRecognizer;
-import dev.censorsim.classify.RtpRecognizer;
-import dev.censorsim.classify.RtpTracker;
-import dev.censorsim.classify.StunRecognizer;
 import dev.censorsim.classify.TlsClientHelloParser;
+import dev.censorsim.classify.UdpFlowRecognizer;
 import io.netty.buffer.ByteBuf;
 
 /**
- * The classifier's datagram face inside the relay: the same recognisers and the same decision order as the packet
- * face ({@code PacketClassifier.inspectUdp}), applied to one flow's datagrams as they pass. Only a flow's first
- * datagram may open QUIC, or, in {@link FirstDatagramRecognizer}'s order (shared with the packet face), DNS, DTLS,
- * WireGuard, OpenVPN, IKEv2/ESP or L2TP (a censor that keys on the first datagram, as the 2022 QUIC block and the
- * 2024 WireGuard and OpenVPN blocks did: a retried WireGuard initiation is the same flow, so it is dropped too); later
- * ones may show STUN, and RTP once an {@link RtpTracker} has seen the SSRC hold and the sequence advance. After
- * {@link #MAX_DATAGRAMS} datagrams the flow keeps what it has.
+ * The classifier's datagram face inside the relay: {@link UdpFlowRecognizer}, the decision order the packet face
+ * ({@code PacketClassifier}) shares, applied to one flow's datagrams as they pass. A retried WireGuard initiation is
+ * the same flow, so a first-datagram block drops it too. After {@link #MAX_DATAGRAMS} datagrams the flow keeps what
+ * it has.
  *
  * <p>A client's QUIC Initial is decrypted (RFC 9001) to read the ClientHello's SNI, as censors have done since 2023, with
  * the ClientHello gathered from up to {@link QuicCryptoStream#MAX_INITIALS} Initials when it spans several (a
@@ -34,15 +27,14 @@ import io.netty.buffer.ByteBuf;
 final class DatagramClassifier {
 
     /** Datagrams inspected per flow, as in the packet face. */
-    static final int MAX_DATAGRAMS = 16;
+    static final int MAX_DATAGRAMS = UdpFlowRecognizer.MAX_DATAGRAMS;
 
-    private final QuicInitialRecognizer quic = new QuicInitialRecognizer();
+    private final UdpFlowRecognizer recognizer = new UdpFlowRecognizer();
+    private final QuicInitialRecognizer quic = recognizer.quic();
     private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
     private final TlsClientHelloParser quicHello = new TlsClientHelloParser();
-    private final FirstDatagramRecognizer first = new FirstDatagramRecognizer();
-    private final DtlsRecognizer dtls = first.dtls();
-    private final StunRecognizer stun = new StunRecognizer();
-    private final RtpRecognizer rtp = new RtpRecognizer();
+    /** {@link UdpFlowRecognizer}'s view of the flow being inspected, re-pointed per datagram. */
+    private final FlowState state = new FlowState();
 
     /**
      * Adds the client Initial just recognised to the flow's handshake; once the ClientHello is complete (or never will
@@ -79,49 +71,54 @@ final class DatagramClassifier {
             }
             return;
         }
-        if (seen == 0) {
-            if (quic.recognize(buffer, index, length)) {
-                if (fromClient && quic.isClientFirstFlight()) {
-                    flow.quicHandshake = new QuicCryptoStream();
-                    flow.protocol = Protocol.QUIC;
-                    readQuicName(flow, buffer, index);
-                } else {
-                    flow.decide(Protocol.QUIC);
-                }
-                return;
+        state.flow = flow;
+        int outcome = recognizer.inspect(state, buffer, index, length, fromClient, seen, flow.client.getPort(),
+                flow.server.getPort());
+        state.flow = null;
+        if (outcome == UdpFlowRecognizer.QUIC_INITIAL) {
+            if (fromClient && quic.isClientFirstFlight()) {
+                flow.quicHandshake = new QuicCryptoStream();
+                readQuicName(flow, buffer, index);
+            } else {
+                flow.decide(Protocol.QUIC);
             }
-            Protocol opened = first.recognize(buffer, index, length, flow.client.getPort(), flow.server.getPort());
-            if (opened != Protocol.UNKNOWN) {
-                flow.decide(opened);
-                return;
-            }
-        }
-        if (stun.recognize(buffer, index, length)) {
-            flow.protocol = Protocol.STUN;
-        } else {
-            Protocol media = rtp.recognize(buffer, index, length);
-            if (media == Protocol.RTP) {
-                long state = fromClient
-                        ? (flow.rtpForward = RtpTracker.advance(flow.rtpForward, rtp.ssrc(), rtp.sequence()))
-                        : (flow.rtpReverse = RtpTracker.advance(flow.rtpReverse, rtp.ssrc(), rtp.sequence()));
-                if (RtpTracker.isConfirmed(state)) {
-                    flow.decide(Protocol.RTP);
-                    return;
-                }
-            } else if (media == Protocol.RTCP) {
-                if (flow.protocol == Protocol.UNKNOWN) {
-                    flow.protocol = Protocol.RTCP;
-                }
-            } else if (flow.protocol != Protocol.STUN && !dtls.recognize(buffer, index, length)) {
-                if (fromClient) {
-                    flow.rtpForward = RtpTracker.strike(flow.rtpForward);
-                } else {
-                    flow.rtpReverse = RtpTracker.strike(flow.rtpReverse);
-                }
-            }
-        }
-        if (seen + 1 >= MAX_DATAGRAMS) {
+        } else if (outcome == UdpFlowRecognizer.DECIDED) {
             flow.decide(flow.protocol);
+        }
+    }
+
+    /** The relay keeps a flow's recognition state in its {@link UdpFlow}. */
+    private static final class FlowState implements UdpFlowRecognizer.State {
+        UdpFlow flow;
+
+        @Override
+        public Protocol protocol() {
+            return flow.protocol;
+        }
+
+        @Override
+        public void protocol(Protocol protocol) {
+            flow.protocol = protocol;
+        }
+
+        @Override
+        public long rtpForward() {
+            return flow.rtpForward;
+        }
+
+        @Override
+        public void rtpForward(long rtpState) {
+            flow.rtpForward = rtpState;
+        }
+
+        @Override
+        public long rtpReverse() {
+            return flow.rtpReverse;
+        }
+
+        @Override
+        public void rtpReverse(long rtpState) {
+            flow.rtpReverse = rtpState;
         }
     }
 }

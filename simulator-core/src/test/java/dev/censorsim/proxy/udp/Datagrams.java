@@ -25,6 +25,17 @@ final class Datagrams {
         return b.array();
     }
 
+    /**
+     * RFC 3550 §6.4.2: a receiver report with one report block (version 2, count 1, packet type 201, length 7 words
+     * after the first), about the stream of {@code sourceSsrc}.
+     */
+    static byte[] rtcpReceiverReport(int ssrc, int sourceSsrc, int highestSequence) {
+        ByteBuffer b = ByteBuffer.allocate(32);
+        b.put((byte) 0x81).put((byte) 201).putShort((short) 7).putInt(ssrc);
+        b.putInt(sourceSsrc).putInt(0x0a000003).putInt(highestSequence).putInt(120).putInt(0).putInt(0);
+        return b.array();
+    }
+
     /** RFC 1035 §4.1: a recursive A query for {@code example.org}. */
     static byte[] dnsQuery(int id) {
         ByteBuffer b = ByteBuffer.allocate(12 + 13 + 4);

@@ -191,6 +191,40 @@ class UdpRelayTest {
     }
 
     @Test
+    void rtcpOnlyFlowShouldBeLabelledRtcpAndMatchedByProtocolRtcp() throws Exception {
+        CompiledPolicy policy = policy(
+                "rules:",
+                "  - name: rtcp-only",
+                "    match: { protocol: [rtcp] }",
+                "    action: { type: drop }");
+        try (UdpPeer server = new UdpPeer(); UdpRelay relay = start(server, policy, Duration.ofMillis(500));
+             UdpPeer control = new UdpPeer(); UdpPeer media = new UdpPeer()) {
+            // RTCP on its own port (RFC 3550 §11): receiver reports only, no RTP on this flow.
+            for (int i = 0; i < 5; i++) {
+                control.send(Datagrams.rtcpReceiverReport(0xcafe0001, 0xbeef0002, 1000 + i), relay.localAddress());
+            }
+            for (int seq = 0; seq < 5; seq++) {
+                media.send(Datagrams.rtp(seq, 0xbeef0002), relay.localAddress());
+            }
+            List<UdpPeer.Received> got = server.drain(400, 100);
+
+            assertThat(got).extracting(r -> r.payload().length)
+                    .as("the RTP datagrams pass; every RTCP one matched from the first")
+                    .containsExactly(172, 172, 172, 172, 172);
+            List<UdpFlowRecord> ended = List.of(take(), take());
+            assertThat(ended).filteredOn(r -> r.client().equals(control.address())).singleElement()
+                    .satisfies(r -> {
+                        assertThat(r.protocol()).as("the packet face labels this flow rtcp too")
+                                .isEqualTo(Protocol.RTCP);
+                        assertThat(r.droppedUp()).isEqualTo(5);
+                        assertThat(r.toLogLine()).contains("proto=rtcp rule=rtcp-only action=drop");
+                    });
+            assertThat(ended).filteredOn(r -> r.client().equals(media.address())).singleElement()
+                    .satisfies(r -> assertThat(r.protocol()).isEqualTo(Protocol.RTP));
+        }
+    }
+
+    @Test
     void quicBlockShouldSilenceFlowsWhoseFirstInitialIsAtLeast1001Bytes() throws Exception {
         CompiledPolicy policy = policy(
                 "rules:",
