@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
 
@@ -30,5 +33,11 @@ public record BlackholeAction(ResidualBlock residual) implements TcpAction, Resi
     @Override
     public String describe() {
         return residual == null ? "blackhole" : "blackhole, " + residual.describe();
+    }
+
+    /** Parses a {@code type: blackhole} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a blackhole action", List.of("type", "residual"));
+        return new BlackholeAction(ActionNodes.residual(action));
     }
 }

@@ -1,5 +1,7 @@
 package dev.censorsim.policy.action;
 
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
 
@@ -41,5 +43,16 @@ public record ChainAction(List<TcpAction> actions) implements TcpAction {
     @Override
     public String describe() {
         return actions.stream().map(TcpAction::describe).collect(Collectors.joining(" + "));
+    }
+
+    /** Parses a {@code type: chain} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a chain action", List.of("type", "actions"));
+        List<PolicyNode> entries = action.required("actions", "a chain action").entries("'actions'");
+        List<TcpAction> actions = new java.util.ArrayList<>(entries.size());
+        for (PolicyNode entry : entries) {
+            actions.add(ActionRegistry.parse(entry, linkRate));
+        }
+        return new ChainAction(actions);
     }
 }

@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Direction;
 import dev.censorsim.units.Durations;
 import dev.censorsim.policy.TcpAction;
@@ -43,5 +46,19 @@ public record DelayAction(long delayNanos, long jitterNanos, Direction direction
     public String describe() {
         return "delay " + Durations.format(delayNanos) + (jitterNanos > 0 ? " jitter " + Durations.format(jitterNanos) : "")
                 + " " + direction.wireName();
+    }
+
+    /** Parses a {@code type: delay} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a delay action", List.of("type", "latency", "jitter", "direction", "seed", "toxicity"));
+        PolicyNode latencyNode = action.required("latency", "a delay action");
+        long latency = ActionNodes.unit(latencyNode, "'latency'", Durations::parseNanos);
+        if (latency <= 0) {
+            throw latencyNode.error("expected a positive 'latency' such as 200ms");
+        }
+        PolicyNode jitterNode = action.get("jitter");
+        long jitter = jitterNode == null ? 0 : ActionNodes.unit(jitterNode, "'jitter'", Durations::parseNanos);
+        return ToxicAction.withToxicity(action,
+                new DelayAction(latency, jitter, ActionNodes.direction(action.get("direction")), ActionNodes.seed(action.get("seed"))));
     }
 }

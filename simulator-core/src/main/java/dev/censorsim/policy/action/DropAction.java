@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.UdpAction;
 import dev.censorsim.policy.UdpTreatment;
 
@@ -26,5 +29,11 @@ public record DropAction() implements UdpAction {
     @Override
     public String describe() {
         return "drop";
+    }
+
+    /** Parses a {@code type: drop} mapping; registered in {@link ActionRegistry}. */
+    static UdpAction parse(PolicyNode action) throws PolicyException {
+        action.checkKeys("a drop action", List.of("type"));
+        return new DropAction();
     }
 }

@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Durations;
 import dev.censorsim.policy.UdpAction;
 import dev.censorsim.policy.UdpTreatment;
@@ -43,5 +46,28 @@ public record DropAfterAction(long afterNanos, long afterPackets) implements Udp
     @Override
     public String describe() {
         return afterPackets > 0 ? "drop after " + afterPackets + " packets" : "drop after " + Durations.format(afterNanos);
+    }
+
+    /** Parses a {@code type: drop-after} mapping; registered in {@link ActionRegistry}. */
+    static UdpAction parse(PolicyNode action) throws PolicyException {
+        action.checkKeys("a drop-after action", List.of("type", "after", "packets"));
+        PolicyNode afterNode = action.get("after");
+        PolicyNode packetsNode = action.get("packets");
+        if (afterNode != null && packetsNode != null) {
+            throw action.keyNode("packets").error("give either 'after' (a duration such as 5s) or 'packets' in a "
+                    + "drop-after action, not both");
+        }
+        if (afterNode != null) {
+            long after = ActionNodes.unit(afterNode, "'after'", Durations::parseNanos);
+            if (after <= 0) {
+                throw afterNode.error("expected a positive 'after' such as 5s");
+            }
+            return new DropAfterAction(after, 0);
+        }
+        if (packetsNode != null) {
+            long packets = ActionNodes.positiveInteger(packetsNode, "'packets'");
+            return new DropAfterAction(0, packets);
+        }
+        throw action.error("expected 'after' (e.g. 5s) or 'packets' (e.g. 250) in a drop-after action");
     }
 }

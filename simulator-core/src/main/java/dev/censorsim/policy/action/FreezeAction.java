@@ -1,5 +1,9 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.units.DataSize;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
 
@@ -32,5 +36,12 @@ public record FreezeAction(long afterBytes) implements TcpAction {
     @Override
     public String describe() {
         return "freeze after " + afterBytes + " B down";
+    }
+
+    /** Parses a {@code type: freeze} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a freeze action", List.of("type", "after"));
+        long after = ActionNodes.unit(action.required("after", "a freeze action"), "'after'", DataSize::parseBytes);
+        return new FreezeAction(after);
     }
 }

@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import dev.censorsim.units.DataSize;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Direction;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
@@ -33,5 +36,12 @@ public record LimitDataAction(long bytes) implements TcpAction {
     @Override
     public String describe() {
         return "limit-data " + bytes + " B";
+    }
+
+    /** Parses a {@code type: limit-data} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a limit-data action", ActionNodes.keys("bytes"));
+        long bytes = ActionNodes.unit(action.required("bytes", "a limit-data action"), "'bytes'", DataSize::parseBytes);
+        return ToxicAction.wrap(action, new LimitDataAction(bytes));
     }
 }

@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Direction;
 import dev.censorsim.policy.UdpAction;
 import dev.censorsim.policy.UdpTreatment;
@@ -77,5 +80,38 @@ public record LossAction(double p, double r, double lossBad, double lossGood, bo
         double pct = fraction * 100;
         return (pct == Math.rint(pct) ? String.valueOf((long) pct) : String.format(java.util.Locale.ROOT, "%.2f", pct))
                 + "%";
+    }
+
+    /** Parses a {@code type: loss} mapping; registered in {@link ActionRegistry}. */
+    static UdpAction parse(PolicyNode action) throws PolicyException {
+        action.checkKeys("a loss action",
+                List.of("type", "rate", "p", "r", "loss-bad", "loss-good", "direction", "seed"));
+        Direction direction = ActionNodes.direction(action.get("direction"));
+        long seed = ActionNodes.seed(action.get("seed"));
+        PolicyNode rateNode = action.get("rate");
+        PolicyNode pNode = action.get("p");
+        if (rateNode != null) {
+            for (String key : List.of("p", "r", "loss-bad", "loss-good")) {
+                if (action.get(key) != null) {
+                    throw action.keyNode(key).error("give either 'rate' (independent loss) or the Gilbert-Elliott "
+                            + "'p', 'r', 'loss-bad', 'loss-good', not both");
+                }
+            }
+            return LossAction.independent(ActionNodes.fraction(rateNode, "'rate'"), direction, seed);
+        }
+        if (pNode == null) {
+            throw action.error("expected 'rate' (e.g. 20%) or the Gilbert-Elliott 'p' and 'r' (e.g. p: 2%, r: 25%) "
+                    + "in a loss action");
+        }
+        double p = ActionNodes.fraction(pNode, "'p'");
+        double r = ActionNodes.fraction(action.required("r", "a Gilbert-Elliott loss action"), "'r'");
+        if (p > 0 && r == 0) {
+            throw action.keyNode("r").error("'r' must be above 0%, or the flow never leaves the bad state");
+        }
+        PolicyNode badNode = action.get("loss-bad");
+        PolicyNode goodNode = action.get("loss-good");
+        double bad = badNode == null ? 1 : ActionNodes.fraction(badNode, "'loss-bad'");
+        double good = goodNode == null ? 0 : ActionNodes.fraction(goodNode, "'loss-good'");
+        return new LossAction(p, r, bad, good, true, direction, seed);
     }
 }

@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
 
@@ -25,5 +28,11 @@ public record PassAction() implements TcpAction {
     @Override
     public String describe() {
         return "pass";
+    }
+
+    /** Parses a {@code type: pass} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a pass action", List.of("type"));
+        return new PassAction();
     }
 }

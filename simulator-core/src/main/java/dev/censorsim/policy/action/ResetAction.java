@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
 
@@ -30,5 +33,11 @@ public record ResetAction(ResidualBlock residual) implements TcpAction, Residual
     @Override
     public String describe() {
         return residual == null ? "reset" : "reset, " + residual.describe();
+    }
+
+    /** Parses a {@code type: reset} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a reset action", List.of("type", "residual"));
+        return new ResetAction(ActionNodes.residual(action));
     }
 }

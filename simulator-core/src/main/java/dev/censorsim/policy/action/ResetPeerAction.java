@@ -1,5 +1,7 @@
 package dev.censorsim.policy.action;
 
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Direction;
 import dev.censorsim.units.Durations;
 import dev.censorsim.policy.TcpAction;
@@ -35,5 +37,13 @@ public record ResetPeerAction(long afterNanos) implements TcpAction {
     @Override
     public String describe() {
         return afterNanos == 0 ? "reset-peer" : "reset-peer after " + Durations.format(afterNanos);
+    }
+
+    /** Parses a {@code type: reset-peer} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a reset-peer action", ActionNodes.keys("after"));
+        PolicyNode afterNode = action.get("after");
+        long after = afterNode == null ? 0 : ActionNodes.unit(afterNode, "'after'", Durations::parseNanos);
+        return ToxicAction.wrap(action, new ResetPeerAction(after));
     }
 }

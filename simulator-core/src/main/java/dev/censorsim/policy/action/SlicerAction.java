@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import dev.censorsim.units.DataSize;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Direction;
 import dev.censorsim.units.Durations;
 import dev.censorsim.policy.TcpAction;
@@ -44,5 +47,27 @@ public record SlicerAction(int averageBytes, int variationBytes, long delayNanos
     public String describe() {
         return "slicer " + averageBytes + (variationBytes > 0 ? "±" + variationBytes : "") + " B"
                 + (delayNanos > 0 ? " every " + Durations.format(delayNanos) : "");
+    }
+
+    /** Parses a {@code type: slicer} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a slicer action", ActionNodes.keys("average-size", "size-variation", "delay", "seed"));
+        PolicyNode averageNode = action.required("average-size", "a slicer action");
+        long average = ActionNodes.unit(averageNode, "'average-size'", DataSize::parseBytes);
+        if (average > 1 << 20) {
+            throw averageNode.error("'average-size' must be at most 1mib, got " + average + " bytes");
+        }
+        PolicyNode variationNode = action.get("size-variation");
+        long variation = 0;
+        if (variationNode != null && !variationNode.rawText().strip().equals("0")) {
+            variation = ActionNodes.unit(variationNode, "'size-variation'", DataSize::parseBytes);
+            if (variation >= average) {
+                throw variationNode.error("'size-variation' must be below 'average-size' (" + average + " bytes), got "
+                        + variation);
+            }
+        }
+        PolicyNode delayNode = action.get("delay");
+        long delay = delayNode == null ? 0 : ActionNodes.unit(delayNode, "'delay'", Durations::parseNanos);
+        return ToxicAction.wrap(action, new SlicerAction((int) average, (int) variation, delay, ActionNodes.seed(action.get("seed"))));
     }
 }

@@ -1,5 +1,7 @@
 package dev.censorsim.policy.action;
 
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Direction;
 import dev.censorsim.units.Durations;
 import dev.censorsim.policy.TcpAction;
@@ -35,5 +37,16 @@ public record SlowCloseAction(long delayNanos) implements TcpAction {
     @Override
     public String describe() {
         return "slow-close " + Durations.format(delayNanos);
+    }
+
+    /** Parses a {@code type: slow-close} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a slow-close action", ActionNodes.keys("delay"));
+        PolicyNode delayNode = action.required("delay", "a slow-close action");
+        long delay = ActionNodes.unit(delayNode, "'delay'", Durations::parseNanos);
+        if (delay <= 0) {
+            throw delayNode.error("expected a positive 'delay' such as 500ms");
+        }
+        return ToxicAction.wrap(action, new SlowCloseAction(delay));
     }
 }

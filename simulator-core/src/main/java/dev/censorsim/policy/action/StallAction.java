@@ -1,5 +1,7 @@
 package dev.censorsim.policy.action;
 
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Direction;
 import dev.censorsim.units.Durations;
 import dev.censorsim.policy.TcpAction;
@@ -36,5 +38,13 @@ public record StallAction(long closeAfterNanos) implements TcpAction {
     @Override
     public String describe() {
         return closeAfterNanos == 0 ? "stall" : "stall, close after " + Durations.format(closeAfterNanos);
+    }
+
+    /** Parses a {@code type: stall} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a stall action", ActionNodes.keys("close-after"));
+        PolicyNode afterNode = action.get("close-after");
+        long after = afterNode == null ? 0 : ActionNodes.unit(afterNode, "'close-after'", Durations::parseNanos);
+        return ToxicAction.wrap(action, new StallAction(after));
     }
 }

@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.DataRate;
 import dev.censorsim.units.Direction;
 import dev.censorsim.policy.TcpAction;
@@ -71,5 +74,40 @@ public record ThrottleAction(long rateBytesPerSecond, Direction direction, Throt
     public String describe() {
         return "throttle " + DataRate.format(rateBytesPerSecond) + " " + direction.wireName() + " per "
                 + scope.wireName();
+    }
+
+    /** Parses a {@code type: throttle} mapping; registered in {@link ActionRegistry}. */
+    static TcpAction parse(PolicyNode action, long linkRate) throws PolicyException {
+        action.checkKeys("a throttle action", List.of("type", "rate", "cut", "direction", "scope", "toxicity"));
+        PolicyNode rateNode = action.get("rate");
+        PolicyNode cutNode = action.get("cut");
+        long rate;
+        if (rateNode != null && cutNode != null) {
+            throw action.keyNode("cut").error("give either 'rate' or 'cut' in a throttle action, not both");
+        } else if (rateNode != null) {
+            rate = ActionNodes.unit(rateNode, "'rate'", DataRate::parseBytesPerSecond);
+        } else if (cutNode != null) {
+            if (linkRate <= 0) {
+                throw cutNode.error("'cut' is relative to the link rate; add 'link: { rate: ... }' to the policy or "
+                        + "give an absolute 'rate'");
+            }
+            rate = ActionNodes.cutRate(cutNode, linkRate);
+        } else {
+            throw action.error("expected 'rate' (e.g. 4mbit) or 'cut' (e.g. 0.75) in a throttle action");
+        }
+        Direction direction = ActionNodes.direction(action.get("direction"));
+        ThrottleScope scope = ThrottleScope.FLOW;
+        PolicyNode scopeNode = action.get("scope");
+        if (scopeNode != null) {
+            String s = scopeNode.text("'scope'");
+            if (s.equals("flow")) {
+                scope = ThrottleScope.FLOW;
+            } else if (s.equals("rule")) {
+                scope = ThrottleScope.RULE;
+            } else {
+                throw scopeNode.error("unknown scope '" + s + "'; expected one of flow, rule");
+            }
+        }
+        return ToxicAction.withToxicity(action, ThrottleAction.of(rate, direction, scope));
     }
 }

@@ -1,5 +1,8 @@
 package dev.censorsim.policy.action;
 
+import java.util.List;
+import dev.censorsim.policy.PolicyNode;
+import dev.censorsim.policy.PolicyException;
 import dev.censorsim.units.Direction;
 import dev.censorsim.policy.TcpAction;
 import dev.censorsim.policy.TcpFlowControl;
@@ -46,5 +49,26 @@ public record ToxicAction(TcpAction action, Direction direction, double toxicity
     public String describe() {
         return action.describe() + (direction == Direction.BOTH ? "" : " " + direction.wireName())
                 + (toxicity < 1 ? " toxicity " + Math.round(toxicity * 1000) / 10.0 + "%" : "");
+    }
+
+    /** The keys of this wrapper in an {@code action:} mapping; each wrapped type accepts them beside its own. */
+    static final List<String> KEYS = List.of("direction", "toxicity");
+
+    /** Wraps a toxic in its {@code direction} (default both) and {@code toxicity} (default 100%), when either is set. */
+    static TcpAction wrap(PolicyNode action, TcpAction toxic) throws PolicyException {
+        Direction direction = ActionNodes.direction(action.get("direction"));
+        PolicyNode toxicityNode = action.get("toxicity");
+        double toxicity = toxicityNode == null ? 1 : ActionNodes.fraction(toxicityNode, "'toxicity'");
+        return direction == Direction.BOTH && toxicity == 1 ? toxic : new ToxicAction(toxic, direction, toxicity);
+    }
+
+    /** Wraps an action that keeps its own direction in a {@code toxicity}, when one is set. */
+    static TcpAction withToxicity(PolicyNode action, TcpAction toxic) throws PolicyException {
+        PolicyNode toxicityNode = action.get("toxicity");
+        if (toxicityNode == null) {
+            return toxic;
+        }
+        double toxicity = ActionNodes.fraction(toxicityNode, "'toxicity'");
+        return toxicity == 1 ? toxic : new ToxicAction(toxic, Direction.BOTH, toxicity);
     }
 }
