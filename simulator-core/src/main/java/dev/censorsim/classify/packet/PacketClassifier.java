@@ -119,6 +119,9 @@ public final class PacketClassifier {
     /** Stands in for a pooled stream when every slot is busy: the flow is then judged on its first Initial alone. */
     private final QuicCryptoStream scratchStream = new QuicCryptoStream();
     private boolean decryptQuicInitials = true;
+    /** This classifier's shard of the flows ({@link #shard}): 0 of 1 unless sharded. */
+    private int shardIndex;
+    private int shardCount = 1;
 
     // Per flow, indexed by flow id.
     private final byte[] state;
@@ -144,12 +147,17 @@ public final class PacketClassifier {
     private final int[] firstDatagram;
     /** The {@link CryptoStreamPool} slot of a QUIC flow still gathering its ClientHello, else NONE. */
     private final int[] quicStream;
+    /** Index in the capture (0-based, every packet counted) of each flow's first packet; orders the flow reports. */
+    private final long[] firstPacket;
 
     private final ParserPool parsers;
 
     private long nextSweepNanos = Long.MIN_VALUE;
 
-    // Counters.
+    /** Packets offered, whichever shard owns them: the index of the next packet in the capture. */
+    private long scanned;
+
+    // Counters. Those that belong to no flow are counted by shard 0 only (see shard()).
     private long totalPackets;
     private long totalBytes;
     private long nonIpPackets;
@@ -212,6 +220,7 @@ public final class PacketClassifier {
         this.matchedRule = new int[maxFlows];
         this.firstDatagram = new int[maxFlows];
         this.quicStream = new int[maxFlows];
+        this.firstPacket = new long[maxFlows];
         this.parsers = new ParserPool(maxInspectors, inspection);
     }
 
@@ -232,6 +241,33 @@ public final class PacketClassifier {
         return this;
     }
 
+    /**
+     * Makes this classifier own only shard {@code index} of {@code count}: it is still offered every packet of the
+     * capture, in order, but keeps only the flows whose 5-tuple hash falls in its shard, so {@code count} classifiers,
+     * one per thread, each over its own reader of the same capture, together classify it once. Each flow is seen whole
+     * by exactly one of them, and each sees every packet's timestamp, so idle sweeps run at the same packets as in a
+     * single classifier and every flow ends and reads the same (see {@link ShardedClassifier}). The per-packet counters
+     * that belong to no flow (totals, malformed, non-IP, fragments, other transports, unsupported links) are kept by
+     * shard 0 alone, so summing the shards' counters gives one classifier's. Call before the first packet.
+     */
+    public PacketClassifier shard(int index, int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("shard " + index + " of " + count);
+        }
+        this.shardIndex = index;
+        this.shardCount = count;
+        return this;
+    }
+
+    /**
+     * The shard, in {@code [0, count)}, that owns a flow with this symmetric 5-tuple hash. Takes the hash's high bits
+     * (multiply-shift range reduction): the flow table's home slot is its low bits, and sharding on those would leave
+     * every shard's table using one slot in {@code count}, with longer probe runs.
+     */
+    static int shardOf(int hash, int count) {
+        return (int) (((hash & 0xffffffffL) * count) >>> 32);
+    }
+
     /** Classifies the reader's current packet. */
     public void onPacket(PacketReader reader) {
         onPacket(reader.buffer(), reader.offset(), reader.capturedLength(), reader.originalLength(),
@@ -250,8 +286,11 @@ public final class PacketClassifier {
      */
     public void onPacket(ByteBuf buffer, int offset, int capturedLength, long originalLength, int linkType,
                          long timestampNanos) {
-        totalPackets++;
-        totalBytes += originalLength;
+        final long index = scanned++;
+        if (shardIndex == 0) {
+            totalPackets++;
+            totalBytes += originalLength;
+        }
         if (timestampNanos >= nextSweepNanos) {
             sweepSlowPath(timestampNanos);
         }
@@ -261,7 +300,7 @@ public final class PacketClassifier {
         switch (linkType) {
             case LinkType.ETHERNET:
                 if (!ethernet.wrap(buffer, offset, capturedLength)) {
-                    malformedPackets++;
+                    countMalformed();
                     return;
                 }
                 etherType = ethernet.etherType();
@@ -294,11 +333,13 @@ public final class PacketClassifier {
         int l4Length;
         if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4) {
             if (!ipv4.wrap(buffer, l3Offset, l3Length)) {
-                malformedPackets++;
+                countMalformed();
                 return;
             }
             if (!ipv4.isFirstFragment()) {
-                fragmentPackets++;
+                if (shardIndex == 0) {
+                    fragmentPackets++;
+                }
                 return;
             }
             sHigh = 0;
@@ -310,11 +351,13 @@ public final class PacketClassifier {
             l4Length = ipv4.payloadLength();
         } else if (etherType == EthernetFlyweight.ETHER_TYPE_IPV6) {
             if (!ipv6.wrap(buffer, l3Offset, l3Length)) {
-                malformedPackets++;
+                countMalformed();
                 return;
             }
             if (!ipv6.isFirstFragment()) {
-                fragmentPackets++;
+                if (shardIndex == 0) {
+                    fragmentPackets++;
+                }
                 return;
             }
             sHigh = ipv6.sourceHigh();
@@ -325,27 +368,35 @@ public final class PacketClassifier {
             l4Offset = ipv6.payloadOffset();
             l4Length = ipv6.payloadLength();
         } else {
-            nonIpPackets++;
+            if (shardIndex == 0) {
+                nonIpPackets++;
+            }
             return;
         }
         int sourcePort;
         int destinationPort;
         if (transport == TCP) {
             if (!tcp.wrap(buffer, l4Offset, l4Length)) {
-                malformedPackets++;
+                countMalformed();
                 return;
             }
             sourcePort = tcp.sourcePort();
             destinationPort = tcp.destinationPort();
         } else if (transport == UDP) {
             if (!udp.wrap(buffer, l4Offset, l4Length)) {
-                malformedPackets++;
+                countMalformed();
                 return;
             }
             sourcePort = udp.sourcePort();
             destinationPort = udp.destinationPort();
         } else {
-            otherTransportPackets++;
+            if (shardIndex == 0) {
+                otherTransportPackets++;
+            }
+            return;
+        }
+        if (shardCount > 1 && shardOf(FlowTable.hash(sHigh, sLow, sourcePort, dHigh, dLow, destinationPort,
+                transport), shardCount) != shardIndex) {
             return;
         }
         final FlowTable table = this.table;
@@ -358,6 +409,7 @@ public final class PacketClassifier {
                 return;
             }
             startFlow(id, transport, sourcePort, destinationPort);
+            firstPacket[id] = index;
         }
         packets[id]++;
         bytes[id] += originalLength;
@@ -371,6 +423,12 @@ public final class PacketClassifier {
             } else {
                 inspectUdp(id, fromClient, buffer);
             }
+        }
+    }
+
+    private void countMalformed() {
+        if (shardIndex == 0) {
+            malformedPackets++;
         }
     }
 
@@ -391,10 +449,14 @@ public final class PacketClassifier {
             if (family == 24 || family == 28 || family == 30) {
                 return EthernetFlyweight.ETHER_TYPE_IPV6;
             }
-            nonIpPackets++;
+            if (shardIndex == 0) {
+                nonIpPackets++;
+            }
             return -1;
         }
-        unsupportedLinkPackets++;
+        if (shardIndex == 0) {
+            unsupportedLinkPackets++;
+        }
         return -1;
     }
 
@@ -819,7 +881,7 @@ public final class PacketClassifier {
         return new FlowSummary(forward ? source : destination, forward ? destination : source,
                 table.transport(id) == TCP ? "tcp" : "udp", PROTOCOLS[protocol[id]], names.name(sniId[id]),
                 names.name(hostId[id]), names.name(queryId[id]), ech[id], ruleName, action,
-                packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id));
+                packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id), firstPacket[id]);
     }
 
     /** Ends every flow still in the table (end of capture), reporting each. */
