@@ -50,7 +50,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Mixin
     PolicyOption policyOption;
 
-    @Parameters(index = "0", paramLabel = "TRACE", description = "The capture (pcap or pcapng, up to 2 GiB).")
+    @Parameters(index = "0", paramLabel = "TRACE", description = "The capture (pcap or pcapng, any size).")
     Path trace;
 
     @Option(names = "--json", paramLabel = "FILE",
@@ -83,8 +83,7 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         CompiledPolicy policy = policyOption.load();
         PrintWriter out = spec.commandLine().getOut();
-        ByteBuf capture = map();
-        reader(capture);
+        ShardedClassifier.ReaderSource capture = open();
         for (int i = 0; i < warmup; i++) {
             classifyAll(newClassifier(policy, false), capture);
         }
@@ -99,9 +98,10 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     /** One pass over the capture on every shard; returns the loops' wall time in nanoseconds. */
-    private long classifyAll(ShardedClassifier classifier, ByteBuf capture) throws InterruptedException {
+    private long classifyAll(ShardedClassifier classifier, ShardedClassifier.ReaderSource capture)
+            throws InterruptedException {
         try {
-            return classifier.classify(() -> PacketReaders.of(capture));
+            return classifier.classify(capture);
         } catch (CaptureFormatException e) {
             throw new CliException(ExitCodes.BAD_INPUT, trace + ": " + e.getMessage());
         } catch (IOException e) {
@@ -115,24 +115,29 @@ final class ClassifyCommand implements Callable<Integer> {
                 policy, listener));
     }
 
-    /** Maps and pre-faults the whole file, so the timed loop measures classification, not page faults. */
-    private ByteBuf map() {
+    /**
+     * Readers over the capture, one per shard. Up to 2 GiB (one mapping), the whole file is mapped and pre-faulted
+     * once and every reader walks that one mapping, so the timed loop measures classification, not page faults.
+     * Larger, each reader maps the file in 1 GiB windows of its own, faulting its pages in as it goes (the page cache
+     * is shared).
+     */
+    private ShardedClassifier.ReaderSource open() {
         try {
-            return PacketReaders.map(trace, true);
+            ShardedClassifier.ReaderSource source;
+            if (Files.size(trace) <= Integer.MAX_VALUE) {
+                ByteBuf capture = PacketReaders.map(trace, true);
+                source = () -> PacketReaders.of(capture);
+            } else {
+                source = () -> PacketReaders.open(trace);
+            }
+            source.open();
+            return source;
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCodes.BAD_INPUT, trace + ": no such file");
         } catch (CaptureFormatException e) {
             throw new CliException(ExitCodes.BAD_INPUT, trace + ": " + e.getMessage());
         } catch (IOException e) {
             throw new CliException(ExitCodes.RUNTIME_FAILURE, trace + ": " + e.getMessage(), e);
-        }
-    }
-
-    private PacketReader reader(ByteBuf capture) {
-        try {
-            return PacketReaders.of(capture);
-        } catch (CaptureFormatException e) {
-            throw new CliException(ExitCodes.BAD_INPUT, trace + ": " + e.getMessage());
         }
     }
 
