@@ -17,8 +17,8 @@
 #   relay     wrk (2 threads, 32 keep-alive connections) -> relay -> nginx: `censorsim proxy` vs HAProxy `mode tcp`
 #             (one thread) vs socat vs direct; requests/s and p99.
 #   bulk      iperf3 one stream through the same relays; Gbit/s.
-#   classify  `censorsim classify` on a generated trace vs ndpiReader (nDPI): cold (one JVM start), warm, and
-#             censorsim on every core.
+#   classify  `censorsim classify` on a generated trace vs ndpiReader (nDPI, one thread): cold (one JVM start) and
+#             warm, each with --threads 1 and with every core (--threads $(nproc)), and the scaling between the two.
 # Installs missing tools with apt-get (dnsperf nsd wrk nginx haproxy iperf3 socat libndpi-bin).
 # A benchmark, not a test: nothing here fails on a slow figure. The load average is printed with the table, because
 # another job on the cores changes every figure (the JVM's JIT warm-up most).
@@ -315,18 +315,29 @@ if want classify; then
     awk '/^throughput:/ { gsub(",", "", $2); print $2 }' "$work/cs.out"
   }
   packets="$(grep -o '[0-9,]* packets' "$work/cs.out" 2>/dev/null | head -1 || true)"
-  n=(); cold=(); hot=(); n_ms=(); cold_ms=()
+  cores="$(nproc)"
+  warmups="$([ "$quick" = 1 ] && echo 3 || echo 10)"
+  n=(); cold=(); hot=(); coldn=(); hotn=(); n_ms=(); cold_ms=(); coldn_ms=()
   for r in $(seq 1 "$rounds"); do
     n+=("$(ndpi_pps)"); n_ms+=("$(cat "$work/ndpi.ms")")
-    cold+=("$(cs_pps)"); cold_ms+=("$(cat "$work/cs.ms")")
-    hot+=("$(cs_pps --warmup "$([ "$quick" = 1 ] && echo 3 || echo 10)")")
+    cold+=("$(cs_pps --threads 1)"); cold_ms+=("$(cat "$work/cs.ms")")
+    coldn+=("$(cs_pps --threads "$cores")"); coldn_ms+=("$(cat "$work/cs.ms")")
+    hot+=("$(cs_pps --threads 1 --warmup "$warmups")")
+    hotn+=("$(cs_pps --threads "$cores" --warmup "$warmups")")
   done
-  # The packets/s figures time the classification loop alone (as ndpiReader's own figure does); this one times the
-  # whole command, JVM start (and its class-data sharing archive, when present) included.
-  row classify "whole command, one start, $flows flows" "ms" "$(least "${cold_ms[@]}")" ndpiReader \
-      "$(least "${n_ms[@]}")" lower "cds: $([ -n "$cds" ] && echo on || echo off)"
-  row classify "cold (one JVM start), $flows flows" "packets/s" "$(best "${cold[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
-  row classify "warm, $flows flows" "packets/s" "$(best "${hot[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
+  # The packets/s figures time the classification loop alone (as ndpiReader's own figure does); the "whole command"
+  # rows time the command, JVM start (and its class-data sharing archive, when present) included.
+  cds_note="cds: $([ -n "$cds" ] && echo on || echo off)"
+  row classify "whole command, 1 thread, $flows flows" "ms" "$(least "${cold_ms[@]}")" ndpiReader \
+      "$(least "${n_ms[@]}")" lower "$cds_note"
+  row classify "whole command, $cores threads, $flows flows" "ms" "$(least "${coldn_ms[@]}")" ndpiReader \
+      "$(least "${n_ms[@]}")" lower "$cds_note"
+  row classify "cold, 1 thread, $flows flows" "packets/s" "$(best "${cold[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
+  row classify "cold, $cores threads, $flows flows" "packets/s" "$(best "${coldn[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
+  row classify "warm, 1 thread, $flows flows" "packets/s" "$(best "${hot[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
+  row classify "warm, $cores threads, $flows flows" "packets/s" "$(best "${hotn[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
+  row classify "scaling cold, $cores threads" "packets/s" "$(best "${coldn[@]}")" "censorsim-1t" "$(best "${cold[@]}")" higher ""
+  row classify "scaling warm, $cores threads" "packets/s" "$(best "${hotn[@]}")" "censorsim-1t" "$(best "${hot[@]}")" higher ""
 fi
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"

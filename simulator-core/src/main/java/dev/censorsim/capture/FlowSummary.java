@@ -21,8 +21,10 @@ import dev.censorsim.classify.Protocol;
  * @param bytes          bytes on the wire (original frame lengths) in both directions
  * @param firstSeenNanos capture time of the first packet
  * @param lastSeenNanos  capture time of the last packet
+ * @param firstPacketIndex the index of the flow's first packet in the capture (0-based, every record counted): unique
+ *                       per flow, so sorting on it gives one order for any number of shards (the order flows began)
  */
 public record FlowSummary(String client, String server, String transport, Protocol protocol, String sni, String host,
                           String query, boolean ech, String rule, String action, long packets, long bytes,
-                          long firstSeenNanos, long lastSeenNanos) {
+                          long firstSeenNanos, long lastSeenNanos, long firstPacketIndex) {
 }

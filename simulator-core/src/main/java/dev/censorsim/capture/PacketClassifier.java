@@ -103,6 +103,9 @@ public final class PacketClassifier {
     /** Stands in for a pooled stream when every slot is busy: the flow is then judged on its first Initial alone. */
     private final QuicCryptoStream scratchStream = new QuicCryptoStream();
     private boolean decryptQuicInitials = true;
+    /** This classifier's shard of the flows ({@link #shard}): 0 of 1 unless sharded. */
+    private int shardIndex;
+    private int shardCount = 1;
 
     // Per flow, indexed by flow id.
     private final byte[] state;
@@ -126,12 +129,17 @@ public final class PacketClassifier {
     private final int[] firstDatagram;
     /** The {@link CryptoStreamPool} slot of a QUIC flow still gathering its ClientHello, else NONE. */
     private final int[] quicStream;
+    /** Index in the capture (0-based, every packet counted) of each flow's first packet; orders the flow reports. */
+    private final long[] firstPacket;
 
     private final ParserPool parsers;
 
     private long nextSweepNanos = Long.MIN_VALUE;
 
-    // Counters.
+    /** Packets offered, whichever shard owns them: the index of the next packet in the capture. */
+    private long scanned;
+
+    // Counters. Those that belong to no flow are counted by shard 0 only (see shard()).
     private long totalPackets;
     private long totalBytes;
     private long refusedPackets;
@@ -179,6 +187,7 @@ public final class PacketClassifier {
         this.datagrams = new byte[maxFlows];
         this.firstDatagram = new int[maxFlows];
         this.quicStream = new int[maxFlows];
+        this.firstPacket = new long[maxFlows];
         this.parsers = new ParserPool(maxInspectors, inspection);
     }
 
@@ -199,6 +208,33 @@ public final class PacketClassifier {
         return this;
     }
 
+    /**
+     * Makes this classifier own only shard {@code index} of {@code count}: it is still offered every packet of the
+     * capture, in order, but keeps only the flows whose 5-tuple hash falls in its shard, so {@code count} classifiers,
+     * one per thread, each over its own reader of the same capture, together classify it once. Each flow is seen whole
+     * by exactly one of them, and each sees every packet's timestamp, so idle sweeps run at the same packets as in a
+     * single classifier and every flow ends and reads the same (see {@link ShardedClassifier}). The per-packet counters
+     * that belong to no flow (totals, malformed, non-IP, fragments, other transports, unsupported links) are kept by
+     * shard 0 alone, so summing the shards' counters gives one classifier's. Call before the first packet.
+     */
+    public PacketClassifier shard(int index, int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("shard " + index + " of " + count);
+        }
+        this.shardIndex = index;
+        this.shardCount = count;
+        return this;
+    }
+
+    /**
+     * The shard, in {@code [0, count)}, that owns a flow with this symmetric 5-tuple hash. Takes the hash's high bits
+     * (multiply-shift range reduction): the flow table's home slot is its low bits, and sharding on those would leave
+     * every shard's table using one slot in {@code count}, with longer probe runs.
+     */
+    static int shardOf(int hash, int count) {
+        return (int) (((hash & 0xffffffffL) * count) >>> 32);
+    }
+
     /** Classifies the reader's current packet. */
     public void onPacket(PacketReader reader) {
         onPacket(reader.buffer(), reader.offset(), reader.capturedLength(), reader.originalLength(),
@@ -217,13 +253,21 @@ public final class PacketClassifier {
      */
     public void onPacket(ByteBuf buffer, int offset, int capturedLength, long originalLength, int linkType,
                          long timestampNanos) {
-        totalPackets++;
-        totalBytes += originalLength;
+        final long index = scanned++;
+        if (shardIndex == 0) {
+            totalPackets++;
+            totalBytes += originalLength;
+        }
         if (timestampNanos >= nextSweepNanos) {
             sweepSlowPath(timestampNanos);
         }
         final PacketHeaders headers = this.headers;
         if (!headers.decode(buffer, offset, capturedLength, linkType)) {
+            return;
+        }
+        if (shardCount > 1 && shardOf(FlowTable.hash(headers.sourceHigh(), headers.sourceLow(), headers.sourcePort(),
+                headers.destinationHigh(), headers.destinationLow(), headers.destinationPort(), headers.transport()),
+                shardCount) != shardIndex) {
             return;
         }
         final int transport = headers.transport();
@@ -243,6 +287,7 @@ public final class PacketClassifier {
                 return;
             }
             startFlow(id, transport, sourcePort, destinationPort);
+            firstPacket[id] = index;
         }
         packets[id]++;
         bytes[id] += originalLength;
@@ -609,7 +654,7 @@ public final class PacketClassifier {
         return new FlowSummary(forward ? source : destination, forward ? destination : source,
                 table.transport(id) == TCP ? "tcp" : "udp", PROTOCOLS[protocol[id]], names.name(sniId[id]),
                 names.name(hostId[id]), names.name(queryId[id]), ech[id], verdicts.ruleName(id), verdicts.action(id),
-                packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id));
+                packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id), firstPacket[id]);
     }
 
     /** Ends every flow still in the table (end of capture), reporting each. */
@@ -682,27 +727,27 @@ public final class PacketClassifier {
 
     /** Packets that were neither IPv4 nor IPv6. */
     public long nonIpPackets() {
-        return headers.nonIpPackets();
+        return shardIndex == 0 ? headers.nonIpPackets() : 0;
     }
 
     /** Packets of a link type this classifier does not parse. */
     public long unsupportedLinkPackets() {
-        return headers.unsupportedLinkPackets();
+        return shardIndex == 0 ? headers.unsupportedLinkPackets() : 0;
     }
 
     /** Packets whose link, IP or transport header was cut short or inconsistent. */
     public long malformedPackets() {
-        return headers.malformedPackets();
+        return shardIndex == 0 ? headers.malformedPackets() : 0;
     }
 
     /** Non-first IP fragments: no transport header, so no flow. */
     public long fragmentPackets() {
-        return headers.fragmentPackets();
+        return shardIndex == 0 ? headers.fragmentPackets() : 0;
     }
 
     /** IP packets that were neither TCP nor UDP (ICMP, ESP, ...). */
     public long otherTransportPackets() {
-        return headers.otherTransportPackets();
+        return shardIndex == 0 ? headers.otherTransportPackets() : 0;
     }
 
     /** Packets of new flows turned away because the flow table was full of live flows. */

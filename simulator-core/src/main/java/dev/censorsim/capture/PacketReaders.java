@@ -6,8 +6,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,17 +17,41 @@ import java.nio.file.StandardOpenOption;
 /** Opens a capture file as a {@link PacketReader}, telling pcap from pcapng by the magic. */
 public final class PacketReaders {
 
+    /**
+     * Bytes mapped at once by {@link #open(Path)}: 1 GiB keeps a window well under the 2 GiB a mapping and a
+     * {@code ByteBuf} can hold, and makes moving the window (a mapping system call and a few page-table faults) rare.
+     */
+    static final int WINDOW_BYTES = 1 << 30;
+
     private PacketReaders() {
     }
 
     /**
-     * Memory-maps {@code file} read-only and returns a reader over it. The mapping lives as long as the returned
-     * reader is reachable (the JDK offers no safe explicit unmap).
+     * Memory-maps {@code file} read-only, in windows of 1 GiB, and returns a reader over it: captures of any size are
+     * read, with records straddling a window's edge handled. Each window lives as long as it is reachable (the JDK
+     * offers no safe explicit unmap); the reader keeps no file open.
      *
-     * @throws CaptureFormatException when the file is neither pcap nor pcapng, or larger than 2 GiB (one mapping)
+     * @throws CaptureFormatException when the file is neither pcap nor pcapng
      */
     public static PacketReader open(Path file) throws IOException, CaptureFormatException {
-        return of(map(file, false));
+        return open(file, WINDOW_BYTES);
+    }
+
+    /** {@link #open(Path)} with another window size (tests move the window every few records with a small one). */
+    static PacketReader open(Path file, int windowBytes) throws IOException, CaptureFormatException {
+        long size = checkRegular(file);
+        if (size == 0) {
+            throw new CaptureFormatException("pcap file header truncated: 0 of 24 bytes");
+        }
+        boolean pcapng;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer magic = ByteBuffer.allocate(4);
+            while (magic.hasRemaining() && channel.read(magic, magic.position()) > 0) {
+                // Read the first four bytes (fewer when the file is shorter).
+            }
+            pcapng = magic.position() == 4 && magic.getInt(0) == PcapngReader.SECTION_HEADER_BLOCK;
+        }
+        return pcapng ? new PcapngReader(file, size, windowBytes) : new PcapReader(file, size, windowBytes);
     }
 
     /**
@@ -35,8 +61,28 @@ public final class PacketReaders {
      * @throws CaptureFormatException when the file is larger than 2 GiB (one mapping)
      */
     public static ByteBuf map(Path file, boolean preload) throws IOException, CaptureFormatException {
-        // Opening a FIFO blocks until a writer comes, and a device cannot be mapped: regular files only, checked
-        // without opening. The size is re-checked on the open channel below (one mapping holds at most 2 GiB).
+        checkRegular(file);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new CaptureFormatException(file + ": " + size + " bytes, more than one mapping holds (2 GiB);"
+                        + " read it with open(), in windows");
+            }
+            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            if (preload) {
+                mapped.load();
+            }
+            return Unpooled.wrappedBuffer(mapped);
+        }
+    }
+
+    /**
+     * Opening a FIFO blocks until a writer comes, and a device cannot be mapped: regular files only, checked without
+     * opening.
+     *
+     * @return the file's size
+     */
+    private static long checkRegular(Path file) throws IOException, CaptureFormatException {
         try {
             InputFiles.checkRegular(file, Long.MAX_VALUE, "capture file");
         } catch (InputFileException e) {
@@ -45,18 +91,7 @@ public final class PacketReaders {
             }
             throw new CaptureFormatException(e.detail());
         }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size > Integer.MAX_VALUE) {
-                throw new CaptureFormatException(file + ": " + size + " bytes; captures over 2 GiB are not supported,"
-                        + " split them with editcap -c");
-            }
-            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            if (preload) {
-                mapped.load();
-            }
-            return Unpooled.wrappedBuffer(mapped);
-        }
+        return Files.size(file);
     }
 
     /** A reader over a capture already in memory (index 0 to the writer index). */

@@ -2,6 +2,9 @@ package dev.censorsim.capture;
 
 import io.netty.buffer.ByteBuf;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 /**
  * {@link PacketReader} over a classic libpcap file, either byte order, microsecond or nanosecond timestamps.
  *
@@ -39,6 +42,17 @@ public final class PcapReader extends CaptureReader {
      */
     public PcapReader(ByteBuf buffer) throws CaptureFormatException {
         super(buffer);
+        fractionToNanos = readFileHeader();
+    }
+
+    /** A reader over {@code file} mapped in windows of at most {@code windowBytes} (see {@link PacketReaders}). */
+    PcapReader(Path file, long fileSize, int windowBytes) throws IOException, CaptureFormatException {
+        super(file, fileSize, windowBytes);
+        fractionToNanos = readFileHeader();
+    }
+
+    /** Checks the file header and reads its byte order and link type; returns nanoseconds per timestamp tick. */
+    private long readFileHeader() throws CaptureFormatException {
         if (end < FILE_HEADER_LENGTH) {
             throw new CaptureFormatException("pcap file header truncated: " + end + " of 24 bytes");
         }
@@ -52,13 +66,13 @@ public final class PcapReader extends CaptureReader {
         } else {
             throw new CaptureFormatException(String.format("not a pcap file: magic 0x%08x", magic));
         }
-        fractionToNanos = magic == MAGIC_NANOS ? 1 : 1000;
         int major = littleEndian ? buffer.getUnsignedShortLE(4) : buffer.getUnsignedShort(4);
         if (major != 2) {
             throw new CaptureFormatException("unsupported pcap version " + major);
         }
         linkType = readInt(LINK_TYPE_OFFSET) & 0xffff;
         position = FILE_HEADER_LENGTH;
+        return magic == MAGIC_NANOS ? 1 : 1000;
     }
 
     /** The snapshot length the capture declares. */
@@ -68,23 +82,36 @@ public final class PcapReader extends CaptureReader {
 
     @Override
     public boolean next() {
-        final int at = position;
+        if (problem() != null) {
+            return false;
+        }
+        slide(RECORD_HEADER_LENGTH);
+        int at = position;
         if (at == end || problem() != null) {
             return false;
         }
         readAhead(at);
         if (end - at < RECORD_HEADER_LENGTH) {
-            return stop("record header cut short at byte " + at);
+            return stop("record header cut short at byte " + fileOffset(at));
         }
         int captured = readInt(at + 8);
-        int original = readInt(at + 12);
         if (captured < 0 || captured > MAX_RECORD_LENGTH) {
-            return stop("impossible captured length " + Integer.toUnsignedString(captured) + " at byte " + at);
+            return stop("impossible captured length " + Integer.toUnsignedString(captured) + " at byte "
+                    + fileOffset(at));
         }
         if (end - at - RECORD_HEADER_LENGTH < captured) {
-            return stop("record at byte " + at + " cut short: " + (end - at - RECORD_HEADER_LENGTH) + " of "
-                    + captured + " bytes");
+            // The record runs past the window: map the next one from its header (rare: once per window).
+            slide(RECORD_HEADER_LENGTH + captured);
+            at = position;
+            if (problem() != null) {
+                return false;
+            }
+            if (end - at - RECORD_HEADER_LENGTH < captured) {
+                return stop("record at byte " + fileOffset(at) + " cut short: " + (end - at - RECORD_HEADER_LENGTH)
+                        + " of " + captured + " bytes");
+            }
         }
+        int original = readInt(at + 12);
         timestampNanos = (readInt(at) & 0xffffffffL) * 1_000_000_000L + (readInt(at + 4) & 0xffffffffL) * fractionToNanos;
         offset = at + RECORD_HEADER_LENGTH;
         capturedLength = captured;

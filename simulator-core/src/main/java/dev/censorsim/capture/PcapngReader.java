@@ -2,6 +2,9 @@ package dev.censorsim.capture;
 
 import io.netty.buffer.ByteBuf;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 /**
  * {@link PacketReader} over a pcapng file: several sections, either byte order, several interfaces with their own
  * link type and timestamp resolution. Enhanced and simple packet blocks are read; every other block is skipped.
@@ -26,6 +29,8 @@ public final class PcapngReader extends CaptureReader {
     public static final int BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
     private static final int BLOCK_OVERHEAD = 12;
+    /** A section header block's fixed part: type, length, byte-order magic, versions, section length, length. */
+    private static final int SECTION_HEADER_MIN = 28;
     private static final int OPTION_IF_TSRESOL = 9;
     private static final int OPTION_END = 0;
     /** More interfaces than this in one section is a corrupt file, not a capture. */
@@ -45,6 +50,16 @@ public final class PcapngReader extends CaptureReader {
      */
     public PcapngReader(ByteBuf buffer) throws CaptureFormatException {
         super(buffer);
+        checkSectionHeader();
+    }
+
+    /** A reader over {@code file} mapped in windows of at most {@code windowBytes} (see {@link PacketReaders}). */
+    PcapngReader(Path file, long fileSize, int windowBytes) throws IOException, CaptureFormatException {
+        super(file, fileSize, windowBytes);
+        checkSectionHeader();
+    }
+
+    private void checkSectionHeader() throws CaptureFormatException {
         if (end < 28 || buffer.getInt(0) != SECTION_HEADER_BLOCK) {
             throw new CaptureFormatException("not a pcapng file: no section header block");
         }
@@ -57,17 +72,22 @@ public final class PcapngReader extends CaptureReader {
 
     @Override
     public boolean next() {
-        while (problem() == null && position != end) {
-            final int at = position;
+        while (true) {
+            // A section header needs 28 bytes before its length is checked; any block, its whole length (below).
+            slide(SECTION_HEADER_MIN);
+            if (problem() != null || position == end) {
+                return false;
+            }
+            int at = position;
             readAhead(at);
             if (end - at < BLOCK_OVERHEAD) {
-                return stop("block header cut short at byte " + at);
+                return stop("block header cut short at byte " + fileOffset(at));
             }
             int type = buffer.getInt(at);
             if (type == SECTION_HEADER_BLOCK) {
                 // Byte order is per section, known only from the magic after the length.
-                if (end - at < 28) {
-                    return stop("section header cut short at byte " + at);
+                if (end - at < SECTION_HEADER_MIN) {
+                    return stop("section header cut short at byte " + fileOffset(at));
                 }
                 int magic = buffer.getInt(at + 8);
                 if (magic == BYTE_ORDER_MAGIC) {
@@ -75,16 +95,24 @@ public final class PcapngReader extends CaptureReader {
                 } else if (buffer.getIntLE(at + 8) == BYTE_ORDER_MAGIC) {
                     littleEndian = true;
                 } else {
-                    return stop("section header with bad byte-order magic at byte " + at);
+                    return stop("section header with bad byte-order magic at byte " + fileOffset(at));
                 }
                 interfaces = 0;
             } else {
                 type = readInt(at);
             }
             int length = readInt(at + 4);
+            if (length >= BLOCK_OVERHEAD && length > end - at) {
+                // The block runs past the window: map the next one from its start (once per window).
+                slide(length);
+                at = position;
+                if (problem() != null) {
+                    return false;
+                }
+            }
             if (length < BLOCK_OVERHEAD || (length & 3) != 0 || length > end - at) {
-                return stop("block at byte " + at + " has impossible length " + Integer.toUnsignedString(length)
-                        + " (" + (end - at) + " bytes left)");
+                return stop("block at byte " + fileOffset(at) + " has impossible length "
+                        + Integer.toUnsignedString(length) + " (" + (end - at) + " bytes left)");
             }
             position = at + length;
             int bodyEnd = at + length - 4;
@@ -108,12 +136,11 @@ public final class PcapngReader extends CaptureReader {
                 }
             }
         }
-        return false;
     }
 
     private boolean readInterface(int body, int bodyEnd) {
         if (bodyEnd - body < 8) {
-            return stop("interface description block cut short at byte " + (body - 8));
+            return stop("interface description block cut short at byte " + fileOffset(body - 8));
         }
         if (interfaces == MAX_INTERFACES) {
             return stop("more than " + MAX_INTERFACES + " interfaces in one section");
@@ -163,7 +190,7 @@ public final class PcapngReader extends CaptureReader {
 
     private boolean readEnhanced(int body, int bodyEnd) {
         if (bodyEnd - body < 20) {
-            return stop("enhanced packet block cut short at byte " + (body - 8));
+            return stop("enhanced packet block cut short at byte " + fileOffset(body - 8));
         }
         int id = readInt(body);
         if (id < 0 || id >= interfaces) {
@@ -171,7 +198,7 @@ public final class PcapngReader extends CaptureReader {
         }
         int captured = readInt(body + 12);
         if (captured < 0 || captured > MAX_RECORD_LENGTH || captured > bodyEnd - body - 20) {
-            return stop("enhanced packet block at byte " + (body - 8) + " claims "
+            return stop("enhanced packet block at byte " + fileOffset(body - 8) + " claims "
                     + Integer.toUnsignedString(captured) + " captured bytes");
         }
         long ticks = (readInt(body + 4) & 0xffffffffL) << 32 | (readInt(body + 8) & 0xffffffffL);

@@ -10,7 +10,8 @@
  * the recognisers of {@link dev.censorsim.classify}, the same the proxy uses, while a flow is undecided), and verdicts
  * ({@link dev.censorsim.capture.PacketVerdicts}: the same {@code CompiledPolicy} the proxy applies, evaluated once per
  * decided flow). It reports a {@link dev.censorsim.capture.FlowSummary} per flow. Nothing on that path allocates per
- * packet. This package, not {@code classify}, is where facts meet the policy: {@code classify} gives facts only.
+ * packet. A file is mapped in windows, so captures of any size are read. {@link dev.censorsim.capture.ShardedClassifier}
+ * runs one classifier per thread, each owning a 5-tuple hash shard of the flows, with the results of one. This package, not {@code classify}, is where facts meet the policy: {@code classify} gives facts only.
  *
  * <p><b>Writing</b> ({@code --pcap}). The client side of every flow is written as synthesised Ethernet/IP/TCP or UDP
  * packets ({@link dev.censorsim.capture.TcpCapture}: handshake, data each way with running sequence numbers, and the

@@ -124,7 +124,10 @@ class FlowControlTest {
         try (LoopbackServer server = LoopbackServer.start(LoopbackServer.source(200_000, 7));
              CensorProxy proxy = start(server, ScriptedPolicy.always(TestActions.freezeAfter(16_000)), records);
              Socket client = RelayTest.connect(proxy)) {
-            client.setSoTimeout(1_000);
+            // The server speaks first; its first bytes can take seconds on a loaded machine (the test server's thread
+            // and the JIT start cold: measured 1.5-3 s at load average 25-37 on 2 cores, on NIO and epoll alike), so
+            // "frozen" is judged by a silence of 1 s after bytes have flowed, not by 1 s from the connect.
+            client.setSoTimeout(10_000);
             InputStream in = client.getInputStream();
             byte[] buffer = new byte[8192];
             long received = 0;
@@ -136,6 +139,7 @@ class FlowControlTest {
                         break;
                     }
                     received += n;
+                    client.setSoTimeout(1_000);
                 } catch (SocketTimeoutException e) {
                     end = e;
                 }
