@@ -1,5 +1,7 @@
 package dev.censorsim.cli;
 
+import dev.censorsim.policy.PolicyLoader;
+import dev.censorsim.policy.PolicyException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
@@ -158,9 +160,9 @@ final class CtlCommand implements Runnable {
             }
             String text;
             try {
-                text = Files.readString(file);
-            } catch (IOException e) {
-                throw new CliException(ExitCodes.BAD_INPUT, file + ": " + e.getMessage(), e);
+                text = PolicyLoader.readText(file, "policy file");
+            } catch (PolicyException e) {
+                throw new CliException(ExitCodes.BAD_INPUT, file + ": " + e.detail(), e);
             }
             JsonNode policy;
             try {

@@ -295,9 +295,9 @@ final class ServeCommand implements Callable<Integer> {
             return null;
         }
         try {
-            return Files.readString(policy.file);
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.BAD_INPUT, policy.file + ": " + e.getMessage());
+            return PolicyLoader.readText(policy.file, "policy file");
+        } catch (PolicyException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, policy.file + ": " + e.detail(), e);
         }
     }
 

@@ -38,13 +38,22 @@ public final class PolicyLoader {
      * @param what how errors name the file, e.g. {@code "scenario file"}
      */
     public static PolicyNode readTree(Path file, String what) throws PolicyException {
-        String yaml;
+        return YamlTreeReader.read(readText(file, what), file.toString());
+    }
+
+    /**
+     * Reads a policy or scenario file's text with the limits of {@link #load(Path)} (a regular file of at most
+     * {@link #MAX_FILE_BYTES}, strict UTF-8); what is wrong with the file itself comes as a {@link PolicyException}
+     * naming it, like every other error in it.
+     *
+     * @param what how errors name the file, e.g. {@code "scenario file"}
+     */
+    public static String readText(Path file, String what) throws PolicyException {
         try {
-            yaml = InputFiles.readUtf8(file, MAX_FILE_BYTES, what);
+            return InputFiles.readUtf8(file, MAX_FILE_BYTES, what);
         } catch (InputFileException e) {
             throw new PolicyException(file.toString(), 0, 0, e.detail(), e);
         }
-        return YamlTreeReader.read(yaml, file.toString());
     }
 
     /**

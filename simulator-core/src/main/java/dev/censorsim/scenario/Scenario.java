@@ -1,8 +1,6 @@
 package dev.censorsim.scenario;
 
 import dev.censorsim.messenger.MessengerSettings;
-import dev.censorsim.io.InputFileException;
-import dev.censorsim.io.InputFiles;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 
@@ -65,12 +63,7 @@ public final class Scenario {
      * scenario and its policies), checked before it is parsed.
      */
     public static Scenario load(Path file) throws PolicyException {
-        String yaml;
-        try {
-            yaml = InputFiles.readUtf8(file, PolicyLoader.MAX_FILE_BYTES, "scenario file");
-        } catch (InputFileException e) {
-            throw new PolicyException(file.toString(), 0, 0, e.detail(), e);
-        }
+        String yaml = PolicyLoader.readText(file, "scenario file");
         return parse(yaml, file.toString(), file.getParent() != null ? file.getParent() : Path.of(""));
     }
 

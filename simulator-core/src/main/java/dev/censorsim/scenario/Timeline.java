@@ -3,9 +3,6 @@ package dev.censorsim.scenario;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyLoader;
 
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -42,14 +39,8 @@ public record Timeline(String name, String description, String source, double ti
 
     /** Reads a scenario file (UTF-8) as a timeline; {@code file:} policies resolve against its directory. */
     public static Timeline load(Path file) throws PolicyException {
-        String yaml;
-        try {
-            yaml = Files.readString(file);
-        } catch (CharacterCodingException e) {
-            throw new PolicyException(file.toString(), 0, 0, "not valid UTF-8", e);
-        } catch (IOException e) {
-            throw new PolicyException(file.toString(), 0, 0, "cannot read scenario file: " + e, e);
-        }
+        // The same limits as Scenario.load: a regular file within the size limit, strict UTF-8.
+        String yaml = PolicyLoader.readText(file, "scenario file");
         return parse(yaml, file.toString(), file.getParent() != null ? file.getParent() : Path.of(""));
     }
 
