@@ -30,6 +30,18 @@ public final class PolicyOption {
         }
     }
 
+    /** The file's text, for the API's {@code GET /censorsim/policy}, or {@code null} without {@code --policy}. */
+    String text() {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, file + ": " + e.getMessage());
+        }
+    }
+
     String describe() {
         return file == null ? "none (relay only)" : file.toString();
     }
