@@ -135,8 +135,16 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
-        // The lab holds the live policy and, with --api, serves it; the namespace's listeners report to it.
-        Lab lab = UntilSignal.start(() -> Lab.start(labOptions), api);
+        CaptureFile capture = pcap.open();
+        // The lab holds the live policy and, with --api, serves it (Toxiproxy proxies made through it, reachable
+        // from inside with --host, write to the same pcap); the namespace's listeners report to it.
+        Lab lab;
+        try {
+            lab = UntilSignal.start(() -> Lab.start(labOptions.capture(capture)), api);
+        } catch (CliException e) {
+            PcapOption.close(capture, err);
+            throw e;
+        }
         FlowListener tcpFlows = lab.tcpFlowListener(FRONT);
         UdpFlowListener udpFlows = lab.udpFlowListener(FRONT);
         options.policy(lab.holder()).dnsListener(lab.dnsQueryListener())
@@ -148,14 +156,7 @@ final class RunCommand implements Callable<Integer> {
                     udpFlows.flowEnded(record);
                     line(err, record.toLogLine());
                 });
-        CaptureFile capture;
         TransparentRun run;
-        try {
-            capture = pcap.open();
-        } catch (CliException e) {
-            lab.close();
-            throw e;
-        }
         try {
             run = TransparentRun.start(options.capture(capture).build());
         } catch (IOException | RuntimeException e) {

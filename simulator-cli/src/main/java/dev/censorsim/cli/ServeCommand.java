@@ -1,5 +1,6 @@
 package dev.censorsim.cli;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
 import dev.censorsim.lab.Lab;
@@ -128,6 +129,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     LiveTimelineOptions timelineOptions;
 
+    @Mixin
+    PcapOption pcap;
+
     @Option(names = "--exit-after-timeline",
             description = "Stop once the timeline's last phase ends (default: keep serving its last policy).")
     boolean exitAfterTimeline;
@@ -178,7 +182,14 @@ final class ServeCommand implements Callable<Integer> {
         if (exitAfterTimeline && timeline == null) {
             throw new CliException(ExitCodes.BAD_INPUT, "--exit-after-timeline needs --timeline FILE");
         }
-        Lab lab = startLab(options);
+        CaptureFile capture = pcap.open();
+        Lab lab;
+        try {
+            lab = startLab(options.capture(capture));
+        } catch (CliException e) {
+            PcapOption.close(capture, out);
+            throw e;
+        }
         out.println("censorsim serve: " + describe(lab) + ", policy " + policy.describe() + " ("
                 + compiled.rules().size() + " rules, " + compiled.dnsRules().size() + " DNS rules)");
         PolicyFileReloader reloader = policy.file == null ? null
@@ -195,6 +206,8 @@ final class ServeCommand implements Callable<Integer> {
                 reloader.close();
             }
             lab.close();
+            // After the lab: each flow's last packets (its FIN or RST) are in the file.
+            PcapOption.close(capture, out);
         };
         if (timeline == null) {
             return UntilSignal.await(stop, () -> ProxyRunner.printCounters(lab.policy(), out), out);

@@ -113,7 +113,7 @@ public final class Lab implements Censor, AutoCloseable {
             if (options.socksUdp) {
                 socks.decoratePolicy(names::recording)
                         .udpAssociate(new SocksUdpSettings(holder, udpListener("socks-udp"), options.udpIdleTimeout,
-                                names));
+                                names, options.capture));
             }
             startTcp("socks", socks.build());
         }
@@ -128,7 +128,7 @@ public final class Lab implements Censor, AutoCloseable {
             if (forward.udp()) {
                 UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(forward.upstream())
                         .listen(forward.listen()).policy(holder).allowedClients(options.allowedClients)
-                        .idleTimeout(options.udpIdleTimeout).flowNames(names)
+                        .idleTimeout(options.udpIdleTimeout).flowNames(names).capture(options.capture)
                         .listener(udpListener(forward.name())).build());
                 udpFronts.put(forward.name(), relay);
                 started.add(relay);
@@ -175,7 +175,7 @@ public final class Lab implements Censor, AutoCloseable {
     private ToxiproxyApi toxiproxy() {
         if (toxiproxy == null) {
             toxiproxy = new ToxiproxyApi((name, b) -> b.allowedClients(options.allowedClients)
-                    .passIdleTimeout(options.passIdleTimeout).listener(tcpListener(name)));
+                    .passIdleTimeout(options.passIdleTimeout).capture(options.capture).listener(tcpListener(name)));
             started.add(toxiproxy);
         }
         return toxiproxy;
@@ -184,7 +184,7 @@ public final class Lab implements Censor, AutoCloseable {
     private ProxyOptions.Builder proxyDefaults(ProxyOptions.Builder builder, String front, InetSocketAddress listen) {
         return builder.listen(listen).policy(holder).allowedClients(options.allowedClients)
                 .idleTimeout(options.idleTimeout).passIdleTimeout(options.passIdleTimeout)
-                .ioThreads(options.ioThreads).listener(tcpListener(front));
+                .ioThreads(options.ioThreads).capture(options.capture).listener(tcpListener(front));
     }
 
     private void startTcp(String front, ProxyOptions proxyOptions) throws IOException {
