@@ -9,6 +9,7 @@ import dev.censorsim.lab.LabOptions;
 import dev.censorsim.proxy.FlowListener;
 import dev.censorsim.proxy.udp.UdpFlowListener;
 import dev.censorsim.scenario.Timeline;
+import dev.censorsim.transparent.InterceptionUnavailableException;
 import dev.censorsim.transparent.RunAs;
 import dev.censorsim.transparent.TransparentRun;
 import dev.censorsim.transparent.TransparentRunOptions;
@@ -135,6 +136,11 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
+        try {
+            TransparentRun.checkRequirements(); // before --pcap creates a file and --api binds a port
+        } catch (InterceptionUnavailableException e) {
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
+        }
         CaptureFile capture = pcap.open();
         // The lab holds the live policy and, with --api, serves it (Toxiproxy proxies made through it, reachable
         // from inside with --host, write to the same pcap); the namespace's listeners report to it.
@@ -162,6 +168,10 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             lab.close();
             PcapOption.close(capture, err);
+            // The message is the whole story; a stack trace would add nothing.
+            if (e instanceof InterceptionUnavailableException) {
+                throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
+            }
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(), e);
         }
         lab.attach(FRONT, run::liveFlows, run::liveFlowCount);

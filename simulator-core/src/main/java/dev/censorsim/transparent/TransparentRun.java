@@ -51,6 +51,20 @@ public final class TransparentRun implements AutoCloseable {
     }
 
     /**
+     * Fails, saying what is missing and what to run instead, unless this process can set up interception (root,
+     * iproute2, nftables, util-linux); for a caller that wants to know before it opens files or ports.
+     */
+    public static void checkRequirements() throws InterceptionUnavailableException {
+        try {
+            NamespaceInterception.requireTools();
+        } catch (InterceptionUnavailableException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InterceptionUnavailableException(e.getMessage());
+        }
+    }
+
+    /**
      * Sweeps leftovers of crashed runs, creates the namespace, starts the DNS servers and the transparent listeners,
      * and turns interception on. Everything made is removed again when a step fails.
      *
