@@ -110,23 +110,27 @@ final class NamespaceInterception implements AutoCloseable {
         String ns = id.namespace();
         String host = id.hostLink();
         String peer = id.namespaceLink();
-        Commands.run("ip", "netns", "add", ns);
-        Commands.run("ip", "link", "add", host, "type", "veth", "peer", "name", peer, "netns", ns);
-        Commands.run("ip", "addr", "add", ip(subnet.hostV4()) + "/24", "dev", host);
-        Commands.run("ip", "-6", "addr", "add", ip(subnet.hostV6()) + "/64", "dev", host, "nodad");
+        // Two processes (the host's side, then the namespace's) instead of one per step; IPv6 by the addresses.
+        List<String> hostSide = new ArrayList<>(List.of(
+                "netns add " + ns,
+                "link add " + host + " type veth peer name " + peer + " netns " + ns,
+                "addr add " + ip(subnet.hostV4()) + "/24 dev " + host,
+                "addr add " + ip(subnet.hostV6()) + "/64 dev " + host + " nodad"));
         for (int i = 0; i < hostNames; i++) {
             // On the host side of the link so the namespace's ARP/ND for them is answered; TPROXY still takes the
             // flows before they could reach any host socket.
-            Commands.run("ip", "addr", "add", ip(subnet.serverV4(i)) + "/32", "dev", host);
-            Commands.run("ip", "-6", "addr", "add", ip(subnet.serverV6(i)) + "/128", "dev", host, "nodad");
+            hostSide.add("addr add " + ip(subnet.serverV4(i)) + "/32 dev " + host);
+            hostSide.add("addr add " + ip(subnet.serverV6(i)) + "/128 dev " + host + " nodad");
         }
-        Commands.run("ip", "link", "set", host, "up");
-        Commands.run("ip", "-n", ns, "link", "set", "lo", "up");
-        Commands.run("ip", "-n", ns, "addr", "add", ip(subnet.namespaceV4()) + "/24", "dev", peer);
-        Commands.run("ip", "-n", ns, "-6", "addr", "add", ip(subnet.namespaceV6()) + "/64", "dev", peer, "nodad");
-        Commands.run("ip", "-n", ns, "link", "set", peer, "up");
-        Commands.run("ip", "-n", ns, "route", "add", "default", "via", ip(subnet.hostV4()));
-        Commands.run("ip", "-n", ns, "-6", "route", "add", "default", "via", ip(subnet.hostV6()));
+        hostSide.add("link set " + host + " up");
+        Commands.ipBatch(List.of(), hostSide);
+        Commands.ipBatch(List.of("-n", ns), List.of(
+                "link set lo up",
+                "addr add " + ip(subnet.namespaceV4()) + "/24 dev " + peer,
+                "addr add " + ip(subnet.namespaceV6()) + "/64 dev " + peer + " nodad",
+                "link set " + peer + " up",
+                "route add default via " + ip(subnet.hostV4()),
+                "route add default via " + ip(subnet.hostV6())));
     }
 
     /**
@@ -188,12 +192,16 @@ final class NamespaceInterception implements AutoCloseable {
             return;
         }
         closed = true;
-        if (intercepting) {
-            TproxyRules.remove(id, teardownErrors);
-        }
+        // The command first, so nothing inside sends while the rules go; then one ip process for the rest.
         killProcessesIn(id.namespace());
-        quietly("ip", "link", "del", id.hostLink());
-        quietly("ip", "netns", "del", id.namespace());
+        List<String> batch = new ArrayList<>();
+        if (intercepting) {
+            quietly("nft", "delete", "table", "inet", id.nftTable());
+            batch.addAll(TproxyRules.removalLines(id));
+        }
+        batch.add("link del " + id.hostLink());
+        batch.add("netns del " + id.namespace());
+        Commands.ipBatchForce(batch, teardownErrors);
         try {
             LeftoverSweep.deleteTree(ETC_NETNS.resolve(id.namespace()));
         } catch (IOException e) {
