@@ -141,6 +141,11 @@ class RunCommandTest {
                 namespace = m.group(1);
                 hostSide = m.group(2);
             }
+            // Both families' rules are in place (a batched IPv6 rule once came out IPv4 and IPv6 was not intercepted).
+            String[] idParts = namespace.split("-");
+            String table = Long.toString(0x4000_0000L | Long.parseLong(idParts[1]) << 8 | Long.parseLong(idParts[2]));
+            assertThat(Interceptions.run("ip", "-4", "rule", "show").stdout()).contains("lookup " + table);
+            assertThat(Interceptions.run("ip", "-6", "rule", "show").stdout()).contains("lookup " + table);
             censor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             assertThat(censor.isAlive()).isFalse();
             assertThat(Interceptions.run("ip", "netns", "list").stdout()).as("the crash left the namespace")

@@ -197,6 +197,7 @@ final class NamespaceInterception implements AutoCloseable {
         List<String> batch = new ArrayList<>();
         if (intercepting) {
             quietly("nft", "delete", "table", "inet", id.nftTable());
+            TproxyRules.removeIpv6Rule(id, teardownErrors);
             batch.addAll(TproxyRules.removalLines(id));
         }
         batch.add("link del " + id.hostLink());

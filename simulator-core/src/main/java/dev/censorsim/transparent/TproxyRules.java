@@ -30,12 +30,13 @@ final class TproxyRules {
     static void install(InterceptionId id, String iface, List<String> acceptFirst, InetSocketAddress tcp4,
                         InetSocketAddress udp4, InetSocketAddress tcp6, InetSocketAddress udp6) throws IOException {
         String table = Long.toString(id.mark());
-        // One ip process for both families: "from ::/0" makes the second rule IPv6 (a batch line has no -6).
+        // A batch line has no -6: a route's family comes from its prefix, but a rule's only from the process's -6
+        // ("from ::/0" still makes an IPv4 rule), so the IPv6 rule is a process of its own.
         Commands.ipBatch(List.of(), List.of(
                 "route add local 0.0.0.0/0 dev lo table " + table,
                 "route add local ::/0 dev lo table " + table,
-                "rule add fwmark " + table + " lookup " + table,
-                "rule add from ::/0 fwmark " + table + " lookup " + table));
+                "rule add fwmark " + table + " lookup " + table));
+        Commands.run("ip", "-6", "rule", "add", "fwmark", table, "lookup", table);
         String mark = "0x" + Long.toHexString(id.mark());
         String link = "iifname \"" + iface + "\" ";
         StringBuilder rules = new StringBuilder("table inet " + id.nftTable() + " {\n"
@@ -74,15 +75,24 @@ final class TproxyRules {
     /** Removes what {@link #install} made; every step attempted, failures added to {@code errors}. */
     static void remove(InterceptionId id, List<String> errors) {
         quietly(errors, "nft", "delete", "table", "inet", id.nftTable());
+        removeIpv6Rule(id, errors);
         Commands.ipBatchForce(removalLines(id), errors);
     }
 
-    /** The {@code ip -batch} lines that remove {@link #install}'s rules and routes, for a teardown's own batch. */
+    /** Removes the IPv6 rule, which no batch line can name (see {@link #install}). */
+    static void removeIpv6Rule(InterceptionId id, List<String> errors) {
+        String table = Long.toString(id.mark());
+        quietly(errors, "ip", "-6", "rule", "del", "fwmark", table, "lookup", table);
+    }
+
+    /**
+     * The {@code ip -batch} lines that remove {@link #install}'s IPv4 rule and both routes, for a teardown's own
+     * batch; the IPv6 rule is {@link #removeIpv6Rule}'s.
+     */
     static List<String> removalLines(InterceptionId id) {
         String table = Long.toString(id.mark());
         return List.of(
                 "rule del fwmark " + table + " lookup " + table,
-                "rule del from ::/0 fwmark " + table + " lookup " + table,
                 "route del local 0.0.0.0/0 dev lo table " + table,
                 "route del local ::/0 dev lo table " + table);
     }
