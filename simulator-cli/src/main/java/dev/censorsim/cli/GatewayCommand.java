@@ -3,6 +3,7 @@ package dev.censorsim.cli;
 import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.transparent.InterceptionUnavailableException;
 import dev.censorsim.transparent.Gateway;
 import dev.censorsim.transparent.GatewayOptions;
 import picocli.CommandLine;
@@ -67,6 +68,10 @@ final class GatewayCommand implements Callable<Integer> {
                     options.udpListener(), options.idleTimeout(), options.udpIdleTimeout(), capture));
         } catch (IOException | RuntimeException e) {
             PcapOption.close(capture, out);
+            // The message is the whole story; a stack trace would add nothing.
+            if (e instanceof InterceptionUnavailableException) {
+                throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
+            }
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(), e);
         }
         line(out, "censorsim gateway: intercepting TCP and UDP arriving on " + iface + " (nft table inet "

@@ -30,6 +30,18 @@ public final class PolicyOption {
         }
     }
 
+    /** The file's text, for the API's {@code GET /censorsim/policy}, or {@code null} without {@code --policy}. */
+    String text() {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return PolicyLoader.readText(file, "policy file");
+        } catch (PolicyException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, file + ": " + e.detail(), e);
+        }
+    }
+
     String describe() {
         return file == null ? "none (relay only)" : file.toString();
     }

@@ -4,7 +4,12 @@ import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
 import dev.censorsim.policy.CompiledPolicy;
-import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.lab.Lab;
+import dev.censorsim.lab.LabOptions;
+import dev.censorsim.proxy.FlowListener;
+import dev.censorsim.proxy.udp.UdpFlowListener;
+import dev.censorsim.scenario.Timeline;
+import dev.censorsim.transparent.InterceptionUnavailableException;
 import dev.censorsim.transparent.RunAs;
 import dev.censorsim.transparent.TransparentRun;
 import dev.censorsim.transparent.TransparentRunOptions;
@@ -19,9 +24,12 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code censorsim run -- CMD}: any unmodified program, in a network namespace whose traffic censorsim intercepts. */
 @Command(name = "run",
@@ -33,10 +41,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
                     + "original destination under the policy; DNS goes to censorsim's DNS server (--zone, the "
                     + "policy's DNS rules, --dns-upstream). ICMP is not intercepted. If censorsim dies, the "
                     + "namespace's traffic is rejected, never routed around the censor.",
+            "--api serves the same control API as 'censorsim serve' while CMD runs ('censorsim ctl --api HOST:PORT' "
+                    + "swaps the policy, switches --phase policies, lists flows); --timeline switches policies on "
+                    + "schedule and writes per-phase counters when CMD ends. Live flows are re-evaluated at every "
+                    + "swap.",
             "Flow lines and messages go to stderr, so CMD's stdout stays its own."
         },
         mixinStandardHelpOptions = true)
 final class RunCommand implements Callable<Integer> {
+
+    /** The front-end name the namespace's flows carry in the API, the metrics and the timeline's counters. */
+    static final String FRONT = "transparent";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -66,6 +81,22 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     PcapOption pcap;
 
+    @Option(names = "--api", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "Serve the control API (as 'censorsim serve' does) here while CMD runs; off unless given.")
+    InetSocketAddress api;
+
+    @Option(names = "--api-token", paramLabel = "TOKEN",
+            description = "Require 'Authorization: Bearer TOKEN' on the API; mandatory when --api is not loopback. "
+                    + "Default: the CENSORSIM_API_TOKEN environment variable.")
+    String apiToken;
+
+    @Option(names = "--phase", paramLabel = "NAME=FILE",
+            description = "A named policy that 'censorsim ctl phase NAME' switches to. Repeatable.")
+    Map<String, Path> phaseFiles = new LinkedHashMap<>();
+
+    @Mixin
+    LiveTimelineOptions timelineOptions;
+
     @Option(names = "--quiet", description = "Do not print a line per flow.")
     boolean quiet;
 
@@ -77,8 +108,18 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         CompiledPolicy compiled = policy.load();
+        Timeline timeline = timelineOptions.load();
+        LabOptions labOptions = new LabOptions().policy(compiled, policy.describe(), policy.text())
+                .version(new VersionProvider().getVersion()[0]);
+        phaseFiles.forEach((name, file) -> labOptions.phase(name, ServeCommand.loadPhase(name, file)));
+        try {
+            if (api != null) {
+                labOptions.api(api).apiToken(apiToken != null ? apiToken : System.getenv("CENSORSIM_API_TOKEN"));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
+        }
         TransparentRunOptions.Builder options = TransparentRunOptions.builder()
-                .policy(new PolicyHolder(compiled))
                 .dnsUpstream(dnsUpstream)
                 .idleTimeout(idle.idleTimeout)
                 .udpIdleTimeout(idle.udpIdleTimeout);
@@ -90,35 +131,69 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         hosts.forEach(options::host);
-        if (!quiet) {
-            options.tcpListener(record -> line(err, record.toLogLine()))
-                    .udpListener(record -> line(err, record.toLogLine()));
-        }
         try {
             options.runAs(RunAs.invokingUser(System.getenv())).build(); // validates before --pcap creates a file
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
+        try {
+            TransparentRun.checkRequirements(); // before --pcap creates a file and --api binds a port
+        } catch (InterceptionUnavailableException e) {
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
+        }
         CaptureFile capture = pcap.open();
+        // The lab holds the live policy and, with --api, serves it (Toxiproxy proxies made through it, reachable
+        // from inside with --host, write to the same pcap); the namespace's listeners report to it.
+        Lab lab;
+        try {
+            lab = UntilSignal.start(() -> Lab.start(labOptions.capture(capture)), api);
+        } catch (CliException e) {
+            PcapOption.close(capture, err);
+            throw e;
+        }
+        FlowListener tcpFlows = lab.tcpFlowListener(FRONT);
+        UdpFlowListener udpFlows = lab.udpFlowListener(FRONT);
+        options.policy(lab.holder()).dnsListener(lab.dnsQueryListener())
+                .tcpListener(quiet ? tcpFlows : record -> {
+                    tcpFlows.flowEnded(record);
+                    line(err, record.toLogLine());
+                })
+                .udpListener(quiet ? udpFlows : record -> {
+                    udpFlows.flowEnded(record);
+                    line(err, record.toLogLine());
+                });
         TransparentRun run;
         try {
             run = TransparentRun.start(options.capture(capture).build());
         } catch (IOException | RuntimeException e) {
+            lab.close();
             PcapOption.close(capture, err);
+            // The message is the whole story; a stack trace would add nothing.
+            if (e instanceof InterceptionUnavailableException) {
+                throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
+            }
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(), e);
         }
+        lab.attach(FRONT, run::liveFlows, run::liveFlowCount);
         // SIGINT/SIGTERM: the hook kills CMD and removes the namespace, table, rules and routes before the JVM exits;
         // whichever of it and the normal end comes first does the teardown and the report.
         AtomicBoolean finished = new AtomicBoolean();
+        AtomicReference<LiveTimelineOptions.Playing> playing = new AtomicReference<>();
         Runnable finish = () -> {
             if (!finished.compareAndSet(false, true)) {
                 return;
             }
+            LiveTimelineOptions.Playing timelineRun = playing.get();
+            if (timelineRun != null) {
+                timelineRun.stop(); // the phases so far are reported; CMD's end ends the timeline
+            }
+            lab.detach(FRONT);
             run.close();
             if (!run.teardownErrors().isEmpty()) {
                 line(err, "censorsim run: warning: teardown left something behind: " + run.teardownErrors());
             }
-            ProxyRunner.printCounters(compiled, err);
+            lab.close();
+            ProxyRunner.printCounters(lab.policy(), err);
             PcapOption.close(capture, err);
         };
         Thread hook = new Thread(finish, "censorsim-run-teardown");
@@ -126,7 +201,11 @@ final class RunCommand implements Callable<Integer> {
         line(err, "censorsim run: namespace " + run.namespaceName() + ", DNS "
                 + HostPortConverter.format(new InetSocketAddress(run.dnsAddress(), 53)) + ", policy "
                 + policy.describe() + " (" + compiled.rules().size() + " rules, " + compiled.dnsRules().size()
-                + " DNS rules)" + hostsLine(run));
+                + " DNS rules)" + hostsLine(run)
+                + (lab.apiAddress() == null ? "" : ", api http://" + HostPortConverter.format(lab.apiAddress())));
+        if (timeline != null) {
+            playing.set(timelineOptions.play(lab, timeline, text -> line(err, "censorsim run: " + text)));
+        }
         try {
             // A terminal stays a terminal (interactive programs, colours); otherwise CMD's output goes to our writers.
             boolean terminal = System.console() != null;

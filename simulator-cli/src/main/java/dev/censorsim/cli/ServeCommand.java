@@ -1,13 +1,11 @@
 package dev.censorsim.cli;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
 import dev.censorsim.lab.Lab;
 import dev.censorsim.lab.LabOptions;
 import dev.censorsim.lab.PolicyFileReloader;
-import dev.censorsim.lab.TimelinePlayer;
-import dev.censorsim.report.ReportFiles;
-import dev.censorsim.report.ScenarioReport;
 import dev.censorsim.scenario.Timeline;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyException;
@@ -128,18 +126,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Do not print a line per ended flow.")
     boolean quiet;
 
-    @Option(names = "--timeline", paramLabel = "FILE",
-            description = "A scenario file whose policies and timeline are applied to the live front ends on "
-                    + "schedule (its messenger, if any, is not run). Its phases can also be switched to by name.")
-    Path timelineFile;
+    @Mixin
+    LiveTimelineOptions timelineOptions;
 
-    @Option(names = "--time-scale", paramLabel = "FACTOR",
-            description = "Override the timeline's time-scale, in (0, 1].")
-    Double timeScale;
-
-    @Option(names = "--report-dir", paramLabel = "DIR", defaultValue = "target/censorsim-report",
-            description = "Timeline reports go to DIR/<scenario>/ (default: ${DEFAULT-VALUE}).")
-    Path reportDir;
+    @Mixin
+    PcapOption pcap;
 
     @Option(names = "--exit-after-timeline",
             description = "Stop once the timeline's last phase ends (default: keep serving its last policy).")
@@ -153,7 +144,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         CompiledPolicy compiled = policy.load();
         LabOptions options = new LabOptions()
-                .policy(compiled, policy.describe(), policyText())
+                .policy(compiled, policy.describe(), policy.text())
                 .idleTimeout(idleTimeout)
                 .version(new VersionProvider().getVersion()[0]);
         if (socks == null && httpProxy == null && forwards.isEmpty() && dns == null) {
@@ -187,11 +178,18 @@ final class ServeCommand implements Callable<Integer> {
             options.flowListener((front, record) -> print(out, "[" + front + "] " + record.toLogLine()))
                     .udpFlowListener((front, record) -> print(out, "[" + front + "] " + record.toLogLine()));
         }
-        Timeline timeline = loadTimeline();
+        Timeline timeline = timelineOptions.load();
         if (exitAfterTimeline && timeline == null) {
             throw new CliException(ExitCodes.BAD_INPUT, "--exit-after-timeline needs --timeline FILE");
         }
-        Lab lab = startLab(options);
+        CaptureFile capture = pcap.open();
+        Lab lab;
+        try {
+            lab = startLab(options.capture(capture));
+        } catch (CliException e) {
+            PcapOption.close(capture, out);
+            throw e;
+        }
         out.println("censorsim serve: " + describe(lab) + ", policy " + policy.describe() + " ("
                 + compiled.rules().size() + " rules, " + compiled.dnsRules().size() + " DNS rules)");
         PolicyFileReloader reloader = policy.file == null ? null
@@ -208,26 +206,19 @@ final class ServeCommand implements Callable<Integer> {
                 reloader.close();
             }
             lab.close();
+            // After the lab: each flow's last packets (its FIN or RST) are in the file.
+            PcapOption.close(capture, out);
         };
         if (timeline == null) {
             return UntilSignal.await(stop, () -> ProxyRunner.printCounters(lab.policy(), out), out);
         }
-        java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
-        Thread player = new Thread(() -> {
-            try {
-                ScenarioReport report = new TimelinePlayer(lab, timeline,
-                        line -> print(out, "censorsim serve: " + line)).play();
-                writeReports(report, out);
-            } finally {
-                reported.countDown();
-            }
-        }, "censorsim-timeline");
-        player.start();
+        LiveTimelineOptions.Playing playing = timelineOptions.play(lab, timeline,
+                line -> print(out, "censorsim serve: " + line));
         if (exitAfterTimeline) {
             try {
-                reported.await();
+                playing.awaitEnd();
             } catch (InterruptedException e) {
-                player.interrupt();
+                playing.stop();
                 Thread.currentThread().interrupt();
             }
             try {
@@ -239,43 +230,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         return UntilSignal.await(stop, () -> {
             // Stopped early: the timeline writes what it saw so far.
-            player.interrupt();
-            try {
-                reported.await(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            playing.stop();
             ProxyRunner.printCounters(lab.policy(), out);
         }, out);
-    }
-
-    private Timeline loadTimeline() {
-        if (timelineFile == null) {
-            return null;
-        }
-        if (!Files.isRegularFile(timelineFile)) {
-            throw new CliException(ExitCodes.BAD_INPUT, timelineFile + ": no such scenario file");
-        }
-        try {
-            Timeline loaded = Timeline.load(timelineFile);
-            return timeScale == null ? loaded : loaded.withTimeScale(timeScale);
-        } catch (PolicyException e) {
-            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCodes.BAD_INPUT, "--time-scale: " + e.getMessage());
-        }
-    }
-
-    private void writeReports(ScenarioReport report, PrintWriter out) {
-        Path dir = reportDir.resolve(report.run().scenario());
-        try {
-            List<Path> files = ReportFiles.writeAll(report, dir);
-            print(out, "censorsim serve: timeline " + (report.phases().size() == report.run().phases().size()
-                    ? "done" : "stopped") + "; reports: " + files.stream().map(Path::toString)
-                    .collect(java.util.stream.Collectors.joining(", ")));
-        } catch (IOException e) {
-            print(out, "censorsim serve: cannot write reports to " + dir + ": " + e.getMessage());
-        }
     }
 
     private Lab startLab(LabOptions options) {
@@ -290,18 +247,7 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    private String policyText() {
-        if (policy.file == null) {
-            return null;
-        }
-        try {
-            return PolicyLoader.readText(policy.file, "policy file");
-        } catch (PolicyException e) {
-            throw new CliException(ExitCodes.BAD_INPUT, policy.file + ": " + e.detail(), e);
-        }
-    }
-
-    private static CompiledPolicy loadPhase(String name, Path file) {
+    static CompiledPolicy loadPhase(String name, Path file) {
         if (!Files.isRegularFile(file)) {
             throw new CliException(ExitCodes.BAD_INPUT, "--phase " + name + ": " + file + ": no such policy file");
         }

@@ -51,6 +51,6 @@ final class SocksCommand implements Callable<Integer> {
                                 out.println(record.toLogLine());
                                 out.flush();
                             }
-                        }, udp.idleTimeout, names)));
+                        }, udp.idleTimeout, names, builder.capture())));
     }
 }

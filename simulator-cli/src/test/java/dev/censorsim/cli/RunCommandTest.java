@@ -1,5 +1,7 @@
 package dev.censorsim.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.censorsim.testing.Interceptions;
 import dev.censorsim.testing.OpenSslServer;
 import dev.censorsim.testing.ProcessResult;
@@ -139,6 +141,11 @@ class RunCommandTest {
                 namespace = m.group(1);
                 hostSide = m.group(2);
             }
+            // Both families' rules are in place (a batched IPv6 rule once came out IPv4 and IPv6 was not intercepted).
+            String[] idParts = namespace.split("-");
+            String table = Long.toString(0x4000_0000L | Long.parseLong(idParts[1]) << 8 | Long.parseLong(idParts[2]));
+            assertThat(Interceptions.run("ip", "-4", "rule", "show").stdout()).contains("lookup " + table);
+            assertThat(Interceptions.run("ip", "-6", "rule", "show").stdout()).contains("lookup " + table);
             censor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             assertThat(censor.isAlive()).isFalse();
             assertThat(Interceptions.run("ip", "netns", "list").stdout()).as("the crash left the namespace")
@@ -199,6 +206,120 @@ class RunCommandTest {
         } finally {
             censor.destroyForcibly();
         }
+    }
+
+    /**
+     * A bounded loop of curl inside the namespace (a new TLS connection every 200 ms), and the policy swapped through
+     * the API after the first 200: the next connection is reset, the loop sees it and exits 0; the API listed the
+     * namespace's flows under the front end "transparent" meanwhile.
+     */
+    @Test
+    void policyPutThroughTheApiShouldResetTheCommandsNextConnection(@TempDir Path dir) throws Exception {
+        Path policy = dir.resolve("reset.yaml");
+        Files.writeString(policy, SNI_RESET);
+        Process censor = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--api", "127.0.0.1:0", "--host", "blocked.test", "--", "sh", "-c", curlUntilReset(80)))
+                .redirectErrorStream(true)
+                .start();
+        StringBuilder seen = new StringBuilder();
+        try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(censor.getInputStream(), StandardCharsets.UTF_8))) {
+            String banner = out.readLine();
+            seen.append(banner).append('\n');
+            Matcher m = Pattern.compile(BANNER.pattern() + ".*, api http://([0-9.]+:\\d+)").matcher(
+                    String.valueOf(banner));
+            assertThat(m.find()).as("banner: %s", banner).isTrue();
+            String namespace = m.group(1);
+            String api = m.group(3);
+            String line;
+            while ((line = out.readLine()) != null && !line.contains("rc=0 code=200")) {
+                seen.append(line).append('\n');
+            }
+            assertThat(line).as("a first connection passed: %s", seen).isNotNull();
+
+            CliRun flows = CliRun.of("ctl", "--api", api, "flows", "--json");
+            assertThat(flows.exitCode()).as(flows.err()).isZero();
+            assertThat(flows.out()).contains("\"front\":\"transparent\"").contains("blocked.test");
+            CliRun swap = CliRun.of("ctl", "--api", api, "policy", "set", policy.toString());
+            assertThat(swap.exitCode()).as(swap.err()).isZero();
+
+            while ((line = out.readLine()) != null) {
+                seen.append(line).append('\n');
+            }
+            assertThat(censor.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(censor.exitValue()).as("the loop saw a reset: %s", seen).isZero();
+            assertThat(seen).containsPattern("rc=(35|56) ")
+                    .contains("target=blocked.test sni=blocked.test rule=sni-reset action=reset");
+            Interceptions.assertNothingLeft(namespace);
+        } finally {
+            censor.destroyForcibly();
+        }
+    }
+
+    @Test
+    void timelineShouldSwitchFromPassToResetWhileTheCommandRunsAndReportEachPhase(@TempDir Path dir)
+            throws Exception {
+        Path timeline = dir.resolve("timeline.yaml");
+        Files.writeString(timeline, """
+                scenario: run-timeline
+                policies:
+                  open: { rules: [] }
+                  block:
+                %s
+                timeline:
+                  - phase: open
+                    duration: 3s
+                    policy: open
+                  - phase: block
+                    duration: 60s
+                    policy: block
+                """.formatted(SNI_RESET.indent(4).stripTrailing()));
+        Path reports = dir.resolve("reports");
+
+        CliRun run = CliRun.of("run", "--timeline", timeline.toString(), "--report-dir", reports.toString(),
+                "--host", "blocked.test", "--", "sh", "-c", curlUntilReset(80));
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err()).contains("censorsim run: phase 1/2 open: policy open (0 rules",
+                "censorsim run: phase 2/2 block: policy block (1 rules", "timeline stopped; reports: ");
+        assertThat(run.out()).contains("rc=0 code=200").containsPattern("rc=(35|56) ");
+        JsonNode phases = new ObjectMapper().readTree(reports.resolve("run-timeline/report.json").toFile())
+                .path("phases");
+        JsonNode open = phases.get(0);
+        JsonNode block = phases.get(1);
+        assertThat(open.path("metrics").path("censor.flows_ended").asDouble()).as("open: %s", open)
+                .isGreaterThanOrEqualTo(1);
+        assertThat(open.path("metrics").path("censor.bytes_down").asDouble()).as("open: %s", open).isPositive();
+        assertThat(block.path("rule_counters").get(0).path("rule").asText()).isEqualTo("sni-reset");
+        assertThat(block.path("rule_counters").get(0).path("flows").asLong()).as("block: %s", block).isEqualTo(1);
+        Interceptions.assertNothingLeft(namespaceOf(run));
+    }
+
+    @Test
+    void apiOnAForeignAddressWithoutATokenShouldBeBadInput() {
+        CliRun run = CliRun.of("run", "--api", "0.0.0.0:0", "--api-token", "", "--", "true");
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err().strip()).startsWith("censorsim: ").contains("token");
+    }
+
+    private static final String SNI_RESET = """
+            rules:
+              - name: sni-reset
+                match: { sni: [blocked.test] }
+                action: { type: reset }
+            """;
+
+    /**
+     * A shell loop of at most {@code tries} curls to blocked.test, one line each ({@code try N rc=R code=C}); it
+     * exits 0 at the first failed connection after a passed one, 1 when none failed.
+     */
+    private static String curlUntilReset(int tries) {
+        return "i=0; while [ $i -lt " + tries + " ]; do "
+                + "code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert " + tls.certificate()
+                + " https://blocked.test:" + tls.port() + "/); rc=$?; echo \"try $i rc=$rc code=$code\"; "
+                + "if [ $rc -ne 0 ]; then [ $i -gt 0 ]; exit $?; fi; i=$((i+1)); sleep 0.2; done; exit 1";
     }
 
     private static String hostAddressOf(CliRun run, String name) {

@@ -21,6 +21,7 @@ import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.FlowListener;
 import dev.censorsim.proxy.FlowRecord;
 import dev.censorsim.proxy.HttpProxySettings;
+import dev.censorsim.proxy.LiveFlow;
 import dev.censorsim.proxy.NameResolver;
 import dev.censorsim.proxy.ProxyOptions;
 import dev.censorsim.proxy.udp.FlowNames;
@@ -41,6 +42,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A censor to put a real app under: every front end (SOCKS5 with UDP ASSOCIATE, HTTP CONNECT proxy, named TCP and
@@ -65,6 +70,8 @@ public final class Lab implements Censor, AutoCloseable {
     private final Map<String, CensorProxy> tcpFronts = new LinkedHashMap<>();
     private final Map<String, UdpRelay> udpFronts = new LinkedHashMap<>();
     private final List<AutoCloseable> started = new ArrayList<>();
+    /** Front ends started beside the lab ({@link #attach}); read by the API's thread, written by the caller's. */
+    private final Map<String, Supplier<CompletableFuture<List<LiveFlow>>>> attached = new ConcurrentHashMap<>();
     private DnsServer dnsServer;
     private ControlServer controlServer;
     private ToxiproxyApi toxiproxy;
@@ -106,7 +113,7 @@ public final class Lab implements Censor, AutoCloseable {
             if (options.socksUdp) {
                 socks.decoratePolicy(names::recording)
                         .udpAssociate(new SocksUdpSettings(holder, udpListener("socks-udp"), options.udpIdleTimeout,
-                                names));
+                                names, options.capture));
             }
             startTcp("socks", socks.build());
         }
@@ -121,7 +128,7 @@ public final class Lab implements Censor, AutoCloseable {
             if (forward.udp()) {
                 UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(forward.upstream())
                         .listen(forward.listen()).policy(holder).allowedClients(options.allowedClients)
-                        .idleTimeout(options.udpIdleTimeout).flowNames(names)
+                        .idleTimeout(options.udpIdleTimeout).flowNames(names).capture(options.capture)
                         .listener(udpListener(forward.name())).build());
                 udpFronts.put(forward.name(), relay);
                 started.add(relay);
@@ -168,7 +175,7 @@ public final class Lab implements Censor, AutoCloseable {
     private ToxiproxyApi toxiproxy() {
         if (toxiproxy == null) {
             toxiproxy = new ToxiproxyApi((name, b) -> b.allowedClients(options.allowedClients)
-                    .passIdleTimeout(options.passIdleTimeout).listener(tcpListener(name)));
+                    .passIdleTimeout(options.passIdleTimeout).capture(options.capture).listener(tcpListener(name)));
             started.add(toxiproxy);
         }
         return toxiproxy;
@@ -177,7 +184,7 @@ public final class Lab implements Censor, AutoCloseable {
     private ProxyOptions.Builder proxyDefaults(ProxyOptions.Builder builder, String front, InetSocketAddress listen) {
         return builder.listen(listen).policy(holder).allowedClients(options.allowedClients)
                 .idleTimeout(options.idleTimeout).passIdleTimeout(options.passIdleTimeout)
-                .ioThreads(options.ioThreads).listener(tcpListener(front));
+                .ioThreads(options.ioThreads).capture(options.capture).listener(tcpListener(front));
     }
 
     private void startTcp(String front, ProxyOptions proxyOptions) throws IOException {
@@ -277,6 +284,46 @@ public final class Lab implements Censor, AutoCloseable {
         }
     }
 
+    // ---- front ends started beside the lab ----
+
+    /**
+     * A listener that counts, lists and publishes the ended TCP flows of a front end the lab did not start (the
+     * transparent listeners of {@code censorsim run}) as it does its own, under the name {@code front}. Such a front
+     * end reads {@link #holder()}, so API and timeline swaps reach it too.
+     */
+    public FlowListener tcpFlowListener(String front) {
+        return tcpListener(java.util.Objects.requireNonNull(front, "front"));
+    }
+
+    /** As {@link #tcpFlowListener}, for the ended UDP flows of a front end the lab did not start. */
+    public UdpFlowListener udpFlowListener(String front) {
+        return udpListener(java.util.Objects.requireNonNull(front, "front"));
+    }
+
+    /** Counts the answers of a DNS server the lab did not start, as it does its own server's. */
+    public Consumer<DnsQueryEvent> dnsQueryListener() {
+        return this::dnsAnswered;
+    }
+
+    /**
+     * Lists the live TCP flows of a front end the lab did not start in {@link #liveFlows()} (and so in
+     * {@code GET /censorsim/flows}), and exports their number as {@code censorsim_active_flows{front=...}}.
+     * {@code flows} is called from the API's thread and must not block; {@link #detach} removes the front end.
+     */
+    public void attach(String front, Supplier<CompletableFuture<List<LiveFlow>>> flows, LongSupplier liveCount) {
+        java.util.Objects.requireNonNull(flows, "flows");
+        if (attached.putIfAbsent(java.util.Objects.requireNonNull(front, "front"), flows) != null
+                || tcpFronts.containsKey(front)) {
+            throw new IllegalArgumentException("two front ends named '" + front + "'");
+        }
+        metrics.gauge("censorsim_active_flows", "TCP flows relaying now, by front end.", liveCount, "front", front);
+    }
+
+    /** Stops listing the live flows of an {@link #attach attached} front end (it is stopping). */
+    public void detach(String front) {
+        attached.remove(front);
+    }
+
     // ---- steering ----
 
     /** Swaps in {@code policy}; {@code source} says where it came from (a file, {@code api}, a phase). */
@@ -368,6 +415,8 @@ public final class Lab implements Censor, AutoCloseable {
     public CompletableFuture<List<FlowView>> liveFlows() {
         List<CompletableFuture<List<FlowView>>> parts = new ArrayList<>();
         tcpFronts.forEach((front, proxy) -> parts.add(proxy.flows()
+                .thenApply(flows -> flows.stream().map(f -> FlowView.live(front, f)).toList())));
+        attached.forEach((front, source) -> parts.add(source.get()
                 .thenApply(flows -> flows.stream().map(f -> FlowView.live(front, f)).toList())));
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<FlowView> all = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.censorsim.lab;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.control.RouteHandler;
 import dev.censorsim.dns.DnsQueryEvent;
 import dev.censorsim.dns.Zone;
@@ -73,6 +74,7 @@ public final class LabOptions {
     BiConsumer<String, UdpFlowRecord> udpFlowListener = (front, record) -> { };
     Consumer<DnsQueryEvent> dnsListener = event -> { };
     String version = "dev";
+    CaptureFile capture;
 
     /** {@code 127.0.0.1:port}; port 0 for an ephemeral one. */
     public static InetSocketAddress loopback(int port) {
@@ -226,6 +228,16 @@ public final class LabOptions {
     /** Told of every DNS query answered, on an event loop: must not block. */
     public LabOptions dnsListener(Consumer<DnsQueryEvent> listener) {
         this.dnsListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * Writes the client side of every flow of every front end (SOCKS5 CONNECT and UDP ASSOCIATE, HTTP proxy,
+     * forwards, Toxiproxy proxies) to {@code capture}, one pcap; {@code null} (the default) for none. The caller
+     * closes it after the lab, so each flow's last packets (its FIN or RST) are in the file.
+     */
+    public LabOptions capture(CaptureFile capture) {
+        this.capture = capture;
         return this;
     }
 

@@ -28,9 +28,12 @@ final class GracefulClose extends ChannelOutboundHandlerAdapter {
     private GracefulClose() {
     }
 
-    /** Adds the handler at the head of {@code channel}'s pipeline when the transport is epoll (NIO does this itself). */
+    /**
+     * Adds the handler at the head of {@code channel}'s pipeline when the channel is epoll's (NIO does this itself).
+     * The channel's own transport, not the default: transparent front ends run on epoll whatever the default.
+     */
     static void install(Channel channel) {
-        if (Transport.current() == Transport.EPOLL) {
+        if (Transport.of(channel) == Transport.EPOLL) {
             channel.pipeline().addFirst(NAME, INSTANCE);
         }
     }

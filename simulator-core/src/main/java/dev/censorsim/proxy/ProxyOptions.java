@@ -283,6 +283,11 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /** The capture set so far, or {@code null}: for a SOCKS UDP association that writes to the same file. */
+        public CaptureFile capture() {
+            return capture;
+        }
+
         /** SOCKS mode: accept UDP ASSOCIATE and censor its datagrams with {@code settings}. */
         public Builder udpAssociate(SocksUdpSettings settings) {
             this.udpAssociate = settings;

@@ -83,6 +83,78 @@ final class Commands {
                 err.toString(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Runs {@code lines} as one {@code ip [options] -batch -}: one process instead of one per step, which is what set-up
+     * time was made of (each {@code ip} costs a fork, an exec and a netlink socket). A batch line cannot carry global
+     * options, so the family comes from the addresses ({@code ::/0}, {@code from ::/0}) and the namespace from
+     * {@code options} ({@code -n NS}). Stops at the first failing line and fails naming it.
+     */
+    static void ipBatch(java.util.List<String> options, java.util.List<String> lines) throws IOException {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("ip"));
+        command.addAll(options);
+        command.addAll(java.util.List.of("-batch", "-"));
+        Result result = tryRunWithInput(String.join("\n", lines) + "\n", command.toArray(String[]::new));
+        if (!result.ok()) {
+            int failed = failedLine(result.stderr);
+            String said = result.stderr.lines().filter(l -> !l.startsWith("Command failed")).map(String::strip)
+                    .reduce((a, b) -> a + " " + b).orElse("");
+            throw new IOException("'" + String.join(" ", command.subList(0, command.size() - 2)) + " "
+                    + (failed > 0 && failed <= lines.size() ? lines.get(failed - 1) : "-batch") + "' failed (exit "
+                    + result.exitCode + ")" + (said.isEmpty() ? "" : ": " + said));
+        }
+    }
+
+    /**
+     * Runs {@code lines} as one {@code ip -force -batch -} for teardown: every line is attempted, and what failed is
+     * added to {@code errors}, except the messages that mean there was nothing to remove (set-up failed before it).
+     */
+    static void ipBatchForce(java.util.List<String> lines, java.util.List<String> errors) {
+        Result result;
+        try {
+            result = tryRunWithInput(String.join("\n", lines) + "\n", "ip", "-force", "-batch", "-");
+        } catch (IOException e) {
+            errors.add(e.getMessage());
+            return;
+        }
+        if (result.ok()) {
+            return;
+        }
+        // ip prints each error, then "Command failed -:N" naming its line.
+        StringBuilder said = new StringBuilder();
+        for (String line : result.stderr.lines().toList()) {
+            int failed = line.startsWith("Command failed") ? failedLine(line) : -1;
+            if (failed < 0) {
+                said.append(said.length() == 0 ? "" : " ").append(line.strip());
+                continue;
+            }
+            String text = said.toString();
+            said.setLength(0);
+            if (!nothingToRemove(text) && failed >= 1 && failed <= lines.size()) {
+                errors.add("ip " + lines.get(failed - 1) + ": " + text);
+            }
+        }
+    }
+
+    /** What {@code ip} and {@code nft} say when a teardown step finds nothing to undo. */
+    static boolean nothingToRemove(String stderr) {
+        return stderr.contains("Cannot find") || stderr.contains("No such file") || stderr.contains("does not exist")
+                || stderr.contains("No such process");
+    }
+
+    /** N from the last "Command failed -:N" in {@code stderr}, or -1. */
+    private static int failedLine(String stderr) {
+        int at = stderr.lastIndexOf("Command failed -:");
+        if (at < 0) {
+            return -1;
+        }
+        int from = at + "Command failed -:".length();
+        int to = from;
+        while (to < stderr.length() && Character.isDigit(stderr.charAt(to))) {
+            to++;
+        }
+        return to == from ? -1 : Integer.parseInt(stderr.substring(from, to));
+    }
+
     /** Whether {@code tool} is on the PATH. */
     static boolean available(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {

@@ -43,7 +43,8 @@ public final class Gateway implements AutoCloseable {
      * @throws IOException naming what is missing (root, a tool, the interface, an address on it)
      */
     public static Gateway start(GatewayOptions options) throws IOException {
-        NamespaceInterception.requireTools();
+        NamespaceInterception.requireTools("needs root (CAP_NET_ADMIN) to add nftables TPROXY rules and policy "
+                + "routes for an interface: run it with sudo");
         Commands.Result link = Commands.tryRun("ip", "-o", "addr", "show", "dev", options.iface());
         if (!link.ok()) {
             throw new IOException("no interface " + options.iface() + ": " + link.stderr().strip());

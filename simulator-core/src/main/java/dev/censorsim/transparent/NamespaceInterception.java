@@ -29,6 +29,13 @@ final class NamespaceInterception implements AutoCloseable {
     /** Where {@code ip netns exec} finds the files it bind-mounts over {@code /etc} inside the namespace. */
     static final Path ETC_NETNS = Path.of("/etc/netns");
 
+    /** The whole answer for a user without root: why, and what to run instead. */
+    static final String NEEDS_ROOT = "needs root (CAP_NET_ADMIN in the host's network namespace) to create a network "
+            + "namespace, a veth pair and nftables TPROXY rules: run it with sudo (the command itself still runs as "
+            + "you, from SUDO_UID/SUDO_GID). Without root, 'unshare -Urnm' is no way round (censorsim would lose the "
+            + "route to the host's network and loopback); instead point the app at 'censorsim serve' (SOCKS5 and "
+            + "HTTP proxy: HTTPS_PROXY, ALL_PROXY) or 'censorsim socks', which need no root";
+
     private final InterceptionId id;
     private final Subnet subnet;
     private final List<String> teardownErrors = new ArrayList<>();
@@ -69,25 +76,33 @@ final class NamespaceInterception implements AutoCloseable {
     /**
      * Fails with what is missing: root (CAP_NET_ADMIN), iproute2, nftables, util-linux.
      *
-     * <p>Without root there is no useful fallback: inside {@code unshare -Urnm} censorsim could build the same
-     * namespace and rules, but its own network namespace would then have no route out and a loopback of its own, so
-     * neither real destinations nor a {@code --host} backend on the host's 127.0.0.1 could be reached. Hence one
-     * clear error instead.
+     * <p>Without root there is no working fallback, measured as {@code nobody} on Linux 6.18 with user namespaces
+     * enabled: inside {@code unshare -Urnm} censorsim is root of a new user and network namespace and can build the
+     * command's namespace, the veth pair, the TPROXY rules and the listeners (after a tmpfs over {@code /run/netns}),
+     * but every upstream connect then fails with "Network is unreachable": that namespace has a loopback of its own and
+     * no route out, so neither real destinations nor a {@code --host} backend on the host's 127.0.0.1 can be reached.
+     * Making it work needs a process left in the host's namespace that opens the upstream sockets and hands them in
+     * (SCM_RIGHTS), which the relays' connect path does not support. Hence one line saying what to run instead.
      */
     static void requireTools() throws IOException {
+        requireTools(NEEDS_ROOT);
+    }
+
+    /** As {@link #requireTools()}, with {@code needsRoot} as the message for a user without root. */
+    static void requireTools(String needsRoot) throws IOException {
         if (!"0".equals(effectiveUid())) {
-            throw new IOException("needs root (CAP_NET_ADMIN) to create a network namespace, a veth pair and nftables "
-                    + "rules; run it with sudo: the command itself still runs as you (SUDO_UID/SUDO_GID)");
+            throw new InterceptionUnavailableException(needsRoot);
         }
         for (String tool : List.of("ip", "nft", "setpriv")) {
             if (!Commands.available(tool)) {
-                throw new IOException("'" + tool + "' not found: install " + Commands.packageOf(tool));
+                throw new InterceptionUnavailableException("'" + tool + "' not found: install "
+                        + Commands.packageOf(tool));
             }
         }
         Commands.Result probe = Commands.tryRun("nft", "list", "tables");
         if (!probe.ok()) {
-            throw new IOException("cannot manage nftables (" + probe.stderr().strip() + "): censorsim run needs root "
-                    + "(CAP_NET_ADMIN); try sudo");
+            throw new InterceptionUnavailableException("cannot manage nftables (" + probe.stderr().strip()
+                    + "): needs root (CAP_NET_ADMIN); try sudo");
         }
     }
 
@@ -95,23 +110,27 @@ final class NamespaceInterception implements AutoCloseable {
         String ns = id.namespace();
         String host = id.hostLink();
         String peer = id.namespaceLink();
-        Commands.run("ip", "netns", "add", ns);
-        Commands.run("ip", "link", "add", host, "type", "veth", "peer", "name", peer, "netns", ns);
-        Commands.run("ip", "addr", "add", ip(subnet.hostV4()) + "/24", "dev", host);
-        Commands.run("ip", "-6", "addr", "add", ip(subnet.hostV6()) + "/64", "dev", host, "nodad");
+        // Two processes (the host's side, then the namespace's) instead of one per step; IPv6 by the addresses.
+        List<String> hostSide = new ArrayList<>(List.of(
+                "netns add " + ns,
+                "link add " + host + " type veth peer name " + peer + " netns " + ns,
+                "addr add " + ip(subnet.hostV4()) + "/24 dev " + host,
+                "addr add " + ip(subnet.hostV6()) + "/64 dev " + host + " nodad"));
         for (int i = 0; i < hostNames; i++) {
             // On the host side of the link so the namespace's ARP/ND for them is answered; TPROXY still takes the
             // flows before they could reach any host socket.
-            Commands.run("ip", "addr", "add", ip(subnet.serverV4(i)) + "/32", "dev", host);
-            Commands.run("ip", "-6", "addr", "add", ip(subnet.serverV6(i)) + "/128", "dev", host, "nodad");
+            hostSide.add("addr add " + ip(subnet.serverV4(i)) + "/32 dev " + host);
+            hostSide.add("addr add " + ip(subnet.serverV6(i)) + "/128 dev " + host + " nodad");
         }
-        Commands.run("ip", "link", "set", host, "up");
-        Commands.run("ip", "-n", ns, "link", "set", "lo", "up");
-        Commands.run("ip", "-n", ns, "addr", "add", ip(subnet.namespaceV4()) + "/24", "dev", peer);
-        Commands.run("ip", "-n", ns, "-6", "addr", "add", ip(subnet.namespaceV6()) + "/64", "dev", peer, "nodad");
-        Commands.run("ip", "-n", ns, "link", "set", peer, "up");
-        Commands.run("ip", "-n", ns, "route", "add", "default", "via", ip(subnet.hostV4()));
-        Commands.run("ip", "-n", ns, "-6", "route", "add", "default", "via", ip(subnet.hostV6()));
+        hostSide.add("link set " + host + " up");
+        Commands.ipBatch(List.of(), hostSide);
+        Commands.ipBatch(List.of("-n", ns), List.of(
+                "link set lo up",
+                "addr add " + ip(subnet.namespaceV4()) + "/24 dev " + peer,
+                "addr add " + ip(subnet.namespaceV6()) + "/64 dev " + peer + " nodad",
+                "link set " + peer + " up",
+                "route add default via " + ip(subnet.hostV4()),
+                "route add default via " + ip(subnet.hostV6())));
     }
 
     /**
@@ -173,12 +192,17 @@ final class NamespaceInterception implements AutoCloseable {
             return;
         }
         closed = true;
-        if (intercepting) {
-            TproxyRules.remove(id, teardownErrors);
-        }
+        // The command first, so nothing inside sends while the rules go; then one ip process for the rest.
         killProcessesIn(id.namespace());
-        quietly("ip", "link", "del", id.hostLink());
-        quietly("ip", "netns", "del", id.namespace());
+        List<String> batch = new ArrayList<>();
+        if (intercepting) {
+            quietly("nft", "delete", "table", "inet", id.nftTable());
+            TproxyRules.removeIpv6Rule(id, teardownErrors);
+            batch.addAll(TproxyRules.removalLines(id));
+        }
+        batch.add("link del " + id.hostLink());
+        batch.add("netns del " + id.namespace());
+        Commands.ipBatchForce(batch, teardownErrors);
         try {
             LeftoverSweep.deleteTree(ETC_NETNS.resolve(id.namespace()));
         } catch (IOException e) {

@@ -30,11 +30,13 @@ final class TproxyRules {
     static void install(InterceptionId id, String iface, List<String> acceptFirst, InetSocketAddress tcp4,
                         InetSocketAddress udp4, InetSocketAddress tcp6, InetSocketAddress udp6) throws IOException {
         String table = Long.toString(id.mark());
-        for (String family : List.of("-4", "-6")) {
-            Commands.run("ip", family, "route", "add", "local", family.equals("-4") ? "0.0.0.0/0" : "::/0", "dev", "lo",
-                    "table", table);
-            Commands.run("ip", family, "rule", "add", "fwmark", table, "lookup", table);
-        }
+        // A batch line has no -6: a route's family comes from its prefix, but a rule's only from the process's -6
+        // ("from ::/0" still makes an IPv4 rule), so the IPv6 rule is a process of its own.
+        Commands.ipBatch(List.of(), List.of(
+                "route add local 0.0.0.0/0 dev lo table " + table,
+                "route add local ::/0 dev lo table " + table,
+                "rule add fwmark " + table + " lookup " + table));
+        Commands.run("ip", "-6", "rule", "add", "fwmark", table, "lookup", table);
         String mark = "0x" + Long.toHexString(id.mark());
         String link = "iifname \"" + iface + "\" ";
         StringBuilder rules = new StringBuilder("table inet " + id.nftTable() + " {\n"
@@ -73,11 +75,26 @@ final class TproxyRules {
     /** Removes what {@link #install} made; every step attempted, failures added to {@code errors}. */
     static void remove(InterceptionId id, List<String> errors) {
         quietly(errors, "nft", "delete", "table", "inet", id.nftTable());
+        removeIpv6Rule(id, errors);
+        Commands.ipBatchForce(removalLines(id), errors);
+    }
+
+    /** Removes the IPv6 rule, which no batch line can name (see {@link #install}). */
+    static void removeIpv6Rule(InterceptionId id, List<String> errors) {
         String table = Long.toString(id.mark());
-        for (String family : List.of("-4", "-6")) {
-            quietly(errors, "ip", family, "rule", "del", "fwmark", table, "lookup", table);
-            quietly(errors, "ip", family, "route", "flush", "table", table);
-        }
+        quietly(errors, "ip", "-6", "rule", "del", "fwmark", table, "lookup", table);
+    }
+
+    /**
+     * The {@code ip -batch} lines that remove {@link #install}'s IPv4 rule and both routes, for a teardown's own
+     * batch; the IPv6 rule is {@link #removeIpv6Rule}'s.
+     */
+    static List<String> removalLines(InterceptionId id) {
+        String table = Long.toString(id.mark());
+        return List.of(
+                "rule del fwmark " + table + " lookup " + table,
+                "route del local 0.0.0.0/0 dev lo table " + table,
+                "route del local ::/0 dev lo table " + table);
     }
 
     static void quietly(List<String> errors, String... command) {
@@ -85,8 +102,7 @@ final class TproxyRules {
             Commands.Result result = Commands.tryRun(command);
             String err = result.stderr().strip();
             // "Cannot find device" and the like mean a step had nothing to undo (setup failed before it).
-            if (!result.ok() && !err.contains("Cannot find") && !err.contains("No such file")
-                    && !err.contains("does not exist")) {
+            if (!result.ok() && !Commands.nothingToRemove(err)) {
                 errors.add(String.join(" ", command) + ": " + err);
             }
         } catch (IOException e) {

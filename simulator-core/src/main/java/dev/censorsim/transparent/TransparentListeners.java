@@ -4,6 +4,7 @@ import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.FlowListener;
+import dev.censorsim.proxy.LiveFlow;
 import dev.censorsim.proxy.ProxyOptions;
 import dev.censorsim.proxy.TransparentRoute;
 import dev.censorsim.proxy.udp.UdpFlowListener;
@@ -15,6 +16,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The transparent TCP listener (the proxy in {@code TRANSPARENT} mode) and UDP listener (the relay in transparent
@@ -68,6 +70,16 @@ final class TransparentListeners implements AutoCloseable {
 
     InetSocketAddress udpAddress() {
         return udp.localAddress();
+    }
+
+    /** The TCP listener's live flows, each read on its event loop. */
+    CompletableFuture<List<LiveFlow>> tcpFlows() {
+        return tcp.flows();
+    }
+
+    /** TCP flows relaying now. */
+    int liveTcpFlows() {
+        return tcp.liveFlows();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.censorsim.transparent;
 import dev.censorsim.dns.DnsServer;
 import dev.censorsim.dns.DnsServerOptions;
 import dev.censorsim.dns.Zone;
+import dev.censorsim.proxy.LiveFlow;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,12 +41,27 @@ public final class TransparentRun implements AutoCloseable {
     private final NamespaceInterception namespace;
     private final TransparentRunOptions options;
     private final List<AutoCloseable> services = new ArrayList<>();
+    private final List<TransparentListeners> listeners = new ArrayList<>();
     private Process process;
     private boolean closed;
 
     private TransparentRun(NamespaceInterception namespace, TransparentRunOptions options) {
         this.namespace = namespace;
         this.options = options;
+    }
+
+    /**
+     * Fails, saying what is missing and what to run instead, unless this process can set up interception (root,
+     * iproute2, nftables, util-linux); for a caller that wants to know before it opens files or ports.
+     */
+    public static void checkRequirements() throws InterceptionUnavailableException {
+        try {
+            NamespaceInterception.requireTools();
+        } catch (InterceptionUnavailableException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InterceptionUnavailableException(e.getMessage());
+        }
     }
 
     /**
@@ -88,6 +105,7 @@ public final class TransparentRun implements AutoCloseable {
             services.add(server);
             TransparentListeners listeners = TransparentListeners.start(sides[family], settings);
             services.add(listeners);
+            this.listeners.add(listeners);
             tcp[family] = listeners.tcpAddress();
             udp[family] = listeners.udpAddress();
         }
@@ -96,6 +114,29 @@ public final class TransparentRun implements AutoCloseable {
 
     private static String stripDot(String name) {
         return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    }
+
+    /**
+     * The live TCP flows of both address families, each read on its listener's event loop; for a control API's flow
+     * list. Callable from any thread.
+     */
+    public CompletableFuture<List<LiveFlow>> liveFlows() {
+        List<CompletableFuture<List<LiveFlow>>> parts = listeners.stream().map(TransparentListeners::tcpFlows)
+                .toList();
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<LiveFlow> all = new ArrayList<>();
+            parts.forEach(part -> all.addAll(part.join()));
+            return all;
+        });
+    }
+
+    /** TCP flows relaying now, both address families. */
+    public int liveFlowCount() {
+        int count = 0;
+        for (TransparentListeners family : listeners) {
+            count += family.liveTcpFlows();
+        }
+        return count;
     }
 
     /** The network namespace's name, for {@code ip netns exec}. */

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.UdpTreatment;
 import io.netty.buffer.ByteBuf;
@@ -178,6 +179,10 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
             return;
         }
         content.skipBytes(4 + addressLength + 2);
+        CaptureFile capture = settings.capture();
+        if (capture != null) {
+            capture.udp(clientAddress, flow.server, content);
+        }
         long fate = flow.onDatagram(true, content, System.nanoTime());
         if (fate < 0) {
             packet.release();
@@ -241,6 +246,11 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         if (fate < 0) {
             packet.release();
             return;
+        }
+        CaptureFile capture = settings.capture();
+        if (capture != null) {
+            // What the client receives, now or after the action's delay (recorded at the verdict, as the relay does).
+            capture.udp(flow.server, clientAddress, content);
         }
         InetAddress from = flow.server.getAddress();
         boolean v4 = from instanceof Inet4Address;

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.policy.PolicyHolder;
 
 import java.time.Duration;
@@ -12,9 +13,16 @@ import java.util.Objects;
  * @param listener    receives a record per ended UDP flow
  * @param idleTimeout a destination flow with no datagram either way for this long ends (the association stays)
  * @param flowNames   names the client's TLS signalling used, or {@code null}
+ * @param capture     where {@code --pcap} writes each datagram between the client and its destination, unwrapped
+ *                    from the SOCKS header (the client's view of the call), or {@code null}; the caller closes it
  */
 public record SocksUdpSettings(PolicyHolder policy, UdpFlowListener listener, Duration idleTimeout,
-                               FlowNames flowNames) {
+                               FlowNames flowNames, CaptureFile capture) {
+
+    /** Without a capture. */
+    public SocksUdpSettings(PolicyHolder policy, UdpFlowListener listener, Duration idleTimeout, FlowNames flowNames) {
+        this(policy, listener, idleTimeout, flowNames, null);
+    }
 
     public SocksUdpSettings {
         Objects.requireNonNull(policy, "policy");

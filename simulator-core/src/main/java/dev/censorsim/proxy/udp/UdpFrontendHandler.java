@@ -69,10 +69,38 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * A transparent flow is one client talking to one original destination (a client socket may talk to several).
-     * Allocated per datagram in transparent mode only; the forward relay's lookup by client address allocates nothing.
+     * The map's keys are never changed once stored; {@link #probe} is the one instance re-pointed per datagram for
+     * lookups, so the transparent path allocates no key (the addresses themselves come with Netty's packet).
      */
-    private record TransparentKey(InetSocketAddress client, InetSocketAddress originalDestination) {
+    private static final class TransparentKey {
+        private InetSocketAddress client;
+        private InetSocketAddress originalDestination;
+
+        TransparentKey(InetSocketAddress client, InetSocketAddress originalDestination) {
+            this.client = client;
+            this.originalDestination = originalDestination;
+        }
+
+        TransparentKey set(InetSocketAddress client, InetSocketAddress originalDestination) {
+            this.client = client;
+            this.originalDestination = originalDestination;
+            return this;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof TransparentKey k && client.equals(k.client)
+                    && originalDestination.equals(k.originalDestination);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * client.hashCode() + originalDestination.hashCode();
+        }
     }
+
+    /** Lookup key of {@link #channelRead}; confined to the relay's event loop like the map. */
+    private final TransparentKey probe = new TransparentKey(null, null);
 
     private Object keyOf(UdpFlow flow) {
         return transparent ? new TransparentKey(flow.client, flow.originalDestination) : flow.client;
@@ -100,7 +128,13 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         final InetSocketAddress sender = packet.sender();
-        UdpFlow flow = transparent ? flows.get(new TransparentKey(sender, packet.recipient())) : flows.get(sender);
+        UdpFlow flow;
+        if (transparent) {
+            flow = flows.get(probe.set(sender, packet.recipient()));
+            probe.set(null, null); // keeps no packet's addresses alive between datagrams
+        } else {
+            flow = flows.get(sender);
+        }
         if (flow == null) {
             flow = openSlowPath(sender, packet.recipient());
             if (flow == null) {
