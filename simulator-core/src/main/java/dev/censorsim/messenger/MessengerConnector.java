@@ -72,19 +72,23 @@ final class MessengerConnector {
         Promise<Channel> result = loop.newPromise();
         List<String> candidates = options.candidates(primary);
         int attempts = Math.max(options.retry().attempts(), candidates.size());
-        loop.execute(() -> next(loop, primary, candidates, 0, attempts, result));
+        loop.execute(() -> next(loop, primary, candidates, 0, attempts, options.ech(), result));
         return result;
     }
 
+    /**
+     * @param ech offer ECH on this attempt: on at first when the options say so, off after an attempt offering it
+     *            failed, as a browser retries without ECH when the ECH handshake fails or hangs
+     */
     private void next(EventLoop loop, String primary, List<String> candidates, int attempt, int attempts,
-                      Promise<Channel> result) {
+                      boolean ech, Promise<Channel> result) {
         if (closed.getAsBoolean()) {
             result.tryFailure(new IOException("client closed"));
             return;
         }
         int start = preferred.getOrDefault(primary, 0);
         int index = (start + attempt) % candidates.size();
-        attempt(loop, candidates.get(index)).addListener(f -> {
+        attempt(loop, candidates.get(index), ech).addListener(f -> {
             if (f.isSuccess()) {
                 preferred.put(primary, index);
                 if (!result.trySuccess((Channel) f.getNow())) {
@@ -94,7 +98,7 @@ final class MessengerConnector {
                 result.tryFailure(f.cause());
             } else {
                 long delay = options.retry().delayNanos(attempt + 1, random);
-                loop.schedule(() -> next(loop, primary, candidates, attempt + 1, attempts, result), delay,
+                loop.schedule(() -> next(loop, primary, candidates, attempt + 1, attempts, false, result), delay,
                         TimeUnit.NANOSECONDS);
             }
         });
@@ -102,15 +106,15 @@ final class MessengerConnector {
 
     /** One attempt, no retry, no alternatives: the DoH client's connections. */
     Future<Channel> connectOnce(EventLoop loop, String name) {
-        return attempt(loop, name);
+        return attempt(loop, name, false);
     }
 
     /**
      * One attempt for {@code name}: DNS lookup if configured, then TCP connect, SOCKS5 if configured and TLS handshake,
      * those three within the timeout (the lookup has its own).
      */
-    private Future<Channel> attempt(EventLoop loop, String name) {
-        Attempt attempt = new Attempt(loop, name);
+    private Future<Channel> attempt(EventLoop loop, String name, boolean ech) {
+        Attempt attempt = new Attempt(loop, name, ech);
         attempt.begin();
         return attempt.result;
     }
@@ -119,6 +123,7 @@ final class MessengerConnector {
     private final class Attempt {
         final EventLoop loop;
         final String name;
+        final boolean ech;
         final Promise<Channel> result;
         final long startNanos = System.nanoTime();
         final long startPhase = metrics.phase();
@@ -128,9 +133,10 @@ final class MessengerConnector {
         boolean finished;
         boolean quicDone;
 
-        Attempt(EventLoop loop, String name) {
+        Attempt(EventLoop loop, String name, boolean ech) {
             this.loop = loop;
             this.name = name;
+            this.ech = ech;
             this.result = loop.newPromise();
         }
 
@@ -238,6 +244,10 @@ final class MessengerConnector {
             if (options.splitSegments() > 1) {
                 channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.SPLIT,
                         new ClientHelloSplitHandler(options.splitSegments(), options.splitGap().toNanos()));
+            }
+            if (ech) {
+                // Below the TLS engine, above the split: a split cuts the hello that offers ECH.
+                channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.ECH, new EchGreaseHandler());
             }
             // Added last: on an active channel the SslHandler sends the ClientHello as soon as it is added.
             channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.TLS, tls);

@@ -3,7 +3,7 @@ package dev.censorsim.messenger;
 /**
  * Names of the messenger's handlers, in pipeline order (head first).
  *
- * <p>Server channel: {@link #TLS} (an {@code SniHandler} that replaces itself with the {@code SslHandler} for the
+ * <p>Server channel: {@link #ECH_STRIP} (removed after the first record), {@link #TLS} (an {@code SniHandler} that replaces itself with the {@code SslHandler} for the
  * requested name), {@link #DOH_DISPATCH} (only when the server serves DoH; on a ClientHello for the DoH name it
  * replaces {@link #FRAMES} and {@link #SESSION} with {@link #HTTP}, {@link #HTTP_AGGREGATOR}, {@link #DOH}),
  * {@link #FRAMES}, {@link #SESSION}.
@@ -11,7 +11,8 @@ package dev.censorsim.messenger;
  * <p>DoH client channel, once connected: {@link #TLS}, {@link #HTTP}, {@link #HTTP_AGGREGATOR}, {@link #DOH}.
  *
  * <p>Client channel while connecting: {@link #SOCKS} (SOCKS5 only, removed once the proxy connected),
- * {@link #SPLIT} (only with ClientHello splitting; removed once the ClientHello is out), {@link #TLS},
+ * {@link #SPLIT} (only with ClientHello splitting; removed once the ClientHello is out), {@link #ECH} (only when
+ * offering ECH; removed once the ClientHello is out), {@link #TLS},
  * {@link #OUTCOME} (classifies how the attempt ended, removed on success). Once connected: {@link #TLS},
  * {@link #FRAMES}, {@link #IDLE} (media only), {@link #SESSION}.
  */
@@ -19,6 +20,8 @@ final class MessengerPipeline {
 
     static final String SOCKS = "messenger.socks";
     static final String SPLIT = "messenger.splitClientHello";
+    static final String ECH = "messenger.echGrease";
+    static final String ECH_STRIP = "messenger.echStrip";
     static final String TLS = "messenger.tls";
     static final String OUTCOME = "messenger.connectOutcome";
     static final String FRAMES = "messenger.frames";

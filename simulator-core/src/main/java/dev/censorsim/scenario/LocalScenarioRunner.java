@@ -350,6 +350,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 .alternatives(settings.strategies().alternatives() ? settings.alternatives() : List.of())
                 .splitClientHello(settings.strategies().splitClientHello())
                 .noSni(settings.strategies().noSni())
+                .ech(settings.strategies().ech())
                 .retry(retry(settings.strategies().retry()));
         if (settings.chat() != null) {
             ChatWorkload chat = settings.chat();

@@ -44,7 +44,7 @@ final class ScenarioParser {
     private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
     private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
     private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni",
-            "dns-fallback", "doh", "call-fallback", "quic", "vpn");
+            "dns-fallback", "doh", "call-fallback", "quic", "vpn", "ech");
     private static final List<String> QUIC_KEYS = List.of("timeout", "broken-for");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
@@ -373,8 +373,9 @@ final class ScenarioParser {
         List<InetAddress> fallback = node.get("dns-fallback") == null ? List.of() : addresses(node.get("dns-fallback"));
         String doh = optionalHost(node.get("doh"), "'doh'");
         boolean callFallback = node.get("call-fallback") != null && callFallback(node.get("call-fallback"));
+        boolean ech = node.get("ech") != null && node.get("ech").bool("'ech'");
         return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback, quic(node.get("quic")),
-                vpn(node.get("vpn")));
+                vpn(node.get("vpn")), ech);
     }
 
     /** {@code vpn: wireguard}, or {@code vpn: { kind: tls, sni: www.example.test }}. */

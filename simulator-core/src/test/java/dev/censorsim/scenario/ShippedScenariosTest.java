@@ -27,7 +27,8 @@ class ShippedScenariosTest {
 
         assertThat(files).extracting(p -> p.getFileName().toString()).contains("whatsapp-2025-26.yaml",
                 "whatsapp-2025-throttle.yaml", "whatsapp-2026-block.yaml", "twitter-2021-throttle.yaml",
-                "freeze-16kb.yaml");
+                "freeze-16kb.yaml", "tspu-2021-throttler-and-blocker.yaml", "tspu-2022-blocker.yaml",
+                "ech-2024-block.yaml", "telegram-2025-throttle.yaml");
         for (Path file : files) {
             Scenario s = Scenario.load(file);
             assertThat(s.name()).as(file.toString())
