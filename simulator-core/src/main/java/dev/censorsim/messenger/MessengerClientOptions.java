@@ -45,6 +45,7 @@ import java.util.Objects;
  * @param calls           voice calls, or {@code null} for none
  * @param quic            a QUIC Initial before each connection, or {@code null} for TCP only
  * @param ech             offer ECH in every ClientHello (see {@link EchGrease}); a failed attempt retries without it
+ * @param chatProtocol    the chat connection's wire: TLS, or WhatsApp's Noise framing with TLS inside
  */
 public record MessengerClientOptions(Map<String, InetSocketAddress> routes, InetSocketAddress socks5,
                                      boolean socksRemoteDns, MessengerTrust trust, String chatName, String mediaName,
@@ -53,7 +54,8 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
                                      Duration mediaTimeout, Duration churn, Duration connectTimeout,
                                      Duration keepalive, long seed, RetryPolicy retry, List<String> alternatives,
                                      int splitSegments, Duration splitGap, boolean noSni, int ioThreads,
-                                     MessengerDns dns, MessengerCalls calls, MessengerQuic quic, boolean ech) {
+                                     MessengerDns dns, MessengerCalls calls, MessengerQuic quic, boolean ech,
+                                     ChatProtocol chatProtocol) {
 
     /** The port asked of a SOCKS5 proxy for a name without a route. */
     public static final int DEFAULT_PORT = 443;
@@ -65,6 +67,7 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
         Objects.requireNonNull(mediaName, "mediaName");
         alternatives = List.copyOf(alternatives);
         Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(chatProtocol, "chatProtocol");
         if (socks5 == null) {
             for (String name : names(chatName, alternatives, chatRatePerSecond > 0)) {
                 requireRoute(routes, name);
@@ -194,6 +197,7 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
         private MessengerCalls calls;
         private MessengerQuic quic;
         private boolean ech;
+        private ChatProtocol chatProtocol = ChatProtocol.TLS;
 
         private Builder() {
         }
@@ -345,11 +349,17 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
             return this;
         }
 
+        /** The chat connection's wire (media always uses TLS). */
+        public Builder chatProtocol(ChatProtocol protocol) {
+            this.chatProtocol = Objects.requireNonNull(protocol, "protocol");
+            return this;
+        }
+
         public MessengerClientOptions build() {
             return new MessengerClientOptions(routes, socks5, socksRemoteDns, trust, chatName, mediaName,
                     chatRatePerSecond, chatMessageBytes, ackTimeout, mediaBytes, mediaDirection, mediaConcurrency,
                     mediaTimeout, churn, connectTimeout, keepalive, seed, retry, alternatives, splitSegments, splitGap,
-                    noSni, ioThreads, dns, calls, quic, ech);
+                    noSni, ioThreads, dns, calls, quic, ech, chatProtocol);
         }
     }
 }

@@ -351,6 +351,7 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 .splitClientHello(settings.strategies().splitClientHello())
                 .noSni(settings.strategies().noSni())
                 .ech(settings.strategies().ech())
+                .chatProtocol(settings.chatProtocol())
                 .retry(retry(settings.strategies().retry()));
         if (settings.chat() != null) {
             ChatWorkload chat = settings.chat();

@@ -1,5 +1,6 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.ChatProtocol;
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
 import dev.censorsim.io.InputFileException;
@@ -36,7 +37,8 @@ final class ScenarioParser {
     private static final List<String> TOP_KEYS =
             List.of("scenario", "description", "time-scale", "messenger", "policies", "timeline");
     private static final List<String> MESSENGER_KEYS =
-            List.of("names", "alternatives", "control", "front", "workload", "strategies", "timeouts", "dns");
+            List.of("names", "alternatives", "control", "front", "workload", "strategies", "timeouts", "dns",
+                    "chat-protocol");
     private static final List<String> DNS_KEYS = List.of("zone", "ttl");
     private static final List<String> NAMES_KEYS = List.of("chat", "media");
     private static final List<String> WORKLOAD_KEYS = List.of("chat", "media", "calls", "churn");
@@ -214,7 +216,7 @@ final class ScenarioParser {
         }
         try {
             return new MessengerSettings(chatName, mediaName, alternatives, control, front, chat, media, churn,
-                    strategies, connectTimeout, dns, calls);
+                    strategies, connectTimeout, dns, calls, chatProtocol(node.get("chat-protocol")));
         } catch (IllegalArgumentException e) {
             throw node.error(e.getMessage());
         }
@@ -463,6 +465,19 @@ final class ScenarioParser {
             }
         }
         return new RetryStrategy(attempts, base, max, jitter);
+    }
+
+    /** {@code chat-protocol: tls} (the default) or {@code wa-noise}. */
+    private static ChatProtocol chatProtocol(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return ChatProtocol.TLS;
+        }
+        ChatProtocol protocol = ChatProtocol.of(node.text("'chat-protocol'").strip());
+        if (protocol == null) {
+            throw node.error("unknown chat-protocol '" + node.text("'chat-protocol'").strip()
+                    + "'; expected one of tls, wa-noise");
+        }
+        return protocol;
     }
 
     private static Front front(PolicyNode node) throws PolicyException {
