@@ -83,6 +83,17 @@ class EvasionsCommandTest {
     }
 
     @Test
+    void ccsPrefixShouldStillBeThrottledByThe2021ProfileAsXueEtAlFound() {
+        CliRun run = CliRun.of("evasions", "--policy",
+                Path.of("..", "scenarios", "policies", "tspu-2021-throttler-and-blocker.yaml").toString(),
+                "--name", "twitter.com", "--evasion", "none,ccs-prefix,garbage-prefix", "--budget", "2s");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("none +throttled").containsPattern("ccs-prefix +throttled")
+                .as("a >100-byte non-TLS first packet still makes it give up").containsPattern("garbage-prefix +passed");
+    }
+
+    @Test
     void aDnsEvasionAgainstAPolicyWithoutDnsRulesShouldBeBadInput() throws Exception {
         Path policy = write("sni-only.yaml", SNI_RESET.formatted("true"));
 
