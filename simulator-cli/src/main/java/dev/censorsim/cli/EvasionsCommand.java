@@ -41,7 +41,8 @@ final class EvasionsCommand implements Callable<Integer> {
     String name;
 
     @Option(names = "--evasion", paramLabel = "NAME", split = ",",
-            description = "Only these evasions (comma-separated); default: all of them.")
+            description = "Only these evasions (comma-separated); default: all of them (doh and hardcoded-ip only "
+                    + "when the policy has DNS rules).")
     List<String> only;
 
     @Option(names = "--budget", paramLabel = "DURATION", defaultValue = "4s",
@@ -64,7 +65,7 @@ final class EvasionsCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.BAD_INPUT, "--policy is required: the matrix is of a policy");
         }
         CompiledPolicy compiled = policy.load();
-        List<Evasion> evasions = evasions();
+        List<Evasion> evasions = evasions(!compiled.dnsRules().isEmpty());
         Duration perEvasion;
         try {
             perEvasion = Duration.ofNanos(dev.censorsim.units.Durations.parseNanos(budget));
@@ -98,9 +99,10 @@ final class EvasionsCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private List<Evasion> evasions() {
+    /** @param dnsRules whether the policy has DNS rules, without which doh and hardcoded-ip evade nothing */
+    private List<Evasion> evasions(boolean dnsRules) {
         if (only == null || only.isEmpty()) {
-            return Arrays.asList(Evasion.values());
+            return Arrays.stream(Evasion.values()).filter(e -> dnsRules || !e.isDns()).toList();
         }
         List<Evasion> chosen = new ArrayList<>();
         for (String n : only) {
@@ -108,6 +110,10 @@ final class EvasionsCommand implements Callable<Integer> {
             if (e == null) {
                 throw new CliException(ExitCodes.BAD_INPUT, "unknown evasion '" + n + "'; expected one of "
                         + String.join(", ", Arrays.stream(Evasion.values()).map(Evasion::wireName).toList()));
+            }
+            if (e.isDns() && !dnsRules) {
+                throw new CliException(ExitCodes.BAD_INPUT, "evasion '" + e.wireName() + "' evades DNS rules, and "
+                        + "the policy has none");
             }
             chosen.add(e);
         }

@@ -42,6 +42,68 @@ class EvasionsCommandTest {
                 .anySatisfy(l -> assertThat(l).startsWith("{\"evasion\": \"no-sni\", \"outcome\": \"passed\""));
     }
 
+    private static final String DNS_REMOVAL = """
+            rules:
+              - name: nsdi-removal
+                match: { qname: [removed.example] }
+                action: { type: nxdomain }
+            """;
+
+    @Test
+    void dohAndHardcodedIpShouldEvadeADnsRemovalOverRealTls() throws Exception {
+        Path policy = write("dns-removal.yaml", DNS_REMOVAL);
+        Path json = dir.resolve("dns.json");
+
+        CliRun run = CliRun.of("evasions", "--policy", policy.toString(), "--name", "removed.example",
+                "--evasion", "doh,hardcoded-ip", "--budget", "3s", "--json", json.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("doh +passed").containsPattern("hardcoded-ip +passed");
+        assertThat(Files.readAllLines(json))
+                .anySatisfy(l -> assertThat(l).startsWith("{\"evasion\": \"doh\", \"outcome\": \"passed\"")
+                        .contains("NXDOMAIN").contains("messages acknowledged over real TLS"))
+                .anySatisfy(l -> assertThat(l).startsWith("{\"evasion\": \"hardcoded-ip\", \"outcome\": \"passed\"")
+                        .contains("no lookup"));
+    }
+
+    @Test
+    void dohAndHardcodedIpShouldStillMeetAnSniReset() throws Exception {
+        Path policy = write("dns-and-sni.yaml", DNS_REMOVAL + """
+                  - name: sni-reset
+                    match: { sni: [removed.example] }
+                    action: { type: reset }
+                """);
+
+        CliRun run = CliRun.of("evasions", "--policy", policy.toString(), "--name", "removed.example",
+                "--evasion", "doh,hardcoded-ip", "--budget", "3s");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("doh +blocked").containsPattern("hardcoded-ip +blocked")
+                .contains("reset");
+    }
+
+    @Test
+    void ccsPrefixShouldStillBeThrottledByThe2021ProfileAsXueEtAlFound() {
+        CliRun run = CliRun.of("evasions", "--policy",
+                Path.of("..", "scenarios", "policies", "tspu-2021-throttler-and-blocker.yaml").toString(),
+                "--name", "twitter.com", "--evasion", "none,ccs-prefix,garbage-prefix", "--budget", "2s");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("none +throttled").containsPattern("ccs-prefix +throttled")
+                .as("a >100-byte non-TLS first packet still makes it give up").containsPattern("garbage-prefix +passed");
+    }
+
+    @Test
+    void aDnsEvasionAgainstAPolicyWithoutDnsRulesShouldBeBadInput() throws Exception {
+        Path policy = write("sni-only.yaml", SNI_RESET.formatted("true"));
+
+        CliRun run = CliRun.of("evasions", "--policy", policy.toString(), "--name", "blocked.example",
+                "--evasion", "doh");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err()).contains("evasion 'doh' evades DNS rules, and the policy has none");
+    }
+
     @Test
     void everyEvasionShouldRunAgainstAReassemblingSniReset() throws Exception {
         Path policy = write("reassembly.yaml", SNI_RESET.formatted("true"));

@@ -22,7 +22,8 @@ public final class ModuleClassifier {
     public ModuleClassifier(ModuleInspection settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         if (settings.reassemble()) {
-            stream = new StreamClassifier(new InspectionSettings(true, settings.maxBytes()));
+            stream = new StreamClassifier(new InspectionSettings(true, settings.maxBytes(),
+                    settings.skipOtherRecords()));
         }
     }
 
@@ -42,7 +43,8 @@ public final class ModuleClassifier {
             }
             seen = StreamClassification.UNKNOWN;
         } else {
-            StreamClassifier single = new StreamClassifier(new InspectionSettings(false, settings.maxBytes()));
+            StreamClassifier single = new StreamClassifier(new InspectionSettings(false,
+                    settings.maxBytes(), settings.skipOtherRecords()));
             try {
                 single.offer(packet);
                 seen = single.finish();

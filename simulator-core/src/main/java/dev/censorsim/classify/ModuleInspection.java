@@ -12,8 +12,16 @@ package dev.censorsim.classify;
  * @param packets          how many client packets (reads) the module looks at before it gives up
  * @param giveUpAfterBytes a first packet that names nothing and is longer than this ends the module's inspection;
  *                         a shorter one lets it keep looking; negative for never
+ * @param skipOtherRecords step over TLS records of another type before the ClientHello instead of stopping there
+ *                         ({@link InspectionSettings#skipOtherRecords()})
  */
-public record ModuleInspection(boolean reassemble, int maxBytes, int packets, int giveUpAfterBytes) {
+public record ModuleInspection(boolean reassemble, int maxBytes, int packets, int giveUpAfterBytes,
+                               boolean skipOtherRecords) {
+
+    /** A module that stops at a first record that is not a handshake record. */
+    public ModuleInspection(boolean reassemble, int maxBytes, int packets, int giveUpAfterBytes) {
+        this(reassemble, maxBytes, packets, giveUpAfterBytes, false);
+    }
 
     /** Packets a module looks at unless told: enough for a ClientHello in a few segments behind a short preamble. */
     public static final int DEFAULT_PACKETS = 8;

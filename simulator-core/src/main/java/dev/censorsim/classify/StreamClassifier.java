@@ -123,8 +123,10 @@ public final class StreamClassifier {
     }
 
     private boolean pickRecogniser(byte first) {
-        if (first == TLS_HANDSHAKE_RECORD) {
-            tls = new TlsClientHelloParser(Math.min(settings.maxBytes(), TlsClientHelloParser.MAX_HANDSHAKE_BYTES));
+        if (first == TLS_HANDSHAKE_RECORD
+                || (settings.skipOtherRecords() && TlsClientHelloParser.isSkippableRecordType(first))) {
+            tls = new TlsClientHelloParser(Math.min(settings.maxBytes(), TlsClientHelloParser.MAX_HANDSHAKE_BYTES),
+                    settings.skipOtherRecords());
             return true;
         }
         if (first >= 'A' && first <= 'Z') {

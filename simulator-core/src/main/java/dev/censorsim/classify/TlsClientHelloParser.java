@@ -102,12 +102,16 @@ public final class TlsClientHelloParser {
     }
 
     private final int maxHandshakeBytes;
+    /** Step over ChangeCipherSpec, alert and application-data records that come before the ClientHello. */
+    private final boolean skipOtherRecords;
     private final byte[] recordHeader = new byte[RECORD_HEADER_LENGTH];
 
     private byte[] handshake;
     private Status status;
     private int recordHeaderFill;
     private int recordRemaining;
+    /** The current record is one being stepped over, not part of the handshake. */
+    private boolean skippingRecord;
     private int handshakeFill;
     /** Header plus body length of the ClientHello message, or -1 until its 4-byte header is in. */
     private int handshakeTotal;
@@ -131,6 +135,16 @@ public final class TlsClientHelloParser {
      *                          one is {@link Status#NOT_TLS}, as DPI boxes give up on it
      */
     public TlsClientHelloParser(int maxHandshakeBytes) {
+        this(maxHandshakeBytes, false);
+    }
+
+    /**
+     * @param maxHandshakeBytes as for {@link #TlsClientHelloParser(int)}
+     * @param skipOtherRecords  step over whole records of type 20 (ChangeCipherSpec), 21 (alert) and 23 (application
+     *                          data) that come before the ClientHello's first byte, instead of stopping there
+     */
+    public TlsClientHelloParser(int maxHandshakeBytes, boolean skipOtherRecords) {
+        this.skipOtherRecords = skipOtherRecords;
         if (maxHandshakeBytes < 64 || maxHandshakeBytes > MAX_HANDSHAKE_BYTES) {
             throw new IllegalArgumentException("maxHandshakeBytes must be within 64..16384, was " + maxHandshakeBytes);
         }
@@ -143,6 +157,7 @@ public final class TlsClientHelloParser {
         status = Status.NEED_MORE;
         recordHeaderFill = 0;
         recordRemaining = 0;
+        skippingRecord = false;
         handshakeFill = 0;
         handshakeTotal = -1;
         recordCount = 0;
@@ -261,6 +276,13 @@ public final class TlsClientHelloParser {
     private Status feed(ByteBuf buf, byte[] arr, int from, int end) {
         int i = from;
         while (i < end) {
+            if (skippingRecord) {
+                int n = Math.min(recordRemaining, end - i);
+                i += n;
+                recordRemaining -= n;
+                skippingRecord = recordRemaining > 0;
+                continue;
+            }
             if (recordRemaining == 0) {
                 while (recordHeaderFill < RECORD_HEADER_LENGTH && i < end) {
                     recordHeader[recordHeaderFill++] = buf != null ? buf.getByte(i++) : arr[i++];
@@ -275,6 +297,7 @@ public final class TlsClientHelloParser {
                 recordHeaderFill = 0;
                 recordCount++;
                 recordRemaining = ((recordHeader[3] & 0xff) << 8) | (recordHeader[4] & 0xff);
+                skippingRecord = (recordHeader[0] & 0xff) != CONTENT_TYPE_HANDSHAKE;
                 continue;
             }
             int wanted = handshakeTotal < 0 ? HANDSHAKE_HEADER_LENGTH - handshakeFill : handshakeTotal - handshakeFill;
@@ -312,7 +335,9 @@ public final class TlsClientHelloParser {
     private boolean recordHeaderPrefixValid() {
         switch (recordHeaderFill) {
             case 1:
-                return (recordHeader[0] & 0xff) == CONTENT_TYPE_HANDSHAKE;
+                // Another record type only before the hello's first byte: inside the hello it is no ClientHello.
+                return (recordHeader[0] & 0xff) == CONTENT_TYPE_HANDSHAKE
+                        || (skipOtherRecords && handshakeFill == 0 && isSkippableRecordType(recordHeader[0]));
             case 2:
                 return recordHeader[1] == 3;
             case 3:
@@ -323,6 +348,11 @@ public final class TlsClientHelloParser {
             default:
                 return true;
         }
+    }
+
+    /** RFC 8446 §5.1 content types 20 (change_cipher_spec), 21 (alert) and 23 (application_data). */
+    public static boolean isSkippableRecordType(byte type) {
+        return type == 20 || type == 21 || type == 23;
     }
 
     private void ensureCapacity(int needed) {

@@ -39,7 +39,15 @@ public enum Evasion {
      * The same name in a ClientHello carried by real QUIC v1 Initials (RFC 9001 §5 protection, 1200-byte datagrams)
      * through the UDP relay: the packets are datagrams, not TCP writes.
      */
-    QUIC("quic");
+    QUIC("quic"),
+    /**
+     * With DNS rules: the messenger's DoH fallback. The name is looked up over plain DNS at the censor's resolver and,
+     * when that fails, over DNS-over-HTTPS (RFC 8484) to a resolver reached through the censor; then a real TLS
+     * connection carries messages. Run as a messenger client, not as crafted packets.
+     */
+    DOH("doh"),
+    /** With DNS rules: connect to an address the client ships with, no lookup at all; then real TLS and messages. */
+    HARDCODED_IP("hardcoded-ip");
 
     /** RFC 9000 §14.1: a client's Initial datagrams are at least 1200 bytes. */
     static final int QUIC_DATAGRAM_BYTES = 1200;
@@ -68,6 +76,11 @@ public enum Evasion {
         return null;
     }
 
+    /** Whether this evasion is about name resolution: run only when the policy has DNS rules, as a messenger client. */
+    public boolean isDns() {
+        return this == DOH || this == HARDCODED_IP;
+    }
+
     /** Whether the packets are UDP datagrams for the UDP relay rather than TCP writes for the proxy. */
     public boolean isUdp() {
         return this == QUIC;
@@ -77,7 +90,8 @@ public enum Evasion {
     public List<byte[]> packets(String name, RandomGenerator random) {
         List<String> alpn = List.of("h2", "http/1.1");
         return switch (this) {
-            case NONE -> List.of(TlsMessages.clientHello(name, alpn, false, random));
+            // The DNS evasions' TLS connection, once the address is known, starts with an ordinary ClientHello.
+            case NONE, DOH, HARDCODED_IP -> List.of(TlsMessages.clientHello(name, alpn, false, random));
             case TCP_SPLIT -> {
                 byte[] hello = TlsMessages.clientHello(name, alpn, false, random);
                 int cut = hello.length / 2;

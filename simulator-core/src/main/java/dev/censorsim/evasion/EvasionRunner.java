@@ -68,12 +68,15 @@ public final class EvasionRunner {
     /** Runs each evasion in order and returns one result each. */
     public List<EvasionResult> run(List<Evasion> evasions) throws IOException {
         List<EvasionResult> results = new ArrayList<>(evasions.size());
-        List<Evasion> tcp = evasions.stream().filter(e -> !e.isUdp()).toList();
+        List<Evasion> tcp = evasions.stream().filter(e -> !e.isUdp() && !e.isDns()).toList();
         if (!tcp.isEmpty()) {
             results.addAll(runTcp(tcp));
         }
         if (evasions.contains(Evasion.QUIC)) {
             results.add(runQuic());
+        }
+        for (Evasion dns : evasions.stream().filter(Evasion::isDns).toList()) {
+            results.add(DnsEvasion.run(dns, policy, name, budget));
         }
         // Back in the order asked for.
         results.sort(java.util.Comparator.comparingInt(r -> evasions.indexOf(r.evasion())));

@@ -130,7 +130,7 @@ final class ChatSession {
             return;
         }
         connecting = true;
-        connector.connect(loop, options.chatName()).addListener(f -> {
+        connector.connect(loop, options.chatName(), options.chatProtocol()).addListener(f -> {
             connecting = false;
             if (!f.isSuccess() && closed) {
                 return;

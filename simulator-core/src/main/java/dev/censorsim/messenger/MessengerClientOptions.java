@@ -42,6 +42,10 @@ import java.util.Objects;
  * @param ioThreads       client event-loop threads
  * @param dns             resolve every name through this DNS server before dialling (with SOCKS5 the proxy is then
  *                        asked for the resolved address), or {@code null} to dial the static routes
+ * @param calls           voice calls, or {@code null} for none
+ * @param quic            a QUIC Initial before each connection, or {@code null} for TCP only
+ * @param ech             offer ECH in every ClientHello (see {@link EchGrease}); a failed attempt retries without it
+ * @param chatProtocol    the chat connection's wire: TLS, or WhatsApp's Noise framing with TLS inside
  */
 public record MessengerClientOptions(Map<String, InetSocketAddress> routes, InetSocketAddress socks5,
                                      boolean socksRemoteDns, MessengerTrust trust, String chatName, String mediaName,
@@ -50,7 +54,8 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
                                      Duration mediaTimeout, Duration churn, Duration connectTimeout,
                                      Duration keepalive, long seed, RetryPolicy retry, List<String> alternatives,
                                      int splitSegments, Duration splitGap, boolean noSni, int ioThreads,
-                                     MessengerDns dns, MessengerCalls calls, MessengerQuic quic) {
+                                     MessengerDns dns, MessengerCalls calls, MessengerQuic quic, boolean ech,
+                                     ChatProtocol chatProtocol) {
 
     /** The port asked of a SOCKS5 proxy for a name without a route. */
     public static final int DEFAULT_PORT = 443;
@@ -62,6 +67,7 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
         Objects.requireNonNull(mediaName, "mediaName");
         alternatives = List.copyOf(alternatives);
         Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(chatProtocol, "chatProtocol");
         if (socks5 == null) {
             for (String name : names(chatName, alternatives, chatRatePerSecond > 0)) {
                 requireRoute(routes, name);
@@ -190,6 +196,8 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
         private MessengerDns dns;
         private MessengerCalls calls;
         private MessengerQuic quic;
+        private boolean ech;
+        private ChatProtocol chatProtocol = ChatProtocol.TLS;
 
         private Builder() {
         }
@@ -332,11 +340,26 @@ public record MessengerClientOptions(Map<String, InetSocketAddress> routes, Inet
             return this;
         }
 
+        /**
+         * Offer ECH on every connection (the outer extension in GREASE form, see {@link EchGrease}); an attempt that
+         * fails while offering it is retried without it, as browsers do.
+         */
+        public Builder ech(boolean ech) {
+            this.ech = ech;
+            return this;
+        }
+
+        /** The chat connection's wire (media always uses TLS). */
+        public Builder chatProtocol(ChatProtocol protocol) {
+            this.chatProtocol = Objects.requireNonNull(protocol, "protocol");
+            return this;
+        }
+
         public MessengerClientOptions build() {
             return new MessengerClientOptions(routes, socks5, socksRemoteDns, trust, chatName, mediaName,
                     chatRatePerSecond, chatMessageBytes, ackTimeout, mediaBytes, mediaDirection, mediaConcurrency,
                     mediaTimeout, churn, connectTimeout, keepalive, seed, retry, alternatives, splitSegments, splitGap,
-                    noSni, ioThreads, dns, calls, quic);
+                    noSni, ioThreads, dns, calls, quic, ech, chatProtocol);
         }
     }
 }

@@ -69,22 +69,34 @@ final class MessengerConnector {
      * whose pipeline holds only the TLS handler, or fails with the last attempt's cause.
      */
     Future<Channel> connect(EventLoop loop, String primary) {
+        return connect(loop, primary, ChatProtocol.TLS);
+    }
+
+    /**
+     * As {@link #connect(EventLoop, String)}, with {@code wire} below TLS: for {@link ChatProtocol#WA_NOISE} the
+     * channel's pipeline then also holds the frame codec, below the TLS handler.
+     */
+    Future<Channel> connect(EventLoop loop, String primary, ChatProtocol wire) {
         Promise<Channel> result = loop.newPromise();
         List<String> candidates = options.candidates(primary);
         int attempts = Math.max(options.retry().attempts(), candidates.size());
-        loop.execute(() -> next(loop, primary, candidates, 0, attempts, result));
+        loop.execute(() -> next(loop, primary, candidates, 0, attempts, options.ech(), wire, result));
         return result;
     }
 
+    /**
+     * @param ech offer ECH on this attempt: on at first when the options say so, off after an attempt offering it
+     *            failed, as a browser retries without ECH when the ECH handshake fails or hangs
+     */
     private void next(EventLoop loop, String primary, List<String> candidates, int attempt, int attempts,
-                      Promise<Channel> result) {
+                      boolean ech, ChatProtocol wire, Promise<Channel> result) {
         if (closed.getAsBoolean()) {
             result.tryFailure(new IOException("client closed"));
             return;
         }
         int start = preferred.getOrDefault(primary, 0);
         int index = (start + attempt) % candidates.size();
-        attempt(loop, candidates.get(index)).addListener(f -> {
+        attempt(loop, candidates.get(index), ech, wire).addListener(f -> {
             if (f.isSuccess()) {
                 preferred.put(primary, index);
                 if (!result.trySuccess((Channel) f.getNow())) {
@@ -94,7 +106,7 @@ final class MessengerConnector {
                 result.tryFailure(f.cause());
             } else {
                 long delay = options.retry().delayNanos(attempt + 1, random);
-                loop.schedule(() -> next(loop, primary, candidates, attempt + 1, attempts, result), delay,
+                loop.schedule(() -> next(loop, primary, candidates, attempt + 1, attempts, false, wire, result), delay,
                         TimeUnit.NANOSECONDS);
             }
         });
@@ -102,15 +114,15 @@ final class MessengerConnector {
 
     /** One attempt, no retry, no alternatives: the DoH client's connections. */
     Future<Channel> connectOnce(EventLoop loop, String name) {
-        return attempt(loop, name);
+        return attempt(loop, name, false, ChatProtocol.TLS);
     }
 
     /**
      * One attempt for {@code name}: DNS lookup if configured, then TCP connect, SOCKS5 if configured and TLS handshake,
      * those three within the timeout (the lookup has its own).
      */
-    private Future<Channel> attempt(EventLoop loop, String name) {
-        Attempt attempt = new Attempt(loop, name);
+    private Future<Channel> attempt(EventLoop loop, String name, boolean ech, ChatProtocol wire) {
+        Attempt attempt = new Attempt(loop, name, ech, wire);
         attempt.begin();
         return attempt.result;
     }
@@ -119,6 +131,8 @@ final class MessengerConnector {
     private final class Attempt {
         final EventLoop loop;
         final String name;
+        final boolean ech;
+        final ChatProtocol wire;
         final Promise<Channel> result;
         final long startNanos = System.nanoTime();
         final long startPhase = metrics.phase();
@@ -128,9 +142,11 @@ final class MessengerConnector {
         boolean finished;
         boolean quicDone;
 
-        Attempt(EventLoop loop, String name) {
+        Attempt(EventLoop loop, String name, boolean ech, ChatProtocol wire) {
             this.loop = loop;
             this.name = name;
+            this.ech = ech;
+            this.wire = wire;
             this.result = loop.newPromise();
         }
 
@@ -198,6 +214,9 @@ final class MessengerConnector {
                     })
                     .connect(dial);
             channel = connect.channel();
+            // A close before the TLS engine is in place (a reset of the Noise prologue) ends the attempt now; once TLS
+            // runs, its handshake future fails first and this is a no-op.
+            channel.closeFuture().addListener(f -> fail(new IOException("connection closed during set-up")));
             connect.addListener(f -> {
                 if (!f.isSuccess()) {
                     fail(f.cause());
@@ -225,6 +244,19 @@ final class MessengerConnector {
             if (finished) {
                 return;
             }
+            if (wire == ChatProtocol.WA_NOISE) {
+                // The Noise handshake first; TLS then runs inside its frames.
+                channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.WA_NOISE,
+                        new WaNoiseClientHandler(() -> startTlsInside(route)));
+                return;
+            }
+            startTlsInside(route);
+        }
+
+        private void startTlsInside(InetSocketAddress route) {
+            if (finished) {
+                return;
+            }
             int port = route != null ? route.getPort() : MessengerClientOptions.DEFAULT_PORT;
             SslHandler tls = sslContext.newHandler(channel.alloc(), name, port);
             tls.setHandshakeTimeoutMillis(0); // the attempt's own timer covers connect and handshake together
@@ -233,11 +265,17 @@ final class MessengerConnector {
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
             // Explicit, because the JDK leaves SNI out by itself for a dotless name such as "localhost". An empty list
             // sends no server_name at all; the certificate is still checked against the peer host.
-            parameters.setServerNames(options.noSni() ? List.of() : List.of(new SNIHostName(name)));
+            // WhatsApp's Noise transport names no server: the TLS inside its frames stands in for its cipher only.
+            boolean noSni = options.noSni() || wire == ChatProtocol.WA_NOISE;
+            parameters.setServerNames(noSni ? List.of() : List.of(new SNIHostName(name)));
             engine.setSSLParameters(parameters);
             if (options.splitSegments() > 1) {
                 channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.SPLIT,
                         new ClientHelloSplitHandler(options.splitSegments(), options.splitGap().toNanos()));
+            }
+            if (ech) {
+                // Below the TLS engine, above the split: a split cuts the hello that offers ECH.
+                channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.ECH, new EchGreaseHandler());
             }
             // Added last: on an active channel the SslHandler sends the ClientHello as soon as it is added.
             channel.pipeline().addBefore(MessengerPipeline.OUTCOME, MessengerPipeline.TLS, tls);

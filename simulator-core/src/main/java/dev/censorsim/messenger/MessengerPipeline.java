@@ -3,7 +3,9 @@ package dev.censorsim.messenger;
 /**
  * Names of the messenger's handlers, in pipeline order (head first).
  *
- * <p>Server channel: {@link #TLS} (an {@code SniHandler} that replaces itself with the {@code SslHandler} for the
+ * <p>Server channel: {@link #WA_NOISE} (steps aside for TLS; on a WhatsApp Noise handshake it answers, then
+ * replaces itself with {@link #WA_FRAMES_IN} and {@link #WA_FRAMES_OUT}), {@link #ECH_STRIP} (removed after the first
+ * record), {@link #TLS} (an {@code SniHandler} that replaces itself with the {@code SslHandler} for the
  * requested name), {@link #DOH_DISPATCH} (only when the server serves DoH; on a ClientHello for the DoH name it
  * replaces {@link #FRAMES} and {@link #SESSION} with {@link #HTTP}, {@link #HTTP_AGGREGATOR}, {@link #DOH}),
  * {@link #FRAMES}, {@link #SESSION}.
@@ -11,7 +13,9 @@ package dev.censorsim.messenger;
  * <p>DoH client channel, once connected: {@link #TLS}, {@link #HTTP}, {@link #HTTP_AGGREGATOR}, {@link #DOH}.
  *
  * <p>Client channel while connecting: {@link #SOCKS} (SOCKS5 only, removed once the proxy connected),
- * {@link #SPLIT} (only with ClientHello splitting; removed once the ClientHello is out), {@link #TLS},
+ * {@link #WA_NOISE} (wa-noise chat only, replaced by {@link #WA_FRAMES_IN} and {@link #WA_FRAMES_OUT} once the
+ * Noise handshake is done), {@link #SPLIT} (only with ClientHello splitting; removed once the ClientHello is out), {@link #ECH} (only when
+ * offering ECH; removed once the ClientHello is out), {@link #TLS},
  * {@link #OUTCOME} (classifies how the attempt ended, removed on success). Once connected: {@link #TLS},
  * {@link #FRAMES}, {@link #IDLE} (media only), {@link #SESSION}.
  */
@@ -19,6 +23,11 @@ final class MessengerPipeline {
 
     static final String SOCKS = "messenger.socks";
     static final String SPLIT = "messenger.splitClientHello";
+    static final String ECH = "messenger.echGrease";
+    static final String WA_NOISE = "messenger.waNoise";
+    static final String WA_FRAMES_IN = "messenger.waFramesIn";
+    static final String WA_FRAMES_OUT = "messenger.waFramesOut";
+    static final String ECH_STRIP = "messenger.echStrip";
     static final String TLS = "messenger.tls";
     static final String OUTCOME = "messenger.connectOutcome";
     static final String FRAMES = "messenger.frames";

@@ -88,6 +88,8 @@ public final class MessengerServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        ch.pipeline().addLast(MessengerPipeline.WA_NOISE, new WaNoiseServerHandler());
+                        ch.pipeline().addLast(MessengerPipeline.ECH_STRIP, new EchStripHandler());
                         ch.pipeline().addLast(MessengerPipeline.TLS, new SniHandler(contexts));
                         if (options.dohName() != null) {
                             ch.pipeline().addLast(MessengerPipeline.DOH_DISPATCH,

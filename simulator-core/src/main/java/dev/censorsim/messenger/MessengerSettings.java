@@ -1,5 +1,7 @@
 package dev.censorsim.messenger;
 
+import dev.censorsim.messenger.ChatProtocol;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,11 +24,21 @@ import java.util.regex.Pattern;
  * @param dns                 resolve names through censorsim's DNS server, or {@code null} for static routes (no
  *                            lookups at all)
  * @param calls               voice calls, signalled over the chat connection (so chat must be on), or {@code null}
+ * @param chatProtocol        the chat connection's wire: TLS with SNI, or WhatsApp's Noise framing (no SNI)
  */
 public record MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
                                 Front front, ChatWorkload chat, MediaWorkload media, long churnNanos,
                                 Strategies strategies, long connectTimeoutNanos, DnsSettings dns,
-                                CallWorkload calls) {
+                                CallWorkload calls, ChatProtocol chatProtocol) {
+
+    /** Settings whose chat speaks TLS. */
+    public MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
+                             Front front, ChatWorkload chat, MediaWorkload media, long churnNanos,
+                             Strategies strategies, long connectTimeoutNanos, DnsSettings dns,
+                             CallWorkload calls) {
+        this(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos, strategies,
+                connectTimeoutNanos, dns, calls, ChatProtocol.TLS);
+    }
 
     /** Settings without calls. */
     public MessengerSettings(String chatName, String mediaName, List<String> alternatives, String controlName,
@@ -54,6 +66,7 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
     public MessengerSettings {
         Objects.requireNonNull(front, "front");
         Objects.requireNonNull(strategies, "strategies");
+        Objects.requireNonNull(chatProtocol, "chatProtocol");
         alternatives = List.copyOf(alternatives);
         if (chat == null && media == null) {
             throw new IllegalArgumentException("the workload needs chat, media or both");
@@ -135,37 +148,37 @@ public record MessengerSettings(String chatName, String mediaName, List<String> 
     /** A copy with another control name ({@code null} for none). */
     public MessengerSettings withControlName(String name) {
         return new MessengerSettings(chatName, mediaName, alternatives, name, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns, calls);
+                strategies, connectTimeoutNanos, dns, calls, chatProtocol);
     }
 
     /** A copy with other workloads ({@code null} for none of that kind) and churn interval (0 for none). */
     public MessengerSettings withWorkload(ChatWorkload chat, MediaWorkload media, long churnNanos) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns, calls);
+                strategies, connectTimeoutNanos, dns, calls, chatProtocol);
     }
 
     /** A copy with other strategies and alternative names. */
     public MessengerSettings withStrategies(Strategies strategies, List<String> alternatives) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns, calls);
+                strategies, connectTimeoutNanos, dns, calls, chatProtocol);
     }
 
     /** A copy that reaches the censor through {@code front}. */
     public MessengerSettings withFront(Front front) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns, calls);
+                strategies, connectTimeoutNanos, dns, calls, chatProtocol);
     }
 
     /** A copy that resolves through censorsim's DNS as {@code dns} says ({@code null}: static routes). */
     public MessengerSettings withDns(DnsSettings dns) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns, calls);
+                strategies, connectTimeoutNanos, dns, calls, chatProtocol);
     }
 
     /** A copy with another call workload ({@code null}: no calls). */
     public MessengerSettings withCalls(CallWorkload calls) {
         return new MessengerSettings(chatName, mediaName, alternatives, controlName, front, chat, media, churnNanos,
-                strategies, connectTimeoutNanos, dns, calls);
+                strategies, connectTimeoutNanos, dns, calls, chatProtocol);
     }
 
     /**

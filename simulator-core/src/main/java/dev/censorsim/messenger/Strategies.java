@@ -21,10 +21,12 @@ import java.util.List;
  * @param quic             send a QUIC Initial before each connection and fall back to TCP/TLS, or {@code null} for TCP
  *                         only
  * @param vpn              carry chat and media through a VPN tunnel, or {@code null} for none
+ * @param ech              offer ECH in every ClientHello (an outer encrypted_client_hello extension) and, as browsers
+ *                         do, retry an attempt that failed while offering it without it
  */
 public record Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
                          List<InetAddress> dnsFallback, String doh, boolean callFallback, QuicStrategy quic,
-                         VpnStrategy vpn) {
+                         VpnStrategy vpn, boolean ech) {
 
     /** Every strategy off. */
     public static final Strategies NONE = new Strategies(null, false, 0, false);
@@ -32,6 +34,13 @@ public record Strategies(RetryStrategy retry, boolean alternatives, int splitCli
     /** Strategies without DNS fallback. */
     public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni) {
         this(retry, alternatives, splitClientHello, noSni, List.of(), null, false, null);
+    }
+
+    /** Strategies without ECH. */
+    public Strategies(RetryStrategy retry, boolean alternatives, int splitClientHello, boolean noSni,
+                      List<InetAddress> dnsFallback, String doh, boolean callFallback, QuicStrategy quic,
+                      VpnStrategy vpn) {
+        this(retry, alternatives, splitClientHello, noSni, dnsFallback, doh, callFallback, quic, vpn, false);
     }
 
     /** Strategies without a VPN. */

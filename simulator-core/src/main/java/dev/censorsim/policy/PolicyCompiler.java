@@ -30,7 +30,7 @@ final class PolicyCompiler {
 
     private static final List<String> TOP_KEYS = List.of("link", "dpi", "inside", "lists", "rules", "modules");
     private static final List<String> MODULE_KEYS = List.of("name", "reassemble", "max-bytes", "matching", "packets",
-            "give-up-after", "state-timeout", "rules");
+            "give-up-after", "skip-other-records", "state-timeout", "rules");
     private static final List<String> LINK_KEYS = List.of("rate");
     private static final List<String> DPI_KEYS = List.of("reassemble", "max-bytes", "matching", "state-timeout");
     private static final List<String> RULE_KEYS = List.of("name", "match", "action", "state-timeout");
@@ -133,7 +133,9 @@ final class PolicyCompiler {
             int giveUp = nonNegativeInt(module.get("give-up-after"), "'give-up-after'", -1);
             ModuleInspection inspection;
             try {
-                inspection = new ModuleInspection(reassemble, maxBytes, packets, giveUp);
+                boolean skipOtherRecords = module.get("skip-other-records") != null
+                        && module.get("skip-other-records").bool("'skip-other-records'");
+                inspection = new ModuleInspection(reassemble, maxBytes, packets, giveUp, skipOtherRecords);
             } catch (IllegalArgumentException e) {
                 throw module.error(e.getMessage());
             }

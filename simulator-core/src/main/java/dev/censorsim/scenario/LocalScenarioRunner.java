@@ -357,6 +357,8 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 .alternatives(settings.strategies().alternatives() ? settings.alternatives() : List.of())
                 .splitClientHello(settings.strategies().splitClientHello())
                 .noSni(settings.strategies().noSni())
+                .ech(settings.strategies().ech())
+                .chatProtocol(settings.chatProtocol())
                 .retry(retry(settings.strategies().retry()));
         if (settings.chat() != null) {
             ChatWorkload chat = settings.chat();

@@ -10,6 +10,7 @@ import dev.censorsim.messenger.VpnStrategy;
 import dev.censorsim.messenger.Front;
 import dev.censorsim.messenger.DnsSettings;
 import dev.censorsim.messenger.MessengerSettings;
+import dev.censorsim.messenger.ChatProtocol;
 import dev.censorsim.dns.ZoneException;
 import dev.censorsim.dns.ZoneFileLoader;
 import dev.censorsim.io.InputFileException;
@@ -46,7 +47,8 @@ final class ScenarioParser {
     private static final List<String> TOP_KEYS =
             List.of("scenario", "description", "time-scale", "messenger", "policies", "timeline");
     private static final List<String> MESSENGER_KEYS =
-            List.of("names", "alternatives", "control", "front", "workload", "strategies", "timeouts", "dns");
+            List.of("names", "alternatives", "control", "front", "workload", "strategies", "timeouts", "dns",
+                    "chat-protocol");
     private static final List<String> DNS_KEYS = List.of("zone", "ttl");
     private static final List<String> NAMES_KEYS = List.of("chat", "media");
     private static final List<String> WORKLOAD_KEYS = List.of("chat", "media", "calls", "churn");
@@ -54,7 +56,7 @@ final class ScenarioParser {
     private static final List<String> CHAT_KEYS = List.of("rate", "size", "timeout");
     private static final List<String> MEDIA_KEYS = List.of("size", "direction", "concurrency");
     private static final List<String> STRATEGY_KEYS = List.of("retry", "alternatives", "split-client-hello", "no-sni",
-            "dns-fallback", "doh", "call-fallback", "quic", "vpn");
+            "dns-fallback", "doh", "call-fallback", "quic", "vpn", "ech");
     private static final List<String> QUIC_KEYS = List.of("timeout", "broken-for");
     private static final List<String> RETRY_KEYS = List.of("attempts", "base", "max", "jitter");
     private static final List<String> TIMEOUT_KEYS = List.of("connect");
@@ -224,7 +226,7 @@ final class ScenarioParser {
         }
         try {
             return new MessengerSettings(chatName, mediaName, alternatives, control, front, chat, media, churn,
-                    strategies, connectTimeout, dns, calls);
+                    strategies, connectTimeout, dns, calls, chatProtocol(node.get("chat-protocol")));
         } catch (IllegalArgumentException e) {
             throw node.error(e.getMessage());
         }
@@ -383,8 +385,9 @@ final class ScenarioParser {
         List<InetAddress> fallback = node.get("dns-fallback") == null ? List.of() : addresses(node.get("dns-fallback"));
         String doh = optionalHost(node.get("doh"), "'doh'");
         boolean callFallback = node.get("call-fallback") != null && callFallback(node.get("call-fallback"));
+        boolean ech = node.get("ech") != null && node.get("ech").bool("'ech'");
         return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback, quic(node.get("quic")),
-                vpn(node.get("vpn")));
+                vpn(node.get("vpn")), ech);
     }
 
     /** {@code vpn: wireguard}, or {@code vpn: { kind: tls, sni: www.example.test }}. */
@@ -472,6 +475,19 @@ final class ScenarioParser {
             }
         }
         return new RetryStrategy(attempts, base, max, jitter);
+    }
+
+    /** {@code chat-protocol: tls} (the default) or {@code wa-noise}. */
+    private static ChatProtocol chatProtocol(PolicyNode node) throws PolicyException {
+        if (node == null) {
+            return ChatProtocol.TLS;
+        }
+        ChatProtocol protocol = ChatProtocol.of(node.text("'chat-protocol'").strip());
+        if (protocol == null) {
+            throw node.error("unknown chat-protocol '" + node.text("'chat-protocol'").strip()
+                    + "'; expected one of tls, wa-noise");
+        }
+        return protocol;
     }
 
     private static Front front(PolicyNode node) throws PolicyException {

@@ -44,6 +44,13 @@ class ScenarioErrorTest {
     }
 
     @Test
+    void unknownChatProtocolShouldPointAtTheValueAndListTheProtocols() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: a.test }", "  chat-protocol: xmpp",
+                        "  workload: { chat: { rate: 5/s } }"), 4, 18,
+                "unknown chat-protocol 'xmpp'; expected one of tls, wa-noise");
+    }
+
+    @Test
     void missingScenarioNameShouldPointAtTheDocument() {
         assertError(error("description: x"), 1, 1, "missing 'scenario' in the scenario");
     }

@@ -1,5 +1,6 @@
 package dev.censorsim.scenario;
 
+import dev.censorsim.messenger.ChatProtocol;
 import dev.censorsim.policy.PolicyException;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,8 @@ class ShippedScenariosTest {
 
         assertThat(files).extracting(p -> p.getFileName().toString()).contains("whatsapp-2025-26.yaml",
                 "whatsapp-2025-throttle.yaml", "whatsapp-2026-block.yaml", "twitter-2021-throttle.yaml",
-                "freeze-16kb.yaml");
+                "freeze-16kb.yaml", "tspu-2021-throttler-and-blocker.yaml", "tspu-2022-blocker.yaml",
+                "ech-2024-block.yaml", "telegram-2025-throttle.yaml", "whatsapp-2026-protocol-block.yaml");
         for (Path file : files) {
             Scenario s = Scenario.load(file);
             assertThat(s.name()).as(file.toString())
@@ -53,6 +55,17 @@ class ShippedScenariosTest {
                 .isEqualTo("whatsapp-slow: sni [@whatsapp] -> throttle 12.5 mbit/s down per flow"));
         assertThat(s.policy("blocked").describe()).anySatisfy(line -> assertThat(line)
                 .isEqualTo("whatsapp-reset: sni [@whatsapp] -> reset"));
+    }
+
+    @Test
+    void protocolBlockScenarioShouldSpeakWhatsAppsFramingOnChatOnly() throws Exception {
+        Scenario s = Scenario.load(Path.of("..", "scenarios", "whatsapp-2026-protocol-block.yaml"));
+
+        assertThat(s.messenger().chatProtocol()).isEqualTo(ChatProtocol.WA_NOISE);
+        assertThat(Scenario.load(Path.of("..", "scenarios", "whatsapp-2026-block.yaml")).messenger().chatProtocol())
+                .as("the default").isEqualTo(ChatProtocol.TLS);
+        assertThat(s.policy("protocol-reset").describe()).anySatisfy(line -> assertThat(line)
+                .startsWith("whatsapp-chat-protocol: protocol [whatsapp]"));
     }
 
     @Test
