@@ -52,13 +52,14 @@ public final class MessengerClient implements AutoCloseable {
         long start = System.nanoTime();
         this.metrics = new MessengerMetrics(start, options.chatEnabled() ? ChatSession.periodNanos(options) : 0,
                 options.mediaEnabled(), options.dns() != null);
-        this.group = Transport.current().newGroup(options.ioThreads(), "censorsim-messenger-client");
-        this.resolver = options.dns() == null ? null : new MessengerResolver(options.dns(), metrics);
         QuicFirst quic = null;
         if (options.quic() != null) {
+            // Before any thread starts: throws when the native QUIC library does not load here.
+            quic = new QuicFirst(options.quic(), options.trust(), options.noSni(), metrics);
             metrics.quicEnabled();
-            quic = new QuicFirst(options.quic(), metrics, options.seed());
         }
+        this.group = Transport.current().newGroup(options.ioThreads(), "censorsim-messenger-client");
+        this.resolver = options.dns() == null ? null : new MessengerResolver(options.dns(), metrics);
         MessengerConnector connector = new MessengerConnector(options, ssl, metrics, resolver, quic,
                 new Random(options.seed()), () -> closed);
         if (resolver != null && options.dns().doh() != null) {
@@ -89,7 +90,11 @@ public final class MessengerClient implements AutoCloseable {
         this.sampler = chatLoop.scheduleAtFixedRate(this::sample, SAMPLE_NANOS, SAMPLE_NANOS, TimeUnit.NANOSECONDS);
     }
 
-    /** Starts the workload and returns at once; the figures start from now. */
+    /**
+     * Starts the workload and returns at once; the figures start from now.
+     *
+     * @throws IllegalStateException when {@code options} asks for QUIC and Netty's native QUIC does not load here
+     */
     public static MessengerClient start(MessengerClientOptions options) {
         MessengerClient client = new MessengerClient(options);
         if (client.chat != null) {

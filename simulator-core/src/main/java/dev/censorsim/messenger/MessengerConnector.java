@@ -51,7 +51,8 @@ final class MessengerConnector {
 
     /**
      * @param resolver resolves each attempt's name first, or {@code null} to dial the static routes
-     * @param quic     the QUIC-first step before each TCP connect, or {@code null} for none
+     * @param quic     the QUIC-first step before each TCP connect (its connection carries the session when it
+     *                 completes), or {@code null} for none
      */
     MessengerConnector(MessengerClientOptions options, SslContext sslContext, MessengerMetrics metrics,
                        MessengerResolver resolver, QuicFirst quic, Random random, BooleanSupplier closed) {
@@ -66,7 +67,8 @@ final class MessengerConnector {
 
     /**
      * Connects for {@code primary} on {@code loop}: completes with an active channel whose TLS handshake completed and
-     * whose pipeline holds only the TLS handler, or fails with the last attempt's cause.
+     * whose pipeline holds only the TLS handler (and, with QUIC first, the byte counter) or, when QUIC first
+     * succeeded, a QUIC stream; or fails with the last attempt's cause.
      */
     Future<Channel> connect(EventLoop loop, String primary) {
         Promise<Channel> result = loop.newPromise();
@@ -84,7 +86,7 @@ final class MessengerConnector {
         }
         int start = preferred.getOrDefault(primary, 0);
         int index = (start + attempt) % candidates.size();
-        attempt(loop, candidates.get(index)).addListener(f -> {
+        attempt(loop, candidates.get(index), true).addListener(f -> {
             if (f.isSuccess()) {
                 preferred.put(primary, index);
                 if (!result.trySuccess((Channel) f.getNow())) {
@@ -100,17 +102,20 @@ final class MessengerConnector {
         });
     }
 
-    /** One attempt, no retry, no alternatives: the DoH client's connections. */
+    /**
+     * One attempt, no retry, no alternatives, TCP/TLS only: the DoH client's connections (DNS over HTTPS over QUIC
+     * would be HTTP/3, which the messenger does not speak).
+     */
     Future<Channel> connectOnce(EventLoop loop, String name) {
-        return attempt(loop, name);
+        return attempt(loop, name, false);
     }
 
     /**
      * One attempt for {@code name}: DNS lookup if configured, then TCP connect, SOCKS5 if configured and TLS handshake,
      * those three within the timeout (the lookup has its own).
      */
-    private Future<Channel> attempt(EventLoop loop, String name) {
-        Attempt attempt = new Attempt(loop, name);
+    private Future<Channel> attempt(EventLoop loop, String name, boolean quicFirst) {
+        Attempt attempt = new Attempt(loop, name, quicFirst && quic != null);
         attempt.begin();
         return attempt.result;
     }
@@ -128,9 +133,10 @@ final class MessengerConnector {
         boolean finished;
         boolean quicDone;
 
-        Attempt(EventLoop loop, String name) {
+        Attempt(EventLoop loop, String name, boolean quicFirst) {
             this.loop = loop;
             this.name = name;
+            this.quicDone = !quicFirst;
             this.result = loop.newPromise();
         }
 
@@ -155,14 +161,20 @@ final class MessengerConnector {
          * @param askForName with SOCKS5, ask the proxy for the name rather than the route's address
          */
         private void dial(InetSocketAddress route, boolean askForName) {
-            if (quic == null || quicDone) {
+            if (quicDone) {
                 dialTcp(route, askForName);
                 return;
             }
             // The QUIC step's wait is part of the attempt's time (what the user waits), not of the TCP timeout.
-            quic.probe(loop, name).addListener(f -> {
+            quic.connect(loop, name).addListener(f -> {
                 quicDone = true;
-                dialTcp(route, askForName);
+                Channel stream = (Channel) f.getNow();
+                if (stream == null) {
+                    dialTcp(route, askForName);
+                } else {
+                    channel = stream;
+                    succeedOverQuic();
+                }
             });
         }
 
@@ -258,6 +270,23 @@ final class MessengerConnector {
             finished = true;
             timer.cancel(false);
             channel.pipeline().remove(outcome);
+            if (quic != null) {
+                channel.pipeline().addLast(MessengerPipeline.TRANSPORT_BYTES, new TransportBytesHandler(metrics, false));
+            }
+            long now = System.nanoTime();
+            metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now, startPhase);
+            result.trySuccess(channel);
+        }
+
+        /** QUIC first carried the connection: its handshake is the attempt's, and no TCP connect is made. */
+        private void succeedOverQuic() {
+            if (finished || closed.getAsBoolean()) {
+                finished = true;
+                channel.close();
+                result.tryFailure(new IOException("client closed"));
+                return;
+            }
+            finished = true;
             long now = System.nanoTime();
             metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now, startPhase);
             result.trySuccess(channel);

@@ -1,6 +1,9 @@
 package dev.censorsim.messenger;
 
 import dev.censorsim.metrics.Metric;
+import dev.censorsim.policy.Direction;
+import dev.censorsim.testing.QuicNative;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -9,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** QUIC first, TCP after, over real sockets: the Initial through the censor's UDP relay, chat through its proxy. */
+/**
+ * QUIC first, TCP after, over real sockets: chat and media over real QUIC connections (Netty's quiche codec) through
+ * the censor's UDP relay, and over TLS through its TCP proxy when the relay drops QUIC.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MessengerQuicTest {
 
@@ -21,15 +27,48 @@ class MessengerQuicTest {
                 action: { type: drop }
             """;
 
+    /** From 2023: the SNI read from the decrypted Initial. */
+    private static final String QUIC_SNI = """
+            rules:
+              - name: quic-sni
+                match: { protocol: [quic], sni: [%s] }
+                action: { type: drop }
+            """;
+
+    @BeforeAll
+    static void nativeQuicLoads() {
+        QuicNative.assumeLinuxX8664OrRequire();
+    }
+
     @Test
-    void everyInitialShouldBeAnsweredWhenNothingBlocksIt() throws Exception {
+    void chatShouldTravelOverQuicWhenNothingBlocksIt() throws Exception {
         try (CallRig rig = CallRig.start("")) {
             MessengerSnapshot s = rig.run(quicFirst(rig, Duration.ofMinutes(5)), 3_000);
 
-            assertThat(s.get(Metric.CONNECT_OK)).isGreaterThanOrEqualTo(3);
             assertThat(s.get(Metric.QUIC_OK)).isEqualTo(s.get(Metric.QUIC_ATTEMPTS)).isGreaterThanOrEqualTo(3);
             assertThat(s.get(Metric.QUIC_FALLBACK)).isZero();
             assertThat(s.get(Metric.QUIC_SKIPPED)).isZero();
+            assertThat(s.get(Metric.CONNECT_OK)).as("no TCP connection at all").isEqualTo(s.get(Metric.QUIC_OK));
+            assertThat(s.get(Metric.QUIC_BYTES)).as("chat frames both ways over QUIC").isGreaterThan(20 * 3 * 64);
+            assertThat(s.get(Metric.QUIC_TCP_BYTES)).isZero();
+            assertThat(s.get(Metric.QUIC_SHARE)).isEqualTo(1.0);
+            assertThat(s.get(Metric.CHAT_DELIVERED)).isGreaterThanOrEqualTo(40);
+            assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).isGreaterThanOrEqualTo(0.99);
+        }
+    }
+
+    @Test
+    void mediaShouldTravelOverQuicWhenNothingBlocksIt() throws Exception {
+        try (CallRig rig = CallRig.start("")) {
+            MessengerClientOptions.Builder options = rig.client().chat(0, 0, Duration.ofSeconds(2))
+                    .media(256 * 1024, Direction.DOWN, 1)
+                    .quic(new MessengerQuic(rig.relay().localAddress(), Duration.ofSeconds(1), Duration.ofMinutes(5)));
+            MessengerSnapshot s = rig.run(options, 2_000);
+
+            assertThat(s.get(Metric.MEDIA_COMPLETED)).isGreaterThanOrEqualTo(2);
+            assertThat(s.get(Metric.MEDIA_FAILED)).isZero();
+            assertThat(s.get(Metric.QUIC_BYTES)).isGreaterThanOrEqualTo(2 * 256 * 1024);
+            assertThat(s.get(Metric.QUIC_TCP_BYTES)).isZero();
         }
     }
 
@@ -45,7 +84,32 @@ class MessengerQuicTest {
             assertThat(s.get(Metric.CONNECT_OK)).isEqualTo(s.get(Metric.CONNECT_ATTEMPTS));
             assertThat(s.get(Metric.CONNECT_LATENCY_P99)).as("the first connection waited out the QUIC timeout")
                     .isGreaterThanOrEqualTo(300);
+            assertThat(s.get(Metric.QUIC_BYTES)).isZero();
+            assertThat(s.get(Metric.QUIC_TCP_BYTES)).isPositive();
             assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).isGreaterThanOrEqualTo(0.99);
+        }
+    }
+
+    @Test
+    void aQuicSniRuleShouldSendTheClientToTcpAndChatShouldStillArrive() throws Exception {
+        try (CallRig rig = CallRig.start(QUIC_SNI.formatted(CallRig.CHAT))) {
+            MessengerSnapshot s = rig.run(quicFirst(rig, Duration.ofMinutes(5)), 3_000);
+
+            assertThat(s.get(Metric.QUIC_OK)).as("the SNI inside the encrypted Initial was read").isZero();
+            assertThat(s.get(Metric.QUIC_FALLBACK)).isEqualTo(1);
+            assertThat(s.get(Metric.QUIC_TCP_BYTES)).isPositive();
+            assertThat(s.get(Metric.CHAT_DELIVERED)).isGreaterThanOrEqualTo(40);
+            assertThat(s.get(Metric.CHAT_DELIVERED_RATIO)).isGreaterThanOrEqualTo(0.99);
+        }
+    }
+
+    @Test
+    void aQuicSniRuleForAnotherNameShouldLeaveQuicAlone() throws Exception {
+        try (CallRig rig = CallRig.start(QUIC_SNI.formatted("other.example"))) {
+            MessengerSnapshot s = rig.run(quicFirst(rig, Duration.ofMinutes(5)), 2_000);
+
+            assertThat(s.get(Metric.QUIC_OK)).isEqualTo(s.get(Metric.QUIC_ATTEMPTS)).isGreaterThanOrEqualTo(2);
+            assertThat(s.get(Metric.QUIC_TCP_BYTES)).isZero();
         }
     }
 
