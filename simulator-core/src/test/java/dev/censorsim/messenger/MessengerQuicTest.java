@@ -35,9 +35,26 @@ class MessengerQuicTest {
                 action: { type: drop }
             """;
 
+    /**
+     * The first TLS and QUIC handshakes in a fresh JVM load and compile their code, which took up to 20 s on a loaded
+     * 2-core machine and ate a 3 s run's reconnects; a second of each, unmeasured, comes first.
+     */
     @BeforeAll
-    static void nativeQuicLoads() {
+    static void nativeQuicLoadsAndBothTransportsAreWarm() throws Exception {
         QuicNative.assumeLinuxX8664OrRequire();
+        try (CallRig rig = CallRig.start("")) {
+            untilDelivered(rig.client());
+            untilDelivered(quicFirst(rig, Duration.ZERO));
+        }
+    }
+
+    private static void untilDelivered(MessengerClientOptions.Builder options) throws InterruptedException {
+        try (MessengerClient client = MessengerClient.start(options.build())) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (client.cut().get(Metric.CHAT_DELIVERED) < 10 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        }
     }
 
     @Test
@@ -61,13 +78,15 @@ class MessengerQuicTest {
     void mediaShouldTravelOverQuicWhenNothingBlocksIt() throws Exception {
         try (CallRig rig = CallRig.start("")) {
             MessengerClientOptions.Builder options = rig.client().chat(0, 0, Duration.ofSeconds(2))
-                    .media(256 * 1024, Direction.DOWN, 1)
-                    .quic(new MessengerQuic(rig.relay().localAddress(), Duration.ofSeconds(1), Duration.ofMinutes(5)));
-            MessengerSnapshot s = rig.run(options, 2_000);
+                    .media(64 * 1024, Direction.DOWN, 1)
+                    .quic(new MessengerQuic(rig.relay().localAddress(), Duration.ofSeconds(2), Duration.ofMinutes(5)));
+            MessengerSnapshot s = rig.run(options, 3_000);
 
             assertThat(s.get(Metric.MEDIA_COMPLETED)).isGreaterThanOrEqualTo(2);
             assertThat(s.get(Metric.MEDIA_FAILED)).isZero();
-            assertThat(s.get(Metric.QUIC_BYTES)).isGreaterThanOrEqualTo(2 * 256 * 1024);
+            assertThat(s.get(Metric.QUIC_OK)).as("a fresh QUIC connection per transfer")
+                    .isGreaterThanOrEqualTo(s.get(Metric.MEDIA_COMPLETED));
+            assertThat(s.get(Metric.QUIC_BYTES)).isGreaterThanOrEqualTo(s.get(Metric.MEDIA_COMPLETED) * 64 * 1024);
             assertThat(s.get(Metric.QUIC_TCP_BYTES)).isZero();
         }
     }
@@ -124,9 +143,12 @@ class MessengerQuicTest {
         }
     }
 
-    /** Chat reconnecting every 0.5 s, each connection QUIC first with a 300 ms timeout. */
+    /**
+     * Chat at 20 messages/s reconnecting every 0.5 s, each connection QUIC first with a 300 ms timeout. The ack timeout
+     * is long, so a loaded machine's slow handshakes delay messages rather than lose them.
+     */
     private static MessengerClientOptions.Builder quicFirst(CallRig rig, Duration brokenFor) {
-        return rig.client().churn(Duration.ofMillis(500))
+        return rig.client().chat(20, 64, Duration.ofSeconds(10)).churn(Duration.ofMillis(500))
                 .quic(new MessengerQuic(rig.relay().localAddress(), Duration.ofMillis(300), brokenFor));
     }
 }
