@@ -178,6 +178,7 @@ final class QuicFirst {
                 }
                 socket.close();
             });
+            stall.arm();
             metrics.quicEnded(QuicOutcome.ANSWERED, phase);
             result.trySuccess(stream);
         }

@@ -3,15 +3,23 @@ package dev.censorsim.messenger;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * Watches one client QUIC connection's datagrams, below the QUIC codec, for a stalled path: the client has been
- * sending for {@link #STALL_NANOS} and nothing at all came back, not even an ACK. That is what a censor that lets the
- * handshake through and then drops the flow looks like from the client; a healthy path, however slow, acknowledges.
- * Counting datagrams rather than stream bytes keeps an upload (the server sends only ACKs until the end) from
- * looking stalled.
+ * Watches one client QUIC connection's datagrams, below the QUIC codec, for a stalled path, and closes the connection's
+ * socket when it finds one: the client has been sending for {@link #STALL_NANOS} and nothing at all came back, not even
+ * an ACK. That is what a censor that let the handshake through and then drops the flow (a rule applied to live flows,
+ * a freeze) looks like from the client; a healthy path, however slow, acknowledges. Closing ends the QUIC connection
+ * and its stream, the session reconnects, and {@link QuicFirst} sees {@link #stalled(long)} and marks QUIC broken, so
+ * the reconnect takes TCP/TLS.
+ *
+ * <p>The clock starts at the second datagram sent after the last one received: the first may be a pure ACK of what
+ * came in (RFC 9000 §13.2), which the server never answers, while every later one must carry something ack-eliciting
+ * (a client sends no new ACK without receiving), which the server acknowledges within its max_ack_delay (25 ms by
+ * default, RFC 9000 §18.2). Counting datagrams rather than stream bytes keeps an upload (the server sends only ACKs
+ * until the end) from looking stalled.
  *
  * <p>All on the connection's event loop.
  */
@@ -19,30 +27,67 @@ final class QuicStallHandler extends ChannelDuplexHandler {
 
     /**
      * Twice the round trip of a geostationary satellite path (about 600 ms), so a slow path is no stall, and well
-     * under the app's own give-up times (the chat keepalive's 10 s, the scenarios' 10 s media timeout), so the
-     * verdict is in place when the app closes the connection.
+     * under the app's own give-up times (the chat keepalive's 10 s, the scenarios' 10 s media timeout), so the app
+     * reconnects over TCP before it would have given up on its own.
      */
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(1_200);
 
-    /** When the client first sent after the last datagram from the server; 0 while nothing is unanswered. */
+    private boolean armed;
+    private int sentSinceReceipt;
+    /** When the clock started (see the class comment); 0 while it is not running. */
     private long unansweredSinceNanos;
+    private ScheduledFuture<?> check;
+    private boolean stalled;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        sentSinceReceipt = 0;
         unansweredSinceNanos = 0;
         ctx.fireChannelRead(msg);
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (unansweredSinceNanos == 0) {
+        if (++sentSinceReceipt == 2 && armed) {
             unansweredSinceNanos = Math.max(1, System.nanoTime());
+            if (check == null) {
+                check = ctx.executor().schedule(() -> check(ctx), STALL_NANOS, TimeUnit.NANOSECONDS);
+            }
         }
         ctx.write(msg, promise);
     }
 
-    /** Whether, at {@code nowNanos}, the client has been talking into silence for at least {@link #STALL_NANOS}. */
+    /**
+     * Starts watching; once the handshake completed. Before, the handshake's own timeout decides, and retransmitted
+     * Initials are no stall of an established connection.
+     */
+    void arm() {
+        armed = true;
+    }
+
+    private void check(ChannelHandlerContext ctx) {
+        check = null;
+        if (unansweredSinceNanos == 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        long due = unansweredSinceNanos + STALL_NANOS - System.nanoTime();
+        if (due > 0) { // answered since, and talking into silence again from a later datagram
+            check = ctx.executor().schedule(() -> check(ctx), due, TimeUnit.NANOSECONDS);
+            return;
+        }
+        stalled = true;
+        ctx.close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (check != null) {
+            check.cancel(false);
+        }
+    }
+
+    /** Whether the path stalled: closed for it, or, at {@code nowNanos}, silent for {@link #STALL_NANOS} already. */
     boolean stalled(long nowNanos) {
-        return unansweredSinceNanos != 0 && nowNanos - unansweredSinceNanos >= STALL_NANOS;
+        return stalled || (unansweredSinceNanos != 0 && nowNanos - unansweredSinceNanos >= STALL_NANOS);
     }
 }

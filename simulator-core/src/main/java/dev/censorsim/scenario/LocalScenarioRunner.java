@@ -51,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>With a {@code calls} workload or the {@code quic} strategy a {@link UdpRelay} (sharing the same holder) sits
  * in front of the server's UDP endpoint, and the proxy records each client's TLS names, so a UDP rule can tie a call
- * to its messenger by the names its signalling used ({@link FlowNames}). Calls and QUIC Initials reach the relay
+ * to its messenger by the names its signalling used ({@link FlowNames}). Calls and QUIC connections reach the relay
  * directly, whatever the TCP front.
  *
  * <p>Every port is ephemeral, so runs can overlap (parallel CI jobs, tests).

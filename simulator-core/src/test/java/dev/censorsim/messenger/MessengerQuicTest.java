@@ -2,6 +2,7 @@ package dev.censorsim.messenger;
 
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.policy.Direction;
+import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.testing.QuicNative;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class MessengerQuicTest {
     @Test
     void chatShouldTravelOverQuicWhenNothingBlocksIt() throws Exception {
         try (CallRig rig = CallRig.start("")) {
-            MessengerSnapshot s = rig.run(quicFirst(rig, Duration.ofMinutes(5)), 3_000);
+            MessengerSnapshot s = rig.run(quicFirst(rig, Duration.ofMinutes(5), Duration.ofSeconds(2)), 3_000);
 
             assertThat(s.get(Metric.QUIC_OK)).isEqualTo(s.get(Metric.QUIC_ATTEMPTS)).isGreaterThanOrEqualTo(3);
             assertThat(s.get(Metric.QUIC_FALLBACK)).isZero();
@@ -125,10 +126,36 @@ class MessengerQuicTest {
     @Test
     void aQuicSniRuleForAnotherNameShouldLeaveQuicAlone() throws Exception {
         try (CallRig rig = CallRig.start(QUIC_SNI.formatted("other.example"))) {
-            MessengerSnapshot s = rig.run(quicFirst(rig, Duration.ofMinutes(5)), 2_000);
+            MessengerSnapshot s = rig.run(quicFirst(rig, Duration.ofMinutes(5), Duration.ofSeconds(2)), 2_000);
 
             assertThat(s.get(Metric.QUIC_OK)).isEqualTo(s.get(Metric.QUIC_ATTEMPTS)).isGreaterThanOrEqualTo(2);
             assertThat(s.get(Metric.QUIC_TCP_BYTES)).isZero();
+        }
+    }
+
+    @Test
+    void aQuicConnectionSilencedAfterItsHandshakeShouldStallAndTheChatShouldMoveToTcp() throws Exception {
+        try (CallRig rig = CallRig.start("")) {
+            MessengerClientOptions.Builder options = rig.client().chat(20, 64, Duration.ofSeconds(10))
+                    .quic(new MessengerQuic(rig.relay().localAddress(), Duration.ofSeconds(2), Duration.ofMinutes(5)));
+            try (MessengerClient client = MessengerClient.start(options.build())) {
+                Thread.sleep(1_500);
+                MessengerSnapshot open = client.cut();
+                // The live flow is re-evaluated on its next datagram: from now on the relay drops it both ways.
+                rig.policy().swap(PolicyLoader.parse(QUIC_2022, "quic-2022.yaml"));
+                Thread.sleep(4_000);
+                MessengerSnapshot blocked = client.cut();
+
+                assertThat(open.get(Metric.QUIC_OK)).isEqualTo(1);
+                assertThat(open.get(Metric.QUIC_SHARE)).isEqualTo(1.0);
+                assertThat(blocked.get(Metric.QUIC_STALLED)).as("the silent path was noticed").isEqualTo(1);
+                assertThat(blocked.get(Metric.QUIC_SKIPPED)).as("the reconnect went straight to TCP").isEqualTo(1);
+                assertThat(blocked.get(Metric.QUIC_TCP_BYTES)).isPositive();
+                assertThat(blocked.get(Metric.CHAT_DELIVERED)).as("about 2.5 s of the 4 s on TCP")
+                        .isGreaterThanOrEqualTo(30);
+                assertThat(blocked.get(Metric.CHAT_FAILED)).as("what was in flight on the silent path")
+                        .isLessThanOrEqualTo(40);
+            }
         }
     }
 
@@ -148,7 +175,12 @@ class MessengerQuicTest {
      * is long, so a loaded machine's slow handshakes delay messages rather than lose them.
      */
     private static MessengerClientOptions.Builder quicFirst(CallRig rig, Duration brokenFor) {
+        return quicFirst(rig, brokenFor, Duration.ofMillis(300));
+    }
+
+    /** As above with another QUIC timeout: where QUIC must succeed, one a loaded machine's handshake always meets. */
+    private static MessengerClientOptions.Builder quicFirst(CallRig rig, Duration brokenFor, Duration timeout) {
         return rig.client().chat(20, 64, Duration.ofSeconds(10)).churn(Duration.ofMillis(500))
-                .quic(new MessengerQuic(rig.relay().localAddress(), Duration.ofMillis(300), brokenFor));
+                .quic(new MessengerQuic(rig.relay().localAddress(), timeout, brokenFor));
     }
 }
