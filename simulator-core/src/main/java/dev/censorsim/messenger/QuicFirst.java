@@ -79,6 +79,11 @@ final class QuicFirst {
         return result;
     }
 
+    /** Clears the broken mark: the next connection tries QUIC. */
+    void forgetBroken() {
+        brokenUntil.set(System.nanoTime());
+    }
+
     private void markBroken() {
         brokenUntil.set(System.nanoTime() + settings.brokenFor().toNanos());
     }

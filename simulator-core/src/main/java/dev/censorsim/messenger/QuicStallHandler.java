@@ -21,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * default, RFC 9000 §18.2). Counting datagrams rather than stream bytes keeps an upload (the server sends only ACKs
  * until the end) from looking stalled.
  *
+ * <p>A download has nothing to send but ACKs, and a client sends no ACK without receiving, so a silenced download
+ * shows no unanswered datagram; it is caught the other way: a check every {@link #CHECK_NANOS} that saw the server
+ * busy (at least {@link #BUSY_DATAGRAMS} datagrams in a check interval) followed by {@link #STALL_NANOS} of silence
+ * is a stall too. A transfer does not pause mid-stream, and a finished one is closed by the app at once.
+ *
  * <p>All on the connection's event loop.
  */
 final class QuicStallHandler extends ChannelDuplexHandler {
@@ -32,7 +37,15 @@ final class QuicStallHandler extends ChannelDuplexHandler {
      */
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(1_200);
 
+    static final long CHECK_NANOS = STALL_NANOS / 2;
+    /** 8 datagrams in 600 ms: more than a chat's acks and pongs at a few messages per second, less than any transfer. */
+    static final int BUSY_DATAGRAMS = 8;
+
     private boolean armed;
+    private long lastReceiptNanos;
+    private int receivedSinceCheck;
+    private boolean lastWindowBusy;
+    private ChannelHandlerContext ctx;
     private int sentSinceReceipt;
     /** When the clock started (see the class comment); 0 while it is not running. */
     private long unansweredSinceNanos;
@@ -41,6 +54,8 @@ final class QuicStallHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastReceiptNanos = System.nanoTime();
+        receivedSinceCheck++;
         sentSinceReceipt = 0;
         unansweredSinceNanos = 0;
         ctx.fireChannelRead(msg);
@@ -63,6 +78,29 @@ final class QuicStallHandler extends ChannelDuplexHandler {
      */
     void arm() {
         armed = true;
+        if (ctx != null) {
+            ctx.executor().schedule(this::watchReceipts, CHECK_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private void watchReceipts() {
+        if (!ctx.channel().isActive() || stalled) {
+            return;
+        }
+        if (receivedSinceCheck > 0) {
+            lastWindowBusy = receivedSinceCheck >= BUSY_DATAGRAMS;
+            receivedSinceCheck = 0;
+        } else if (lastWindowBusy && System.nanoTime() - lastReceiptNanos >= STALL_NANOS) {
+            stalled = true;
+            ctx.close();
+            return;
+        }
+        ctx.executor().schedule(this::watchReceipts, CHECK_NANOS, TimeUnit.NANOSECONDS);
     }
 
     private void check(ChannelHandlerContext ctx) {

@@ -160,6 +160,29 @@ class MessengerQuicTest {
     }
 
     @Test
+    void aDownloadSilencedMidTransferShouldStallAndTheNextTransferShouldTakeTcp() throws Exception {
+        try (CallRig rig = CallRig.start("")) {
+            MessengerClientOptions.Builder options = rig.client().chat(0, 0, Duration.ofSeconds(2))
+                    .media(64L << 20, Direction.DOWN, 1).mediaTimeout(Duration.ofSeconds(30))
+                    .quic(new MessengerQuic(rig.relay().localAddress(), Duration.ofSeconds(2), Duration.ofMinutes(5)));
+            try (MessengerClient client = MessengerClient.start(options.build())) {
+                Thread.sleep(1_500);
+                client.cut();
+                rig.policy().swap(PolicyLoader.parse(QUIC_2022, "quic-2022.yaml"));
+                Thread.sleep(4_000);
+                MessengerSnapshot blocked = client.cut();
+
+                assertThat(blocked.get(Metric.QUIC_STALLED)).as("noticed long before the 30 s media timeout")
+                        .isEqualTo(1);
+                assertThat(blocked.get(Metric.MEDIA_FAILED)).isEqualTo(1);
+                assertThat(blocked.get(Metric.QUIC_SKIPPED)).as("the next transfer went straight to TCP")
+                        .isGreaterThanOrEqualTo(1);
+                assertThat(blocked.get(Metric.QUIC_TCP_BYTES)).isPositive();
+            }
+        }
+    }
+
+    @Test
     void withoutABrokenMarkEveryConnectionShouldWaitOutTheTimeout() throws Exception {
         try (CallRig rig = CallRig.start(QUIC_2022)) {
             MessengerSnapshot s = rig.run(quicFirst(rig, Duration.ZERO), 3_000);
