@@ -271,7 +271,8 @@ final class MessengerConnector {
             timer.cancel(false);
             channel.pipeline().remove(outcome);
             if (quic != null) {
-                channel.pipeline().addLast(MessengerPipeline.TRANSPORT_BYTES, new TransportBytesHandler(metrics, false));
+                channel.pipeline().addLast(MessengerPipeline.TRANSPORT_BYTES,
+                        new TransportBytesHandler(metrics, false));
             }
             long now = System.nanoTime();
             metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now, startPhase);

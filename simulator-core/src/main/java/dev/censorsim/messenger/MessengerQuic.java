@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * QUIC first, TCP/TLS after: each connection (chat, media, a call's relay) first tries a real QUIC connection (RFC 9000,
- * TLS 1.3 with the name as SNI, Netty's quiche codec) to {@code udp} and is carried over one QUIC stream when the
- * handshake completes within {@code timeout}. A handshake that does not, or a QUIC connection whose path goes silent
+ * QUIC first, TCP/TLS after: each connection (chat, media, a call's relay) first tries a real QUIC connection
+ * (RFC 9000, TLS 1.3 with the name as SNI, Netty's quiche codec) to {@code udp} and is carried over one QUIC stream when
+ * the handshake completes within {@code timeout}. A handshake that does not, or a QUIC connection whose path goes silent
  * later (a stall), marks QUIC broken for {@code brokenFor}, during which connections go straight to TCP/TLS, as Chrome
  * does. The server answers QUIC on its UDP endpoint ({@link MessengerServer#mediaAddress()}).
  *
