@@ -181,16 +181,18 @@ final class MessengerClientCommand implements Callable<Integer> {
     boolean callFallback;
 
     @Option(names = "--quic", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
-            description = "QUIC first: send a QUIC v1 Initial here before each connection, TCP/TLS after the server "
-                    + "answers or --quic-timeout passes.")
+            description = "QUIC first: carry each connection over a real QUIC connection to this address (the "
+                    + "server's udp endpoint or a censor in front of it); TCP/TLS when the QUIC handshake does not "
+                    + "complete within --quic-timeout or the QUIC path stalls.")
     InetSocketAddress quic;
 
     @Option(names = "--quic-timeout", paramLabel = "DURATION", defaultValue = "300ms",
-            description = "Wait this long for the QUIC answer before TCP (default: ${DEFAULT-VALUE}).")
+            description = "Wait this long for the QUIC handshake before TCP (default: ${DEFAULT-VALUE}).")
     String quicTimeout;
 
     @Option(names = "--quic-broken-for", paramLabel = "DURATION", defaultValue = "5m",
-            description = "After an unanswered Initial, skip QUIC this long; 0s tries every time "
+            description = "After a QUIC handshake that did not complete, or a stall, skip QUIC this long; 0s tries "
+                    + "every time "
                     + "(default: ${DEFAULT-VALUE}).")
     String quicBrokenFor;
 

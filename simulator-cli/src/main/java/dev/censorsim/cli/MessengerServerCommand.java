@@ -106,7 +106,7 @@ final class MessengerServerCommand implements Callable<Integer> {
                 + " for " + String.join(", ", server.names()));
         out.println("censorsim messenger server: CA certificate " + ca.toAbsolutePath()
                 + " (give it to 'messenger client --ca')");
-        out.println("censorsim messenger server: calls and QUIC Initials on udp " + HostPortConverter.format(
+        out.println("censorsim messenger server: calls and QUIC on udp " + HostPortConverter.format(
                 server.mediaAddress()) + " (give it to 'messenger client --calls' or '--quic', or put "
                 + "'censorsim proxy --udp' in front of it)");
         if (kind == null) {

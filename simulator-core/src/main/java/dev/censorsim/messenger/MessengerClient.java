@@ -45,6 +45,7 @@ public final class MessengerClient implements AutoCloseable {
     private final List<TimeSample> samples = new ArrayList<>();
     private final ScheduledFuture<?> sampler;
     private final MessengerResolver resolver;
+    private final QuicFirst quic;
     private volatile boolean closed;
 
     private MessengerClient(MessengerClientOptions options) {
@@ -52,13 +53,14 @@ public final class MessengerClient implements AutoCloseable {
         long start = System.nanoTime();
         this.metrics = new MessengerMetrics(start, options.chatEnabled() ? ChatSession.periodNanos(options) : 0,
                 options.mediaEnabled(), options.dns() != null);
+        // Before any thread starts: throws when the native QUIC library does not load here.
+        this.quic = options.quic() == null ? null
+                : new QuicFirst(options.quic(), options.trust(), options.noSni(), metrics);
+        if (quic != null) {
+            metrics.quicEnabled();
+        }
         this.group = Transport.current().newGroup(options.ioThreads(), "censorsim-messenger-client");
         this.resolver = options.dns() == null ? null : new MessengerResolver(options.dns(), metrics);
-        QuicFirst quic = null;
-        if (options.quic() != null) {
-            metrics.quicEnabled();
-            quic = new QuicFirst(options.quic(), metrics, options.seed());
-        }
         MessengerConnector connector = new MessengerConnector(options, ssl, metrics, resolver, quic,
                 new Random(options.seed()), () -> closed);
         if (resolver != null && options.dns().doh() != null) {
@@ -89,7 +91,11 @@ public final class MessengerClient implements AutoCloseable {
         this.sampler = chatLoop.scheduleAtFixedRate(this::sample, SAMPLE_NANOS, SAMPLE_NANOS, TimeUnit.NANOSECONDS);
     }
 
-    /** Starts the workload and returns at once; the figures start from now. */
+    /**
+     * Starts the workload and returns at once; the figures start from now.
+     *
+     * @throws IllegalStateException when {@code options} asks for QUIC and Netty's native QUIC does not load here
+     */
     public static MessengerClient start(MessengerClientOptions options) {
         MessengerClient client = new MessengerClient(options);
         if (client.chat != null) {
@@ -125,6 +131,17 @@ public final class MessengerClient implements AutoCloseable {
      */
     public MessengerSnapshot cut() {
         return metrics.cut(System.nanoTime());
+    }
+
+    /**
+     * Forgets that QUIC was marked broken, as a restarted app would: the next connection tries QUIC again. The
+     * scenario runner calls it during its warm-up, where a cold JVM's first handshakes can miss the QUIC timeout.
+     * Does nothing without QUIC first.
+     */
+    public void forgetBrokenQuic() {
+        if (quic != null) {
+            quic.forgetBroken();
+        }
     }
 
     /** One sample per second since the start, oldest first. */

@@ -51,7 +51,8 @@ final class MessengerConnector {
 
     /**
      * @param resolver resolves each attempt's name first, or {@code null} to dial the static routes
-     * @param quic     the QUIC-first step before each TCP connect, or {@code null} for none
+     * @param quic     the QUIC-first step before each TCP connect (its connection carries the session when it
+     *                 completes), or {@code null} for none
      */
     MessengerConnector(MessengerClientOptions options, SslContext sslContext, MessengerMetrics metrics,
                        MessengerResolver resolver, QuicFirst quic, Random random, BooleanSupplier closed) {
@@ -66,7 +67,8 @@ final class MessengerConnector {
 
     /**
      * Connects for {@code primary} on {@code loop}: completes with an active channel whose TLS handshake completed and
-     * whose pipeline holds only the TLS handler, or fails with the last attempt's cause.
+     * whose pipeline holds only the TLS handler (and, with QUIC first, the byte counter) or, when QUIC first
+     * succeeded, a QUIC stream; or fails with the last attempt's cause.
      */
     Future<Channel> connect(EventLoop loop, String primary) {
         return connect(loop, primary, ChatProtocol.TLS);
@@ -96,7 +98,7 @@ final class MessengerConnector {
         }
         int start = preferred.getOrDefault(primary, 0);
         int index = (start + attempt) % candidates.size();
-        attempt(loop, candidates.get(index), ech, wire).addListener(f -> {
+        attempt(loop, candidates.get(index), ech, wire, wire != ChatProtocol.WA_NOISE).addListener(f -> {
             if (f.isSuccess()) {
                 preferred.put(primary, index);
                 if (!result.trySuccess((Channel) f.getNow())) {
@@ -112,17 +114,20 @@ final class MessengerConnector {
         });
     }
 
-    /** One attempt, no retry, no alternatives: the DoH client's connections. */
+    /**
+     * One attempt, no retry, no alternatives, TCP/TLS only: the DoH client's connections (DNS over HTTPS over QUIC
+     * would be HTTP/3, which the messenger does not speak).
+     */
     Future<Channel> connectOnce(EventLoop loop, String name) {
-        return attempt(loop, name, false, ChatProtocol.TLS);
+        return attempt(loop, name, false, ChatProtocol.TLS, false);
     }
 
     /**
      * One attempt for {@code name}: DNS lookup if configured, then TCP connect, SOCKS5 if configured and TLS handshake,
      * those three within the timeout (the lookup has its own).
      */
-    private Future<Channel> attempt(EventLoop loop, String name, boolean ech, ChatProtocol wire) {
-        Attempt attempt = new Attempt(loop, name, ech, wire);
+    private Future<Channel> attempt(EventLoop loop, String name, boolean ech, ChatProtocol wire, boolean quicFirst) {
+        Attempt attempt = new Attempt(loop, name, ech, wire, quicFirst && quic != null);
         attempt.begin();
         return attempt.result;
     }
@@ -142,11 +147,12 @@ final class MessengerConnector {
         boolean finished;
         boolean quicDone;
 
-        Attempt(EventLoop loop, String name, boolean ech, ChatProtocol wire) {
+        Attempt(EventLoop loop, String name, boolean ech, ChatProtocol wire, boolean quicFirst) {
             this.loop = loop;
             this.name = name;
             this.ech = ech;
             this.wire = wire;
+            this.quicDone = !quicFirst;
             this.result = loop.newPromise();
         }
 
@@ -171,14 +177,20 @@ final class MessengerConnector {
          * @param askForName with SOCKS5, ask the proxy for the name rather than the route's address
          */
         private void dial(InetSocketAddress route, boolean askForName) {
-            if (quic == null || quicDone) {
+            if (quicDone) {
                 dialTcp(route, askForName);
                 return;
             }
             // The QUIC step's wait is part of the attempt's time (what the user waits), not of the TCP timeout.
-            quic.probe(loop, name).addListener(f -> {
+            quic.connect(loop, name).addListener(f -> {
                 quicDone = true;
-                dialTcp(route, askForName);
+                Channel stream = (Channel) f.getNow();
+                if (stream == null) {
+                    dialTcp(route, askForName);
+                } else {
+                    channel = stream;
+                    succeedOverQuic();
+                }
             });
         }
 
@@ -296,6 +308,24 @@ final class MessengerConnector {
             finished = true;
             timer.cancel(false);
             channel.pipeline().remove(outcome);
+            if (quic != null) {
+                channel.pipeline().addLast(MessengerPipeline.TRANSPORT_BYTES,
+                        new TransportBytesHandler(metrics, false));
+            }
+            long now = System.nanoTime();
+            metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now, startPhase);
+            result.trySuccess(channel);
+        }
+
+        /** QUIC first carried the connection: its handshake is the attempt's, and no TCP connect is made. */
+        private void succeedOverQuic() {
+            if (finished || closed.getAsBoolean()) {
+                finished = true;
+                channel.close();
+                result.tryFailure(new IOException("client closed"));
+                return;
+            }
+            finished = true;
             long now = System.nanoTime();
             metrics.connectEnded(ConnectOutcome.OK, now - startNanos, now, startPhase);
             result.trySuccess(channel);

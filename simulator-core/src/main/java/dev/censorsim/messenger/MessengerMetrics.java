@@ -27,7 +27,7 @@ final class MessengerMetrics {
         DNS_LOOKUPS, DNS_OK, DNS_NXDOMAIN, DNS_NODATA, DNS_SERVFAIL, DNS_TIMEOUT, DNS_FALLBACK, DNS_UNRESOLVED,
         CALL_ATTEMPTS, CALL_SETUP_OK, CALL_SETUP_FAILED, CALL_FALLBACK, CALL_DROPPED, CALL_COMPLETED,
         CALL_PACKETS_SENT, CALL_PACKETS_RECEIVED, CALL_PACKETS_LOST,
-        QUIC_ATTEMPTS, QUIC_OK, QUIC_FALLBACK, QUIC_SKIPPED
+        QUIC_ATTEMPTS, QUIC_OK, QUIC_FALLBACK, QUIC_SKIPPED, QUIC_STALLED, QUIC_BYTES, QUIC_TCP_BYTES
     }
 
     /** The distributions each reader keeps, in nanoseconds. */
@@ -285,6 +285,16 @@ final class MessengerMetrics {
         }
     }
 
+    /** A QUIC connection ended on a silent path; counted in the phase it ended in, where the stall was. */
+    void quicStalled() {
+        add(Count.QUIC_STALLED, 1);
+    }
+
+    /** Application bytes read or written on a connection, by its transport. */
+    void transportBytes(boolean quic, long bytes) {
+        add(quic ? Count.QUIC_BYTES : Count.QUIC_TCP_BYTES, bytes);
+    }
+
     private void failure(long nowNanos) {
         phases.firstFailure.compareAndSet(Long.MAX_VALUE, nowNanos);
     }
@@ -340,8 +350,16 @@ final class MessengerMetrics {
                 put(values, Metric.QUIC_OK, interval.get(Count.QUIC_OK));
                 put(values, Metric.QUIC_FALLBACK, interval.get(Count.QUIC_FALLBACK));
                 put(values, Metric.QUIC_SKIPPED, interval.get(Count.QUIC_SKIPPED));
+                put(values, Metric.QUIC_STALLED, interval.get(Count.QUIC_STALLED));
                 if (probes > 0) {
                     put(values, Metric.QUIC_OK_RATIO, ratio(interval.get(Count.QUIC_OK), probes));
+                }
+                long overQuic = interval.get(Count.QUIC_BYTES);
+                long overTcp = interval.get(Count.QUIC_TCP_BYTES);
+                put(values, Metric.QUIC_BYTES, overQuic);
+                put(values, Metric.QUIC_TCP_BYTES, overTcp);
+                if (overQuic + overTcp > 0) {
+                    put(values, Metric.QUIC_SHARE, ratio(overQuic, overQuic + overTcp));
                 }
             }
             long firstFailure = phases.firstFailure.getAndSet(Long.MAX_VALUE);

@@ -17,7 +17,13 @@ package dev.censorsim.messenger;
  * Noise handshake is done), {@link #SPLIT} (only with ClientHello splitting; removed once the ClientHello is out), {@link #ECH} (only when
  * offering ECH; removed once the ClientHello is out), {@link #TLS},
  * {@link #OUTCOME} (classifies how the attempt ended, removed on success). Once connected: {@link #TLS},
- * {@link #FRAMES}, {@link #IDLE} (media only), {@link #SESSION}.
+ * {@link #FRAMES}, {@link #IDLE} (media only), {@link #SESSION}; with QUIC first on, {@link #TRANSPORT_BYTES} right
+ * after {@link #TLS}.
+ *
+ * <p>Client QUIC stream (QUIC first, {@link QuicFirst}): {@link #TRANSPORT_BYTES}, then {@link #FRAMES},
+ * {@link #IDLE} (media only), {@link #SESSION} as on TCP. Its UDP socket: {@link #QUIC_STALL}, {@link #QUIC} (the
+ * client codec). The server's UDP endpoint: {@link #UDP_ENDPOINT} (STUN and RTP; passes QUIC on), {@link #QUIC} (the
+ * server codec, whose streams hold {@link #FRAMES}, {@link #SESSION}).
  */
 final class MessengerPipeline {
 
@@ -37,6 +43,10 @@ final class MessengerPipeline {
     static final String HTTP = "messenger.http";
     static final String HTTP_AGGREGATOR = "messenger.httpAggregator";
     static final String DOH = "messenger.doh";
+    static final String TRANSPORT_BYTES = "messenger.transportBytes";
+    static final String QUIC_STALL = "messenger.quicStall";
+    static final String QUIC = "messenger.quic";
+    static final String UDP_ENDPOINT = "messenger.udpEndpoint";
 
     private MessengerPipeline() {
     }

@@ -5,17 +5,19 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * QUIC first, TCP/TLS after: before each connection the client sends a QUIC v1 Initial for the name and dials TCP
- * once the server has answered it or {@code timeout} has passed. An Initial that went unanswered marks QUIC broken
- * for {@code brokenFor}, during which connections go straight to TCP, as Chrome does.
+ * QUIC first, TCP/TLS after: each connection (chat, media, a call's relay) first tries a real QUIC connection
+ * (RFC 9000, TLS 1.3 with the name as SNI, Netty's quiche codec) to {@code udp} and is carried over one QUIC stream when
+ * the handshake completes within {@code timeout}. A handshake that does not, or a QUIC connection whose path goes silent
+ * later (a stall), marks QUIC broken for {@code brokenFor}, during which connections go straight to TCP/TLS, as Chrome
+ * does. The server answers QUIC on its UDP endpoint ({@link MessengerServer#mediaAddress()}).
  *
- * <p>The synthetic messenger has no QUIC stack: chat and media run over TCP/TLS either way. What this models is what a
- * user of a QUIC-first app feels when a censor drops QUIC: the wait before the fallback, and how long the app keeps
- * remembering that QUIC is blocked.
+ * <p>Needs Netty's native QUIC library, shipped for linux-x86_64: {@link MessengerClient#start} refuses these
+ * settings, saying why, where it does not load.
  *
- * @param udp       where the Initial goes: the server's UDP endpoint, or a censor's UDP relay in front of it
- * @param timeout   how long to wait for the server's answer before falling back
- * @param brokenFor after a fallback, skip QUIC for this long; {@link Duration#ZERO} tries QUIC on every connection
+ * @param udp       where QUIC goes: the server's UDP endpoint, or a censor's UDP relay in front of it
+ * @param timeout   how long to wait for the QUIC handshake before falling back
+ * @param brokenFor after a fallback or a stall, skip QUIC for this long; {@link Duration#ZERO} tries QUIC on every
+ *                  connection
  */
 public record MessengerQuic(InetSocketAddress udp, Duration timeout, Duration brokenFor) {
 

@@ -12,7 +12,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.quic.Quic;
+import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -27,13 +31,16 @@ import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The messenger's server: real TLS for each configured name, with certificates from a CA generated at start-up, and
- * the chat and media protocol of {@link MessengerFrame} behind it; plus a UDP endpoint for calls' media
- * ({@link #mediaAddress()}), which answers STUN and echoes RTP.
+ * the chat and media protocol of {@link MessengerFrame} behind it; plus a UDP endpoint ({@link #mediaAddress()}) that
+ * answers STUN and echoes RTP for calls, and serves the same chat and media over real QUIC (TLS 1.3, ALPN
+ * {@value MessengerQuicCodecs#ALPN}, the same certificates chosen by SNI) on the same port.
  *
  * <p>Each name gets its own certificate, chosen by the ClientHello's SNI. A ClientHello without SNI gets the default
  * certificate, which lists every name, so a client that leaves SNI out (to slip past an SNI rule) can still verify the
@@ -75,7 +82,18 @@ public final class MessengerServer implements AutoCloseable {
      */
     public static MessengerServer start(MessengerServerOptions options) throws IOException {
         MessengerCertificates certificates = MessengerCertificates.generate(options.names());
-        Mapping<String, SslContext> contexts = sniContexts(certificates, options.names());
+        Map<String, X509Bundle> leaves = leaves(certificates, options.names());
+        Mapping<String, SslContext> contexts = sniContexts(certificates, leaves);
+        // QUIC on the UDP endpoint when the native library loads; without it the endpoint serves calls only, and a
+        // QUIC-first client (which refuses to start without the library) is the one that says why.
+        ChannelHandler quic = Quic.isAvailable() ? MessengerQuicCodecs.server(leaves, certificates.server(),
+                new ChannelInitializer<QuicStreamChannel>() {
+                    @Override
+                    protected void initChannel(QuicStreamChannel ch) {
+                        ch.pipeline().addLast(MessengerPipeline.FRAMES, MessengerFrame.decoder());
+                        ch.pipeline().addLast(MessengerPipeline.SESSION, new ServerSessionHandler());
+                    }
+                }) : null;
         EventLoopGroup group = Transport.current().newGroup(options.ioThreads(), "censorsim-messenger-server");
         ChannelGroup channels = new DefaultChannelGroup("censorsim-messenger-server", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -108,7 +126,15 @@ public final class MessengerServer implements AutoCloseable {
                 .channelFactory(() -> Transport.current().newDatagramChannel(options.listen()))
                 .option(ChannelOption.SO_RCVBUF, MEDIA_SOCKET_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, MEDIA_SOCKET_BUFFER_BYTES)
-                .handler(new UdpEndpointHandler());
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel ch) {
+                        ch.pipeline().addLast(MessengerPipeline.UDP_ENDPOINT, new UdpEndpointHandler(quic != null));
+                        if (quic != null) {
+                            ch.pipeline().addLast(MessengerPipeline.QUIC, quic);
+                        }
+                    }
+                });
         Channel udp;
         try {
             udp = bind(media.bind(mediaListen), mediaListen, group);
@@ -137,25 +163,38 @@ public final class MessengerServer implements AutoCloseable {
         return bind.channel();
     }
 
-    private static Mapping<String, SslContext> sniContexts(MessengerCertificates certificates, List<String> names) {
-        DomainWildcardMappingBuilder<SslContext> mapping =
-                new DomainWildcardMappingBuilder<>(certificates.serverContext());
+    /** One certificate per name, issued by the start-up CA; TCP and QUIC present the same ones. */
+    private static Map<String, X509Bundle> leaves(MessengerCertificates certificates, List<String> names) {
+        Map<String, X509Bundle> leaves = new LinkedHashMap<>();
         Instant now = Instant.now();
         for (String name : names) {
             try {
-                X509Bundle leaf = new CertificateBuilder()
+                leaves.put(name, new CertificateBuilder()
                         .subject("CN=" + name)
                         .notBefore(now.minus(Duration.ofHours(1)))
                         .notAfter(now.plus(Duration.ofDays(1)))
                         .addExtendedKeyUsageServerAuth()
                         .addSanDnsName(name)
                         .ecp256()
-                        .buildIssuedBy(certificates.ca());
-                mapping.add(name, SslContextBuilder.forServer(leaf.toKeyManagerFactory()).build());
+                        .buildIssuedBy(certificates.ca()));
             } catch (Exception e) {
                 throw new IllegalStateException("cannot issue a certificate for " + name + ": " + e.getMessage(), e);
             }
         }
+        return leaves;
+    }
+
+    private static Mapping<String, SslContext> sniContexts(MessengerCertificates certificates,
+                                                           Map<String, X509Bundle> leaves) {
+        DomainWildcardMappingBuilder<SslContext> mapping =
+                new DomainWildcardMappingBuilder<>(certificates.serverContext());
+        leaves.forEach((name, leaf) -> {
+            try {
+                mapping.add(name, SslContextBuilder.forServer(leaf.toKeyManagerFactory()).build());
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot build the TLS context for " + name + ": " + e.getMessage(), e);
+            }
+        });
         return mapping.build();
     }
 
@@ -165,8 +204,8 @@ public final class MessengerServer implements AutoCloseable {
     }
 
     /**
-     * The UDP address calls send their STUN and RTP to (the server echoes the RTP), and QUIC-first clients their
-     * Initial (the server answers with a Retry).
+     * The UDP address calls send their STUN and RTP to (the server echoes the RTP), and where QUIC-first clients
+     * connect (the same chat and media over QUIC, when Netty's native QUIC loads here).
      */
     public InetSocketAddress mediaAddress() {
         return (InetSocketAddress) mediaChannel.localAddress();

@@ -1,10 +1,11 @@
 package dev.censorsim.messenger;
 
 /**
- * QUIC first, TCP/TLS after: before each connection the messenger sends a QUIC v1 Initial through the censor's UDP
- * relay and dials TCP once the server answered or the timeout passed; an unanswered Initial marks QUIC broken.
+ * QUIC first, TCP/TLS after: each messenger connection tries a real QUIC connection through the censor's UDP relay and
+ * is carried over it when the handshake completes in time; otherwise, or when the QUIC path stalls later, QUIC is
+ * marked broken and connections take TCP/TLS.
  *
- * @param timeoutNanos   how long to wait for the answer before falling back
+ * @param timeoutNanos   how long to wait for the QUIC handshake before falling back
  * @param brokenForNanos after a fallback, go straight to TCP for this long; 0 tries QUIC on every connection
  */
 public record QuicStrategy(long timeoutNanos, long brokenForNanos) {

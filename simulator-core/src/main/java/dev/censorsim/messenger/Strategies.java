@@ -18,7 +18,7 @@ import java.util.List;
  *                         resolver abroad would; {@code null} for none
  * @param callFallback     relay a call whose UDP set-up failed over a TLS connection to the chat name, as messengers
  *                         do when UDP is blocked (needs a calls workload)
- * @param quic             send a QUIC Initial before each connection and fall back to TCP/TLS, or {@code null} for TCP
+ * @param quic             carry each connection over real QUIC first and fall back to TCP/TLS, or {@code null} for TCP
  *                         only
  * @param vpn              carry chat and media through a VPN tunnel, or {@code null} for none
  * @param ech              offer ECH in every ClientHello (an outer encrypted_client_hello extension) and, as browsers

@@ -149,15 +149,24 @@ public record Metric(String name, Unit unit, String description) {
     public static final Metric CALL_MOS = define("call.mos", Unit.SCORE,
             "mean opinion score by the ITU-T G.107 E-model, from one leg's delay, jitter and loss");
 
-    // QUIC first: each connection sends a QUIC v1 Initial and waits for the server's answer before TCP/TLS.
+    // QUIC first: each connection tries a real QUIC connection (TLS 1.3 inside) before TCP/TLS.
     public static final Metric QUIC_ATTEMPTS = define("quic.attempts", Unit.COUNT,
-            "connections that sent a QUIC Initial first");
-    public static final Metric QUIC_OK = define("quic.ok", Unit.COUNT, "Initials the server answered in time");
+            "connections that tried QUIC first");
+    public static final Metric QUIC_OK = define("quic.ok", Unit.COUNT,
+            "QUIC handshakes completed in time: the connection was carried over QUIC");
     public static final Metric QUIC_FALLBACK = define("quic.fallback", Unit.COUNT,
-            "Initials with no answer in time: TCP/TLS after the QUIC timeout");
+            "QUIC handshakes not completed in time: TCP/TLS after the QUIC timeout");
     public static final Metric QUIC_SKIPPED = define("quic.skipped", Unit.COUNT,
             "connections that went straight to TCP/TLS because QUIC was marked broken");
+    public static final Metric QUIC_STALLED = define("quic.stalled", Unit.COUNT,
+            "QUIC connections that ended after the server went silent: QUIC marked broken, TCP/TLS next");
     public static final Metric QUIC_OK_RATIO = define("quic.ok_ratio", Unit.RATIO, "ok / attempts");
+    public static final Metric QUIC_BYTES = define("quic.bytes", Unit.COUNT,
+            "application bytes (chat, media, both ways) carried over QUIC streams");
+    public static final Metric QUIC_TCP_BYTES = define("quic.tcp_bytes", Unit.COUNT,
+            "application bytes carried over TCP/TLS connections while QUIC first was on");
+    public static final Metric QUIC_SHARE = define("quic.share", Unit.RATIO,
+            "quic.bytes / (quic.bytes + quic.tcp_bytes): the share of the traffic QUIC carried");
 
     // VPN: tunnels the messenger's connections rode (strategies.vpn), one per connection.
     public static final Metric VPN_CONNECTS = define("vpn.connects", Unit.COUNT, "tunnel sessions started");

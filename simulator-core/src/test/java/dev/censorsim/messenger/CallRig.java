@@ -16,7 +16,7 @@ import java.util.List;
  * Messenger server, TCP proxy and UDP relay on loopback, sharing one policy; the proxy tells the relay which names
  * each client used, so {@code domain} rules catch UDP flows as they would in a scenario.
  */
-record CallRig(MessengerServer server, CensorProxy proxy, UdpRelay relay) implements AutoCloseable {
+record CallRig(MessengerServer server, CensorProxy proxy, UdpRelay relay, PolicyHolder policy) implements AutoCloseable {
 
     static final String CHAT = "g.whatsapp.net";
 
@@ -32,7 +32,7 @@ record CallRig(MessengerServer server, CensorProxy proxy, UdpRelay relay) implem
                     .decoratePolicy(names::recording).ioThreads(1).build());
             UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(server.mediaAddress()).policy(policy)
                     .flowNames(names).build());
-            return new CallRig(server, proxy, relay);
+            return new CallRig(server, proxy, relay, policy);
         } catch (Exception | Error e) {
             if (proxy != null) {
                 proxy.close();
