@@ -269,11 +269,11 @@ final class ServeCommand implements Callable<Integer> {
     private void writeReports(ScenarioReport report, PrintWriter out) {
         Path dir = reportDir.resolve(report.run().scenario());
         try {
-            List<Path> files = ReportFiles.writeAll(report, dir);
+            List<Path> files = ReportFiles.writeAll(report, reportDir);
             print(out, "censorsim serve: timeline " + (report.phases().size() == report.run().phases().size()
                     ? "done" : "stopped") + "; reports: " + files.stream().map(Path::toString)
                     .collect(java.util.stream.Collectors.joining(", ")));
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             print(out, "censorsim serve: cannot write reports to " + dir + ": " + e.getMessage());
         }
     }
