@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.fail;
  *       has no untracked file that git does not ignore (README example outputs belong in .gitignore).</li>
  *   <li><b>Servers.</b> A command that runs until Ctrl-C ends with {@code &}; the next command starts once it is
  *       ready (a censorsim command: its "press Ctrl-C to stop" line; anything else: a listening socket, stable for a
- *       second; at most 120 s). The section's last block stops them with {@code kill $(jobs -p)}. Use fixed loopback
+ *       second; at most 120 s). The section's last block stops them with {@code kill $(jobs -p); wait}. Use fixed loopback
  *       ports no other running block holds. Everything the walk started is killed at the end, even on failure (the
  *       shell runs in its own session and the whole process group gets SIGTERM, then SIGKILL).</li>
  *   <li><b>Skips</b>, few and honest, each with its reason in the README as an HTML comment directly above the
@@ -103,7 +103,11 @@ class ReadmeWalkthroughIT {
             pgid = pgid(log);
             stopGroup(shell, pgid);
         }
-        String output = Files.readString(log);
+        // The whole log stays in target/ for reading after a failure (the temporary folder does not).
+        Path kept = Path.of("target", "readme-walkthrough.log");
+        Files.createDirectories(kept.getParent());
+        Files.copy(log, kept, StandardCopyOption.REPLACE_EXISTING);
+        String output = printable(Files.readString(log, StandardCharsets.ISO_8859_1));
         System.out.printf("README walk-through: %d of %d blocks run, %d skipped%n", running.size(), blocks.size(),
                 blocks.size() - running.size());
         skips.forEach(s -> System.out.println("  skipped " + s));
@@ -147,7 +151,7 @@ class ReadmeWalkthroughIT {
             String last = outputs.getOrDefault(running.get(running.size() - 1).line(), "");
             if (last.lines().anyMatch(l -> l.matches("@@walk end \\d+ [1-9]\\d*"))) {
                 problems.add("background jobs are still running after the last block: a section must stop its "
-                        + "servers with 'kill $(jobs -p)'");
+                        + "servers with 'kill $(jobs -p); wait'");
             }
             String untracked = run(clone, "git", "status", "--porcelain", "--untracked-files=all").lines()
                     .filter(l -> l.startsWith("??")).reduce("", (a, b) -> a + "\n  " + b);
@@ -172,7 +176,7 @@ class ReadmeWalkthroughIT {
         int current = -1;
         long blockDeadline = Long.MAX_VALUE;
         while (!shell.waitFor(200, TimeUnit.MILLISECONDS)) {
-            int began = lastBegun(Files.readString(log));
+            int began = lastBegun(Files.readString(log, StandardCharsets.ISO_8859_1));
             if (began != current && began > 0) {
                 current = began;
                 blockDeadline = System.nanoTime()
@@ -182,14 +186,16 @@ class ReadmeWalkthroughIT {
             if (now > blockDeadline) {
                 return "README.md:" + current + ": the block did not finish within "
                         + byLine.get(current).directives().timeoutSeconds() + " s\n--- its output ---\n"
-                        + tail(blockOutputs(Files.readString(log)).getOrDefault(current, ""), 60);
+                        + tail(blockOutputs(printable(Files.readString(log, StandardCharsets.ISO_8859_1)))
+                        .getOrDefault(current, ""), 60);
             }
             if (now > walkDeadline) {
                 return "the walk-through did not finish within " + WALK_BOUND_MINUTES + " minutes";
             }
         }
-        return Files.readString(log).contains("@@walk done") ? null
-                : "the walk-through shell ended early (exit " + shell.exitValue() + ")\n" + tail(Files.readString(log), 60);
+        return Files.readString(log, StandardCharsets.ISO_8859_1).contains("@@walk done") ? null
+                : "the walk-through shell ended early (exit " + shell.exitValue() + ")\n"
+                + tail(printable(Files.readString(log, StandardCharsets.ISO_8859_1)), 60);
     }
 
     private static int lastBegun(String output) {
@@ -222,7 +228,7 @@ class ReadmeWalkthroughIT {
     }
 
     private static long pgid(Path log) throws IOException {
-        return Files.readString(log).lines().filter(l -> l.startsWith("@@walk pgid "))
+        return Files.readString(log, StandardCharsets.ISO_8859_1).lines().filter(l -> l.startsWith("@@walk pgid "))
                 .mapToLong(l -> Long.parseLong(l.substring(12).strip())).findFirst().orElse(-1);
     }
 
@@ -293,6 +299,19 @@ class ReadmeWalkthroughIT {
             throw new IOException(String.join(" ", command) + " failed: " + out.strip());
         }
         return out;
+    }
+
+    /**
+     * The log with control characters other than newline and tab, and non-ASCII bytes, shown as '?': tools' output
+     * (colour codes, carriage returns) must not reach the test report, whose stream to Maven they can break.
+     */
+    private static String printable(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            b.append(c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f) ? c : '?');
+        }
+        return b.toString();
     }
 
     private static String tail(String text, int lines) {

@@ -67,7 +67,7 @@ class ReadmeWalkthroughTest {
     void scriptShouldWaitForBackgroundCommandsAndLeaveHeredocsAndSkippedLinesAlone() {
         String script = ReadmeWalkthrough.script(ReadmeWalkthrough.parse(README.lines().toList()));
 
-        assertThat(script).contains("@@walk begin 3\"\necho one\necho \"@@walk end 3");
+        assertThat(script).contains("@@walk begin 3\"\necho one\nprintf '\\n@@walk end 3 ");
         assertThat(script).doesNotContain("echo skipped");
         assertThat(script).contains("walk_mark\n./censorsim serve --policy p.yaml \\\n    --watch &   # a server\n"
                 + "walk_ready $! 23 censorsim\n");
