@@ -315,8 +315,8 @@ public final class HtmlReportWriter {
             h.append("<h3>DNS lookups</h3>\n");
             h.append(SvgOutcomeChart.render("DNS answers per phase", "lookups", dns, phases));
             List<SvgPhaseBars.Bar> latency = List.of(
-                    new SvgPhaseBars.Bar(Metric.DNS_LATENCY_P50, "p50", ReportColors.LATENCY_P50),
-                    new SvgPhaseBars.Bar(Metric.DNS_LATENCY_P99, "p99", ReportColors.LATENCY_P99));
+                    new SvgPhaseBars.Bar(Metric.DNS_LATENCY_P50, "lookup latency p50", ReportColors.LATENCY_P50),
+                    new SvgPhaseBars.Bar(Metric.DNS_LATENCY_P99, "lookup latency p99", ReportColors.LATENCY_P99));
             if (SvgPhaseBars.measured(latency, phases)) {
                 h.append(SvgPhaseBars.render("DNS lookup latency per phase", "ms", latency, phases));
             }
@@ -339,8 +339,8 @@ public final class HtmlReportWriter {
             h.append("<h3>Call set-up</h3>\n");
             h.append(SvgOutcomeChart.render("call set-up per phase", "calls", calls, phases));
             List<SvgPhaseBars.Bar> time = List.of(
-                    new SvgPhaseBars.Bar(Metric.CALL_SETUP_TIME_P50, "p50", ReportColors.LATENCY_P50),
-                    new SvgPhaseBars.Bar(Metric.CALL_SETUP_TIME_P99, "p99", ReportColors.LATENCY_P99));
+                    new SvgPhaseBars.Bar(Metric.CALL_SETUP_TIME_P50, "set-up time p50", ReportColors.LATENCY_P50),
+                    new SvgPhaseBars.Bar(Metric.CALL_SETUP_TIME_P99, "set-up time p99", ReportColors.LATENCY_P99));
             if (SvgPhaseBars.measured(time, phases)) {
                 h.append(SvgPhaseBars.render("call set-up time per phase", "ms", time, phases));
             }
