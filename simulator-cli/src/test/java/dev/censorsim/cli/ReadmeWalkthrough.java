@@ -222,7 +222,7 @@ final class ReadmeWalkthrough {
         return first.endsWith("censorsim") || first.endsWith("censorsim.jar");
     }
 
-    /** How many of {@code blocks} run, with a runner of the given privileges. */
+    /** Whether {@code block} runs: not skipped, and not needing root unless the runner is root. */
     static boolean runs(Block block, boolean root) {
         return block.directives().skip() == null && (root || !block.directives().root());
     }

@@ -61,7 +61,7 @@ class ReadmeWalkthroughIT {
         assertThat(jar).as("the CLI jar, built by 'package' before failsafe runs").isRegularFile();
         List<ReadmeWalkthrough.Block> blocks = ReadmeWalkthrough.parse(
                 Files.readAllLines(root.resolve("README.md"), StandardCharsets.UTF_8));
-        boolean root0 = "0".equals(run(root, "id", "-u").strip());
+        boolean asRoot = "0".equals(run(root, "id", "-u").strip());
 
         Path clone = tmp.resolve("censorsim");
         freshClone(root, clone);
@@ -74,7 +74,7 @@ class ReadmeWalkthroughIT {
         List<ReadmeWalkthrough.Block> running = new ArrayList<>();
         List<String> skips = new ArrayList<>();
         for (ReadmeWalkthrough.Block block : blocks) {
-            if (ReadmeWalkthrough.runs(block, root0)) {
+            if (ReadmeWalkthrough.runs(block, asRoot)) {
                 running.add(block);
                 block.directives().skipLines().forEach((prefix, why) ->
                         skips.add("README.md:" + block.line() + " (the '" + prefix + "' line): " + why));
