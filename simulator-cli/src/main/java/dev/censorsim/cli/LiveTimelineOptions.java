@@ -77,10 +77,10 @@ final class LiveTimelineOptions {
     private String writeReports(ScenarioReport report, boolean stopped) {
         Path dir = reportDir.resolve(report.run().scenario());
         try {
-            List<Path> files = ReportFiles.writeAll(report, dir);
+            List<Path> files = ReportFiles.writeAll(report, reportDir);
             return "timeline " + (stopped ? "stopped" : "done")
                     + "; reports: " + files.stream().map(Path::toString).collect(Collectors.joining(", "));
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             return "cannot write reports to " + dir + ": " + e.getMessage();
         }
     }

@@ -34,7 +34,8 @@ final class MessengerServerCommand implements Callable<Integer> {
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
             converter = HostPortConverter.class,
-            description = "Where to accept connections; port 0 picks a free one (default: ${DEFAULT-VALUE}).")
+            description = "Where to accept connections; calls and QUIC Initials arrive on UDP at the same port; "
+                    + "port 0 picks free ones (default: ${DEFAULT-VALUE}).")
     InetSocketAddress listen;
 
     @Option(names = "--name", required = true, arity = "1..*", paramLabel = "NAME",
@@ -50,6 +51,12 @@ final class MessengerServerCommand implements Callable<Integer> {
             description = "Also run a VPN endpoint of this kind (wireguard, openvpn, ikev2, shadowsocks, tls) that "
                     + "forwards each tunnelled connection to this server.")
     String vpn;
+
+    @Option(names = "--vpn-listen", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
+            converter = HostPortConverter.class,
+            description = "Where the VPN endpoint listens (UDP or TCP by kind); port 0 picks a free one "
+                    + "(default: ${DEFAULT-VALUE}).")
+    InetSocketAddress vpnListen;
 
     @Option(names = "--vpn-sni", defaultValue = "www.microsoft.com", paramLabel = "NAME",
             description = "The name a tls endpoint holds a certificate for (default: ${DEFAULT-VALUE}).")
@@ -114,7 +121,7 @@ final class MessengerServerCommand implements Callable<Integer> {
         }
         VpnEndpoint endpoint;
         try {
-            endpoint = VpnEndpoint.start(kind, server.address(), vpnSni, psk);
+            endpoint = VpnEndpoint.start(kind, server.address(), vpnSni, psk, vpnListen);
         } catch (IOException | RuntimeException e) {
             server.close();
             deleteQuietly(toDelete);

@@ -161,7 +161,7 @@ final class ScenarioRunCommand implements Callable<Integer> {
             }
             Path dir = reportDir(reportDir, scenario);
             try {
-                writeReports(report, dir, signalled);
+                writeReports(report, reportDir, signalled);
             } catch (IOException e) {
                 throw new CliException(ExitCodes.RUNTIME_FAILURE, dir + ": cannot write reports: " + e.getMessage(),
                         e);
@@ -184,28 +184,28 @@ final class ScenarioRunCommand implements Callable<Integer> {
 
     /** The report directory of one scenario, which must be a direct child of {@code reportDir}. */
     private static Path reportDir(Path reportDir, Scenario scenario) {
-        Path dir = reportDir.resolve(scenario.name()).normalize();
-        if (!reportDir.normalize().equals(dir.getParent() == null ? Path.of("") : dir.getParent())) {
-            // The parser refuses such names; a scenario built in Java is checked here before anything is written.
-            throw new CliException(ExitCodes.BAD_INPUT, "scenario name '" + scenario.name()
-                    + "' would put its reports outside " + reportDir);
+        try {
+            return ReportFiles.scenarioDir(reportDir, scenario.name());
+        } catch (IllegalArgumentException e) {
+            // The parser refuses such names; a scenario built in Java is checked before anything is written.
+            throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
-        return dir;
     }
 
     /**
      * Writes the three files. A signal that lands while they are written interrupts this thread, and an interrupted
      * thread's file channel closes itself; the reports are what the signal is waiting for, so clear it and retry.
      */
-    private static void writeReports(ScenarioReport report, Path dir, AtomicBoolean signalled) throws IOException {
+    private static void writeReports(ScenarioReport report, Path reportDir, AtomicBoolean signalled)
+            throws IOException {
         try {
-            ReportFiles.writeAll(report, dir);
+            ReportFiles.writeAll(report, reportDir);
         } catch (ClosedByInterruptException e) {
             if (!signalled.get()) {
                 throw e;
             }
             Thread.interrupted();
-            ReportFiles.writeAll(report, dir);
+            ReportFiles.writeAll(report, reportDir);
         }
     }
 

@@ -119,8 +119,11 @@ public final class MessengerServer implements AutoCloseable {
                 });
         Channel tcp = bind(bootstrap.bind(options.listen()), options.listen(), group);
         channels.add(tcp);
-        // Calls' media: a UDP port on the same address, chosen by the system (mediaAddress() tells which).
-        InetSocketAddress mediaListen = new InetSocketAddress(options.listen().getAddress(), 0);
+        // Calls' media: UDP on the same address. A fixed TCP port gets the same UDP port number (as STUN/TURN
+        // servers use 3478 for both), so a script knows it in advance; port 0 lets the system choose each
+        // (mediaAddress() tells which).
+        InetSocketAddress mediaListen = new InetSocketAddress(options.listen().getAddress(),
+                options.listen().getPort());
         Bootstrap media = new Bootstrap()
                 .group(group)
                 .channelFactory(() -> Transport.current().newDatagramChannel(options.listen()))

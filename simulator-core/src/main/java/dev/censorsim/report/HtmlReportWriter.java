@@ -293,10 +293,67 @@ public final class HtmlReportWriter {
             calls(h, report.phases(), samples, xs, bands, xMax);
             h.append("<h3>Connection outcomes</h3>\n");
             h.append(SvgConnectChart.render(report.phases()));
+            dnsQuicAndCallSetUp(h, report.phases());
         }
         expectations(h, report);
         metrics(h, report.phases());
         rules(h, report.phases());
+    }
+
+    /**
+     * DNS answers and lookup latency, QUIC-first outcomes, and call set-up outcomes and time, per phase; each only when
+     * some phase measured it (a run without {@code messenger.dns}, QUIC or calls shows none of them).
+     */
+    private static void dnsQuicAndCallSetUp(StringBuilder h, List<PhaseReport> phases) {
+        List<SvgOutcomeChart.Outcome> dns = List.of(
+                outcome("address", ReportColors.CONNECT_OK, Metric.DNS_OK),
+                outcome("NXDOMAIN", ReportColors.DNS_NXDOMAIN, Metric.DNS_NXDOMAIN),
+                outcome("no data", ReportColors.DNS_NODATA, Metric.DNS_NODATA),
+                outcome("SERVFAIL/REFUSED", ReportColors.DNS_SERVFAIL, Metric.DNS_SERVFAIL),
+                outcome("timeout", ReportColors.CONNECT_TIMEOUT, Metric.DNS_TIMEOUT));
+        if (SvgOutcomeChart.measured(dns, phases)) {
+            h.append("<h3>DNS lookups</h3>\n");
+            h.append(SvgOutcomeChart.render("DNS answers per phase", "lookups", dns, phases));
+            List<SvgPhaseBars.Bar> latency = List.of(
+                    new SvgPhaseBars.Bar(Metric.DNS_LATENCY_P50, "lookup latency p50", ReportColors.LATENCY_P50),
+                    new SvgPhaseBars.Bar(Metric.DNS_LATENCY_P99, "lookup latency p99", ReportColors.LATENCY_P99));
+            if (SvgPhaseBars.measured(latency, phases)) {
+                h.append(SvgPhaseBars.render("DNS lookup latency per phase", "ms", latency, phases));
+            }
+        }
+        List<SvgOutcomeChart.Outcome> quic = List.of(
+                outcome("QUIC answered", ReportColors.CONNECT_OK, Metric.QUIC_OK),
+                outcome("TCP after the QUIC timeout", ReportColors.CONNECT_TIMEOUT, Metric.QUIC_FALLBACK),
+                outcome("TCP at once (QUIC marked broken)", ReportColors.FALLBACK, Metric.QUIC_SKIPPED));
+        if (SvgOutcomeChart.measured(quic, phases)) {
+            h.append("<h3>QUIC first</h3>\n");
+            h.append(SvgOutcomeChart.render("QUIC or TCP fallback per phase", "connections", quic, phases));
+        }
+        // call.setup_ok counts calls set up either way; call.fallback those of them set up on the TLS relay.
+        List<SvgOutcomeChart.Outcome> calls = List.of(
+                new SvgOutcomeChart.Outcome("set up over UDP", ReportColors.CONNECT_OK,
+                        p -> orZero(p, Metric.CALL_SETUP_OK) - orZero(p, Metric.CALL_FALLBACK)),
+                outcome("set up over the TLS fallback", ReportColors.FALLBACK, Metric.CALL_FALLBACK),
+                outcome("failed", ReportColors.CONNECT_RESET, Metric.CALL_SETUP_FAILED));
+        if (SvgOutcomeChart.measured(calls, phases)) {
+            h.append("<h3>Call set-up</h3>\n");
+            h.append(SvgOutcomeChart.render("call set-up per phase", "calls", calls, phases));
+            List<SvgPhaseBars.Bar> time = List.of(
+                    new SvgPhaseBars.Bar(Metric.CALL_SETUP_TIME_P50, "set-up time p50", ReportColors.LATENCY_P50),
+                    new SvgPhaseBars.Bar(Metric.CALL_SETUP_TIME_P99, "set-up time p99", ReportColors.LATENCY_P99));
+            if (SvgPhaseBars.measured(time, phases)) {
+                h.append(SvgPhaseBars.render("call set-up time per phase", "ms", time, phases));
+            }
+        }
+    }
+
+    private static SvgOutcomeChart.Outcome outcome(String label, String color, Metric metric) {
+        return new SvgOutcomeChart.Outcome(label, color, p -> p.metric(metric.name()));
+    }
+
+    private static double orZero(PhaseReport phase, Metric metric) {
+        double v = phase.metric(metric.name());
+        return Double.isFinite(v) ? v : 0;
     }
 
     /** The call quality chart, when the run had calls: MOS per second (E-model), absent where no media was decided. */

@@ -24,6 +24,14 @@ public final class ReportColors {
     public static final String CONNECT_REFUSED = "#c2255c";
     /** Connect outcome: anything else. */
     public static final String CONNECT_OTHER = "#868e96";
+    /** DNS answer: NXDOMAIN (the February 2026 block). */
+    public static final String DNS_NXDOMAIN = "#e03131";
+    /** DNS answer: the name exists but has no address (a stripped answer). */
+    public static final String DNS_NODATA = "#9c36b5";
+    /** DNS answer: SERVFAIL, REFUSED and other error codes. */
+    public static final String DNS_SERVFAIL = "#c2255c";
+    /** Call set up on the TLS relay after UDP failed; QUIC skipped because it was marked broken. */
+    public static final String FALLBACK = "#1c6dd0";
     /** Alternating phase band fills. */
     static final String BAND_EVEN = "#eef1f6";
     static final String BAND_ODD = "#f8f9fb";

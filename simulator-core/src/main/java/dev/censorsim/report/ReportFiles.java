@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Writes the three report files of a run into one directory. */
+/** Writes the three report files of a run into the run's own folder under a report directory. */
 public final class ReportFiles {
 
     /** The machine-readable report; its layout is product API. */
@@ -42,8 +42,31 @@ public final class ReportFiles {
         }
     }
 
-    /** Creates {@code dir} if needed and writes {@code report.json}, {@code junit.xml} and {@code report.html}. */
-    public static List<Path> writeAll(ScenarioReport report, Path dir) throws IOException {
+    /**
+     * The folder of one scenario's reports under {@code reportDir}: {@code reportDir/<scenario>/}, so two scenarios
+     * (or two tests) sharing a report directory never overwrite each other's files.
+     *
+     * @throws IllegalArgumentException when the name would put the folder anywhere but directly under
+     *                                  {@code reportDir} ({@code ..}, a separator, empty); scenario files cannot name
+     *                                  such a scenario, a scenario built in Java is checked here
+     */
+    public static Path scenarioDir(Path reportDir, String scenario) {
+        Path dir = reportDir.resolve(scenario).normalize();
+        Path parent = dir.getParent() == null ? Path.of("") : dir.getParent();
+        if (scenario.isEmpty() || !reportDir.normalize().equals(parent) || !dir.getFileName().toString()
+                .equals(scenario)) {
+            throw new IllegalArgumentException("scenario name '" + scenario + "' would put its reports outside "
+                    + reportDir);
+        }
+        return dir;
+    }
+
+    /**
+     * Writes {@code report.json}, {@code junit.xml} and {@code report.html} to {@link #scenarioDir
+     * reportDir/<scenario>/} (created if needed) and returns the three files.
+     */
+    public static List<Path> writeAll(ScenarioReport report, Path reportDir) throws IOException {
+        Path dir = scenarioDir(reportDir, report.run().scenario());
         Files.createDirectories(dir);
         Path json = dir.resolve(JSON);
         Path junit = dir.resolve(JUNIT);

@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -76,10 +77,14 @@ class TimelinePlayerTest {
             assertThat(report.phases().get(0).metric("censor.flows_ended")).as("the open exchange, maybe the warm-up").isBetween(1.0, 2.0);
             assertThat(report.phases().get(0).realNanos()).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(3_900));
 
-            ReportFiles.writeAll(report, dir.resolve("report"));
-            JsonNode json = Json.MAPPER.readTree(dir.resolve("report").resolve(ReportFiles.JSON).toFile());
+            List<Path> files = ReportFiles.writeAll(report, dir.resolve("report"));
+            Path own = dir.resolve("report").resolve(report.run().scenario());
+            assertThat(files).as("under the scenario's own folder")
+                    .containsExactly(own.resolve(ReportFiles.JSON), own.resolve(ReportFiles.JUNIT),
+                            own.resolve(ReportFiles.HTML));
+            JsonNode json = Json.MAPPER.readTree(own.resolve(ReportFiles.JSON).toFile());
             assertThat(json.get("messenger").isNull()).isTrue();
-            assertThat(Files.readString(dir.resolve("report").resolve(ReportFiles.HTML))).contains("example-reset",
+            assertThat(Files.readString(own.resolve(ReportFiles.HTML))).contains("example-reset",
                     "censor.flows_ended", "a live censor run");
         }
     }

@@ -40,7 +40,8 @@ public final class VpnEndpoint implements AutoCloseable {
     private final Map<SocketAddress, ServerSession> sessions = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private VpnEndpoint(VpnKind kind, InetSocketAddress target, String sni, byte[] presharedKey) throws IOException {
+    private VpnEndpoint(VpnKind kind, InetSocketAddress target, String sni, byte[] presharedKey,
+                        InetSocketAddress listen) throws IOException {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.target = Objects.requireNonNull(target, "target");
         if (presharedKey == null) {
@@ -48,11 +49,10 @@ public final class VpnEndpoint implements AutoCloseable {
         } else {
             this.psk = presharedKey.clone();
         }
-        InetAddress loopback = InetAddress.getLoopbackAddress();
         if (kind.udp()) {
             certificates = null;
             tcp = null;
-            udp = new DatagramSocket(new InetSocketAddress(loopback, 0));
+            udp = new DatagramSocket(Objects.requireNonNull(listen, "listen"));
             // Room for every session's window in flight (64 segments each), so bursts are not lost in the kernel.
             udp.setReceiveBufferSize(4 << 20);
             udp.setSendBufferSize(4 << 20);
@@ -74,20 +74,29 @@ public final class VpnEndpoint implements AutoCloseable {
                 certificates = null;
                 tcp = new ServerSocket();
             }
-            tcp.bind(new InetSocketAddress(loopback, 0));
+            tcp.bind(Objects.requireNonNull(listen, "listen"));
             thread("vpn-endpoint-accept", this::acceptTcp);
         }
     }
 
     /** Starts an endpoint for {@code kind} that forwards to {@code target}; {@code sni} names it for {@code tls}. */
     public static VpnEndpoint start(VpnKind kind, InetSocketAddress target, String sni) throws IOException {
-        return new VpnEndpoint(kind, target, sni, null);
+        return start(kind, target, sni, null);
     }
 
     /** The same with a given Shadowsocks pre-shared key (another process's client must know it). */
     public static VpnEndpoint start(VpnKind kind, InetSocketAddress target, String sni, byte[] psk)
             throws IOException {
-        return new VpnEndpoint(kind, target, sni, psk);
+        return start(kind, target, sni, psk, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /**
+     * The same on a given address ({@code psk} may be null for a random key): a fixed port lets another process be
+     * told it in advance.
+     */
+    public static VpnEndpoint start(VpnKind kind, InetSocketAddress target, String sni, byte[] psk,
+                                    InetSocketAddress listen) throws IOException {
+        return new VpnEndpoint(kind, target, sni, psk, listen);
     }
 
     private static void thread(String name, Runnable body) {
