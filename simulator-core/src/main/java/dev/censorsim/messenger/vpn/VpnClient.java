@@ -50,6 +50,9 @@ public final class VpnClient implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong appBytes = new AtomicLong();
     private final AtomicLong wireBytes = new AtomicLong();
+    private final AtomicLong lost = new AtomicLong();
+    /** The UDP tunnels' stream channels now open, for {@code vpn.stalled} at the cut. */
+    private final java.util.Set<ReliableChannel> channels = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Histogram setup = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
     /** Where the app's calls send their datagrams, or {@code null} when this client carries none. */
     private final DatagramSocket datagramEntry;
@@ -358,6 +361,7 @@ public final class VpnClient implements AutoCloseable {
         byte[] open = TunnelDatagrams.frame(TunnelDatagrams.FRAME_OPEN, buffer, 0, 0);
         link.send(open, open.length);
         ReliableChannel channel = new ReliableChannel(link, app, "vpn-client-" + kind.wireName(), socket::close);
+        channels.add(channel);
         socket.setSoTimeout(0);
         try {
             while (!channel.isClosed()) {
@@ -372,6 +376,11 @@ public final class VpnClient implements AutoCloseable {
             }
         } catch (IOException e) {
             channel.close();
+        } finally {
+            channels.remove(channel);
+            if (channel.died()) {
+                lost.incrementAndGet();
+            }
         }
     }
 
@@ -673,8 +682,10 @@ public final class VpnClient implements AutoCloseable {
     /**
      * The figures since the previous cut, and a fresh start: {@code vpn.connects} (sessions started),
      * {@code vpn.ok} and {@code vpn.failed} (sessions that came up, or ended before they did),
-     * {@code vpn.ok_ratio} = ok / (ok + failed) (absent when no session was decided), {@code vpn.setup_time.p50/p99} in ms (absent without a tunnel
-     * up), {@code vpn.overhead} (absent without app bytes).
+     * {@code vpn.ok_ratio} = ok / (ok + failed) (absent when no session was decided), {@code vpn.setup_time.p50/p99}
+     * in ms (absent without a tunnel up), {@code vpn.overhead} (absent without app bytes), {@code vpn.stalled} (UDP
+     * tunnels open now whose data has waited over 1 s without an acknowledgement: silent, not yet given up) and
+     * {@code vpn.lost} (UDP tunnels given up in the phase).
      */
     public Map<String, Double> cut() {
         Map<String, Double> m = new LinkedHashMap<>();
@@ -699,6 +710,10 @@ public final class VpnClient implements AutoCloseable {
         if (app > 0 && wire > 0) {
             m.put("vpn.overhead", wire / (double) app);
         }
+        long now = System.nanoTime();
+        m.put("vpn.stalled", (double) channels.stream()
+                .filter(channel -> channel.stalledNanos(now) > TimeUnit.SECONDS.toNanos(1)).count());
+        m.put("vpn.lost", (double) lost.getAndSet(0));
         return m;
     }
 
