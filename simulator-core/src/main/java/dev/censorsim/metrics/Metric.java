@@ -182,6 +182,10 @@ public record Metric(String name, Unit unit, String description) {
             "99th percentile tunnel setup time");
     public static final Metric VPN_OVERHEAD = define("vpn.overhead", Unit.RATIO,
             "tunnel bytes on the wire (UDP/IP headers included, TLS and Shadowsocks framing estimated) per app byte");
+    public static final Metric VPN_STALLED = define("vpn.stalled", Unit.COUNT,
+            "UDP tunnels up at the phase's end with data unacknowledged for over 1 s: silent, not yet given up");
+    public static final Metric VPN_LOST = define("vpn.lost", Unit.COUNT,
+            "UDP tunnels that were up and were given up in the phase (8 retransmission timeouts, about 11 s)");
 
     public static final Metric FIRST_FAILURE_SECONDS = define("first_failure.seconds", Unit.SECONDS,
             "time from the phase start to the first failed message, transfer or connection");

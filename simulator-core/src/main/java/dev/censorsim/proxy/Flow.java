@@ -8,6 +8,7 @@ import dev.censorsim.units.Direction;
 import dev.censorsim.units.Durations;
 import dev.censorsim.policy.FlowFacts;
 import dev.censorsim.policy.action.PassAction;
+import dev.censorsim.policy.action.ResidualBlock;
 import dev.censorsim.policy.action.ResidualTrigger;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -290,6 +291,14 @@ final class Flow {
         return true;
     }
 
+    InetSocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    InetSocketAddress serverAddress() {
+        return serverAddress;
+    }
+
     EventLoop eventLoop() {
         return client.eventLoop();
     }
@@ -391,6 +400,9 @@ final class Flow {
         } else if (verdict.action() instanceof ResidualTrigger trigger && trigger.residual() != null) {
             runtime.residual().trigger(clientAddress.getAddress(), serverAddress, trigger.residual(), verdict,
                     System.nanoTime());
+            if (trigger.residual().flows() == ResidualBlock.Flows.ALL) {
+                runtime.imposeResidual(this, clientAddress.getAddress(), serverAddress, trigger.residual().scope());
+            }
         }
         try {
             verdict.action().apply(control);
@@ -489,15 +501,45 @@ final class Flow {
         }
     }
 
-    /** Re-evaluates the decided flow against {@code next} and moves it to the new verdict, if it differs. */
+    /**
+     * Re-evaluates the decided flow against {@code next} and moves it to the new verdict, if it differs. A flow held by
+     * residual state stays held while the state lives: the box's state outlives policy swaps.
+     */
     private void applyPolicy(FlowPolicy next) {
+        ResidualTable.Hit hit = fromResidual ? runtime.residual().lookup(clientAddress.getAddress(), serverAddress,
+                System.nanoTime()) : null;
+        moveTo(hit != null ? hit.verdict() : evaluate(next), hit != null, next);
+    }
+
+    /**
+     * Residual state that catches open flows ({@code flows: all}) was just left by another flow in this flow's scope:
+     * this decided flow takes the residual verdict now, whatever its bytes said. A flow still being classified looks
+     * the state up when it decides. Runs on the flow's event loop.
+     */
+    void imposeResidual() {
+        if (!decided || reported || end != null || outside || fromResidual) {
+            return;
+        }
+        ResidualTable.Hit hit = runtime.residual().lookup(clientAddress.getAddress(), serverAddress,
+                System.nanoTime());
+        if (hit == null) {
+            return;
+        }
+        detail = hit.block().describe() + " caught this open flow";
+        changeReason = "residual state from another flow";
+        moveTo(hit.verdict(), true, policy);
+        changeReason = null;
+    }
+
+    /** Moves the decided flow to {@code next} ({@code residual}: imposed by residual state), if it differs. */
+    private void moveTo(FlowVerdict next, boolean residual, FlowPolicy links) {
         FlowVerdict previous = verdict;
         String previousDescription = actionDescription;
-        verdict = evaluate(next);
-        fromResidual = false;
+        verdict = next;
+        fromResidual = residual;
         inheritedState = false;
-        up.setLink(next.linkUp());
-        down.setLink(next.linkDown());
+        up.setLink(links.linkUp());
+        down.setLink(links.linkDown());
         if (!verdict.isPass()) {
             verdict.counters().flowHit();
         }

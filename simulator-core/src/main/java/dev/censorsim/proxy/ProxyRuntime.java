@@ -1,6 +1,7 @@
 package dev.censorsim.proxy;
 
 import dev.censorsim.net.Transport;
+import dev.censorsim.policy.action.ResidualBlock;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -9,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -131,6 +133,26 @@ final class ProxyRuntime {
         }
         oneDone.run();
         return done;
+    }
+
+    /**
+     * Hands residual state that catches open flows to every other live flow in its scope (the same client IP, unless
+     * the scope is the server, to the same server IP and port), each on its own event loop. Called once per trigger,
+     * not per packet: a walk over the open flows is cheap beside the connection that caused it.
+     */
+    void imposeResidual(Flow trigger, InetAddress client, InetSocketAddress server, ResidualBlock.Scope scope) {
+        for (Flow flow : liveFlows) {
+            if (flow == trigger || !server.equals(flow.serverAddress())
+                    || scope == ResidualBlock.Scope.THREE_TUPLE
+                    && !client.equals(flow.clientAddress().getAddress())) {
+                continue;
+            }
+            try {
+                flow.eventLoop().execute(flow::imposeResidual);
+            } catch (RejectedExecutionException shuttingDown) {
+                // The loop is stopping; the flow is being closed anyway.
+            }
+        }
     }
 
     void listening(InetSocketAddress boundAddress) {

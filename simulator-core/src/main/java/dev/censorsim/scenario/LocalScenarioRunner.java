@@ -125,9 +125,10 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                      .policy(policy)
                      .flowNames(names)
                      .build());
-             VpnRig vpn = VpnRig.start(scenario, server.address(), proxy.localAddress(), policy);
+             VpnRig vpn = VpnRig.start(scenario, server.address(), proxy.localAddress(), policy,
+                     settings.calls() == null ? null : relay.localAddress(), server.mediaAddress());
              MessengerClient client = MessengerClient.start(clientOptions(settings, server, proxy, dns, relay,
-                     vpn == null ? null : vpn.entry()));
+                     vpn == null ? null : vpn.entry(), vpn == null ? null : vpn.datagramEntry()));
              MessengerClient control = settings.controlName() == null ? null
                      : MessengerClient.start(controlOptions(settings, server, proxy, dns))) {
             List<String> warnings = new ArrayList<>();
@@ -360,9 +361,14 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         return routes;
     }
 
+    /**
+     * @param vpnEntry         where the VPN client takes the app's connections, or {@code null} without a VPN
+     * @param vpnDatagramEntry where it takes the calls' datagrams, or {@code null} (calls go to the relay)
+     */
     private static MessengerClientOptions clientOptions(MessengerSettings settings, MessengerServer server,
                                                         CensorProxy proxy, DnsServer dns, UdpRelay relay,
-                                                        InetSocketAddress vpnEntry) {
+                                                        InetSocketAddress vpnEntry,
+                                                        InetSocketAddress vpnDatagramEntry) {
         MessengerClientOptions.Builder builder = base(settings, server, proxy, dns, vpnEntry)
                 .chatName(settings.chat() != null ? settings.chatName() : settings.mediaName())
                 .mediaName(settings.media() != null ? settings.mediaName() : settings.chatName())
@@ -386,7 +392,8 @@ public final class LocalScenarioRunner implements ScenarioRunner {
         }
         if (settings.calls() != null) {
             CallWorkload calls = settings.calls();
-            builder.calls(MessengerCalls.to(relay.localAddress(), settings.chatName())
+            builder.calls(MessengerCalls.to(vpnDatagramEntry != null ? vpnDatagramEntry : relay.localAddress(),
+                            settings.chatName())
                     .withTiming(Duration.ofNanos(calls.durationNanos()), Duration.ofNanos(calls.gapNanos()))
                     .withLimits(Duration.ofNanos(calls.setupTimeoutNanos()), Duration.ofNanos(calls.dropSilenceNanos()))
                     .withTcpFallback(settings.strategies().callFallback()));

@@ -25,6 +25,8 @@ import java.util.Set;
  * (forwarding to it directly, as a server abroad would) and the censor in front of it (a second proxy for TCP
  * tunnels, a UDP relay for UDP ones, all on the scenario's {@link PolicyHolder}); and one {@link VpnClient} whose entry
  * the app dials for every name, switched per phase between the tunnels and the direct route (the censor's proxy).
+ * When the scenario has calls, the client also takes the calls' datagrams and carries them in the tunnel too (to the
+ * server's media port from the endpoint), or, with the VPN off, to the censor's UDP relay.
  */
 final class VpnRig implements AutoCloseable {
 
@@ -40,6 +42,15 @@ final class VpnRig implements AutoCloseable {
     /** The rig for the VPNs {@code scenario} uses, or {@code null} when it uses none. */
     static VpnRig start(Scenario scenario, InetSocketAddress server, InetSocketAddress proxy, PolicyHolder policy)
             throws IOException {
+        return start(scenario, server, proxy, policy, null, null);
+    }
+
+    /**
+     * The same, carrying calls: {@code relay} is the censor's UDP relay (the direct route for datagrams),
+     * {@code media} the server's UDP media port (where endpoints send them); both {@code null} without calls.
+     */
+    static VpnRig start(Scenario scenario, InetSocketAddress server, InetSocketAddress proxy, PolicyHolder policy,
+                        InetSocketAddress relay, InetSocketAddress media) throws IOException {
         Strategies strategies = scenario.messenger().strategies();
         Set<VpnStrategy> used = new LinkedHashSet<>();
         scenario.phases().forEach(phase -> {
@@ -54,9 +65,10 @@ final class VpnRig implements AutoCloseable {
         VpnRig rig = new VpnRig(proxy);
         try {
             for (VpnStrategy vpn : used) {
-                rig.add(vpn, server, policy);
+                rig.add(vpn, server, media, policy);
             }
-            rig.client = VpnClient.start(rig.route(scenario.phases().get(0).vpnIn(strategies)));
+            VpnRoute first = rig.route(scenario.phases().get(0).vpnIn(strategies));
+            rig.client = relay == null ? VpnClient.start(first) : VpnClient.start(first, relay);
         } catch (IOException | RuntimeException e) {
             rig.close();
             throw e;
@@ -64,8 +76,10 @@ final class VpnRig implements AutoCloseable {
         return rig;
     }
 
-    private void add(VpnStrategy vpn, InetSocketAddress server, PolicyHolder policy) throws IOException {
-        VpnEndpoint endpoint = VpnEndpoint.start(vpn.kind(), server, vpn.sni());
+    private void add(VpnStrategy vpn, InetSocketAddress server, InetSocketAddress media, PolicyHolder policy)
+            throws IOException {
+        VpnEndpoint endpoint = media == null ? VpnEndpoint.start(vpn.kind(), server, vpn.sni())
+                : VpnEndpoint.start(vpn.kind(), server, media, vpn.sni(), null);
         parts.add(endpoint);
         InetSocketAddress tunnel;
         if (vpn.kind().udp()) {
@@ -87,6 +101,11 @@ final class VpnRig implements AutoCloseable {
     /** Where the app dials every name. */
     InetSocketAddress entry() {
         return client.entry();
+    }
+
+    /** Where the app's calls send their datagrams; {@code null} when the rig carries no calls. */
+    InetSocketAddress datagramEntry() {
+        return client.datagramEntry();
     }
 
     /** Puts the app on {@code vpn} ({@code null}: no VPN) from now on; connections on another route are reset. */

@@ -68,6 +68,9 @@ final class ReliableChannel {
     private long rtoNanos = INITIAL_RTO_NANOS;
     private int timeouts;
     private long expected;
+    /** Since when the oldest unacknowledged segment has waited without any acknowledged progress. */
+    private long waitingSinceNanos;
+    private boolean died;
     private volatile boolean closed;
 
     ReliableChannel(Link link, Socket local, String name, Runnable onClose) {
@@ -122,6 +125,7 @@ final class ReliableChannel {
             ByteBuffer.wrap(f).putInt(1, (int) nextSeq);
             if (unacked.isEmpty()) {
                 baseSentNanos = System.nanoTime();
+                waitingSinceNanos = baseSentNanos;
             }
             unacked.add(f);
             nextSeq++;
@@ -185,6 +189,7 @@ final class ReliableChannel {
                     timeouts = 0;
                     rtoNanos = INITIAL_RTO_NANOS;
                     baseSentNanos = System.nanoTime();
+                    waitingSinceNanos = baseSentNanos;
                     notifyAll();
                 }
             }
@@ -243,6 +248,7 @@ final class ReliableChannel {
                 return;
             }
             if (++timeouts > MAX_TIMEOUTS) {
+                died = true;
                 again = null;
             } else {
                 rtoNanos = Math.min(rtoNanos * 2, MAX_RTO_NANOS);
@@ -274,6 +280,19 @@ final class ReliableChannel {
         if (both) {
             close(false);
         }
+    }
+
+    /**
+     * How long data has waited unacknowledged without progress at {@code nowNanos}; 0 when nothing is outstanding or
+     * the channel is closed. A tunnel whose packets the censor started dropping shows this growing until it dies.
+     */
+    synchronized long stalledNanos(long nowNanos) {
+        return closed || unacked.isEmpty() ? 0 : nowNanos - waitingSinceNanos;
+    }
+
+    /** Whether the channel was given up after {@link #MAX_TIMEOUTS} timeouts (not closed by either end). */
+    synchronized boolean died() {
+        return died;
     }
 
     /** Whether both directions have finished or the channel died. */

@@ -50,14 +50,34 @@ public final class VpnClient implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong appBytes = new AtomicLong();
     private final AtomicLong wireBytes = new AtomicLong();
+    private final AtomicLong lost = new AtomicLong();
+    /** The UDP tunnels' stream channels now open, for {@code vpn.stalled} at the cut. */
+    private final java.util.Set<ReliableChannel> channels = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Histogram setup = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    /** Where the app's calls send their datagrams, or {@code null} when this client carries none. */
+    private final DatagramSocket datagramEntry;
+    /** Where datagrams go with the VPN off: the censor's UDP relay in front of the server's media port. */
+    private final InetSocketAddress datagramsDirect;
+    /** One session per app source address (a call's socket): its own tunnel, as one flow of a real VPN would be. */
+    private final Map<java.net.SocketAddress, DatagramSession> datagramSessions =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private VpnClient(VpnRoute route, long handshakeTimeoutMillis, int handshakeAttempts) throws IOException {
+    private VpnClient(VpnRoute route, InetSocketAddress datagramsDirect, long handshakeTimeoutMillis,
+                      int handshakeAttempts) throws IOException {
         this.route = Objects.requireNonNull(route, "route");
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
         this.handshakeAttempts = handshakeAttempts;
         this.entry = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.datagramsDirect = datagramsDirect;
+        if (datagramsDirect != null) {
+            datagramEntry = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Thread receive = new Thread(this::receiveDatagrams, "vpn-client-datagrams");
+            receive.setDaemon(true);
+            receive.start();
+        } else {
+            datagramEntry = null;
+        }
         Thread accept = new Thread(this::accept, "vpn-client-accept");
         accept.setDaemon(true);
         accept.start();
@@ -68,7 +88,20 @@ public final class VpnClient implements AutoCloseable {
      * is given up.
      */
     public static VpnClient start(VpnRoute route) throws IOException {
-        return new VpnClient(route, 1_000, 3);
+        return new VpnClient(route, null, 1_000, 3);
+    }
+
+    /**
+     * A client that also carries the app's datagrams (its calls): they arrive at {@link #datagramEntry()} and go into
+     * a tunnel session of their own per app socket, or, on a direct route, to {@code datagramsDirect} as they are.
+     */
+    public static VpnClient start(VpnRoute route, InetSocketAddress datagramsDirect) throws IOException {
+        return new VpnClient(route, Objects.requireNonNull(datagramsDirect, "datagramsDirect"), 1_000, 3);
+    }
+
+    /** Where the app sends its calls' datagrams; {@code null} when this client carries none. */
+    public InetSocketAddress datagramEntry() {
+        return datagramEntry == null ? null : (InetSocketAddress) datagramEntry.getLocalSocketAddress();
     }
 
     /** Moves new connections to {@code next}; connections on another route are reset. */
@@ -79,6 +112,8 @@ public final class VpnClient implements AutoCloseable {
             for (Socket app : live) {
                 abort(app);
             }
+            // A call's next datagram opens a session on the new route.
+            datagramSessions.values().forEach(DatagramSession::close);
         }
     }
 
@@ -202,6 +237,7 @@ public final class VpnClient implements AutoCloseable {
             socket.startHandshake();
             socket.setSoTimeout(0);
             attempt.up();
+            socket.getOutputStream().write(TunnelDatagrams.MARK_STREAM);
             // TLS 1.3 adds a 5-byte record header, a content-type byte and a 16-byte tag per record (at most 16 KiB):
             // each read or write here is at most one record, so 22 bytes each is the estimate.
             Thread upstream = new Thread(() -> VpnEndpoint.copy(framed(counting(app, appBytes), 22), socket),
@@ -221,10 +257,12 @@ public final class VpnClient implements AutoCloseable {
             socket.connect(r.tunnel(), 2_000);
             InputStream fromApp = counting(app, appBytes);
             byte[] first = new byte[0x3fff];
-            int n = fromApp.read(first);
+            first[0] = TunnelDatagrams.MARK_STREAM;
+            int n = fromApp.read(first, 1, first.length - 1);
             if (n <= 0) {
                 return;
             }
+            n++;
             wireBytes.addAndGet(Shadowsocks.SALT_LENGTH + 34 + n);
             Thread down = new Thread(() -> {
                 try {
@@ -248,19 +286,24 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    private void carryUdp(Socket app, VpnRoute r, Attempt attempt) throws IOException, GeneralSecurityException {
-        VpnKind kind = r.kind();
-        DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        socket.setReceiveBufferSize(1 << 20);
-        socket.connect(r.tunnel());
-        UdpTunnelFormat format = UdpTunnelFormat.of(kind);
+    /** The two directions' keys of a UDP tunnel session once its handshake was answered. */
+    private record UdpKeys(byte[] send, byte[] receive) {
+    }
+
+    /**
+     * Sends the kind's hello on {@code socket} and waits for the answer, up to {@code handshakeAttempts} times
+     * (WireGuard retries its initiation, §6.4); {@code null} when nothing answered or {@code abandoned} turned true.
+     */
+    private UdpKeys udpHandshake(DatagramSocket socket, UdpTunnelFormat format,
+                                 java.util.function.BooleanSupplier abandoned)
+            throws IOException, GeneralSecurityException {
         KeyPair ephemeral = TunnelCrypto.x25519();
         byte[] mine = TunnelCrypto.publicBytes(ephemeral);
         byte[] buffer = new byte[65_535];
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
         byte[] serverPublic = null;
         socket.setSoTimeout((int) handshakeTimeoutMillis);
-        for (int tries = 0; tries < handshakeAttempts && serverPublic == null && !closed && !app.isClosed();
+        for (int tries = 0; tries < handshakeAttempts && serverPublic == null && !closed && !abandoned.getAsBoolean();
              tries++) {
             byte[] hello = format.hello(mine);
             socket.send(new DatagramPacket(hello, hello.length));
@@ -277,16 +320,31 @@ public final class VpnClient implements AutoCloseable {
             }
         }
         if (serverPublic == null) {
+            return null;
+        }
+        byte[] shared = TunnelCrypto.dh(ephemeral, serverPublic);
+        return new UdpKeys(TunnelCrypto.hkdf(mine, shared, "c2s", 32), TunnelCrypto.hkdf(mine, shared, "s2c", 32));
+    }
+
+    private void carryUdp(Socket app, VpnRoute r, Attempt attempt) throws IOException, GeneralSecurityException {
+        VpnKind kind = r.kind();
+        DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        socket.setReceiveBufferSize(1 << 20);
+        socket.connect(r.tunnel());
+        UdpTunnelFormat format = UdpTunnelFormat.of(kind);
+        UdpKeys keys = udpHandshake(socket, format, app::isClosed);
+        if (keys == null) {
             socket.close();
             abort(app);
             return;
         }
         attempt.up();
-        byte[] shared = TunnelCrypto.dh(ephemeral, serverPublic);
-        byte[] sendKey = TunnelCrypto.hkdf(mine, shared, "c2s", 32);
-        byte[] receiveKey = TunnelCrypto.hkdf(mine, shared, "s2c", 32);
+        byte[] sendKey = keys.send();
+        byte[] receiveKey = keys.receive();
+        byte[] buffer = new byte[65_535];
+        DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
         long[] counter = {0};
-        ReliableChannel channel = new ReliableChannel((frame, length) -> {
+        ReliableChannel.Link link = (frame, length) -> {
             byte[] sealed;
             synchronized (counter) {
                 try {
@@ -298,7 +356,12 @@ public final class VpnClient implements AutoCloseable {
             socket.send(new DatagramPacket(sealed, sealed.length));
             wireBytes.addAndGet(sealed.length + 28);
             appBytes.addAndGet(Math.max(0, length - 7));
-        }, app, "vpn-client-" + kind.wireName(), socket::close);
+        };
+        // "Open": the endpoint dials the server for a stream session now (a server may speak first).
+        byte[] open = TunnelDatagrams.frame(TunnelDatagrams.FRAME_OPEN, buffer, 0, 0);
+        link.send(open, open.length);
+        ReliableChannel channel = new ReliableChannel(link, app, "vpn-client-" + kind.wireName(), socket::close);
+        channels.add(channel);
         socket.setSoTimeout(0);
         try {
             while (!channel.isClosed()) {
@@ -313,6 +376,11 @@ public final class VpnClient implements AutoCloseable {
             }
         } catch (IOException e) {
             channel.close();
+        } finally {
+            channels.remove(channel);
+            if (channel.died()) {
+                lost.incrementAndGet();
+            }
         }
     }
 
@@ -361,11 +429,263 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
+    private void receiveDatagrams() {
+        byte[] buffer = new byte[TunnelDatagrams.MAX_DATAGRAM];
+        DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+        while (!closed) {
+            try {
+                packet.setLength(buffer.length);
+                datagramEntry.receive(packet);
+                byte[] data = java.util.Arrays.copyOf(buffer, packet.getLength());
+                java.net.SocketAddress app = packet.getSocketAddress();
+                DatagramSession session = datagramSessions.get(app);
+                if (session == null || session.done) {
+                    session = new DatagramSession(app, route);
+                    datagramSessions.put(app, session);
+                    session.start();
+                }
+                // A full queue (a tunnel still shaking hands, or stalled) drops, as a router's queue does.
+                session.queue.offer(data);
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Back to the app's call socket. */
+    private void toApp(java.net.SocketAddress app, byte[] data, int offset, int length) throws IOException {
+        datagramEntry.send(new DatagramPacket(data, offset, length, app));
+    }
+
+    /**
+     * One app socket's datagrams along one route: sent as they are (direct), or in a tunnel session of the route's
+     * kind that came up for them (counted in {@code vpn.connects} like a stream's). Ends after
+     * {@link TunnelDatagrams#IDLE_MILLIS} without a datagram from the app, or when the route changes.
+     */
+    private final class DatagramSession {
+        final java.net.SocketAddress app;
+        final VpnRoute r;
+        final java.util.concurrent.BlockingQueue<byte[]> queue = new java.util.concurrent.LinkedBlockingQueue<>(256);
+        volatile boolean done;
+        private volatile java.io.Closeable tunnel;
+
+        DatagramSession(java.net.SocketAddress app, VpnRoute r) {
+            this.app = app;
+            this.r = r;
+        }
+
+        void start() {
+            Thread t = new Thread(this::run, "vpn-client-call");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void close() {
+            done = true;
+            queue.offer(new byte[0]);
+            java.io.Closeable c = tunnel;
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // Closing is all that was asked.
+                }
+            }
+        }
+
+        private void run() {
+            Attempt attempt = null;
+            try {
+                if (r.kind() == null) {
+                    direct();
+                    return;
+                }
+                connects.incrementAndGet();
+                attempt = new Attempt();
+                switch (r.kind()) {
+                    case TLS -> tls(attempt);
+                    case SHADOWSOCKS -> shadowsocks(attempt);
+                    default -> udp(attempt);
+                }
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                // The tunnel failed or was closed: the call hears silence, as over a real VPN.
+            } finally {
+                done = true;
+                datagramSessions.remove(app, this);
+                close();
+                if (attempt != null) {
+                    attempt.end();
+                }
+            }
+        }
+
+        private void direct() throws IOException {
+            DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            tunnel = socket;
+            socket.connect(datagramsDirect);
+            InputStream answers = TunnelDatagrams.received(socket);
+            background("vpn-client-call-down", () -> {
+                byte[] buffer = new byte[TunnelDatagrams.MAX_DATAGRAM + 2];
+                int n;
+                while ((n = answers.read(buffer, 0, buffer.length)) > 0) {
+                    toApp(app, buffer, 2, n - 2);
+                }
+            });
+            for (byte[] d = next(); d != null; d = next()) {
+                socket.send(new DatagramPacket(d, d.length));
+            }
+        }
+
+        private void udp(Attempt attempt) throws IOException, GeneralSecurityException {
+            DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            tunnel = socket;
+            socket.connect(r.tunnel());
+            UdpTunnelFormat format = UdpTunnelFormat.of(r.kind());
+            UdpKeys keys = udpHandshake(socket, format, () -> done);
+            if (keys == null) {
+                return;
+            }
+            attempt.up();
+            socket.setSoTimeout(0);
+            background("vpn-client-call-down", () -> {
+                byte[] buffer = new byte[65_535];
+                DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+                while (!done) {
+                    socket.receive(packet);
+                    wireBytes.addAndGet(packet.getLength() + 28);
+                    byte[] frame = format.open(keys.receive(), buffer, packet.getLength());
+                    if (TunnelDatagrams.type(frame == null ? new byte[0] : frame) == TunnelDatagrams.FRAME_DATAGRAM) {
+                        byte[] payload = TunnelDatagrams.payload(frame);
+                        appBytes.addAndGet(payload.length);
+                        toApp(app, payload, 0, payload.length);
+                    }
+                    packet.setLength(buffer.length);
+                }
+            });
+            long counter = 0;
+            for (byte[] d = next(); d != null; d = next()) {
+                byte[] frame = TunnelDatagrams.frame(TunnelDatagrams.FRAME_DATAGRAM, d, 0, d.length);
+                byte[] sealed = format.seal(keys.send(), counter++, frame, frame.length);
+                socket.send(new DatagramPacket(sealed, sealed.length));
+                wireBytes.addAndGet(sealed.length + 28);
+                appBytes.addAndGet(d.length);
+            }
+        }
+
+        private void tls(Attempt attempt) throws IOException {
+            try (SSLSocket socket = (SSLSocket) r.trust().getSocketFactory().createSocket()) {
+                tunnel = socket;
+                socket.setTcpNoDelay(true);
+                socket.connect(r.tunnel(), 2_000);
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setServerNames(java.util.List.of(new SNIHostName(r.sni())));
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                socket.setSSLParameters(parameters);
+                socket.setSoTimeout(2_000);
+                socket.startHandshake();
+                socket.setSoTimeout(0);
+                attempt.up();
+                OutputStream out = socket.getOutputStream();
+                out.write(TunnelDatagrams.MARK_DATAGRAMS);
+                InputStream in = socket.getInputStream();
+                background("vpn-client-call-down", () -> answers(in, 22));
+                byte[] buffer = new byte[TunnelDatagrams.MAX_DATAGRAM + 2];
+                InputStream datagrams = TunnelDatagrams.queued(queue);
+                int n;
+                while ((n = datagrams.read(buffer, 0, buffer.length)) > 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                    appBytes.addAndGet(n - 2);
+                    wireBytes.addAndGet(n + 22);
+                }
+            }
+        }
+
+        private void shadowsocks(Attempt attempt) throws IOException, GeneralSecurityException {
+            byte[] psk = r.psk();
+            try (Socket socket = new Socket()) {
+                tunnel = socket;
+                socket.setTcpNoDelay(true);
+                socket.connect(r.tunnel(), 2_000);
+                InputStream in = socket.getInputStream();
+                java.io.PipedInputStream plain = new java.io.PipedInputStream(64 * 1024);
+                java.io.PipedOutputStream sink = new java.io.PipedOutputStream(plain);
+                background("vpn-client-call-ss-in", () -> {
+                    try (sink) {
+                        Shadowsocks.decrypt(psk, in, sink, attempt::up);
+                    }
+                });
+                background("vpn-client-call-down", () -> answers(plain, 34));
+                wireBytes.addAndGet(Shadowsocks.SALT_LENGTH + 35);
+                InputStream datagrams = new java.io.FilterInputStream(TunnelDatagrams.queued(queue)) {
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = super.read(b, off, len);
+                        if (n > 0) {
+                            appBytes.addAndGet(n - 2);
+                            wireBytes.addAndGet(n + 34);
+                        }
+                        return n;
+                    }
+                };
+                Shadowsocks.encrypt(psk, new byte[] {TunnelDatagrams.MARK_DATAGRAMS}, 1, datagrams,
+                        socket.getOutputStream());
+            }
+        }
+
+        /** {@code u16 length, datagram} records from a TCP tunnel back to the app, until the tunnel ends. */
+        private void answers(InputStream in, int perRecord) throws IOException {
+            java.io.DataInputStream frames = new java.io.DataInputStream(in);
+            while (!done) {
+                byte[] datagram = new byte[frames.readUnsignedShort()];
+                frames.readFully(datagram);
+                appBytes.addAndGet(datagram.length);
+                wireBytes.addAndGet(datagram.length + 2 + perRecord);
+                toApp(app, datagram, 0, datagram.length);
+            }
+        }
+
+        /** The app's next datagram; {@code null} when the session idled or was closed. */
+        private byte[] next() {
+            try {
+                byte[] d = queue.poll(TunnelDatagrams.IDLE_MILLIS, TimeUnit.MILLISECONDS);
+                return d == null || d.length == 0 || done ? null : d;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+
+        /** Runs {@code body} on a daemon thread; when it ends, for whatever reason, the session ends. */
+        private void background(String name, IoBody body) {
+            Thread t = new Thread(() -> {
+                try {
+                    body.run();
+                } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                    // The tunnel ended or failed.
+                } finally {
+                    close();
+                }
+            }, name);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoBody {
+        void run() throws IOException, GeneralSecurityException;
+    }
+
     /**
      * The figures since the previous cut, and a fresh start: {@code vpn.connects} (sessions started),
      * {@code vpn.ok} and {@code vpn.failed} (sessions that came up, or ended before they did),
-     * {@code vpn.ok_ratio} = ok / (ok + failed) (absent when no session was decided), {@code vpn.setup_time.p50/p99} in ms (absent without a tunnel
-     * up), {@code vpn.overhead} (absent without app bytes).
+     * {@code vpn.ok_ratio} = ok / (ok + failed) (absent when no session was decided), {@code vpn.setup_time.p50/p99}
+     * in ms (absent without a tunnel up), {@code vpn.overhead} (absent without app bytes), {@code vpn.stalled} (UDP
+     * tunnels open now whose data has waited over 1 s without an acknowledgement: silent, not yet given up) and
+     * {@code vpn.lost} (UDP tunnels given up in the phase).
      */
     public Map<String, Double> cut() {
         Map<String, Double> m = new LinkedHashMap<>();
@@ -390,6 +710,10 @@ public final class VpnClient implements AutoCloseable {
         if (app > 0 && wire > 0) {
             m.put("vpn.overhead", wire / (double) app);
         }
+        long now = System.nanoTime();
+        m.put("vpn.stalled", (double) channels.stream()
+                .filter(channel -> channel.stalledNanos(now) > TimeUnit.SECONDS.toNanos(1)).count());
+        m.put("vpn.lost", (double) lost.getAndSet(0));
         return m;
     }
 
@@ -398,6 +722,10 @@ public final class VpnClient implements AutoCloseable {
         closed = true;
         for (Socket app : live) {
             abort(app);
+        }
+        datagramSessions.values().forEach(DatagramSession::close);
+        if (datagramEntry != null) {
+            datagramEntry.close();
         }
         try {
             entry.close();

@@ -27,12 +27,15 @@ import javax.net.ssl.SSLServerSocket;
  * The VPN endpoint the messenger server also runs (as a VPN provider abroad would): it takes tunnels of one
  * {@link VpnKind} on a loopback port and connects each tunnelled connection to {@code target}, the messenger server,
  * directly (the endpoint is outside the censor). UDP kinds listen on a UDP port, TCP kinds on a TCP port; {@code tls}
- * presents a certificate for {@code sni} from its own CA, which {@link #clientContext()} trusts.
+ * presents a certificate for {@code sni} from its own CA, which {@link #clientContext()} trusts. With a
+ * {@code datagramTarget} (the messenger server's UDP media port), tunnels may also carry the app's datagrams (a call's
+ * STUN and RTP, see {@link TunnelDatagrams}), sent on from a UDP socket of the endpoint's own per session.
  */
 public final class VpnEndpoint implements AutoCloseable {
 
     private final VpnKind kind;
     private final InetSocketAddress target;
+    private final InetSocketAddress datagramTarget;
     private byte[] psk = new byte[32];
     private final MessengerCertificates certificates;
     private final ServerSocket tcp;
@@ -40,10 +43,11 @@ public final class VpnEndpoint implements AutoCloseable {
     private final Map<SocketAddress, ServerSession> sessions = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    private VpnEndpoint(VpnKind kind, InetSocketAddress target, String sni, byte[] presharedKey,
-                        InetSocketAddress listen) throws IOException {
+    private VpnEndpoint(VpnKind kind, InetSocketAddress target, InetSocketAddress datagramTarget, String sni,
+                        byte[] presharedKey, InetSocketAddress listen) throws IOException {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.target = Objects.requireNonNull(target, "target");
+        this.datagramTarget = datagramTarget;
         if (presharedKey == null) {
             new SecureRandom().nextBytes(psk);
         } else {
@@ -96,7 +100,17 @@ public final class VpnEndpoint implements AutoCloseable {
      */
     public static VpnEndpoint start(VpnKind kind, InetSocketAddress target, String sni, byte[] psk,
                                     InetSocketAddress listen) throws IOException {
-        return new VpnEndpoint(kind, target, sni, psk, listen);
+        return new VpnEndpoint(kind, target, null, sni, psk, listen);
+    }
+
+    /**
+     * An endpoint whose tunnels also carry datagrams to {@code datagramTarget} (the server's UDP media endpoint);
+     * {@code psk} may be {@code null} for a fresh Shadowsocks key.
+     */
+    public static VpnEndpoint start(VpnKind kind, InetSocketAddress target, InetSocketAddress datagramTarget,
+                                    String sni, byte[] psk) throws IOException {
+        return new VpnEndpoint(kind, target, Objects.requireNonNull(datagramTarget, "datagramTarget"), sni, psk,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
 
     private static void thread(String name, Runnable body) {
@@ -150,8 +164,13 @@ public final class VpnEndpoint implements AutoCloseable {
             server.setTcpNoDelay(true);
             if (kind == VpnKind.TLS) {
                 ((javax.net.ssl.SSLSocket) tunnel).startHandshake();
+                InputStream in = tunnel.getInputStream();
+                if (in.read() == TunnelDatagrams.MARK_DATAGRAMS) {
+                    serveDatagrams(in, tunnel);
+                    return;
+                }
                 server.connect(target, 2_000);
-                thread("vpn-endpoint-up", () -> copy(tunnelIn(tunnel), server));
+                thread("vpn-endpoint-up", () -> copy(in, server));
                 copy(server.getInputStream(), tunnel);
             } else {
                 InputStream in = tunnel.getInputStream();
@@ -164,6 +183,10 @@ public final class VpnEndpoint implements AutoCloseable {
                         closeQuietly(tunnel);
                     }
                 });
+                if (plain.read() == TunnelDatagrams.MARK_DATAGRAMS) {
+                    serveDatagrams(plain, tunnel);
+                    return;
+                }
                 server.connect(target, 2_000);
                 thread("vpn-endpoint-up", () -> copy(plain, server));
                 byte[] first = new byte[16 * 1024];
@@ -178,11 +201,38 @@ public final class VpnEndpoint implements AutoCloseable {
         }
     }
 
-    private static InputStream tunnelIn(Socket s) {
-        try {
-            return s.getInputStream();
-        } catch (IOException e) {
-            return InputStream.nullInputStream();
+    /**
+     * A TCP tunnel that carries datagrams: {@code u16 length, datagram} from {@code plain} to the server's media port,
+     * its answers back the same way (sealed again for Shadowsocks), until either side ends or the session idles.
+     */
+    private void serveDatagrams(InputStream plain, Socket tunnel) throws IOException, GeneralSecurityException {
+        if (datagramTarget == null) {
+            return;
+        }
+        try (DatagramSocket media = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            media.connect(datagramTarget);
+            thread("vpn-endpoint-datagrams-up", () -> {
+                java.io.DataInputStream frames = new java.io.DataInputStream(plain);
+                try {
+                    while (true) {
+                        byte[] datagram = new byte[frames.readUnsignedShort()];
+                        frames.readFully(datagram);
+                        media.send(new DatagramPacket(datagram, datagram.length));
+                    }
+                } catch (IOException e) {
+                    media.close(); // the tunnel ended: so does the way back
+                }
+            });
+            InputStream answers = TunnelDatagrams.received(media);
+            if (kind == VpnKind.TLS) {
+                copy(answers, tunnel);
+            } else {
+                byte[] first = new byte[TunnelDatagrams.MAX_DATAGRAM + 2];
+                int n = answers.read(first, 0, first.length);
+                if (n > 0) {
+                    Shadowsocks.encrypt(psk, first, n, answers, tunnel.getOutputStream());
+                }
+            }
         }
     }
 
@@ -227,6 +277,8 @@ public final class VpnEndpoint implements AutoCloseable {
         byte[] receiveKey;
         long counter;
         ReliableChannel channel;
+        /** The session's socket to the server's media port, once it carried a datagram. */
+        DatagramSocket media;
 
         ServerSession(SocketAddress peer) {
             this.peer = peer;
@@ -277,21 +329,63 @@ public final class VpnEndpoint implements AutoCloseable {
             byte[] shared = TunnelCrypto.dh(ephemeral, clientPublic);
             session.receiveKey = TunnelCrypto.hkdf(clientPublic, shared, "c2s", 32);
             session.sendKey = TunnelCrypto.hkdf(clientPublic, shared, "s2c", 32);
+            session.reply = session.format.reply(TunnelCrypto.publicBytes(ephemeral), data);
+            sessions.put(from, session);
+            udp.send(new DatagramPacket(session.reply, session.reply.length, from));
+            return;
+        }
+        byte[] frame = session.format.open(session.receiveKey, data, data.length);
+        if (frame == null) {
+            return;
+        }
+        int type = TunnelDatagrams.type(frame);
+        if (type == TunnelDatagrams.FRAME_DATAGRAM) {
+            datagram(session, frame);
+            return;
+        }
+        if (session.channel == null && session.media == null) {
+            // The first stream frame ("open", or data if the open was lost): only now is the server dialled, so a
+            // session that carries a call's datagrams opens no connection it never uses.
             Socket server = new Socket();
             server.setTcpNoDelay(true);
             server.connect(target, 2_000);
             ServerSession s = session;
-            session.reply = session.format.reply(TunnelCrypto.publicBytes(ephemeral), data);
-            sessions.put(from, session);
-            // The reply goes before any data: a server that speaks first must not race the handshake.
-            udp.send(new DatagramPacket(session.reply, session.reply.length, from));
             session.channel = new ReliableChannel(s::send, server, "vpn-endpoint", () -> sessions.remove(from, s));
-            return;
         }
-        byte[] frame = session.format.open(session.receiveKey, data, data.length);
-        if (frame != null) {
+        if (type != TunnelDatagrams.FRAME_OPEN && session.channel != null) {
             session.channel.onFrame(frame);
         }
+    }
+
+    /** A datagram out of a UDP tunnel: on to the server's media port from the session's own socket. */
+    private void datagram(ServerSession session, byte[] frame) throws IOException {
+        if (datagramTarget == null || session.channel != null) {
+            return;
+        }
+        if (session.media == null) {
+            DatagramSocket media = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            media.connect(datagramTarget);
+            session.media = media;
+            thread("vpn-endpoint-datagrams-down", () -> {
+                InputStream answers;
+                byte[] buffer = new byte[TunnelDatagrams.MAX_DATAGRAM + 2];
+                try {
+                    answers = TunnelDatagrams.received(media);
+                    int n;
+                    while ((n = answers.read(buffer, 0, buffer.length)) > 0) {
+                        byte[] f = TunnelDatagrams.frame(TunnelDatagrams.FRAME_DATAGRAM, buffer, 2, n - 2);
+                        session.send(f, f.length);
+                    }
+                } catch (IOException e) {
+                    // The tunnel's socket closed: the session is over.
+                } finally {
+                    media.close();
+                    sessions.remove(session.peer, session);
+                }
+            });
+        }
+        byte[] payload = TunnelDatagrams.payload(frame);
+        session.media.send(new DatagramPacket(payload, payload.length));
     }
 
     @Override
@@ -307,6 +401,13 @@ public final class VpnEndpoint implements AutoCloseable {
         if (udp != null) {
             udp.close();
         }
-        sessions.values().forEach(s -> s.channel.close());
+        sessions.values().forEach(s -> {
+            if (s.channel != null) {
+                s.channel.close();
+            }
+            if (s.media != null) {
+                s.media.close();
+            }
+        });
     }
 }

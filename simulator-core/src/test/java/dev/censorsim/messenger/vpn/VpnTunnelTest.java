@@ -132,6 +132,36 @@ class VpnTunnelTest {
     }
 
     @Test
+    void tunnelCaughtByASwapShouldShowAsStalledAtTheCutThenAsLost() throws Exception {
+        PolicyHolder holder = new PolicyHolder(CompiledPolicy.empty());
+        try (VpnEndpoint endpoint = VpnEndpoint.start(VpnKind.WIREGUARD, echoAddress(), null);
+             UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(endpoint.address()).policy(holder).build());
+             VpnClient client = VpnClient.start(VpnRoute.to(relay.localAddress(), endpoint, null));
+             Socket app = new Socket()) {
+            app.connect(client.entry(), 2_000);
+            app.setSoTimeout(20_000);
+            app.getOutputStream().write(new byte[] {1, 2, 3});
+            assertThat(app.getInputStream().readNBytes(3)).isEqualTo(new byte[] {1, 2, 3});
+            assertThat(client.cut().get("vpn.stalled")).as("an up tunnel with nothing outstanding").isZero();
+
+            holder.swap(PolicyLoader.parse("rules:\n"
+                    + "  - { name: no-wg, match: { protocol: [wireguard] }, action: { type: drop } }\n", "p.yaml"));
+            app.getOutputStream().write(new byte[] {4});
+            Thread.sleep(1_500);
+            Map<String, Double> atCut = client.cut();
+            assertThat(atCut.get("vpn.stalled")).as("silent since the swap, not yet given up").isEqualTo(1.0);
+            assertThat(atCut.get("vpn.lost")).isZero();
+
+            // 8 timeouts of 0.2, 0.4, 0.8, 1.6 and then 2 s: about 11 s after the last progress.
+            assertThat(catchThrowable(() -> app.getInputStream().read())).as("the app's connection is reset")
+                    .isInstanceOf(IOException.class);
+            Map<String, Double> after = client.cut();
+            assertThat(after.get("vpn.lost")).isEqualTo(1.0);
+            assertThat(after.get("vpn.stalled")).isZero();
+        }
+    }
+
+    @Test
     void fullyEncryptedRuleShouldStopShadowsocksButNotTheTlsTunnel() throws Exception {
         CompiledPolicy policy = PolicyLoader.parse("rules:\n"
                 + "  - { name: gfw, match: { protocol: [fully-encrypted] }, action: { type: reset } }\n", "p.yaml");
