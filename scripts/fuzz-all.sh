@@ -14,6 +14,7 @@ if [ ${#targets[@]} -eq 0 ]; then
     'ClassifyFuzzTargetsTest#stun' 'ClassifyFuzzTargetsTest#rtpRtcp' 'ClassifyFuzzTargetsTest#dtls'
     'ClassifyFuzzTargetsTest#dnsRecogniser' 'DnsFuzzTargetsTest#queryReader' 'DnsFuzzTargetsTest#answer'
     'CaptureFuzzTargetsTest#captureReaders' 'LoaderFuzzTargetsTest#policy' 'LoaderFuzzTargetsTest#scenario'
+    'SocksHandshakeFuzzTest#socksHandshake'
   )
 fi
 mkdir -p target/fuzz
