@@ -135,7 +135,9 @@ public final class LoopGuard {
     }
 
     private static void remember(ConcurrentHashMap<Integer, Path> table, Channel channel, Path path) {
-        InetSocketAddress local = (InetSocketAddress) channel.localAddress();
+        // Asked of the socket, not Channel.localAddress(): that one caches its first answer, which here would be the
+        // wildcard of the bind, and the SOCKS reply's BND.ADDR, read after the connect, would then say "::".
+        InetSocketAddress local = (InetSocketAddress) channel.unsafe().localAddress();
         if (local == null || local.getPort() == 0) {
             return;
         }

@@ -146,6 +146,23 @@ class LoopDetectionTest {
     }
 
     @Test
+    void socksReplyShouldNameTheConnectedSourceAddressOfAnUpstreamBoundFirst() throws Exception {
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.socks().build());
+             Socket client = Socks5Client.open(proxy.localAddress())) {
+            assertThat(Socks5Client.greet(client, 0)).isZero();
+            byte[] target = echo.address().getAddress().getAddress();
+            client.getOutputStream().write(new byte[] {5, 1, 0, 1, target[0], target[1], target[2], target[3],
+                    (byte) (echo.address().getPort() >> 8), (byte) echo.address().getPort()});
+            byte[] reply = client.getInputStream().readNBytes(10);
+
+            // VER 5, REP 0, RSV, ATYP 1 (IPv4), BND.ADDR 127.0.0.1 (RFC 1928 §6): not the "::" of the wildcard bind.
+            assertThat(reply).startsWith(5, 0, 0, 1, 127, 0, 0, 1);
+            assertThat((reply[8] & 0xff) << 8 | reply[9] & 0xff).as("BND.PORT").isPositive();
+        }
+    }
+
+    @Test
     void aChainThroughTwoProxiesOfOneProcessWithoutACycleShouldRelay() throws Exception {
         try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
              CensorProxy second = CensorProxy.start(ProxyOptions.forward(echo.address()).build());
