@@ -104,6 +104,12 @@ per_flow() {
     printf "  per flow: heap_after_gc=%.2f KiB rss=%.2f KiB fds=%.2f\n", (h - h0) / n, (r - r0) / n, f / n }'
 }
 
+settle() { # waits (up to 120 s) until the censor holds at most 64 descriptors: ~10 k closes take seconds under load
+  local start=$SECONDS
+  for _ in $(seq 1 1200); do (( $(ls "/proc/$CENSOR/fd" | wc -l) <= 64 )) && break; sleep 0.1; done
+  echo "  released in $((SECONDS - start)) s"
+}
+
 held() { # held DRIVER_LOG: the flows that echoed (so are open and set up) when the driver said "holding"
   local n; n=$(sed -n 's/^holding .*echoed=\([0-9]*\).*/\1/p' "$1")
   echo "${n:-1}" | awk '{ print ($1 > 0 ? $1 : 1) }'
@@ -137,7 +143,7 @@ tcp_flows() { # tcp_flows forward|socks|http
   per_flow "$(held "$WORK/driver.log")" "$idle_heap" "$idle_rss"
   wait "$d"
   echo "  $(grep result "$WORK/driver.log")"
-  sleep 3
+  settle
   sample "after clients left"
   stop_censor
   kill "${PIDS[-2]}" 2>/dev/null || true
