@@ -5,10 +5,10 @@ import dev.censorsim.net.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.group.ChannelGroup;
 
 import java.net.InetSocketAddress;
@@ -242,8 +242,19 @@ final class ProxyRuntime {
         ChannelFuture registered = bootstrap.register();
         Channel channel = registered.channel();
         track(channel);
-        ChannelPromise connected = channel.newPromise();
-        connected.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        // Completed on the client's loop, not the channel's: a channel whose registration failed (its loop shutting
+        // down) has no loop, and a promise of its own could not notify its listeners (found by SocksHandshakeFuzzTest).
+        ChannelPromise connected = new DefaultChannelPromise(channel, client.eventLoop());
+        connected.addListener(f -> {
+            if (!f.isSuccess()) {
+                // An unregistered channel has no pipeline loop to close through; Bootstrap closes it the same way.
+                if (channel.isRegistered()) {
+                    channel.close();
+                } else {
+                    channel.unsafe().closeForcibly();
+                }
+            }
+        });
         registered.addListener(r -> {
             if (!r.isSuccess()) {
                 connected.tryFailure(r.cause());

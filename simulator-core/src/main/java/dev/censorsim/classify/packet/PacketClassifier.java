@@ -475,7 +475,9 @@ public final class PacketClassifier {
             return;
         }
         if (delta < 0) {
-            if (-delta >= length) {
+            // In long: -Integer.MIN_VALUE (a segment exactly half the sequence space away) overflows back to negative
+            // and moved start by 2^31 (found by CaptureFuzzTargetsTest, crash-0136cc7d...).
+            if (-(long) delta >= length) {
                 return;
             }
             start -= delta;
