@@ -2,18 +2,27 @@
 # Soak and load runs against a real censorsim process, over loopback only. Each run prints what the censor process
 # held while loaded and after the load left (RSS, heap after a full GC, open descriptors) and what the clients lost.
 #
-#   benchmarks/soak/soak.sh [RUN...]        RUN: tcp-flows socks-flows udp-flows storm slowloris fd-exhaustion bytes
-#                                           (default: all, in that order)
-#   FLOWS=9500 STORM=20000 SLOW=2000 BYTES=1073741824 HOLD=10 UDP_IDLE=180 benchmarks/soak/soak.sh
+#   benchmarks/soak/soak.sh [RUN...]        RUN: tcp-flows socks-flows http-flows udp-flows storm slowloris
+#                                           fd-exhaustion bytes (default: all, in that order)
+#   FLOWS=10000 STORM=20000 SLOW=2000 BYTES=1073741824 HOLD=10 UDP_IDLE=180 benchmarks/soak/soak.sh
 #
 # Build first (no tests, no install):  mvn -o -q -B -pl simulator-cli,benchmarks -am package -DskipTests
-# 10,000 concurrent TCP flows need 20,000 proxy descriptors plus its own; raise `ulimit -n` above 20,200 for that.
+# 10,000 concurrent TCP flows hold 20,000 proxy descriptors, 10,000 in the driver and 10,000 in the echo server: the
+# script raises the descriptor limit of everything it starts to NOFILE (default 65,536; raising the hard limit needs
+# root, otherwise it stays at `ulimit -Hn`). PACE_MS: pause after each 200 connects (default 20).
 set -euo pipefail
+
+NOFILE=${NOFILE:-65536}
+if (( $(ulimit -Hn) < NOFILE )) && ! ulimit -Hn "$NOFILE" 2>/dev/null; then
+  echo "soak: cannot raise the hard descriptor limit to $NOFILE (needs CAP_SYS_RESOURCE); staying at $(ulimit -Hn)" >&2
+fi
+ulimit -n "$(( NOFILE < $(ulimit -Hn) ? NOFILE : $(ulimit -Hn) ))"
+PACE_MS=${PACE_MS:-20}
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CLI_JAR=$ROOT/simulator-cli/target/censorsim.jar
 DRIVER_JAR=$ROOT/benchmarks/target/benchmarks.jar
-FLOWS=${FLOWS:-9500}
+FLOWS=${FLOWS:-10000}
 STORM=${STORM:-20000}
 SLOW=${SLOW:-2000}
 BYTES=${BYTES:-1073741824}
@@ -44,7 +53,8 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # The JMH uber jar carries an SLF4J API without a provider; its three-line notice is noise here.
-driver() { java -Xmx1g -cp "$DRIVER_JAR" dev.censorsim.benchmarks.soak.LoadDriver "$@" 2> >(grep -v '^SLF4J' >&2); }
+driver() { java -Xmx1g -Dsoak.batchPauseMillis="$PACE_MS" -cp "$DRIVER_JAR" dev.censorsim.benchmarks.soak.LoadDriver "$@" \
+    2> >(grep -v '^SLF4J' >&2); }
 
 # start_censor LOG ARGS...: starts censorsim in the background (optionally under ULIMIT), waits for its banner.
 start_censor() {
@@ -75,14 +85,34 @@ start_echo() { # start_echo tcp|udp PORT
   echo "soak: echo server did not start" >&2; exit 3
 }
 
-# sample LABEL: RSS, heap used after a full GC, and open descriptors of the censor process.
+# sample LABEL: RSS, heap used after a full GC, and open descriptors of the censor process; leaves the figures in
+# RSS_KB, HEAP_KB and FDS for per_flow.
 sample() {
   local rss fds heap
-  rss=$(awk '/VmRSS/ {printf "%.0f MiB", $2/1024}' "/proc/$CENSOR/status")
-  fds=$(ls "/proc/$CENSOR/fd" | wc -l)
+  RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$CENSOR/status")
+  rss=$(awk -v k="$RSS_KB" 'BEGIN {printf "%.0f MiB", k/1024}')
+  FDS=$(ls "/proc/$CENSOR/fd" | wc -l)
   jcmd "$CENSOR" GC.run >/dev/null 2>&1 || true
   heap=$(jcmd "$CENSOR" GC.heap_info 2>/dev/null | awk '/garbage-first heap|total/ && /used/ {for(i=1;i<=NF;i++) if($i=="used") {print $(i+1); exit}}')
-  printf '  %-22s rss=%s heap_after_gc=%s fds=%s\n' "$1" "$rss" "${heap:-?}" "$fds"
+  HEAP_KB=${heap%K}
+  printf '  %-22s rss=%s heap_after_gc=%s fds=%s\n' "$1" "$rss" "${heap:-?}" "$FDS"
+}
+
+# per_flow N IDLE_HEAP_KB IDLE_RSS_KB: what each of the N flows held (echoed and open) costs over the idle sample.
+per_flow() {
+  awk -v n="$1" -v h0="$2" -v r0="$3" -v h="$HEAP_KB" -v r="$RSS_KB" -v f="$FDS" 'BEGIN {
+    printf "  per flow: heap_after_gc=%.2f KiB rss=%.2f KiB fds=%.2f\n", (h - h0) / n, (r - r0) / n, f / n }'
+}
+
+settle() { # waits (up to 120 s) until the censor holds at most 64 descriptors: ~10 k closes take seconds under load
+  local start=$SECONDS
+  for _ in $(seq 1 1200); do (( $(ls "/proc/$CENSOR/fd" | wc -l) <= 64 )) && break; sleep 0.1; done
+  echo "  released in $((SECONDS - start)) s"
+}
+
+held() { # held DRIVER_LOG: the flows that echoed (so are open and set up) when the driver said "holding"
+  local n; n=$(sed -n 's/^holding .*echoed=\([0-9]*\).*/\1/p' "$1")
+  echo "${n:-1}" | awk '{ print ($1 > 0 ? $1 : 1) }'
 }
 
 wait_for() { # wait_for FILE TEXT
@@ -91,43 +121,49 @@ wait_for() { # wait_for FILE TEXT
   echo "soak: no '$2' in $1" >&2; cat "$1" >&2; exit 3
 }
 
-tcp_flows() { # tcp_flows forward|socks
-  local mode=$1 echo_port port
+tcp_flows() { # tcp_flows forward|socks|http
+  local mode=$1 echo_port port idle_heap idle_rss
   echo_port=$(free_port); port=$(free_port)
   start_echo tcp "$echo_port"
   if [[ $mode == forward ]]; then
     start_censor "$WORK/censor.log" proxy --listen "127.0.0.1:$port" --upstream "127.0.0.1:$echo_port"
+  elif [[ $mode == http ]]; then
+    start_censor "$WORK/censor.log" serve --http-proxy "127.0.0.1:$port" --no-api --quiet
   else
     start_censor "$WORK/censor.log" socks --listen "127.0.0.1:$port"
   fi
   echo "== $FLOWS concurrent $mode flows (1 KiB echoed each, held ${HOLD}s), ulimit -n $(ulimit -n)"
   sample "idle"
+  idle_heap=$HEAP_KB; idle_rss=$RSS_KB
   driver flows "$port" "$mode" "$echo_port" "$FLOWS" "$HOLD" >"$WORK/driver.log" 2>&1 &
   local d=$!
   wait_for "$WORK/driver.log" holding
   echo "  $(grep holding "$WORK/driver.log")"
   sample "holding $FLOWS flows"
+  per_flow "$(held "$WORK/driver.log")" "$idle_heap" "$idle_rss"
   wait "$d"
   echo "  $(grep result "$WORK/driver.log")"
-  sleep 3
+  settle
   sample "after clients left"
   stop_censor
   kill "${PIDS[-2]}" 2>/dev/null || true
 }
 
 udp_flows() {
-  local echo_port port
+  local echo_port port idle_heap idle_rss
   echo_port=$(free_port); port=$(free_port)
   start_echo udp "$echo_port"
   start_censor "$WORK/censor.log" proxy --udp --listen "127.0.0.1:$port" --upstream "127.0.0.1:$echo_port" \
       --udp-idle-timeout "${UDP_IDLE}s"
   echo "== $FLOWS concurrent UDP flows (one 64-byte datagram echoed each, held ${HOLD}s, idle timeout ${UDP_IDLE}s)"
   sample "idle"
+  idle_heap=$HEAP_KB; idle_rss=$RSS_KB
   driver udp-flows "$port" "$FLOWS" "$HOLD" >"$WORK/driver.log" 2>&1 &
   local d=$!
   wait_for "$WORK/driver.log" holding
   echo "  $(grep holding "$WORK/driver.log")"
   sample "holding $FLOWS flows"
+  per_flow "$(held "$WORK/driver.log")" "$idle_heap" "$idle_rss"
   wait "$d"
   echo "  $(grep result "$WORK/driver.log")"
   sleep $((UDP_IDLE + 5))
@@ -207,12 +243,13 @@ bytes() {
 }
 
 RUNS=("$@")
-[[ ${#RUNS[@]} -gt 0 ]] || RUNS=(tcp-flows socks-flows udp-flows storm slowloris fd-exhaustion bytes)
-echo "censorsim soak, $(date -u +%FT%TZ), $(nproc) CPUs, java $(java -version 2>&1 | head -1 | cut -d'"' -f2)"
+[[ ${#RUNS[@]} -gt 0 ]] || RUNS=(tcp-flows socks-flows http-flows udp-flows storm slowloris fd-exhaustion bytes)
+echo "censorsim soak, $(date -u +%FT%TZ), $(nproc) CPUs, java $(java -version 2>&1 | head -1 | cut -d'"' -f2), ulimit -n $(ulimit -n), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in "${RUNS[@]}"; do
   case $run in
     tcp-flows) tcp_flows forward ;;
     socks-flows) tcp_flows socks ;;
+    http-flows) tcp_flows http ;;
     udp-flows) udp_flows ;;
     storm) storm ;;
     slowloris) slowloris ;;

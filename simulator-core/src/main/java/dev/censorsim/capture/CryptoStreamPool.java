@@ -44,6 +44,15 @@ final class CryptoStreamPool {
         return slot;
     }
 
+    /** Makes every slot free again and forgets the shortfall count; {@link #acquire} resets a stream before use. */
+    void clear() {
+        freeCount = 0;
+        for (int slot = highWater - 1; slot >= 0; slot--) {
+            free[freeCount++] = slot;
+        }
+        shortfalls = 0;
+    }
+
     QuicCryptoStream stream(int slot) {
         return streams[slot];
     }

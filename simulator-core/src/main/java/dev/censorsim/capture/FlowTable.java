@@ -242,6 +242,24 @@ public final class FlowTable {
         size--;
     }
 
+    /**
+     * Forgets every flow without telling any listener, as if the table were new, reusing its arrays: for a
+     * classifier reused across independent inputs. Costs one pass over the ids used and one over the slots.
+     */
+    public void clear() {
+        for (int id = 0; id < highWater; id++) {
+            flows[id * STRIDE + META] = 0;
+        }
+        Arrays.fill(slots, EMPTY_SLOT);
+        freeCount = 0;
+        highWater = 0;
+        size = 0;
+        evictions = 0;
+        refusals = 0;
+        lastForward = false;
+        lastNew = false;
+    }
+
     /** Backward-shift deletion: pulls later entries of the run into the hole unless that would skip their home. */
     private void deleteSlot(int hole) {
         int index = hole;

@@ -381,7 +381,9 @@ public final class PacketClassifier {
             return;
         }
         if (delta < 0) {
-            if (-delta >= length) {
+            // In long: -Integer.MIN_VALUE (a segment exactly half the sequence space away) overflows back to negative
+            // and moved start by 2^31 (found by CaptureFuzzTargetsTest, crash-0136cc7d...).
+            if (-(long) delta >= length) {
                 return;
             }
             start -= delta;
@@ -655,6 +657,33 @@ public final class PacketClassifier {
                 table.transport(id) == TCP ? "tcp" : "udp", PROTOCOLS[protocol[id]], names.name(sniId[id]),
                 names.name(hostId[id]), names.name(queryId[id]), ech[id], verdicts.ruleName(id), verdicts.action(id),
                 packets[id], bytes[id], table.firstSeenNanos(id), table.lastSeenNanos(id), firstPacket[id]);
+    }
+
+    /**
+     * Forgets every flow, name and counter without reporting them, as if the classifier were new, and keeps its
+     * tables for the next capture: a fresh classifier allocates about 5 MB (the name table alone has 2^19 slots), so a
+     * caller that classifies many small independent inputs (a fuzzer, a test corpus) resets one instead. Call
+     * {@link #finish()} first to report the flows still open. Per-flow arrays need no clearing: a flow's slot is
+     * initialised when the flow starts.
+     */
+    public void reset() {
+        table.clear();
+        names.clear();
+        parsers.clear();
+        quicStreams.clear();
+        nextSweepNanos = Long.MIN_VALUE;
+        scanned = 0;
+        totalPackets = 0;
+        totalBytes = 0;
+        headers.resetCounters();
+        refusedPackets = 0;
+        outOfOrderSegments = 0;
+        quicHellosOverSeveralInitials = 0;
+        flows = 0;
+        java.util.Arrays.fill(flowsByProtocol, 0);
+        java.util.Arrays.fill(packetsByProtocol, 0);
+        java.util.Arrays.fill(bytesByProtocol, 0);
+        verdicts.resetCounters();
     }
 
     /** Ends every flow still in the table (end of capture), reporting each. */

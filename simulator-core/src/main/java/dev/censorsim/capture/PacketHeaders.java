@@ -199,6 +199,15 @@ final class PacketHeaders {
         return destinationPort;
     }
 
+    /** Zeroes the per-packet counters ({@link PacketClassifier#reset()}). */
+    void resetCounters() {
+        nonIpPackets = 0;
+        unsupportedLinkPackets = 0;
+        malformedPackets = 0;
+        fragmentPackets = 0;
+        otherTransportPackets = 0;
+    }
+
     long nonIpPackets() {
         return nonIpPackets;
     }

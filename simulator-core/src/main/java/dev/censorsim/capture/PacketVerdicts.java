@@ -128,6 +128,13 @@ final class PacketVerdicts {
         return List.of(dnsRules);
     }
 
+    /** Zeroes the per-rule counters ({@link PacketClassifier#reset()}). */
+    void resetCounters() {
+        java.util.Arrays.fill(flowsByRule, 0);
+        java.util.Arrays.fill(packetsByRule, 0);
+        java.util.Arrays.fill(bytesByRule, 0);
+    }
+
     long flowsByRule(int index) {
         return flowsByRule[index];
     }

@@ -60,6 +60,16 @@ final class ParserPool {
         return slot;
     }
 
+    /** Releases every slot in use and forgets the shortfall count; the parsers are kept for reuse. */
+    void clear() {
+        for (int slot = 0; slot < highWater; slot++) {
+            if (kinds[slot] != IDLE) {
+                release(slot);
+            }
+        }
+        shortfalls = 0;
+    }
+
     /** Resets the slot's parser and makes the slot available again. */
     void release(int slot) {
         if (kinds[slot] == TLS) {

@@ -90,6 +90,9 @@ public final class CensorProxy implements AutoCloseable {
                             return;
                         }
                         runtime.track(ch);
+                        if (!runtime.admitPath(ch)) {
+                            return;
+                        }
                         if (options.capture() != null) {
                             ch.pipeline().addLast(PipelineNames.CAPTURE, new CaptureHandler(options.capture()));
                         }

@@ -8,6 +8,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.group.ChannelGroup;
 
 import java.net.InetAddress;
@@ -42,6 +44,7 @@ final class ProxyRuntime {
     /** Client connections open now, against {@link ProxyOptions#maxFlows()}. */
     private final AtomicInteger clients = new AtomicInteger();
     private final RateLimitedWarning capReached;
+    private final RateLimitedWarning loopDetected;
     /** The bound listen address, set once the listener is up. */
     private volatile InetSocketAddress bound;
     /** Residual block state left by reset and blackhole actions; outlives flows and policy swaps, as a box's does. */
@@ -51,6 +54,7 @@ final class ProxyRuntime {
         this.options = options;
         this.channels = channels;
         this.capReached = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
+        this.loopDetected = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
     }
 
     /**
@@ -165,40 +169,31 @@ final class ProxyRuntime {
         return b != null && reaches(target, b);
     }
 
-    /**
-     * Whether a connection to {@code target} lands on a listener bound to {@code listen}: same port, and the same
-     * address, or a wildcard listener and a local target, or a wildcard target (which Linux connects to a local
-     * address). A proxy forwarding to itself opens connections until descriptors run out (measured: ~10 k in 2 s from
-     * one curl).
-     */
+    /** Same as {@link LoopGuard#reaches}; kept for callers in this package. */
     static boolean reaches(InetSocketAddress target, InetSocketAddress listen) {
-        if (target.isUnresolved() || listen.isUnresolved() || target.getPort() != listen.getPort()) {
-            return false;
-        }
-        java.net.InetAddress t = target.getAddress();
-        java.net.InetAddress l = listen.getAddress();
-        if (t.equals(l) || t.isAnyLocalAddress()) {
-            return true;
-        }
-        if (!l.isAnyLocalAddress()) {
-            return false;
-        }
-        // An IPv4 wildcard listener does not take IPv6 connections; an IPv6 wildcard one takes both (dual stack).
-        if (l instanceof java.net.Inet4Address && !(t instanceof java.net.Inet4Address)) {
-            return false;
-        }
-        return isLocal(t);
+        return LoopGuard.reaches(target, listen);
     }
 
-    private static boolean isLocal(java.net.InetAddress address) {
-        if (address.isLoopbackAddress()) {
-            return true;
-        }
-        try {
-            return java.net.NetworkInterface.getByInetAddress(address) != null;
-        } catch (java.net.SocketException e) {
+    /**
+     * Refuses, with a reset, a client that is this process's own upstream connection coming back to this proxy
+     * (see {@link LoopGuard}); otherwise gives the client its path, so this proxy's upstream connection carries it
+     * on. Called from the channel initialiser, before any byte is read.
+     */
+    boolean admitPath(Channel client) {
+        InetSocketAddress from = (InetSocketAddress) client.remoteAddress();
+        LoopGuard.Path path = LoopGuard.arrivedTcp(from);
+        String self = FlowRecord.format(bound != null ? bound : options.listen());
+        if (path.contains(this)) {
+            String detail = "loop: this process's own connection came back through " + path.describe() + " -> "
+                    + self;
+            loopDetected.warn(self + ": " + detail + "; resetting it (check the upstream of each proxy on the path)");
+            reportUnconnected(from, null, null, System.nanoTime(), FlowEnd.REFUSED, detail);
+            client.config().setOption(ChannelOption.SO_LINGER, 0);
+            client.close();
             return false;
         }
+        client.attr(LoopGuard.PATH).set(path.then(this, self));
+        return true;
     }
 
     /**
@@ -242,7 +237,7 @@ final class ProxyRuntime {
      * channel starts with auto-read off and half-closure allowed, like the client side.
      */
     ChannelFuture connectUpstream(Channel client, InetSocketAddress server) {
-        ChannelFuture connect = new Bootstrap()
+        Bootstrap bootstrap = new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(Transport.of(client)::newSocketChannel)
                 .option(ChannelOption.AUTO_READ, false)
@@ -256,10 +251,47 @@ final class ProxyRuntime {
                         // Relay handlers are added once the flow starts; nothing is read before that.
                         GracefulClose.install(ch);
                     }
-                })
-                .connect(server);
-        track(connect.channel());
-        return connect;
+                });
+        InetSocketAddress source = LoopGuard.sourceFor(server);
+        if (source == null) {
+            ChannelFuture connect = bootstrap.connect(server);
+            track(connect.channel());
+            return connect;
+        }
+        // A target on this host may be a listener of this process: the source port is bound and remembered before
+        // the SYN leaves, so that listener can recognise the connection as ours (LoopGuard).
+        LoopGuard.Path path = LoopGuard.pathOf(client);
+        ChannelFuture registered = bootstrap.register();
+        Channel channel = registered.channel();
+        track(channel);
+        // Completed on the client's loop, not the channel's: a channel whose registration failed (its loop shutting
+        // down) has no loop, and a promise of its own could not notify its listeners (found by SocksHandshakeFuzzTest).
+        ChannelPromise connected = new DefaultChannelPromise(channel, client.eventLoop());
+        connected.addListener(f -> {
+            if (!f.isSuccess()) {
+                // An unregistered channel has no pipeline loop to close through; Bootstrap closes it the same way.
+                if (channel.isRegistered()) {
+                    channel.close();
+                } else {
+                    channel.unsafe().closeForcibly();
+                }
+            }
+        });
+        registered.addListener(r -> {
+            if (!r.isSuccess()) {
+                connected.tryFailure(r.cause());
+                return;
+            }
+            channel.bind(source).addListener(b -> {
+                if (!b.isSuccess()) {
+                    connected.tryFailure(b.cause());
+                    return;
+                }
+                LoopGuard.outboundTcp(channel, path);
+                channel.connect(server, connected);
+            });
+        });
+        return connected;
     }
 
     /** Reports a flow that never reached its upstream. */

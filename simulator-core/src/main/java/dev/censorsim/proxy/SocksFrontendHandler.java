@@ -261,7 +261,8 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         connecting = true;
         SocksUdpAssociation association;
         try {
-            association = SocksUdpAssociation.open(ctx.channel(), command.dstPort(), runtime.options().udpAssociate());
+            association = SocksUdpAssociation.open(ctx.channel(), command.dstPort(), runtime.options().udpAssociate(),
+                    runtime.options().allowLoopbackTargets());
         } catch (java.io.IOException e) {
             fail(ctx, Socks5CommandStatus.FAILURE);
             return;
@@ -278,16 +279,9 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().read();
     }
 
-    /**
-     * A client that is not on loopback may not reach a loopback or wildcard target: services bound to loopback trust
-     * this host's own users, and an allow-listed remote network is not that.
-     */
+    /** {@link LoopbackTargets#permits} for socket addresses. */
     static boolean permitsTarget(InetSocketAddress client, InetSocketAddress target) {
-        InetAddress to = target.getAddress();
-        if (to == null || !(to.isLoopbackAddress() || to.isAnyLocalAddress())) {
-            return true;
-        }
-        return client != null && client.getAddress() != null && client.getAddress().isLoopbackAddress();
+        return LoopbackTargets.permits(client == null ? null : client.getAddress(), target.getAddress());
     }
 
     private static void removeIfPresent(ChannelPipeline p, Class<? extends io.netty.channel.ChannelHandler> type) {

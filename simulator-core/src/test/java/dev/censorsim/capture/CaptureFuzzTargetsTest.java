@@ -12,6 +12,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CaptureFuzzTargetsTest {
 
+    /**
+     * One classifier for every input, {@link PacketClassifier#reset() reset} before each: building a fresh one per
+     * input (about 5 MB of tables) held this target to ~114 exec/s.
+     */
+    private static final PacketClassifier CLASSIFIER = new PacketClassifier(1024, 60_000_000_000L,
+            PacketClassifier.DEFAULT_MAX_INSPECTORS, CompiledPolicy.empty().inspection(), CompiledPolicy.empty(),
+            summary -> { });
+
     @FuzzTest(maxDuration = "15m", maxExecutions = 10_000_000)
     void captureReaders(byte[] input) {
         PacketReader reader;
@@ -20,14 +28,15 @@ class CaptureFuzzTargetsTest {
         } catch (CaptureFormatException e) {
             return; // not a capture: refused with a reason, which is the contract
         }
-        PacketClassifier classifier = new PacketClassifier(1024, 60_000_000_000L,
-                PacketClassifier.DEFAULT_MAX_INSPECTORS, CompiledPolicy.empty().inspection(), CompiledPolicy.empty(),
-                null);
+        PacketClassifier classifier = CLASSIFIER;
+        classifier.reset();
         int records = 0;
         while (reader.next() && records++ < 100_000) {
             assertThat(reader.capturedLength()).isNotNegative();
             assertThat(reader.originalLength()).isNotNegative();
             classifier.onPacket(reader);
         }
+        // Ending the flows runs the end-of-flow path (late decisions, summaries) on what the input left open.
+        classifier.finish();
     }
 }

@@ -181,6 +181,39 @@ class PacketClassifierTest {
         assertThat(classifier.malformedPackets()).isZero();
     }
 
+    @Test
+    void resetClassifierShouldClassifyTheNextCaptureExactlyAsAFreshOne() throws Exception {
+        byte[] first = trace(300, 3, new ArrayList<>());
+        byte[] second = trace(300, 4, new ArrayList<>());
+        PacketClassifier fresh = classifier(InspectionSettings.DEFAULT);
+        readAll(fresh, second, Integer.MAX_VALUE);
+        fresh.finish();
+        List<FlowSummary> expected = List.copyOf(summaries);
+        summaries.clear();
+
+        PacketClassifier reused = classifier(InspectionSettings.DEFAULT);
+        // Stopped half-way: flows open, parsers and QUIC streams busy, names interned, counters running.
+        readAll(reused, first, 1_500);
+        summaries.clear();
+        reused.reset();
+        readAll(reused, second, Integer.MAX_VALUE);
+        reused.finish();
+
+        assertThat(summaries).as("the reset classifier's flows").isEqualTo(expected);
+        assertThat(reused.packets()).isEqualTo(fresh.packets());
+        assertThat(reused.bytes()).isEqualTo(fresh.bytes());
+        assertThat(reused.flows()).isEqualTo(fresh.flows());
+        assertThat(reused.liveFlows()).isZero();
+        assertThat(reused.inspectorShortfalls()).isEqualTo(fresh.inspectorShortfalls());
+    }
+
+    private static void readAll(PacketClassifier classifier, byte[] pcap, int maxPackets) throws Exception {
+        PacketReader reader = PacketReaders.of(Unpooled.wrappedBuffer(pcap));
+        for (int i = 0; i < maxPackets && reader.next(); i++) {
+            classifier.onPacket(reader);
+        }
+    }
+
     private static long allocatedOnSecondPass(PacketClassifier classifier, ByteBuf buffer) throws Exception {
         PacketReader warm = PacketReaders.of(buffer);
         while (warm.next()) {

@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * LoadDriver echo-tcp PORT                                  an echo server, until killed
  * LoadDriver echo-udp PORT                                  a UDP echo server, until killed
- * LoadDriver flows PROXY_PORT forward|socks ECHO_PORT N HOLD_S   N concurrent flows, 1 KiB echoed each, held
+ * LoadDriver flows PROXY_PORT forward|socks|http ECHO_PORT N HOLD_S   N concurrent flows, 1 KiB echoed each, held
  * LoadDriver udp-flows RELAY_PORT N HOLD_S                  N UDP flows (one client socket each), one echo each, held
  * LoadDriver storm PROXY_PORT N                             N bare connect-and-close clients, 32 at a time
  * LoadDriver slowloris PROXY_PORT N WAIT_S                  N clients send one byte and stall; counts those closed
@@ -55,7 +55,7 @@ public final class LoadDriver {
         switch (args[0]) {
             case "echo-tcp" -> echoTcp(Integer.parseInt(args[1]));
             case "echo-udp" -> echoUdp(Integer.parseInt(args[1]));
-            case "flows" -> flows(port(args[1]), args[2].equals("socks"), port(args[3]), Integer.parseInt(args[4]),
+            case "flows" -> flows(port(args[1]), args[2], port(args[3]), Integer.parseInt(args[4]),
                     Integer.parseInt(args[5]));
             case "udp-flows" -> udpFlows(port(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "storm" -> storm(port(args[1]), Integer.parseInt(args[2]));
@@ -134,8 +134,27 @@ public final class LoadDriver {
     /** Bytes a SOCKS client reads before its data: method choice (2) and an IPv4 CONNECT reply (10). */
     private static final int SOCKS_REPLY_BYTES = 12;
 
-    private static void flows(InetSocketAddress proxy, boolean socks, InetSocketAddress echo, int n, int holdSeconds)
+    /** An HTTP CONNECT request (RFC 9110 §9.3.6) for {@code target}. */
+    private static byte[] httpConnect(InetSocketAddress target) {
+        String authority = "127.0.0.1:" + target.getPort();
+        return ("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Connections opened per batch and the pause between batches: 200 per 20 ms by default; slower
+     * ({@code -Dsoak.batchPauseMillis=100}) keeps a loaded proxy's 1,024-entry accept backlog from overflowing.
+     */
+    private static final int BATCH = 200;
+    private static final long BATCH_PAUSE_MILLIS = Long.getLong("soak.batchPauseMillis", 20);
+
+    private static void flows(InetSocketAddress proxy, String mode, InetSocketAddress echo, int n, int holdSeconds)
             throws Exception {
+        boolean socks = mode.equals("socks");
+        boolean http = mode.equals("http");
+        if (!socks && !http && !mode.equals("forward")) {
+            throw new IllegalArgumentException("mode forward, socks or http, not " + mode);
+        }
         EventLoopGroup group = Transport.current().newGroup(1, "flows");
         AtomicInteger echoed = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
@@ -152,11 +171,19 @@ public final class LoadDriver {
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             int skip = socks ? SOCKS_REPLY_BYTES : 0;
+                            /** HTTP: the response head is not over yet; counts the CR LF CR LF bytes seen. */
+                            boolean inHead = http;
+                            int endOfHead;
                             int got;
                             boolean counted;
 
                             @Override
                             public void channelActive(ChannelHandlerContext ctx) {
+                                if (http) {
+                                    // The payload follows the 200, as browsers do.
+                                    ctx.writeAndFlush(Unpooled.wrappedBuffer(httpConnect(echo)));
+                                    return;
+                                }
                                 if (socks) {
                                     ctx.write(Unpooled.wrappedBuffer(socksConnect(echo)));
                                 }
@@ -166,6 +193,15 @@ public final class LoadDriver {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 ByteBuf in = (ByteBuf) msg;
+                                while (inHead && in.isReadable()) {
+                                    byte b = in.readByte();
+                                    endOfHead = b == (endOfHead % 2 == 0 ? '\r' : '\n') ? endOfHead + 1
+                                            : b == '\r' ? 1 : 0;
+                                    if (endOfHead == 4) {
+                                        inHead = false;
+                                        ctx.writeAndFlush(Unpooled.wrappedBuffer(payload));
+                                    }
+                                }
                                 int s = Math.min(skip, in.readableBytes());
                                 in.skipBytes(s);
                                 skip -= s;
@@ -213,11 +249,11 @@ public final class LoadDriver {
                     done.countDown();
                 }
             });
-            if (i % 200 == 199) {
-                Thread.sleep(20); // keeps the accept backlog below its limit
+            if (i % BATCH == BATCH - 1) {
+                Thread.sleep(BATCH_PAUSE_MILLIS); // keeps the accept backlog below its limit
             }
         }
-        done.await(120, TimeUnit.SECONDS);
+        done.await(600, TimeUnit.SECONDS);
         long setupMillis = (System.nanoTime() - start) / 1_000_000;
         System.out.printf("holding flows=%d echoed=%d failed=%d setup_ms=%d%n", n, echoed.get(), failed.get(),
                 setupMillis);
@@ -258,11 +294,11 @@ public final class LoadDriver {
             Channel ch = b.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             open.add(ch);
             ch.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(new byte[64]), relay));
-            if (i % 200 == 199) {
-                Thread.sleep(20);
+            if (i % BATCH == BATCH - 1) {
+                Thread.sleep(BATCH_PAUSE_MILLIS);
             }
         }
-        done.await(60, TimeUnit.SECONDS);
+        done.await(300, TimeUnit.SECONDS);
         long setupMillis = (System.nanoTime() - start) / 1_000_000;
         System.out.printf("holding flows=%d echoed=%d lost=%d setup_ms=%d%n", n, echoed.get(), n - echoed.get(),
                 setupMillis);

@@ -3,6 +3,8 @@ package dev.censorsim.proxy.udp;
 import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.UdpTreatment;
+import dev.censorsim.proxy.LoopbackTargets;
+import dev.censorsim.proxy.RateLimitedWarning;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -53,11 +55,15 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
     private static final int ATYP_DOMAIN = 3;
     private static final int ATYP_IPV6 = 4;
     private static final int MAX_DESTINATIONS = 4_096;
+    /** Shared by every association: a remote client probing loopback ports would otherwise write a line a datagram. */
+    private static final RateLimitedWarning LOOPBACK_REFUSED = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
 
     private final SocksUdpSettings settings;
     private final Channel control;
     private final InetAddress clientIp;
     private final int clientPort;
+    /** Whether destinations on loopback may be reached: a loopback client, or {@code --allow-loopback-targets}. */
+    private final boolean loopbackTargetsAllowed;
     private final DatagramClassifier classifier = new DatagramClassifier();
     private final Map<InetSocketAddress, UdpFlow> flows = new HashMap<>();
     private final long idleNanos;
@@ -69,8 +75,10 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
     private byte[] lastAddress;
     private boolean closed;
 
-    private SocksUdpAssociation(SocksUdpSettings settings, Channel control, InetAddress clientIp, int clientPort) {
+    private SocksUdpAssociation(SocksUdpSettings settings, Channel control, InetAddress clientIp, int clientPort,
+                                boolean allowLoopbackTargets) {
         this.settings = settings;
+        this.loopbackTargetsAllowed = allowLoopbackTargets || clientIp.isLoopbackAddress();
         this.control = control;
         this.clientIp = clientIp;
         this.clientPort = clientPort;
@@ -86,10 +94,19 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
      */
     public static SocksUdpAssociation open(Channel control, int hintPort, SocksUdpSettings settings)
             throws IOException {
+        return open(control, hintPort, settings, false);
+    }
+
+    /**
+     * As {@link #open(Channel, int, SocksUdpSettings)}; {@code allowLoopbackTargets} lets a client that is not on
+     * loopback send to loopback destinations ({@link LoopbackTargets}), as it lets it CONNECT to them.
+     */
+    public static SocksUdpAssociation open(Channel control, int hintPort, SocksUdpSettings settings,
+                                           boolean allowLoopbackTargets) throws IOException {
         InetSocketAddress controlClient = (InetSocketAddress) control.remoteAddress();
         InetSocketAddress controlLocal = (InetSocketAddress) control.localAddress();
         SocksUdpAssociation association = new SocksUdpAssociation(settings, control, controlClient.getAddress(),
-                hintPort);
+                hintPort, allowLoopbackTargets);
         DatagramChannel channel = Transport.of(control).newDatagramChannel(controlLocal);
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
@@ -213,6 +230,12 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         }
         UdpFlow flow = flows.get(server);
         if (flow == null) {
+            if (!loopbackTargetsAllowed && !LoopbackTargets.permits(clientIp, server.getAddress())) {
+                LOOPBACK_REFUSED.warn("SOCKS UDP ASSOCIATE: dropping datagrams from remote client "
+                        + NetUtil.toAddressString(clientIp) + " to loopback destination "
+                        + NetUtil.toSocketAddressString(server) + " (--allow-loopback-targets permits it)");
+                return null;
+            }
             if (flows.size() >= MAX_DESTINATIONS) {
                 return null;
             }

@@ -3,6 +3,7 @@ package dev.censorsim.proxy.udp;
 import dev.censorsim.capture.CaptureFile;
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.UdpTreatment;
+import dev.censorsim.proxy.LoopGuard;
 import dev.censorsim.proxy.RateLimitedWarning;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -13,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -45,6 +47,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private final RateLimitedWarning noSocket = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
     private final RateLimitedWarning capReached = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
+    private final RateLimitedWarning loopDetected = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
 
     private final UdpRelayOptions options;
     private final DatagramClassifier classifier = new DatagramClassifier();
@@ -230,6 +233,14 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             LOG.debug("dropping a datagram from {}: not an allowed client", client);
             return null;
         }
+        LoopGuard.Path path = LoopGuard.arrivedUdp(client);
+        String self = NetUtil.toSocketAddressString((InetSocketAddress) ctx.channel().localAddress());
+        if (path.contains(this)) {
+            loopDetected.warn(self + ": loop: datagrams from " + NetUtil.toSocketAddressString(client)
+                    + ", this process's own upstream socket, came back through " + path.describe() + " -> " + self
+                    + "; dropping them (check the upstream of each relay on the path)");
+            return null;
+        }
         if (flows.size() >= options.maxFlows()) {
             capReached.warn(options.maxFlows() + " UDP flows open, the cap; dropping datagrams of new clients");
             return null;
@@ -250,7 +261,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         Channel upstream;
         try {
-            upstream = openUpstream(server);
+            upstream = openUpstream(server, path.then(this, self));
         } catch (IOException | RuntimeException e) {
             // Source ports or descriptors exhausted: it repeats for every new client until flows end, so one line.
             noSocket.warn("cannot open an upstream socket for a new UDP client (" + e.getMessage()
@@ -324,7 +335,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
      * Opens, binds and connects the JDK socket before registering it, all on this event loop: a UDP connect sends
      * nothing, so it completes at once and the flow's first datagram can be written straight away.
      */
-    private Channel openUpstream(InetSocketAddress server) throws IOException {
+    private Channel openUpstream(InetSocketAddress server, LoopGuard.Path path) throws IOException {
         boolean v6 = server.getAddress() instanceof Inet6Address;
         DatagramChannel channel = Transport.of(ctx.channel()).newDatagramChannel(Transport.familyOf(server));
         channel.config().setAutoRead(false);
@@ -342,6 +353,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
                 : java.net.InetAddress.getByName(v6 ? "::" : "0.0.0.0"), 0);
         ChannelFuture opened = channel.bind(local);
         if (opened.isDone() && opened.isSuccess()) {
+            // Remembered before the first send, so a relay of this process that receives it knows it for ours.
+            LoopGuard.outboundUdp(channel, path);
             opened = channel.connect(server);
         }
         if (!opened.isDone() || !opened.isSuccess()) {

@@ -57,7 +57,8 @@ public final class UdpRelay implements AutoCloseable {
     /**
      * Binds and returns once the relay receives datagrams.
      *
-     * @throws IOException when the listen address cannot be bound
+     * @throws IOException              when the listen address cannot be bound
+     * @throws IllegalArgumentException when the upstream is the relay's own listen address (a loop)
      */
     public static UdpRelay start(UdpRelayOptions options) throws IOException {
         dev.censorsim.proxy.LoggingWarmUp.run();
@@ -103,6 +104,14 @@ public final class UdpRelay implements AutoCloseable {
             shutDown(group);
             throw new IOException("cannot listen for UDP on " + NetUtil.toSocketAddressString(options.listen()) + ": "
                     + bind.cause().getMessage(), bind.cause());
+        }
+        InetSocketAddress bound = (InetSocketAddress) bind.channel().localAddress();
+        if (!options.isTransparent() && dev.censorsim.proxy.LoopGuard.reaches(options.upstream(), bound)) {
+            bind.channel().close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
+            shutDown(group);
+            throw new IllegalArgumentException("upstream " + NetUtil.toSocketAddressString(options.upstream())
+                    + " is this relay's own listen address " + NetUtil.toSocketAddressString(bound)
+                    + ": every datagram would loop back into the relay");
         }
         return new UdpRelay(group, bind.channel(), frontend);
     }
