@@ -226,13 +226,17 @@ final class MessengerConnector {
                     })
                     .connect(dial);
             channel = connect.channel();
-            // A close before the TLS engine is in place (a reset of the Noise prologue) ends the attempt now; once TLS
-            // runs, its handshake future fails first and this is a no-op.
-            channel.closeFuture().addListener(f -> fail(new IOException("connection closed during set-up")));
             connect.addListener(f -> {
                 if (!f.isSuccess()) {
+                    // A failed connect is classified by its own cause (refused, timed out); the close listener
+                    // below is added only once connected, or it would report a refusal as a close during set-up.
                     fail(f.cause());
-                } else if (options.socks5() == null) {
+                    return;
+                }
+                // A close before the TLS engine is in place (a reset of the Noise prologue) ends the attempt now; once
+                // TLS runs, its handshake future fails first and this is a no-op.
+                channel.closeFuture().addListener(c -> fail(new IOException("connection closed during set-up")));
+                if (options.socks5() == null) {
                     startTls(route);
                 } else {
                     tunnel.addListener(t -> {
