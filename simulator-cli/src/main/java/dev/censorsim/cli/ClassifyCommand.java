@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -71,12 +72,24 @@ final class ClassifyCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Threads, each owning the flows of one 5-tuple hash shard; results do not depend on it "
-                    + "(default: all cores, here ${DEFAULT-VALUE}). --max-flows applies to each thread.")
-    int threads = Runtime.getRuntime().availableProcessors();
+            description = "Threads, each owning the flows of one 5-tuple hash shard; results do not depend on it. "
+                    + "Default: all cores when that is faster, else 1: one "
+                    + "thread for a cold run (no --warmup) of a capture under 1 GiB, whose time is mostly the JIT "
+                    + "compiling on the other cores, and when the load average exceeds twice the cores. "
+                    + "--max-flows applies to each thread.")
+    Integer threads;
+
+    /** The smallest capture a cold run classifies on every core by default; see {@link #defaultThreads}. */
+    static final long COLD_PARALLEL_MIN_BYTES = 1L << 30;
+
+    /** Why the default thread count was not all cores, for the throughput line; {@code null} otherwise. */
+    private String oneThreadReason;
 
     @Override
     public Integer call() throws Exception {
+        if (threads == null) {
+            threads = defaultThreads();
+        }
         if (maxFlows < 1 || idleTimeoutSeconds < 1 || warmup < 0 || threads < 1) {
             throw new CliException(ExitCodes.BAD_INPUT,
                     "--max-flows, --idle-timeout-seconds and --threads must be positive, --warmup not negative");
@@ -95,6 +108,37 @@ final class ClassifyCommand implements Callable<Integer> {
         report(out, classifier, classifier.reader(), policy, elapsed);
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * All cores, except where one thread is faster. Cold (no warm-up pass), most of a run under a second is the JIT
+     * compiling the classifier on the other cores, and a second classifying thread takes a core from the compiler
+     * (measured on the 2-core box, 740 k-packet, 440 MB trace: 2 threads at 0.76 times one thread's rate); from
+     * 1 GiB the classification outlasts the compilation. On a machine whose load average is over twice its cores, a
+     * second thread mostly waits for the first to be scheduled (at load 20 on the 2-core box, 2 threads ran at 0.6
+     * times one thread's rate, warm).
+     */
+    private int defaultThreads() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores == 1) {
+            return 1;
+        }
+        if (warmup == 0) {
+            try {
+                if (Files.size(trace) < COLD_PARALLEL_MIN_BYTES) {
+                    oneThreadReason = "the default for a cold run under 1 GiB";
+                    return 1;
+                }
+            } catch (IOException e) {
+                return 1; // open() reports the file's problem
+            }
+        }
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        if (load > 2.0 * cores) {
+            oneThreadReason = String.format(Locale.ROOT, "the default at load %.1f on %d cores", load, cores);
+            return 1;
+        }
+        return cores;
     }
 
     /** One pass over the capture on every shard; returns the loops' wall time in nanoseconds. */
@@ -243,7 +287,8 @@ final class ClassifyCommand implements Callable<Integer> {
         double gigabitsPerSecond = classifier.bytes() * 8 / Math.max(seconds, 1e-9) / 1e9;
         out.printf(Locale.ROOT, "throughput: %,.0f packets/s, %.2f Gbit/s over the classification loop "
                         + "(%.3f s, %s%s)%n", packetsPerSecond, gigabitsPerSecond, seconds,
-                threads == 1 ? "one thread" : threads + " threads",
+                threads == 1 ? "one thread" + (oneThreadReason == null ? "" : ", " + oneThreadReason)
+                        : threads + " threads",
                 warmup > 0 ? ", after " + warmup + " warm-up pass(es)" : ", cold JIT");
     }
 }

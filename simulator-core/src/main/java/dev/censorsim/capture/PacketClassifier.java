@@ -304,6 +304,22 @@ public final class PacketClassifier {
         }
     }
 
+    /**
+     * A packet another shard owns, already known to be so (see {@link ShardedClassifier}): it is not decoded, but it
+     * still takes its index in the capture, counts in the totals (shard 0) and drives the idle sweep with its
+     * timestamp, exactly as {@link #onPacket} does for a packet of another shard.
+     */
+    void passOver(long originalLength, long timestampNanos) {
+        scanned++;
+        if (shardIndex == 0) {
+            totalPackets++;
+            totalBytes += originalLength;
+        }
+        if (timestampNanos >= nextSweepNanos) {
+            sweepSlowPath(timestampNanos);
+        }
+    }
+
     private void sweepSlowPath(long nowNanos) {
         if (nextSweepNanos != Long.MIN_VALUE) {
             table.evictIdle(nowNanos, idleTimeoutNanos, evictionListener);
