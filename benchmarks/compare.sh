@@ -17,8 +17,9 @@
 #   relay     wrk (2 threads, 32 keep-alive connections) -> relay -> nginx: `censorsim proxy` vs HAProxy `mode tcp`
 #             (one thread) vs socat vs direct; requests/s and p99.
 #   bulk      iperf3 one stream through the same relays; Gbit/s.
-#   classify  `censorsim classify` on a generated trace vs ndpiReader (nDPI, one thread): cold (one JVM start) and
-#             warm, each with --threads 1 and with every core (--threads $(nproc)), and the scaling between the two.
+#   classify  `censorsim classify` vs ndpiReader (nDPI, one thread) on generated traces of about 300 k and 80 k packets:
+#             cold (one JVM start) and warm (--warmup), each with the default --threads, --threads 1 and every core,
+#             the scaling between the last two, and the pipelined multi-thread design against the earlier one.
 # Installs missing tools with apt-get (dnsperf nsd wrk nginx haproxy iperf3 socat libndpi-bin).
 # A benchmark, not a test: nothing here fails on a slow figure. The load average is printed with the table, because
 # another job on the cores changes every figure (the JVM's JIT warm-up most).
@@ -299,45 +300,64 @@ fi
 
 if want classify; then
   need ndpiReader libndpi-bin
-  trace="$work/trace.pcap"
-  censorsim trace generate --flows "$flows" --seed 1 "$trace" >/dev/null
-  ndpi_pps() {
+  # The issue's two sizes: --flows picked so the generated traces have about 300 k and 80 k packets (printed below).
+  cores="$(nproc)"
+  warmups="$([ "$quick" = 1 ] && echo 3 || echo 10)"
+  ndpi_pps() { # ndpi_pps TRACE -> packets/s (nDPI's own figure); the whole command's wall time to ndpi.ms
     local t0; t0="$(date +%s%N)"
-    ndpiReader -i "$trace" > "$work/ndpi.out" 2>&1 || true
+    ndpiReader -i "$1" > "$work/ndpi.out" 2>&1 || true
     echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$work/ndpi.ms"
     awk '/nDPI throughput/ { v = $3; u = $4; m = (u == "K") ? 1e3 : (u == "M") ? 1e6 : (u == "G") ? 1e9 : 1;
                               printf "%.0f\n", v * m }' "$work/ndpi.out"
   }
-  cs_pps() { # cs_pps ARGS... -> packets/s of the classification loop; the whole command's wall time to cs.ms
-    local t0; t0="$(date +%s%N)"
-    CENSORSIM_JAVA_OPTS="${CENSORSIM_JAVA_OPTS:-} -Xmx2g" censorsim classify "$@" "$trace" > "$work/cs.out"
+  cs_pps() { # cs_pps TRACE ARGS... -> packets/s of the classification loop; wall time to cs.ms, threads to cs.threads
+    local trace="$1" t0; shift
+    t0="$(date +%s%N)"
+    CENSORSIM_JAVA_OPTS="${CENSORSIM_JAVA_OPTS:-} ${DESIGN_OPTS:-} -Xmx2g" censorsim classify "$@" "$trace" > "$work/cs.out"
     echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$work/cs.ms"
+    sed -n 's/^throughput:.*s, \(one thread\|[0-9]* threads\).*/\1/p' "$work/cs.out" > "$work/cs.threads"
     awk '/^throughput:/ { gsub(",", "", $2); print $2 }' "$work/cs.out"
   }
-  packets="$(grep -o '[0-9,]* packets' "$work/cs.out" 2>/dev/null | head -1 || true)"
-  cores="$(nproc)"
-  warmups="$([ "$quick" = 1 ] && echo 3 || echo 10)"
-  n=(); cold=(); hot=(); coldn=(); hotn=(); n_ms=(); cold_ms=(); coldn_ms=()
-  for r in $(seq 1 "$rounds"); do
-    n+=("$(ndpi_pps)"); n_ms+=("$(cat "$work/ndpi.ms")")
-    cold+=("$(cs_pps --threads 1)"); cold_ms+=("$(cat "$work/cs.ms")")
-    coldn+=("$(cs_pps --threads "$cores")"); coldn_ms+=("$(cat "$work/cs.ms")")
-    hot+=("$(cs_pps --threads 1 --warmup "$warmups")")
-    hotn+=("$(cs_pps --threads "$cores" --warmup "$warmups")")
-  done
-  # The packets/s figures time the classification loop alone (as ndpiReader's own figure does); the "whole command"
-  # rows time the command, JVM start (and its class-data sharing archive, when present) included.
   cds_note="cds: $([ -n "$cds" ] && echo on || echo off)"
-  row classify "whole command, 1 thread, $flows flows" "ms" "$(least "${cold_ms[@]}")" ndpiReader \
-      "$(least "${n_ms[@]}")" lower "$cds_note"
-  row classify "whole command, $cores threads, $flows flows" "ms" "$(least "${coldn_ms[@]}")" ndpiReader \
-      "$(least "${n_ms[@]}")" lower "$cds_note"
-  row classify "cold, 1 thread, $flows flows" "packets/s" "$(best "${cold[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
-  row classify "cold, $cores threads, $flows flows" "packets/s" "$(best "${coldn[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
-  row classify "warm, 1 thread, $flows flows" "packets/s" "$(best "${hot[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
-  row classify "warm, $cores threads, $flows flows" "packets/s" "$(best "${hotn[@]}")" ndpiReader "$(best "${n[@]}")" higher ""
-  row classify "scaling cold, $cores threads" "packets/s" "$(best "${coldn[@]}")" "censorsim-1t" "$(best "${cold[@]}")" higher ""
-  row classify "scaling warm, $cores threads" "packets/s" "$(best "${hotn[@]}")" "censorsim-1t" "$(best "${hot[@]}")" higher ""
+  for flows_n in 8100 2150; do
+    trace="$work/trace-$flows_n.pcap"
+    packets="$(censorsim trace generate --flows "$flows_n" --seed 1 "$trace" | sed -n 's/^wrote [^:]*: \([0-9,]*\) packets.*/\1/p')"
+    size="$(( $(echo "$packets" | tr -d ,) / 1000 )) k"
+    echo "compare: classify trace of $flows_n flows: $packets packets" >&2
+    n=(); n_ms=(); c1=(); c1_ms=(); cd=(); cd_ms=(); cn=(); w1=(); wd=(); wn=(); we=(); cd_threads=""; wd_threads=""
+    # Interleaved, so that a change of load hits every contender alike; each censorsim run is one JVM start.
+    for r in $(seq 1 "$rounds"); do
+      n+=("$(ndpi_pps "$trace")"); n_ms+=("$(cat "$work/ndpi.ms")")
+      c1+=("$(cs_pps "$trace" --threads 1)"); c1_ms+=("$(cat "$work/cs.ms")")
+      cd+=("$(cs_pps "$trace")"); cd_ms+=("$(cat "$work/cs.ms")"); cd_threads="$(cat "$work/cs.threads")"
+      cn+=("$(cs_pps "$trace" --threads "$cores")")
+      w1+=("$(cs_pps "$trace" --threads 1 --warmup "$warmups")")
+      wd+=("$(cs_pps "$trace" --warmup "$warmups")"); wd_threads="$(cat "$work/cs.threads")"
+      wn+=("$(cs_pps "$trace" --threads "$cores" --warmup "$warmups")")
+      # The earlier multi-thread design (every thread walks and decodes the whole capture), same run, same trace.
+      we+=("$(DESIGN_OPTS=-Dcensorsim.classify.design=every-thread-reads cs_pps "$trace" --threads "$cores" \
+              --warmup "$warmups")")
+    done
+    nd="$(best "${n[@]}")"
+    # The packets/s figures time the classification loop alone (as ndpiReader's own figure does); the "whole
+    # command" rows time the command, JVM start (and its class-data sharing archive, when present) included.
+    row classify "whole command, default, $size pkts" "ms" "$(least "${cd_ms[@]}")" ndpiReader "$(least "${n_ms[@]}")" \
+        lower "$cds_note; $cd_threads"
+    row classify "whole command, 1 thread, $size pkts" "ms" "$(least "${c1_ms[@]}")" ndpiReader "$(least "${n_ms[@]}")" \
+        lower "$cds_note"
+    row classify "cold, default, $size pkts" "packets/s" "$(best "${cd[@]}")" ndpiReader "$nd" higher "$cd_threads"
+    row classify "cold, 1 thread, $size pkts" "packets/s" "$(best "${c1[@]}")" ndpiReader "$nd" higher ""
+    row classify "cold, $cores threads, $size pkts" "packets/s" "$(best "${cn[@]}")" ndpiReader "$nd" higher ""
+    row classify "warm, default, $size pkts" "packets/s" "$(best "${wd[@]}")" ndpiReader "$nd" higher "$wd_threads"
+    row classify "warm, 1 thread, $size pkts" "packets/s" "$(best "${w1[@]}")" ndpiReader "$nd" higher ""
+    row classify "warm, $cores threads, $size pkts" "packets/s" "$(best "${wn[@]}")" ndpiReader "$nd" higher ""
+    row classify "scaling warm, $cores threads, $size" "packets/s" "$(best "${wn[@]}")" "censorsim-1t" \
+        "$(best "${w1[@]}")" higher ""
+    row classify "scaling cold, $cores threads, $size" "packets/s" "$(best "${cn[@]}")" "censorsim-1t" \
+        "$(best "${c1[@]}")" higher ""
+    row classify "design, warm, $cores threads, $size" "packets/s" "$(best "${wn[@]}")" "every-reads" \
+        "$(best "${we[@]}")" higher "pipeline vs every thread walking the capture"
+  done
 fi
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -120,25 +120,33 @@ final class ClassifyCommand implements Callable<Integer> {
      */
     private int defaultThreads() {
         int cores = Runtime.getRuntime().availableProcessors();
+        long bytes;
+        try {
+            bytes = Files.size(trace);
+        } catch (IOException e) {
+            bytes = 0; // open() reports the file's problem
+        }
+        oneThreadReason = oneThreadReason(cores, warmup, bytes,
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        return oneThreadReason == null ? cores : 1;
+    }
+
+    /**
+     * Why the default is one thread rather than {@code cores}, or {@code null} when it is all of them.
+     *
+     * @param loadAverage the last minute's system load average, negative when unknown
+     */
+    static String oneThreadReason(int cores, int warmup, long captureBytes, double loadAverage) {
         if (cores == 1) {
-            return 1;
+            return "";
         }
-        if (warmup == 0) {
-            try {
-                if (Files.size(trace) < COLD_PARALLEL_MIN_BYTES) {
-                    oneThreadReason = "the default for a cold run under 1 GiB";
-                    return 1;
-                }
-            } catch (IOException e) {
-                return 1; // open() reports the file's problem
-            }
+        if (warmup == 0 && captureBytes < COLD_PARALLEL_MIN_BYTES) {
+            return "the default for a cold run under 1 GiB";
         }
-        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        if (load > 2.0 * cores) {
-            oneThreadReason = String.format(Locale.ROOT, "the default at load %.1f on %d cores", load, cores);
-            return 1;
+        if (loadAverage > 2.0 * cores) {
+            return String.format(Locale.ROOT, "the default at load %.1f on %d cores", loadAverage, cores);
         }
-        return cores;
+        return null;
     }
 
     /** One pass over the capture on every shard; returns the loops' wall time in nanoseconds. */
@@ -287,7 +295,8 @@ final class ClassifyCommand implements Callable<Integer> {
         double gigabitsPerSecond = classifier.bytes() * 8 / Math.max(seconds, 1e-9) / 1e9;
         out.printf(Locale.ROOT, "throughput: %,.0f packets/s, %.2f Gbit/s over the classification loop "
                         + "(%.3f s, %s%s)%n", packetsPerSecond, gigabitsPerSecond, seconds,
-                threads == 1 ? "one thread" + (oneThreadReason == null ? "" : ", " + oneThreadReason)
+                threads == 1 ? "one thread" + (oneThreadReason == null || oneThreadReason.isEmpty() ? ""
+                        : ", " + oneThreadReason)
                         : threads + " threads",
                 warmup > 0 ? ", after " + warmup + " warm-up pass(es)" : ", cold JIT");
     }

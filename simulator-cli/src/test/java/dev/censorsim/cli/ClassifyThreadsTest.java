@@ -113,6 +113,33 @@ class ClassifyThreadsTest {
     }
 
     @Test
+    @Timeout(120)
+    void coldRunOfASmallCaptureShouldDefaultToOneThreadAndSayWhy() throws Exception {
+        Path trace = generate(200, 15);
+
+        Run run = run(new ClassifyCommand(), trace.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("one thread, the default for a cold run under 1 GiB, cold JIT");
+    }
+
+    @Test
+    void defaultShouldBeEveryCoreWhenWarmOrLargeOnAnIdleMachine() {
+        assertThat(ClassifyCommand.oneThreadReason(2, 10, 1000, 0.5)).isNull();
+        assertThat(ClassifyCommand.oneThreadReason(2, 0, ClassifyCommand.COLD_PARALLEL_MIN_BYTES, 3.9)).isNull();
+        assertThat(ClassifyCommand.oneThreadReason(8, 1, 1000, -1)).as("load unknown").isNull();
+    }
+
+    @Test
+    void defaultShouldBeOneThreadWhenColdAndSmallOrTheMachineIsBusy() {
+        assertThat(ClassifyCommand.oneThreadReason(2, 0, ClassifyCommand.COLD_PARALLEL_MIN_BYTES - 1, 0.1))
+                .isEqualTo("the default for a cold run under 1 GiB");
+        assertThat(ClassifyCommand.oneThreadReason(2, 10, 1L << 40, 4.5))
+                .isEqualTo("the default at load 4.5 on 2 cores");
+        assertThat(ClassifyCommand.oneThreadReason(1, 10, 1L << 40, 0)).as("one core").isEmpty();
+    }
+
+    @Test
     void zeroThreadsShouldBeBadInput() throws Exception {
         Path trace = generate(10, 14);
 
