@@ -106,6 +106,8 @@ public final class PacketClassifier {
     /** This classifier's shard of the flows ({@link #shard}): 0 of 1 unless sharded. */
     private int shardIndex;
     private int shardCount = 1;
+    /** Whether {@link #onPacket} must hash each packet to find whether it is this shard's; see {@link #ownersKnown}. */
+    private boolean checkShard;
 
     // Per flow, indexed by flow id.
     private final byte[] state;
@@ -223,6 +225,7 @@ public final class PacketClassifier {
         }
         this.shardIndex = index;
         this.shardCount = count;
+        this.checkShard = count > 1;
         return this;
     }
 
@@ -265,7 +268,7 @@ public final class PacketClassifier {
         if (!headers.decode(buffer, offset, capturedLength, linkType)) {
             return;
         }
-        if (shardCount > 1 && shardOf(FlowTable.hash(headers.sourceHigh(), headers.sourceLow(), headers.sourcePort(),
+        if (checkShard && shardOf(FlowTable.hash(headers.sourceHigh(), headers.sourceLow(), headers.sourcePort(),
                 headers.destinationHigh(), headers.destinationLow(), headers.destinationPort(), headers.transport()),
                 shardCount) != shardIndex) {
             return;
@@ -302,6 +305,14 @@ public final class PacketClassifier {
                 inspectUdp(id, fromClient, buffer);
             }
         }
+    }
+
+    /**
+     * From now on {@link #onPacket} is offered only this shard's packets (the others go to {@link #passOver}), so it
+     * skips hashing each one to check: the {@link ShardedClassifier} pipeline hashed them all once already.
+     */
+    void ownersKnown() {
+        checkShard = false;
     }
 
     /**

@@ -41,6 +41,8 @@ public final class ShardedClassifier {
     private final PacketClassifier[] shards;
     private final List<List<FlowSummary>> reports;
     private PacketReader firstReader;
+    /** The pipeline's three chunks, made by the first pass and kept for the next ones. */
+    private Chunk[] chunks;
 
     /**
      * @param threads      shards, one thread each (1: the calling thread alone)
@@ -63,7 +65,7 @@ public final class ShardedClassifier {
 
     /**
      * Classifies the capture once, every shard on its own thread (shard 0 on the calling one), then ends every flow
-     * still open. May be called once.
+     * still open. Call {@link #reset()} before classifying again.
      *
      * @return wall time, in nanoseconds, from the start of the first shard's loop to the end of the last one's (ending
      *         the open flows and building their reports not included, as for one thread)
@@ -172,7 +174,10 @@ public final class ShardedClassifier {
     private long classifyPipelined(PacketReader reader) throws InterruptedException {
         firstReader = reader;
         int threads = shards.length;
-        Pipeline pipeline = new Pipeline(threads, reader);
+        if (chunks == null) {
+            chunks = new Chunk[] {new Chunk(), new Chunk(), new Chunk()};
+        }
+        Pipeline pipeline = new Pipeline(threads, reader, chunks);
         long[] loopEnds = new long[threads];
         Throwable[] failures = new Throwable[threads];
         Thread[] workers = new Thread[threads];
@@ -223,20 +228,22 @@ public final class ShardedClassifier {
         final int threads;
         final PacketReader reader;
         final SpinBarrier barrier;
-        final Chunk[] chunks = {new Chunk(), new Chunk(), new Chunk()};
+        final Chunk[] chunks;
         /** Chunks walked in all, once the reader is exhausted; written by thread 0, read by all after a barrier. */
         int end = Integer.MAX_VALUE;
         /** The reader stopped on a record of a new window: it opens the next chunk. */
         boolean pending;
 
-        Pipeline(int threads, PacketReader reader) {
+        Pipeline(int threads, PacketReader reader, Chunk[] chunks) {
             this.threads = threads;
+            this.chunks = chunks;
             this.reader = reader;
             this.barrier = new SpinBarrier(threads);
         }
 
         void run(int thread, PacketClassifier classifier) {
             barrier.register(thread);
+            classifier.ownersKnown();
             PacketHeaders headers = thread == 0 ? null : new PacketHeaders();
             for (int step = 0; ; step++) {
                 int walked = end;
@@ -330,6 +337,21 @@ public final class ShardedClassifier {
                 }
             }
         }
+    }
+
+    /**
+     * Forgets every flow, report and counter, keeping every table for the next {@link #classify} (see {@link
+     * PacketClassifier#reset()}): a caller classifying many captures, or one many times, then allocates nothing per
+     * pass but the threads and the reader.
+     */
+    public void reset() {
+        for (PacketClassifier shard : shards) {
+            shard.reset();
+        }
+        for (List<FlowSummary> report : reports) {
+            report.clear();
+        }
+        firstReader = null;
     }
 
     /** Every flow's report, in the order the flows began in the capture; empty unless collecting. */

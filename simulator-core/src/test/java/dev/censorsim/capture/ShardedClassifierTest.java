@@ -91,6 +91,20 @@ class ShardedClassifierTest {
 
     @Test
     @Timeout(60)
+    void secondPassAfterResetShouldGiveTheFirstPassResults() throws Exception {
+        byte[] capture = trace(300, 24);
+        ShardedClassifier sharded = classifier(2, 1_000_000_000L);
+        sharded.classify(() -> PacketReaders.of(Unpooled.wrappedBuffer(capture)));
+        List<Object> first = results(sharded);
+
+        sharded.reset();
+        sharded.classify(() -> PacketReaders.of(Unpooled.wrappedBuffer(capture)));
+
+        assertThat(results(sharded)).isEqualTo(first);
+    }
+
+    @Test
+    @Timeout(60)
     void failingShardShouldEndEveryThreadAndReachTheCaller() throws Exception {
         byte[] capture = trace(300, 23);
         ShardedClassifier sharded = new ShardedClassifier(2, false, listener -> new PacketClassifier(
