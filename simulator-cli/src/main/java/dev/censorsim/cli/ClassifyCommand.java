@@ -38,7 +38,9 @@ import java.util.concurrent.Callable;
                 + "(TLS SNI, HTTP Host, QUIC, STUN, RTP, DTLS, DNS) and evaluates the policy on it, as the proxy "
                 + "would. Prints flows per protocol and per rule, then packets/s and Gbit/s over the classification "
                 + "loop alone (mapping the file, writing JSON and reporting excluded). With --threads N, flows are "
-                + "sharded by 5-tuple hash over N threads; flows, counters and JSON are the same as with one thread.",
+                + "sharded by 5-tuple hash over N threads: one walks the records, the others decode each packet's "
+                + "headers once to find its shard, each classifies its own flows; flows, counters and JSON are the "
+                + "same as with one thread.",
         mixinStandardHelpOptions = true)
 final class ClassifyCommand implements Callable<Integer> {
 
@@ -147,6 +149,11 @@ final class ClassifyCommand implements Callable<Integer> {
             return String.format(Locale.ROOT, "the default at load %.1f on %d cores", loadAverage, cores);
         }
         return null;
+    }
+
+    /** Whether the JVM compiles with C1 alone, as the launcher starts a cold run of a capture under 1 GiB. */
+    private static boolean c1Only() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:TieredStopAtLevel=1");
     }
 
     /** One pass over the capture on every shard; returns the loops' wall time in nanoseconds. */
@@ -298,6 +305,6 @@ final class ClassifyCommand implements Callable<Integer> {
                 threads == 1 ? "one thread" + (oneThreadReason == null || oneThreadReason.isEmpty() ? ""
                         : ", " + oneThreadReason)
                         : threads + " threads",
-                warmup > 0 ? ", after " + warmup + " warm-up pass(es)" : ", cold JIT");
+                warmup > 0 ? ", after " + warmup + " warm-up pass(es)" : ", cold JIT" + (c1Only() ? " (C1 only)" : ""));
     }
 }
