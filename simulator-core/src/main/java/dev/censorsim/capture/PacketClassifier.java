@@ -212,8 +212,9 @@ public final class PacketClassifier {
 
     /**
      * Makes this classifier own only shard {@code index} of {@code count}: it is still offered every packet of the
-     * capture, in order, but keeps only the flows whose 5-tuple hash falls in its shard, so {@code count} classifiers,
-     * one per thread, each over its own reader of the same capture, together classify it once. Each flow is seen whole
+     * capture, in order (through {@link #onPacket}, or {@link #passOver} for a packet already known to be another
+     * shard's), but keeps only the flows whose 5-tuple hash falls in its shard, so {@code count} classifiers, one per
+     * thread, together classify the capture once. Each flow is seen whole
      * by exactly one of them, and each sees every packet's timestamp, so idle sweeps run at the same packets as in a
      * single classifier and every flow ends and reads the same (see {@link ShardedClassifier}). The per-packet counters
      * that belong to no flow (totals, malformed, non-IP, fragments, other transports, unsupported links) are kept by

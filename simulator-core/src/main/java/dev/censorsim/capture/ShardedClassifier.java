@@ -23,8 +23,8 @@ import java.util.function.ToLongFunction;
  * headers, the others decode each packet's link, IP and transport headers once to find its shard, and every thread
  * then classifies its own packets of the chunk in capture order, passing over the others' by their timestamps alone.
  * Each shard thus sees every timestamp, so idle sweeps happen at the same packets as in a single classifier and a flow
- * that idles out ends at the same point in either. Nothing is allocated per packet: the chunks' arrays are made once
- * per pass.
+ * that idles out ends at the same point in either. Nothing is allocated per packet: the chunks' arrays are made by
+ * the first pass and kept, with every table, across {@link #reset()}.
  *
  * <p>Identical to one thread as long as no capacity is reached: {@code maxFlows}, the inspectors and the QUIC streams
  * are each per shard, so a capture that fills one classifier's table (refused packets) fills the shards' later or not
