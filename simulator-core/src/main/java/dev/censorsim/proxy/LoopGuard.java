@@ -32,23 +32,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * (SOCKS front end into a port-forward censor in the same process) is therefore allowed; only a cycle is refused,
  * at its second visit to a listener.
  *
- * <p>Why the port alone identifies the socket: a socket bound to port 0 on the wildcard address gets a port no other
+ * <p>Why the source identifies the socket: a socket bound to port 0 on the wildcard address gets a port no other
  * socket of its protocol on this host holds (no {@code SO_REUSEADDR} on upstream sockets), so a connection from a
- * local address with that source port can only be that socket's. Binding before connecting means the entry exists
+ * local address with that source port can only be that socket's; a socket bound to a specific address (a marked
+ * loopback address, below, or a UDP flow's loopback source) is known by address and port, which only it holds.
+ * Binding before connecting means the entry exists
  * before the SYN leaves, so the accepting listener, on whatever thread, cannot look before it is written. TCP and
  * UDP ports are separate spaces and have separate tables.
  *
  * <p><b>Loops between processes</b> (two censorsim processes whose upstreams name each other) are invisible to the
  * tables above, since each process sees only its own sockets. For those a hop count travels in the source address,
  * like an IP TTL or HTTP's {@code Max-Forwards}: Linux routes all of 127.0.0.0/8 to the loopback interface, so an
- * upstream socket towards an IPv4 loopback target binds {@code 127.67.83.h} ({@code 67.83} is "CS"), where {@code h}
- * is one more than the hop count of the connection it relays (0 for a connection from an unmarked address). A
- * listener refuses a connection whose source carries {@value #MAX_HOPS} hops or more: one request through a cycle of
- * processes then opens {@value #MAX_HOPS} upstream connections and stops, instead of running the host out of
- * descriptors. A chain of up to {@value #MAX_HOPS} censorsim hops on one host is unaffected. Not marked, so bounded
- * only by the flow cap ({@code --max-flows}): IPv6 targets ({@code ::1} is the only IPv6 loopback address), targets
- * named by a non-loopback address of this host, UDP, and hosts where binding {@code 127.67.83.1} fails (macOS
- * configures only 127.0.0.1 on {@code lo0}); the first upstream connection logs that last case once.
+ * upstream socket (TCP, or a UDP relay's flow socket) towards an IPv4 loopback target binds {@code 127.67.83.h}
+ * ({@code 67.83} is "CS"), where {@code h} is one more than the hop count of the connection it relays (0 for a
+ * connection from an unmarked address). A listener refuses a connection (a relay drops a datagram) whose source
+ * carries {@value #MAX_HOPS} hops or more: one request through a cycle of processes then opens {@value #MAX_HOPS}
+ * upstream connections and stops, instead of running the host out of descriptors. A chain of fewer than
+ * {@value #MAX_HOPS} censorsim hops on one host is unaffected. Not marked, so bounded only by the flow cap
+ * ({@code --max-flows}): IPv6 targets ({@code ::1} is the only IPv6 loopback address), targets named by a
+ * non-loopback address of this host, and hosts where binding {@code 127.67.83.1} fails (macOS configures only
+ * 127.0.0.1 on {@code lo0}); the first loopback upstream connection logs that last case once.
  */
 public final class LoopGuard {
 
@@ -151,11 +154,21 @@ public final class LoopGuard {
         if (target.isUnresolved() || !isLocal(target.getAddress())) {
             return null;
         }
+        InetSocketAddress marked = markedSourceFor(target, path);
+        return marked != null ? marked : new InetSocketAddress(wildcardFor(target.getAddress()), 0);
+    }
+
+    /**
+     * The marked source {@code 127.67.83.(hops + 1)}, port 0, for an upstream socket towards an IPv4 loopback
+     * {@code target} relaying what came along {@code path}; {@code null} for any other target, or where marked
+     * addresses cannot be bound.
+     */
+    public static InetSocketAddress markedSourceFor(InetSocketAddress target, Path path) {
         InetAddress address = target.getAddress();
         if (address instanceof Inet4Address && address.isLoopbackAddress() && markingWorks()) {
             return new InetSocketAddress(marked(Math.min(path.hops() + 1, 255)), 0);
         }
-        return new InetSocketAddress(wildcardFor(address), 0);
+        return null;
     }
 
     /** The hop count carried by {@code source}: {@code h} for 127.67.83.h, 0 for any other address. */
@@ -218,9 +231,13 @@ public final class LoopGuard {
         return remote == null || remote.isUnresolved() ? path : path.withHops(hopsOf(remote.getAddress()));
     }
 
-    /** The path of a datagram flow from {@code sender}: {@link Path#EMPTY} unless one of this process's sockets sent it. */
+    /**
+     * The path of a datagram flow from {@code sender}: {@link Path#EMPTY} unless one of this process's sockets sent
+     * it, with the hop count of the sender's address.
+     */
     public static Path arrivedUdp(InetSocketAddress sender) {
-        return lookUp(UDP, sender);
+        Path path = lookUp(UDP, sender);
+        return sender == null || sender.isUnresolved() ? path : path.withHops(hopsOf(sender.getAddress()));
     }
 
     /** The path an accepted client channel was given by its listener. */

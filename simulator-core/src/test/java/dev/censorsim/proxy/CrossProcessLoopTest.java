@@ -1,11 +1,16 @@
 package dev.censorsim.proxy;
 
+import dev.censorsim.policy.CompiledPolicy;
+import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.proxy.udp.UdpRelay;
+import dev.censorsim.proxy.udp.UdpRelayOptions;
 import dev.censorsim.testing.ForwardProxyProcess;
-import dev.censorsim.testing.LoopbackServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -32,17 +37,11 @@ class CrossProcessLoopTest {
         int portA = LoopDetectionTest.freePort();
         int portB = LoopDetectionTest.freePort();
         RecordingListener recordsA = new RecordingListener();
-        Path out = Files.createTempFile("censorsim-peer", ".out");
-        Path err = Files.createTempFile("censorsim-peer", ".err");
-        Process b = null;
         try (CensorProxy a = CensorProxy.start(ProxyOptions.forward(new InetSocketAddress("127.0.0.1", portB))
-                .listen(new InetSocketAddress("127.0.0.1", portA)).listener(recordsA).build())) {
-            String java = ProcessHandle.current().info().command().orElse("java");
-            b = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    ForwardProxyProcess.class.getName(), Integer.toString(portB), Integer.toString(portA))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            awaitLine(out, "listening " + portB, 60_000, b);
-
+                .listen(new InetSocketAddress("127.0.0.1", portA)).listener(recordsA).build());
+             Peer b = Peer.start("tcp", portB, portA)) {
+            Path out = b.out;
+            Path err = b.err;
             // One connection into process B: B -> A -> B -> ... each hop from the next marked source address.
             try (Socket client = new Socket()) {
                 client.connect(new InetSocketAddress("127.0.0.1", portB), 5_000);
@@ -52,7 +51,7 @@ class CrossProcessLoopTest {
             }
 
             // B saw hops 0, 2, 4, 6 and refused 8; A saw 1, 3, 5, 7. Nine connections in all, then nothing more.
-            List<String> flowsB = awaitFlowLines(out, 5, 30_000, b);
+            List<String> flowsB = awaitFlowLines(out, 5, 30_000, b.process);
             List<FlowRecord> flowsA = new ArrayList<>();
             for (int i = 0; i < LoopGuard.MAX_HOPS / 2; i++) {
                 flowsA.add(recordsA.next(30_000));
@@ -77,15 +76,34 @@ class CrossProcessLoopTest {
                     .as("one log line names the loop: %s", log).isEqualTo(1);
             assertThat(log).contains("127.0.0.1:" + portB + ": loop between processes")
                     .contains("forwards to 127.0.0.1:" + portA);
-        } finally {
-            if (b != null) {
-                b.getOutputStream().close();
-                if (!b.waitFor(20, TimeUnit.SECONDS)) {
-                    b.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
+        }
+    }
+
+    @Test
+    void twoUdpRelaysInTwoProcessesShouldDropTheDatagramAtTheHopLimit() throws Exception {
+        int portA = LoopDetectionTest.freeUdpPort();
+        int portB = LoopDetectionTest.freeUdpPort();
+        try (UdpRelay a = UdpRelay.start(UdpRelayOptions.forward(new InetSocketAddress("127.0.0.1", portB))
+                .listen(new InetSocketAddress("127.0.0.1", portA)).policy(new PolicyHolder(CompiledPolicy.empty()))
+                .build());
+             Peer b = Peer.start("udp", portB, portA);
+             DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            byte[] payload = "one datagram".getBytes(StandardCharsets.US_ASCII);
+            client.send(new DatagramPacket(payload, payload.length, new InetSocketAddress("127.0.0.1", portB)));
+
+            // B: the client's flow (hop 0) and A's at hops 2, 4, 6, dropping hop 8; A: B's at hops 1, 3, 5, 7.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(b.err, StandardCharsets.UTF_8).contains("loop between processes")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
             }
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
+            Thread.sleep(1_000);
+            // Without the hop count each pass opens a new flow in the other relay, without end.
+            assertThat(a.liveFlows()).as("relay A's flows").isEqualTo(LoopGuard.MAX_HOPS / 2);
+            String log = Files.readString(b.err, StandardCharsets.UTF_8);
+            assertThat(log.lines().filter(l -> l.contains("loop between processes")).count())
+                    .as("one log line names the loop: %s", log).isEqualTo(1);
+            assertThat(log).contains("127.67.83.8").contains("forwards to 127.0.0.1:" + portA);
         }
     }
 
@@ -159,6 +177,57 @@ class CrossProcessLoopTest {
             // A reset ends the connection as clearly as a FIN.
         }
         return total;
+    }
+
+    /** A {@link ForwardProxyProcess} in a JVM of its own; closing it ends its input, then waits for it to exit. */
+    private static final class Peer implements AutoCloseable {
+
+        final Process process;
+        final Path out;
+        final Path err;
+
+        private Peer(Process process, Path out, Path err) {
+            this.process = process;
+            this.out = out;
+            this.err = err;
+        }
+
+        static Peer start(String kind, int listenPort, int upstreamPort) throws Exception {
+            Path out = Files.createTempFile("censorsim-peer", ".out");
+            Path err = Files.createTempFile("censorsim-peer", ".err");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Peer peer;
+            try {
+                peer = new Peer(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                        ForwardProxyProcess.class.getName(), kind, Integer.toString(listenPort),
+                        Integer.toString(upstreamPort))
+                        .redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);
+            } catch (IOException e) {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+                throw e;
+            }
+            try {
+                awaitLine(out, "listening " + listenPort, 60_000, peer.process);
+            } catch (Throwable e) {
+                peer.close();
+                throw e;
+            }
+            return peer;
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                process.getOutputStream().close();
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        }
     }
 
     private static List<String> flowLines(Path out) throws IOException {
