@@ -5,6 +5,10 @@
 #   scripts/fuzz-all.sh 'DnsFuzzTargetsTest#answer'   # one target
 #   MAX_SECONDS=300 nice -n 19 scripts/fuzz-all.sh     # each target at most 300 s (libFuzzer's -max_total_time,
 #                                                      # given after the annotation's, so it wins), at lowest priority
+#   UNTIL=12:25 MAX_SECONDS=300 nice -n 19 scripts/fuzz-all.sh   # also never run past 12:25 (date -d syntax): each
+#                                                      # target's time is cut to what is left, minus START_SECONDS
+#                                                      # (default 90: Maven start-up and instrumentation), and the
+#                                                      # targets that no longer fit are listed as skipped
 # Crashes become reproducers under simulator-core/src/test/resources/.../<TestClass>Inputs/<method>/; commit them
 # with the fix, and the plain 'mvn verify' replays them from then on.
 set -euo pipefail
@@ -16,17 +20,28 @@ if [ ${#targets[@]} -eq 0 ]; then
     'ClassifyFuzzTargetsTest#stun' 'ClassifyFuzzTargetsTest#rtpRtcp' 'ClassifyFuzzTargetsTest#dtls'
     'ClassifyFuzzTargetsTest#dnsRecogniser' 'DnsFuzzTargetsTest#queryReader' 'DnsFuzzTargetsTest#answer'
     'CaptureFuzzTargetsTest#captureReaders' 'LoaderFuzzTargetsTest#policy' 'LoaderFuzzTargetsTest#scenario'
-    'SocksHandshakeFuzzTest#socksHandshake'
+    'SocksHandshakeFuzzTest#socksHandshake' 'QuicCryptoFuzzTest#cryptoFrames'
   )
 fi
 mkdir -p target/fuzz
+until_epoch=${UNTIL:+$(date -d "$UNTIL" +%s)}
 for t in "${targets[@]}"; do
   log="target/fuzz/${t//#/-}.log"
+  seconds=${MAX_SECONDS:-}
+  if [ -n "$until_epoch" ]; then
+    left=$(( until_epoch - $(date +%s) - ${START_SECONDS:-90} ))
+    if [ "$left" -lt 30 ]; then
+      echo "$t: skipped, less than 30 s of fuzzing left before $UNTIL"
+      continue
+    fi
+    if [ -z "$seconds" ] || [ "$seconds" -gt "$left" ]; then seconds=$left; fi
+  fi
+  started=$(date +%s)
   # jazzer.internal.arg.N are Jazzer JUnit's extra libFuzzer arguments (arg.0 stands for argv[0]).
   mvn -o -B -Pfuzz -pl simulator-core test -Dtest="$t" -Dsurefire.failIfNoSpecifiedTests=false \
-      ${MAX_SECONDS:+-Djazzer.internal.arg.0=censorsim -Djazzer.internal.arg.1=-max_total_time=$MAX_SECONDS} \
+      ${seconds:+-Djazzer.internal.arg.0=censorsim -Djazzer.internal.arg.1=-max_total_time=$seconds} \
       >"$log" 2>&1 || true
   last=$(grep -aE '^#[0-9]+' "$log" | tail -1 || true)
   crash=$(grep -aE 'Java Exception|== Java|crash-|FuzzTestFindingException' "$log" | head -1 || true)
-  echo "$t: ${last:-no libFuzzer status line, see $log}${crash:+  FINDING: $crash}"
+  echo "$t ($(( $(date +%s) - started )) s wall): ${last:-no libFuzzer status line, see $log}${crash:+  FINDING: $crash}"
 done

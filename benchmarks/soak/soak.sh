@@ -9,7 +9,10 @@
 # Build first (no tests, no install):  mvn -o -q -B -pl simulator-cli,benchmarks -am package -DskipTests
 # 10,000 concurrent TCP flows hold 20,000 proxy descriptors, 10,000 in the driver and 10,000 in the echo server: the
 # script raises the descriptor limit of everything it starts to NOFILE (default 65,536; raising the hard limit needs
-# root, otherwise it stays at `ulimit -Hn`). PACE_MS: pause after each 200 connects (default 20).
+# CAP_SYS_RESOURCE, otherwise it stays at `ulimit -Hn`). One proxy process holds at most (ulimit -n - 128) / 2 TCP
+# flows (two descriptors a flow, 128 kept back: the proxy's own default --max-flows); when FLOWS is more, the TCP
+# runs hold that many and say why (a hard limit of 20,000 gives 9,936). UDP flows take one descriptor each.
+# PACE_MS: pause after each 200 connects (default 20).
 set -euo pipefail
 
 NOFILE=${NOFILE:-65536}
@@ -23,6 +26,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CLI_JAR=$ROOT/simulator-cli/target/censorsim.jar
 DRIVER_JAR=$ROOT/benchmarks/target/benchmarks.jar
 FLOWS=${FLOWS:-10000}
+# The TCP flows one proxy process can hold under this descriptor limit (see the header).
+TCP_CAPACITY=$(( ($(ulimit -n) - 128) / 2 ))
+TCP_FLOWS=$(( FLOWS < TCP_CAPACITY ? FLOWS : TCP_CAPACITY ))
+UDP_FLOWS=$(( FLOWS < $(ulimit -n) - 128 ? FLOWS : $(ulimit -n) - 128 ))
 STORM=${STORM:-20000}
 SLOW=${SLOW:-2000}
 BYTES=${BYTES:-1073741824}
@@ -132,14 +139,18 @@ tcp_flows() { # tcp_flows forward|socks|http
   else
     start_censor "$WORK/censor.log" socks --listen "127.0.0.1:$port"
   fi
-  echo "== $FLOWS concurrent $mode flows (1 KiB echoed each, held ${HOLD}s), ulimit -n $(ulimit -n)"
+  echo "== $TCP_FLOWS concurrent $mode flows (1 KiB echoed each, held ${HOLD}s), ulimit -n $(ulimit -n)"
+  if (( TCP_FLOWS < FLOWS )); then
+    echo "  not $FLOWS: they need $(( 2 * FLOWS + 128 )) descriptors in the proxy process (2 a flow + 128 kept back)," \
+      "above its limit of $(ulimit -n) (hard limit $(ulimit -Hn), which only CAP_SYS_RESOURCE can raise)"
+  fi
   sample "idle"
   idle_heap=$HEAP_KB; idle_rss=$RSS_KB
-  driver flows "$port" "$mode" "$echo_port" "$FLOWS" "$HOLD" >"$WORK/driver.log" 2>&1 &
+  driver flows "$port" "$mode" "$echo_port" "$TCP_FLOWS" "$HOLD" >"$WORK/driver.log" 2>&1 &
   local d=$!
   wait_for "$WORK/driver.log" holding
   echo "  $(grep holding "$WORK/driver.log")"
-  sample "holding $FLOWS flows"
+  sample "holding $TCP_FLOWS flows"
   per_flow "$(held "$WORK/driver.log")" "$idle_heap" "$idle_rss"
   wait "$d"
   echo "  $(grep result "$WORK/driver.log")"
@@ -155,14 +166,18 @@ udp_flows() {
   start_echo udp "$echo_port"
   start_censor "$WORK/censor.log" proxy --udp --listen "127.0.0.1:$port" --upstream "127.0.0.1:$echo_port" \
       --udp-idle-timeout "${UDP_IDLE}s"
-  echo "== $FLOWS concurrent UDP flows (one 64-byte datagram echoed each, held ${HOLD}s, idle timeout ${UDP_IDLE}s)"
+  echo "== $UDP_FLOWS concurrent UDP flows (one 64-byte datagram echoed each, held ${HOLD}s, idle timeout ${UDP_IDLE}s)"
+  if (( UDP_FLOWS < FLOWS )); then
+    echo "  not $FLOWS: they need $(( FLOWS + 128 )) descriptors in the relay process (1 a flow + 128 kept back)," \
+      "above its limit of $(ulimit -n) (hard limit $(ulimit -Hn), which only CAP_SYS_RESOURCE can raise)"
+  fi
   sample "idle"
   idle_heap=$HEAP_KB; idle_rss=$RSS_KB
-  driver udp-flows "$port" "$FLOWS" "$HOLD" >"$WORK/driver.log" 2>&1 &
+  driver udp-flows "$port" "$UDP_FLOWS" "$HOLD" >"$WORK/driver.log" 2>&1 &
   local d=$!
   wait_for "$WORK/driver.log" holding
   echo "  $(grep holding "$WORK/driver.log")"
-  sample "holding $FLOWS flows"
+  sample "holding $UDP_FLOWS flows"
   per_flow "$(held "$WORK/driver.log")" "$idle_heap" "$idle_rss"
   wait "$d"
   echo "  $(grep result "$WORK/driver.log")"

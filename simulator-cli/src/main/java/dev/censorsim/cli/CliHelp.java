@@ -99,6 +99,34 @@ final class CliHelp {
     private CliHelp() {
     }
 
+    /** Usage help is {@value} columns wide (picocli's default; auto width is off). */
+    static final int WIDTH = 80;
+
+    /**
+     * One example as it is printed: indented by two, and when longer than the help is wide, broken between words
+     * into shell lines ending in {@code " \"}, each continuation indented by six. Left to picocli, a long example
+     * was wrapped at column 80 into a second line starting at column 0 ({@code 2mb --duration 20s}), which reads as
+     * a command of its own and breaks copy and paste. Lines are joined with {@code %n}: footers are format strings.
+     */
+    static String shellLines(String example) {
+        StringBuilder out = new StringBuilder("  ");
+        int column = 2;
+        for (String word : example.split(" ")) {
+            boolean first = column == 2 && out.length() == 2;
+            // Room for the word, and for " \" should the next one not fit.
+            if (!first && column + 1 + word.length() + 2 > WIDTH - 1) {
+                out.append(" \\%n      ");
+                column = 6;
+            } else if (!first) {
+                out.append(' ');
+                column++;
+            }
+            out.append(word.replace("%", "%%"));
+            column += word.length();
+        }
+        return out.toString();
+    }
+
     private static void examples(String command, String... lines) {
         EXAMPLES.put(command, List.of(lines));
     }
@@ -130,7 +158,7 @@ final class CliHelp {
         List<String> examples = EXAMPLES.get(path);
         if (examples != null && usage.footer().length == 0) {
             usage.footerHeading("%nExamples:%n");
-            usage.footer(examples.stream().map(e -> "  " + e).toArray(String[]::new));
+            usage.footer(examples.stream().map(CliHelp::shellLines).toArray(String[]::new));
         }
         for (Map.Entry<String, CommandLine> sub : cli.getSubcommands().entrySet()) {
             // Aliases appear twice in the map; decorate each command once, under its own name.

@@ -12,9 +12,11 @@ import java.util.concurrent.Callable;
         header = "Print a bash or zsh completion script for censorsim.",
         mixinStandardHelpOptions = true,
         footerHeading = "%nExamples:%n",
+        // "$${" is picocli's escape for a literal "${" (unescaped, the zsh example printed "null/_censorsim"); "%n"
+        // breaks a line the help would otherwise wrap at column 80 (CliHelp#shellLines).
         footer = {"  source <(censorsim completion bash)                  # this shell",
-                  "  censorsim completion bash > ~/.local/share/bash-completion/completions/censorsim",
-                  "  censorsim completion zsh > \"${fpath[1]}/_censorsim\"    # zsh, via bashcompinit"})
+                  "  censorsim completion bash > \\%n      ~/.local/share/bash-completion/completions/censorsim",
+                  "  censorsim completion zsh > \"$${fpath[1]}/_censorsim\"    # zsh, via bashcompinit"})
 final class CompletionCommand implements Callable<Integer> {
 
     enum Shell { bash, zsh }

@@ -54,9 +54,17 @@ public final class FrontEndOptions {
                     + "before the limit).")
     Integer maxFlows;
 
+    @Option(names = "--backlog", paramLabel = "N", defaultValue = "" + ProxyOptions.DEFAULT_BACKLOG,
+            description = "Connections the kernel may queue before the proxy accepts them; a connect burst beyond "
+                    + "it is dropped. The kernel caps it at net.core.somaxconn (default: ${DEFAULT-VALUE}).")
+    int backlog;
+
     /** Applies the flow-lifetime options and {@code --pcap} (opening the file) to {@code front}. */
     ProxyOptions.Builder applyTo(ProxyOptions.Builder front) {
-        return front.idleTimeout(idleTimeout).passIdleTimeout(passIdleTimeout).handshakeTimeout(handshakeTimeout)
+        if (backlog < 1) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--backlog must be at least 1, was " + backlog);
+        }
+        return front.backlog(backlog).idleTimeout(idleTimeout).passIdleTimeout(passIdleTimeout).handshakeTimeout(handshakeTimeout)
                 .inspectionTimeout(inspectionTimeout)
                 .maxFlows(maxFlows == null ? ProxyOptions.defaultMaxFlows() : maxFlows).capture(pcap.open());
     }

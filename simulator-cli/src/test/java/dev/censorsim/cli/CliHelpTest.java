@@ -53,7 +53,8 @@ class CliHelpTest {
     void everyExampleShouldParseAsWritten() {
         for (Map.Entry<String, CommandLine> command : commands()) {
             for (String line : command.getValue().getCommandSpec().usageMessage().footer()) {
-                for (String part : line.split("&&|[|>]")) {
+                // A long example is printed as shell lines joined by " \" and a (format) line break.
+                for (String part : line.replace(" \\%n", " ").split("&&|[|>]")) {
                     String example = part.replaceAll("#.*$", "").trim().replaceFirst("^sudo ", "");
                     if (!example.startsWith("censorsim ")) {
                         continue; // curl, dig, source: other programs
@@ -63,6 +64,34 @@ class CliHelpTest {
                 }
             }
         }
+    }
+
+    @Test
+    void everyExampleShouldPrintAsIndentedShellLinesThatFitTheHelpAndAppearOnce() {
+        for (Map.Entry<String, CommandLine> command : commands()) {
+            String help = command.getValue().getUsageMessage(CommandLine.Help.Ansi.OFF);
+            List<String> lines = help.substring(help.indexOf("Examples:") + "Examples:".length()).lines()
+                    .filter(l -> !l.isBlank()).toList();
+            String name = "censorsim " + command.getKey();
+            assertThat(lines).as(name).isNotEmpty().allSatisfy(l -> {
+                assertThat(l.length()).as("%s: %s", name, l).isLessThanOrEqualTo(CliHelp.WIDTH);
+                assertThat(l).as("%s: indented, never a fragment at column 0", name).startsWith("  ");
+            });
+            for (int i = 1; i < lines.size(); i++) {
+                if (lines.get(i - 1).endsWith(" \\")) {
+                    assertThat(lines.get(i)).as("%s: the continuation of a line ending in \\", name)
+                            .startsWith("      ");
+                } else {
+                    assertThat(lines.get(i)).as("%s: a new example", name).doesNotStartWith("   ");
+                }
+            }
+            assertThat(lines.get(lines.size() - 1)).as(name).doesNotEndWith("\\");
+            assertThat(lines).as("%s: no line twice", name).doesNotHaveDuplicates();
+            assertThat(help).as("%s: no unresolved picocli variable", name).doesNotContain("null");
+        }
+        String client = Main.commandLine().getSubcommands().get("messenger").getSubcommands().get("client")
+                .getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertThat(client).containsOnlyOnce("--duration 20s").containsOnlyOnce("--calls 127.0.0.1:3478");
     }
 
     @Test

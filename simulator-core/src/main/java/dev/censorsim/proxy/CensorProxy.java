@@ -14,7 +14,10 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.socksx.SocksPortUnificationServerHandler;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -33,6 +36,8 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class CensorProxy implements AutoCloseable {
+
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(CensorProxy.class);
 
     /** How long {@link #close()} waits for event loops to finish; open flows are closed, not drained. */
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 3_000;
@@ -61,6 +66,11 @@ public final class CensorProxy implements AutoCloseable {
      */
     public static CensorProxy start(ProxyOptions options) throws IOException {
         LoggingWarmUp.run();
+        if (options.backlog() > NetUtil.SOMAXCONN) {
+            // listen(2) silently truncates; say so, since a connect burst beyond the real queue is dropped.
+            LOG.info("accept backlog {} is capped by the kernel at net.core.somaxconn = {} (raise it with sysctl "
+                    + "to queue more connects)", options.backlog(), NetUtil.SOMAXCONN);
+        }
         boolean transparent = options.mode() == ProxyMode.TRANSPARENT;
         Transport transport;
         try {
@@ -76,7 +86,7 @@ public final class CensorProxy implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channelFactory(transport::newServerSocketChannel)
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_BACKLOG, options.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(new AcceptBackoffHandler((options.mode() == ProxyMode.SOCKS ? "SOCKS5" : "proxy") + " on "
                         + FlowRecord.format(options.listen())))

@@ -2,7 +2,11 @@ package dev.censorsim.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 
+import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,22 +32,51 @@ import java.util.concurrent.ConcurrentHashMap;
  * (SOCKS front end into a port-forward censor in the same process) is therefore allowed; only a cycle is refused,
  * at its second visit to a listener.
  *
- * <p>Why the port alone identifies the socket: a socket bound to port 0 on the wildcard address gets a port no other
+ * <p>Why the source identifies the socket: a socket bound to port 0 on the wildcard address gets a port no other
  * socket of its protocol on this host holds (no {@code SO_REUSEADDR} on upstream sockets), so a connection from a
- * local address with that source port can only be that socket's. Binding before connecting means the entry exists
+ * local address with that source port can only be that socket's; a socket bound to a specific address (a marked
+ * loopback address, below, or a UDP flow's loopback source) is known by address and port, which only it holds.
+ * Binding before connecting means the entry exists
  * before the SYN leaves, so the accepting listener, on whatever thread, cannot look before it is written. TCP and
  * UDP ports are separate spaces and have separate tables.
  *
- * <p>Not covered: loops between two processes (each sees only its own sockets); there the flow cap
- * ({@code --max-flows}) is what bounds the damage.
+ * <p><b>Loops between processes</b> (two censorsim processes whose upstreams name each other) are invisible to the
+ * tables above, since each process sees only its own sockets. For those a hop count travels in the source address,
+ * like an IP TTL or HTTP's {@code Max-Forwards}: Linux routes all of 127.0.0.0/8 to the loopback interface, so an
+ * upstream socket (TCP, or a UDP relay's flow socket) towards an IPv4 loopback target binds {@code 127.67.83.h}
+ * ({@code 67.83} is "CS"), where {@code h} is one more than the hop count of the connection it relays (0 for a
+ * connection from an unmarked address). A listener refuses a connection (a relay drops a datagram) whose source
+ * carries {@value #MAX_HOPS} hops or more: one request through a cycle of processes then opens {@value #MAX_HOPS}
+ * upstream connections and stops, instead of running the host out of descriptors. A chain of fewer than
+ * {@value #MAX_HOPS} censorsim hops on one host is unaffected. Not marked, so bounded only by the flow cap
+ * ({@code --max-flows}): IPv6 targets ({@code ::1} is the only IPv6 loopback address), targets named by a
+ * non-loopback address of this host, and hosts where binding {@code 127.67.83.1} fails (macOS configures only
+ * 127.0.0.1 on {@code lo0}); the first loopback upstream connection logs that last case once.
  */
 public final class LoopGuard {
 
     /** The path of an accepted client channel, set by its listener's initialiser. */
     static final AttributeKey<Path> PATH = AttributeKey.valueOf("censorsim.loopPath");
 
-    private static final ConcurrentHashMap<Integer, Path> TCP = new ConcurrentHashMap<>();
-    private static final ConcurrentHashMap<Integer, Path> UDP = new ConcurrentHashMap<>();
+    /**
+     * Hop count at which a connection from a marked loopback address is refused. Eight leaves room for any sensible
+     * chain of censorsim processes on one host and bounds a cycle to eight upstream connections per request.
+     */
+    public static final int MAX_HOPS = 8;
+
+    private static final InternalLogger LOG = InternalLoggerFactory.getInstance(LoopGuard.class);
+    /** Second and third bytes of a marked loopback source address, 127.67.83.h ("CS"). */
+    private static final int MARK_1 = 67;
+    private static final int MARK_2 = 83;
+    /** Whether binding a marked address works here; probed once, at the first loopback upstream connection. */
+    private static volatile Boolean marking;
+
+    /**
+     * Keyed by source port for sockets bound to the wildcard (the port is then theirs on every address), by source
+     * address and port for sockets bound to a marked address (the port alone may also be used on another address).
+     */
+    private static final ConcurrentHashMap<Object, Path> TCP = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<Object, Path> UDP = new ConcurrentHashMap<>();
     /** How long the snapshot of this host's interface addresses is trusted; enumerating them costs milliseconds. */
     private static final long LOCAL_ADDRESSES_TTL_NANOS = 10_000_000_000L;
     private static volatile Set<InetAddress> localAddresses = Set.of();
@@ -56,14 +89,28 @@ public final class LoopGuard {
     public static final class Path {
 
         /** A connection from outside this process. */
-        public static final Path EMPTY = new Path(new Object[0], new String[0]);
+        public static final Path EMPTY = new Path(new Object[0], new String[0], 0);
 
         private final Object[] listeners;
         private final String[] names;
+        private final int hops;
 
-        private Path(Object[] listeners, String[] names) {
+        private Path(Object[] listeners, String[] names, int hops) {
             this.listeners = listeners;
             this.names = names;
+            this.hops = hops;
+        }
+
+        /**
+         * How many censorsim upstream connections on this host, in any process, the connection came through before
+         * it reached the listener that made this path: the hop count of its source address, 0 when unmarked.
+         */
+        public int hops() {
+            return hops;
+        }
+
+        Path withHops(int count) {
+            return count == hops ? this : new Path(listeners, names, count);
         }
 
         /** Whether {@code listener} (compared by identity) is already on this path. */
@@ -82,7 +129,7 @@ public final class LoopGuard {
             String[] n = Arrays.copyOf(names, names.length + 1);
             l[listeners.length] = listener;
             n[names.length] = name;
-            return new Path(l, n);
+            return new Path(l, n, hops);
         }
 
         /** The listeners' names joined by arrows, e.g. {@code 127.0.0.1:1080 -> 127.0.0.1:8080}. */
@@ -97,15 +144,75 @@ public final class LoopGuard {
     }
 
     /**
-     * The source address an upstream socket to {@code target} must bind before connecting, or {@code null} when the
-     * target is not on this host and the socket may be connected directly (the kernel then shares source ports
-     * between destinations, which a bind would not).
+     * The source address an upstream socket to {@code target}, relaying a connection that came along {@code path},
+     * must bind before connecting, or {@code null} when the target is not on this host and the socket may be
+     * connected directly (the kernel then shares source ports between destinations, which a bind would not). Towards
+     * an IPv4 loopback target it is the marked address {@code 127.67.83.(hops + 1)} (see the class comment), so a
+     * listener of another process on this host can count the hop; towards other local targets the wildcard.
      */
-    public static InetSocketAddress sourceFor(InetSocketAddress target) {
+    public static InetSocketAddress sourceFor(InetSocketAddress target, Path path) {
         if (target.isUnresolved() || !isLocal(target.getAddress())) {
             return null;
         }
-        return new InetSocketAddress(wildcardFor(target.getAddress()), 0);
+        InetSocketAddress marked = markedSourceFor(target, path);
+        return marked != null ? marked : new InetSocketAddress(wildcardFor(target.getAddress()), 0);
+    }
+
+    /**
+     * The marked source {@code 127.67.83.(hops + 1)}, port 0, for an upstream socket towards an IPv4 loopback
+     * {@code target} relaying what came along {@code path}; {@code null} for any other target, or where marked
+     * addresses cannot be bound.
+     */
+    public static InetSocketAddress markedSourceFor(InetSocketAddress target, Path path) {
+        InetAddress address = target.getAddress();
+        if (address instanceof Inet4Address && address.isLoopbackAddress() && markingWorks()) {
+            return new InetSocketAddress(marked(Math.min(path.hops() + 1, 255)), 0);
+        }
+        return null;
+    }
+
+    /** The hop count carried by {@code source}: {@code h} for 127.67.83.h, 0 for any other address. */
+    public static int hopsOf(InetAddress source) {
+        if (!(source instanceof Inet4Address)) {
+            return 0;
+        }
+        byte[] b = source.getAddress();
+        return b[0] == 127 && b[1] == MARK_1 && b[2] == MARK_2 ? b[3] & 0xff : 0;
+    }
+
+    /** Whether a connection that came along {@code path} must be refused as a loop between processes. */
+    public static boolean tooManyHops(Path path) {
+        return path.hops() >= MAX_HOPS;
+    }
+
+    private static InetAddress marked(int hops) {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, MARK_1, MARK_2, (byte) hops});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean markingWorks() {
+        Boolean known = marking;
+        if (known != null) {
+            return known;
+        }
+        synchronized (LoopGuard.class) {
+            if (marking == null) {
+                // One bind system call, once per process; a plain socket, so it needs no event loop.
+                try (java.net.Socket probe = new java.net.Socket()) {
+                    probe.bind(new InetSocketAddress(marked(1), 0));
+                    marking = true;
+                } catch (IOException | RuntimeException e) {
+                    marking = false;
+                    LOG.warn("cannot bind {} ({}): upstream connections to loopback carry no hop count here, so a "
+                            + "loop between two processes is bounded only by --max-flows",
+                            marked(1).getHostAddress(), e.getMessage());
+                }
+            }
+            return marking;
+        }
     }
 
     /** Remembers a bound TCP upstream socket and its path until it closes. Call after the bind, before the connect. */
@@ -120,12 +227,17 @@ public final class LoopGuard {
 
     /** The path of a TCP connection accepted from {@code remote}: {@link Path#EMPTY} unless this process opened it. */
     static Path arrivedTcp(InetSocketAddress remote) {
-        return lookUp(TCP, remote);
+        Path path = lookUp(TCP, remote);
+        return remote == null || remote.isUnresolved() ? path : path.withHops(hopsOf(remote.getAddress()));
     }
 
-    /** The path of a datagram flow from {@code sender}: {@link Path#EMPTY} unless one of this process's sockets sent it. */
+    /**
+     * The path of a datagram flow from {@code sender}: {@link Path#EMPTY} unless one of this process's sockets sent
+     * it, with the hop count of the sender's address.
+     */
     public static Path arrivedUdp(InetSocketAddress sender) {
-        return lookUp(UDP, sender);
+        Path path = lookUp(UDP, sender);
+        return sender == null || sender.isUnresolved() ? path : path.withHops(hopsOf(sender.getAddress()));
     }
 
     /** The path an accepted client channel was given by its listener. */
@@ -134,23 +246,27 @@ public final class LoopGuard {
         return path == null ? Path.EMPTY : path;
     }
 
-    private static void remember(ConcurrentHashMap<Integer, Path> table, Channel channel, Path path) {
+    private static void remember(ConcurrentHashMap<Object, Path> table, Channel channel, Path path) {
         // Asked of the socket, not Channel.localAddress(): that one caches its first answer, which here would be the
         // wildcard of the bind, and the SOCKS reply's BND.ADDR, read after the connect, would then say "::".
         InetSocketAddress local = (InetSocketAddress) channel.unsafe().localAddress();
         if (local == null || local.getPort() == 0) {
             return;
         }
-        Integer port = local.getPort();
-        table.put(port, path);
-        channel.closeFuture().addListener(f -> table.remove(port, path));
+        Object key = local.getAddress().isAnyLocalAddress() ? (Object) local.getPort() : local;
+        table.put(key, path);
+        channel.closeFuture().addListener(f -> table.remove(key, path));
     }
 
-    private static Path lookUp(ConcurrentHashMap<Integer, Path> table, InetSocketAddress remote) {
+    private static Path lookUp(ConcurrentHashMap<Object, Path> table, InetSocketAddress remote) {
         if (remote == null || remote.isUnresolved() || table.isEmpty()) {
             return Path.EMPTY;
         }
-        Path path = table.get(remote.getPort());
+        Path path = table.get(remote);
+        if (path != null) {
+            return path;
+        }
+        path = table.get(remote.getPort());
         // A remote host may use the same port number; only a local source can be one of this process's sockets.
         return path == null || !isLocal(remote.getAddress()) ? Path.EMPTY : path;
     }

@@ -192,8 +192,31 @@ final class ProxyRuntime {
             client.close();
             return false;
         }
+        if (LoopGuard.tooManyHops(path)) {
+            String detail = "loop between processes: the connection already went through " + path.hops()
+                    + " censorsim proxies on this host (hop count in its source address "
+                    + from.getAddress().getHostAddress() + ")";
+            loopDetected.warn(self + ": " + detail + "; resetting it (check the upstream of each proxy on this host; "
+                    + "this one forwards to " + upstreamName() + ")");
+            reportUnconnected(from, null, null, System.nanoTime(), FlowEnd.REFUSED, detail);
+            client.config().setOption(ChannelOption.SO_LINGER, 0);
+            client.close();
+            return false;
+        }
         client.attr(LoopGuard.PATH).set(path.then(this, self));
         return true;
+    }
+
+    /** Where this proxy sends its flows, for log lines: the fixed upstream, or the kind of target its clients name. */
+    private String upstreamName() {
+        if (options.upstream() != null) {
+            return FlowRecord.format(options.upstream());
+        }
+        return switch (options.mode()) {
+            case SOCKS -> "the targets its SOCKS clients name";
+            case HTTP -> "the targets its CONNECT clients name";
+            default -> "the original destinations of its flows";
+        };
     }
 
     /**
@@ -252,15 +275,16 @@ final class ProxyRuntime {
                         GracefulClose.install(ch);
                     }
                 });
-        InetSocketAddress source = LoopGuard.sourceFor(server);
+        LoopGuard.Path path = LoopGuard.pathOf(client);
+        InetSocketAddress source = LoopGuard.sourceFor(server, path);
         if (source == null) {
             ChannelFuture connect = bootstrap.connect(server);
             track(connect.channel());
             return connect;
         }
         // A target on this host may be a listener of this process: the source port is bound and remembered before
-        // the SYN leaves, so that listener can recognise the connection as ours (LoopGuard).
-        LoopGuard.Path path = LoopGuard.pathOf(client);
+        // the SYN leaves, so that listener can recognise the connection as ours; towards loopback the source address
+        // also carries the hop count, for listeners of other processes (LoopGuard).
         ChannelFuture registered = bootstrap.register();
         Channel channel = registered.channel();
         track(channel);

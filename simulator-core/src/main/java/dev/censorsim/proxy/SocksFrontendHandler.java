@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.socksx.SocksMessage;
 import io.netty.handler.codec.socksx.v4.DefaultSocks4CommandResponse;
 import io.netty.handler.codec.socksx.v4.Socks4CommandRequest;
@@ -29,7 +30,10 @@ import dev.censorsim.proxy.udp.SocksUdpAssociation;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -38,6 +42,7 @@ import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * SOCKS5 front end (RFC 1928): no-authentication method only, CONNECT, and UDP ASSOCIATE when the options enable it
@@ -49,6 +54,13 @@ import java.util.concurrent.TimeUnit;
  * itself, or on loopback when the client is not, "not allowed by ruleset" (0x02).
  */
 final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final InternalLogger LOG =
+            InternalLoggerFactory.getInstance(SocksFrontendHandler.class);
+    private static final RateLimitedWarning UNEXPECTED =
+            new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
+    /** Connections ended by an exception that is neither an I/O error nor malformed input (a bug); for tests. */
+    static final LongAdder UNEXPECTED_ERRORS = new LongAdder();
 
     private final ProxyRuntime runtime;
     private final long acceptedNanos = System.nanoTime();
@@ -337,6 +349,21 @@ final class SocksFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Whatever reaches here ends the connection. A reset or malformed input is the client's doing and can be
+        // provoked at will, so it is logged at debug only; anything else is a bug in this handler or a decoder:
+        // counted, and warned about at most once per 10 s, with the stack trace at debug.
+        String phase = connecting ? "while connecting to its target" : "during the handshake";
+        if (cause instanceof IOException || cause instanceof DecoderException) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("SOCKS client {} {}: closing the connection: {}", ctx.channel().remoteAddress(), phase,
+                        cause.toString());
+            }
+        } else {
+            UNEXPECTED_ERRORS.increment();
+            UNEXPECTED.warn("SOCKS client " + ctx.channel().remoteAddress() + " " + phase + ": closing the connection "
+                    + "after an unexpected " + cause + " (stack trace at debug level)");
+            LOG.debug("SOCKS client {} {}: unexpected exception", ctx.channel().remoteAddress(), phase, cause);
+        }
         ctx.close();
     }
 

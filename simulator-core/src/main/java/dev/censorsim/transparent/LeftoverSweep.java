@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 final class LeftoverSweep {
 
     private static final Pattern RULE_TABLE = Pattern.compile("lookup (\\d+)");
+    /** {@code ip route show table all} names each route's table unless it is main (local, unreachable, ...). */
+    private static final Pattern ROUTE_TABLE = Pattern.compile("\\btable (\\d+)");
     private static final Pattern NFT_TABLE_LINE = Pattern.compile("table inet (\\S+)");
     private static final Pattern LINK_LINE = Pattern.compile("^\\d+: ([^:@ ]+)[@:]", Pattern.MULTILINE);
 
@@ -38,26 +40,7 @@ final class LeftoverSweep {
                 }
             }
         }
-        for (String family : List.of("-4", "-6")) {
-            Set<Long> stale = new LinkedHashSet<>();
-            Matcher rules = RULE_TABLE.matcher(Commands.tryRun("ip", family, "rule", "show").stdout());
-            while (rules.find()) {
-                long table = Long.parseLong(rules.group(1));
-                InterceptionId id = InterceptionId.fromTable(table);
-                if (id != null && id.isStale()) {
-                    stale.add(table);
-                }
-            }
-            for (long table : stale) {
-                String t = Long.toString(table);
-                // A rule may have been added twice by a run that crashed mid-setup: delete until none is left.
-                for (int i = 0; i < 8
-                        && Commands.tryRun("ip", family, "rule", "del", "fwmark", t, "lookup", t).ok(); i++) {
-                    removed.add("ip " + family + " rule fwmark " + t + " lookup " + t);
-                }
-                Commands.tryRun("ip", family, "route", "flush", "table", t);
-            }
-        }
+        removed.addAll(sweepRoutingTables(List.of("ip")));
         Matcher links = LINK_LINE.matcher(Commands.tryRun("ip", "-o", "link", "show").stdout());
         while (links.find()) {
             InterceptionId id = InterceptionId.parse(InterceptionId.LINK, links.group(1));
@@ -88,6 +71,60 @@ final class LeftoverSweep {
             }
         }
         return removed;
+    }
+
+    /**
+     * Removes the {@code ip rule}s and routes of stale interceptions, with {@code ip} as the command prefix
+     * ({@code ["ip", "-n", NAME]} sweeps a named namespace). A table is found from its rule or from its routes:
+     * {@link TproxyRules#install} adds the routes first, so a run that crashed between the two left routes that no
+     * rule names, which a sweep reading only the rules never found.
+     */
+    static List<String> sweepRoutingTables(List<String> ip) throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (String family : List.of("-4", "-6")) {
+            Set<Long> stale = new LinkedHashSet<>();
+            Matcher rules = RULE_TABLE.matcher(Commands.tryRun(ip(ip, family, "rule", "show")).stdout());
+            while (rules.find()) {
+                staleTable(rules.group(1), stale);
+            }
+            Matcher routes = ROUTE_TABLE.matcher(
+                    Commands.tryRun(ip(ip, family, "route", "show", "table", "all")).stdout());
+            while (routes.find()) {
+                staleTable(routes.group(1), stale);
+            }
+            for (long table : stale) {
+                String t = Long.toString(table);
+                // A rule may have been added twice by a run that crashed mid-setup: delete until none is left.
+                for (int i = 0; i < 8
+                        && Commands.tryRun(ip(ip, family, "rule", "del", "fwmark", t, "lookup", t)).ok(); i++) {
+                    removed.add("ip " + family + " rule fwmark " + t + " lookup " + t);
+                }
+                String before = Commands.tryRun(ip(ip, family, "route", "show", "table", t)).stdout();
+                if (!before.isBlank() && Commands.tryRun(ip(ip, family, "route", "flush", "table", t)).ok()) {
+                    removed.add("ip " + family + " routes of table " + t);
+                }
+            }
+        }
+        return removed;
+    }
+
+    private static void staleTable(String number, Set<Long> stale) {
+        long table;
+        try {
+            table = Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            return;
+        }
+        InterceptionId id = InterceptionId.fromTable(table);
+        if (id != null && id.isStale()) {
+            stale.add(table);
+        }
+    }
+
+    private static String[] ip(List<String> prefix, String... rest) {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(rest));
+        return command.toArray(String[]::new);
     }
 
     static void deleteTree(Path dir) throws IOException {

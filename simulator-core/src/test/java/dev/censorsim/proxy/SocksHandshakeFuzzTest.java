@@ -91,6 +91,7 @@ class SocksHandshakeFuzzTest {
         int chunk = (input[0] & 0x3f) + 1;
         boolean loopbackClient = (input[0] & 0x40) != 0;
         boolean halfClose = (input[0] & 0x80) != 0;
+        long unexpectedBefore = SocksFrontendHandler.UNEXPECTED_ERRORS.sum();
         SocketClient channel = new SocketClient(loopbackClient ? LOOPBACK_CLIENT : REMOTE_CLIENT);
         channel.pipeline().addLast(PipelineNames.HANDSHAKE_TIMEOUT,
                 new HandshakeTimeoutHandler(OPTIONS.handshakeTimeout().toNanos()));
@@ -134,6 +135,9 @@ class SocksHandshakeFuzzTest {
             LISTENER_FAILURES.clear();
             assertThat(thrown).as("exceptions thrown by the handler's future listeners").isEmpty();
         }
+        // The handler's own exceptionCaught closes on anything; what is neither I/O nor malformed input is a bug.
+        assertThat(SocksFrontendHandler.UNEXPECTED_ERRORS.sum()).as("unexpected exceptions in the SOCKS front end")
+                .isEqualTo(unexpectedBefore);
     }
 
     /** An embedded channel with socket addresses, as the handler sees on a real accepted connection. */

@@ -241,6 +241,14 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
                     + "; dropping them (check the upstream of each relay on the path)");
             return null;
         }
+        if (LoopGuard.tooManyHops(path)) {
+            loopDetected.warn(self + ": loop between processes: datagrams from " + NetUtil.toSocketAddressString(client)
+                    + " already went through " + path.hops() + " censorsim relays on this host (hop count in the "
+                    + "source address); dropping them (check the upstream of each relay on this host; this one "
+                    + "forwards to " + (options.upstream() != null ? NetUtil.toSocketAddressString(options.upstream())
+                    : "the original destinations of its flows") + ")");
+            return null;
+        }
         if (flows.size() >= options.maxFlows()) {
             capReached.warn(options.maxFlows() + " UDP flows open, the cap; dropping datagrams of new clients");
             return null;
@@ -348,9 +356,13 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             channel.unsafe().closeForcibly();
             throw new IOException("cannot register the upstream socket", registered.cause());
         }
-        // A loopback upstream gets a loopback source: the flow's socket is never reachable from outside.
-        InetSocketAddress local = new InetSocketAddress(server.getAddress().isLoopbackAddress() ? server.getAddress()
-                : java.net.InetAddress.getByName(v6 ? "::" : "0.0.0.0"), 0);
+        // A loopback upstream gets a loopback source: the flow's socket is never reachable from outside. Towards IPv4
+        // loopback it is the hop-counting 127.67.83.h, so a relay of another process can stop a loop (LoopGuard).
+        InetSocketAddress local = LoopGuard.markedSourceFor(server, path);
+        if (local == null) {
+            local = new InetSocketAddress(server.getAddress().isLoopbackAddress() ? server.getAddress()
+                    : java.net.InetAddress.getByName(v6 ? "::" : "0.0.0.0"), 0);
+        }
         ChannelFuture opened = channel.bind(local);
         if (opened.isDone() && opened.isSuccess()) {
             // Remembered before the first send, so a relay of this process that receives it knows it for ours.
