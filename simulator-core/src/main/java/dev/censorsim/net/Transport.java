@@ -38,9 +38,11 @@ import java.util.function.Supplier;
  * peer's last bytes and its FIN on {@code EPOLLRDHUP} whether or not a read was asked for (front ends keep them and
  * hand them to the flow, {@code proxy.PendingClientInput}), fails a {@code read()} after that input shutdown with
  * {@code epoll_ctl(..) ENOENT} (every read goes through {@code proxy.Reads}, never after input shutdown), and closes at
- * once where the JDK sends a FIN first ({@code proxy.GracefulClose} shuts the output down before a close). The
- * proxy, UDP relay, DNS, transparent, control, lab and messenger test packages pass on both transports; the suite runs
- * on the default, and {@code proxy.NioTransportRelayTest} keeps the NIO relay covered. Front ends that need epoll's
+ * once where the JDK sends a FIN first ({@code proxy.GracefulClose} shuts the output down before a close). A fourth
+ * difference belongs to UDP: a <em>connected</em> {@code EpollDatagramChannel} never delivers a zero-length datagram
+ * (NIO does, and so does an unconnected epoll socket), so a relay that connects its flow sockets must not rely on
+ * reading one. The suite runs on the default; {@code proxy.NioTransportRelayTest} keeps the NIO relay covered, and
+ * {@code -Dcensorsim.transport=nio} runs any test on NIO. Front ends that need epoll's
  * socket options (transparent interception needs {@code IP_TRANSPARENT}) run on epoll whatever the default
  * ({@link #forFrontEnd}), and channels opened beside another channel follow its transport ({@link #of}).
  */
