@@ -65,6 +65,21 @@ public final class CensorProxy implements AutoCloseable {
      * @throws IllegalArgumentException when the upstream is the proxy's own listen address (a loop)
      */
     public static CensorProxy start(ProxyOptions options) throws IOException {
+        boolean transparent = options.mode() == ProxyMode.TRANSPARENT;
+        Transport transport;
+        try {
+            transport = Transport.forFrontEnd(transparent);
+        } catch (IllegalStateException e) {
+            throw new IOException("transparent mode " + e.getMessage());
+        }
+        return start(options, transport);
+    }
+
+    /**
+     * Binds on {@code transport} whatever the JVM's default: the tests keep the NIO fallback covered while the default
+     * is epoll. Upstream channels follow the client's transport ({@link Transport#of}).
+     */
+    static CensorProxy start(ProxyOptions options, Transport transport) throws IOException {
         LoggingWarmUp.run();
         if (options.backlog() > NetUtil.SOMAXCONN) {
             // listen(2) silently truncates; say so, since a connect burst beyond the real queue is dropped.
@@ -72,11 +87,8 @@ public final class CensorProxy implements AutoCloseable {
                     + "to queue more connects)", options.backlog(), NetUtil.SOMAXCONN);
         }
         boolean transparent = options.mode() == ProxyMode.TRANSPARENT;
-        Transport transport;
-        try {
-            transport = Transport.forFrontEnd(transparent);
-        } catch (IllegalStateException e) {
-            throw new IOException("transparent mode " + e.getMessage());
+        if (transparent && transport != Transport.EPOLL) {
+            throw new IllegalArgumentException("transparent mode needs epoll, not " + transport);
         }
         EventLoopGroup group = transport.newGroup(options.ioThreads(), "censorsim-proxy");
         ChannelGroup channels = new DefaultChannelGroup("censorsim-proxy", GlobalEventExecutor.INSTANCE);
@@ -151,6 +163,11 @@ public final class CensorProxy implements AutoCloseable {
                     + ": every flow would loop back into the proxy");
         }
         return new CensorProxy(group, channels, runtime, bind.channel());
+    }
+
+    /** The transport this proxy's listener and flows run on. */
+    Transport transport() {
+        return Transport.of(serverChannel);
     }
 
     /** The bound address, with the real port when the options asked for port 0. */

@@ -4,9 +4,11 @@ import dev.censorsim.units.Direction;
 import dev.censorsim.units.Durations;
 import dev.censorsim.policy.TokenBucket;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
 
 import java.util.ArrayDeque;
@@ -51,6 +53,8 @@ final class DirectionRelay {
     private TokenBucket[] buckets = new TokenBucket[0];
     private long[] taken = new long[0];
     private final ArrayDeque<ByteBuf> backlog = new ArrayDeque<>(2);
+    /** Made once: the slow path of {@link #emit} would otherwise allocate a listener per chunk. */
+    private final ChannelFutureListener chunkWritten = this::chunkWritten;
 
     private long bytesIn;
     private long freezeRemaining = -1;
@@ -59,6 +63,9 @@ final class DirectionRelay {
     private boolean delayRetired;
     private boolean dropping;
     private boolean chunkInFlight;
+    /** {@link #afterChunk} is running; a nested call only sets {@link #moveOnAgain}. */
+    private boolean movingOn;
+    private boolean moveOnAgain;
     /** The server's first chunk went past the censor's inspection (DOWN only). */
     private boolean firstChunkSeen;
     /** Client chunks still to look at for a STARTTLS ClientHello (UP only); 0: not looking. */
@@ -501,14 +508,29 @@ final class DirectionRelay {
             sink.writeAndFlush(slice).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
             return;
         }
-        sink.writeAndFlush(slice).addListener(f -> {
+        // The hot path of every relayed chunk, made allocation-free: a flush on the event loop writes to the socket
+        // at once, so when the sink's outbound buffer is empty afterwards the chunk is in the kernel and the next read
+        // may go out now. Only when the socket was full is a promise made (on an empty marker that completes after the
+        // chunk), so the next read waits for the drain. A failed write of the void promise reaches the sink's
+        // RelayHandler as exceptionCaught, which names the failing socket as writeFailed would.
+        sink.writeAndFlush(slice, sink.voidPromise());
+        ChannelOutboundBuffer pending = sink.unsafe().outboundBuffer();
+        if (pending == null || pending.isEmpty()) {
             chunkInFlight = false;
-            if (f.isSuccess()) {
-                afterChunk();
-            } else {
-                flow.writeFailed(direction, f.cause());
-            }
-        });
+            afterChunk();
+        } else {
+            sink.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(chunkWritten);
+        }
+    }
+
+    /** Completes a chunk whose write had to wait for the socket to drain. */
+    private void chunkWritten(io.netty.util.concurrent.Future<? super Void> f) {
+        chunkInFlight = false;
+        if (f.isSuccess()) {
+            afterChunk();
+        } else {
+            flow.writeFailed(direction, f.cause());
+        }
     }
 
     void delayedChunkWritten(boolean success, Throwable cause) {
@@ -526,7 +548,31 @@ final class DirectionRelay {
         }
     }
 
+    /**
+     * Moves on after a chunk: the next held chunk, the sink's FIN, or a read. A trampoline, because the write of the
+     * next chunk usually completes inside this call and asks to move on again: epoll reads a half-closed peer's whole
+     * receive queue at once (hundreds of chunks into {@link #backlog}), and recursing once per chunk can run out of
+     * stack, losing the chunk in hand. Before this trampoline the synchronous write path lost about 1 MB of RelayTest's
+     * 100 MB in 1 run of 7 on epoll (cold JVM); after it, 0 of 8. Netty's promise notification bounds the same
+     * recursion for listeners (it defers them past a stack depth of 8), which the promise-free path no longer uses.
+     */
     private void afterChunk() {
+        if (movingOn) {
+            moveOnAgain = true;
+            return;
+        }
+        movingOn = true;
+        try {
+            do {
+                moveOnAgain = false;
+                moveOn();
+            } while (moveOnAgain);
+        } finally {
+            movingOn = false;
+        }
+    }
+
+    private void moveOn() {
         if (closed) {
             return;
         }

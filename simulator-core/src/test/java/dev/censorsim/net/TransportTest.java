@@ -1,0 +1,30 @@
+package dev.censorsim.net;
+
+import io.netty.channel.epoll.Epoll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The {@code -Dcensorsim.transport} setting. Needs Netty's native epoll (Linux x86_64), as the CI machine has. */
+class TransportTest {
+
+    @Test
+    void unsetPropertyShouldChooseEpollWhereItLoads() {
+        assertThat(Epoll.isAvailable()).as("epoll: %s", Epoll.unavailabilityCause()).isTrue();
+        assertThat(Transport.choose(null)).isEqualTo(Transport.EPOLL);
+        assertThat(Transport.choose(" Auto ")).isEqualTo(Transport.EPOLL);
+    }
+
+    @Test
+    void nioShouldStayAvailableAsAnExplicitChoice() {
+        assertThat(Transport.choose("nio")).isEqualTo(Transport.NIO);
+        assertThat(Transport.choose("epoll")).isEqualTo(Transport.EPOLL);
+    }
+
+    @Test
+    void unknownSettingShouldNameTheChoices() {
+        assertThatThrownBy(() -> Transport.choose("kqueue")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("-Dcensorsim.transport=kqueue: expected auto, epoll or nio");
+    }
+}
