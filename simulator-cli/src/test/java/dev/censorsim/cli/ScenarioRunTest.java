@@ -1,14 +1,29 @@
 package dev.censorsim.cli;
 
+import dev.censorsim.policy.PolicyException;
+import dev.censorsim.scenario.Phase;
+import dev.censorsim.scenario.Scenario;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,11 +31,44 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code censorsim scenario run} and {@code censorsim demo} with the real runner, in-process, over loopback: every
  * shipped scenario (scaled) must pass, a scenario whose expectation cannot hold must exit 1, a malformed one 2.
+ *
+ * <p>A scenario run mostly waits out its timed phases (about 0.2 of a core each, measured), so the runs overlap
+ * (junit-platform.properties in this module's test resources enables JUnit's parallel execution, three at a time;
+ * only what is marked {@code CONCURRENT} uses it). A scenario with a lower bound on something a busy CPU can miss
+ * (media throughput, call MOS, QUIC's share, which needs handshakes within the QUIC timeout) runs in one of two
+ * lanes, each holding its lane's lock: never more than two of them at once, balanced by planned duration. A shipped
+ * scenario that the README walk-through ({@link ReadmeWalkthroughIT}, in {@code verify}) already runs through the
+ * shaded jar at this scale or more, and must pass there, is not run again here (so {@code mvn test} alone leaves
+ * those to {@code verify}; {@link #theSweepShouldCoverEveryShippedScenarioWithTheReadmeWalk} proves that the two
+ * together run every shipped scenario).
+ *
+ * <p>The methods are {@code CONCURRENT}, the class is not: the class still runs after and before the module's other
+ * classes, none of which shares the machine with it.
  */
 class ScenarioRunTest {
 
     /** Half speed: the shortest shipped phase still runs 5 s, enough for several reconnects and transfers. */
     private static final String CI_TIME_SCALE = "0.5";
+
+    /** The two lanes of the CPU-bound scenarios; the demo's scenario (CPU-bound too) takes the first. */
+    static final String LANE_1 = "censorsim.scenario-lane-1";
+    static final String LANE_2 = "censorsim.scenario-lane-2";
+
+    /**
+     * Scenario runs start at least this far apart: a run's first seconds (class loading and JIT, certificates minted
+     * for its servers, the first TLS and QUIC handshakes) are its CPU peak, and three cold starts at once on two cores
+     * cost the first phase its baseline.
+     */
+    private static final long START_SPACING_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    private static long nextStart = System.nanoTime();
+
+    /** An expectation whose lower bound a busy CPU can miss. */
+    private static final Pattern CPU_BOUND = Pattern.compile(
+            "^\\s*-\\s*(media\\.throughput|call\\.mos|quic\\.share)\\s*>=", Pattern.MULTILINE);
+
+    /** A README command that runs shipped scenarios: {@code ./censorsim demo ...} or {@code scenario run ...}. */
+    private static final Pattern README_RUN = Pattern.compile("^\\./censorsim\\s+(demo|scenario\\s+run)\\b(.*)$");
 
     @TempDir
     Path reports;
@@ -31,9 +79,59 @@ class ScenarioRunTest {
         }
     }
 
+    /** Shipped scenarios that only count events (resets, timeouts, ratios), left to run side by side. */
+    static Stream<Path> eventScenarios() throws IOException {
+        Set<String> walked = runByTheReadmeWalk();
+        return shippedScenarios().filter(f -> !cpuBound(f) && !walked.contains(name(f)));
+    }
+
+    static Stream<Path> cpuBoundLane1() throws IOException {
+        return lanes().get(0).stream();
+    }
+
+    static Stream<Path> cpuBoundLane2() throws IOException {
+        return lanes().get(1).stream();
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("shippedScenarios")
-    void everyShippedScenarioShouldPassScaled(Path scenario) {
+    @MethodSource("eventScenarios")
+    @Execution(ExecutionMode.CONCURRENT)
+    void everyShippedScenarioShouldPassScaled(Path scenario) throws InterruptedException {
+        assertPasses(scenario);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cpuBoundLane1")
+    @Execution(ExecutionMode.CONCURRENT)
+    @ResourceLock(LANE_1)
+    void everyShippedScenarioWithACpuBoundShouldPassScaledInLane1(Path scenario) throws InterruptedException {
+        assertPasses(scenario);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cpuBoundLane2")
+    @Execution(ExecutionMode.CONCURRENT)
+    @ResourceLock(LANE_2)
+    void everyShippedScenarioWithACpuBoundShouldPassScaledInLane2(Path scenario) throws InterruptedException {
+        assertPasses(scenario);
+    }
+
+    @Test
+    void theSweepShouldCoverEveryShippedScenarioWithTheReadmeWalk() throws IOException {
+        Set<String> covered = new TreeSet<>();
+        Stream.of(eventScenarios(), cpuBoundLane1(), cpuBoundLane2()).flatMap(lane -> lane)
+                .forEach(f -> covered.add(name(f)));
+        Set<String> walked = runByTheReadmeWalk();
+        covered.addAll(walked);
+
+        assertThat(covered).as("swept here %s, walked by the README %s", covered, walked)
+                .containsExactlyInAnyOrderElementsOf(shippedScenarios().map(ScenarioRunTest::name).toList());
+        assertThat(walked).as("README.md's '%s' runs the demo's scenario", "./censorsim demo")
+                .contains(name(DemoCommand.DEFAULT_SCENARIO));
+    }
+
+    private void assertPasses(Path scenario) throws InterruptedException {
+        awaitStartSlot();
         CliRun r = CliRun.of("scenario", "run", scenario.toString(), "--time-scale", CI_TIME_SCALE,
                 "--report-dir", reports.toString());
 
@@ -41,8 +139,117 @@ class ScenarioRunTest {
         assertThat(r.out()).contains("reports: ");
     }
 
+    /**
+     * The CPU-bound shipped scenarios the walk does not run, in two lanes of about equal planned time (longest first,
+     * each to the shorter lane); the demo's scenario run counts against the first lane.
+     */
+    private static List<List<Path>> lanes() throws IOException {
+        Set<String> walked = runByTheReadmeWalk();
+        List<Path> heavy = new ArrayList<>(shippedScenarios().filter(f -> cpuBound(f) && !walked.contains(name(f)))
+                .toList());
+        heavy.sort(Comparator.comparingLong(ScenarioRunTest::plannedNanos).reversed());
+        List<List<Path>> lanes = List.of(new ArrayList<>(), new ArrayList<>());
+        long[] planned = {plannedNanos(Path.of("..").resolve(DemoCommand.DEFAULT_SCENARIO)), 0};
+        for (Path scenario : heavy) {
+            int lane = planned[0] <= planned[1] ? 0 : 1;
+            lanes.get(lane).add(scenario);
+            planned[lane] += plannedNanos(scenario);
+        }
+        return lanes;
+    }
+
+    private static long plannedNanos(Path scenario) {
+        try {
+            return Scenario.load(scenario).phases().stream().mapToLong(Phase::durationNanos).sum();
+        } catch (PolicyException e) {
+            throw new IllegalStateException(scenario + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitStartSlot() throws InterruptedException {
+        long wait;
+        synchronized (ScenarioRunTest.class) {
+            long now = System.nanoTime();
+            long start = Math.max(now, nextStart);
+            nextStart = start + START_SPACING_NANOS;
+            wait = start - now;
+        }
+        TimeUnit.NANOSECONDS.sleep(wait);
+    }
+
+    private static boolean cpuBound(Path scenario) {
+        try {
+            return CPU_BOUND.matcher(Files.readString(scenario, StandardCharsets.UTF_8)).find();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String name(Path scenario) {
+        return scenario.getFileName().toString().replaceFirst("\\.yaml$", "");
+    }
+
+    /**
+     * The shipped scenarios that a README command runs in the walk-through and that must pass there: the command is
+     * in a block that runs without root, is not skipped, and may not exit 1 (expectations failed); its
+     * {@code --time-scale} is absent (1) or at least {@value #CI_TIME_SCALE}. {@code demo} runs the demo's scenario.
+     */
+    static Set<String> runByTheReadmeWalk() throws IOException {
+        Path readme = Path.of("..", "README.md");
+        Set<String> names = new TreeSet<>();
+        for (ReadmeWalkthrough.Block block : ReadmeWalkthrough.parse(
+                Files.readAllLines(readme, StandardCharsets.UTF_8))) {
+            if (!ReadmeWalkthrough.runs(block, false)
+                    || block.directives().exits().contains(ExitCodes.EXPECTATIONS_FAILED)) {
+                continue;
+            }
+            for (String line : block.lines()) {
+                String command = line.strip();
+                if (block.directives().skipLines().keySet().stream().anyMatch(command::startsWith)) {
+                    continue;
+                }
+                Matcher m = README_RUN.matcher(command.replaceFirst("\\s#.*$", "").strip());
+                if (m.matches()) {
+                    names.addAll(scenariosOf(m.group(1).startsWith("demo"), m.group(2).strip()));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The shipped scenario names one README command runs at {@value #CI_TIME_SCALE} or more, or none. */
+    private static List<String> scenariosOf(boolean demo, String arguments) {
+        List<String> names = new ArrayList<>();
+        double scale = 1;
+        String[] words = arguments.isEmpty() ? new String[0] : arguments.split("\\s+");
+        for (int i = 0; i < words.length; i++) {
+            String word = words[i];
+            if (word.equals("--time-scale") && i + 1 < words.length) {
+                scale = Double.parseDouble(words[++i]);
+            } else if (word.startsWith("--time-scale=")) {
+                scale = Double.parseDouble(word.substring("--time-scale=".length()));
+            } else if (word.equals("--report-dir")) {
+                i++;
+            } else if (word.startsWith("-") || word.contains("$") || word.contains("*")) {
+                return List.of();   // an option or shell expansion this reading does not know: claim nothing
+            } else if (!demo) {
+                Path file = Path.of(word);
+                if (word.endsWith(".yaml") && !file.normalize().startsWith("scenarios")) {
+                    return List.of();
+                }
+                names.add(file.getFileName().toString().replaceFirst("\\.yaml$", ""));
+            }
+        }
+        if (scale < Double.parseDouble(CI_TIME_SCALE)) {
+            return List.of();
+        }
+        return demo ? List.of(name(DemoCommand.DEFAULT_SCENARIO)) : names;
+    }
+
     @Test
-    void anExpectationThatCannotHoldShouldExit1WithTheMeasuredValueInJunitXml() throws IOException {
+    @Execution(ExecutionMode.CONCURRENT)
+    void anExpectationThatCannotHoldShouldExit1WithTheMeasuredValueInJunitXml() throws Exception {
+        awaitStartSlot();
         Path file = Path.of("src", "test", "resources", "scenarios", "must-fail.yaml");
 
         CliRun r = CliRun.of("scenario", "run", file.toString(), "--report-dir", reports.toString());
@@ -90,7 +297,10 @@ class ScenarioRunTest {
     }
 
     @Test
-    void demoShouldRunTheDefaultScenarioAndSayWhereTheReportIs() {
+    @Execution(ExecutionMode.CONCURRENT)
+    @ResourceLock(LANE_1)
+    void demoShouldRunTheDefaultScenarioAndSayWhereTheReportIs() throws InterruptedException {
+        awaitStartSlot();
         CliRun r = CliRun.of("demo", "--time-scale", CI_TIME_SCALE, "--report-dir", reports.toString());
 
         assertThat(r.exitCode()).as("stdout:%n%s%nstderr:%n%s", r.out(), r.err()).isEqualTo(ExitCodes.OK);
