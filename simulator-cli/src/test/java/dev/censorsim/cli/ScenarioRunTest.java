@@ -1,8 +1,5 @@
 package dev.censorsim.cli;
 
-import dev.censorsim.policy.PolicyException;
-import dev.censorsim.scenario.Phase;
-import dev.censorsim.scenario.Scenario;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
@@ -17,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -32,31 +28,30 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code censorsim scenario run} and {@code censorsim demo} with the real runner, in-process, over loopback: every
  * shipped scenario (scaled) must pass, a scenario whose expectation cannot hold must exit 1, a malformed one 2.
  *
- * <p>A scenario run mostly waits out its timed phases (about 0.2 of a core each, measured), so the runs overlap
- * (junit-platform.properties in this module's test resources enables JUnit's parallel execution, three at a time;
- * only what is marked {@code CONCURRENT} uses it). A scenario with a lower bound on something a busy CPU can miss
- * (media throughput, call MOS, QUIC's share, which needs handshakes within the QUIC timeout) runs in one of two
- * lanes, each holding its lane's lock: never more than two of them at once, balanced by planned duration. A shipped
+ * <p>A scenario run mostly waits out its timed phases (about 0.2 of a core each, measured), so the runs can overlap:
+ * the methods are {@code CONCURRENT}, and a scenario with a lower bound on something a busy CPU can miss (media
+ * throughput, call MOS, QUIC's share, which needs handshakes within the QUIC timeout) holds the {@value #CPU_LANE}
+ * lock, one of them at a time. JUnit's parallel execution is off by default (junit-platform.properties in this
+ * module's test resources says why); {@code -Djunit.jupiter.execution.parallel.enabled=true} turns it on. A shipped
  * scenario that the README walk-through ({@link ReadmeWalkthroughIT}, in {@code verify}) already runs through the
  * shaded jar at this scale or more, and must pass there, is not run again here (so {@code mvn test} alone leaves
  * those to {@code verify}; {@link #theSweepShouldCoverEveryShippedScenarioWithTheReadmeWalk} proves that the two
  * together run every shipped scenario).
  *
- * <p>The methods are {@code CONCURRENT}, the class is not: the class still runs after and before the module's other
- * classes, none of which shares the machine with it.
+ * <p>The methods are {@code CONCURRENT}, the class is not: with parallel execution on, the class still runs after and
+ * before the module's other classes, none of which shares the machine with it.
  */
 class ScenarioRunTest {
 
     /** Half speed: the shortest shipped phase still runs 5 s, enough for several reconnects and transfers. */
     private static final String CI_TIME_SCALE = "0.5";
 
-    /** The two lanes of the CPU-bound scenarios; the demo's scenario (CPU-bound too) takes the first. */
-    static final String LANE_1 = "censorsim.scenario-lane-1";
-    static final String LANE_2 = "censorsim.scenario-lane-2";
+    /** Held by each CPU-bound scenario run, the demo's included: one of them at a time. */
+    static final String CPU_LANE = "censorsim.scenario-cpu-lane";
 
     /**
      * Scenario runs start at least this far apart: a run's first seconds (class loading and JIT, certificates minted
-     * for its servers, the first TLS and QUIC handshakes) are its CPU peak, and three cold starts at once on two cores
+     * for its servers, the first TLS and QUIC handshakes) are its CPU peak, and cold starts at once on two busy cores
      * cost the first phase its baseline.
      */
     private static final long START_SPACING_NANOS = TimeUnit.SECONDS.toNanos(3);
@@ -85,12 +80,10 @@ class ScenarioRunTest {
         return shippedScenarios().filter(f -> !cpuBound(f) && !walked.contains(name(f)));
     }
 
-    static Stream<Path> cpuBoundLane1() throws IOException {
-        return lanes().get(0).stream();
-    }
-
-    static Stream<Path> cpuBoundLane2() throws IOException {
-        return lanes().get(1).stream();
+    /** Shipped scenarios with a throughput, MOS or QUIC-share lower bound, run one after another. */
+    static Stream<Path> cpuBoundScenarios() throws IOException {
+        Set<String> walked = runByTheReadmeWalk();
+        return shippedScenarios().filter(f -> cpuBound(f) && !walked.contains(name(f)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -101,26 +94,17 @@ class ScenarioRunTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cpuBoundLane1")
+    @MethodSource("cpuBoundScenarios")
     @Execution(ExecutionMode.CONCURRENT)
-    @ResourceLock(LANE_1)
-    void everyShippedScenarioWithACpuBoundShouldPassScaledInLane1(Path scenario) throws InterruptedException {
-        assertPasses(scenario);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cpuBoundLane2")
-    @Execution(ExecutionMode.CONCURRENT)
-    @ResourceLock(LANE_2)
-    void everyShippedScenarioWithACpuBoundShouldPassScaledInLane2(Path scenario) throws InterruptedException {
+    @ResourceLock(CPU_LANE)
+    void everyShippedScenarioWithACpuBoundShouldPassScaledOneAtATime(Path scenario) throws InterruptedException {
         assertPasses(scenario);
     }
 
     @Test
     void theSweepShouldCoverEveryShippedScenarioWithTheReadmeWalk() throws IOException {
         Set<String> covered = new TreeSet<>();
-        Stream.of(eventScenarios(), cpuBoundLane1(), cpuBoundLane2()).flatMap(lane -> lane)
-                .forEach(f -> covered.add(name(f)));
+        Stream.concat(eventScenarios(), cpuBoundScenarios()).forEach(f -> covered.add(name(f)));
         Set<String> walked = runByTheReadmeWalk();
         covered.addAll(walked);
 
@@ -137,33 +121,6 @@ class ScenarioRunTest {
 
         assertThat(r.exitCode()).as("stdout:%n%s%nstderr:%n%s", r.out(), r.err()).isEqualTo(ExitCodes.OK);
         assertThat(r.out()).contains("reports: ");
-    }
-
-    /**
-     * The CPU-bound shipped scenarios the walk does not run, in two lanes of about equal planned time (longest first,
-     * each to the shorter lane); the demo's scenario run counts against the first lane.
-     */
-    private static List<List<Path>> lanes() throws IOException {
-        Set<String> walked = runByTheReadmeWalk();
-        List<Path> heavy = new ArrayList<>(shippedScenarios().filter(f -> cpuBound(f) && !walked.contains(name(f)))
-                .toList());
-        heavy.sort(Comparator.comparingLong(ScenarioRunTest::plannedNanos).reversed());
-        List<List<Path>> lanes = List.of(new ArrayList<>(), new ArrayList<>());
-        long[] planned = {plannedNanos(Path.of("..").resolve(DemoCommand.DEFAULT_SCENARIO)), 0};
-        for (Path scenario : heavy) {
-            int lane = planned[0] <= planned[1] ? 0 : 1;
-            lanes.get(lane).add(scenario);
-            planned[lane] += plannedNanos(scenario);
-        }
-        return lanes;
-    }
-
-    private static long plannedNanos(Path scenario) {
-        try {
-            return Scenario.load(scenario).phases().stream().mapToLong(Phase::durationNanos).sum();
-        } catch (PolicyException e) {
-            throw new IllegalStateException(scenario + ": " + e.getMessage(), e);
-        }
     }
 
     private static void awaitStartSlot() throws InterruptedException {
@@ -298,7 +255,7 @@ class ScenarioRunTest {
 
     @Test
     @Execution(ExecutionMode.CONCURRENT)
-    @ResourceLock(LANE_1)
+    @ResourceLock(CPU_LANE)
     void demoShouldRunTheDefaultScenarioAndSayWhereTheReportIs() throws InterruptedException {
         awaitStartSlot();
         CliRun r = CliRun.of("demo", "--time-scale", CI_TIME_SCALE, "--report-dir", reports.toString());
