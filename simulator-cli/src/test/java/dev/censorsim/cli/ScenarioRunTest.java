@@ -1,5 +1,6 @@
 package dev.censorsim.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +39,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * shaded jar at this scale or more, and must pass there, is not run again here (so {@code mvn test} alone leaves
  * those to {@code verify}; {@link #theSweepShouldCoverEveryShippedScenarioWithTheReadmeWalk} proves that the two
  * together run every shipped scenario).
+ *
+ * <p>The whole sweep takes six to seven minutes on the 2-core CI box, so it is tagged {@value #SLOW} and runs under
+ * {@code -Pslow} ({@code scripts/test -Pslow}); the default run keeps {@link #representativeScenarioShouldPassScaled},
+ * one shipped scenario for each censor behaviour the README walk-through does not already run end to end.
  *
  * <p>The methods are {@code CONCURRENT}, the class is not: with parallel execution on, the class still runs after and
  * before the module's other classes, none of which shares the machine with it.
@@ -86,7 +92,25 @@ class ScenarioRunTest {
         return shippedScenarios().filter(f -> cpuBound(f) && !walked.contains(name(f)));
     }
 
+    /** The tag of the runs only {@code -Pslow} makes (the module's surefire excludes it by default). */
+    static final String SLOW = "slow";
+
+    /**
+     * One shipped scenario per censor behaviour, in the default run: voice calls dropped over UDP (STUN/RTP), a
+     * bandwidth cut with a throughput floor, DNS record removal, VPN protocol blocking, and QUIC blocked with the
+     * fallback to TCP. SNI resets and the whole 2025-26 timeline run in the README walk-through.
+     */
     @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"whatsapp-2025-calls", "whatsapp-2025-throttle", "whatsapp-2026-dns-block",
+            "whatsapp-2026-vpn", "quic-2022-fallback"})
+    void representativeScenarioShouldPassScaled(String name) throws InterruptedException {
+        Path scenario = Path.of("..", "scenarios", name + ".yaml");
+        assertThat(scenario).as("a shipped scenario").isRegularFile();
+        assertPasses(scenario);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @Tag(SLOW)
     @MethodSource("eventScenarios")
     @Execution(ExecutionMode.CONCURRENT)
     void everyShippedScenarioShouldPassScaled(Path scenario) throws InterruptedException {
@@ -94,6 +118,7 @@ class ScenarioRunTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @Tag(SLOW)
     @MethodSource("cpuBoundScenarios")
     @Execution(ExecutionMode.CONCURRENT)
     @ResourceLock(CPU_LANE)
