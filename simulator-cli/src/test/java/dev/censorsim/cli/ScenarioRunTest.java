@@ -1,14 +1,27 @@
 package dev.censorsim.cli;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,11 +29,47 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code censorsim scenario run} and {@code censorsim demo} with the real runner, in-process, over loopback: every
  * shipped scenario (scaled) must pass, a scenario whose expectation cannot hold must exit 1, a malformed one 2.
+ *
+ * <p>A scenario run mostly waits out its timed phases (about 0.2 of a core each, measured), so the runs can overlap:
+ * the methods are {@code CONCURRENT}, and a scenario with a lower bound on something a busy CPU can miss (media
+ * throughput, call MOS, QUIC's share, which needs handshakes within the QUIC timeout) holds the {@value #CPU_LANE}
+ * lock, one of them at a time. JUnit's parallel execution is off by default (junit-platform.properties in this
+ * module's test resources says why); {@code -Djunit.jupiter.execution.parallel.enabled=true} turns it on. A shipped
+ * scenario that the README walk-through ({@link ReadmeWalkthroughIT}, in {@code verify}) already runs through the
+ * shaded jar at this scale or more, and must pass there, is not run again here (so {@code mvn test} alone leaves
+ * those to {@code verify}; {@link #theSweepShouldCoverEveryShippedScenarioWithTheReadmeWalk} proves that the two
+ * together run every shipped scenario).
+ *
+ * <p>The whole sweep takes six to seven minutes on the 2-core CI box, so it is tagged {@value #SLOW} and runs under
+ * {@code -Pslow} ({@code scripts/test -Pslow}); the default run keeps {@link #representativeScenarioShouldPassScaled},
+ * one shipped scenario for each censor behaviour the README walk-through does not already run end to end.
+ *
+ * <p>The methods are {@code CONCURRENT}, the class is not: with parallel execution on, the class still runs after and
+ * before the module's other classes, none of which shares the machine with it.
  */
 class ScenarioRunTest {
 
     /** Half speed: the shortest shipped phase still runs 5 s, enough for several reconnects and transfers. */
     private static final String CI_TIME_SCALE = "0.5";
+
+    /** Held by each CPU-bound scenario run, the demo's included: one of them at a time. */
+    static final String CPU_LANE = "censorsim.scenario-cpu-lane";
+
+    /**
+     * Scenario runs start at least this far apart: a run's first seconds (class loading and JIT, certificates minted
+     * for its servers, the first TLS and QUIC handshakes) are its CPU peak, and cold starts at once on two busy cores
+     * cost the first phase its baseline.
+     */
+    private static final long START_SPACING_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    private static long nextStart = System.nanoTime();
+
+    /** An expectation whose lower bound a busy CPU can miss. */
+    private static final Pattern CPU_BOUND = Pattern.compile(
+            "^\\s*-\\s*(media\\.throughput|call\\.mos|quic\\.share)\\s*>=", Pattern.MULTILINE);
+
+    /** A README command that runs shipped scenarios: {@code ./censorsim demo ...} or {@code scenario run ...}. */
+    private static final Pattern README_RUN = Pattern.compile("^\\./censorsim\\s+(demo|scenario\\s+run)\\b(.*)$");
 
     @TempDir
     Path reports;
@@ -31,9 +80,67 @@ class ScenarioRunTest {
         }
     }
 
+    /** Shipped scenarios that only count events (resets, timeouts, ratios), left to run side by side. */
+    static Stream<Path> eventScenarios() throws IOException {
+        Set<String> walked = runByTheReadmeWalk();
+        return shippedScenarios().filter(f -> !cpuBound(f) && !walked.contains(name(f)));
+    }
+
+    /** Shipped scenarios with a throughput, MOS or QUIC-share lower bound, run one after another. */
+    static Stream<Path> cpuBoundScenarios() throws IOException {
+        Set<String> walked = runByTheReadmeWalk();
+        return shippedScenarios().filter(f -> cpuBound(f) && !walked.contains(name(f)));
+    }
+
+    /** The tag of the runs only {@code -Pslow} makes (the module's surefire excludes it by default). */
+    static final String SLOW = "slow";
+
+    /**
+     * One shipped scenario per censor behaviour, in the default run: voice calls dropped over UDP (STUN/RTP), a
+     * bandwidth cut with a throughput floor, DNS record removal, VPN protocol blocking, and QUIC blocked with the
+     * fallback to TCP. SNI resets and the whole 2025-26 timeline run in the README walk-through.
+     */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("shippedScenarios")
-    void everyShippedScenarioShouldPassScaled(Path scenario) {
+    @ValueSource(strings = {"whatsapp-2025-calls", "whatsapp-2025-throttle", "whatsapp-2026-dns-block",
+            "whatsapp-2026-vpn", "quic-2022-fallback"})
+    void representativeScenarioShouldPassScaled(String name) throws InterruptedException {
+        Path scenario = Path.of("..", "scenarios", name + ".yaml");
+        assertThat(scenario).as("a shipped scenario").isRegularFile();
+        assertPasses(scenario);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @Tag(SLOW)
+    @MethodSource("eventScenarios")
+    @Execution(ExecutionMode.CONCURRENT)
+    void everyShippedScenarioShouldPassScaled(Path scenario) throws InterruptedException {
+        assertPasses(scenario);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @Tag(SLOW)
+    @MethodSource("cpuBoundScenarios")
+    @Execution(ExecutionMode.CONCURRENT)
+    @ResourceLock(CPU_LANE)
+    void everyShippedScenarioWithACpuBoundShouldPassScaledOneAtATime(Path scenario) throws InterruptedException {
+        assertPasses(scenario);
+    }
+
+    @Test
+    void theSweepShouldCoverEveryShippedScenarioWithTheReadmeWalk() throws IOException {
+        Set<String> covered = new TreeSet<>();
+        Stream.concat(eventScenarios(), cpuBoundScenarios()).forEach(f -> covered.add(name(f)));
+        Set<String> walked = runByTheReadmeWalk();
+        covered.addAll(walked);
+
+        assertThat(covered).as("swept here %s, walked by the README %s", covered, walked)
+                .containsExactlyInAnyOrderElementsOf(shippedScenarios().map(ScenarioRunTest::name).toList());
+        assertThat(walked).as("README.md's '%s' runs the demo's scenario", "./censorsim demo")
+                .contains(name(DemoCommand.DEFAULT_SCENARIO));
+    }
+
+    private void assertPasses(Path scenario) throws InterruptedException {
+        awaitStartSlot();
         CliRun r = CliRun.of("scenario", "run", scenario.toString(), "--time-scale", CI_TIME_SCALE,
                 "--report-dir", reports.toString());
 
@@ -41,8 +148,92 @@ class ScenarioRunTest {
         assertThat(r.out()).contains("reports: ");
     }
 
+    private static void awaitStartSlot() throws InterruptedException {
+        long wait;
+        synchronized (ScenarioRunTest.class) {
+            long now = System.nanoTime();
+            long start = Math.max(now, nextStart);
+            nextStart = start + START_SPACING_NANOS;
+            wait = start - now;
+        }
+        TimeUnit.NANOSECONDS.sleep(wait);
+    }
+
+    private static boolean cpuBound(Path scenario) {
+        try {
+            return CPU_BOUND.matcher(Files.readString(scenario, StandardCharsets.UTF_8)).find();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String name(Path scenario) {
+        return scenario.getFileName().toString().replaceFirst("\\.yaml$", "");
+    }
+
+    /**
+     * The shipped scenarios that a README command runs in the walk-through and that must pass there: the command is
+     * in a block that runs without root, is not skipped, and may not exit 1 (expectations failed); its
+     * {@code --time-scale} is absent (1) or at least {@value #CI_TIME_SCALE}. {@code demo} runs the demo's scenario.
+     */
+    static Set<String> runByTheReadmeWalk() throws IOException {
+        Path readme = Path.of("..", "README.md");
+        Set<String> names = new TreeSet<>();
+        for (ReadmeWalkthrough.Block block : ReadmeWalkthrough.parse(
+                Files.readAllLines(readme, StandardCharsets.UTF_8))) {
+            if (!ReadmeWalkthrough.runs(block, false)
+                    || block.directives().exits().contains(ExitCodes.EXPECTATIONS_FAILED)) {
+                continue;
+            }
+            for (String line : block.lines()) {
+                String command = line.strip();
+                if (block.directives().skipLines().keySet().stream().anyMatch(command::startsWith)) {
+                    continue;
+                }
+                Matcher m = README_RUN.matcher(command.replaceFirst("\\s#.*$", "").strip());
+                if (m.matches()) {
+                    names.addAll(scenariosOf(m.group(1).startsWith("demo"), m.group(2).strip()));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The shipped scenario names one README command runs at {@value #CI_TIME_SCALE} or more, or none. */
+    private static List<String> scenariosOf(boolean demo, String arguments) {
+        List<String> names = new ArrayList<>();
+        double scale = 1;
+        String[] words = arguments.isEmpty() ? new String[0] : arguments.split("\\s+");
+        for (int i = 0; i < words.length; i++) {
+            String word = words[i];
+            if (word.equals("--time-scale") && i + 1 < words.length) {
+                scale = Double.parseDouble(words[++i]);
+            } else if (word.startsWith("--time-scale=")) {
+                scale = Double.parseDouble(word.substring("--time-scale=".length()));
+            } else if (word.equals("--report-dir")) {
+                i++;
+            } else if (word.startsWith("-") || word.matches(".*[$*?&|;<>`].*")) {
+                // An option this reading does not know, a shell expansion, or a command run in the background (whose
+                // exit status the walk does not check) or piped: claim nothing.
+                return List.of();
+            } else if (!demo) {
+                Path file = Path.of(word);
+                if (word.endsWith(".yaml") && !file.normalize().startsWith("scenarios")) {
+                    return List.of();
+                }
+                names.add(file.getFileName().toString().replaceFirst("\\.yaml$", ""));
+            }
+        }
+        if (scale < Double.parseDouble(CI_TIME_SCALE)) {
+            return List.of();
+        }
+        return demo ? List.of(name(DemoCommand.DEFAULT_SCENARIO)) : names;
+    }
+
     @Test
-    void anExpectationThatCannotHoldShouldExit1WithTheMeasuredValueInJunitXml() throws IOException {
+    @Execution(ExecutionMode.CONCURRENT)
+    void anExpectationThatCannotHoldShouldExit1WithTheMeasuredValueInJunitXml() throws Exception {
+        awaitStartSlot();
         Path file = Path.of("src", "test", "resources", "scenarios", "must-fail.yaml");
 
         CliRun r = CliRun.of("scenario", "run", file.toString(), "--report-dir", reports.toString());
@@ -90,7 +281,10 @@ class ScenarioRunTest {
     }
 
     @Test
-    void demoShouldRunTheDefaultScenarioAndSayWhereTheReportIs() {
+    @Execution(ExecutionMode.CONCURRENT)
+    @ResourceLock(CPU_LANE)
+    void demoShouldRunTheDefaultScenarioAndSayWhereTheReportIs() throws InterruptedException {
+        awaitStartSlot();
         CliRun r = CliRun.of("demo", "--time-scale", CI_TIME_SCALE, "--report-dir", reports.toString());
 
         assertThat(r.exitCode()).as("stdout:%n%s%nstderr:%n%s", r.out(), r.err()).isEqualTo(ExitCodes.OK);
