@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * <p>One event loop serves the whole relay: a datagram relay has no per-flow blocking to spread, and one thread keeps
  * every flow's state unsynchronised. Pipeline: {@link EmptyDatagramHandler} then {@link #FRONTEND_HANDLER} on the
  * listening channel,
- * {@link #UPSTREAM_HANDLER} on each flow's upstream channel.
+ * {@link #UPSTREAM_HANDLER} on each flow's upstream channel. Each socket reads a burst of datagrams per wake-up
+ * ({@code recvmmsg(2)} on epoll) and what a burst produced is flushed once at its end ({@code sendmmsg(2)} on epoll);
+ * see {@code DatagramBatches}.
  */
 public final class UdpRelay implements AutoCloseable {
 
@@ -77,6 +79,8 @@ public final class UdpRelay implements AutoCloseable {
             bootstrap.option(EpollChannelOption.IP_TRANSPARENT, true)
                     .option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
         }
+        // A burst of client datagrams per read, by recvmmsg(2) on epoll.
+        DatagramBatches.configure(bootstrap, transport == Transport.EPOLL);
         ChannelFuture bind = bootstrap
                 .group(group)
                 // A socket of the listen address's own family: a dual-stack socket would map every IPv4 peer to
