@@ -13,7 +13,8 @@ import io.netty.util.UncheckedBooleanSupplier;
 /**
  * How the relay's datagram sockets read: up to {@link #BATCH} datagrams per {@code read()}, so that one wake-up of
  * the event loop moves a whole burst and its writes leave with one flush ({@code sendmmsg(2)} on epoll). On epoll the
- * burst is received by {@code recvmmsg(2)} into {@link #BATCH} slots of {@link #MAX_DATAGRAM_BYTES} in one buffer.
+ * burst is received by {@code recvmmsg(2)} into {@link #BATCH} slots of {@link #MAX_DATAGRAM_BYTES} in one buffer;
+ * every slot holds the largest UDP datagram, so nothing is ever cut.
  *
  * <p>Why a batch per {@code read()}: with {@code AUTO_READ} off, Netty's own allocators read exactly one message per
  * {@code read()} call, so each datagram cost the relay a trip through the event loop (an {@code epoll_wait}, a
@@ -25,12 +26,18 @@ import io.netty.util.UncheckedBooleanSupplier;
 final class DatagramBatches {
 
     /**
-     * The largest datagram the relay carries whole; a longer one is truncated to it, as with Netty's default receive
-     * buffer for datagram channels (2,048 B), which the relay used before. 2 KiB holds a QUIC packet, an RTP or
-     * WireGuard packet and a DNS answer of EDNS's recommended 1,232 B.
+     * The largest datagram the relay reads: the largest UDP payload there is (65,535 B less the UDP header is 65,527
+     * B over IPv6, 65,507 B over IPv4), so every datagram passes whole. A smaller slot cannot be made safe: on NIO
+     * {@code DatagramChannel.receive} silently discards what does not fit, and Netty's epoll {@code recvmmsg(2)}
+     * path does not report {@code MSG_TRUNC}, so a cut datagram could be neither detected nor counted. Netty's
+     * default, the relay's limit before, was 2,048 B: it cut EDNS answers of 4,096 B and jumbo frames.
      */
-    static final int MAX_DATAGRAM_BYTES = 2048;
-    /** Datagrams per read: 32 slots of 2 KiB make one 64 KiB buffer for {@code recvmmsg(2)}. */
+    static final int MAX_DATAGRAM_BYTES = 65_535;
+    /**
+     * Datagrams per read. On epoll, one {@code recvmmsg(2)} fills {@code BATCH} slots of {@link #MAX_DATAGRAM_BYTES}
+     * in one pooled buffer (2 MiB), and each datagram is a slice of it, so the buffer returns to the pool when the
+     * last datagram of its batch has been sent. On NIO each datagram is read into its own 64 KiB pooled buffer.
+     */
     static final int BATCH = 32;
 
     private static final RecvByteBufAllocator NIO = new BatchAllocator(MAX_DATAGRAM_BYTES);

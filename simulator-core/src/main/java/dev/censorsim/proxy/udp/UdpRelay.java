@@ -63,13 +63,21 @@ public final class UdpRelay implements AutoCloseable {
      * @throws IllegalArgumentException when the upstream is the relay's own listen address (a loop)
      */
     public static UdpRelay start(UdpRelayOptions options) throws IOException {
-        dev.censorsim.proxy.LoggingWarmUp.run();
         Transport transport;
         try {
             transport = Transport.forFrontEnd(options.isTransparent());
         } catch (IllegalStateException e) {
             throw new IOException("a transparent UDP relay " + e.getMessage());
         }
+        return start(options, transport);
+    }
+
+    /**
+     * Binds on the given transport rather than the JVM's {@link Transport#current()}: tests run the relay on NIO and
+     * on epoll in one JVM. A transparent relay needs {@link Transport#EPOLL}.
+     */
+    static UdpRelay start(UdpRelayOptions options, Transport transport) throws IOException {
+        dev.censorsim.proxy.LoggingWarmUp.run();
         EventLoopGroup group = transport.newGroup(1, "censorsim-udp");
         UdpFrontendHandler frontend = new UdpFrontendHandler(options);
         Bootstrap bootstrap = new Bootstrap();
