@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  * sent to. Domain destinations (ATYP 3) are dropped: resolving them would block the event loop, and calling clients
  * send addresses. Confined to the control connection's event loop.
  *
- * <p>Reads a burst of datagrams per wake-up and flushes what it wrote once per burst ({@code recvmmsg}/{@code
+ * <p>Reads a burst of datagrams per wake-up and flushes what it wrote once per burst ({@code
  * sendmmsg} on epoll, see {@link DatagramBatches}); outgoing datagrams travel in reused envelopes
  * ({@link ReplyDatagrams}). The next burst is read only while the socket can queue more.
  */

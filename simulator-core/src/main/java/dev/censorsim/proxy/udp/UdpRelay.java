@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * every flow's state unsynchronised. Pipeline: {@link EmptyDatagramHandler} then {@link #FRONTEND_HANDLER} on the
  * listening channel,
  * {@link #UPSTREAM_HANDLER} on each flow's upstream channel. Each socket reads a burst of datagrams per wake-up
- * ({@code recvmmsg(2)} on epoll) and what a burst produced is flushed once at its end ({@code sendmmsg(2)} on epoll);
+ * and what a burst produced is flushed once at its end ({@code sendmmsg(2)} on epoll);
  * see {@code DatagramBatches}.
  */
 public final class UdpRelay implements AutoCloseable {
@@ -87,7 +87,7 @@ public final class UdpRelay implements AutoCloseable {
             bootstrap.option(EpollChannelOption.IP_TRANSPARENT, true)
                     .option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
         }
-        // A burst of client datagrams per read, by recvmmsg(2) on epoll.
+        // A burst of client datagrams per read, each whole however long (up to 65,535 B).
         DatagramBatches.configure(bootstrap, transport == Transport.EPOLL);
         ChannelFuture bind = bootstrap
                 .group(group)
