@@ -47,6 +47,10 @@ import java.util.concurrent.TimeUnit;
  * from that port); datagrams from elsewhere are relayed back only when they come from a destination the client has
  * sent to. Domain destinations (ATYP 3) are dropped: resolving them would block the event loop, and calling clients
  * send addresses. Confined to the control connection's event loop.
+ *
+ * <p>Reads a burst of datagrams per wake-up and flushes what it wrote once per burst ({@code
+ * sendmmsg} on epoll, see {@link DatagramBatches}); outgoing datagrams travel in reused envelopes
+ * ({@link ReplyDatagrams}). The next burst is read only while the socket can queue more.
  */
 public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
 
@@ -69,6 +73,11 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
     private final long idleNanos;
     private Channel channel;
     private DelayedDatagrams delayed;
+    private ReplyDatagrams envelopes;
+    /** Datagrams written in the current read batch, not yet flushed: one flush per batch (sendmmsg on epoll). */
+    private boolean unflushed;
+    /** The socket could not take more when the last batch ended: the next read waits for it to drain. */
+    private boolean readPaused;
     private ScheduledFuture<?> sweeper;
     private InetSocketAddress clientAddress;
     private UdpFlow lastFlow;
@@ -110,6 +119,7 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         DatagramChannel channel = Transport.of(control).newDatagramChannel(controlLocal);
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
+        DatagramBatches.configure(channel);
         channel.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
         channel.pipeline().addLast(UdpRelay.FRONTEND_HANDLER, association);
         ChannelFuture registered = control.eventLoop().register(channel);
@@ -136,6 +146,7 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         delayed = new DelayedDatagrams(ctx.executor());
+        envelopes = new ReplyDatagrams(ctx.executor());
         long period = Math.max(5_000_000L, Math.min(1_000_000_000L, idleNanos / 4));
         sweeper = ctx.executor().scheduleAtFixedRate(this::sweepIdle, period, period, TimeUnit.NANOSECONDS);
     }
@@ -205,9 +216,10 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
             packet.release();
             return;
         }
-        DatagramPacket out = new DatagramPacket(content, flow.server);
+        DatagramPacket out = envelopes.wrap(content, flow.server);
         if (fate == UdpTreatment.FORWARD) {
-            channel.writeAndFlush(out, channel.voidPromise());
+            channel.write(out, channel.voidPromise());
+            unflushed = true;
         } else {
             delayed.add(flow, channel, out, fate);
         }
@@ -281,9 +293,10 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         wrapped.writeShort(0).writeByte(0).writeByte(v4 ? ATYP_IPV4 : ATYP_IPV6);
         wrapped.writeBytes(flow.rawServerAddress).writeShort(flow.server.getPort()).writeBytes(content);
         packet.release();
-        DatagramPacket out = new DatagramPacket(wrapped, clientAddress);
+        DatagramPacket out = envelopes.wrap(wrapped, clientAddress);
         if (fate == UdpTreatment.FORWARD) {
-            channel.writeAndFlush(out, channel.voidPromise());
+            channel.write(out, channel.voidPromise());
+            unflushed = true;
         } else {
             delayed.add(flow, channel, out, fate);
         }
@@ -344,9 +357,28 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!closed) {
+        if (unflushed) {
+            unflushed = false;
+            ctx.channel().flush();
+        }
+        if (closed) {
+            return;
+        }
+        // Both directions share this socket: the next batch is read once what this one wrote can be queued.
+        if (ctx.channel().isWritable()) {
+            ctx.read();
+        } else {
+            readPaused = true;
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (readPaused && !closed && ctx.channel().isWritable()) {
+            readPaused = false;
             ctx.read();
         }
+        ctx.fireChannelWritabilityChanged();
     }
 
     /** The control connection's handler once the association is up: the RFC gives it nothing more to say. */

@@ -47,6 +47,10 @@ final class UdpFlow {
     byte[] rawServerAddress;
     long lastActivityNanos;
     int delayedInFlight;
+    /** Written to {@link #upstream} in the current client read batch, not yet flushed. */
+    boolean upstreamUnflushed;
+    /** Server datagrams written towards the client in the current upstream read batch, not yet flushed. */
+    boolean clientUnflushed;
     boolean ended;
 
     // Classification state, written by DatagramClassifier.

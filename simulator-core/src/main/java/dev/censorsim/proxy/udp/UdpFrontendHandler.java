@@ -38,7 +38,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: the listening channel and every upstream channel are registered on one event loop, so the flow map
  * and the flows are confined to it. Backpressure: {@code AUTO_READ} is off on every channel; the next batch of client
  * datagrams is read only when the last upstream written to can take more, and an upstream channel reads only while
- * the listening channel is writable.
+ * the listening channel is writable. Writes are flushed once per read batch, not per datagram: the client batch's
+ * writes at its {@code channelReadComplete}, an upstream batch's replies at the upstream's.
+ *
+ * <p>The pass path allocates nothing of its own per datagram: the flow lookup uses the packet's sender address as
+ * the key, the client-to-server write is the bare buffer on a connected socket, and replies travel in envelopes
+ * reused through {@link ReplyDatagrams}. What remains is Netty's: its {@code DatagramPacket} per datagram read and,
+ * on epoll, the sender's address.
  */
 final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -57,13 +63,32 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final CaptureFile capture;
     private final List<Channel> parkedUpstreams = new ArrayList<>();
     private DelayedDatagrams delayed;
+    private ReplyDatagrams replies;
+    /** Flows whose upstream was written to in the current read batch: flushed together at its end. */
+    private final List<UdpFlow> unflushed = new ArrayList<>();
     private final long idleNanos;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> sweeper;
     private Channel blockedOn;
     private volatile int liveFlows;
 
+    /**
+     * Opens a flow's upstream socket, connected to {@code server}. The relay opens a real one on its event loop; the
+     * pass-path benchmark hands in an embedded channel, to measure the handlers without the kernel.
+     */
+    interface UpstreamOpener {
+        Channel open(InetSocketAddress server, LoopGuard.Path path) throws IOException;
+    }
+
+    private final UpstreamOpener opener;
+
     UdpFrontendHandler(UdpRelayOptions options) {
+        this(options, null);
+    }
+
+    /** @param opener opens each flow's upstream socket; {@code null} for the relay's own (real sockets) */
+    UdpFrontendHandler(UdpRelayOptions options, UpstreamOpener opener) {
+        this.opener = opener;
         this.options = options;
         this.idleNanos = options.idleTimeout().toNanos();
         this.transparent = options.isTransparent();
@@ -113,6 +138,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.delayed = new DelayedDatagrams(ctx.executor());
+        this.replies = new ReplyDatagrams(ctx.executor());
         // A quarter of the timeout, within [5 ms, 1 s]: a flow ends at most that late after its timeout.
         long period = Math.max(5_000_000L, Math.min(1_000_000_000L, idleNanos / 4));
         sweeper = ctx.executor().scheduleAtFixedRate(this::sweepIdle, period, period, TimeUnit.NANOSECONDS);
@@ -154,10 +180,12 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         final long fate = flow.onDatagram(true, content, now);
         final Channel upstream = flow.upstream;
         if (fate == UdpTreatment.FORWARD) {
-            // A connected datagram channel takes the bare buffer: no envelope, no address lookup.
-            upstream.writeAndFlush(content, upstream.voidPromise());
-            if (!upstream.isWritable()) {
-                blockedOn = upstream;
+            // A connected datagram channel takes the bare buffer: no envelope, no address lookup. Flushed with the
+            // rest of the read batch in channelReadComplete, so epoll sends the batch with one sendmmsg(2).
+            upstream.write(content, upstream.voidPromise());
+            if (!flow.upstreamUnflushed) {
+                flow.upstreamUnflushed = true;
+                unflushed.add(flow);
             }
         } else if (fate > 0) {
             delay(flow, upstream, content, fate);
@@ -168,10 +196,29 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushUpstreams();
         if (blockedOn == null || blockedOn.isWritable() || !blockedOn.isActive()) {
             blockedOn = null;
             ctx.read();
         }
+    }
+
+    /**
+     * Sends what the read batch wrote to each upstream, one flush per upstream; an upstream that is still over its
+     * high-water mark afterwards holds the next batch of client datagrams back.
+     */
+    private void flushUpstreams() {
+        List<UdpFlow> written = unflushed;
+        for (int i = 0, n = written.size(); i < n; i++) {
+            UdpFlow flow = written.get(i);
+            flow.upstreamUnflushed = false;
+            Channel upstream = flow.upstream;
+            upstream.flush();
+            if (!upstream.isWritable() && upstream.isActive()) {
+                blockedOn = upstream;
+            }
+        }
+        written.clear();
     }
 
     /** An upstream channel drained: read clients again if it was the one holding them back. */
@@ -216,11 +263,21 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
                     : (InetSocketAddress) ctx.channel().localAddress(), flow.client, content);
         }
         if (fate == UdpTreatment.FORWARD) {
-            front.writeAndFlush(new DatagramPacket(content, flow.client), front.voidPromise());
+            // Flushed at the end of the upstream's read batch (flushToClient).
+            front.write(replies.wrap(content, flow.client), front.voidPromise());
+            flow.clientUnflushed = true;
         } else if (fate > 0) {
-            delay(flow, front, new DatagramPacket(content, flow.client), fate);
+            delay(flow, front, replies.wrap(content, flow.client), fate);
         } else {
             content.release();
+        }
+    }
+
+    /** Sends the server datagrams an upstream's read batch wrote for its client; at the end of that batch. */
+    void flushToClient(UdpFlow flow) {
+        if (flow.clientUnflushed) {
+            flow.clientUnflushed = false;
+            (flow.replyChannel != null ? flow.replyChannel : ctx.channel()).flush();
         }
     }
 
@@ -269,7 +326,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         Channel upstream;
         try {
-            upstream = openUpstream(server, path.then(this, self));
+            LoopGuard.Path upstreamPath = path.then(this, self);
+            upstream = opener == null ? openUpstream(server, upstreamPath) : opener.open(server, upstreamPath);
         } catch (IOException | RuntimeException e) {
             // Source ports or descriptors exhausted: it repeats for every new client until flows end, so one line.
             noSocket.warn("cannot open an upstream socket for a new UDP client (" + e.getMessage()
@@ -347,6 +405,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean v6 = server.getAddress() instanceof Inet6Address;
         DatagramChannel channel = Transport.of(ctx.channel()).newDatagramChannel(Transport.familyOf(server));
         channel.config().setAutoRead(false);
+        DatagramBatches.configure(channel);
         channel.config().setOption(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES);
         channel.config().setOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
         // Called on the event loop, so registration, bind and connect all run inline and their futures are already

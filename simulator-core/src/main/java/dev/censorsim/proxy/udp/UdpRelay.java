@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * <p>One event loop serves the whole relay: a datagram relay has no per-flow blocking to spread, and one thread keeps
  * every flow's state unsynchronised. Pipeline: {@link EmptyDatagramHandler} then {@link #FRONTEND_HANDLER} on the
  * listening channel,
- * {@link #UPSTREAM_HANDLER} on each flow's upstream channel.
+ * {@link #UPSTREAM_HANDLER} on each flow's upstream channel. Each socket reads a burst of datagrams per wake-up
+ * and what a burst produced is flushed once at its end ({@code sendmmsg(2)} on epoll);
+ * see {@code DatagramBatches}.
  */
 public final class UdpRelay implements AutoCloseable {
 
@@ -61,13 +63,21 @@ public final class UdpRelay implements AutoCloseable {
      * @throws IllegalArgumentException when the upstream is the relay's own listen address (a loop)
      */
     public static UdpRelay start(UdpRelayOptions options) throws IOException {
-        dev.censorsim.proxy.LoggingWarmUp.run();
         Transport transport;
         try {
             transport = Transport.forFrontEnd(options.isTransparent());
         } catch (IllegalStateException e) {
             throw new IOException("a transparent UDP relay " + e.getMessage());
         }
+        return start(options, transport);
+    }
+
+    /**
+     * Binds on the given transport rather than the JVM's {@link Transport#current()}: tests run the relay on NIO and
+     * on epoll in one JVM. A transparent relay needs {@link Transport#EPOLL}.
+     */
+    static UdpRelay start(UdpRelayOptions options, Transport transport) throws IOException {
+        dev.censorsim.proxy.LoggingWarmUp.run();
         EventLoopGroup group = transport.newGroup(1, "censorsim-udp");
         UdpFrontendHandler frontend = new UdpFrontendHandler(options);
         Bootstrap bootstrap = new Bootstrap();
@@ -77,6 +87,8 @@ public final class UdpRelay implements AutoCloseable {
             bootstrap.option(EpollChannelOption.IP_TRANSPARENT, true)
                     .option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
         }
+        // A burst of client datagrams per read, each whole however long (up to 65,535 B).
+        DatagramBatches.configure(bootstrap, transport == Transport.EPOLL);
         ChannelFuture bind = bootstrap
                 .group(group)
                 // A socket of the listen address's own family: a dual-stack socket would map every IPv4 peer to

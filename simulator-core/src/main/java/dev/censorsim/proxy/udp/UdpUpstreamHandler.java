@@ -36,6 +36,7 @@ final class UdpUpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        frontend.flushToClient(flow);
         if (flow.ended) {
             return;
         }

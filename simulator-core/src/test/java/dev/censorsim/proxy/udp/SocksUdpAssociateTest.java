@@ -105,6 +105,36 @@ class SocksUdpAssociateTest {
         }
     }
 
+    @Test
+    void largeDatagramsShouldPassWholeBothWays() throws Exception {
+        // The largest is the IPv4 maximum of 65,507 B less the 10 B SOCKS header the client side carries.
+        int[] sizes = {2_049, 4_096, 9_000, 65_507 - 10};
+        java.util.Random random = new java.util.Random(4_096);
+        try (UdpPeer server = new UdpPeer(); UdpPeer client = new UdpPeer();
+             CensorProxy proxy = socks(CompiledPolicy.empty());
+             Socket control = new Socket(proxy.localAddress().getAddress(), proxy.localAddress().getPort())) {
+            control.setSoTimeout(5_000);
+            InetSocketAddress relay = associate(control, client.address().getPort());
+            for (int size : sizes) {
+                byte[] up = new byte[size];
+                random.nextBytes(up);
+                client.send(wrap(server.address(), 0, up), relay);
+                UdpPeer.Received atServer = server.receive(5_000);
+                assertThat(atServer).as("%d B datagram at the server", size).isNotNull();
+                assertThat(atServer.payload()).as("%d B, header stripped, byte for byte", size).hasSize(size)
+                        .isEqualTo(up);
+
+                byte[] down = new byte[size];
+                random.nextBytes(down);
+                server.send(down, atServer.from());
+                UdpPeer.Received atClient = client.receive(5_000);
+                assertThat(atClient).as("%d B reply at the client", size).isNotNull();
+                assertThat(atClient.payload()).as("%d B reply, wrapped, byte for byte", size)
+                        .hasSize(size + 10).isEqualTo(wrap(server.address(), 0, down));
+            }
+        }
+    }
+
     private CensorProxy socks(CompiledPolicy policy) throws IOException {
         return CensorProxy.start(ProxyOptions.socks().udpAssociate(new SocksUdpSettings(new PolicyHolder(policy),
                 records::add, Duration.ofSeconds(30), null)).build());

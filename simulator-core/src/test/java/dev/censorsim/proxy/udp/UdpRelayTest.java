@@ -1,6 +1,7 @@
 package dev.censorsim.proxy.udp;
 
 import dev.censorsim.classify.Protocol;
+import dev.censorsim.net.Transport;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyHolder;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The forward UDP relay over real loopback sockets: policy actions, classification, idle timeout, leaks. */
 @Timeout(60)
@@ -375,6 +377,80 @@ class UdpRelayTest {
         UdpFlowRecord r = records.poll(5, TimeUnit.SECONDS);
         assertThat(r).as("a flow record within 5 s").isNotNull();
         return r;
+    }
+
+    @Test
+    void burstsLongerThanOneReadBatchShouldPassWholeAndInOrderBothWays() throws Exception {
+        int sent = 4 * DatagramBatches.BATCH + 5;
+        try (UdpPeer server = new UdpPeer(); UdpRelay relay = start(server, CompiledPolicy.empty(), Duration.ofMillis(500));
+             UdpPeer client = new UdpPeer()) {
+            for (int i = 0; i < sent; i++) {
+                client.send(Datagrams.filler(100 + i, i), relay.localAddress());
+            }
+            List<UdpPeer.Received> up = server.drain(1_000, sent);
+            assertThat(up).as("client datagrams at the server").hasSize(sent);
+            for (int i = 0; i < sent; i++) {
+                assertThat(up.get(i).payload()).as("datagram %d, whole and in order", i)
+                        .isEqualTo(Datagrams.filler(100 + i, i));
+                server.send(Datagrams.filler(2_000 - i, -i), up.get(i).from());
+            }
+            List<UdpPeer.Received> down = client.drain(1_000, sent);
+            assertThat(down).as("server datagrams at the client").hasSize(sent);
+            for (int i = 0; i < sent; i++) {
+                assertThat(down.get(i).payload()).as("reply %d, whole and in order", i)
+                        .isEqualTo(Datagrams.filler(2_000 - i, -i));
+                assertThat(down.get(i).from()).isEqualTo(relay.localAddress());
+            }
+            UdpFlowRecord record = records.poll(5, TimeUnit.SECONDS);
+            assertThat(record).isNotNull();
+            assertThat(record.packetsUp()).isEqualTo(sent);
+            assertThat(record.packetsDown()).isEqualTo(sent);
+        }
+    }
+
+    /** Longer than the 2 KiB a datagram socket reads by default: EDNS answers, jumbo frames, the IPv4 maximum. */
+    static final int[] LARGE_SIZES = {2_049, 4_096, 9_000, 65_507};
+
+    @Test
+    void largeDatagramsShouldPassWholeBothWaysOnTheDefaultTransport() throws Exception {
+        largeDatagramsShouldPassWholeBothWays(Transport.current());
+    }
+
+    @Test
+    void largeDatagramsShouldPassWholeBothWaysOnTheOtherTransport() throws Exception {
+        Transport other = Transport.current() == Transport.NIO ? Transport.EPOLL : Transport.NIO;
+        assumeTrue(other != Transport.EPOLL || io.netty.channel.epoll.Epoll.isAvailable(), "epoll is available");
+        largeDatagramsShouldPassWholeBothWays(other);
+    }
+
+    private void largeDatagramsShouldPassWholeBothWays(Transport transport) throws Exception {
+        java.util.Random random = new java.util.Random(2_049);
+        try (UdpPeer server = new UdpPeer(); UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(server.address())
+                .policy(new PolicyHolder(CompiledPolicy.empty())).idleTimeout(Duration.ofMillis(500))
+                .listener(records::add).build(), transport);
+             UdpPeer client = new UdpPeer()) {
+            for (int size : LARGE_SIZES) {
+                byte[] up = new byte[size];
+                random.nextBytes(up);
+                client.send(up, relay.localAddress());
+                UdpPeer.Received atServer = server.receive(5_000);
+                assertThat(atServer).as("%d B datagram at the server (%s)", size, transport).isNotNull();
+                assertThat(atServer.payload()).as("%d B client datagram, byte for byte (%s)", size, transport)
+                        .hasSize(size).isEqualTo(up);
+
+                byte[] down = new byte[size];
+                random.nextBytes(down);
+                server.send(down, atServer.from());
+                UdpPeer.Received atClient = client.receive(5_000);
+                assertThat(atClient).as("%d B reply at the client (%s)", size, transport).isNotNull();
+                assertThat(atClient.payload()).as("%d B reply, byte for byte (%s)", size, transport)
+                        .hasSize(size).isEqualTo(down);
+            }
+            UdpFlowRecord record = records.poll(5, TimeUnit.SECONDS);
+            assertThat(record).isNotNull();
+            assertThat(record.packetsUp()).isEqualTo(LARGE_SIZES.length);
+            assertThat(record.packetsDown()).isEqualTo(LARGE_SIZES.length);
+        }
     }
 
     private UdpRelay start(UdpPeer server, CompiledPolicy policy, Duration idle) throws IOException {
