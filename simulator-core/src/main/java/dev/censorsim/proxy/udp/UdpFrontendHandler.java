@@ -180,15 +180,16 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         final long fate = flow.onDatagram(true, content, now);
         final Channel upstream = flow.upstream;
         if (fate == UdpTreatment.FORWARD) {
-            // A connected datagram channel takes the bare buffer: no envelope, no address lookup. Flushed with the
-            // rest of the read batch in channelReadComplete, so epoll sends the batch with one sendmmsg(2).
-            upstream.write(content, upstream.voidPromise());
+            // A connected datagram channel takes the bare buffer: no envelope, no address lookup; an unconnected one
+            // (epoll, see openUpstream) a reused envelope. Flushed with the rest of the read batch in
+            // channelReadComplete, so epoll sends the batch with one sendmmsg(2).
+            upstream.write(toServer(flow, content), upstream.voidPromise());
             if (!flow.upstreamUnflushed) {
                 flow.upstreamUnflushed = true;
                 unflushed.add(flow);
             }
         } else if (fate > 0) {
-            delay(flow, upstream, content, fate);
+            delay(flow, upstream, toServer(flow, content), fate);
         } else {
             packet.release();
         }
@@ -279,6 +280,12 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             flow.clientUnflushed = false;
             (flow.replyChannel != null ? flow.replyChannel : ctx.channel()).flush();
         }
+    }
+
+    /** What to write on the flow's upstream socket: the bare buffer when it is connected, else an envelope. */
+    private Object toServer(UdpFlow flow, ByteBuf content) {
+        return flow.upstream.remoteAddress() != null ? content
+                : replies.wrap(content, flow.server);
     }
 
     private void delay(UdpFlow flow, Channel channel, Object message, long delayNanos) {
@@ -426,7 +433,13 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (opened.isDone() && opened.isSuccess()) {
             // Remembered before the first send, so a relay of this process that receives it knows it for ours.
             LoopGuard.outboundUdp(channel, path);
-            opened = channel.connect(server);
+            // Connected, the kernel drops datagrams from anyone but the server and the socket takes bare buffers. Not
+            // on epoll: Netty 4.2.18's epoll reads a connected datagram socket with read(2) and takes its 0 for
+            // "nothing", so a server's empty datagram would be lost (UdpEdgeCaseTest); there the socket stays
+            // unconnected and UdpUpstreamHandler drops what does not come from the server.
+            if (Transport.of(channel) != Transport.EPOLL) {
+                opened = channel.connect(server);
+            }
         }
         if (!opened.isDone() || !opened.isSuccess()) {
             channel.close();

@@ -8,7 +8,7 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 /**
- * The forward relay's server side: on one flow's connected upstream socket, passes each server datagram through the
+ * The forward relay's server side: on one flow's upstream socket (connected to the server, except on epoll), passes each server datagram through the
  * flow's policy and hands it to {@link UdpFrontendHandler} for the client. Reads the next batch only while the
  * listening channel is writable.
  */
@@ -28,6 +28,13 @@ final class UdpUpstreamHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof DatagramPacket packet) || flow.ended) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!flow.server.equals(packet.sender())) {
+            // An unconnected upstream socket (epoll) receives from anyone; a connected one only from the server.
+            LOG.debug("dropping a datagram from {} on the upstream socket of {}: not its server", packet.sender(),
+                    flow.client);
+            packet.release();
             return;
         }
         long fate = flow.onDatagram(false, packet.content(), System.nanoTime());
