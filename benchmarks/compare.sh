@@ -2,12 +2,13 @@
 # censorsim beside its peers, on the same input in the same run, everything on loopback, every run bounded in time.
 # Prints one table of ratios and writes it as JSON (default target/compare.json).
 #
-#   benchmarks/compare.sh                      every section, full durations (about 6 minutes)
+#   benchmarks/compare.sh                      every section, full durations
 #   QUICK=1 benchmarks/compare.sh              short durations: a smoke run (about 2 minutes), figures are rough
 #   benchmarks/compare.sh dns relay            only some sections: dns udp relay bulk classify
 #   OUT=/tmp/c.json benchmarks/compare.sh      where the JSON goes
 #   ROUNDS=3 benchmarks/compare.sh dns         rounds per contender, interleaved; the best round of each counts
-#   CENSORSIM_JAVA_OPTS=-Dcensorsim.transport=epoll benchmarks/compare.sh  another transport (default: NIO)
+#   CENSORSIM_JAVA_OPTS=-Dcensorsim.transport=nio benchmarks/compare.sh  another transport (default: epoll where it
+#                                              loads, else NIO; the dns and udp sections run both anyway)
 #   CENSORSIM_CDS=0 benchmarks/compare.sh      without the launcher's class-data sharing archive (cold start cost)
 #
 # Sections and peers (ratio = censorsim / peer; for latency the ratio is peer / censorsim, so > 1 is always better):
@@ -168,8 +169,8 @@ dnsperf_run() { # dnsperf_run PORT SECONDS -> "qps lost completed"
 if want dns || want udp; then need dnsperf dnsperf; need nsd nsd; fi
 
 if want dns; then
-  # Both transports: NIO is censorsim's default, epoll receives 16 queries per recvmmsg(2) and answers a batch with
-  # one sendmmsg(2).
+  # Both transports: epoll (the default where it loads) receives 16 queries per recvmmsg(2) and answers a batch with
+  # one sendmmsg(2); NIO is the fallback.
   for transport in nio epoll; do
     nsd_port="$(free_port)"; start_nsd "$nsd_port"
     cs_port="$(free_port)"
@@ -191,8 +192,9 @@ if want dns; then
 fi
 
 if want udp; then
-  # Both transports, as for dns: on epoll the relay receives up to 32 datagrams per recvmmsg(2) and sends each read
-  # batch's datagrams with one sendmmsg(2); on NIO it reads the same batches one receive() at a time. Direct to nsd is
+  # Both transports, as for dns: the relay reads up to 32 datagrams per wake-up (one recvmsg(2) each, into buffers
+  # that take a whole 64 KiB datagram) and sends each batch with one sendmmsg(2) on epoll; NIO reads the same batches
+  # one receive() at a time and sends one at a time. Direct to nsd is
   # measured in every round beside the relay, so each ratio is against the direct figure of the same minutes.
   need socat socat
   nsd_port="$(free_port)"; start_nsd "$nsd_port"
