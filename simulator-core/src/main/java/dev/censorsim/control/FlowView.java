@@ -26,7 +26,8 @@ import java.util.Map;
  * @param bytesUp   client-to-server bytes the censor received
  * @param bytesDown server-to-client bytes the censor received
  * @param ageMillis since the flow started (for an ended flow: how long it lived)
- * @param end       how it ended, {@code null} while live
+ * @param end       how it ended; while live, how it is ending once that is decided (a reset already sent), else
+ *                  {@code null}
  */
 public record FlowView(String front, String client, String server, List<String> names, String protocol, String rule,
                        String action, long bytesUp, long bytesDown, long ageMillis, String end) {
@@ -34,7 +35,8 @@ public record FlowView(String front, String client, String server, List<String> 
     public static FlowView live(String front, LiveFlow flow) {
         return new FlowView(front, format(flow.client()), format(flow.server()),
                 names(flow.target(), flow.serverName()), flow.protocol(), flow.ruleName(), flow.action(),
-                flow.bytesUp(), flow.bytesDown(), flow.ageNanos() / 1_000_000, null);
+                flow.bytesUp(), flow.bytesDown(), flow.ageNanos() / 1_000_000,
+                flow.ending() == null ? null : flow.ending().wireName());
     }
 
     public static FlowView ended(String front, FlowRecord record) {

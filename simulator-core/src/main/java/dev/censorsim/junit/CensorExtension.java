@@ -22,10 +22,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -212,26 +214,37 @@ public final class CensorExtension implements BeforeAllCallback, AfterAllCallbac
     public List<FlowView> flows() {
         long start = testStartNanos;
         long now = System.nanoTime();
+        // Live flows first, then the ended ones: a flow that ends between the two looks is then seen twice (kept once,
+        // as ended) rather than not at all.
+        List<FlowView> live;
+        try {
+            live = lab().liveFlows().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            live = List.of();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot list live flows: " + e.getMessage(), e);
+        }
         List<FlowView> all = new ArrayList<>();
+        Set<String> endedKeys = new HashSet<>();
         synchronized (testFlows) {
             for (Ended ended : testFlows) {
                 if (ended.startNanos - start >= 0) {
                     all.add(ended.view);
+                    endedKeys.add(key(ended.view));
                 }
             }
         }
-        try {
-            for (FlowView live : lab().liveFlows().get(5, TimeUnit.SECONDS)) {
-                if (now - TimeUnit.MILLISECONDS.toNanos(live.ageMillis()) - start >= 0) {
-                    all.add(live);
-                }
+        for (FlowView flow : live) {
+            if (now - TimeUnit.MILLISECONDS.toNanos(flow.ageMillis()) - start >= 0 && !endedKeys.contains(key(flow))) {
+                all.add(flow);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot list live flows: " + e.getMessage(), e);
         }
         return all;
+    }
+
+    private static String key(FlowView flow) {
+        return flow.front() + ' ' + flow.client() + ' ' + flow.server();
     }
 
     /** The running lab, for what this class does not wrap (metrics, events). */

@@ -307,7 +307,8 @@ final class Flow {
     LiveFlow snapshot() {
         return new LiveFlow(clientAddress, serverAddress, target, classification.serverName(),
                 decided ? classification.protocol().name().toLowerCase(java.util.Locale.ROOT) : null,
-                verdict.ruleName(), actionDescription, up.bytesIn(), down.bytesIn(), System.nanoTime() - startNanos);
+                verdict.ruleName(), actionDescription, up.bytesIn(), down.bytesIn(), System.nanoTime() - startNanos,
+                end == FlowEnd.RESET || end == FlowEnd.IDLE || end == FlowEnd.POLICY_CLOSED ? end : null);
     }
 
     boolean isDecided() {

@@ -16,7 +16,11 @@ import java.net.InetSocketAddress;
  * @param bytesUp    client-to-server bytes received so far
  * @param bytesDown  server-to-client bytes received so far
  * @param ageNanos   since the client was accepted
+ * @param ending     how the flow is ending when that is already decided but its sockets are not yet closed (a reset
+ *                   sent, an idle or policy close under way), or {@code null}: the peer may see the RST before the
+ *                   flow leaves the live list, and the list must not say it is still open
  */
 public record LiveFlow(InetSocketAddress client, InetSocketAddress server, String target, String serverName,
-                       String protocol, String ruleName, String action, long bytesUp, long bytesDown, long ageNanos) {
+                       String protocol, String ruleName, String action, long bytesUp, long bytesDown, long ageNanos,
+                       FlowEnd ending) {
 }
