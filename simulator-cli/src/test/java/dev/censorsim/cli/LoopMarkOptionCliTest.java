@@ -30,8 +30,15 @@ class LoopMarkOptionCliTest {
     }
 
     @Test
+    void runShouldAcceptNoLoopMarkForItsHostBackends() {
+        assertThat(((RunCommand) parsed("run", "--host", "db.test", "--no-loop-mark", "--", "true")).loopMark
+                .loopMark()).isFalse();
+        assertThat(((RunCommand) parsed("run", "--host", "db.test", "--", "true")).loopMark.loopMark()).isTrue();
+    }
+
+    @Test
     void helpShouldSayWhereMarkedConnectionsComeFrom() {
-        for (String command : new String[] {"proxy", "socks", "serve"}) {
+        for (String command : new String[] {"proxy", "socks", "serve", "run"}) {
             CliRun run = CliRun.of(command, "--help");
 
             assertThat(run.exitCode()).as(command).isZero();
