@@ -26,6 +26,9 @@ public final class FrontEndOptions {
     @Mixin
     PcapOption pcap;
 
+    @Mixin
+    LoopMarkOption loopMark;
+
     @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
             description = "Close a flow a rule acted on (black-holed, frozen, throttled, delayed) after this long "
                     + "without a relayed byte, with a FIN to both sides; 0s for never (default: ${DEFAULT-VALUE}).")
@@ -59,12 +62,16 @@ public final class FrontEndOptions {
                     + "it is dropped. The kernel caps it at net.core.somaxconn (default: ${DEFAULT-VALUE}).")
     int backlog;
 
-    /** Applies the flow-lifetime options and {@code --pcap} (opening the file) to {@code front}. */
+    /**
+     * Applies the flow-lifetime options, {@code --backlog}, {@code --no-loop-mark} and {@code --pcap} (opening the
+     * file) to {@code front}.
+     */
     ProxyOptions.Builder applyTo(ProxyOptions.Builder front) {
         if (backlog < 1) {
             throw new CliException(ExitCodes.BAD_INPUT, "--backlog must be at least 1, was " + backlog);
         }
-        return front.backlog(backlog).idleTimeout(idleTimeout).passIdleTimeout(passIdleTimeout).handshakeTimeout(handshakeTimeout)
+        return front.backlog(backlog).loopMark(loopMark.loopMark()).idleTimeout(idleTimeout)
+                .passIdleTimeout(passIdleTimeout).handshakeTimeout(handshakeTimeout)
                 .inspectionTimeout(inspectionTimeout)
                 .maxFlows(maxFlows == null ? ProxyOptions.defaultMaxFlows() : maxFlows).capture(pcap.open());
     }

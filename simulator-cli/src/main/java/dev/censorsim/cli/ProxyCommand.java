@@ -34,7 +34,7 @@ final class ProxyCommand implements Callable<Integer> {
     public Integer call() {
         if (udp.enabled) {
             return UdpRunner.run(upstream, frontEnd.listen, frontEnd.policy, udp, frontEnd.pcap,
-                    spec.commandLine().getOut());
+                    frontEnd.loopMark.loopMark(), spec.commandLine().getOut());
         }
         return ProxyRunner.run(frontEnd.applyTo(ProxyOptions.forward(upstream)), frontEnd.listen, frontEnd.policy,
                 "censorsim proxy: listening on {listen}, forwarding to " + HostPortConverter.format(upstream),

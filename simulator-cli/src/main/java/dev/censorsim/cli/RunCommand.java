@@ -60,6 +60,9 @@ final class RunCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Mixin
+    LoopMarkOption loopMark;
+
+    @Mixin
     PolicyOption policy;
 
     @Option(names = "--zone", paramLabel = "FILE",
@@ -164,7 +167,7 @@ final class RunCommand implements Callable<Integer> {
                 });
         TransparentRun run;
         try {
-            run = TransparentRun.start(options.capture(capture).build());
+            run = TransparentRun.start(options.capture(capture).loopMark(loopMark.loopMark()).build());
         } catch (IOException | RuntimeException e) {
             lab.close();
             PcapOption.close(capture, err);

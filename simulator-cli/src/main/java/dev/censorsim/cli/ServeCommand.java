@@ -132,6 +132,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     PcapOption pcap;
 
+    @Mixin
+    LoopMarkOption loopMark;
+
     @Option(names = "--exit-after-timeline",
             description = "Stop once the timeline's last phase ends (default: keep serving its last policy).")
     boolean exitAfterTimeline;
@@ -146,6 +149,7 @@ final class ServeCommand implements Callable<Integer> {
         LabOptions options = new LabOptions()
                 .policy(compiled, policy.describe(), policy.text())
                 .idleTimeout(idleTimeout)
+                .loopMark(loopMark.loopMark())
                 .version(new VersionProvider().getVersion()[0]);
         if (socks == null && httpProxy == null && forwards.isEmpty() && dns == null) {
             socks = new InetSocketAddress("127.0.0.1", 1080);

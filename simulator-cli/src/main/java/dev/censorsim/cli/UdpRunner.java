@@ -18,7 +18,7 @@ final class UdpRunner {
     }
 
     static int run(InetSocketAddress upstream, ListenOptions listen, PolicyOption policyOption, UdpOptions udp,
-                   PcapOption pcap, PrintWriter out) {
+                   PcapOption pcap, boolean loopMark, PrintWriter out) {
         CompiledPolicy policy = policyOption.load();
         UdpRelayOptions options;
         try {
@@ -28,6 +28,7 @@ final class UdpRunner {
                     .allowedClients(listen.allowedClients())
                     .idleTimeout(udp.idleTimeout)
                     .capture(pcap.open())
+                    .loopMark(loopMark)
                     .listener(record -> {
                         synchronized (out) {
                             out.println(record.toLogLine());

@@ -129,7 +129,7 @@ public final class Lab implements Censor, AutoCloseable {
                 UdpRelay relay = UdpRelay.start(UdpRelayOptions.forward(forward.upstream())
                         .listen(forward.listen()).policy(holder).allowedClients(options.allowedClients)
                         .idleTimeout(options.udpIdleTimeout).flowNames(names).capture(options.capture)
-                        .listener(udpListener(forward.name())).build());
+                        .loopMark(options.loopMark).listener(udpListener(forward.name())).build());
                 udpFronts.put(forward.name(), relay);
                 started.add(relay);
                 metrics.gauge("censorsim_active_udp_flows", "UDP flows open now, by front end.",
@@ -175,7 +175,8 @@ public final class Lab implements Censor, AutoCloseable {
     private ToxiproxyApi toxiproxy() {
         if (toxiproxy == null) {
             toxiproxy = new ToxiproxyApi((name, b) -> b.allowedClients(options.allowedClients)
-                    .passIdleTimeout(options.passIdleTimeout).capture(options.capture).listener(tcpListener(name)));
+                    .passIdleTimeout(options.passIdleTimeout).capture(options.capture).loopMark(options.loopMark)
+                    .listener(tcpListener(name)));
             started.add(toxiproxy);
         }
         return toxiproxy;
@@ -184,7 +185,8 @@ public final class Lab implements Censor, AutoCloseable {
     private ProxyOptions.Builder proxyDefaults(ProxyOptions.Builder builder, String front, InetSocketAddress listen) {
         return builder.listen(listen).policy(holder).allowedClients(options.allowedClients)
                 .idleTimeout(options.idleTimeout).passIdleTimeout(options.passIdleTimeout)
-                .ioThreads(options.ioThreads).capture(options.capture).listener(tcpListener(front));
+                .ioThreads(options.ioThreads).capture(options.capture).loopMark(options.loopMark)
+                .listener(tcpListener(front));
     }
 
     private void startTcp(String front, ProxyOptions proxyOptions) throws IOException {

@@ -75,6 +75,7 @@ public final class LabOptions {
     Consumer<DnsQueryEvent> dnsListener = event -> { };
     String version = "dev";
     CaptureFile capture;
+    boolean loopMark = true;
 
     /** {@code 127.0.0.1:port}; port 0 for an ephemeral one. */
     public static InetSocketAddress loopback(int port) {
@@ -180,6 +181,17 @@ public final class LabOptions {
     /** Client networks served (CIDR); default loopback only. */
     public LabOptions allowedClients(List<String> cidrs) {
         this.allowedClients = List.copyOf(cidrs);
+        return this;
+    }
+
+    /**
+     * Whether the lab's front ends mark upstream connections towards IPv4 loopback with a hop count in their source
+     * address ({@code 127.67.83.h}), which stops a loop through other censorsim processes; default {@code true}.
+     * {@code false} ({@code --no-loop-mark}) connects from the target's own loopback address, for backends that
+     * admit only {@code 127.0.0.1}; arrivals are still hop-checked. See {@code ProxyOptions.loopMark()}.
+     */
+    public LabOptions loopMark(boolean loopMark) {
+        this.loopMark = loopMark;
         return this;
     }
 

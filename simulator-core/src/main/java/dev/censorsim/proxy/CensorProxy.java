@@ -81,6 +81,9 @@ public final class CensorProxy implements AutoCloseable {
      */
     static CensorProxy start(ProxyOptions options, Transport transport) throws IOException {
         LoggingWarmUp.run();
+        if (options.loopMark()) {
+            LoopGuard.announceMarking(options.upstream());
+        }
         if (options.backlog() > NetUtil.SOMAXCONN) {
             // listen(2) silently truncates; say so, since a connect burst beyond the real queue is dropped.
             LOG.info("accept backlog {} is capped by the kernel at net.core.somaxconn = {} (raise it with sysctl "

@@ -17,6 +17,7 @@ import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Loop detection across every proxy and relay of this process: two proxies whose upstreams name each other, or a
@@ -70,6 +71,8 @@ public final class LoopGuard {
     private static final int MARK_2 = 83;
     /** Whether binding a marked address works here; probed once, at the first loopback upstream connection. */
     private static volatile Boolean marking;
+    /** Whether {@link #announceMarking} has logged its line in this process. */
+    private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
 
     /**
      * Keyed by source port for sockets bound to the wildcard (the port is then theirs on every address), by source
@@ -151,10 +154,20 @@ public final class LoopGuard {
      * listener of another process on this host can count the hop; towards other local targets the wildcard.
      */
     public static InetSocketAddress sourceFor(InetSocketAddress target, Path path) {
+        return sourceFor(target, path, true);
+    }
+
+    /**
+     * {@link #sourceFor(InetSocketAddress, Path)}, or with {@code mark} {@code false} ({@code --no-loop-mark}) the
+     * wildcard towards every local target, loopback included, as before hop counting: the kernel then picks the
+     * source a plain client gets ({@code 127.0.0.1} towards {@code 127.0.0.1}). The port is still bound and
+     * remembered, so loops within this process are still refused.
+     */
+    public static InetSocketAddress sourceFor(InetSocketAddress target, Path path, boolean mark) {
         if (target.isUnresolved() || !isLocal(target.getAddress())) {
             return null;
         }
-        InetSocketAddress marked = markedSourceFor(target, path);
+        InetSocketAddress marked = mark ? markedSourceFor(target, path) : null;
         return marked != null ? marked : new InetSocketAddress(wildcardFor(target.getAddress()), 0);
     }
 
@@ -169,6 +182,30 @@ public final class LoopGuard {
             return new InetSocketAddress(marked(Math.min(path.hops() + 1, 255)), 0);
         }
         return null;
+    }
+
+    /**
+     * Logs once per process, at the start of a proxy or relay whose options keep marking on, that its upstream
+     * connections towards IPv4 loopback come from {@code 127.67.83.x} and how to turn that off: a backend that admits
+     * only {@code 127.0.0.1} (PostgreSQL's default {@code pg_hba.conf}, Redis protected mode, nginx
+     * {@code allow 127.0.0.1}) refuses such connections without saying why, and this line is where its user finds
+     * the cause. Nothing is logged when {@code upstream} is fixed and not IPv4 loopback (no marked connection will be
+     * made), nor where marked addresses cannot be bound (the probe warns instead).
+     *
+     * @param upstream the fixed upstream of a port-forward or UDP relay, or {@code null} when targets vary (SOCKS,
+     *                 HTTP, transparent)
+     */
+    public static void announceMarking(InetSocketAddress upstream) {
+        if (upstream != null && (upstream.isUnresolved() || !(upstream.getAddress() instanceof Inet4Address)
+                || !upstream.getAddress().isLoopbackAddress())) {
+            return;
+        }
+        if (markingWorks() && ANNOUNCED.compareAndSet(false, true)) {
+            LOG.info("upstream connections to 127.0.0.0/8 come from {}.x (a hop count that stops loops between "
+                    + "censorsim processes); a backend admitting only 127.0.0.1 refuses them: start with "
+                    + "--no-loop-mark (API: loopMark(false)) to connect from the target's own loopback address",
+                    "127." + MARK_1 + "." + MARK_2);
+        }
     }
 
     /** The hop count carried by {@code source}: {@code h} for 127.67.83.h, 0 for any other address. */

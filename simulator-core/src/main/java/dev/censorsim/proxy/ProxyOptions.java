@@ -58,6 +58,11 @@ import java.util.function.Supplier;
  *                          before the proxy accepts them; a burst beyond it is dropped by the kernel (SYNs retried
  *                          by the client a second later, or refused). The kernel caps it at
  *                          {@code net.core.somaxconn}; default {@link #DEFAULT_BACKLOG}
+ * @param loopMark          whether an upstream connection towards an IPv4 loopback target binds the hop-counting
+ *                          source {@code 127.67.83.h} ({@link LoopGuard}), so a loop through other censorsim
+ *                          processes is stopped; default {@code true}. {@code false} ({@code --no-loop-mark}) binds
+ *                          as a plain client would, so a backend admitting only {@code 127.0.0.1} still accepts it;
+ *                          arrivals are still checked for the hop count
  */
 public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketAddress upstream,
                            Supplier<FlowPolicy> policy, FlowListener listener, Duration connectTimeout,
@@ -66,7 +71,8 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
                            Duration passIdleTimeout, NameResolver resolver,
                            SocksUdpSettings udpAssociate, Duration handshakeTimeout, int maxFlows,
                            boolean allowLoopbackTargets, HttpProxySettings httpProxy,
-                           TransparentRoute transparentRoute, CaptureFile capture, int backlog) {
+                           TransparentRoute transparentRoute, CaptureFile capture, int backlog,
+                           boolean loopMark) {
 
     /** Default {@link #idleTimeout()}: long enough for any retry a client makes, short enough not to pile up. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
@@ -200,6 +206,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
         private TransparentRoute transparentRoute;
         private CaptureFile capture;
         private int backlog = DEFAULT_BACKLOG;
+        private boolean loopMark = true;
 
         private Builder(ProxyMode mode, InetSocketAddress upstream) {
             this.mode = mode;
@@ -331,6 +338,15 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return this;
         }
 
+        /**
+         * Whether loopback upstream connections carry the hop count in their source address (default {@code true});
+         * see {@link ProxyOptions#loopMark()}.
+         */
+        public Builder loopMark(boolean loopMark) {
+            this.loopMark = loopMark;
+            return this;
+        }
+
         /** HTTP mode: require these proxy credentials (407 without them). */
         public Builder httpProxy(HttpProxySettings settings) {
             this.httpProxy = settings;
@@ -341,7 +357,7 @@ public record ProxyOptions(ProxyMode mode, InetSocketAddress listen, InetSocketA
             return new ProxyOptions(mode, listen, upstream, policy, listener, connectTimeout, inspectionTimeout,
                     allowedClients, ioThreads, swapSource, reevaluateOnSwap, idleTimeout, passIdleTimeout, resolver,
                     udpAssociate, handshakeTimeout, maxFlows, allowLoopbackTargets, httpProxy, transparentRoute,
-                    capture, backlog);
+                    capture, backlog, loopMark);
         }
     }
 }

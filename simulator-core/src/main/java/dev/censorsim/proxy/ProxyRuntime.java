@@ -276,7 +276,7 @@ final class ProxyRuntime {
                     }
                 });
         LoopGuard.Path path = LoopGuard.pathOf(client);
-        InetSocketAddress source = LoopGuard.sourceFor(server, path);
+        InetSocketAddress source = LoopGuard.sourceFor(server, path, options.loopMark());
         if (source == null) {
             ChannelFuture connect = bootstrap.connect(server);
             track(connect.channel());

@@ -80,7 +80,8 @@ public final class Gateway implements AutoCloseable {
         TransparentListeners.Settings settings = new TransparentListeners.Settings(
                 TransparentRoute.ORIGINAL_DESTINATION, List.of("0.0.0.0/0", "::/0"), options.policy(),
                 options.tcpListener(), options.udpListener(), options.idleTimeout(), options.udpIdleTimeout(),
-                options.capture());
+                // Marked only towards loopback, which a gateway's clients on other hosts cannot name as a destination.
+                options.capture(), true);
         InetAddress[] binds = {v4, v6};
         for (int family = 0; family < 2; family++) {
             if (binds[family] != null) {

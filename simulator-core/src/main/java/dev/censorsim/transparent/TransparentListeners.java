@@ -27,7 +27,8 @@ final class TransparentListeners implements AutoCloseable {
 
     /** What every listener of a run or gateway shares. */
     record Settings(TransparentRoute route, List<String> clients, PolicyHolder policy, FlowListener tcpListener,
-                    UdpFlowListener udpListener, Duration idleTimeout, Duration udpIdleTimeout, CaptureFile capture) {
+                    UdpFlowListener udpListener, Duration idleTimeout, Duration udpIdleTimeout, CaptureFile capture,
+                    boolean loopMark) {
     }
 
     private final CensorProxy tcp;
@@ -47,6 +48,7 @@ final class TransparentListeners implements AutoCloseable {
                 .idleTimeout(settings.idleTimeout())
                 .ioThreads(1)
                 .capture(settings.capture())
+                .loopMark(settings.loopMark())
                 .build());
         try {
             UdpRelay udp = UdpRelay.start(UdpRelayOptions.transparent(settings.route())
@@ -56,6 +58,7 @@ final class TransparentListeners implements AutoCloseable {
                     .listener(settings.udpListener())
                     .idleTimeout(settings.udpIdleTimeout())
                     .capture(settings.capture())
+                    .loopMark(settings.loopMark())
                     .build());
             return new TransparentListeners(tcp, udp);
         } catch (IOException | RuntimeException e) {

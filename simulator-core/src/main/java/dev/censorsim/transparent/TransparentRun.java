@@ -96,7 +96,7 @@ public final class TransparentRun implements AutoCloseable {
         }
         TransparentListeners.Settings settings = new TransparentListeners.Settings(route,
                 List.copyOf(subnet.clientCidrs()), options.policy(), options.tcpListener(), options.udpListener(),
-                options.idleTimeout(), options.udpIdleTimeout(), options.capture());
+                options.idleTimeout(), options.udpIdleTimeout(), options.capture(), options.loopMark());
         InetSocketAddress[] tcp = new InetSocketAddress[2];
         InetSocketAddress[] udp = new InetSocketAddress[2];
         InetAddress[] sides = {subnet.hostV4(), subnet.hostV6()};

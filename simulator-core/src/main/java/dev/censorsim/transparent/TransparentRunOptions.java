@@ -34,11 +34,15 @@ import java.util.function.Consumer;
  * @param udpIdleTimeout  a UDP flow ends after this long without a datagram
  * @param capture         where {@code --pcap} writes the namespace's side of every flow, or {@code null}; the caller
  *                        closes it after the run
+ * @param loopMark        whether relayed flows towards the host's IPv4 loopback (the {@code --host} backends) come
+ *                        from the hop-counting {@code 127.67.83.h} ({@link ProxyOptions#loopMark()}); default
+ *                        {@code true}, {@code false} for {@code --no-loop-mark}
  */
 public record TransparentRunOptions(PolicyHolder policy, List<Zone> zones, InetSocketAddress dnsUpstream,
                                     List<String> hosts, RunAs runAs, FlowListener tcpListener,
                                     UdpFlowListener udpListener, Consumer<DnsQueryEvent> dnsListener,
-                                    Duration idleTimeout, Duration udpIdleTimeout, CaptureFile capture) {
+                                    Duration idleTimeout, Duration udpIdleTimeout, CaptureFile capture,
+                                    boolean loopMark) {
 
     public TransparentRunOptions {
         Objects.requireNonNull(policy, "policy");
@@ -79,6 +83,7 @@ public record TransparentRunOptions(PolicyHolder policy, List<Zone> zones, InetS
         private Duration idleTimeout = ProxyOptions.DEFAULT_IDLE_TIMEOUT;
         private Duration udpIdleTimeout = UdpRelayOptions.DEFAULT_IDLE_TIMEOUT;
         private CaptureFile capture;
+        private boolean loopMark = true;
 
         public Builder policy(PolicyHolder policy) {
             this.policy = policy;
@@ -135,9 +140,15 @@ public record TransparentRunOptions(PolicyHolder policy, List<Zone> zones, InetS
             return this;
         }
 
+        /** Whether flows towards the host's loopback carry the hop count in their source (default {@code true}). */
+        public Builder loopMark(boolean loopMark) {
+            this.loopMark = loopMark;
+            return this;
+        }
+
         public TransparentRunOptions build() {
             return new TransparentRunOptions(policy, zones, dnsUpstream, hosts, runAs, tcpListener, udpListener,
-                    dnsListener, idleTimeout, udpIdleTimeout, capture);
+                    dnsListener, idleTimeout, udpIdleTimeout, capture, loopMark);
         }
     }
 }

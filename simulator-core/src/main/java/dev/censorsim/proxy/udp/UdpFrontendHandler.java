@@ -423,8 +423,9 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             throw new IOException("cannot register the upstream socket", registered.cause());
         }
         // A loopback upstream gets a loopback source: the flow's socket is never reachable from outside. Towards IPv4
-        // loopback it is the hop-counting 127.67.83.h, so a relay of another process can stop a loop (LoopGuard).
-        InetSocketAddress local = LoopGuard.markedSourceFor(server, path);
+        // loopback it is the hop-counting 127.67.83.h, so a relay of another process can stop a loop (LoopGuard),
+        // unless --no-loop-mark asked for the target's own address (a server admitting only 127.0.0.1).
+        InetSocketAddress local = options.loopMark() ? LoopGuard.markedSourceFor(server, path) : null;
         if (local == null) {
             local = new InetSocketAddress(server.getAddress().isLoopbackAddress() ? server.getAddress()
                     : java.net.InetAddress.getByName(v6 ? "::" : "0.0.0.0"), 0);

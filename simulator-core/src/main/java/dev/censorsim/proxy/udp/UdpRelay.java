@@ -78,6 +78,9 @@ public final class UdpRelay implements AutoCloseable {
      */
     static UdpRelay start(UdpRelayOptions options, Transport transport) throws IOException {
         dev.censorsim.proxy.LoggingWarmUp.run();
+        if (options.loopMark()) {
+            dev.censorsim.proxy.LoopGuard.announceMarking(options.upstream());
+        }
         EventLoopGroup group = transport.newGroup(1, "censorsim-udp");
         UdpFrontendHandler frontend = new UdpFrontendHandler(options);
         Bootstrap bootstrap = new Bootstrap();

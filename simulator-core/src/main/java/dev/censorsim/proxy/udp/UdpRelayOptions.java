@@ -28,11 +28,15 @@ import java.util.Objects;
  *                       original destination of its datagrams; {@code null} for a forward relay
  * @param capture        where {@code --pcap} writes every datagram between clients and the relay, as the clients
  *                       saw them; {@code null} for none. Owned by the caller, who closes it after the relay
+ * @param loopMark       whether a flow's upstream socket towards an IPv4 loopback target binds the hop-counting
+ *                       source {@code 127.67.83.h} ({@link dev.censorsim.proxy.LoopGuard}); default {@code true}.
+ *                       {@code false} ({@code --no-loop-mark}) binds the target's own loopback address, so a server
+ *                       admitting only {@code 127.0.0.1} still answers; arriving datagrams are still hop-checked
  */
 public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstream, PolicyHolder policy,
                               UdpFlowListener listener, Duration idleTimeout, ClientAllowList allowedClients,
                               FlowNames flowNames, int maxFlows, TransparentRoute transparentRoute,
-                              CaptureFile capture) {
+                              CaptureFile capture, boolean loopMark) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_FLOWS = 65_536;
@@ -90,6 +94,7 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
         private int maxFlows = DEFAULT_MAX_FLOWS;
         private TransparentRoute transparentRoute;
         private CaptureFile capture;
+        private boolean loopMark = true;
 
         private Builder(InetSocketAddress upstream) {
             this.upstream = upstream;
@@ -139,9 +144,18 @@ public record UdpRelayOptions(InetSocketAddress listen, InetSocketAddress upstre
             return this;
         }
 
+        /**
+         * Whether flows towards loopback carry the hop count in their source address (default {@code true}); see
+         * {@link UdpRelayOptions#loopMark()}.
+         */
+        public Builder loopMark(boolean loopMark) {
+            this.loopMark = loopMark;
+            return this;
+        }
+
         public UdpRelayOptions build() {
             return new UdpRelayOptions(listen, upstream, policy, listener, idleTimeout, allowedClients, flowNames,
-                    maxFlows, transparentRoute, capture);
+                    maxFlows, transparentRoute, capture, loopMark);
         }
     }
 }
