@@ -77,12 +77,20 @@ final class ClassifyCommand implements Callable<Integer> {
             description = "Threads, each owning the flows of one 5-tuple hash shard; results do not depend on it. "
                     + "Default: all cores when that is faster, else 1: one "
                     + "thread for a cold run (no --warmup) of a capture under 1 GiB, whose time is mostly the JIT "
-                    + "compiling on the other cores, and when the load average exceeds twice the cores. "
+                    + "compiling on the other cores, for a capture under 100 MiB (the hand-offs between threads "
+                    + "outweigh the split), and when the load average exceeds twice the cores. "
                     + "--max-flows applies to each thread.")
     Integer threads;
 
     /** The smallest capture a cold run classifies on every core by default; see {@link #defaultThreads}. */
     static final long COLD_PARALLEL_MIN_BYTES = 1L << 30;
+
+    /**
+     * The smallest capture a warm run classifies on every core by default: below it the pipeline's hand-off per chunk
+     * of 4,096 records outweighs the split (quiet 2-core box, `benchmarks/compare.sh classify`: an 81 k-packet trace,
+     * about 49 MB, at 0.59 times one thread's warm rate on 2 threads; a 300 k-packet one, about 180 MB, at 1.28 times).
+     */
+    static final long WARM_PARALLEL_MIN_BYTES = 100L << 20;
 
     /** Why the default thread count was not all cores, for the throughput line; {@code null} otherwise. */
     private String oneThreadReason;
@@ -144,6 +152,9 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         if (warmup == 0 && captureBytes < COLD_PARALLEL_MIN_BYTES) {
             return "the default for a cold run under 1 GiB";
+        }
+        if (warmup > 0 && captureBytes < WARM_PARALLEL_MIN_BYTES) {
+            return "the default for a capture under 100 MiB";
         }
         if (loadAverage > 2.0 * cores) {
             return String.format(Locale.ROOT, "the default at load %.1f on %d cores", loadAverage, cores);

@@ -125,18 +125,20 @@ class ClassifyThreadsTest {
 
     @Test
     void defaultShouldBeEveryCoreWhenWarmOrLargeOnAnIdleMachine() {
-        assertThat(ClassifyCommand.oneThreadReason(2, 10, 1000, 0.5)).isNull();
+        assertThat(ClassifyCommand.oneThreadReason(2, 10, ClassifyCommand.WARM_PARALLEL_MIN_BYTES, 0.5)).isNull();
         assertThat(ClassifyCommand.oneThreadReason(2, 0, ClassifyCommand.COLD_PARALLEL_MIN_BYTES, 3.9)).isNull();
-        assertThat(ClassifyCommand.oneThreadReason(8, 1, 1000, -1)).as("load unknown").isNull();
+        assertThat(ClassifyCommand.oneThreadReason(8, 1, 1L << 30, -1)).as("load unknown").isNull();
     }
 
     @Test
-    void defaultShouldBeOneThreadWhenColdAndSmallOrTheMachineIsBusy() {
+    void defaultShouldBeOneThreadWhenSmallOrTheMachineIsBusy() {
         assertThat(ClassifyCommand.oneThreadReason(2, 0, ClassifyCommand.COLD_PARALLEL_MIN_BYTES - 1, 0.1))
                 .isEqualTo("the default for a cold run under 1 GiB");
         assertThat(ClassifyCommand.oneThreadReason(2, 10, 1L << 40, 4.5))
                 .isEqualTo("the default at load 4.5 on 2 cores");
         assertThat(ClassifyCommand.oneThreadReason(1, 10, 1L << 40, 0)).as("one core").isEmpty();
+        assertThat(ClassifyCommand.oneThreadReason(2, 10, ClassifyCommand.WARM_PARALLEL_MIN_BYTES - 1, 0.1))
+                .isEqualTo("the default for a capture under 100 MiB");
     }
 
     @Test
