@@ -30,12 +30,28 @@ final class UntilSignal {
             // Options that only turn out wrong once bound, such as an upstream that is the listener itself.
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         } catch (Exception e) {
-            if (e instanceof BindException || e.getCause() instanceof BindException) {
-                throw new CliException(ExitCodes.RUNTIME_FAILURE,
-                        "cannot listen on " + HostPortConverter.format(listen) + ": " + e.getMessage(), e);
+            if (addressInUse(e)) {
+                String message = e.getMessage() == null ? "address in use" : e.getMessage();
+                throw new CliException(ExitCodes.RUNTIME_FAILURE, message.startsWith("cannot listen on ") ? message
+                        : "cannot listen on " + HostPortConverter.format(listen) + ": " + message, e);
             }
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot start: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether binding failed because the address is taken: NIO raises {@link BindException}; Netty's epoll an
+     * {@code IOException} whose message carries the errno text ("bind(..) failed with error(-98): Address already in
+     * use"), usually wrapped by the service's own "cannot listen on" exception.
+     */
+    static boolean addressInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException
+                    || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
