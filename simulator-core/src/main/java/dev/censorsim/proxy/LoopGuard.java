@@ -201,7 +201,9 @@ public final class LoopGuard {
             return;
         }
         if (markingWorks() && ANNOUNCED.compareAndSet(false, true)) {
-            LOG.info("upstream connections to 127.0.0.0/8 come from {}.x (a hop count that stops loops between "
+            // Debug, not info: a line before a front end's banner is noise for everyone whose backend takes any
+            // loopback source; --help and the README say it for those whose backend does not.
+            LOG.debug("upstream connections to 127.0.0.0/8 come from {}.x (a hop count that stops loops between "
                     + "censorsim processes); a backend admitting only 127.0.0.1 refuses them: start with "
                     + "--no-loop-mark (API: loopMark(false)) to connect from the target's own loopback address",
                     "127." + MARK_1 + "." + MARK_2);
