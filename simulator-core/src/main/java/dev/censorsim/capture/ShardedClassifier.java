@@ -101,17 +101,38 @@ public final class ShardedClassifier {
             readers[i] = source.open();
         }
         firstReader = readers[0];
+        return onEveryShard(shard -> loop(shards[shard], readers[shard]));
+    }
+
+    /** One shard's part of a pass, run on that shard's thread by {@link #onEveryShard}. */
+    @FunctionalInterface
+    private interface ShardLoop {
+        void run(int shard);
+
+        /** Called on a failing shard's thread after its loop threw, to release the others. */
+        default void failed() {
+        }
+    }
+
+    /**
+     * Runs the loop for every shard, shard 0 on the calling thread and each other on a thread of its own, then ends
+     * each shard's open flows on its thread, and rethrows the first failure once every thread is done.
+     *
+     * @return wall time from before the first thread starts to the end of the last shard's loop
+     */
+    private long onEveryShard(ShardLoop body) throws InterruptedException {
+        int threads = shards.length;
         long[] loopEnds = new long[threads];
         Throwable[] failures = new Throwable[threads];
         Thread[] workers = new Thread[threads];
         long start = System.nanoTime();
         for (int i = 1; i < threads; i++) {
             int shard = i;
-            workers[i] = new Thread(() -> run(shard, readers[shard], loopEnds, failures), "classify-shard-" + i);
+            workers[i] = new Thread(() -> runShard(body, shard, loopEnds, failures), "classify-shard-" + i);
             workers[i].setDaemon(true);
             workers[i].start();
         }
-        run(0, readers[0], loopEnds, failures);
+        runShard(body, 0, loopEnds, failures);
         long end = loopEnds[0];
         for (int i = 1; i < threads; i++) {
             workers[i].join();
@@ -132,14 +153,15 @@ public final class ShardedClassifier {
         }
     }
 
-    private void run(int shard, PacketReader reader, long[] loopEnds, Throwable[] failures) {
+    private void runShard(ShardLoop body, int shard, long[] loopEnds, Throwable[] failures) {
         try {
-            loop(shards[shard], reader);
+            body.run(shard);
             loopEnds[shard] = System.nanoTime();
             shards[shard].finish();
         } catch (RuntimeException | Error e) {
             loopEnds[shard] = System.nanoTime();
             failures[shard] = e;
+            body.failed();
         }
     }
 
@@ -178,36 +200,17 @@ public final class ShardedClassifier {
             chunks = new Chunk[] {new Chunk(), new Chunk(), new Chunk()};
         }
         Pipeline pipeline = new Pipeline(threads, reader, chunks);
-        long[] loopEnds = new long[threads];
-        Throwable[] failures = new Throwable[threads];
-        Thread[] workers = new Thread[threads];
-        long start = System.nanoTime();
-        for (int i = 1; i < threads; i++) {
-            int shard = i;
-            workers[i] = new Thread(() -> runPipelined(pipeline, shard, loopEnds, failures), "classify-shard-" + i);
-            workers[i].setDaemon(true);
-            workers[i].start();
-        }
-        runPipelined(pipeline, 0, loopEnds, failures);
-        long end = loopEnds[0];
-        for (int i = 1; i < threads; i++) {
-            workers[i].join();
-            end = Math.max(end, loopEnds[i]);
-        }
-        rethrow(failures);
-        return end - start;
-    }
+        return onEveryShard(new ShardLoop() {
+            @Override
+            public void run(int shard) {
+                pipeline.run(shard, shards[shard]);
+            }
 
-    private void runPipelined(Pipeline pipeline, int shard, long[] loopEnds, Throwable[] failures) {
-        try {
-            pipeline.run(shard, shards[shard]);
-            loopEnds[shard] = System.nanoTime();
-            shards[shard].finish();
-        } catch (RuntimeException | Error e) {
-            loopEnds[shard] = System.nanoTime();
-            failures[shard] = e;
-            pipeline.barrier.breakBarrier();
-        }
+            @Override
+            public void failed() {
+                pipeline.barrier.breakBarrier();
+            }
+        });
     }
 
     /** A run of consecutive records: where each lies in {@link #buffer}, its lengths, timestamp, link type, shard. */
