@@ -16,6 +16,8 @@ final class PacketHeaders {
     static final int TCP = 6;
     static final int UDP = 17;
     private static final int AF_INET = 2;
+    /** A link type no capture has (libpcap's are 16-bit), for a {@link #decode} right after {@link #adopt}. */
+    static final int ADOPTED = -1;
 
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
@@ -30,6 +32,12 @@ final class PacketHeaders {
     private int transport;
     private int sourcePort;
     private int destinationPort;
+    private int transportOffset;
+    private int transportLength;
+    /** Whether {@link #tcp()} / {@link #udp()} point at the packet: {@link #adopt} leaves them for later. */
+    private boolean transportWrapped;
+    /** Set by {@link #adopt}: the next {@link #decode} keeps the adopted fields instead of decoding. */
+    private boolean adopted;
 
     private long nonIpPackets;
     private long unsupportedLinkPackets;
@@ -43,10 +51,15 @@ final class PacketHeaders {
      * @param buffer         holds the packet; read with absolute indexes, never retained
      * @param offset         index of the packet's first (link-layer) byte
      * @param capturedLength bytes captured
-     * @param linkType       libpcap link type ({@link LinkType})
+     * @param linkType       libpcap link type ({@link LinkType}); ignored right after {@link #adopt}, which the decode
+     *                       then keeps
      * @return whether it is a first (or only) IP fragment carrying TCP or UDP with well-formed headers
      */
     boolean decode(ByteBuf buffer, int offset, int capturedLength, int linkType) {
+        if (adopted) {
+            adopted = false;
+            return true;
+        }
         int l3Offset;
         int l3Length;
         int etherType;
@@ -115,6 +128,9 @@ final class PacketHeaders {
             nonIpPackets++;
             return false;
         }
+        transportOffset = l4Offset;
+        transportLength = l4Length;
+        transportWrapped = true;
         if (transport == TCP) {
             if (!tcp.wrap(buffer, l4Offset, l4Length)) {
                 malformedPackets++;
@@ -158,6 +174,58 @@ final class PacketHeaders {
         }
         unsupportedLinkPackets++;
         return -1;
+    }
+
+    /**
+     * Takes a packet's header fields as another {@link PacketHeaders} decoded them (successfully), on another thread
+     * perhaps, without reading the packet: the {@link ShardedClassifier} pipeline decodes each packet once, on the
+     * thread that walks the capture. The transport flyweights are pointed at the packet only by {@link
+     * #wrapTransport}, when a caller needs more than the addresses and ports: most packets belong to a flow already
+     * decided, and then the classifying thread never touches their bytes.
+     */
+    void adopt(long sourceHigh, long sourceLow, long destinationHigh, long destinationLow, int ports, int transport,
+               int transportOffset, int transportLength) {
+        this.sourceHigh = sourceHigh;
+        this.sourceLow = sourceLow;
+        this.destinationHigh = destinationHigh;
+        this.destinationLow = destinationLow;
+        this.sourcePort = ports >>> 16;
+        this.destinationPort = ports & 0xffff;
+        this.transport = transport;
+        this.transportOffset = transportOffset;
+        this.transportLength = transportLength;
+        this.transportWrapped = false;
+        this.adopted = true;
+    }
+
+    /**
+     * Points {@link #tcp()} or {@link #udp()} at the packet {@link #adopt} described, unless already done; the
+     * header was decoded whole before, so the wrap succeeds.
+     */
+    void wrapTransport(ByteBuf buffer) {
+        if (!transportWrapped) {
+            transportWrapped = true;
+            if (transport == TCP) {
+                tcp.wrap(buffer, transportOffset, transportLength);
+            } else {
+                udp.wrap(buffer, transportOffset, transportLength);
+            }
+        }
+    }
+
+    /** Index of the transport header of the last decoded packet. */
+    int transportOffset() {
+        return transportOffset;
+    }
+
+    /** Captured bytes from the transport header on. */
+    int transportLength() {
+        return transportLength;
+    }
+
+    /** The two ports in one int, source in the high half, as {@link #adopt} takes them. */
+    int ports() {
+        return sourcePort << 16 | destinationPort;
     }
 
     /** The TCP header of the last decoded packet, when its {@link #transport()} is {@link #TCP}. */

@@ -20,8 +20,9 @@ import java.util.function.ToLongFunction;
  * FlowSummary#firstPacketIndex()}), and the counters, summed.
  *
  * <p>The work is pipelined over chunks of records (see {@link #classifyPipelined}): one thread walks the record
- * headers, the others decode each packet's link, IP and transport headers once to find its shard, and every thread
- * then classifies its own packets of the chunk in capture order, passing over the others' by their timestamps alone.
+ * headers and decodes each packet's link, IP and transport headers once to find its shard, and every thread then
+ * classifies its own packets of the chunk in capture order from the decoded fields, passing over the others' by
+ * their timestamps alone.
  * Each shard thus sees every timestamp, so idle sweeps happen at the same packets as in a single classifier and a flow
  * that idles out ends at the same point in either. Nothing is allocated per packet: the chunks' arrays are made by
  * the first pass and kept, with every table, across {@link #reset()}.
@@ -41,7 +42,7 @@ public final class ShardedClassifier {
     private final PacketClassifier[] shards;
     private final List<List<FlowSummary>> reports;
     private PacketReader firstReader;
-    /** The pipeline's three chunks, made by the first pass and kept for the next ones. */
+    /** The pipeline's two chunks, made by the first pass and kept for the next ones. */
     private Chunk[] chunks;
 
     /**
@@ -84,8 +85,17 @@ public final class ShardedClassifier {
      */
     private static final boolean PIPELINE = !"every-thread-reads".equals(
             System.getProperty("censorsim.classify.design"));
+    /** {@link Chunk#owner} of a record whose headers carry no flow (malformed, not IP, ...): shard 0 counts it. */
+    private static final short UNDECODED = -1;
     /** Records per pipeline chunk; see {@link #classifyPipelined}. */
     private static final int CHUNK = 4096;
+    /**
+     * Thread 0's share of the flows against each other thread's; see {@link #shareEnds}. Thread 0 also walks and
+     * decodes every record, about as much work per packet as classifying one; timed per phase on the 2-core box
+     * (300 k-packet trace, warm), thread 0 was busy about as long as thread 1 at 0.3, and waited at the barrier for it
+     * at 0.5. 1,024-record chunks (four times the barriers) were slower.
+     */
+    private static final double WALKER_WEIGHT = 0.3;
 
     /**
      * The earlier design: every thread walks the whole capture with a reader of its own and decodes every packet's
@@ -177,27 +187,31 @@ public final class ShardedClassifier {
 
     /**
      * The pipelined design: every packet's record header is read once and its link, IP and transport headers are
-     * decoded and hashed to a shard once, then each shard classifies its own packets. The capture is cut into chunks
-     * of {@link #CHUNK} records, and each step of the pipeline works on three consecutive chunks at once, one barrier
-     * per step:
+     * decoded and hashed to a shard once, then each shard classifies its own packets from the decoded fields. The
+     * capture is cut into chunks of {@link #CHUNK} records, and each step of the pipeline works on two consecutive
+     * chunks at once, one barrier per step:
      * <ol>
-     *   <li>thread 0 walks the records of chunk {@code k + 2} into the chunk's arrays (offset, lengths, timestamp,
-     *       link type): the walk follows a chain of record headers, so it is sequential;</li>
-     *   <li>threads 1..N-1 decode the headers of chunk {@code k + 1}, each a contiguous share, and note each packet's
-     *       shard (a packet that carries no flow goes to shard 0, which counts it);</li>
-     *   <li>every thread classifies chunk {@code k}: its own packets whole, the others' by timestamp alone
-     *       ({@link PacketClassifier#passOver}), so every shard still sees every timestamp and sweeps idle flows at
-     *       the same packets as one classifier would.</li>
+     *   <li>thread 0 walks the records of chunk {@code k + 1} and decodes each as it goes (the walk has just brought
+     *       its bytes into this core's cache), noting in the chunk's arrays its offset, lengths, timestamp, addresses,
+     *       ports, transport header and owning shard (a packet that carries no flow goes to shard 0, which counts
+     *       it);</li>
+     *   <li>every thread classifies chunk {@code k}: its own packets from their decoded fields ({@link
+     *       PacketClassifier#onDecoded}, which reads a packet's bytes only while its flow is new or undecided), the
+     *       others' by timestamp alone ({@link PacketClassifier#passOver}), so every shard still sees every timestamp
+     *       and sweeps idle flows at the same packets as one classifier would.</li>
      * </ol>
-     * On two threads, thread 0 walks and thread 1 decodes, so the work outside classification is split between them
-     * instead of repeated on each. A chunk of 4,096 records (about 2.5 MB of a generated trace) keeps the three live
-     * chunks in the last-level cache.
+     * Thread 0 owns a smaller share of the flows ({@link #WALKER_WEIGHT}) to make up for the walk. The earlier pipeline
+     * had thread 1 decode what thread 0 had walked, and each thread decode its own packets again: on the 2-core box,
+     * timed per phase, thread 1's decoding alone took three to four times thread 0's walk, as every packet's header
+     * lines crossed from one core's cache to the other's, and classifying took as long again for the same reason. Now
+     * only the decoded fields cross, in sequential arrays. A chunk of 4,096 records (about 2.5 MB of a generated
+     * trace, 200 KB of arrays) keeps the two live chunks in the last-level cache.
      */
     private long classifyPipelined(PacketReader reader) throws InterruptedException {
         firstReader = reader;
         int threads = shards.length;
         if (chunks == null) {
-            chunks = new Chunk[] {new Chunk(), new Chunk(), new Chunk()};
+            chunks = new Chunk[] {new Chunk(), new Chunk()};
         }
         Pipeline pipeline = new Pipeline(threads, reader, chunks);
         return onEveryShard(new ShardLoop() {
@@ -220,7 +234,17 @@ public final class ShardedClassifier {
         final int[] linkType = new int[CHUNK];
         final long[] originalLength = new long[CHUNK];
         final long[] timestamp = new long[CHUNK];
+        /** The shard owning each record's flow, or {@link #UNDECODED}. */
         final short[] owner = new short[CHUNK];
+        // Each decoded record's headers (PacketHeaders.adopt), so that the owning thread need not read the packet.
+        final long[] sourceHigh = new long[CHUNK];
+        final long[] sourceLow = new long[CHUNK];
+        final long[] destinationHigh = new long[CHUNK];
+        final long[] destinationLow = new long[CHUNK];
+        final int[] ports = new int[CHUNK];
+        final byte[] transport = new byte[CHUNK];
+        final int[] transportOffset = new int[CHUNK];
+        final int[] transportLength = new int[CHUNK];
         /** The window every record of the chunk lies in: a chunk ends where the reader moves its window. */
         ByteBuf buffer;
         int count;
@@ -232,6 +256,10 @@ public final class ShardedClassifier {
         final PacketReader reader;
         final SpinBarrier barrier;
         final Chunk[] chunks;
+        /** The walker's own decoder: its counters are never read (each shard's classifier counts its packets). */
+        final PacketHeaders headers = new PacketHeaders();
+        /** Upper ends (exclusive) of each shard's share of the 32-bit hash space; see {@link #WALKER_WEIGHT}. */
+        final long[] shareEnds;
         /** Chunks walked in all, once the reader is exhausted; written by thread 0, read by all after a barrier. */
         int end = Integer.MAX_VALUE;
         /** The reader stopped on a record of a new window: it opens the next chunk. */
@@ -242,39 +270,31 @@ public final class ShardedClassifier {
             this.chunks = chunks;
             this.reader = reader;
             this.barrier = new SpinBarrier(threads);
+            this.shareEnds = shareEnds(threads);
         }
 
         void run(int thread, PacketClassifier classifier) {
             barrier.register(thread);
             classifier.ownersKnown();
-            PacketHeaders headers = thread == 0 ? null : new PacketHeaders();
             for (int step = 0; ; step++) {
                 int walked = end;
-                if (thread == 0) {
-                    if (step < walked && !walk(chunks[step % 3])) {
-                        end = step + 1;
-                    }
-                } else if (step >= 1 && step - 1 < walked) {
-                    Chunk chunk = chunks[(step - 1) % 3];
-                    int hashers = threads - 1;
-                    int from = (int) ((long) chunk.count * (thread - 1) / hashers);
-                    int to = (int) ((long) chunk.count * thread / hashers);
-                    assignShards(chunk, from, to, headers, threads);
+                if (thread == 0 && step < walked && !walk(chunks[step % 2])) {
+                    end = step + 1;
                 }
-                if (step >= 2 && step - 2 < walked) {
-                    classify(chunks[(step - 2) % 3], classifier, thread);
+                if (step >= 1 && step - 1 < walked) {
+                    classify(chunks[(step - 1) % 2], classifier, thread);
                 }
                 if (!barrier.await()) {
                     return;
                 }
                 // Every thread reads the same end after the barrier, so all leave after the same step.
-                if (step - 2 >= end - 1) {
+                if (step - 1 >= end - 1) {
                     return;
                 }
             }
         }
 
-        /** Fills the chunk with the next records; returns whether the capture goes on after them. */
+        /** Fills the chunk with the next records and their owners; returns whether the capture goes on after them. */
         private boolean walk(Chunk chunk) {
             final PacketReader reader = this.reader;
             int n = 0;
@@ -285,10 +305,11 @@ public final class ShardedClassifier {
                 record(chunk, 0, reader);
                 n = 1;
             }
+            boolean more = true;
             while (n < CHUNK) {
                 if (!reader.next()) {
-                    chunk.count = n;
-                    return false;
+                    more = false;
+                    break;
                 }
                 ByteBuf buffer = reader.buffer();
                 if (buffer != chunk.buffer) {
@@ -301,29 +322,57 @@ public final class ShardedClassifier {
                 record(chunk, n++, reader);
             }
             chunk.count = n;
-            return true;
+            return more;
         }
 
-        private static void record(Chunk chunk, int i, PacketReader reader) {
-            chunk.offset[i] = reader.offset();
-            chunk.capturedLength[i] = reader.capturedLength();
+        /**
+         * Notes the reader's record and its owner, decoded now: its headers were just brought into this core's cache
+         * by the walk (the reader's read-ahead), where a decode on another core fetched them again, at over three
+         * times the walk's cost per packet (phase times, 300 k-packet trace).
+         */
+        private void record(Chunk chunk, int i, PacketReader reader) {
+            final PacketHeaders headers = this.headers;
+            final int offset = reader.offset();
+            final int capturedLength = reader.capturedLength();
+            final int linkType = reader.linkType();
+            chunk.offset[i] = offset;
+            chunk.capturedLength[i] = capturedLength;
             chunk.originalLength[i] = reader.originalLength();
             chunk.timestamp[i] = reader.timestampNanos();
-            chunk.linkType[i] = reader.linkType();
+            chunk.linkType[i] = linkType;
+            if (headers.decode(reader.buffer(), offset, capturedLength, linkType)) {
+                final long sourceHigh = headers.sourceHigh();
+                final long sourceLow = headers.sourceLow();
+                final long destinationHigh = headers.destinationHigh();
+                final long destinationLow = headers.destinationLow();
+                final int transport = headers.transport();
+                chunk.owner[i] = (short) owner(FlowTable.hash(sourceHigh, sourceLow, headers.sourcePort(),
+                        destinationHigh, destinationLow, headers.destinationPort(), transport));
+                chunk.sourceHigh[i] = sourceHigh;
+                chunk.sourceLow[i] = sourceLow;
+                chunk.destinationHigh[i] = destinationHigh;
+                chunk.destinationLow[i] = destinationLow;
+                chunk.ports[i] = headers.ports();
+                chunk.transport[i] = (byte) transport;
+                chunk.transportOffset[i] = headers.transportOffset();
+                chunk.transportLength[i] = headers.transportLength();
+            } else {
+                chunk.owner[i] = UNDECODED;
+            }
         }
 
-        private static void assignShards(Chunk chunk, int from, int to, PacketHeaders headers, int shards) {
-            final ByteBuf buffer = chunk.buffer;
-            final short[] owner = chunk.owner;
-            for (int i = from; i < to; i++) {
-                if (headers.decode(buffer, chunk.offset[i], chunk.capturedLength[i], chunk.linkType[i])) {
-                    owner[i] = (short) PacketClassifier.shardOf(FlowTable.hash(headers.sourceHigh(),
-                            headers.sourceLow(), headers.sourcePort(), headers.destinationHigh(),
-                            headers.destinationLow(), headers.destinationPort(), headers.transport()), shards);
-                } else {
-                    owner[i] = 0;
-                }
+        /**
+         * The shard owning a flow with this hash: the hash's high bits against the shares (as {@link
+         * PacketClassifier#shardOf}, so the flow table's home slot, its low bits, stays spread within each shard).
+         */
+        private int owner(int hash) {
+            final long point = hash & 0xffffffffL;
+            final long[] shareEnds = this.shareEnds;
+            int shard = 0;
+            while (point >= shareEnds[shard]) {
+                shard++;
             }
+            return shard;
         }
 
         private static void classify(Chunk chunk, PacketClassifier classifier, int shard) {
@@ -332,7 +381,13 @@ public final class ShardedClassifier {
             final long[] originalLength = chunk.originalLength;
             final long[] timestamp = chunk.timestamp;
             for (int i = 0, n = chunk.count; i < n; i++) {
-                if (owner[i] == shard) {
+                final int o = owner[i];
+                if (o == shard) {
+                    classifier.onDecoded(buffer, originalLength[i], timestamp[i], chunk.sourceHigh[i],
+                            chunk.sourceLow[i], chunk.destinationHigh[i], chunk.destinationLow[i], chunk.ports[i],
+                            chunk.transport[i] & 0xff, chunk.transportOffset[i], chunk.transportLength[i]);
+                } else if (o == UNDECODED && shard == 0) {
+                    // Decoded again by shard 0's own classifier, which counts it under the reason it has no flow.
                     classifier.onPacket(buffer, chunk.offset[i], chunk.capturedLength[i], originalLength[i],
                             chunk.linkType[i], timestamp[i]);
                 } else {
@@ -340,6 +395,20 @@ public final class ShardedClassifier {
                 }
             }
         }
+    }
+
+    /**
+     * Each shard's share of the 32-bit hash space, as the exclusive upper end of each: thread 0 also walks and decodes
+     * every record, so its share is {@link #WALKER_WEIGHT} of each other thread's.
+     */
+    private static long[] shareEnds(int threads) {
+        double total = WALKER_WEIGHT + threads - 1;
+        long[] ends = new long[threads];
+        for (int i = 0; i < threads - 1; i++) {
+            ends[i] = (long) ((WALKER_WEIGHT + i) / total * (1L << 32));
+        }
+        ends[threads - 1] = 1L << 32;
+        return ends;
     }
 
     /**

@@ -76,6 +76,36 @@ class ShardedClassifierTest {
 
     @Test
     @Timeout(60)
+    void packetsCarryingNoFlowShouldBeCountedOnceOnEveryThreadCount() throws Exception {
+        // The pipeline's walker decodes every packet and hands the owner its decoded fields; a packet whose headers
+        // carry no flow goes to shard 0, which decodes it again to count why. Spoil some of a trace's packets.
+        byte[] pcap = trace(300, 23);
+        PacketReader reader = PacketReaders.of(Unpooled.wrappedBuffer(pcap.clone()));
+        for (int i = 0; reader.next(); i++) {
+            int frame = reader.offset();
+            if (i % 37 == 5) {
+                pcap[frame + 14] = 0x35; // IPv4 version 3: malformed
+            } else if (i % 53 == 7) {
+                pcap[frame + 12] = (byte) 0x88; // ether_type 0x88cc (LLDP): not IP
+                pcap[frame + 13] = (byte) 0xcc;
+            }
+        }
+        ShardedClassifier one = classifier(1, 1_000_000_000L);
+        one.classify(() -> PacketReaders.of(Unpooled.wrappedBuffer(pcap)));
+        List<Object> expected = results(one);
+        assertThat(one.malformedPackets()).isPositive();
+        assertThat(one.nonIpPackets()).isPositive();
+
+        for (int threads : new int[] {2, 3}) {
+            ShardedClassifier sharded = classifier(threads, 1_000_000_000L);
+            sharded.classify(() -> PacketReaders.of(Unpooled.wrappedBuffer(pcap)));
+
+            assertThat(results(sharded)).as("%d threads", threads).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void captureCutShortShouldStopEveryThreadAtTheSameRecordWithTheSameProblem() throws Exception {
         byte[] whole = trace(300, 22);
         byte[] cut = Arrays.copyOf(whole, whole.length * 2 / 3);
