@@ -252,7 +252,6 @@ public final class ShardedClassifier {
 
     /** The state the pipeline's threads share; every hand-over goes through {@link #barrier}. */
     private static final class Pipeline {
-        final int threads;
         final PacketReader reader;
         final SpinBarrier barrier;
         final Chunk[] chunks;
@@ -266,7 +265,6 @@ public final class ShardedClassifier {
         boolean pending;
 
         Pipeline(int threads, PacketReader reader, Chunk[] chunks) {
-            this.threads = threads;
             this.chunks = chunks;
             this.reader = reader;
             this.barrier = new SpinBarrier(threads);
