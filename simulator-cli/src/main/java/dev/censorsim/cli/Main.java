@@ -26,7 +26,7 @@ import java.io.PrintWriter;
             CtlCommand.class,
             RunCommand.class,
             GatewayCommand.class,
-            CommandLine.HelpCommand.class
+            HelpCommand.class
         })
 public final class Main implements Runnable {
 

@@ -38,6 +38,11 @@ final class MessengerServerCommand implements Callable<Integer> {
                     + "port 0 picks free ones (default: ${DEFAULT-VALUE}).")
     InetSocketAddress listen;
 
+    @Option(names = "--backlog", paramLabel = "N", defaultValue = "" + MessengerServerOptions.DEFAULT_BACKLOG,
+            description = "Connections the kernel may queue before the server accepts them; a connect burst beyond "
+                    + "it is dropped. The kernel caps it at net.core.somaxconn (default: ${DEFAULT-VALUE}).")
+    int backlog;
+
     @Option(names = "--name", required = true, arity = "1..*", paramLabel = "NAME",
             description = "DNS names to hold certificates for, e.g. g.whatsapp.net mmg.whatsapp.net.")
     List<String> names;
@@ -82,9 +87,12 @@ final class MessengerServerCommand implements Callable<Integer> {
             }
             psk = vpnPsk == null ? null : MessengerClientCommand.hex(vpnPsk, "--vpn-psk");
         }
+        if (backlog < 1) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--backlog must be at least 1, was " + backlog);
+        }
         MessengerServerOptions options;
         try {
-            options = MessengerServerOptions.builder().listen(listen).names(names).build();
+            options = MessengerServerOptions.builder().listen(listen).names(names).backlog(backlog).build();
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }

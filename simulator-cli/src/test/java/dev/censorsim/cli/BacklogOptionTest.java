@@ -22,4 +22,21 @@ class BacklogOptionTest {
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("--backlog").contains("somaxconn").contains("(default: 4096)");
     }
+
+    @Test
+    void messengerServerBacklogBelowOneShouldBeABadInputOnOneLine() {
+        CliRun run = CliRun.of("messenger", "server", "--name", "g.whatsapp.net", "--backlog", "0");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err().lines().count()).isEqualTo(1);
+        assertThat(run.err()).contains("--backlog must be at least 1, was 0").doesNotContain("\tat ");
+    }
+
+    @Test
+    void messengerServerHelpShouldOfferTheProxysBacklogDefault() {
+        CliRun run = CliRun.of("messenger", "server", "--help");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("--backlog").contains("somaxconn").contains("(default: 4096)");
+    }
 }

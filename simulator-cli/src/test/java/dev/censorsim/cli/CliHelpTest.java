@@ -100,4 +100,32 @@ class CliHelpTest {
         assertThat(names).containsAll(CliHelp.documented());
         assertThat(Arrays.asList(names.toArray())).contains("scenario list", "completion");
     }
+
+    @Test
+    void helpShouldShowTheHelpOfANestedSubcommand() {
+        CliRun nested = CliRun.of("help", "messenger", "client");
+        CliRun direct = CliRun.of("messenger", "client", "--help");
+
+        assertThat(nested.exitCode()).as(nested.err()).isEqualTo(ExitCodes.OK);
+        assertThat(nested.out()).contains("Usage: censorsim messenger client ").isEqualTo(direct.out());
+        assertThat(CliRun.of("help", "scenario", "run").out()).isEqualTo(CliRun.of("scenario", "run", "--help").out());
+    }
+
+    @Test
+    void helpShouldStillShowTheRootAndFirstLevelHelp() {
+        assertThat(CliRun.of("help").out()).isEqualTo(CliRun.of("--help").out());
+        assertThat(CliRun.of("help", "messenger").out()).contains("Usage: censorsim messenger ")
+                .doesNotContain("Usage: censorsim messenger client")
+                .isEqualTo(CliRun.of("messenger", "--help").out());
+    }
+
+    @Test
+    void helpForAnUnknownSubcommandShouldBeBadInputNamingWhereItLooked() {
+        CliRun run = CliRun.of("help", "messenger", "nosuch");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run.err().lines().findFirst().orElseThrow())
+                .isEqualTo("censorsim: unknown command 'nosuch' in 'censorsim messenger'; its commands: server, client");
+        assertThat(run.out()).isEmpty();
+    }
 }

@@ -42,46 +42,6 @@ class EvasionsCommandTest {
                 .anySatisfy(l -> assertThat(l).startsWith("{\"evasion\": \"no-sni\", \"outcome\": \"passed\""));
     }
 
-    private static final String DNS_REMOVAL = """
-            rules:
-              - name: nsdi-removal
-                match: { qname: [removed.example] }
-                action: { type: nxdomain }
-            """;
-
-    @Test
-    void dohAndHardcodedIpShouldEvadeADnsRemovalOverRealTls() throws Exception {
-        Path policy = write("dns-removal.yaml", DNS_REMOVAL);
-        Path json = dir.resolve("dns.json");
-
-        CliRun run = CliRun.of("evasions", "--policy", policy.toString(), "--name", "removed.example",
-                "--evasion", "doh,hardcoded-ip", "--budget", "3s", "--json", json.toString());
-
-        assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).containsPattern("doh +passed").containsPattern("hardcoded-ip +passed");
-        assertThat(Files.readAllLines(json))
-                .anySatisfy(l -> assertThat(l).startsWith("{\"evasion\": \"doh\", \"outcome\": \"passed\"")
-                        .contains("NXDOMAIN").contains("messages acknowledged over real TLS"))
-                .anySatisfy(l -> assertThat(l).startsWith("{\"evasion\": \"hardcoded-ip\", \"outcome\": \"passed\"")
-                        .contains("no lookup"));
-    }
-
-    @Test
-    void dohAndHardcodedIpShouldStillMeetAnSniReset() throws Exception {
-        Path policy = write("dns-and-sni.yaml", DNS_REMOVAL + """
-                  - name: sni-reset
-                    match: { sni: [removed.example] }
-                    action: { type: reset }
-                """);
-
-        CliRun run = CliRun.of("evasions", "--policy", policy.toString(), "--name", "removed.example",
-                "--evasion", "doh,hardcoded-ip", "--budget", "3s");
-
-        assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).containsPattern("doh +blocked").containsPattern("hardcoded-ip +blocked")
-                .contains("reset");
-    }
-
     @Test
     void ccsPrefixShouldStillBeThrottledByThe2021ProfileAsXueEtAlFound() {
         CliRun run = CliRun.of("evasions", "--policy",

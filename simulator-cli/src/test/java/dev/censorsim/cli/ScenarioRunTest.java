@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,11 +31,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code censorsim scenario run} and {@code censorsim demo} with the real runner, in-process, over loopback: every
  * shipped scenario (scaled) must pass, a scenario whose expectation cannot hold must exit 1, a malformed one 2.
  *
- * <p>A scenario run mostly waits out its timed phases (about 0.2 of a core each, measured), so the runs can overlap:
- * the methods are {@code CONCURRENT}, and a scenario with a lower bound on something a busy CPU can miss (media
- * throughput, call MOS, QUIC's share, which needs handshakes within the QUIC timeout) holds the {@value #CPU_LANE}
- * lock, one of them at a time. JUnit's parallel execution is off by default (junit-platform.properties in this
- * module's test resources says why); {@code -Djunit.jupiter.execution.parallel.enabled=true} turns it on. A shipped
+ * <p>A scenario run mostly waits out its timed phases (about 0.2 of a core each, measured), but its expectations
+ * (chat ratios with a 1 s timeout, throughput, MOS, QUIC's share, which needs handshakes within the QUIC timeout)
+ * were missed when runs overlapped on a loaded 2-core box. So every run here holds the {@value #CPU_LANE} lock
+ * exclusively, and runs alone, even with JUnit's parallel execution on (off by default: this module's
+ * junit-platform.properties says why; {@code -Djunit.jupiter.execution.parallel.enabled=true} turns it on); only
+ * {@code -Pslow}'s sweep of scenarios that count events without a CPU-bound bound shares it, so those overlap each
+ * other and never a CPU-bound run. A shipped
  * scenario that the README walk-through ({@link ReadmeWalkthroughIT}, in {@code verify}) already runs through the
  * shaded jar at this scale or more, and must pass there, is not run again here (so {@code mvn test} alone leaves
  * those to {@code verify}; {@link #theSweepShouldCoverEveryShippedScenarioWithTheReadmeWalk} proves that the two
@@ -52,7 +55,11 @@ class ScenarioRunTest {
     /** Half speed: the shortest shipped phase still runs 5 s, enough for several reconnects and transfers. */
     private static final String CI_TIME_SCALE = "0.5";
 
-    /** Held by each CPU-bound scenario run, the demo's included: one of them at a time. */
+    /**
+     * Held exclusively by every scenario run of the default run (the representatives, the demo, the must-fail run:
+     * each has a chat ratio with a timeout, or a throughput, MOS or QUIC-share floor) and by the sweep's CPU-bound
+     * runs; shared ({@code READ}) by the sweep's runs that only count events, which may overlap each other only.
+     */
     static final String CPU_LANE = "censorsim.scenario-cpu-lane";
 
     /**
@@ -103,6 +110,8 @@ class ScenarioRunTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"whatsapp-2025-calls", "whatsapp-2025-throttle", "whatsapp-2026-dns-block",
             "whatsapp-2026-vpn", "quic-2022-fallback"})
+    @Execution(ExecutionMode.CONCURRENT)
+    @ResourceLock(CPU_LANE)
     void representativeScenarioShouldPassScaled(String name) throws InterruptedException {
         Path scenario = Path.of("..", "scenarios", name + ".yaml");
         assertThat(scenario).as("a shipped scenario").isRegularFile();
@@ -113,6 +122,7 @@ class ScenarioRunTest {
     @Tag(SLOW)
     @MethodSource("eventScenarios")
     @Execution(ExecutionMode.CONCURRENT)
+    @ResourceLock(value = CPU_LANE, mode = ResourceAccessMode.READ)
     void everyShippedScenarioShouldPassScaled(Path scenario) throws InterruptedException {
         assertPasses(scenario);
     }
@@ -232,6 +242,7 @@ class ScenarioRunTest {
 
     @Test
     @Execution(ExecutionMode.CONCURRENT)
+    @ResourceLock(CPU_LANE)
     void anExpectationThatCannotHoldShouldExit1WithTheMeasuredValueInJunitXml() throws Exception {
         awaitStartSlot();
         Path file = Path.of("src", "test", "resources", "scenarios", "must-fail.yaml");

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static dev.censorsim.testing.SocketReads.drainUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -164,19 +165,6 @@ class CrossProcessLoopTest {
         socket.connect(target, 5_000);
         socket.setSoTimeout(10_000);
         return socket;
-    }
-
-    private static int drainUntilClosed(Socket client) throws IOException {
-        int total = 0;
-        try {
-            byte[] buffer = new byte[1024];
-            for (int n; (n = client.getInputStream().read(buffer)) > 0; ) {
-                total += n;
-            }
-        } catch (java.net.SocketException reset) {
-            // A reset ends the connection as clearly as a FIN.
-        }
-        return total;
     }
 
     /** A {@link ForwardProxyProcess} in a JVM of its own; closing it ends its input, then waits for it to exit. */

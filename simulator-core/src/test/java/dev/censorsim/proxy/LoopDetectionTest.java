@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static dev.censorsim.testing.SocketReads.drainUntilClosed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -134,7 +135,7 @@ class LoopDetectionTest {
             client.setSoTimeout(10_000);
             client.getOutputStream().write(5);
 
-            assertThat(readUntilClosed(client)).as("the client's connection ends with nothing relayed").isZero();
+            assertThat(drainUntilClosed(client)).as("the client's connection ends with nothing relayed").isZero();
             // The end may come as a FIN (half-close): the SOCKS flow ends, and reports, once the client closes too.
             client.close();
             List<FlowRecord> seen = drain(records, 3, 2_000);
@@ -221,19 +222,6 @@ class LoopDetectionTest {
             return seen;
         }
         return seen;
-    }
-
-    private static int readUntilClosed(Socket client) throws IOException {
-        int total = 0;
-        try {
-            byte[] buffer = new byte[1024];
-            for (int n; (n = client.getInputStream().read(buffer)) > 0; ) {
-                total += n;
-            }
-        } catch (java.net.SocketException reset) {
-            // A reset is as clear a failure as an EOF.
-        }
-        return total;
     }
 
     private static void awaitClosed(CensorProxy proxy) throws InterruptedException {
