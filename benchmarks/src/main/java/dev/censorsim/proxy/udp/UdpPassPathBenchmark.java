@@ -101,7 +101,7 @@ public class UdpPassPathBenchmark {
         UdpRelayOptions options = UdpRelayOptions.forward(server).policy(new PolicyHolder(compiled)).build();
         InetSocketAddress upstreamAddress = new InetSocketAddress(loopback, 40001);
         upstream = new AddressedChannel(upstreamAddress);
-        UdpFrontendHandler frontend = new UdpFrontendHandler(options, (to, path) -> upstream);
+        UdpFrontendHandler frontend = new UdpFrontendHandler(options, (to, path) -> upstream, null);
         front = new AddressedChannel(relayAddress);
         front.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
         front.pipeline().addLast(UdpRelay.FRONTEND_HANDLER, frontend);
