@@ -307,8 +307,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** What to write on the flow's upstream socket: the bare buffer when it is connected, else an envelope. */
     private Object toServer(UdpFlow flow, ByteBuf content) {
-        return flow.upstream.remoteAddress() != null ? content
-                : replies.wrap(content, flow.server);
+        return flow.upstreamConnected ? content : replies.wrap(content, flow.server);
     }
 
     private void delay(UdpFlow flow, Channel channel, Object message, long delayNanos) {
