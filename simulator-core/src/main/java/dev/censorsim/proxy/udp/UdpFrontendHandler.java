@@ -215,7 +215,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
      * buffer of its own length and the area's slice released; otherwise it already has its own buffer.
      */
     ByteBuf own(ByteBuf content) {
-        return area != null ? DatagramBatches.own(content, ctx.alloc()) : content;
+        return area != null ? DatagramBatches.own(content) : content;
     }
 
     @Override
