@@ -1,5 +1,6 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.benchmarks.proxy.UdpRelayBenchmark;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
@@ -60,17 +61,17 @@ public class UdpPassPathBenchmark {
     static final int BURST = 16;
     /** Bursts each way per invocation: the hand-off to the event loop is paid once per {@value} bursts. */
     static final int ROUNDS = 128;
-    private static final String VOICE_POLICY = String.join("\n",
-            "lists: { whatsapp: [whatsapp.net] }",
-            "rules:",
-            "  - { name: whatsapp-calls, match: { domain: ['@whatsapp'], protocol: [stun, rtp] }, action: { type: drop } }",
-            "  - { name: quic-2022, match: { protocol: [quic], port: [443], min-size: 1001 }, action: { type: drop } }",
-            "  - { name: stun-3478, match: { port: [3478], protocol: [stun] }, action: { type: drop } }",
-            "");
 
     /** {@code pass}: no rules; {@code voice}: the call rules with a flow they let pass. */
     @Param({"pass", "voice"})
     public String policy;
+
+    /**
+     * {@code buffer}: each datagram arrives in a buffer of its own (NIO); {@code area}: as from epoll's receive area,
+     * so the relay copies each one into a pooled buffer of its own length first ({@code DatagramBatches.own}).
+     */
+    @Param({"buffer", "area"})
+    public String receive;
 
     private DefaultEventLoop loop;
     private final Runnable rounds = this::runRounds;
@@ -97,11 +98,12 @@ public class UdpPassPathBenchmark {
         InetSocketAddress server = new InetSocketAddress(loopback, 5353);
         InetSocketAddress client = new InetSocketAddress(loopback, 40000);
         CompiledPolicy compiled = "voice".equals(policy)
-                ? PolicyLoader.parse(VOICE_POLICY, "voice.yaml") : CompiledPolicy.empty();
+                ? PolicyLoader.parse(UdpRelayBenchmark.VOICE_POLICY, "voice.yaml") : CompiledPolicy.empty();
         UdpRelayOptions options = UdpRelayOptions.forward(server).policy(new PolicyHolder(compiled)).build();
         InetSocketAddress upstreamAddress = new InetSocketAddress(loopback, 40001);
         upstream = new AddressedChannel(upstreamAddress);
-        UdpFrontendHandler frontend = new UdpFrontendHandler(options, (to, path) -> upstream);
+        UdpFrontendHandler frontend = new UdpFrontendHandler(options, (to, path) -> upstream,
+                "area".equals(receive) ? new DatagramBatches.ReceiveArea() : null);
         front = new AddressedChannel(relayAddress);
         front.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
         front.pipeline().addLast(UdpRelay.FRONTEND_HANDLER, frontend);

@@ -33,8 +33,13 @@ final class UdpFlow {
     final InetSocketAddress client;
     final InetSocketAddress server;
     final long startNanos;
-    /** The socket the flow's client datagrams leave by: connected to {@link #server} in forward mode. */
+    /** The socket the flow's client datagrams leave by: connected to {@link #server} in forward mode, except on epoll. */
     final Channel upstream;
+    /**
+     * Whether {@link #upstream} is connected (so it takes bare buffers), taken once when the flow opens: the socket is
+     * connected before the flow exists and never reconnected, and this spares a {@code remoteAddress()} per datagram.
+     */
+    final boolean upstreamConnected;
     private final PolicyHolder holder;
     private final FlowNames names;
     private final DatagramClassifier classifier;
@@ -82,6 +87,7 @@ final class UdpFlow {
         this.client = client;
         this.server = server;
         this.upstream = upstream;
+        this.upstreamConnected = upstream != null && upstream.remoteAddress() != null;
         this.holder = holder;
         this.names = names;
         this.classifier = classifier;

@@ -82,13 +82,20 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private final UpstreamOpener opener;
 
-    UdpFrontendHandler(UdpRelayOptions options) {
-        this(options, null);
+    /** The relay's receive memory on epoll, shared by every socket of its event loop; {@code null} on NIO. */
+    private final DatagramBatches.ReceiveArea area;
+
+    UdpFrontendHandler(UdpRelayOptions options, DatagramBatches.ReceiveArea area) {
+        this(options, null, area);
     }
 
-    /** @param opener opens each flow's upstream socket; {@code null} for the relay's own (real sockets) */
-    UdpFrontendHandler(UdpRelayOptions options, UpstreamOpener opener) {
+    /**
+     * @param opener opens each flow's upstream socket; {@code null} for the relay's own (real sockets)
+     * @param area   where the relay's epoll sockets read to, or {@code null}: each datagram has its own buffer
+     */
+    UdpFrontendHandler(UdpRelayOptions options, UpstreamOpener opener, DatagramBatches.ReceiveArea area) {
         this.opener = opener;
+        this.area = area;
         this.options = options;
         this.idleNanos = options.idleTimeout().toNanos();
         this.transparent = options.isTransparent();
@@ -145,6 +152,14 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // The listening channel closed (after endAll closed every flow's socket): nothing reads into the area again.
+        if (area != null) {
+            area.free();
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.read();
         ctx.fireChannelActive();
@@ -171,7 +186,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        final ByteBuf content = packet.content();
+        final ByteBuf content = own(packet.content());
         if (capture != null) {
             capture.udp(sender, transparent ? packet.recipient() : (InetSocketAddress) ctx.channel().localAddress(),
                     content);
@@ -191,8 +206,16 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         } else if (fate > 0) {
             delay(flow, upstream, toServer(flow, content), fate);
         } else {
-            packet.release();
+            content.release();
         }
+    }
+
+    /**
+     * A datagram the relay keeps past {@code channelRead}: read into the receive area (epoll), it is copied into a
+     * buffer of its own length and the area's slice released; otherwise it already has its own buffer.
+     */
+    ByteBuf own(ByteBuf content) {
+        return area != null ? DatagramBatches.own(content) : content;
     }
 
     @Override
@@ -284,8 +307,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** What to write on the flow's upstream socket: the bare buffer when it is connected, else an envelope. */
     private Object toServer(UdpFlow flow, ByteBuf content) {
-        return flow.upstream.remoteAddress() != null ? content
-                : replies.wrap(content, flow.server);
+        return flow.upstreamConnected ? content : replies.wrap(content, flow.server);
     }
 
     private void delay(UdpFlow flow, Channel channel, Object message, long delayNanos) {
@@ -412,7 +434,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean v6 = server.getAddress() instanceof Inet6Address;
         DatagramChannel channel = Transport.of(ctx.channel()).newDatagramChannel(Transport.familyOf(server));
         channel.config().setAutoRead(false);
-        DatagramBatches.configure(channel);
+        DatagramBatches.configure(channel, area);
         channel.config().setOption(ChannelOption.SO_RCVBUF, SOCKET_BUFFER_BYTES);
         channel.config().setOption(ChannelOption.SO_SNDBUF, SOCKET_BUFFER_BYTES);
         // Called on the event loop, so registration, bind and connect all run inline and their futures are already

@@ -82,7 +82,9 @@ public final class UdpRelay implements AutoCloseable {
             dev.censorsim.proxy.LoopGuard.announceMarking(options.upstream());
         }
         EventLoopGroup group = transport.newGroup(1, "censorsim-udp");
-        UdpFrontendHandler frontend = new UdpFrontendHandler(options);
+        // On epoll every socket of the relay reads a burst with one recvmmsg(2) into this area (see DatagramBatches).
+        DatagramBatches.ReceiveArea area = transport == Transport.EPOLL ? new DatagramBatches.ReceiveArea() : null;
+        UdpFrontendHandler frontend = new UdpFrontendHandler(options, area);
         Bootstrap bootstrap = new Bootstrap();
         if (options.isTransparent()) {
             // TPROXY hands datagrams only to a transparent socket; IP_RECVORIGDSTADDR puts each one's original
@@ -91,7 +93,7 @@ public final class UdpRelay implements AutoCloseable {
                     .option(EpollChannelOption.IP_RECVORIGDSTADDR, true);
         }
         // A burst of client datagrams per read, each whole however long (up to 65,535 B).
-        DatagramBatches.configure(bootstrap, transport == Transport.EPOLL);
+        DatagramBatches.configure(bootstrap, area);
         ChannelFuture bind = bootstrap
                 .group(group)
                 // A socket of the listen address's own family: a dual-stack socket would map every IPv4 peer to

@@ -1,5 +1,6 @@
 package dev.censorsim.proxy.udp;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
@@ -37,8 +38,9 @@ final class UdpUpstreamHandler extends ChannelInboundHandlerAdapter {
             packet.release();
             return;
         }
-        long fate = flow.onDatagram(false, packet.content(), System.nanoTime());
-        frontend.toClient(flow, packet.content(), fate);
+        ByteBuf content = frontend.own(packet.content());
+        long fate = flow.onDatagram(false, content, System.nanoTime());
+        frontend.toClient(flow, content, fate);
     }
 
     @Override
