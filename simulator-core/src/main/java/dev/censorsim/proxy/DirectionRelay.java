@@ -34,24 +34,9 @@ final class DirectionRelay {
 
     /** Smallest read buffer on a shaped flow; below that, syscalls per byte dominate. */
     private static final int MIN_SHAPED_READ_BYTES = 512;
-    /** Largest read on a shaped flow (Netty's default largest read). */
+    /** Netty's default largest read, used on unshaped flows. */
     private static final int MAX_READ_BYTES = 64 * 1024;
-    /**
-     * Largest read on an unshaped flow. With {@code AUTO_READ} off every chunk costs a read, a write and a pass through
-     * the event loop (Netty's epoll transport schedules the next read of a socket that filled the last buffer as a
-     * task, so the loop polls epoll once per chunk: strace under iperf3 showed one {@code epoll_pwait2} per 64 KiB
-     * chunk, where HAProxy's loop polls once per ~100 of its chunks). Four times the chunk is a quarter of those per
-     * byte. Netty's adaptive sizing only grows the buffer on flows whose reads keep filling it, so a request/response
-     * flow still reads into a few hundred bytes.
-     */
-    private static final int UNSHAPED_MAX_READ_BYTES = 256 * 1024;
-    /** Shared by every unshaped direction: the allocator is configuration only, its per-read state is per channel. */
-    private static final AdaptiveRecvByteBufAllocator UNSHAPED_READS =
-            new AdaptiveRecvByteBufAllocator(64, 2048, UNSHAPED_MAX_READ_BYTES);
-    /**
-     * Client bytes held, unforwarded, past which a black hole stops watching for the client leaving; the read that
-     * crosses it is kept too, so at most this plus one read ({@link #UNSHAPED_MAX_READ_BYTES}) is held.
-     */
+    /** Most client bytes held, unforwarded, while a black hole watches for the client leaving: one full read. */
     static final int HELD_WHILE_DROPPING_BYTES = MAX_READ_BYTES;
     /** Lower bound on a shaping wake-up, so flows contending for a shared bucket do not spin. */
     private static final long MIN_SHAPING_WAIT_NANOS = 50_000;
@@ -114,7 +99,6 @@ final class DirectionRelay {
         this.direction = direction;
         this.source = source;
         this.sink = sink;
-        source.config().setRecvByteBufAllocator(UNSHAPED_READS);
     }
 
     long bytesIn() {
@@ -154,7 +138,7 @@ final class DirectionRelay {
         buckets = all.toArray(new TokenBucket[0]);
         taken = new long[buckets.length];
         if (buckets.length == 0) {
-            source.config().setRecvByteBufAllocator(UNSHAPED_READS);
+            source.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator());
             return;
         }
         // A 64 KiB read on a 64 kbit/s flow is 8 s of traffic held in memory and released in bursts; reading about
@@ -254,7 +238,7 @@ final class DirectionRelay {
      * neither does a relayed one.
      *
      * <p>The client side keeps one read outstanding all the same, holding what it reads, up to
-     * {@link #HELD_WHILE_DROPPING_BYTES} plus one read: a black hole holds the server side, not a dead client. Without the read a
+     * {@link #HELD_WHILE_DROPPING_BYTES}: a black hole holds the server side, not a dead client. Without the read a
      * client's FIN or RST was never seen, and every client that sent a black-holed name and left kept two descriptors
      * for the whole idle timeout (2,000 such clients held 4,013 fds for 300 s). A client that keeps sending stalls
      * at that bound, as before.
