@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  * <p>Every event loop group and every channel is made through {@link #current()}, because a channel can only be
  * registered on an event loop of its own transport. {@code -Dcensorsim.transport=} {@code auto} (the default: epoll
  * where its native library loads, NIO otherwise), {@code epoll} (insists on epoll and fails loudly when it cannot
- * load) or {@code nio} (the JDK's selector transport, the fallback on every other platform).
+ * load), {@code nio} (the JDK's selector transport, the fallback on every other platform) or {@code io_uring} (an
+ * explicit choice, see {@link #IO_URING}).
  *
  * <p>Epoll is the default because it is faster where it counts and behaves the same: the DNS server receives 16
  * queries per {@code recvmmsg(2)}, and the relay reads and writes straight from native memory without the JDK's
