@@ -228,7 +228,13 @@ fi
 
 relay_start() { # relay_start UPSTREAM_PORT -> sets cs_port ha_port so_port
   cs_port="$(free_port)"; ha_port="$(free_port)"; so_port="$(free_port)"
-  start censorsim-relay censorsim proxy --listen "127.0.0.1:$cs_port" --upstream "127.0.0.1:$1"
+  # One event loop, as HAProxy below runs one thread (nbthread 1): the same thread budget on both sides. On these two
+  # cores, shared with wrk's two threads and nginx, a second loop only adds wake-ups: under wrk the proxy's voluntary
+  # context switches went from ~150 to ~600 per 1000 requests with 2 loops (HAProxy ~150), and its epoll_wait calls
+  # from 0.07 to 0.17 per request (HAProxy 0.08); CPU per request ~9% higher (relay2-NOTE.md). One iperf3 stream is
+  # one flow, on one loop either way.
+  start censorsim-relay censorsim proxy --io-threads "${RELAY_IO_THREADS:-1}" --listen "127.0.0.1:$cs_port" \
+    --upstream "127.0.0.1:$1"
   cat > "$work/haproxy.cfg" <<EOF
 global
   nbthread 1

@@ -62,13 +62,24 @@ public final class FrontEndOptions {
                     + "it is dropped. The kernel caps it at net.core.somaxconn (default: ${DEFAULT-VALUE}).")
     int backlog;
 
+    @Option(names = "--io-threads", paramLabel = "N",
+            description = "Event-loop threads that relay the flows; each flow stays on one (default: the number of "
+                    + "CPUs).")
+    Integer ioThreads;
+
     /**
-     * Applies the flow-lifetime options, {@code --backlog}, {@code --no-loop-mark} and {@code --pcap} (opening the
+     * Applies the flow-lifetime options, {@code --backlog}, {@code --io-threads}, {@code --no-loop-mark} and {@code --pcap} (opening the
      * file) to {@code front}.
      */
     ProxyOptions.Builder applyTo(ProxyOptions.Builder front) {
         if (backlog < 1) {
             throw new CliException(ExitCodes.BAD_INPUT, "--backlog must be at least 1, was " + backlog);
+        }
+        if (ioThreads != null && ioThreads < 1) {
+            throw new CliException(ExitCodes.BAD_INPUT, "--io-threads must be at least 1, was " + ioThreads);
+        }
+        if (ioThreads != null) {
+            front.ioThreads(ioThreads);
         }
         return front.backlog(backlog).loopMark(loopMark.loopMark()).idleTimeout(idleTimeout)
                 .passIdleTimeout(passIdleTimeout).handshakeTimeout(handshakeTimeout)

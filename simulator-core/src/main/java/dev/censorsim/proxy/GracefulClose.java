@@ -29,11 +29,11 @@ final class GracefulClose extends ChannelOutboundHandlerAdapter {
     }
 
     /**
-     * Adds the handler at the head of {@code channel}'s pipeline when the channel is epoll's (NIO does this itself).
+     * Adds the handler at the head of {@code channel}'s pipeline when the channel is a native one, epoll's or io_uring's (NIO does this itself).
      * The channel's own transport, not the default: transparent front ends run on epoll whatever the default.
      */
     static void install(Channel channel) {
-        if (Transport.of(channel) == Transport.EPOLL) {
+        if (Transport.of(channel) != Transport.NIO) {
             channel.pipeline().addFirst(NAME, INSTANCE);
         }
     }
