@@ -22,7 +22,7 @@ package dev.censorsim.messenger;
  *
  * <p>Client QUIC stream (QUIC first, {@link QuicFirst}): {@link #TRANSPORT_BYTES}, then {@link #FRAMES},
  * {@link #IDLE} (media only), {@link #SESSION} as on TCP. Its UDP socket: {@link #QUIC_STALL}, {@link #QUIC} (the
- * client codec). The server's UDP endpoint: {@link #UDP_ENDPOINT} (STUN and RTP; passes QUIC on), {@link #QUIC} (the
+ * client codec), {@link #QUIC_END} (ends every exception, see {@link QuicSocketEndHandler}). The server's UDP endpoint: {@link #UDP_ENDPOINT} (STUN and RTP; passes QUIC on), {@link #QUIC} (the
  * server codec, whose streams hold {@link #FRAMES}, {@link #SESSION}).
  */
 final class MessengerPipeline {
@@ -46,6 +46,7 @@ final class MessengerPipeline {
     static final String TRANSPORT_BYTES = "messenger.transportBytes";
     static final String QUIC_STALL = "messenger.quicStall";
     static final String QUIC = "messenger.quic";
+    static final String QUIC_END = "messenger.quicEnd";
     static final String UDP_ENDPOINT = "messenger.udpEndpoint";
 
     private MessengerPipeline() {

@@ -1,7 +1,6 @@
 package dev.censorsim.messenger;
 
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.quic.Quic;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
@@ -78,12 +77,8 @@ final class MessengerQuicCodecs {
                 // No token handler, so no Retry (RFC 9000 §8.1.2): a server on loopback needs no address validation,
                 // and the client's first Initial is then its whole first flight, as a censor's first-datagram rule
                 // expects of a browser.
-                .handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public boolean isSharable() {
-                        return true;
-                    }
-                })
+                // The connection's own pipeline: nothing but the end handler, so its errors stop there.
+                .handler(QuicSocketEndHandler.INSTANCE)
                 .streamOption(ChannelOption.AUTO_READ, false)
                 .streamHandler(streamHandler)
                 .build();

@@ -6,7 +6,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
@@ -125,6 +124,7 @@ final class QuicFirst {
                 protected void initChannel(DatagramChannel ch) {
                     ch.pipeline().addLast(MessengerPipeline.QUIC_STALL, stall);
                     ch.pipeline().addLast(MessengerPipeline.QUIC, codec);
+                    ch.pipeline().addLast(MessengerPipeline.QUIC_END, QuicSocketEndHandler.INSTANCE);
                 }
             }).bind(localBind);
             datagrams = bind.channel();
@@ -139,8 +139,8 @@ final class QuicFirst {
 
         private void handshake() {
             QuicChannel.newBootstrap(datagrams)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .streamHandler(new ChannelInboundHandlerAdapter())
+                    .handler(QuicSocketEndHandler.INSTANCE)
+                    .streamHandler(QuicSocketEndHandler.INSTANCE)
                     .remoteAddress(settings.udp())
                     .connect()
                     .addListener(f -> {

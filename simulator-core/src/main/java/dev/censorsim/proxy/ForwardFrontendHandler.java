@@ -67,4 +67,9 @@ final class ForwardFrontendHandler extends ChannelInboundHandlerAdapter {
         pending.release();
         ctx.fireChannelInactive();
     }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        pending.failed(ctx, cause);
+    }
 }

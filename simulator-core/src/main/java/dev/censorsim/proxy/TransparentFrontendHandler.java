@@ -100,6 +100,11 @@ final class TransparentFrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        pending.failed(ctx, cause);
+    }
+
     /** The nearest a proxy that already accepted can come to "refused": an abortive close, so the client sees RST. */
     private static void reset(Channel client) {
         if (client.isOpen()) {

@@ -3,8 +3,11 @@ package dev.censorsim.messenger;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.units.Direction;
 import dev.censorsim.policy.PolicyLoader;
+import dev.censorsim.testing.PipelineTailWarnings;
 import dev.censorsim.testing.QuicNative;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -46,6 +49,29 @@ class MessengerQuicTest {
         try (CallRig rig = CallRig.start("")) {
             untilDelivered(rig.client());
             untilDelivered(quicFirst(rig, Duration.ZERO));
+        }
+    }
+
+    private PipelineTailWarnings tail;
+    private long unexpectedBefore;
+
+    @BeforeEach
+    void countExceptionsReachingAPipelinesTail() {
+        tail = PipelineTailWarnings.capture();
+        unexpectedBefore = QuicSocketEndHandler.UNEXPECTED_ERRORS.sum();
+    }
+
+    /**
+     * On epoll a QUIC socket closed from inside its own read loop fails its next recvmsg (ClosedChannelException);
+     * before {@link QuicSocketEndHandler} ended them, this class printed 60-200 of Netty's tail warnings.
+     */
+    @AfterEach
+    void noExceptionShouldHaveReachedAPipelinesTail() {
+        try {
+            assertThat(tail.exceptions()).as("exceptions no handler ended").isEmpty();
+            assertThat(QuicSocketEndHandler.UNEXPECTED_ERRORS.sum()).isEqualTo(unexpectedBefore);
+        } finally {
+            tail.close();
         }
     }
 
