@@ -42,6 +42,7 @@ for t in "${targets[@]}"; do
       ${seconds:+-Djazzer.internal.arg.0=censorsim -Djazzer.internal.arg.1=-max_total_time=$seconds} \
       >"$log" 2>&1 || true
   last=$(grep -aE '^#[0-9]+' "$log" | tail -1 || true)
-  crash=$(grep -aE 'Java Exception|== Java|crash-|FuzzTestFindingException' "$log" | head -1 || true)
+  # A LEAK line is Netty's leak detector (level simple under -Pfuzz) reporting a buffer collected unreleased.
+  crash=$(grep -aE 'Java Exception|== Java|crash-|FuzzTestFindingException|LEAK:' "$log" | head -1 || true)
   echo "$t ($(( $(date +%s) - started )) s wall): ${last:-no libFuzzer status line, see $log}${crash:+  FINDING: $crash}"
 done
