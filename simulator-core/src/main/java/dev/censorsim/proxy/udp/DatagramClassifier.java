@@ -19,10 +19,14 @@ import io.netty.buffer.ByteBuf;
  * post-quantum key share makes it about 1.8 KB). The verdict on the first datagram is taken on "QUIC" alone, and taken
  * again once the name is known.
  *
- * <p>One instance per relay event loop: the recognisers, the decryptor and the TLS parser are reusable flyweights.
- * Per-packet work allocates nothing; a QUIC flow gets one {@link QuicCryptoStream} (4 KiB) for its handshake, dropped
- * once the name is read, and the JDK's AES keys. A recogniser that threw on crafted input would leave the flow
- * "unknown"; they are written never to throw, and {@link UdpFlow} still guards the call.
+ * <p>One instance per UDP front end or SOCKS UDP association: the recognisers, the decryptor and the TLS parser are
+ * reusable flyweights. The decryptor (two JCA ciphers and about 192 KiB of buffers) and the TLS parser are made at
+ * the first client Initial, not with the classifier: a SOCKS association that never carries QUIC, the usual case,
+ * would otherwise pay the JCA provider look-ups and the buffers when it opens (a third of a UDP ASSOCIATE
+ * handshake's CPU time, measured with JFR on the SOCKS fuzz target). Per-packet work allocates nothing; a QUIC flow
+ * gets one {@link QuicCryptoStream} (4 KiB) for its handshake, dropped once the name is read, and the JDK's AES keys.
+ * A recogniser that threw on crafted input would leave the flow "unknown"; they are written never to throw, and
+ * {@link UdpFlow} still guards the call.
  */
 final class DatagramClassifier {
 
@@ -31,8 +35,9 @@ final class DatagramClassifier {
 
     private final UdpFlowRecognizer recognizer = new UdpFlowRecognizer();
     private final QuicInitialRecognizer quic = recognizer.quic();
-    private final QuicInitialDecryptor quicDecryptor = new QuicInitialDecryptor();
-    private final TlsClientHelloParser quicHello = new TlsClientHelloParser();
+    /** Made at the first client Initial (see the class comment); then reused for every QUIC flow. */
+    private QuicInitialDecryptor quicDecryptor;
+    private TlsClientHelloParser quicHello;
     /** {@link UdpFlowRecognizer}'s view of the flow being inspected, re-pointed per datagram. */
     private final FlowState state = new FlowState();
 
@@ -77,6 +82,10 @@ final class DatagramClassifier {
         state.flow = null;
         if (outcome == UdpFlowRecognizer.QUIC_INITIAL) {
             if (fromClient && quic.isClientFirstFlight()) {
+                if (quicDecryptor == null) {
+                    quicDecryptor = new QuicInitialDecryptor();
+                    quicHello = new TlsClientHelloParser();
+                }
                 flow.quicHandshake = new QuicCryptoStream();
                 readQuicName(flow, buffer, index);
             } else {
