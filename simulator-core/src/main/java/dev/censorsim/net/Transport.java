@@ -43,7 +43,9 @@ import java.util.function.Supplier;
  * selector bookkeeping. Its three differences from NIO are handled where they show: Netty's epoll transport reads a
  * peer's last bytes and its FIN on {@code EPOLLRDHUP} whether or not a read was asked for (front ends keep them and
  * hand them to the flow, {@code proxy.PendingClientInput}), fails a {@code read()} after that input shutdown with
- * {@code epoll_ctl(..) ENOENT} (every read goes through {@code proxy.Reads}, never after input shutdown), and closes at
+ * {@code epoll_ctl(..) ENOENT} (every read goes through {@code proxy.Reads}, never after input shutdown) and, for the
+ * same Netty bug, a write that stalls on a half-closed socket (flows pin {@code EPOLLERR}, see
+ * {@code io.netty.channel.epoll.EpollInterestPin}), and closes at
  * once where the JDK sends a FIN first ({@code proxy.GracefulClose} shuts the output down before a close). A fourth
  * difference belongs to UDP: a <em>connected</em> {@code EpollDatagramChannel} never delivers a zero-length datagram
  * (NIO does, and so does an unconnected epoll socket), so a relay that connects its flow sockets must not rely on

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollInterestPin;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -122,6 +123,7 @@ public final class CensorProxy implements AutoCloseable {
                             ch.pipeline().addLast(PipelineNames.CAPTURE, new CaptureHandler(options.capture()));
                         }
                         GracefulClose.install(ch);
+                        EpollInterestPin.pin(ch); // before the client's FIN can empty its epoll interest set
                         ch.pipeline().addLast(PipelineNames.CLIENT_FILTER, filter);
                         if (transparent) {
                             InetSocketAddress listener = (InetSocketAddress) ch.parent().localAddress();

@@ -9,6 +9,7 @@ import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollInterestPin;
 import io.netty.channel.socket.DuplexChannel;
 
 import java.util.ArrayDeque;
@@ -642,6 +643,7 @@ final class DirectionRelay {
         }
         ((DuplexChannel) sink).shutdownOutput().addListener(f -> {
             if (f.isSuccess()) {
+                EpollInterestPin.unpin(sink); // nothing more is written to it
                 flow.directionFinished(direction);
             } else {
                 flow.writeFailed(direction, f.cause());

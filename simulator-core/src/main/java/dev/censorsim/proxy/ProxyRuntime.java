@@ -6,10 +6,12 @@ import dev.censorsim.policy.action.ResidualBlock;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelPromise;
+import io.netty.channel.epoll.EpollInterestPin;
 import io.netty.channel.group.ChannelGroup;
 
 import java.net.InetAddress;
@@ -280,7 +282,7 @@ final class ProxyRuntime {
         if (source == null) {
             ChannelFuture connect = bootstrap.connect(server);
             track(connect.channel());
-            return connect;
+            return connect.addListener(PIN_EPOLL_INTEREST);
         }
         // A target on this host may be a listener of this process: the source port is bound and remembered before
         // the SYN leaves, so that listener can recognise the connection as ours; towards loopback the source address
@@ -315,8 +317,15 @@ final class ProxyRuntime {
                 channel.connect(server, connected);
             });
         });
-        return connected;
+        return connected.addListener(PIN_EPOLL_INTEREST);
     }
+
+    /** Runs before the caller's listeners, so before the server's FIN can empty the socket's epoll interest set. */
+    private static final ChannelFutureListener PIN_EPOLL_INTEREST = f -> {
+        if (f.isSuccess()) {
+            EpollInterestPin.pin(f.channel());
+        }
+    };
 
     /** Reports a flow that never reached its upstream. */
     void reportUnconnected(InetSocketAddress client, InetSocketAddress server, String target, long startNanos,

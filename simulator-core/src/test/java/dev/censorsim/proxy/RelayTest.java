@@ -123,6 +123,53 @@ class RelayTest {
         }
     }
 
+    /**
+     * The client half-closes while much of the echo is still to come back, and reads it slowly: the proxy's writes to
+     * the half-closed client socket stall again and again after its input is shut. On Netty's epoll transport (4.2.18
+     * to 4.2.21) that socket's interest set went empty once a stalled write drained, which removed it from epoll, and
+     * the next stalled write failed with {@code epoll_ctl(..) failed with error(-2)}: the flow ended in error with the
+     * rest of the stream lost.
+     */
+    @Test
+    void echoReadSlowlyAfterClientHalfCloseShouldArriveWhole() throws Exception {
+        long size = 24L << 20;
+        RecordingListener records = new RecordingListener();
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
+             CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(echo.address()).listener(records).build());
+             Socket client = connect(proxy)) {
+            CompletableFuture<String> sent = CompletableFuture.supplyAsync(() -> {
+                try {
+                    String sha = Payload.write(client.getOutputStream(), size, 11);
+                    client.shutdownOutput();
+                    return sha;
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            InputStream in = client.getInputStream();
+            byte[] buffer = new byte[16 * 1024];
+            long received = 0;
+            long nextPause = 0;
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+                received += n;
+                if (received >= nextPause) {
+                    // A slow reader: the proxy's socket toward the client fills and drains again and again, and the
+                    // echo, held up by it, holds the upload up too, so the client's FIN arrives mid-stream.
+                    Thread.sleep(2);
+                    nextPause = received + (128 << 10);
+                }
+            }
+
+            FlowRecord record = records.next(5_000);
+            assertThat(record.end()).as(String.valueOf(record.detail())).isEqualTo(FlowEnd.CLIENT_CLOSED);
+            assertThat(received).isEqualTo(size);
+            assertThat(java.util.HexFormat.of().formatHex(digest.digest())).isEqualTo(sent.get(30, TimeUnit.SECONDS));
+        }
+    }
+
     @Test
     void serverHalfCloseShouldReachClientWhileUploadContinues() throws Exception {
         LoopbackServer.Behaviour greetThenListen = socket -> {
