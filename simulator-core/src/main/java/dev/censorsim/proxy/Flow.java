@@ -746,7 +746,7 @@ final class Flow {
             peerReset(failingSide, cause);
             return;
         }
-        failed(direction, cause);
+        failed(failingSide, cause);
     }
 
     /**
