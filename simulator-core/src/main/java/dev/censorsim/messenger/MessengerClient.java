@@ -134,6 +134,16 @@ public final class MessengerClient implements AutoCloseable {
     }
 
     /**
+     * Announces that the censor's policy is about to change and that a {@link #cut} will follow: connection attempts,
+     * transfers and calls begun from now on belong to the next interval, and those that end before the cut count in
+     * neither (they ran under the next policy, or under both). Call it just before the swap; without it, the gap
+     * between swap and cut is counted in the interval being closed.
+     */
+    public void policyChanging() {
+        metrics.policyChanging();
+    }
+
+    /**
      * Forgets that QUIC was marked broken, as a restarted app would: the next connection tries QUIC again. The
      * scenario runner calls it during its warm-up, where a cold JVM's first handshakes can miss the QUIC timeout.
      * Does nothing without QUIC first.

@@ -48,8 +48,18 @@ final class MessengerMetrics {
     private final AtomicLongArray totals = new AtomicLongArray(Count.values().length);
     private final Reader phases;
     private final Reader series;
-    /** Advanced by each {@link #cut}; written under the phases lock, read by event loops. */
+    /**
+     * The number new attempts, transfers and calls are tagged with: advanced by {@link #policyChanging} when the
+     * runner is about to swap policies, or by a {@link #cut} that no such call announced. Written under the phases
+     * lock, read by event loops.
+     */
     private volatile long phase;
+    /**
+     * Whether a policy swap is under way and the phase's figures are not yet cut: from {@link #policyChanging} to the
+     * next {@link #cut}. Nothing tagged before or during it counts, since it ran under both policies or under the next
+     * policy while the previous phase's figures were still open. Written under the phases lock.
+     */
+    private volatile boolean switching;
 
     /**
      * @param chatPeriodNanos the chat schedule's period, message 0 being due at {@code startNanos}; 0 when chat is off
@@ -115,6 +125,26 @@ final class MessengerMetrics {
     }
 
     /**
+     * Announces a policy swap: what starts from now on is tagged with the next phase, and what ends before the
+     * {@link #cut} that closes this phase counts in neither. Without it, an attempt made in the gap between the swap
+     * and the cut ran under the next phase's policy but landed in this one's figures (seen: one SNI reset in an open
+     * baseline on a loaded CI runner, whose re-evaluation of live flows took long enough for a reconnect).
+     */
+    void policyChanging() {
+        synchronized (phases) {
+            if (!switching) {
+                switching = true;
+                phase = phase + 1;
+            }
+        }
+    }
+
+    /** Whether something tagged with {@code startedInPhase} when it began counts in the figures now being gathered. */
+    private boolean counts(long startedInPhase) {
+        return startedInPhase == phase && !switching;
+    }
+
+    /**
      * Counts a completed transfer. Only a transfer that ran entirely within the current phase counts toward its
      * throughput: one that started in the previous phase ran partly under another policy, and its bytes over its time
      * would mix the two (measured: a transfer straddling an open-to-130-kbit/s switch put 169 kbit/s on the
@@ -122,7 +152,7 @@ final class MessengerMetrics {
      */
     void mediaCompleted(long bytes, long transferNanos, long startedInPhase) {
         add(Count.MEDIA_COMPLETED, 1);
-        if (startedInPhase == phase) {
+        if (counts(startedInPhase)) {
             add(Count.MEDIA_COMPLETED_BYTES, bytes);
             add(Count.MEDIA_TRANSFER_NANOS, Math.max(1, transferNanos));
         }
@@ -139,10 +169,10 @@ final class MessengerMetrics {
      *
      * <p>An attempt that began in the previous phase is not counted: its ClientHello was judged under the previous
      * policy, so its outcome (a handshake that completed just before a block was re-evaluated onto it, say) belongs to
-     * neither phase's policy alone.
+     * neither phase's policy alone. Nor is one that ended between {@link #policyChanging} and the cut.
      */
     void connectEnded(ConnectOutcome outcome, long elapsedNanos, long nowNanos, long startedInPhase) {
-        if (startedInPhase != phase) {
+        if (!counts(startedInPhase)) {
             return;
         }
         add(switch (outcome) {
@@ -204,7 +234,7 @@ final class MessengerMetrics {
      * @param fallback whether the call was set up on the TLS relay after UDP failed
      */
     void callSetUp(boolean ok, boolean fallback, long setupNanos, long nowNanos, long startedInPhase) {
-        if (startedInPhase != phase) {
+        if (!counts(startedInPhase)) {
             return;
         }
         add(Count.CALL_ATTEMPTS, 1);
@@ -226,7 +256,7 @@ final class MessengerMetrics {
      * the next would put the previous phase's minutes on this phase's "dropped after".
      */
     void callDropped(long lastedNanos, long nowNanos, long startedInPhase) {
-        if (startedInPhase != phase) {
+        if (!counts(startedInPhase)) {
             return;
         }
         add(Count.CALL_DROPPED, 1);
@@ -236,7 +266,7 @@ final class MessengerMetrics {
 
     /** A call ran its full length; counted in the phase it began in only. */
     void callCompleted(long startedInPhase) {
-        if (startedInPhase == phase) {
+        if (counts(startedInPhase)) {
             add(Count.CALL_COMPLETED, 1);
         }
     }
@@ -269,7 +299,7 @@ final class MessengerMetrics {
 
     /** Counts a connection's QUIC step, in the phase it began in only. */
     void quicEnded(QuicFirst.QuicOutcome outcome, long startedInPhase) {
-        if (startedInPhase != phase) {
+        if (!counts(startedInPhase)) {
             return;
         }
         switch (outcome) {
@@ -302,7 +332,11 @@ final class MessengerMetrics {
     /** The interval since the previous cut, as a phase snapshot. */
     MessengerSnapshot cut(long nowNanos) {
         synchronized (phases) {
-            phase = phase + 1;
+            if (switching) {
+                switching = false;
+            } else {
+                phase = phase + 1;
+            }
             Interval interval = phases.take(nowNanos, totals);
             Map<String, Double> values = new LinkedHashMap<>();
             if (chat) {

@@ -274,6 +274,10 @@ public final class LocalScenarioRunner implements ScenarioRunner {
      */
     private static Switch switchPolicy(PolicyHolder policy, CensorProxy proxy, CompiledPolicy next,
                                        MessengerClient client, MessengerClient control) throws InterruptedException {
+        client.policyChanging();
+        if (control != null) {
+            control.policyChanging();
+        }
         policy.swap(next);
         try {
             // The swap re-evaluates on each flow's event loop; a second round queues behind the first on every loop,

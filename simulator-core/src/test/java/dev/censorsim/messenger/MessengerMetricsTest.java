@@ -87,6 +87,45 @@ class MessengerMetricsTest {
     }
 
     @Test
+    void anAttemptMadeBetweenThePolicySwapAndTheCutShouldCountInNeitherPhaseUnlessItEndsAfterTheCut() {
+        MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
+        metrics.connectEnded(ConnectOutcome.OK, 1, SECOND / 2, metrics.phase());       // the open phase's own
+        long inFlightAtTheSwap = metrics.phase();
+        metrics.policyChanging();
+        long inTheGap = metrics.phase();
+        long endsAfterTheCut = metrics.phase();
+        metrics.connectEnded(ConnectOutcome.RESET, 1, SECOND - 2, inTheGap);           // the next policy's reset
+        metrics.connectEnded(ConnectOutcome.RESET, 1, SECOND - 1, inFlightAtTheSwap);  // re-evaluated: both policies
+
+        MessengerSnapshot open = metrics.cut(SECOND);
+        metrics.connectEnded(ConnectOutcome.RESET, 1, SECOND + 1, endsAfterTheCut);
+        metrics.connectEnded(ConnectOutcome.RESET, 1, SECOND + 2, inFlightAtTheSwap);
+        MessengerSnapshot blocked = metrics.cut(2 * SECOND);
+
+        assertThat(inTheGap).as("tagged with the next phase").isNotEqualTo(inFlightAtTheSwap);
+        assertThat(open.get(Metric.CONNECT_ATTEMPTS)).isEqualTo(1);
+        assertThat(open.get(Metric.CONNECT_OK_RATIO)).isEqualTo(1.0);
+        assertThat(blocked.get(Metric.CONNECT_ATTEMPTS)).as("only the attempt begun under it and ended after the cut")
+                .isEqualTo(1);
+        assertThat(blocked.get(Metric.CONNECT_RESET_RATIO)).isEqualTo(1.0);
+    }
+
+    @Test
+    void aCutWithoutAnAnnouncedSwapShouldStillAdvanceThePhase() {
+        MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
+        long before = metrics.phase();
+        metrics.cut(SECOND);
+        metrics.policyChanging();
+        long announced = metrics.phase();
+        metrics.policyChanging();                                                      // twice: one swap
+        metrics.cut(2 * SECOND);
+
+        assertThat(announced).isEqualTo(before + 2);
+        assertThat(metrics.phase()).as("the cut closes the announced swap without advancing again")
+                .isEqualTo(announced);
+    }
+
+    @Test
     void aTransferThatStartedInThePreviousPhaseShouldCountAsCompletedButNotTowardThroughput() {
         MessengerMetrics metrics = new MessengerMetrics(0, 0, true);
         long startedBefore = metrics.phase();
