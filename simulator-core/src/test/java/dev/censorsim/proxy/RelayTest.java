@@ -33,15 +33,7 @@ class RelayTest {
         try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
              CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(echo.address()).listener(records).build());
              Socket client = connect(proxy)) {
-            CompletableFuture<String> sent = CompletableFuture.supplyAsync(() -> {
-                try {
-                    String sha = Payload.write(client.getOutputStream(), size, 42);
-                    client.shutdownOutput();
-                    return sha;
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<String> sent = sendThenHalfClose(client, size, 42);
             long start = System.nanoTime();
             Payload.Digest received = Payload.readAll(client.getInputStream());
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -137,15 +129,7 @@ class RelayTest {
         try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo());
              CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(echo.address()).listener(records).build());
              Socket client = connect(proxy)) {
-            CompletableFuture<String> sent = CompletableFuture.supplyAsync(() -> {
-                try {
-                    String sha = Payload.write(client.getOutputStream(), size, 11);
-                    client.shutdownOutput();
-                    return sha;
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<String> sent = sendThenHalfClose(client, size, 11);
             java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
             InputStream in = client.getInputStream();
             byte[] buffer = new byte[16 * 1024];
@@ -299,5 +283,18 @@ class RelayTest {
         socket.connect(proxy.localAddress(), 2_000);
         socket.setSoTimeout(10_000);
         return socket;
+    }
+
+    /** Writes {@code size} seeded bytes to {@code client} on another thread, then half-closes it; yields their hash. */
+    static CompletableFuture<String> sendThenHalfClose(Socket client, long size, long seed) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                String sha = Payload.write(client.getOutputStream(), size, seed);
+                client.shutdownOutput();
+                return sha;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 }
