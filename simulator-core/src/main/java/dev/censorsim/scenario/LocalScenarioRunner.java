@@ -178,6 +178,9 @@ public final class LocalScenarioRunner implements ScenarioRunner {
                 // The next phase's policy is in force on every live flow before this phase's figures are cut, so a
                 // transfer that starts in the gap runs wholly under one policy (and one that started earlier is
                 // known to straddle the boundary and kept out of the next phase's throughput).
+                if (vpn != null && i + 1 < compiled.size()) {
+                    vpn.client().policyChanging();
+                }
                 next = i + 1 < compiled.size()
                         ? switchPolicy(policy, proxy, compiled.get(i + 1), client, control)
                         : new Switch(client.cut(), control == null ? null : control.cut());

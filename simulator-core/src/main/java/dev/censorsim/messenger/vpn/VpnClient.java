@@ -51,6 +51,13 @@ public final class VpnClient implements AutoCloseable {
     private final AtomicLong appBytes = new AtomicLong();
     private final AtomicLong wireBytes = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
+    /**
+     * The number a session is tagged with when it starts: advanced by {@link #policyChanging}, or by a {@link #cut}
+     * that no such call announced. Written under {@link #setup}'s lock.
+     */
+    private volatile long epoch;
+    /** Between {@link #policyChanging} and the next {@link #cut}: a session that comes up or fails now counts nowhere. */
+    private volatile boolean switching;
     /** The UDP tunnels' stream channels now open, for {@code vpn.stalled} at the cut. */
     private final java.util.Set<ReliableChannel> channels = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Histogram setup = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
@@ -143,9 +150,15 @@ public final class VpnClient implements AutoCloseable {
         }
     }
 
-    /** One tunnel session: up once the endpoint answered, failed if it ended before that. */
+    /**
+     * One tunnel session: up once the endpoint answered, failed if it ended before that. Its outcome counts only in
+     * the interval it began in, and not at all when it was decided between a policy swap and the cut after it (as
+     * for the messenger's connection attempts: it ran under both policies, or under the next one while the previous
+     * phase's figures were still open).
+     */
     private final class Attempt {
         final long startNanos = System.nanoTime();
+        final long startEpoch = epoch;
         private boolean up;
 
         synchronized void up() {
@@ -153,16 +166,39 @@ public final class VpnClient implements AutoCloseable {
                 return;
             }
             up = true;
-            ok.incrementAndGet();
             synchronized (setup) {
-                setup.recordValue(Math.min(System.nanoTime() - startNanos, setup.getHighestTrackableValue()));
+                if (counts()) {
+                    ok.incrementAndGet();
+                    setup.recordValue(Math.min(System.nanoTime() - startNanos, setup.getHighestTrackableValue()));
+                }
             }
         }
 
         synchronized void end() {
             if (!up) {
                 up = true;
-                failed.incrementAndGet();
+                synchronized (setup) {
+                    if (counts()) {
+                        failed.incrementAndGet();
+                    }
+                }
+            }
+        }
+
+        private boolean counts() {
+            return startEpoch == epoch && !switching;
+        }
+    }
+
+    /**
+     * Announces a policy swap before it happens: sessions started from now on belong to the interval after the next
+     * {@link #cut}, and sessions decided before that cut count in neither interval.
+     */
+    public void policyChanging() {
+        synchronized (setup) {
+            if (!switching) {
+                switching = true;
+                epoch++;
             }
         }
     }
@@ -681,7 +717,8 @@ public final class VpnClient implements AutoCloseable {
 
     /**
      * The figures since the previous cut, and a fresh start: {@code vpn.connects} (sessions started),
-     * {@code vpn.ok} and {@code vpn.failed} (sessions that came up, or ended before they did),
+     * {@code vpn.ok} and {@code vpn.failed} (sessions begun in the interval that came up, or ended before they did;
+     * not those decided between {@link #policyChanging} and this cut),
      * {@code vpn.ok_ratio} = ok / (ok + failed) (absent when no session was decided), {@code vpn.setup_time.p50/p99}
      * in ms (absent without a tunnel up), {@code vpn.overhead} (absent without app bytes), {@code vpn.stalled} (UDP
      * tunnels open now whose data has waited over 1 s without an acknowledgement: silent, not yet given up) and
@@ -690,22 +727,28 @@ public final class VpnClient implements AutoCloseable {
     public Map<String, Double> cut() {
         Map<String, Double> m = new LinkedHashMap<>();
         long c = connects.getAndSet(0);
-        long o = ok.getAndSet(0);
-        long f = failed.getAndSet(0);
         long app = appBytes.getAndSet(0);
         long wire = wireBytes.getAndSet(0);
         m.put("vpn.connects", (double) c);
-        m.put("vpn.ok", (double) o);
-        m.put("vpn.failed", (double) f);
-        if (o + f > 0) {
-            m.put("vpn.ok_ratio", o / (double) (o + f));
-        }
+        // Under the lock a session's outcome and set-up time land wholly before or after the cut, never half.
         synchronized (setup) {
+            long o = ok.getAndSet(0);
+            long f = failed.getAndSet(0);
+            m.put("vpn.ok", (double) o);
+            m.put("vpn.failed", (double) f);
+            if (o + f > 0) {
+                m.put("vpn.ok_ratio", o / (double) (o + f));
+            }
             if (setup.getTotalCount() > 0) {
                 m.put("vpn.setup_time.p50", setup.getValueAtPercentile(50) / 1e6);
                 m.put("vpn.setup_time.p99", setup.getValueAtPercentile(99) / 1e6);
             }
             setup.reset();
+            if (switching) {
+                switching = false;
+            } else {
+                epoch++;
+            }
         }
         if (app > 0 && wire > 0) {
             m.put("vpn.overhead", wire / (double) app);

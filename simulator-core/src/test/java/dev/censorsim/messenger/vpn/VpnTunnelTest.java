@@ -117,6 +117,24 @@ class VpnTunnelTest {
     }
 
     @Test
+    void aSessionDecidedBetweenAPolicySwapAndTheCutShouldCountInNeitherInterval() throws Exception {
+        try (VpnEndpoint endpoint = VpnEndpoint.start(VpnKind.TLS, echoAddress(), "www.example.test");
+             VpnClient client = VpnClient.start(VpnRoute.to(endpoint.address(), endpoint, "www.example.test"))) {
+            assertThat(roundTrip(client.entry(), new byte[100])).hasSize(100);
+            client.policyChanging();
+            assertThat(roundTrip(client.entry(), new byte[100])).as("up in the gap").hasSize(100);
+            Map<String, Double> closing = client.cut();
+            assertThat(roundTrip(client.entry(), new byte[100])).hasSize(100);
+            Map<String, Double> next = client.cut();
+
+            assertThat(closing.get("vpn.connects")).as("both sessions started in it").isEqualTo(2.0);
+            assertThat(closing.get("vpn.ok")).as("only the one decided before the swap").isEqualTo(1.0);
+            assertThat(next.get("vpn.ok")).isEqualTo(1.0);
+            assertThat(next.get("vpn.ok_ratio")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
     void wireGuardTunnelShouldNotComeUpWhenTheRelayDropsWireGuard() throws Exception {
         CompiledPolicy policy = PolicyLoader.parse("rules:\n"
                 + "  - { name: no-wg, match: { protocol: [wireguard] }, action: { type: drop } }\n", "p.yaml");
