@@ -1,5 +1,6 @@
 package dev.censorsim.messenger;
 
+import dev.censorsim.dns.DnsLookupOutcome;
 import dev.censorsim.metrics.Metric;
 import dev.censorsim.metrics.TimeSample;
 import org.junit.jupiter.api.Test;
@@ -108,6 +109,31 @@ class MessengerMetricsTest {
         assertThat(blocked.get(Metric.CONNECT_ATTEMPTS)).as("only the attempt begun under it and ended after the cut")
                 .isEqualTo(1);
         assertThat(blocked.get(Metric.CONNECT_RESET_RATIO)).isEqualTo(1.0);
+    }
+
+    @Test
+    void failuresAndLookupsInTheGapBetweenSwapAndCutShouldCountInNeitherPhase() {
+        MessengerMetrics metrics = new MessengerMetrics(0, SECOND / 10, true, true);
+        for (int i = 0; i < 9; i++) {
+            metrics.chatDelivered(1_000_000);
+        }
+        metrics.dnsLookedUp(DnsLookupOutcome.OK, 1_000_000);
+        metrics.policyChanging();
+        metrics.chatFailed(1, SECOND - 3);                         // the swap's reset of a live chat connection
+        metrics.mediaFailed(SECOND - 2);                            // ... and of a transfer under way
+        metrics.dnsLookedUp(DnsLookupOutcome.NXDOMAIN, 1_000_000);  // answered by the next policy
+        metrics.chatDelivered(1_000_000);                           // sent and passed under the open policy
+        MessengerSnapshot open = metrics.cut(SECOND);
+        metrics.chatFailed(2, SECOND + 1);
+        MessengerSnapshot blocked = metrics.cut(2 * SECOND);
+
+        assertThat(open.get(Metric.CHAT_DELIVERED_RATIO)).isEqualTo(1.0);
+        assertThat(open.get(Metric.MEDIA_FAILED)).isZero();
+        assertThat(open.get(Metric.DNS_OK_RATIO)).isEqualTo(1.0);
+        assertThat(open.metrics()).as("nothing failed in the phase itself")
+                .doesNotContainKey(Metric.FIRST_FAILURE_SECONDS.name());
+        assertThat(blocked.get(Metric.CHAT_FAILED)).isEqualTo(2);
+        assertThat(blocked.get(Metric.FIRST_FAILURE_SECONDS)).isCloseTo(0.0, within(1e-6));
     }
 
     @Test
