@@ -23,8 +23,10 @@ import javax.net.ssl.SSLException;
  * <pre>{@code
  * try (MessengerClient client = MessengerClient.start(options)) {
  *     Thread.sleep(5_000);
- *     MessengerSnapshot open = client.cut();      // the first phase
+ *     client.policyChanging();                    // what is decided from here to the cut counts nowhere
  *     policy.swap(blocking);
+ *     proxy.reevaluate().get();                   // every live flow is now under the blocking policy
+ *     MessengerSnapshot open = client.cut();      // the first phase
  *     Thread.sleep(5_000);
  *     MessengerSnapshot blocked = client.cut();   // the second
  * }
