@@ -17,6 +17,10 @@ import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -80,10 +84,23 @@ public final class LoopGuard {
      */
     private static final ConcurrentHashMap<Object, Path> TCP = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<Object, Path> UDP = new ConcurrentHashMap<>();
-    /** How long the snapshot of this host's interface addresses is trusted; enumerating them costs milliseconds. */
-    private static final long LOCAL_ADDRESSES_TTL_NANOS = 10_000_000_000L;
-    private static volatile Set<InetAddress> localAddresses = Set.of();
-    private static volatile long localAddressesReadNanos = System.nanoTime() - LOCAL_ADDRESSES_TTL_NANOS;
+    /**
+     * How long the snapshot of this host's interface addresses is trusted. Enumerating them costs from about 75 µs
+     * (four interfaces) to milliseconds on hosts with hundreds (container hosts' veth pairs), so it is not done on
+     * an event loop once the first snapshot exists: see {@link #isLocal}.
+     */
+    static final long LOCAL_ADDRESSES_TTL_NANOS = 10_000_000_000L;
+    private static volatile Set<InetAddress> localAddresses;
+    private static volatile long localAddressesReadNanos;
+    /** Set while a refresh of the snapshot is queued or running, so stale callers queue one refresh, not one each. */
+    private static final AtomicBoolean REFRESHING = new AtomicBoolean();
+    /** The thread that refreshes the snapshot: one at most, ended after a minute idle. */
+    private static final ThreadPoolExecutor REFRESHER = new ThreadPoolExecutor(0, 1, 60, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), task -> {
+                Thread thread = new Thread(task, "censorsim-local-addresses");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     private LoopGuard() {
     }
@@ -335,19 +352,71 @@ public final class LoopGuard {
         return isLocal(t);
     }
 
-    /** Loopback, wildcard, or an address of one of this host's interfaces (snapshot at most 10 s old). */
+    /**
+     * Loopback, wildcard, or an address of one of this host's interfaces. The first call in the process reads the
+     * interfaces where it runs; after that a snapshot older than 10 s is refreshed on a thread of its own while the
+     * caller, usually an event loop, answers from the snapshot it has, so an address added in the last 10 s is seen
+     * a moment later than before.
+     */
     static boolean isLocal(InetAddress address) {
         if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
             return true;
         }
-        if (System.nanoTime() - localAddressesReadNanos >= LOCAL_ADDRESSES_TTL_NANOS) {
-            localAddresses = readLocalAddresses();
-            localAddressesReadNanos = System.nanoTime();
+        Set<InetAddress> snapshot = localAddresses;
+        if (snapshot == null) {
+            snapshot = firstSnapshot();
+        } else if (System.nanoTime() - localAddressesReadNanos >= LOCAL_ADDRESSES_TTL_NANOS
+                && REFRESHING.compareAndSet(false, true)) {
+            if (System.nanoTime() - localAddressesReadNanos < LOCAL_ADDRESSES_TTL_NANOS) {
+                // A refresh ended between the two reads: it wrote the time before it let go of the flag.
+                REFRESHING.set(false);
+            } else {
+                try {
+                    REFRESHER.execute(LoopGuard::refresh);
+                } catch (RejectedExecutionException e) {
+                    REFRESHING.set(false); // cannot happen with an unbounded queue; the next call tries again
+                }
+            }
         }
-        return localAddresses.contains(address);
+        return snapshot.contains(address);
     }
 
-    private static Set<InetAddress> readLocalAddresses() {
+    private static synchronized Set<InetAddress> firstSnapshot() {
+        Set<InetAddress> snapshot = localAddresses;
+        if (snapshot == null) {
+            snapshot = readLocalAddresses(Set.of());
+            localAddressesReadNanos = System.nanoTime();
+            localAddresses = snapshot;
+        }
+        return snapshot;
+    }
+
+    private static void refresh() {
+        try {
+            localAddresses = readLocalAddresses(localAddresses);
+            localAddressesReadNanos = System.nanoTime();
+        } finally {
+            REFRESHING.set(false);
+        }
+    }
+
+    /** Makes the snapshot stale, for tests of the refresh. */
+    static void expireLocalAddressesForTest() {
+        localAddressesReadNanos = System.nanoTime() - LOCAL_ADDRESSES_TTL_NANOS;
+    }
+
+    /** Refreshes queued so far; for tests of the refresh. */
+    static long refreshesForTest() {
+        return REFRESHER.getTaskCount();
+    }
+
+    /** When the snapshot was last read, in {@link System#nanoTime()}; for tests of the refresh. */
+    static long localAddressesReadNanosForTest() {
+        return localAddressesReadNanos;
+    }
+
+    /** The addresses of this host's interfaces now, or {@code previous} when they cannot be read. */
+    private static Set<InetAddress> readLocalAddresses(Set<InetAddress> previous) {
         Set<InetAddress> found = new HashSet<>();
         try {
             Enumeration<NetworkInterface> interfaces = NetworkInterface.getNetworkInterfaces();
@@ -361,7 +430,7 @@ public final class LoopGuard {
                 }
             }
         } catch (SocketException | java.net.UnknownHostException e) {
-            return localAddresses;
+            return previous;
         }
         return Set.copyOf(found);
     }
