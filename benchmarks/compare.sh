@@ -48,7 +48,8 @@ work="$(mktemp -d)"
 pids=()
 cleanup() {
   local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Children first: socat's forked relays outlive a killed parent.
+  for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   [ -f "$work/nsd.pid" ] && kill "$(cat "$work/nsd.pid")" 2>/dev/null || true
   rm -rf "$work"
@@ -78,6 +79,7 @@ start() { # start NAME CMD...: in the background, output to $work/NAME.log; CMD 
 }
 stop_last() {
   local p="${pids[-1]}"
+  pkill -P "$p" 2>/dev/null || true # socat's forked relays, which outlive a killed parent
   kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true
   unset 'pids[-1]'
 }
@@ -204,7 +206,8 @@ if want udp; then
   # connected to that client (the kernel then delivers that client's datagrams to it), so dnsperf's one socket is one
   # socat process relaying every query, as censorsim keeps one flow per client address. (UDP4-RECVFROM with fork,
   # measured before, forks a child per datagram: 178 q/s, a baseline nobody would deploy.)
-  start socat-udp socat "UDP4-LISTEN:$so_port,bind=127.0.0.1,reuseaddr,fork" "UDP4:127.0.0.1:$nsd_port"
+  # -T 30: a child whose client has gone quiet for 30 s exits (a UDP "connection" has no end of its own).
+  start socat-udp socat -T 30 "UDP4-LISTEN:$so_port,bind=127.0.0.1,reuseaddr,fork" "UDP4:127.0.0.1:$nsd_port"
   s_q=(); c_best=0
   for transport in nio epoll; do
     cs_port="$(free_port)"
