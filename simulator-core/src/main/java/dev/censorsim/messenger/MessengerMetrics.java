@@ -3,6 +3,7 @@ package dev.censorsim.messenger;
 import dev.censorsim.call.EModel;
 import dev.censorsim.dns.DnsLookupOutcome;
 import dev.censorsim.metrics.Metric;
+import dev.censorsim.metrics.PhaseTags;
 import dev.censorsim.metrics.TimeSample;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -48,20 +49,8 @@ final class MessengerMetrics {
     private final AtomicLongArray totals = new AtomicLongArray(Count.values().length);
     private final Reader phases;
     private final Reader series;
-    /**
-     * The number new attempts, transfers and calls are tagged with: advanced by {@link #policyChanging} when the
-     * runner is about to swap policies, or by a {@link #cut} that no such call announced. Written under the phases
-     * lock, read by event loops.
-     */
-    private volatile long phase;
-    /**
-     * Whether a policy swap is under way and the phase's figures are not yet cut: from {@link #policyChanging} to the
-     * next {@link #cut}. No outcome decided in it counts: an attempt, transfer or call tagged before it ran under both
-     * policies, one tagged during it under the next policy while the previous phase's figures were still open; and
-     * a chat or transfer failure or a DNS answer in it is the swap's doing more likely than the previous policy's.
-     * Deliveries still count. Written under the phases lock.
-     */
-    private volatile boolean switching;
+    /** The tags of attempts, transfers and calls; the gap at a policy swap. Cut under the phases lock. */
+    private final PhaseTags tags = new PhaseTags();
 
     /**
      * @param chatPeriodNanos the chat schedule's period, message 0 being due at {@code startNanos}; 0 when chat is off
@@ -107,7 +96,7 @@ final class MessengerMetrics {
      * (at five messages a second, one such loss took an open baseline's delivered ratio below 0.99).
      */
     void chatFailed(int messages, long nowNanos) {
-        if (messages > 0 && !switching) {
+        if (messages > 0 && !tags.switching()) {
             add(Count.CHAT_FAILED, messages);
             failure(nowNanos);
         }
@@ -128,7 +117,7 @@ final class MessengerMetrics {
 
     /** The current phase's number, which {@link #cut} advances; a transfer notes it when it starts. */
     long phase() {
-        return phase;
+        return tags.current();
     }
 
     /**
@@ -138,17 +127,11 @@ final class MessengerMetrics {
      * baseline on a loaded CI runner, whose re-evaluation of live flows took long enough for a reconnect).
      */
     void policyChanging() {
-        synchronized (phases) {
-            if (!switching) {
-                switching = true;
-                phase = phase + 1;
-            }
-        }
+        tags.policyChanging();
     }
 
-    /** Whether something tagged with {@code startedInPhase} when it began counts in the figures now being gathered. */
     private boolean counts(long startedInPhase) {
-        return startedInPhase == phase && !switching;
+        return tags.counts(startedInPhase);
     }
 
     /**
@@ -167,7 +150,7 @@ final class MessengerMetrics {
 
     /** A transfer failed; not counted between {@link #policyChanging} and the cut, as for {@link #chatFailed}. */
     void mediaFailed(long nowNanos) {
-        if (switching) {
+        if (tags.switching()) {
             return;
         }
         add(Count.MEDIA_FAILED, 1);
@@ -206,7 +189,7 @@ final class MessengerMetrics {
      * the other outcomes, are not counted between {@link #policyChanging} and the cut.
      */
     void dnsLookedUp(DnsLookupOutcome outcome, long latencyNanos) {
-        if (switching) {
+        if (tags.switching()) {
             return; // answered while the DNS server's policy was changing: neither phase's answer
         }
         add(switch (outcome) {
@@ -224,7 +207,7 @@ final class MessengerMetrics {
 
     /** An attempt dialled a hardcoded fallback address because its lookup failed. */
     void dnsFallback() {
-        if (switching) {
+        if (tags.switching()) {
             return;
         }
         add(Count.DNS_FALLBACK, 1);
@@ -232,7 +215,7 @@ final class MessengerMetrics {
 
     /** An attempt was abandoned because its name did not resolve and there was no fallback. */
     void dnsUnresolved(long nowNanos) {
-        if (switching) {
+        if (tags.switching()) {
             return;
         }
         add(Count.DNS_UNRESOLVED, 1);
@@ -355,11 +338,7 @@ final class MessengerMetrics {
     /** The interval since the previous cut, as a phase snapshot. */
     MessengerSnapshot cut(long nowNanos) {
         synchronized (phases) {
-            if (switching) {
-                switching = false;
-            } else {
-                phase = phase + 1;
-            }
+            tags.cut();
             Interval interval = phases.take(nowNanos, totals);
             Map<String, Double> values = new LinkedHashMap<>();
             if (chat) {

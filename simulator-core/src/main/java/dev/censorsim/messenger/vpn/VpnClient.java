@@ -1,5 +1,6 @@
 package dev.censorsim.messenger.vpn;
 
+import dev.censorsim.metrics.PhaseTags;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -51,13 +52,8 @@ public final class VpnClient implements AutoCloseable {
     private final AtomicLong appBytes = new AtomicLong();
     private final AtomicLong wireBytes = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
-    /**
-     * The number a session is tagged with when it starts: advanced by {@link #policyChanging}, or by a {@link #cut}
-     * that no such call announced. Written under {@link #setup}'s lock.
-     */
-    private volatile long epoch;
-    /** Between {@link #policyChanging} and the next {@link #cut}: a session that comes up or fails now counts nowhere. */
-    private volatile boolean switching;
+    /** Sessions' tags and the gap at a policy swap; cut under {@link #setup}'s lock, as outcomes are counted. */
+    private final PhaseTags tags = new PhaseTags();
     /** The UDP tunnels' stream channels now open, for {@code vpn.stalled} at the cut. */
     private final java.util.Set<ReliableChannel> channels = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Histogram setup = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
@@ -158,7 +154,7 @@ public final class VpnClient implements AutoCloseable {
      */
     private final class Attempt {
         final long startNanos = System.nanoTime();
-        final long startEpoch = epoch;
+        final long tag = tags.current();
         private boolean up;
 
         synchronized void up() {
@@ -167,7 +163,7 @@ public final class VpnClient implements AutoCloseable {
             }
             up = true;
             synchronized (setup) {
-                if (counts()) {
+                if (tags.counts(tag)) {
                     ok.incrementAndGet();
                     setup.recordValue(Math.min(System.nanoTime() - startNanos, setup.getHighestTrackableValue()));
                 }
@@ -178,15 +174,11 @@ public final class VpnClient implements AutoCloseable {
             if (!up) {
                 up = true;
                 synchronized (setup) {
-                    if (counts()) {
+                    if (tags.counts(tag)) {
                         failed.incrementAndGet();
                     }
                 }
             }
-        }
-
-        private boolean counts() {
-            return startEpoch == epoch && !switching;
         }
     }
 
@@ -195,12 +187,7 @@ public final class VpnClient implements AutoCloseable {
      * {@link #cut}, and sessions decided before that cut count in neither interval.
      */
     public void policyChanging() {
-        synchronized (setup) {
-            if (!switching) {
-                switching = true;
-                epoch++;
-            }
-        }
+        tags.policyChanging();
     }
 
     private void carry(Socket app) {
@@ -744,11 +731,7 @@ public final class VpnClient implements AutoCloseable {
                 m.put("vpn.setup_time.p99", setup.getValueAtPercentile(99) / 1e6);
             }
             setup.reset();
-            if (switching) {
-                switching = false;
-            } else {
-                epoch++;
-            }
+            tags.cut();
         }
         if (app > 0 && wire > 0) {
             m.put("vpn.overhead", wire / (double) app);
