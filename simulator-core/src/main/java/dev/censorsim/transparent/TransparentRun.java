@@ -7,8 +7,6 @@ import dev.censorsim.proxy.LiveFlow;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -205,19 +203,7 @@ public final class TransparentRun implements AutoCloseable {
     }
 
     private static Thread pump(InputStream from, Writer to, String name) {
-        Thread thread = new Thread(() -> {
-            char[] buffer = new char[8192];
-            try (Reader reader = new InputStreamReader(from, Charset.defaultCharset())) {
-                for (int n; (n = reader.read(buffer)) >= 0; ) {
-                    synchronized (to) {
-                        to.write(buffer, 0, n);
-                        to.flush();
-                    }
-                }
-            } catch (IOException ignored) {
-                // the command closed its end, or ours was closed at shutdown
-            }
-        }, "censorsim-run-" + name);
+        Thread thread = new Thread(new LinePump(from, to, Charset.defaultCharset()), "censorsim-run-" + name);
         thread.setDaemon(true);
         thread.start();
         return thread;

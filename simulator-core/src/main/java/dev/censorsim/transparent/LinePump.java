@@ -1,0 +1,97 @@
+package dev.censorsim.transparent;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Writer;
+import java.nio.charset.Charset;
+
+/**
+ * Copies a command's output stream to a writer that censorsim's own log lines share, a whole line at a time.
+ *
+ * <p>A pipe hands over whatever the command has written so far, so one read can end in the middle of a line. Copied
+ * as read, a flow log line written between two reads lands inside the command's line ({@code Connection re} ...
+ * {@code set by peer}). The pump holds the unfinished tail until its newline comes, and writes each batch of whole
+ * lines under the writer's lock, which the log's writers also take. A tail that no further input follows within
+ * {@link #PARTIAL_LINE_WAIT_MILLIS} (a prompt, a progress bar) is written as it is, so nothing waits for long.
+ */
+final class LinePump implements Runnable {
+
+    /** How long an unfinished line waits for the rest of itself before it is written as it is. */
+    static final long PARTIAL_LINE_WAIT_MILLIS = 50;
+    private static final long POLL_MILLIS = 2;
+
+    private final InputStream from;
+    private final Writer to;
+    private final Charset charset;
+    private final byte[] buffer = new byte[8192];
+    private final ByteArrayOutputStream tail = new ByteArrayOutputStream();
+
+    LinePump(InputStream from, Writer to, Charset charset) {
+        this.from = from;
+        this.to = to;
+        this.charset = charset;
+    }
+
+    @Override
+    public void run() {
+        try (from) {
+            for (int n; (n = from.read(buffer)) >= 0; ) {
+                int lastNewline = lastNewline(buffer, n);
+                if (lastNewline < 0) {
+                    tail.write(buffer, 0, n);
+                } else {
+                    tail.write(buffer, 0, lastNewline + 1);
+                    write(tail);
+                    tail.write(buffer, lastNewline + 1, n - lastNewline - 1);
+                }
+                if (tail.size() >= buffer.length || tail.size() > 0 && !restFollows()) {
+                    write(tail);
+                }
+            }
+        } catch (IOException ignored) {
+            // the command closed its end, or ours was closed at shutdown
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            try {
+                write(tail);
+            } catch (IOException ignored) {
+                // the writer is gone; nothing is left to tell
+            }
+        }
+    }
+
+    /** Waits up to {@link #PARTIAL_LINE_WAIT_MILLIS} for more input; true if some is there to read. */
+    private boolean restFollows() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + PARTIAL_LINE_WAIT_MILLIS * 1_000_000;
+        while (from.available() == 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+        return true;
+    }
+
+    private void write(ByteArrayOutputStream bytes) throws IOException {
+        if (bytes.size() == 0) {
+            return;
+        }
+        String text = bytes.toString(charset);
+        bytes.reset();
+        synchronized (to) {
+            to.write(text);
+            to.flush();
+        }
+    }
+
+    private static int lastNewline(byte[] bytes, int length) {
+        for (int i = length - 1; i >= 0; i--) {
+            if (bytes[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

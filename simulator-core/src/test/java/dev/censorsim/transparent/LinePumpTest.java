@@ -1,0 +1,119 @@
+package dev.censorsim.transparent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class LinePumpTest {
+
+    @Test
+    void aLogLineWrittenBetweenTwoReadsShouldNotLandInsideTheCommandsLine() {
+        StringWriter text = new StringWriter();
+        PrintWriter shared = new PrintWriter(text, true);
+        // The pipe hands the line over in two reads; the flow log writes its own line between them.
+        ScriptedStream command = new ScriptedStream("curl: (35) Recv failure: Connection re",
+                "set by peer\nnext line\n");
+        command.beforeSecondRead = () -> shared.println("10.0.0.2:40532 -> 127.0.0.1:443 action=reset");
+
+        new LinePump(command, shared, StandardCharsets.UTF_8).run();
+
+        assertThat(text.toString()).isEqualTo("""
+                10.0.0.2:40532 -> 127.0.0.1:443 action=reset
+                curl: (35) Recv failure: Connection reset by peer
+                next line
+                """);
+    }
+
+    @Test
+    void anUnfinishedLineThatNothingFollowsShouldBeWrittenWithoutWaitingForMore() throws Exception {
+        StringWriter text = new StringWriter();
+        PrintWriter shared = new PrintWriter(text, true);
+        CountDownLatch release = new CountDownLatch(1);
+        ScriptedStream command = new ScriptedStream("Password: ", "secret\n");
+        command.secondChunkInPipe = false;
+        command.beforeSecondRead = () -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        Thread pump = new Thread(new LinePump(command, shared, StandardCharsets.UTF_8));
+        pump.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (text.toString().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(text.toString()).as("a prompt is written while the command waits").isEqualTo("Password: ");
+        } finally {
+            release.countDown();
+            pump.join(5_000);
+        }
+        assertThat(text.toString()).isEqualTo("Password: secret\n");
+    }
+
+    @Test
+    void aLineLongerThanTheBufferAndAnUnterminatedEndShouldArriveWhole() {
+        StringWriter text = new StringWriter();
+        String longLine = "x".repeat(20_000) + "\n";
+        new LinePump(new ScriptedStream(longLine, "no newline at the end"), new PrintWriter(text, true),
+                StandardCharsets.UTF_8).run();
+
+        assertThat(text.toString()).isEqualTo(longLine + "no newline at the end");
+    }
+
+    /** Hands out each chunk in reads of at most the caller's buffer, like a pipe that the command wrote in chunks. */
+    private static final class ScriptedStream extends InputStream {
+        private final Deque<byte[]> chunks = new ArrayDeque<>();
+        private byte[] current = new byte[0];
+        private int position;
+        private int reads;
+        Runnable beforeSecondRead = () -> { };
+        boolean secondChunkInPipe = true;
+
+        ScriptedStream(String... chunks) {
+            for (String chunk : chunks) {
+                this.chunks.add(chunk.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (position == current.length) {
+                if (chunks.isEmpty()) {
+                    return -1;
+                }
+                if (++reads == 2) {
+                    beforeSecondRead.run();
+                }
+                current = chunks.poll();
+                position = 0;
+            }
+            int n = Math.min(len, current.length - position);
+            System.arraycopy(current, position, b, off, n);
+            position += n;
+            return n;
+        }
+
+        @Override
+        public int available() {
+            // Unless a test holds it back, the second chunk is already in the pipe when the first is read.
+            return current.length - position + (secondChunkInPipe && reads == 1 && !chunks.isEmpty() ? 1 : 0);
+        }
+    }
+}
