@@ -22,6 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Loop detection across every proxy and relay of this process: two proxies whose upstreams name each other, or a
@@ -94,6 +95,8 @@ public final class LoopGuard {
     private static volatile long localAddressesReadNanos;
     /** Set while a refresh of the snapshot is queued or running, so stale callers queue one refresh, not one each. */
     private static final AtomicBoolean REFRESHING = new AtomicBoolean();
+    /** Refreshes run since the process started (for tests: the executor's task count is only approximate). */
+    private static final AtomicLong REFRESHES = new AtomicLong();
     /** The thread that refreshes the snapshot: one at most, ended after a minute idle. */
     private static final ThreadPoolExecutor REFRESHER = new ThreadPoolExecutor(0, 1, 60, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(), task -> {
@@ -392,6 +395,7 @@ public final class LoopGuard {
     }
 
     private static void refresh() {
+        REFRESHES.incrementAndGet();
         try {
             localAddresses = readLocalAddresses(localAddresses);
             localAddressesReadNanos = System.nanoTime();
@@ -405,9 +409,14 @@ public final class LoopGuard {
         localAddressesReadNanos = System.nanoTime() - LOCAL_ADDRESSES_TTL_NANOS;
     }
 
-    /** Refreshes queued so far; for tests of the refresh. */
+    /** Refreshes run so far; for tests of the refresh. */
     static long refreshesForTest() {
-        return REFRESHER.getTaskCount();
+        return REFRESHES.get();
+    }
+
+    /** Whether a refresh is queued or running; for tests of the refresh. */
+    static boolean refreshingForTest() {
+        return REFRESHING.get();
     }
 
     /** When the snapshot was last read, in {@link System#nanoTime()}; for tests of the refresh. */
