@@ -19,7 +19,7 @@
 #             (one thread) vs socat vs direct; requests/s and p99.
 #   bulk      iperf3 one stream through the same relays; Gbit/s.
 #   classify  `censorsim classify` vs ndpiReader (nDPI, one thread) on generated traces of about 300 k and 80 k packets:
-#             cold (one JVM start) and warm (--warmup), each with the default --threads, --threads 1 and every core,
+#             cold (one JVM start) and warm (--warmup: passes worth about 12 M packets), each with the default --threads, --threads 1 and every core,
 #             the scaling between the last two, and the pipelined multi-thread design against the earlier one.
 # Installs missing tools with apt-get (dnsperf nsd wrk nginx haproxy iperf3 socat libndpi-bin).
 # A benchmark, not a test: nothing here fails on a slow figure. The load average is printed with the table, because
@@ -329,7 +329,12 @@ if want classify; then
   need ndpiReader libndpi-bin
   # The issue's two sizes: --flows picked so the generated traces have about 300 k and 80 k packets (printed below).
   cores="$(nproc)"
-  warmups="$([ "$quick" = 1 ] && echo 3 || echo 10)"
+  # Warm means the JIT has settled. Warm-up is a packet budget, not a pass count, so both traces get the same: about
+  # 12 M packets (40 passes of the 300 k trace, 147 of the 81 k one). After 10 passes of the 300 k trace (3 M packets,
+  # 0.4 s of classifying) C2 was still recompiling the per-packet path on the 2-core box (-XX:+PrintCompilation: the
+  # packet loop compiled, and the classifier's onPacket deoptimised and recompiled, in passes 9-10), and the timed
+  # pass ran at 5.8-8.7 M packets/s over eight runs; after 40 passes at 10.6-11.5 M in most runs, as after 80.
+  warm_packets="$([ "$quick" = 1 ] && echo 1500000 || echo 12000000)"
   ndpi_pps() { # ndpi_pps TRACE -> packets/s (nDPI's own figure); the whole command's wall time to ndpi.ms
     local t0; t0="$(date +%s%N)"
     ndpiReader -i "$1" > "$work/ndpi.out" 2>&1 || true
@@ -352,7 +357,8 @@ if want classify; then
     trace="$work/trace-$flows_n.pcap"
     packets="$(censorsim trace generate --flows "$flows_n" --seed 1 "$trace" | sed -n 's/^wrote [^:]*: \([0-9,]*\) packets.*/\1/p')"
     size="$(( $(echo "$packets" | tr -d ,) / 1000 )) k"
-    echo "compare: classify trace of $flows_n flows: $packets packets" >&2
+    warmups="$(( (warm_packets + $(echo "$packets" | tr -d ,) - 1) / $(echo "$packets" | tr -d ,) ))"
+    echo "compare: classify trace of $flows_n flows: $packets packets, warm runs after $warmups passes" >&2
     n=(); n_ms=(); c1=(); c1_ms=(); cd=(); cd_ms=(); cn=(); w1=(); wd=(); wn=(); we=(); cd_threads=""; wd_threads=""
     # Interleaved, so that a change of load hits every contender alike; each censorsim run is one JVM start.
     for r in $(seq 1 "$rounds"); do
