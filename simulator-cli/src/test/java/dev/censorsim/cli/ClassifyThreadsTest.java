@@ -56,6 +56,12 @@ class ClassifyThreadsTest {
                 .collect(Collectors.joining("\n"));
     }
 
+    /** A cold run's report without the note that only a cold run on a small capture prints. */
+    private static String withoutColdNote(String report) {
+        return report.lines().filter(line -> !line.startsWith("note: under a million packets"))
+                .collect(Collectors.joining("\n"));
+    }
+
     private void assertSameWithThreads(Path trace, String... extra) throws Exception {
         Path oneJson = dir.resolve("one.jsonl");
         Run one = run(new ClassifyCommand(), args(trace, oneJson, "1", extra));
@@ -100,6 +106,26 @@ class ClassifyThreadsTest {
                 .toString());
         assertSameWithThreads(trace, "--policy", Path.of("..", "scenarios", "policies",
                 "whatsapp-2026-dns-and-sni.yaml").toString());
+    }
+
+    @Test
+    @Timeout(120)
+    void warmRunShouldReportWhatAColdRunReportsOnOneThreadAndOnTwo() throws Exception {
+        // Nothing of the warm-up passes (flows, names, counters, per-rule figures, JSON lines) may show in the report.
+        Path trace = generate(2000, 14);
+        String policy = Path.of("..", "scenarios", "policies", "whatsapp-2026-dns-and-sni.yaml").toString();
+        for (String threads : new String[] {"1", "2"}) {
+            Path coldJson = dir.resolve("cold" + threads + ".jsonl");
+            Run cold = run(new ClassifyCommand(), args(trace, coldJson, threads, "--policy", policy));
+            Path warmJson = dir.resolve("warm" + threads + ".jsonl");
+            Run warm = run(new ClassifyCommand(), args(trace, warmJson, threads, "--policy", policy, "--warmup", "3"));
+            assertThat(warm.exitCode()).as(warm.err()).isZero();
+            assertThat(warm.out()).contains("after 3 warm-up pass(es)");
+            assertThat(counters(warm.out())).as("report on %s thread(s)", threads)
+                    .isEqualTo(withoutColdNote(counters(cold.out())));
+            assertThat(Files.readAllBytes(warmJson)).as("JSON on %s thread(s)", threads)
+                    .isEqualTo(Files.readAllBytes(coldJson)).isNotEmpty();
+        }
     }
 
     @Test
