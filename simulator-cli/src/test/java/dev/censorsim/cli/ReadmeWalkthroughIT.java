@@ -138,7 +138,7 @@ class ReadmeWalkthroughIT {
                 }
             }
             for (String expected : block.directives().expects()) {
-                if (!out.contains(expected)) {
+                if (!ReadmeWalkthrough.outputHolds(out, expected)) {
                     blockProblems.add("output lacks '" + expected + "'");
                 }
             }

@@ -77,6 +77,22 @@ class ReadmeWalkthroughTest {
     }
 
     @Test
+    void anExpectationShouldHoldThoughAFlowRecordLandedInsideTheLineItLooksFor() {
+        // From a CI run: curl wrote "c", the background SOCKS proxy its flow record, then curl the rest.
+        String output = """
+                censorsim: press Ctrl-C to stop
+                c127.0.0.1:42750 -> 127.0.0.1:9443 sni=g.whatsapp.net rule=whatsapp-reset action=reset up=517B \
+                down=0B 191ms end=reset
+                url: (35) Recv failure: Connection reset by peer
+                """;
+
+        assertThat(ReadmeWalkthrough.outputHolds(output, "curl: (35)")).isTrue();
+        assertThat(ReadmeWalkthrough.outputHolds(output, "up=517B")).as("the record itself still counts").isTrue();
+        assertThat(ReadmeWalkthrough.outputHolds(output, "curl: (7)")).isFalse();
+        assertThat(ReadmeWalkthrough.outputHolds("[::1]:5 -> [::1]:443 end=fin\nx", "-> [::1]:443")).isTrue();
+    }
+
+    @Test
     void unknownDirectiveShouldBeAnErrorNamingItsLine() {
         assertThatThrownBy(() -> ReadmeWalkthrough.parse(List.of("<!-- walk: skp: typo -->", "```sh", "true", "```")))
                 .isInstanceOf(ReadmeWalkthrough.DirectiveException.class)
