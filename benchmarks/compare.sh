@@ -356,8 +356,9 @@ if want classify; then
   for flows_n in 8100 2150; do
     trace="$work/trace-$flows_n.pcap"
     packets="$(censorsim trace generate --flows "$flows_n" --seed 1 "$trace" | sed -n 's/^wrote [^:]*: \([0-9,]*\) packets.*/\1/p')"
-    size="$(( $(echo "$packets" | tr -d ,) / 1000 )) k"
-    warmups="$(( (warm_packets + $(echo "$packets" | tr -d ,) - 1) / $(echo "$packets" | tr -d ,) ))"
+    count="${packets//,/}"
+    size="$(( count / 1000 )) k"
+    warmups="$(( (warm_packets + count - 1) / count ))"
     echo "compare: classify trace of $flows_n flows: $packets packets, warm runs after $warmups passes" >&2
     n=(); n_ms=(); c1=(); c1_ms=(); cd=(); cd_ms=(); cn=(); w1=(); wd=(); wn=(); we=(); cd_threads=""; wd_threads=""
     # Interleaved, so that a change of load hits every contender alike; each censorsim run is one JVM start.

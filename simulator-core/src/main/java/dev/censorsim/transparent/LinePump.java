@@ -4,7 +4,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 
 /**
  * Copies a command's output stream to a writer that censorsim's own log lines share, a whole line at a time.
@@ -13,7 +17,9 @@ import java.nio.charset.Charset;
  * as read, a flow log line written between two reads lands inside the command's line ({@code Connection re} ...
  * {@code set by peer}). The pump holds the unfinished tail until its newline comes, and writes each batch of whole
  * lines under the writer's lock, which the log's writers also take. A tail that no further input follows within
- * {@link #PARTIAL_LINE_WAIT_MILLIS} (a prompt, a progress bar) is written as it is, so nothing waits for long.
+ * {@link #PARTIAL_LINE_WAIT_MILLIS} (a prompt, a progress bar) is written as it is, so nothing waits for long. Such a
+ * tail can end inside a character of several bytes; the decoder keeps those bytes until the rest of the character
+ * comes, so a cut never garbles the text.
  */
 final class LinePump implements Runnable {
 
@@ -23,14 +29,16 @@ final class LinePump implements Runnable {
 
     private final InputStream from;
     private final Writer to;
-    private final Charset charset;
+    private final CharsetDecoder decoder;
     private final byte[] buffer = new byte[8192];
     private final ByteArrayOutputStream tail = new ByteArrayOutputStream();
 
     LinePump(InputStream from, Writer to, Charset charset) {
         this.from = from;
         this.to = to;
-        this.charset = charset;
+        this.decoder = charset.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE);
     }
 
     @Override
@@ -42,11 +50,11 @@ final class LinePump implements Runnable {
                     tail.write(buffer, 0, n);
                 } else {
                     tail.write(buffer, 0, lastNewline + 1);
-                    write(tail);
+                    write(tail, false);
                     tail.write(buffer, lastNewline + 1, n - lastNewline - 1);
                 }
                 if (tail.size() >= buffer.length || tail.size() > 0 && !restFollows()) {
-                    write(tail);
+                    write(tail, false);
                 }
             }
         } catch (IOException ignored) {
@@ -55,7 +63,7 @@ final class LinePump implements Runnable {
             Thread.currentThread().interrupt();
         } finally {
             try {
-                write(tail);
+                write(tail, true);
             } catch (IOException ignored) {
                 // the writer is gone; nothing is left to tell
             }
@@ -74,14 +82,29 @@ final class LinePump implements Runnable {
         return true;
     }
 
-    private void write(ByteArrayOutputStream bytes) throws IOException {
+    /**
+     * Decodes and writes what {@code bytes} holds. Unless the input has ended, the bytes of a character cut short stay
+     * in {@code bytes} for the next read to finish; at the end they become a replacement character.
+     */
+    private void write(ByteArrayOutputStream bytes, boolean endOfInput) throws IOException {
         if (bytes.size() == 0) {
             return;
         }
-        String text = bytes.toString(charset);
+        ByteBuffer in = ByteBuffer.wrap(bytes.toByteArray());
+        CharBuffer out = CharBuffer.allocate((int) Math.ceil(in.remaining() * (double) decoder.maxCharsPerByte()) + 2);
+        decoder.decode(in, out, endOfInput);
+        if (endOfInput) {
+            decoder.flush(out);
+            decoder.reset();
+        }
         bytes.reset();
+        bytes.write(in.array(), in.position(), in.remaining());
+        out.flip();
+        if (!out.hasRemaining()) {
+            return;
+        }
         synchronized (to) {
-            to.write(text);
+            to.append(out);
             to.flush();
         }
     }

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +72,58 @@ class LinePumpTest {
         assertThat(text.toString()).isEqualTo(longLine + "no newline at the end");
     }
 
+    @Test
+    void aPromptCutInsideACharacterShouldWaitForTheRestOfIt() throws Exception {
+        StringWriter text = new StringWriter();
+        PrintWriter shared = new PrintWriter(text, true);
+        byte[] line = "Пароль: ok\n".getBytes(StandardCharsets.UTF_8);
+        int cut = 3; // inside "а", the second letter (Cyrillic letters take two bytes)
+        CountDownLatch release = new CountDownLatch(1);
+        ScriptedStream command =
+                new ScriptedStream(Arrays.copyOf(line, cut), Arrays.copyOfRange(line, cut, line.length));
+        command.secondChunkInPipe = false;
+        command.beforeSecondRead = () -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        Thread pump = new Thread(new LinePump(command, shared, StandardCharsets.UTF_8));
+        pump.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (text.toString().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(text.toString()).as("the prompt's whole characters, while the command waits").isEqualTo("П");
+        } finally {
+            release.countDown();
+            pump.join(5_000);
+        }
+        assertThat(text.toString()).isEqualTo("Пароль: ok\n");
+    }
+
+    @Test
+    void aLongLineCutAtTheBufferInsideACharacterShouldArriveWhole() {
+        StringWriter text = new StringWriter();
+        // Three bytes a character: 8,192-byte reads end inside one.
+        String longLine = "€".repeat(7_000) + "\n";
+        new LinePump(new ScriptedStream(longLine), new PrintWriter(text, true), StandardCharsets.UTF_8).run();
+
+        assertThat(text.toString()).isEqualTo(longLine);
+    }
+
+    @Test
+    void aCharacterTheCommandNeverFinishedShouldBecomeAReplacementCharacterAtTheEnd() {
+        StringWriter text = new StringWriter();
+        byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
+        new LinePump(new ScriptedStream("ok ".getBytes(StandardCharsets.UTF_8), Arrays.copyOf(euro, 2)),
+                new PrintWriter(text, true), StandardCharsets.UTF_8).run();
+
+        assertThat(text.toString()).isEqualTo("ok \uFFFD");
+    }
+
     /** Hands out each chunk in reads of at most the caller's buffer, like a pipe that the command wrote in chunks. */
     private static final class ScriptedStream extends InputStream {
         private final Deque<byte[]> chunks = new ArrayDeque<>();
@@ -84,6 +137,10 @@ class LinePumpTest {
             for (String chunk : chunks) {
                 this.chunks.add(chunk.getBytes(StandardCharsets.UTF_8));
             }
+        }
+
+        ScriptedStream(byte[]... chunks) {
+            this.chunks.addAll(Arrays.asList(chunks));
         }
 
         @Override
