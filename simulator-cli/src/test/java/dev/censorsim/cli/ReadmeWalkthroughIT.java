@@ -97,9 +97,13 @@ class ReadmeWalkthroughIT {
         Process shell = builder.start();
         String failure = null;
         long pgid = -1;
+        Map<Integer, Long> begun = new LinkedHashMap<>();
+        long walkStart = System.nanoTime();
+        long walkEnd;
         try {
-            failure = watch(shell, log, running);
+            failure = watch(shell, log, running, begun);
         } finally {
+            walkEnd = System.nanoTime();
             pgid = pgid(log);
             stopGroup(shell, pgid);
         }
@@ -111,6 +115,7 @@ class ReadmeWalkthroughIT {
         System.out.printf("README walk-through: %d of %d blocks run, %d skipped%n", running.size(), blocks.size(),
                 blocks.size() - running.size());
         skips.forEach(s -> System.out.println("  skipped " + s));
+        printDurations(begun, walkStart, walkEnd);
 
         List<String> problems = new ArrayList<>();
         if (failure != null) {
@@ -167,9 +172,26 @@ class ReadmeWalkthroughIT {
         }
     }
 
-    /** Follows the log, enforcing each block's timeout; returns a failure description, or null. */
-    private static String watch(Process shell, Path log, List<ReadmeWalkthrough.Block> running)
-            throws IOException, InterruptedException {
+    /**
+     * How long each block ran (from its start to the next one's, to within the 200 ms the log is polled at; a block
+     * shorter than that may be counted in the one before), so a CI log shows where the walk's minutes go.
+     */
+    private static void printDurations(Map<Integer, Long> begun, long walkStart, long walkEnd) {
+        List<Map.Entry<Integer, Long>> starts = new ArrayList<>(begun.entrySet());
+        System.out.printf("README walk-through took %.0f s:%n", (walkEnd - walkStart) / 1e9);
+        for (int i = 0; i < starts.size(); i++) {
+            long next = i + 1 < starts.size() ? starts.get(i + 1).getValue() : walkEnd;
+            System.out.printf("  README.md:%d ran %.1f s%n", starts.get(i).getKey(),
+                    (next - starts.get(i).getValue()) / 1e9);
+        }
+    }
+
+    /**
+     * Follows the log, enforcing each block's timeout, and notes when each block began in {@code begun}; returns a
+     * failure description, or null.
+     */
+    private static String watch(Process shell, Path log, List<ReadmeWalkthrough.Block> running,
+                                Map<Integer, Long> begun) throws IOException, InterruptedException {
         Map<Integer, ReadmeWalkthrough.Block> byLine = new LinkedHashMap<>();
         running.forEach(b -> byLine.put(b.line(), b));
         long walkDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(WALK_BOUND_MINUTES);
@@ -179,6 +201,7 @@ class ReadmeWalkthroughIT {
             int began = lastBegun(Files.readString(log, StandardCharsets.ISO_8859_1));
             if (began != current && began > 0) {
                 current = began;
+                begun.putIfAbsent(began, System.nanoTime());
                 blockDeadline = System.nanoTime()
                         + TimeUnit.SECONDS.toNanos(byLine.get(began).directives().timeoutSeconds());
             }
