@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -38,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,11 +63,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Then the route handlers are asked in order ({@link RouteHandler}); {@code GET /censorsim/events} is a chunked
  * stream the server answers itself, and {@code GET /version} is answered only if no handler did.
  *
+ * The browser and token checks look at a request's head, before its body is read, so a client without the token
+ * cannot make the server hold a body.
+ *
  * <p>Threading: routes run on one worker thread, off the event loops, one request at a time (so a slow route never
- * stalls I/O, and handlers need no locks against each other). Each connection reads its next request only after the
- * previous answer was written, and every request has a deadline ({@link Builder#requestTimeout}): past it the client
- * gets 503 and the late answer is dropped, so no client waits forever whatever a route does. The worker's queue is
- * bounded; a full queue answers 503 at once.
+ * stalls I/O, and handlers need no locks against each other). Each connection's requests are answered one at a time,
+ * in order: pipelined requests wait their turn, up to {@value #MAX_PIPELINED_REQUESTS}; later ones are dropped
+ * unanswered and the connection closes after the last answer, as a server may close a kept-alive connection. Every
+ * request has a deadline ({@link Builder#requestTimeout}): past it the client gets 503 and the late answer is dropped,
+ * so no client waits forever whatever a route does. The worker's queue is bounded; a full queue answers 503 at once.
+ *
+ * <p>Slow or idle clients, as Toxiproxy's API server times them (Go's {@code ReadTimeout} and {@code IdleTimeout}): a
+ * request must arrive whole within {@link Builder#readTimeout} of its first byte, and a connection with no request for
+ * {@link Builder#idleTimeout} after its last answer is closed, so a client that sends part of a request and stops
+ * holds nothing for long. At most {@value #MAX_CONNECTIONS} connections are open at once; more are closed as they
+ * arrive.
  */
 public final class ControlServer implements AutoCloseable {
 
@@ -76,6 +89,10 @@ public final class ControlServer implements AutoCloseable {
     private static final long SHUTDOWN_TIMEOUT_MILLIS = 3_000;
     /** Requests waiting for the worker beyond this are refused with 503 rather than queued without bound. */
     private static final int MAX_QUEUED_REQUESTS = 1_024;
+    /** Requests one connection may have waiting behind the one being answered. */
+    static final int MAX_PIPELINED_REQUESTS = 16;
+    /** Connections open at once; a test harness or a few clients need a handful. */
+    static final int MAX_CONNECTIONS = 256;
 
     private final EventLoopGroup group;
     private final ChannelGroup channels;
@@ -116,6 +133,8 @@ public final class ControlServer implements AutoCloseable {
         private final List<RouteHandler> handlers = new java.util.ArrayList<>();
         private CensorEvents events;
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration readTimeout = Duration.ofSeconds(15);
+        private Duration idleTimeout = Duration.ofSeconds(60);
         private String version = "dev";
 
         private Builder() {
@@ -160,6 +179,25 @@ public final class ControlServer implements AutoCloseable {
             return this;
         }
 
+        /** Longest a request may take to arrive whole, from its first byte; default 15 s, as Toxiproxy's. */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = positive(timeout, "readTimeout");
+            return this;
+        }
+
+        /** Longest a connection may wait for its next request before it is closed; default 60 s, as Toxiproxy's. */
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = positive(timeout, "idleTimeout");
+            return this;
+        }
+
+        private static Duration positive(Duration timeout, String name) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException(name + " must be > 0");
+            }
+            return timeout;
+        }
+
         /** What the fallback {@code GET /version} answers. */
         public Builder version(String version) {
             this.version = Objects.requireNonNull(version, "version");
@@ -186,7 +224,7 @@ public final class ControlServer implements AutoCloseable {
             EventLoopGroup group = Transport.current().newGroup(1, "censorsim-control-io");
             ChannelGroup channels = new DefaultChannelGroup("censorsim-control", GlobalEventExecutor.INSTANCE);
             Settings settings = new Settings(List.copyOf(handlers), token, events, requestTimeout.toNanos(),
-                    version, worker);
+                    readTimeout.toNanos(), idleTimeout.toNanos(), version, worker);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
                     .channelFactory(Transport.current()::newServerSocketChannel)
@@ -195,10 +233,17 @@ public final class ControlServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (channels.size() >= MAX_CONNECTIONS) {
+                                ch.close();
+                                return;
+                            }
                             channels.add(ch);
+                            RequestClock clock = new RequestClock(settings);
+                            ch.pipeline().addLast("clock", clock);
                             ch.pipeline().addLast("httpCodec", new HttpServerCodec());
+                            ch.pipeline().addLast("gate", new RequestGate(settings));
                             ch.pipeline().addLast("aggregator", new HttpObjectAggregator(MAX_BODY_BYTES, true));
-                            ch.pipeline().addLast("control", new RequestHandler(settings));
+                            ch.pipeline().addLast("control", new RequestHandler(settings, clock));
                         }
                     });
             ChannelFuture bind = bootstrap.bind(listen);
@@ -221,10 +266,152 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private record Settings(List<RouteHandler> handlers, String token, CensorEvents events, long timeoutNanos,
-                            String version, ThreadPoolExecutor worker) {
+                            long readTimeoutNanos, long idleTimeoutNanos, String version, ThreadPoolExecutor worker) {
     }
 
-    /** Per connection: checks, then one request at a time through the worker. */
+    /**
+     * Times each request from its first byte to its last ({@link Settings#readTimeoutNanos}) and each wait for the
+     * next request ({@link Settings#idleTimeoutNanos}), and closes the connection when either runs out. First in the
+     * pipeline, so it sees bytes before the codec does; {@link RequestHandler} tells it when a request is whole, when
+     * an answer is out and when the connection became an event stream.
+     */
+    private static final class RequestClock extends ChannelInboundHandlerAdapter {
+        private static final int IDLE = 0;
+        private static final int READING = 1;
+        private static final int BUSY = 2;
+        private static final int OFF = 3;
+
+        private final Settings settings;
+        private ChannelHandlerContext ctx;
+        private int state = IDLE;
+        private ScheduledFuture<?> timer;
+
+        RequestClock(Settings settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            arm(settings.idleTimeoutNanos, "no request");
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (state == IDLE) {
+                state = READING;
+                arm(settings.readTimeoutNanos, "request not whole");
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            cancel();
+            state = OFF;
+            ctx.fireChannelInactive();
+        }
+
+        /** A whole request is being answered: no clock runs until the answer is out. */
+        void busy() {
+            if (state != OFF) {
+                cancel();
+                state = BUSY;
+            }
+        }
+
+        /** The answer is out and no request waits: the next one has {@link Settings#idleTimeoutNanos} to begin. */
+        void idle() {
+            if (state != OFF) {
+                state = IDLE;
+                arm(settings.idleTimeoutNanos, "no request");
+            }
+        }
+
+        /** The connection is an event stream now, which has no deadlines. */
+        void stop() {
+            cancel();
+            state = OFF;
+        }
+
+        private void arm(long nanos, String why) {
+            cancel();
+            timer = ctx.executor().schedule(() -> {
+                timer = null;
+                LOG.debug("control connection {} closed: {} within {} ms", ctx.channel().remoteAddress(), why,
+                        TimeUnit.NANOSECONDS.toMillis(nanos));
+                ctx.close();
+            }, nanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+    }
+
+    /**
+     * The browser and token checks, on a request's head: a request they refuse is answered at once and the
+     * connection closed, before its body is read, so a client without the token cannot make the server hold a body.
+     */
+    private static final class RequestGate extends ChannelInboundHandlerAdapter {
+        private final Settings settings;
+        private boolean refused;
+
+        RequestGate(Settings settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (refused) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof HttpRequest head && head.decoderResult().isSuccess()) {
+                FullHttpResponse refusal = refusal(head);
+                if (refusal != null) {
+                    refused = true;
+                    ReferenceCountUtil.release(msg);
+                    HttpUtil.setKeepAlive(refusal, false);
+                    ctx.writeAndFlush(refusal).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        private FullHttpResponse refusal(HttpRequest head) {
+            String userAgent = head.headers().get(HttpHeaderNames.USER_AGENT);
+            if (userAgent != null && userAgent.startsWith("Mozilla/")) {
+                return Json.error(HttpResponseStatus.FORBIDDEN, "User agent not allowed");
+            }
+            if (settings.token != null && !authorized(head.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                FullHttpResponse denied = Json.error(HttpResponseStatus.UNAUTHORIZED, "missing or wrong bearer token");
+                denied.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"censorsim\"");
+                return denied;
+            }
+            return null;
+        }
+
+        private boolean authorized(String header) {
+            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return false;
+            }
+            byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+            // Constant time: the answer's timing must not tell how much of a guess was right.
+            return MessageDigest.isEqual(given, settings.token.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Per connection: one request at a time through the worker, pipelined ones waiting their turn. */
     private static final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
         private static final int QUEUED = 0;
@@ -232,12 +419,19 @@ public final class ControlServer implements AutoCloseable {
         private static final int ANSWERED = 2;
 
         private final Settings settings;
+        private final RequestClock clock;
+        /** Requests that arrived while another was being answered, oldest first. */
+        private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+        private boolean answering;
+        /** More pipelined requests came than may wait: the rest were dropped; the connection ends after these. */
+        private boolean overflowed;
         /** Set once the connection became an event stream: further requests on it are ignored. */
         private boolean streaming;
 
-        RequestHandler(Settings settings) {
+        RequestHandler(Settings settings, RequestClock clock) {
             super(false);
             this.settings = settings;
+            this.clock = clock;
         }
 
         @Override
@@ -252,43 +446,75 @@ public final class ControlServer implements AutoCloseable {
                 request.release();
                 return;
             }
+            if (answering) {
+                if (overflowed || waiting.size() >= MAX_PIPELINED_REQUESTS) {
+                    // Dropped unanswered; the connection closes after the answers before it, as a server may close
+                    // a kept-alive connection, and the client sends what went unanswered again.
+                    request.release();
+                    overflowed = true;
+                    return;
+                }
+                waiting.addLast(request);
+                return;
+            }
+            answer(ctx, request);
+        }
+
+        private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+            answering = true;
+            clock.busy();
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (request.decoderResult().isFailure()) {
                 request.release();
                 send(ctx, Json.error(HttpResponseStatus.BAD_REQUEST, "malformed request"), false);
                 return;
             }
-            String userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
-            if (userAgent != null && userAgent.startsWith("Mozilla/")) {
+            String path;
+            try {
+                QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+                path = uri.path();
+                uri.parameters(); // decodes every parameter now, so no route meets a malformed escape
+            } catch (IllegalArgumentException malformed) {
                 request.release();
-                send(ctx, Json.error(HttpResponseStatus.FORBIDDEN, "User agent not allowed"), keepAlive);
+                send(ctx, Json.error(HttpResponseStatus.BAD_REQUEST, "malformed request target: "
+                        + malformed.getMessage()), keepAlive);
                 return;
             }
-            if (settings.token != null && !authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-                request.release();
-                FullHttpResponse denied = Json.error(HttpResponseStatus.UNAUTHORIZED,
-                        "missing or wrong bearer token");
-                denied.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"censorsim\"");
-                send(ctx, denied, keepAlive);
-                return;
-            }
-            if (request.method().equals(HttpMethod.GET)
-                    && new QueryStringDecoder(request.uri()).path().equals("/censorsim/events")
+            if (request.method().equals(HttpMethod.GET) && path.equals("/censorsim/events")
                     && settings.events != null) {
                 request.release();
+                releaseWaiting();
+                clock.stop();
                 stream(ctx);
                 return;
             }
             dispatch(ctx, request, keepAlive);
         }
 
-        private boolean authorized(String header) {
-            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                return false;
+        /** After an answer on a kept-alive connection: the next waiting request, else read for one. */
+        private void next(ChannelHandlerContext ctx) {
+            answering = false;
+            FullHttpRequest request = waiting.pollFirst();
+            if (request != null) {
+                answer(ctx, request);
+            } else if (overflowed) {
+                ctx.close();
+            } else {
+                clock.idle();
+                ctx.read();
             }
-            byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-            // Constant time: the answer's timing must not tell how much of a guess was right.
-            return MessageDigest.isEqual(given, settings.token.getBytes(StandardCharsets.UTF_8));
+        }
+
+        private void releaseWaiting() {
+            for (FullHttpRequest request; (request = waiting.pollFirst()) != null; ) {
+                request.release();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            releaseWaiting();
+            ctx.fireChannelInactive();
         }
 
         /**
@@ -353,7 +579,7 @@ public final class ControlServer implements AutoCloseable {
             }
         }
 
-        private static void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        private void send(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
             if (!ctx.channel().isActive()) {
                 response.release();
                 return;
@@ -363,7 +589,7 @@ public final class ControlServer implements AutoCloseable {
             if (keepAlive) {
                 written.addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess()) {
-                        f.channel().read(); // the next request only once this answer is out
+                        next(ctx); // the next request only once this answer is out
                     } else {
                         f.channel().close();
                     }
@@ -405,6 +631,7 @@ public final class ControlServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("control connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
     }

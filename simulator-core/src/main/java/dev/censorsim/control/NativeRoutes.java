@@ -83,10 +83,10 @@ public final class NativeRoutes implements RouteHandler {
         return Json.response(HttpResponseStatus.OK, describePolicy());
     }
 
+    /** @param name the phase's name from the path, which {@link QueryStringDecoder#path()} has decoded already */
     private FullHttpResponse phase(String name) {
-        String decoded = QueryStringDecoder.decodeComponent(name);
         try {
-            censor.phase(decoded);
+            censor.phase(name);
         } catch (NoSuchElementException e) {
             return Json.error(HttpResponseStatus.NOT_FOUND, e.getMessage());
         }

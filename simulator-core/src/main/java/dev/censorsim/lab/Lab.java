@@ -420,6 +420,11 @@ public final class Lab implements Censor, AutoCloseable {
                 .thenApply(flows -> flows.stream().map(f -> FlowView.live(front, f)).toList())));
         attached.forEach((front, source) -> parts.add(source.get()
                 .thenApply(flows -> flows.stream().map(f -> FlowView.live(front, f)).toList())));
+        if (toxiproxy != null) {
+            // Toxiproxy proxies: those made through the API, and serve --forward TCP ports when the API is on.
+            toxiproxy.liveFlows().forEach((front, flows) -> parts.add(flows
+                    .thenApply(list -> list.stream().map(f -> FlowView.live(front, f)).toList())));
+        }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<FlowView> all = new ArrayList<>();
             parts.forEach(p -> all.addAll(p.join()));

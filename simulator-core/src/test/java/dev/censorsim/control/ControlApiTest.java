@@ -122,6 +122,42 @@ class ControlApiTest {
     }
 
     @Test
+    void phaseNamesWithAPlusOrAPercentSignShouldBeSelectable() throws Exception {
+        Lab named = Lab.start(new LabOptions().api(LabOptions.loopback(0))
+                .phase("a+b", PolicyLoader.parse(RESET_EXAMPLE, "a+b"))
+                .phase("50%off", PolicyLoader.parse("rules: []", "50%off")));
+        cleanup.add(named);
+
+        // As censorsim ctl sends them: the name percent-encoded once.
+        HttpResponse<String> plus = call(named, "POST", "/censorsim/phase/a%2Bb");
+        HttpResponse<String> percent = call(named, "POST", "/censorsim/phase/50%25off");
+
+        assertThat(plus.statusCode()).as(plus.body()).isEqualTo(200);
+        assertThat(json(plus).get("phase").asText()).isEqualTo("a+b");
+        assertThat(percent.statusCode()).as(percent.body()).isEqualTo(200);
+        assertThat(json(percent).get("phase").asText()).isEqualTo("50%off");
+    }
+
+    @Test
+    void aForwardOnAToxiproxyPortShouldListItsLiveFlows() throws Exception {
+        // With the API on, a TCP forward is a Toxiproxy proxy (serve --forward); its flows are live flows too.
+        Lab forwarding = Lab.start(new LabOptions().api(LabOptions.loopback(0))
+                .forward(new LabOptions.Forward("db", LabOptions.loopback(0), echo.address(), false)));
+        cleanup.add(forwarding);
+        try (Socket client = new Socket()) {
+            client.connect(forwarding.forwardAddress("db"), 5_000);
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+            assertThat(client.getInputStream().readNBytes(5)).hasSize(5);
+
+            JsonNode live = json(call(forwarding, "GET", "/censorsim/flows")).get("live");
+            assertThat(live).hasSize(1);
+            assertThat(live.get(0).get("front").asText()).isEqualTo("db");
+            assertThat(live.get(0).get("bytes_up").asLong()).isEqualTo(5);
+        }
+    }
+
+    @Test
     void wrongMethodShouldGet405WithAllow() throws Exception {
         HttpResponse<String> response = call("DELETE", "/censorsim/policy", null);
 
@@ -367,6 +403,12 @@ class ControlApiTest {
             Thread.sleep(10);
         }
         assertThat(lab.events().subscribers()).isEqualTo(1);
+    }
+
+    private HttpResponse<String> call(Lab other, String method, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + other.apiAddress().getPort() + path))
+                .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> call(String method, String path, String body) throws Exception {

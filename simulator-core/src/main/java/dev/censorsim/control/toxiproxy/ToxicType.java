@@ -82,7 +82,8 @@ enum ToxicType {
             }
             // Toxiproxy requires variation < average and misbehaves otherwise; clamp into the valid range.
             long variation = Math.max(0, Math.min(a.get("size_variation"), average - 1));
-            long delayNanos = Math.max(0, a.get("delay")) * 1_000L;
+            long delayMicros = Math.max(0, a.get("delay"));
+            long delayNanos = delayMicros >= Long.MAX_VALUE / 1_000L ? Long.MAX_VALUE : delayMicros * 1_000L;
             return new SlicerAction((int) average, (int) variation, delayNanos, seed);
         }
     },

@@ -10,6 +10,7 @@ import dev.censorsim.control.RouteHandler;
 import dev.censorsim.units.Direction;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.proxy.ProxyOptions;
+import dev.censorsim.proxy.LiveFlow;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
 /**
@@ -152,6 +154,16 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
     }
 
     /** The bound address of the named proxy while it is enabled, else null. */
+    /**
+     * The live flows of every proxy, by proxy name ({@code serve --forward} TCP ports among them when the API is on),
+     * for {@code GET /censorsim/flows}.
+     */
+    public synchronized Map<String, CompletableFuture<List<LiveFlow>>> liveFlows() {
+        Map<String, CompletableFuture<List<LiveFlow>>> all = new LinkedHashMap<>();
+        proxies.forEach((name, proxy) -> all.put(name, proxy.liveFlows()));
+        return all;
+    }
+
     public synchronized InetSocketAddress address(String name) {
         ToxiproxyProxy proxy = proxies.get(name);
         return proxy == null ? null : proxy.boundAddress();
@@ -569,7 +581,13 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
             throw ApiError.badBody("json: cannot unmarshal " + kind(value) + " into Go struct field " + goType + "."
                     + name + " of type float32");
         }
-        return value.floatValue();
+        float number = value.floatValue();
+        if (Float.isInfinite(number)) {
+            // Beyond float32's range: Go's decoder refuses it with this message, and nothing is stored.
+            throw ApiError.badBody("json: cannot unmarshal number " + value.asText() + " into Go struct field "
+                    + goType + "." + name + " of type float32");
+        }
+        return number;
     }
 
     /** Go's name for a JSON value's kind in its unmarshal errors. */

@@ -10,6 +10,7 @@ import dev.censorsim.policy.action.ChainAction;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.FlowPolicy;
 import dev.censorsim.proxy.ProxyOptions;
+import dev.censorsim.proxy.LiveFlow;
 
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -21,6 +22,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -153,10 +155,28 @@ final class ToxiproxyProxy {
         return ordered;
     }
 
-    /** Adds or replaces (same name, same position) a toxic and hands the new list to live connections. */
+    /** The flows relaying now; none while the proxy is disabled. */
+    CompletableFuture<List<LiveFlow>> liveFlows() {
+        return proxy == null ? CompletableFuture.completedFuture(List.of()) : proxy.flows();
+    }
+
+    /**
+     * Adds or replaces (same name, same position) a toxic and hands the new list to live connections. A toxic whose
+     * action cannot be built leaves the list as it was (and the exception goes to the caller), so one bad value never
+     * keeps the proxy's other toxics from being applied.
+     */
     void putToxic(Toxic toxic) {
-        toxics.put(toxic.name(), toxic);
-        recompile();
+        Toxic previous = toxics.put(toxic.name(), toxic);
+        try {
+            recompile();
+        } catch (RuntimeException e) {
+            if (previous != null) {
+                toxics.put(toxic.name(), previous);
+            } else {
+                toxics.remove(toxic.name());
+            }
+            throw e;
+        }
     }
 
     boolean removeToxic(String toxicName) {

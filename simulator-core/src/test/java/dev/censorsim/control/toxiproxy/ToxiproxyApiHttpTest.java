@@ -113,6 +113,35 @@ class ToxiproxyApiHttpTest {
     }
 
     @Test
+    void aToxicityBeyondFloat32ShouldGet400AndLeaveTheListingsWorking() throws Exception {
+        createProxy("p");
+
+        Reply huge = send("POST", "/proxies/p/toxics", "{\"type\":\"latency\",\"toxicity\":1e39,"
+                + "\"attributes\":{\"latency\":10}}");
+
+        assertThat(huge.status).as(huge.body).isEqualTo(400);
+        assertThat(huge.json.get("error").asText()).startsWith("bad request body: json: cannot unmarshal number ")
+                .endsWith(" into Go struct field ToxicWrapper.toxicity of type float32");
+        assertThat(send("GET", "/proxies/p/toxics", null).json).as("nothing was added").isEmpty();
+        assertThat(send("GET", "/proxies", null).status).isEqualTo(200);
+    }
+
+    @Test
+    void aSlicerDelayPastLongNanosecondsShouldBeStoredAndLeaveOtherToxicsApplied() throws Exception {
+        createProxy("p");
+
+        Reply slow = send("POST", "/proxies/p/toxics", "{\"name\":\"s\",\"type\":\"slicer\",\"attributes\":"
+                + "{\"average_size\":10,\"delay\":9223372036854776}}");
+        Reply next = send("POST", "/proxies/p/toxics", "{\"name\":\"bw\",\"type\":\"bandwidth\","
+                + "\"attributes\":{\"rate\":1}}");
+
+        assertThat(slow.status).as("Toxiproxy takes any int64 delay").isEqualTo(200);
+        assertThat(next.status).as(next.body).isEqualTo(200);
+        assertThat(send("GET", "/proxies/p/toxics", null).json).hasSize(2);
+        assertThat(send("GET", "/proxies", null).status).isEqualTo(200);
+    }
+
+    @Test
     void toxicUpdateShouldChangeOnlyWhatItSendsAndAcceptPostWithoutContentType() throws Exception {
         createProxy("p");
         send("POST", "/proxies/p/toxics", "{\"name\":\"s\",\"type\":\"slicer\",\"stream\":\"UPSTREAM\","
