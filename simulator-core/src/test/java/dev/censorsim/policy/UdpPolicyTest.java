@@ -48,6 +48,17 @@ class UdpPolicyTest {
     }
 
     @Test
+    void aDelayWithTheLargestJitterShouldSaturateNotThrowOrTurnIntoADrop() {
+        UdpTreatment treatment = new UdpDelayAction(new dev.censorsim.policy.action.DelayAction(
+                Long.MAX_VALUE / 2, Long.MAX_VALUE, dev.censorsim.units.Direction.BOTH, 7)).open(0);
+
+        for (int i = 0; i < 1_000; i++) {
+            // jitter + 1 overflowed (nextLong threw on every datagram), and delay + jitter could wrap negative (a drop)
+            assertThat(treatment.onDatagram(true, 100, i, 0)).isPositive();
+        }
+    }
+
+    @Test
     void sharedActionsShouldApplyOnBothPlanes() {
         CompiledPolicy policy = compile(
                 "rules:",

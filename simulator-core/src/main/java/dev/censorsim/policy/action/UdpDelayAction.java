@@ -36,7 +36,14 @@ public record UdpDelayAction(DelayAction delay) implements UdpAction {
             if (upstream ? !up : !down) {
                 return UdpTreatment.FORWARD;
             }
-            return jitter == 0 ? fixed : fixed + random.nextLong(jitter + 1);
+            if (jitter == 0) {
+                return fixed;
+            }
+            // [0, jitter]; jitter + 1 would overflow at Long.MAX_VALUE, and the sum saturates rather than turning
+            // negative (a negative fate drops the datagram).
+            long extra = jitter == Long.MAX_VALUE ? random.nextLong(Long.MAX_VALUE) : random.nextLong(jitter + 1);
+            long total = fixed + extra;
+            return total < 0 ? Long.MAX_VALUE : total;
         };
     }
 

@@ -34,6 +34,8 @@ final class DatagramBatches {
      * path does not report {@code MSG_TRUNC}, so a cut datagram could be neither detected nor counted. Netty's
      * default, the relay's limit before, was 2,048 B: it cut EDNS answers of 4,096 B and jumbo frames.
      */
+    /** Unused room a waiting datagram's buffer may have before {@link #compact} copies it out. */
+    private static final int COMPACT_SLACK_BYTES = 256;
     static final int MAX_DATAGRAM_BYTES = 65_535;
     /**
      * Datagrams per read: one wake-up of the event loop reads up to {@code BATCH} datagrams. On epoll they come with
@@ -95,6 +97,22 @@ final class DatagramBatches {
      * is released, so the area is free again for the next {@code recvmmsg(2)}. Every handler that reads from a
      * channel with an area calls this before keeping the datagram beyond its {@code channelRead}.
      */
+    /**
+     * A datagram about to wait (a {@code delay} action): a buffer of its own length, so that what waits is its bytes
+     * and not the 64 KiB buffer it was read into (NIO, io_uring and the SOCKS association read each datagram into one,
+     * and on epoll Netty hands it on as a slice of one). Returns {@code content} itself when it already is.
+     */
+    static ByteBuf compact(ByteBuf content) {
+        ByteBuf memory = content;
+        for (ByteBuf under; (under = memory.unwrap()) != null; ) {
+            memory = under; // a slice's (or a leak detector wrapper's) buffer is what it holds
+        }
+        if (memory.capacity() - content.readableBytes() <= COMPACT_SLACK_BYTES) {
+            return content;
+        }
+        return own(content);
+    }
+
     static ByteBuf own(ByteBuf slice) {
         int length = slice.readableBytes();
         ByteBuf copy = COPIES.directBuffer(length, length);

@@ -19,7 +19,6 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -216,12 +215,12 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
             packet.release();
             return;
         }
-        DatagramPacket out = envelopes.wrap(content, flow.server);
         if (fate == UdpTreatment.FORWARD) {
-            channel.write(out, channel.voidPromise());
+            channel.write(envelopes.wrap(content, flow.server), channel.voidPromise());
             unflushed = true;
         } else {
-            delayed.add(flow, channel, out, fate);
+            // A slice of the 64 KiB buffer the datagram was read into: what waits is a copy of its own length.
+            delayed.add(flow, channel, envelopes.wrap(DatagramBatches.compact(content), flow.server), fate);
         }
     }
 
@@ -287,8 +286,9 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
             // What the client receives, now or after the action's delay (recorded at the verdict, as the relay does).
             capture.udp(flow.server, clientAddress, content);
         }
-        InetAddress from = flow.server.getAddress();
-        boolean v4 = from instanceof Inet4Address;
+        // The header names the destination as the client did: the JDK makes ::ffff:a.b.c.d an Inet4Address, but a
+        // client that sent the mapped form (ATYP 4) gets ATYP 4 and its 16 bytes back.
+        boolean v4 = flow.rawServerAddress.length == 4;
         ByteBuf wrapped = ctx.alloc().directBuffer(4 + (v4 ? 4 : 16) + 2 + content.readableBytes());
         wrapped.writeShort(0).writeByte(0).writeByte(v4 ? ATYP_IPV4 : ATYP_IPV6);
         wrapped.writeBytes(flow.rawServerAddress).writeShort(flow.server.getPort()).writeBytes(content);

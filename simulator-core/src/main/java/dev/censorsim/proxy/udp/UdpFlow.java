@@ -7,6 +7,7 @@ import dev.censorsim.policy.CompiledRule;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.UdpFlowFacts;
 import dev.censorsim.policy.UdpTreatment;
+import dev.censorsim.proxy.RateLimitedWarning;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.util.internal.logging.InternalLogger;
@@ -15,6 +16,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One UDP flow (a client address and a destination) as the censor tracks it: what its datagrams were recognised as,
@@ -29,6 +31,7 @@ import java.util.List;
 final class UdpFlow {
 
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(UdpFlow.class);
+    private static final RateLimitedWarning ACTION_FAILED = new RateLimitedWarning(LOG, 10, TimeUnit.SECONDS);
 
     final InetSocketAddress client;
     final InetSocketAddress server;
@@ -52,6 +55,8 @@ final class UdpFlow {
     byte[] rawServerAddress;
     long lastActivityNanos;
     int delayedInFlight;
+    /** Bytes of this flow's datagrams waiting out a delay (see {@link DelayedDatagrams}). */
+    long delayedBytes;
     /** Written to {@link #upstream} in the current client read batch, not yet flushed. */
     boolean upstreamUnflushed;
     /** Server datagrams written towards the client in the current upstream read batch, not yet flushed. */
@@ -122,7 +127,15 @@ final class UdpFlow {
         if (t == null) {
             return UdpTreatment.FORWARD;
         }
-        long fate = t.onDatagram(up, length, index, nowNanos);
+        long fate;
+        try {
+            fate = t.onDatagram(up, length, index, nowNanos);
+        } catch (RuntimeException bug) {
+            // An action's bug must not reach the event loop's handler, nor leak the datagram its caller holds: the
+            // datagram is dropped, and the fault named once in a while.
+            ACTION_FAILED.warn("UDP action " + t.getClass().getName() + " failed on a datagram; dropped: " + bug);
+            fate = UdpTreatment.DROP;
+        }
         if (fate < 0) {
             if (up) {
                 droppedUp++;

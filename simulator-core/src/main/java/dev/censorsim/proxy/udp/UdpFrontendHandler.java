@@ -71,6 +71,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> sweeper;
     private Channel blockedOn;
     private volatile int liveFlows;
+    /** {@link #endAll} ran: the relay is closing, and nothing read from now on opens a flow or waits. */
+    private boolean ended;
 
     /**
      * Opens a flow's upstream socket, connected to {@code server}. The relay opens a real one on its event loop; the
@@ -167,7 +169,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof DatagramPacket packet)) {
+        if (!(msg instanceof DatagramPacket packet) || ended) {
+            // After endAll the relay is closing: a datagram read before the socket closes opens no flow.
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -204,7 +207,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
                 unflushed.add(flow);
             }
         } else if (fate > 0) {
-            delay(flow, upstream, toServer(flow, content), fate);
+            delay(flow, upstream, toServer(flow, DatagramBatches.compact(content)), fate);
         } else {
             content.release();
         }
@@ -212,7 +215,8 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * A datagram the relay keeps past {@code channelRead}: read into the receive area (epoll), it is copied into a
-     * buffer of its own length and the area's slice released; otherwise it already has its own buffer.
+     * buffer of its own length and the area's slice released; otherwise it already has a buffer of its own (of 64 KiB
+     * on NIO and io_uring: a datagram that is to wait is copied out by {@link DatagramBatches#compact}).
      */
     ByteBuf own(ByteBuf content) {
         return area != null ? DatagramBatches.own(content) : content;
@@ -280,6 +284,10 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Sends a server datagram to its flow's client, now or after the action's delay; takes ownership of it. */
     void toClient(UdpFlow flow, ByteBuf content, long fate) {
+        if (ended) {
+            content.release(); // a reply read before its flow's socket closed, after endAll
+            return;
+        }
         Channel front = flow.replyChannel != null ? flow.replyChannel : ctx.channel();
         if (capture != null && fate >= 0) {
             // What the client receives, now or after the action's delay (recorded at the verdict, not the send).
@@ -291,7 +299,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
             front.write(replies.wrap(content, flow.client), front.voidPromise());
             flow.clientUnflushed = true;
         } else if (fate > 0) {
-            delay(flow, front, replies.wrap(content, flow.client), fate);
+            delay(flow, front, replies.wrap(DatagramBatches.compact(content), flow.client), fate);
         } else {
             content.release();
         }
@@ -517,6 +525,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Ends every flow as {@code how}; on the event loop. */
     void endAll(UdpFlowEnd how) {
+        ended = true;
         if (sweeper != null) {
             sweeper.cancel(false);
         }

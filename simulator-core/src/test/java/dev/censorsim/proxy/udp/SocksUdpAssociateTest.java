@@ -5,6 +5,9 @@ import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.ProxyOptions;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -132,6 +135,57 @@ class SocksUdpAssociateTest {
                 assertThat(atClient.payload()).as("%d B reply, wrapped, byte for byte", size)
                         .hasSize(size + 10).isEqualTo(wrap(server.address(), 0, down));
             }
+        }
+    }
+
+    @Test
+    void delayedDatagramsShouldHoldTheirOwnBytesNotTheBuffersTheyWereReadInto() throws Exception {
+        CompiledPolicy policy = PolicyLoader.parse(
+                "rules: [ { name: lag, action: { type: delay, latency: 3s } } ]\n", "t.yaml");
+        ByteBufAllocatorMetric direct = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
+        try (UdpPeer server = new UdpPeer(); UdpPeer client = new UdpPeer(); CensorProxy proxy = socks(policy);
+             Socket control = new Socket(proxy.localAddress().getAddress(), proxy.localAddress().getPort())) {
+            control.setSoTimeout(5_000);
+            InetSocketAddress relay = associate(control, client.address().getPort());
+            client.send(wrap(server.address(), 0, new byte[10]), relay); // opens the flow
+            Thread.sleep(200);
+            long before = direct.usedDirectMemory();
+
+            for (int i = 0; i < 1_000; i++) {
+                client.send(wrap(server.address(), 0, new byte[10]), relay);
+            }
+            Thread.sleep(500); // read by the relay, still waiting out the 3 s
+
+            // Each was read into a 64 KiB buffer: kept as read, a thousand pinned about 64 MiB.
+            assertThat(direct.usedDirectMemory() - before).as("direct memory held by 1,000 waiting 10 B datagrams")
+                    .isLessThan(16L << 20);
+            assertThat(server.receive(6_000)).as("they are delayed, not dropped").isNotNull();
+        }
+    }
+
+    @Test
+    void aReplyFromAnIpv4MappedDestinationShouldNameItAsTheClientDid() throws Exception {
+        try (UdpPeer server = new UdpPeer(); UdpPeer client = new UdpPeer();
+             CensorProxy proxy = socks(CompiledPolicy.empty());
+             Socket control = new Socket(proxy.localAddress().getAddress(), proxy.localAddress().getPort())) {
+            control.setSoTimeout(5_000);
+            InetSocketAddress relay = associate(control, client.address().getPort());
+            byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1};
+            ByteBuffer request = ByteBuffer.allocate(4 + 16 + 2 + 4);
+            request.putShort((short) 0).put((byte) 0).put((byte) 4).put(mapped)
+                    .putShort((short) server.address().getPort()).put("ping".getBytes());
+
+            client.send(request.array(), relay);
+            UdpPeer.Received atServer = server.receive(2_000);
+            assertThat(atServer).isNotNull();
+            server.send("pong".getBytes(), atServer.from());
+            UdpPeer.Received atClient = client.receive(2_000);
+
+            assertThat(atClient).isNotNull();
+            ByteBuffer reply = ByteBuffer.allocate(4 + 16 + 2 + 4);
+            reply.putShort((short) 0).put((byte) 0).put((byte) 4).put(mapped)
+                    .putShort((short) server.address().getPort()).put("pong".getBytes());
+            assertThat(atClient.payload()).as("ATYP 4 and the 16 bytes it was sent with").isEqualTo(reply.array());
         }
     }
 
