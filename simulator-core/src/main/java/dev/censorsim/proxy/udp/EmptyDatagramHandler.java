@@ -56,6 +56,9 @@ final class EmptyDatagramHandler extends ChannelOutboundHandlerAdapter {
             return;
         }
         ReferenceCountUtil.release(msg);
+        // Datagrams written before it (the relay flushes a read batch at its end) leave first, so the empty one does
+        // not overtake them; one the socket could not take yet (EAGAIN) still waits behind it.
+        ctx.flush();
         try {
             sendEmpty(ctx.channel(), recipient);
             promise.trySuccess();

@@ -1,15 +1,26 @@
 package dev.censorsim.proxy.udp;
 
+import dev.censorsim.net.Transport;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +38,39 @@ class UdpEdgeCaseTest {
     @AfterEach
     void noLeaks() throws InterruptedException {
         LeakWatch.assertNoLeaks();
+    }
+
+    @Test
+    void anEmptyDatagramShouldNotOvertakeThoseWrittenBeforeIt() throws Exception {
+        // As the relay writes a read batch and flushes at its end: A, then the empty one, then B, then one flush.
+        EventLoopGroup group = Transport.current().newGroup(1, "empty-order");
+        try (UdpPeer receiver = new UdpPeer()) {
+            Channel channel = new Bootstrap().group(group)
+                    .channelFactory(() -> Transport.current().newDatagramChannel(
+                            SocketProtocolFamily.INET))
+                    .handler(EmptyDatagramHandler.INSTANCE)
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            channel.eventLoop().submit(() -> {
+                channel.write(new DatagramPacket(
+                        Unpooled.wrappedBuffer("A".getBytes()), receiver.address()));
+                channel.write(new DatagramPacket(
+                        Unpooled.EMPTY_BUFFER, receiver.address()));
+                channel.write(new DatagramPacket(
+                        Unpooled.wrappedBuffer("B".getBytes()), receiver.address()));
+                channel.flush();
+            }).sync();
+
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                UdpPeer.Received received = receiver.receive(5_000);
+                assertThat(received).as("datagram %d", i + 1).isNotNull();
+                got.add(new String(received.payload()));
+            }
+            assertThat(got).containsExactly("A", "", "B");
+            channel.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 
     @Test
