@@ -24,6 +24,8 @@ final class DnsQueryReader {
     static final int HEADER_LENGTH = 12;
     private static final int OPT_TYPE = 41;
     private static final int RR_FIXED_LENGTH = 10;
+    /** DO, the high bit of the OPT's flags (the low half of its TTL field; RFC 3225 §3). */
+    private static final int DO_BIT = 0x8000;
 
     private DnsQueryReader() {
     }
@@ -53,20 +55,20 @@ final class DnsQueryReader {
         int nscount = buf.getUnsignedShort(start + 8);
         int arcount = buf.getUnsignedShort(start + 10);
         if (opcode != 0) {
-            return problem(id, opcode, rd, cd, IncomingQuery.Problem.NOT_IMPLEMENTED);
+            return problem(id, opcode, rd, cd, IncomingQuery.Problem.NOT_IMPLEMENTED, buf, qdcount);
         }
         if (qdcount != 1) {
-            return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR);
+            return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR, buf, qdcount);
         }
         // RFC 1035 4.1.2 question: QNAME as labels (no compression pointer can be valid this early), QTYPE, QCLASS.
         final int qstart = start + HEADER_LENGTH;
         String name = readQuestionName(buf, qstart, end);
         if (name == null) {
-            return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR);
+            return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR, buf, qdcount);
         }
         int qend = qstart + wireLength(buf, qstart);
         if (end - qend < 4) {
-            return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR);
+            return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR, buf, qdcount);
         }
         int qtype = buf.getUnsignedShort(qend);
         int qclass = buf.getUnsignedShort(qend + 2);
@@ -76,39 +78,82 @@ final class DnsQueryReader {
         body.readerIndex(qend + 4);
         int udpSize = IncomingQuery.NO_EDNS;
         int version = 0;
+        boolean dnssecOk = false;
         int records = ancount + nscount + arcount;
         for (int i = 0; i < records; i++) {
             if (!skipName(body)) {
-                return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR);
+                return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR, udpSize, dnssecOk);
             }
             int at = body.readerIndex();
             if (end - at < RR_FIXED_LENGTH) {
-                return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR);
+                return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR, udpSize, dnssecOk);
             }
             int type = body.getUnsignedShort(at);
             int rdLength = body.getUnsignedShort(at + 8);
             if (end - at - RR_FIXED_LENGTH < rdLength) {
-                return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR);
+                return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR, udpSize, dnssecOk);
             }
             if (type == OPT_TYPE) {
-                // RFC 6891 6.1.1: more than one OPT, or one outside the additional section, is a FORMERR.
+                // RFC 6891 6.1.1: more than one OPT, or one outside the additional section, is a FORMERR; the
+                // FORMERR still carries an OPT (§7), so the client sees a server that speaks EDNS.
                 if (udpSize != IncomingQuery.NO_EDNS || i < ancount + nscount) {
-                    return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR);
+                    return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR,
+                            body.getUnsignedShort(at + 2), (body.getUnsignedShort(at + 6) & DO_BIT) != 0);
                 }
                 udpSize = body.getUnsignedShort(at + 2);
                 version = body.getUnsignedByte(at + 5);
+                dnssecOk = (body.getUnsignedShort(at + 6) & DO_BIT) != 0;
             }
             body.readerIndex(at + RR_FIXED_LENGTH + rdLength);
         }
         if (udpSize != IncomingQuery.NO_EDNS && version > 0) {
             return new IncomingQuery(id, opcode, rd, cd, name, qtype, qclass, questionWire, udpSize, version,
-                    IncomingQuery.Problem.BAD_VERSION);
+                    dnssecOk, IncomingQuery.Problem.BAD_VERSION);
         }
-        return new IncomingQuery(id, opcode, rd, cd, name, qtype, qclass, questionWire, udpSize, version, null);
+        return new IncomingQuery(id, opcode, rd, cd, name, qtype, qclass, questionWire, udpSize, version, dnssecOk,
+                null);
     }
 
-    private static IncomingQuery problem(int id, int opcode, boolean rd, boolean cd, IncomingQuery.Problem problem) {
-        return new IncomingQuery(id, opcode, rd, cd, null, 0, 0, null, IncomingQuery.NO_EDNS, 0, problem);
+    /**
+     * A problem found in the header or the question: the message is walked once more, leniently, for an OPT, so that
+     * a query that carried one gets one back with its FORMERR or NOTIMP (RFC 6891 §6.1.1, §7).
+     */
+    private static IncomingQuery problem(int id, int opcode, boolean rd, boolean cd, IncomingQuery.Problem problem,
+                                         ByteBuf buf, int qdcount) {
+        final int end = buf.writerIndex();
+        ByteBuf body = buf.duplicate();
+        body.readerIndex(buf.readerIndex() + HEADER_LENGTH);
+        for (int i = 0; i < qdcount; i++) {
+            if (!skipName(body) || end - body.readerIndex() < 4) {
+                return problem(id, opcode, rd, cd, problem, IncomingQuery.NO_EDNS, false);
+            }
+            body.readerIndex(body.readerIndex() + 4);
+        }
+        int start = buf.readerIndex();
+        int records = buf.getUnsignedShort(start + 6) + buf.getUnsignedShort(start + 8)
+                + buf.getUnsignedShort(start + 10);
+        for (int i = 0; i < records; i++) {
+            if (!skipName(body) || end - body.readerIndex() < RR_FIXED_LENGTH) {
+                break;
+            }
+            int at = body.readerIndex();
+            int rdLength = body.getUnsignedShort(at + 8);
+            if (end - at - RR_FIXED_LENGTH < rdLength) {
+                break;
+            }
+            if (body.getUnsignedShort(at) == OPT_TYPE) {
+                return problem(id, opcode, rd, cd, problem, body.getUnsignedShort(at + 2),
+                        (body.getUnsignedShort(at + 6) & DO_BIT) != 0);
+            }
+            body.readerIndex(at + RR_FIXED_LENGTH + rdLength);
+        }
+        return problem(id, opcode, rd, cd, problem, IncomingQuery.NO_EDNS, false);
+    }
+
+    /** @param udpSize the OPT's payload size, or {@link IncomingQuery#NO_EDNS} when the query had none */
+    private static IncomingQuery problem(int id, int opcode, boolean rd, boolean cd, IncomingQuery.Problem problem,
+                                         int udpSize, boolean dnssecOk) {
+        return new IncomingQuery(id, opcode, rd, cd, null, 0, 0, null, udpSize, 0, dnssecOk, problem);
     }
 
     /**

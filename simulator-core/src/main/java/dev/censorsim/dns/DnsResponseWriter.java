@@ -80,7 +80,8 @@ final class DnsResponseWriter {
             out.writeByte(0);
             out.writeShort(41);
             out.writeShort(ednsSize);
-            out.writeInt((answer.rcode >>> 4) << 24);
+            // EXTENDED-RCODE, VERSION 0, then DO copied from the query (RFC 3225 §3) and Z.
+            out.writeInt((answer.rcode >>> 4) << 24 | (query.dnssecOk() ? 0x8000 : 0));
             out.writeShort(0);
             arcount = 1;
         }

@@ -4,11 +4,12 @@ package dev.censorsim.dns;
  * What the server needs from one query message: header fields, the single question, and the EDNS0 OPT (RFC 6891) if
  * any. {@link #problem} is non-null when the header was readable but the rest was not (the answer is FORMERR,
  * NOTIMP or BADVERS and carries no question when {@link #questionName} is {@code null}). {@link #questionWire} is the
- * question exactly as sent (name, type, class), echoed byte for byte in the response.
+ * question exactly as sent (name, type, class), echoed byte for byte in the response. {@link #dnssecOk} is the OPT's DO
+ * bit, which the response's OPT copies (RFC 3225 §3).
  */
 record IncomingQuery(int id, int opcode, boolean recursionDesired, boolean checkingDisabled, String questionName,
                      int questionType, int questionClass, byte[] questionWire, int ednsUdpSize, int ednsVersion,
-                     Problem problem) {
+                     boolean dnssecOk, Problem problem) {
 
     /** Why a readable query cannot be answered normally. */
     enum Problem {

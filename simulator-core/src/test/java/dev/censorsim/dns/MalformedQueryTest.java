@@ -136,6 +136,28 @@ class MalformedQueryTest {
     }
 
     @Test
+    void aRefusedQueryThatCarriedAnOptShouldGetOneBackAndDoShouldBeCopied() throws Exception {
+        byte[] notify = RawDns.query(5, "g.whatsapp.net", 1, 1232);
+        notify[2] = (byte) (4 << 3); // OPCODE 4, NOTIFY
+        byte[] noQuestion = {0, 6, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 41, 0x04, (byte) 0xd0, 0, 0, 0, 0, 0, 0};
+        byte[] dnssec = RawDns.query(7, "g.whatsapp.net", 1, 1232);
+        dnssec[dnssec.length - 4] = (byte) 0x80; // OPT TTL byte 3: DO
+
+        byte[] notImp = RawDns.udp(server.udpAddress(), notify, 2000);
+        byte[] formErr = RawDns.udp(server.udpAddress(), noQuestion, 2000);
+        byte[] answered = RawDns.udp(server.udpAddress(), dnssec, 2000);
+
+        // RFC 6891 6.1.1: a responder MUST include an OPT in its response to a query that had one, errors included.
+        assertThat(RawDns.rcode(notImp)).as("NOTIMP").isEqualTo(4);
+        assertThat(RawDns.additionalCount(notImp)).as("with an OPT").isEqualTo(1);
+        assertThat(RawDns.rcode(formErr)).as("FORMERR for QDCOUNT 0").isEqualTo(1);
+        assertThat(RawDns.additionalCount(formErr)).as("with an OPT").isEqualTo(1);
+        // RFC 3225 3: the DO bit of the query MUST be copied in the response.
+        assertThat(RawDns.rcode(answered)).isZero();
+        assertThat(answered[answered.length - 4] & 0x80).as("DO in the response's OPT").isEqualTo(0x80);
+    }
+
+    @Test
     void otherOpcodesAndEdnsVersionsShouldBeRefusedProperly() throws Exception {
         byte[] notify = good(3);
         notify[2] = (byte) (4 << 3); // OPCODE 4, NOTIFY
