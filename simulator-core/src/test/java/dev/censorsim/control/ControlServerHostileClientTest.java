@@ -73,7 +73,7 @@ class ControlServerHostileClientTest {
 
     @Test
     void aRequestThatNeverArrivesWholeShouldBeClosedAtTheReadTimeout() throws Exception {
-        ControlServer server = start(ControlServer.builder());
+        ControlServer server = start(ControlServer.builder().readTimeout(SHORT));
         try (Socket socket = connect(server)) {
             send(socket, "PUT /censorsim/policy HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\nrules:");
 
@@ -84,7 +84,7 @@ class ControlServerHostileClientTest {
 
     @Test
     void aConnectionLeftIdleShouldBeClosedAtTheIdleTimeoutAndABusyOneShouldNot() throws Exception {
-        ControlServer server = start(ControlServer.builder());
+        ControlServer server = start(ControlServer.builder().idleTimeout(Duration.ofMillis(600)));
         try (Socket socket = connect(server)) {
             for (int i = 1; i <= 4; i++) {
                 // Requests 200 ms apart keep the connection: each answer restarts the idle clock.
@@ -117,7 +117,7 @@ class ControlServerHostileClientTest {
     @Test
     void pipelinedRequestsShouldBeAnsweredInOrderAndThoseBeyondTheLimitDropped() throws Exception {
         ControlServer server = start(ControlServer.builder());
-        int sent = 16 + 6;
+        int sent = ControlServer.MAX_PIPELINED_REQUESTS + 6;
         try (Socket socket = connect(server)) {
             send(socket, "GET /count HTTP/1.1\r\nHost: x\r\n\r\n".repeat(sent));
 
@@ -129,8 +129,8 @@ class ControlServerHostileClientTest {
                 }
             }
             assertThat(answers.size()).as("one being answered and %d waiting at least",
-                    16)
-                    .isGreaterThanOrEqualTo(16 + 1);
+                    ControlServer.MAX_PIPELINED_REQUESTS)
+                    .isGreaterThanOrEqualTo(ControlServer.MAX_PIPELINED_REQUESTS + 1);
             for (int i = 0; i < answers.size(); i++) {
                 assertThat(answers.get(i)).as("answer %d, in order", i + 1).endsWith("\r\n\r\n" + (i + 1));
             }
@@ -142,7 +142,7 @@ class ControlServerHostileClientTest {
     }
 
     private ControlServer start(ControlServer.Builder builder) throws IOException {
-        ControlServer server = builder.listen(new InetSocketAddress("127.0.0.1", 0)).handler(count).start(); //OLD
+        ControlServer server = builder.listen(new InetSocketAddress("127.0.0.1", 0)).handler(count).start();
         cleanup.add(server);
         return server;
     }

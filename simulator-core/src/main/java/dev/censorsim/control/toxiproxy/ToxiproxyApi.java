@@ -70,6 +70,11 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
 
     private final ProxySettings options;
     private final Map<String, ToxiproxyProxy> proxies = new LinkedHashMap<>();
+    /**
+     * The shared policy of each name {@link #register}ed with one ({@code serve --forward}): a proxy of that name made
+     * again through the API (populate with another address, or delete then create) obeys it too, as the port did.
+     */
+    private final Map<String, PolicyHolder> bases = new LinkedHashMap<>();
     private boolean closed;
 
     /**
@@ -144,6 +149,9 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
             throw new IOException(e.getMessage(), e);
         }
         proxies.put(name, proxy);
+        if (base != null) {
+            bases.put(name, base);
+        }
         return proxy.boundAddress();
     }
 
@@ -153,7 +161,6 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
         return register(name, listen, upstream, null);
     }
 
-    /** The bound address of the named proxy while it is enabled, else null. */
     /**
      * The live flows of every proxy, by proxy name ({@code serve --forward} TCP ports among them when the API is on),
      * for {@code GET /censorsim/flows}.
@@ -164,6 +171,7 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
         return all;
     }
 
+    /** The bound address of the named proxy while it is enabled, else null. */
     public synchronized InetSocketAddress address(String name) {
         ToxiproxyProxy proxy = proxies.get(name);
         return proxy == null ? null : proxy.boundAddress();
@@ -323,7 +331,7 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
         if (proxies.containsKey(name)) {
             throw new ApiError(409, "proxy already exists");
         }
-        ToxiproxyProxy proxy = new ToxiproxyProxy(name, listen, upstream, options, null);
+        ToxiproxyProxy proxy = new ToxiproxyProxy(name, listen, upstream, options, bases.get(name));
         if (enabled) {
             proxy.start();
         }
@@ -392,7 +400,7 @@ public final class ToxiproxyApi implements RouteHandler, AutoCloseable {
                     existing.stop();
                     proxies.remove(name);
                 }
-                ToxiproxyProxy proxy = new ToxiproxyProxy(name, listen, upstream, options, null);
+                ToxiproxyProxy proxy = new ToxiproxyProxy(name, listen, upstream, options, bases.get(name));
                 if (enabled) {
                     proxy.start();
                 }

@@ -3,6 +3,8 @@ package dev.censorsim.control.toxiproxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.censorsim.control.ControlServer;
+import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.testing.LoopbackServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,6 +112,33 @@ class ToxiproxyApiHttpTest {
                 400, "bad request body: json: cannot unmarshal string into Go struct field BandwidthToxic.rate of "
                         + "type int64");
         assertThat(send("GET", "/proxies/p/toxics", null).json).as("nothing was added").isEmpty();
+    }
+
+    @Test
+    void aForwardsSharedPolicyShouldHoldForAProxyOfItsNameMadeAgain() throws Exception {
+        // serve --forward db=... --policy P registers db with P; populate or delete-then-create made it toxics-only.
+        PolicyHolder everyFlowReset = new PolicyHolder(PolicyLoader.parse(
+                "rules: [ { name: cut, action: { type: reset } } ]\n", "p.yaml"));
+        try (LoopbackServer other = LoopbackServer.start(LoopbackServer.echo())) {
+            java.net.InetSocketAddress db = api.register("db", new java.net.InetSocketAddress("127.0.0.1", 0),
+                    echo.address(), everyFlowReset);
+            assertThat(echoes(db)).as("the forward obeys its policy").isFalse();
+
+            Reply populated = send("POST", "/populate", "[{\"name\":\"db\",\"listen\":\"127.0.0.1:0\","
+                    + "\"upstream\":\"127.0.0.1:" + other.address().getPort() + "\"}]");
+            assertThat(populated.status).as(populated.body).isEqualTo(201);
+            assertThat(echoes(address(populated.json.get("proxies").get(0)))).as("replaced by populate").isFalse();
+
+            assertThat(send("DELETE", "/proxies/db", null).status).isEqualTo(204);
+            Reply created = send("POST", "/proxies", "{\"name\":\"db\",\"listen\":\"127.0.0.1:0\",\"upstream\":\""
+                    + upstream + "\"}");
+            assertThat(created.status).isEqualTo(201);
+            assertThat(echoes(address(created.json))).as("deleted and made again").isFalse();
+
+            createProxy("plain");
+            assertThat(echoes(address(send("GET", "/proxies/plain", null).json)))
+                    .as("another name is toxics only").isTrue();
+        }
     }
 
     @Test
@@ -265,6 +294,24 @@ class ToxiproxyApiHttpTest {
         Reply reply = send("POST", "/proxies", "{\"name\":\"" + name + "\",\"listen\":\"127.0.0.1:0\",\"upstream\":\""
                 + upstream + "\"}");
         assertThat(reply.status).isEqualTo(201);
+    }
+
+    private static java.net.InetSocketAddress address(JsonNode proxy) {
+        String listen = proxy.get("listen").asText();
+        int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+        return new java.net.InetSocketAddress("127.0.0.1", port);
+    }
+
+    /** Whether a connection through {@code proxy} gets its bytes echoed (false: reset or closed first). */
+    private static boolean echoes(java.net.InetSocketAddress proxy) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(proxy, 5_000);
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("hi".getBytes(StandardCharsets.US_ASCII));
+            return socket.getInputStream().readNBytes(2).length == 2;
+        } catch (IOException resetOrRefused) {
+            return false;
+        }
     }
 
     private static void assertError(Reply reply, int status, String message) {
