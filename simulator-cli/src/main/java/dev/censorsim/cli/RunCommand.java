@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code censorsim run -- CMD}: any unmodified program, in a network namespace whose traffic censorsim intercepts. */
@@ -49,6 +48,9 @@ import java.util.concurrent.atomic.AtomicReference;
         },
         mixinStandardHelpOptions = true)
 final class RunCommand implements Callable<Integer> {
+
+    /** How long a second teardown request (the shutdown hook, or the command's end) waits for the first to finish. */
+    private static final long TEARDOWN_WAIT_MILLIS = 30_000;
 
     /** The front-end name the namespace's flows carry in the API, the metrics and the timeline's counters. */
     static final String FRONT = "transparent";
@@ -180,12 +182,8 @@ final class RunCommand implements Callable<Integer> {
         lab.attach(FRONT, run::liveFlows, run::liveFlowCount);
         // SIGINT/SIGTERM: the hook kills CMD and removes the namespace, table, rules and routes before the JVM exits;
         // whichever of it and the normal end comes first does the teardown and the report.
-        AtomicBoolean finished = new AtomicBoolean();
         AtomicReference<LiveTimelineOptions.Playing> playing = new AtomicReference<>();
-        Runnable finish = () -> {
-            if (!finished.compareAndSet(false, true)) {
-                return;
-            }
+        Runnable finish = new OnceTeardown(() -> {
             LiveTimelineOptions.Playing timelineRun = playing.get();
             if (timelineRun != null) {
                 timelineRun.stop(); // the phases so far are reported; CMD's end ends the timeline
@@ -198,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
             lab.close();
             ProxyRunner.printCounters(lab.policy(), err);
             PcapOption.close(capture, err);
-        };
+        }, TEARDOWN_WAIT_MILLIS);
         Thread hook = new Thread(finish, "censorsim-run-teardown");
         Runtime.getRuntime().addShutdownHook(hook);
         line(err, "censorsim run: namespace " + run.namespaceName() + ", DNS "

@@ -92,20 +92,50 @@ final class LeftoverSweep {
             while (routes.find()) {
                 staleTable(routes.group(1), stale);
             }
+            String ruleList = Commands.tryRun(ip(ip, family, "rule", "show")).stdout();
             for (long table : stale) {
                 String t = Long.toString(table);
+                String before = Commands.tryRun(ip(ip, family, "route", "show", "table", t)).stdout();
+                if (!ours(before, ruleList, t)) {
+                    continue; // a number in our range that another program uses (Mullvad's 0x6d6f6c65): not ours
+                }
                 // A rule may have been added twice by a run that crashed mid-setup: delete until none is left.
                 for (int i = 0; i < 8
                         && Commands.tryRun(ip(ip, family, "rule", "del", "fwmark", t, "lookup", t)).ok(); i++) {
                     removed.add("ip " + family + " rule fwmark " + t + " lookup " + t);
                 }
-                String before = Commands.tryRun(ip(ip, family, "route", "show", "table", t)).stdout();
                 if (!before.isBlank() && Commands.tryRun(ip(ip, family, "route", "flush", "table", t)).ok()) {
                     removed.add("ip " + family + " routes of table " + t);
                 }
             }
         }
         return removed;
+    }
+
+    /**
+     * Whether table {@code t} looks as {@link TproxyRules#install} leaves it: its routes only {@code local default dev
+     * lo} (what {@code local 0.0.0.0/0} and {@code local ::/0} read back as), and every rule that looks it up a plain
+     * {@code fwmark t lookup t}. A number in censorsim's range decodes to a pid that is not running for plenty of
+     * other programs' tables (Mullvad VPN's 1836018789 is pid 2977644), and those are never touched.
+     */
+    static boolean ours(String routes, String rules, String t) {
+        for (String route : routes.split("\n")) {
+            String line = route.strip();
+            if (!line.isEmpty() && !line.startsWith("local default dev lo ") && !line.equals("local default dev lo")) {
+                return false;
+            }
+        }
+        for (String rule : rules.split("\n")) {
+            if (!rule.matches(".*\\blookup " + t + "\\b.*")) {
+                continue;
+            }
+            String body = rule.substring(rule.indexOf(':') + 1).strip();
+            if (!body.matches("from all fwmark 0x[0-9a-f]+ lookup " + t)
+                    || Long.decode(body.split(" ")[3]) != Long.parseLong(t)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void staleTable(String number, Set<Long> stale) {

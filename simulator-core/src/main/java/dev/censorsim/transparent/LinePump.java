@@ -3,6 +3,7 @@ package dev.censorsim.transparent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -106,6 +107,12 @@ final class LinePump implements Runnable {
         synchronized (to) {
             to.append(out);
             to.flush();
+        }
+        if (to instanceof PrintWriter printer && printer.checkError()) {
+            // A PrintWriter never throws: a reader that went away (`censorsim run -- yes | head -1`) only sets its
+            // error flag. Stop copying; closing our end of the command's pipe gives the command its SIGPIPE, as a
+            // shell pipeline would, instead of draining it for ever.
+            throw new IOException("the output was closed");
         }
     }
 

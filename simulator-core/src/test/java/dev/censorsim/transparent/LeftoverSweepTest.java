@@ -58,6 +58,36 @@ class LeftoverSweepTest {
         assertThat(Commands.run("ip", "netns", "list")).as("the namespace is gone").doesNotContain(ns);
     }
 
+    @Test
+    void anotherProgramsTableInOurRangeShouldBeLeftAlone() throws Exception {
+        Tools.require("ip", "apt-get install -y iproute2");
+        // Mullvad VPN's fwmark and table, 0x6d6f6c65, decodes as censorsim's table of pid 2977644, seq 101: a pid that
+        // is not running (and cannot exist where pid_max is 32768). The sweep flushed the VPN's routes.
+        String mullvad = "1836018789";
+        String foreign = table(deadPid(), 4); // a dead pid's number too, but holding a route censorsim never adds
+        String ns = "cssweep-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+        Commands.run("ip", "netns", "add", ns);
+        try {
+            Commands.run("ip", "-n", ns, "link", "set", "lo", "up");
+            Commands.run("ip", "-n", ns, "route", "add", "blackhole", "192.0.2.0/24", "table", mullvad);
+            Commands.run("ip", "-n", ns, "rule", "add", "not", "fwmark", mullvad, "lookup", mullvad);
+            Commands.run("ip", "-n", ns, "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", foreign);
+            Commands.run("ip", "-n", ns, "route", "add", "unreachable", "198.51.100.0/24", "table", foreign);
+            Commands.run("ip", "-n", ns, "rule", "add", "fwmark", foreign, "lookup", foreign);
+
+            List<String> removed = LeftoverSweep.sweepRoutingTables(List.of("ip", "-n", ns));
+
+            assertThat(removed).noneMatch(line -> line.contains(mullvad) || line.contains(foreign));
+            assertThat(Commands.run("ip", "-n", ns, "route", "show", "table", mullvad)).contains("blackhole");
+            assertThat(Commands.run("ip", "-n", ns, "route", "show", "table", foreign)).contains("unreachable");
+            assertThat(Commands.run("ip", "-n", ns, "rule", "show"))
+                    .contains("lookup " + mullvad).contains("lookup " + foreign);
+        } finally {
+            Commands.tryRun("ip", "netns", "del", ns);
+        }
+        assertThat(Commands.run("ip", "netns", "list")).as("the namespace is gone").doesNotContain(ns);
+    }
+
     /** The routing table number of an interception of process {@code pid} (see {@link InterceptionId#mark()}). */
     private static String table(long pid, int seq) {
         return Long.toString(InterceptionId.TABLE_BASE | pid << 8 | seq);

@@ -124,6 +124,48 @@ class LinePumpTest {
         assertThat(text.toString()).isEqualTo("ok \uFFFD");
     }
 
+    @Test
+    void aClosedOutputShouldStopThePumpAndCloseTheCommandsPipe() throws Exception {
+        // `censorsim run -- yes | head -1`: the reader of our output leaves; PrintWriter only sets its error flag.
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        InputStream endless = new InputStream() {
+            @Override
+            public int read() {
+                return 'y';
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                for (int i = 0; i < len; i++) {
+                    b[off + i] = (byte) (i % 2 == 0 ? 'y' : '\n');
+                }
+                return len;
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
+        java.io.OutputStream brokenPipe = new java.io.OutputStream() {
+            private int written;
+
+            @Override
+            public void write(int b) throws java.io.IOException {
+                if (++written > 100) {
+                    throw new java.io.IOException("Broken pipe");
+                }
+            }
+        };
+        Thread pump = new Thread(new LinePump(endless, new PrintWriter(brokenPipe, true), StandardCharsets.UTF_8));
+        pump.setDaemon(true); // so that a pump that never stops cannot keep the test JVM alive
+        pump.start();
+        pump.join(10_000);
+
+        assertThat(pump.isAlive()).as("the pump stopped").isFalse();
+        assertThat(closed).as("and closed the command's pipe").isTrue();
+    }
+
     /** Hands out each chunk in reads of at most the caller's buffer, like a pipe that the command wrote in chunks. */
     private static final class ScriptedStream extends InputStream {
         private final Deque<byte[]> chunks = new ArrayDeque<>();
