@@ -49,7 +49,23 @@ public record Expectation(String expression, Metric metric, Comparison compariso
         }
         boolean passed = comparison.test(value, threshold);
         return new ExpectationResult(expression, phase, metric.name(), value, threshold, passed,
-                "measured " + metric.format(value) + ", " + expected);
+                "measured " + shown(value, threshold) + ", " + expected);
+    }
+
+    /**
+     * The measured value as reports print it, and, when that rounds onto the threshold's printed value, the exact
+     * figure too: 98 of 99 messages is "0.990 (0.9898989899)" against "expected >= 0.990", not a failure that reads
+     * like a pass.
+     */
+    private String shown(double value, double threshold) {
+        String rounded = metric.format(value);
+        if (value == threshold || !rounded.equals(metric.format(threshold))) {
+            return rounded;
+        }
+        String exact = new java.math.BigDecimal(value).round(new java.math.MathContext(10)).stripTrailingZeros()
+                .toPlainString();
+        String symbol = metric.unit().symbol();
+        return rounded + " (" + exact + (symbol.isEmpty() ? "" : " " + symbol) + ")";
     }
 
     private String describeThreshold(double resolved) {

@@ -42,6 +42,23 @@ class ExpectationTest {
     }
 
     @Test
+    void aFailureThatRoundsOntoTheThresholdShouldShowTheExactFigure() throws Exception {
+        // 98 of 99 messages delivered: 0.98989..., which prints as 0.990 like the threshold it missed.
+        ExpectationResult missed = check("chat.delivered_ratio >= 0.99", Map.of("chat.delivered_ratio", 98 / 99.0),
+                Map.of());
+        ExpectationResult met = check("chat.delivered_ratio >= 0.99", Map.of("chat.delivered_ratio", 0.995),
+                Map.of());
+        ExpectationResult slow = check("media.throughput >= 1.0049mbit", Map.of("media.throughput", 1_001_000.0),
+                Map.of());
+
+        assertThat(missed.passed()).isFalse();
+        assertThat(missed.message()).isEqualTo("measured 0.990 (0.9898989899), expected >= 0.990");
+        assertThat(met.message()).as("no extra digits where the printed figures differ")
+                .isEqualTo("measured 0.995, expected >= 0.990");
+        assertThat(slow.message()).isEqualTo("measured 1.00 Mbit/s (1001000 bit/s), expected >= 1.00 Mbit/s");
+    }
+
+    @Test
     void countsShouldRefuseUnits() {
         assertThatThrownBy(() -> parse("connect.ok >= 3ms")).isInstanceOfSatisfying(ExpectationParser.Failure.class,
                 f -> {
