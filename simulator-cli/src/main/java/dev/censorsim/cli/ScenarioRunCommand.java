@@ -156,7 +156,9 @@ final class ScenarioRunCommand implements Callable<Integer> {
                 // Interrupted before a report could be made (while starting its servers): nothing finished.
                 throw new CliException(ExitCodes.INTERRUPTED, scenario.name() + ": interrupted before the first "
                         + "phase; no report written", e);
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
+                // An Error too (a transport that cannot load, out of memory): uncaught, the JVM exited 1, which CI
+                // reads as "an expectation failed", with a stack trace and no report.
                 throw new CliException(ExitCodes.RUNTIME_FAILURE, scenario.name() + ": run failed: " + e, e);
             }
             Path dir = reportDir(reportDir, scenario);

@@ -152,6 +152,19 @@ class ScenarioCommandTest {
     }
 
     @Test
+    void anErrorInTheRunnerShouldExit3WithOneLineNot1() {
+        // -Dcensorsim.transport=bogus: the transport's class fails to load. Uncaught, the JVM exited 1, which a CI
+        // job reads as "an expectation failed".
+        CliRun r = run((s, p) -> {
+            throw new ExceptionInInitializerError("no such transport");
+        }, DEFAULT, "--report-dir", dir.toString());
+
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(r.err()).startsWith("censorsim: whatsapp-2025-26: run failed: java.lang.ExceptionInInitializerError:"
+                + " no such transport");
+    }
+
+    @Test
     void timeScaleOutOfRangeShouldBeBadInput() {
         CliRun r = run((s, p) -> SampleReports.run(s, 10e6), DEFAULT, "--time-scale", "2");
 

@@ -46,7 +46,13 @@ public final class ListFiles {
         if (relative.isEmpty()) {
             throw fileNode.error("expected a path to a domain list file, one domain a line");
         }
-        Path file = baseDir.resolve(relative).normalize();
+        Path file;
+        try {
+            file = baseDir.resolve(relative).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw fileNode.error("expected a path to a domain list file, got one the file system refuses ("
+                    + e.getReason() + ")");
+        }
         DomainMatcher matcher = loaded.get(file);
         if (matcher == null) {
             matcher = DomainListFile.read(file);

@@ -23,6 +23,15 @@ public enum Comparison {
 
     /** Whether {@code measured op threshold} holds; false when either side is NaN. */
     public boolean test(double measured, double threshold) {
+        return test(measured, threshold, false);
+    }
+
+    /**
+     * As {@link #test(double, double)}; with {@code exact}, {@code ==} and {@code !=} compare exactly, as they must for
+     * counts (the relative tolerance, meant for thresholds converted between units, let {@code media.bytes ==
+     * 4000000000} hold for anything within 4 bytes of it).
+     */
+    public boolean test(double measured, double threshold, boolean exact) {
         if (Double.isNaN(measured) || Double.isNaN(threshold)) {
             return false;
         }
@@ -31,8 +40,8 @@ public enum Comparison {
             case LE: return measured <= threshold;
             case GT: return measured > threshold;
             case LT: return measured < threshold;
-            case EQ: return equal(measured, threshold);
-            case NE: return !equal(measured, threshold);
+            case EQ: return exact ? measured == threshold : equal(measured, threshold);
+            case NE: return exact ? measured != threshold : !equal(measured, threshold);
             default: throw new AssertionError(this);
         }
     }

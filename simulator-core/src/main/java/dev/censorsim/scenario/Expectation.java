@@ -47,7 +47,7 @@ public record Expectation(String expression, Metric metric, Comparison compariso
                     "measured " + metric.format(value) + ", but " + relative.phase() + "." + relative.metric().name()
                             + " was not measured, so there is nothing to compare with");
         }
-        boolean passed = comparison.test(value, threshold);
+        boolean passed = comparison.test(value, threshold, metric.unit() == Metric.Unit.COUNT);
         return new ExpectationResult(expression, phase, metric.name(), value, threshold, passed,
                 "measured " + shown(value, threshold) + ", " + expected);
     }

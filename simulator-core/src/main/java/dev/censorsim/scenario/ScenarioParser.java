@@ -266,7 +266,7 @@ final class ScenarioParser {
             throw zoneNode.error("a zone file needs a scenario file to be resolved against; expected 'ttl' for the "
                     + "built-in zone");
         }
-        Path file = baseDir.resolve(relative).normalize();
+        Path file = resolve(relative, zoneNode, "a zone file");
         try {
             return new DnsSettings(ZoneFileLoader.load(file), ttl);
         } catch (ZoneException e) {
@@ -546,7 +546,7 @@ final class ScenarioParser {
             throw fileNode.error("a policy file needs a scenario file to be resolved against; expected an inline "
                     + "policy");
         }
-        Path file = baseDir.resolve(relative).normalize();
+        Path file = resolve(relative, fileNode, "a policy file");
         if (!Files.exists(file)) {
             throw fileNode.error("no policy file " + file + "; expected a path relative to the scenario file");
         }
@@ -601,7 +601,12 @@ final class ScenarioParser {
         node.checkKeys("a phase", PHASE_KEYS);
         String name = node.get("phase").text("'phase'").strip();
         String what = "phase '" + name + "'";
-        long duration = positiveDuration(node.required("duration", what), "'duration'");
+        PolicyNode durationNode = node.required("duration", what);
+        long duration = positiveDuration(durationNode, "'duration'");
+        if (duration > MAX_PHASE_NANOS) {
+            // Longer is no test run; and past Long nanoseconds the phase's end wrapped and it ended at once.
+            throw durationNode.error("expected a phase of at most 1440m (a day), got " + durationNode.rawText());
+        }
         PolicyNode policyNode = node.required("policy", what);
         String policy = policyNode.text("'policy'").strip();
         if (!policies.containsKey(policy)) {
@@ -748,6 +753,19 @@ final class ScenarioParser {
 
     private static String optionalHost(PolicyNode node, String what) throws PolicyException {
         return node == null || node.isNull() ? null : host(node, what);
+    }
+
+    /** The longest phase: a day. Sums of phases cannot overflow with it (a scenario file is at most 4 MiB). */
+    static final long MAX_PHASE_NANOS = 86_400_000_000_000L;
+
+    /** {@code baseDir.resolve(relative)}, or an error at {@code node} for a path no file system accepts (a NUL). */
+    private Path resolve(String relative, PolicyNode node, String what) throws PolicyException {
+        try {
+            return baseDir.resolve(relative).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw node.error("expected a path to " + what + ", got one the file system refuses ("
+                    + e.getReason() + ")");
+        }
     }
 
     private static long positiveDuration(PolicyNode node, String what) throws PolicyException {

@@ -59,6 +59,18 @@ class ExpectationTest {
     }
 
     @Test
+    void equalityShouldBeExactForCountsAndTolerantForConvertedUnits() throws Exception {
+        // The relative tolerance is for thresholds converted between units; a count is an exact integer.
+        assertThat(check("media.bytes == 4000000000", Map.of("media.bytes", 4_000_000_003.0), Map.of()).passed())
+                .isFalse();
+        assertThat(check("media.bytes != 4000000000", Map.of("media.bytes", 4_000_000_003.0), Map.of()).passed())
+                .isTrue();
+        assertThat(check("media.bytes == 4000000000", Map.of("media.bytes", 4e9), Map.of()).passed()).isTrue();
+        assertThat(check("media.throughput == 0.3mbit", Map.of("media.throughput", 300_000.0000001), Map.of())
+                .passed()).as("a unit-converted threshold keeps its tolerance").isTrue();
+    }
+
+    @Test
     void countsShouldRefuseUnits() {
         assertThatThrownBy(() -> parse("connect.ok >= 3ms")).isInstanceOfSatisfying(ExpectationParser.Failure.class,
                 f -> {

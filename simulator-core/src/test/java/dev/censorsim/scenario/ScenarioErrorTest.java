@@ -105,6 +105,29 @@ class ScenarioErrorTest {
     }
 
     @Test
+    void aPolicyOrZonePathWithANulShouldPointAtTheValue() {
+        // YAML's "\0": the JDK refuses the path with InvalidPathException, which escaped as exit 3 without a line.
+        PolicyException policy = error(dir, "scenario: s", MESSENGER, "policies:", "  bad: { file: \"pol\\0.yaml\" }");
+        PolicyException zone = error(dir, "scenario: s", MESSENGER.replace("messenger:",
+                "messenger:\n  dns: { zone: \"z\\0\" }"), "policies:", "  open: { link: { rate: 40mbit } }");
+
+        assertThat(policy.line()).isEqualTo(8);
+        assertThat(policy.column()).isEqualTo(16);
+        assertThat(policy.detail()).startsWith("expected a path to a policy file, got one the file system refuses");
+        assertThat(zone.line()).isEqualTo(3);
+        assertThat(zone.detail()).startsWith("expected a path to a zone file, got one the file system refuses");
+    }
+
+    @Test
+    void aPhaseLongerThanADayShouldPointAtItsDuration() {
+        // 153722867m is past Long nanoseconds once added to System.nanoTime(): the phase ended at once.
+        assertError(error(withTimeline("  - { phase: a, duration: 153722867m, policy: open }")), 10, 27,
+                "expected a phase of at most 1440m (a day), got 153722867m");
+        assertThat(Scenarios.error(withTimeline("  - { phase: a, duration: 1441m, policy: open }")).detail())
+                .isEqualTo("expected a phase of at most 1440m (a day), got 1441m");
+    }
+
+    @Test
     void missingPolicyFileShouldPointAtTheFileValue() {
         PolicyException e = error(dir, "scenario: s", MESSENGER, "policies:", "  bad: { file: nowhere.yaml }");
 
