@@ -35,31 +35,10 @@ class LinePumpTest {
 
     @Test
     void anUnfinishedLineThatNothingFollowsShouldBeWrittenWithoutWaitingForMore() throws Exception {
-        StringWriter text = new StringWriter();
-        PrintWriter shared = new PrintWriter(text, true);
-        CountDownLatch release = new CountDownLatch(1);
-        ScriptedStream command = new ScriptedStream("Password: ", "secret\n");
-        command.secondChunkInPipe = false;
-        command.beforeSecondRead = () -> {
-            try {
-                release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        };
-        Thread pump = new Thread(new LinePump(command, shared, StandardCharsets.UTF_8));
-        pump.start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (text.toString().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertThat(text.toString()).as("a prompt is written while the command waits").isEqualTo("Password: ");
-        } finally {
-            release.countDown();
-            pump.join(5_000);
-        }
-        assertThat(text.toString()).isEqualTo("Password: secret\n");
+        String whileWaiting = pumpWhileTheCommandWaits(new ScriptedStream("Password: ", "secret\n"),
+                "Password: secret\n");
+
+        assertThat(whileWaiting).as("a prompt is written while the command waits").isEqualTo("Password: ");
     }
 
     @Test
@@ -74,13 +53,22 @@ class LinePumpTest {
 
     @Test
     void aPromptCutInsideACharacterShouldWaitForTheRestOfIt() throws Exception {
-        StringWriter text = new StringWriter();
-        PrintWriter shared = new PrintWriter(text, true);
         byte[] line = "Пароль: ok\n".getBytes(StandardCharsets.UTF_8);
         int cut = 3; // inside "а", the second letter (Cyrillic letters take two bytes)
+        String whileWaiting = pumpWhileTheCommandWaits(
+                new ScriptedStream(Arrays.copyOf(line, cut), Arrays.copyOfRange(line, cut, line.length)),
+                "Пароль: ok\n");
+
+        assertThat(whileWaiting).as("the prompt's whole characters, while the command waits").isEqualTo("П");
+    }
+
+    /**
+     * Pumps {@code command}, whose second chunk comes only after the test has seen what the pump wrote while the
+     * command waited (at most 5 s); returns that, and checks that everything ends up as {@code whole}.
+     */
+    private static String pumpWhileTheCommandWaits(ScriptedStream command, String whole) throws Exception {
+        StringWriter text = new StringWriter();
         CountDownLatch release = new CountDownLatch(1);
-        ScriptedStream command =
-                new ScriptedStream(Arrays.copyOf(line, cut), Arrays.copyOfRange(line, cut, line.length));
         command.secondChunkInPipe = false;
         command.beforeSecondRead = () -> {
             try {
@@ -89,19 +77,21 @@ class LinePumpTest {
                 Thread.currentThread().interrupt();
             }
         };
-        Thread pump = new Thread(new LinePump(command, shared, StandardCharsets.UTF_8));
+        Thread pump = new Thread(new LinePump(command, new PrintWriter(text, true), StandardCharsets.UTF_8));
         pump.start();
+        String whileWaiting;
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (text.toString().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            assertThat(text.toString()).as("the prompt's whole characters, while the command waits").isEqualTo("П");
+            whileWaiting = text.toString();
         } finally {
             release.countDown();
             pump.join(5_000);
         }
-        assertThat(text.toString()).isEqualTo("Пароль: ok\n");
+        assertThat(text.toString()).isEqualTo(whole);
+        return whileWaiting;
     }
 
     @Test
