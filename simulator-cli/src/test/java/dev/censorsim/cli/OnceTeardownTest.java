@@ -22,11 +22,7 @@ class OnceTeardownTest {
         OnceTeardown teardown = new OnceTeardown(() -> {
             runs.incrementAndGet();
             inTeardown.countDown();
-            try {
-                release.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            awaitQuietly(release);
         }, 20_000);
         Thread first = new Thread(teardown);
         first.start();
@@ -54,11 +50,7 @@ class OnceTeardownTest {
         CountDownLatch entered = new CountDownLatch(1);
         OnceTeardown teardown = new OnceTeardown(() -> {
             entered.countDown();
-            try {
-                never.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            awaitQuietly(never);
         }, 200);
         Thread first = new Thread(teardown);
         first.setDaemon(true);
@@ -70,5 +62,14 @@ class OnceTeardownTest {
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(100L, 5_000L);
         never.countDown();
         first.join(10_000);
+    }
+
+    /** A teardown that takes as long as the test holds {@code latch} (10 s at most). */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -98,11 +98,11 @@ final class DnsQueryReader {
                 // FORMERR still carries an OPT (§7), so the client sees a server that speaks EDNS.
                 if (udpSize != IncomingQuery.NO_EDNS || i < ancount + nscount) {
                     return problem(id, opcode, rd, cd, IncomingQuery.Problem.FORMAT_ERROR,
-                            body.getUnsignedShort(at + 2), (body.getUnsignedShort(at + 6) & DO_BIT) != 0);
+                            body.getUnsignedShort(at + 2), dnssecOk(body, at));
                 }
                 udpSize = body.getUnsignedShort(at + 2);
                 version = body.getUnsignedByte(at + 5);
-                dnssecOk = (body.getUnsignedShort(at + 6) & DO_BIT) != 0;
+                dnssecOk = dnssecOk(body, at);
             }
             body.readerIndex(at + RR_FIXED_LENGTH + rdLength);
         }
@@ -143,11 +143,16 @@ final class DnsQueryReader {
             }
             if (body.getUnsignedShort(at) == OPT_TYPE) {
                 return problem(id, opcode, rd, cd, problem, body.getUnsignedShort(at + 2),
-                        (body.getUnsignedShort(at + 6) & DO_BIT) != 0);
+                        dnssecOk(body, at));
             }
             body.readerIndex(at + RR_FIXED_LENGTH + rdLength);
         }
         return problem(id, opcode, rd, cd, problem, IncomingQuery.NO_EDNS, false);
+    }
+
+    /** The DO bit of the OPT record whose fixed part starts at {@code at} (after its owner name). */
+    private static boolean dnssecOk(ByteBuf body, int at) {
+        return (body.getUnsignedShort(at + 6) & DO_BIT) != 0;
     }
 
     /** @param udpSize the OPT's payload size, or {@link IncomingQuery#NO_EDNS} when the query had none */

@@ -416,20 +416,21 @@ public final class Lab implements Censor, AutoCloseable {
     @Override
     public CompletableFuture<List<FlowView>> liveFlows() {
         List<CompletableFuture<List<FlowView>>> parts = new ArrayList<>();
-        tcpFronts.forEach((front, proxy) -> parts.add(proxy.flows()
-                .thenApply(flows -> flows.stream().map(f -> FlowView.live(front, f)).toList())));
-        attached.forEach((front, source) -> parts.add(source.get()
-                .thenApply(flows -> flows.stream().map(f -> FlowView.live(front, f)).toList())));
+        tcpFronts.forEach((front, proxy) -> parts.add(views(front, proxy.flows())));
+        attached.forEach((front, source) -> parts.add(views(front, source.get())));
         if (toxiproxy != null) {
             // Toxiproxy proxies: those made through the API, and serve --forward TCP ports when the API is on.
-            toxiproxy.liveFlows().forEach((front, flows) -> parts.add(flows
-                    .thenApply(list -> list.stream().map(f -> FlowView.live(front, f)).toList())));
+            toxiproxy.liveFlows().forEach((front, flows) -> parts.add(views(front, flows)));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<FlowView> all = new ArrayList<>();
             parts.forEach(p -> all.addAll(p.join()));
             return all;
         });
+    }
+
+    private static CompletableFuture<List<FlowView>> views(String front, CompletableFuture<List<LiveFlow>> flows) {
+        return flows.thenApply(list -> list.stream().map(f -> FlowView.live(front, f)).toList());
     }
 
     @Override

@@ -46,13 +46,7 @@ public final class ListFiles {
         if (relative.isEmpty()) {
             throw fileNode.error("expected a path to a domain list file, one domain a line");
         }
-        Path file;
-        try {
-            file = baseDir.resolve(relative).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
-            throw fileNode.error("expected a path to a domain list file, got one the file system refuses ("
-                    + e.getReason() + ")");
-        }
+        Path file = fileNode.resolve(baseDir, relative, "a domain list file");
         DomainMatcher matcher = loaded.get(file);
         if (matcher == null) {
             matcher = DomainListFile.read(file);

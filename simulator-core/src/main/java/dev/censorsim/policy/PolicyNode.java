@@ -93,6 +93,21 @@ public final class PolicyNode {
         return text;
     }
 
+    /**
+     * {@code baseDir.resolve(relative)} for a path this node names, or an error here for a path no file system
+     * accepts (a NUL, from YAML's {@code "\0"}), where the JDK would throw {@code InvalidPathException}.
+     *
+     * @param what what the path should lead to, for the message ("a policy file")
+     */
+    public java.nio.file.Path resolve(java.nio.file.Path baseDir, String relative, String what)
+            throws PolicyException {
+        try {
+            return baseDir.resolve(relative).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw error("expected a path to " + what + ", got one the file system refuses (" + e.getReason() + ")");
+        }
+    }
+
     /** A {@link PolicyException} located at this node. */
     public PolicyException error(String detail) {
         return new PolicyException(source, line, column, detail);

@@ -21,15 +21,10 @@ public enum Comparison {
         return symbol;
     }
 
-    /** Whether {@code measured op threshold} holds; false when either side is NaN. */
-    public boolean test(double measured, double threshold) {
-        return test(measured, threshold, false);
-    }
-
     /**
-     * As {@link #test(double, double)}; with {@code exact}, {@code ==} and {@code !=} compare exactly, as they must for
-     * counts (the relative tolerance, meant for thresholds converted between units, let {@code media.bytes ==
-     * 4000000000} hold for anything within 4 bytes of it).
+     * Whether {@code measured op threshold} holds; false when either side is NaN. With {@code exact}, {@code ==} and
+     * {@code !=} compare exactly, as they must for counts (the relative tolerance, meant for thresholds converted
+     * between units, let {@code media.bytes == 4000000000} hold for anything within 4 bytes of it).
      */
     public boolean test(double measured, double threshold, boolean exact) {
         if (Double.isNaN(measured) || Double.isNaN(threshold)) {

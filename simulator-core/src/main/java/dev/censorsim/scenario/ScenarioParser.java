@@ -266,7 +266,7 @@ final class ScenarioParser {
             throw zoneNode.error("a zone file needs a scenario file to be resolved against; expected 'ttl' for the "
                     + "built-in zone");
         }
-        Path file = resolve(relative, zoneNode, "a zone file");
+        Path file = zoneNode.resolve(baseDir, relative, "a zone file");
         try {
             return new DnsSettings(ZoneFileLoader.load(file), ttl);
         } catch (ZoneException e) {
@@ -546,7 +546,7 @@ final class ScenarioParser {
             throw fileNode.error("a policy file needs a scenario file to be resolved against; expected an inline "
                     + "policy");
         }
-        Path file = resolve(relative, fileNode, "a policy file");
+        Path file = fileNode.resolve(baseDir, relative, "a policy file");
         if (!Files.exists(file)) {
             throw fileNode.error("no policy file " + file + "; expected a path relative to the scenario file");
         }
@@ -757,16 +757,6 @@ final class ScenarioParser {
 
     /** The longest phase: a day. Sums of phases cannot overflow with it (a scenario file is at most 4 MiB). */
     static final long MAX_PHASE_NANOS = 86_400_000_000_000L;
-
-    /** {@code baseDir.resolve(relative)}, or an error at {@code node} for a path no file system accepts (a NUL). */
-    private Path resolve(String relative, PolicyNode node, String what) throws PolicyException {
-        try {
-            return baseDir.resolve(relative).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
-            throw node.error("expected a path to " + what + ", got one the file system refuses ("
-                    + e.getReason() + ")");
-        }
-    }
 
     private static long positiveDuration(PolicyNode node, String what) throws PolicyException {
         long nanos = duration(node, what);

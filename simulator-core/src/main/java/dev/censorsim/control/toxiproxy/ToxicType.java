@@ -82,8 +82,7 @@ enum ToxicType {
             }
             // Toxiproxy requires variation < average and misbehaves otherwise; clamp into the valid range.
             long variation = Math.max(0, Math.min(a.get("size_variation"), average - 1));
-            long delayMicros = Math.max(0, a.get("delay"));
-            long delayNanos = delayMicros >= Long.MAX_VALUE / 1_000L ? Long.MAX_VALUE : delayMicros * 1_000L;
+            long delayNanos = toNanos(Math.max(0, a.get("delay")), 1_000L);
             return new SlicerAction((int) average, (int) variation, delayNanos, seed);
         }
     },
@@ -126,6 +125,11 @@ enum ToxicType {
     }
 
     private static long millisToNanos(long millis) {
-        return millis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : millis * 1_000_000L;
+        return toNanos(millis, 1_000_000L);
+    }
+
+    /** {@code amount} units of {@code nanosPerUnit} each, saturating at {@code Long.MAX_VALUE}. */
+    private static long toNanos(long amount, long nanosPerUnit) {
+        return amount >= Long.MAX_VALUE / nanosPerUnit ? Long.MAX_VALUE : amount * nanosPerUnit;
     }
 }
