@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 
 /** The {@code censorsim} root command. */
 @Command(name = "censorsim",
@@ -52,7 +53,9 @@ public final class Main implements Runnable {
         if (System.getProperty(JUL_FORMAT) == null) {
             System.setProperty(JUL_FORMAT, "censorsim %4$s: %5$s%6$s%n");
         }
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        // Writers that lend out their byte streams: 'run' copies its command's output through them unchanged.
+        System.exit(run(args, new StreamPrintWriter(System.out, Charset.defaultCharset()),
+                new StreamPrintWriter(System.err, Charset.defaultCharset())));
     }
 
     /** Runs a command line in-process (tests call this) and returns its exit code. */

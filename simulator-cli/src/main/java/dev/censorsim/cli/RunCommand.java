@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -208,9 +209,11 @@ final class RunCommand implements Callable<Integer> {
             playing.set(timelineOptions.play(lab, timeline, text -> line(err, "censorsim run: " + text)));
         }
         try {
-            // A terminal stays a terminal (interactive programs, colours); otherwise CMD's output goes to our writers.
+            // A terminal stays a terminal (interactive programs, colours); otherwise CMD's output goes, byte for byte,
+            // to the streams under our writers, its batches of whole lines under err's monitor, which line() takes.
+            // Writers with no stream under them (a library caller's) leave CMD our own stdout and stderr.
             boolean terminal = System.console() != null;
-            return run.execute(command, terminal ? null : out, terminal ? null : err);
+            return run.execute(command, terminal ? null : streamOf(out), terminal ? null : streamOf(err), err);
         } catch (IOException e) {
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot run " + command.get(0) + ": " + e.getMessage(),
                     e);
@@ -234,6 +237,10 @@ final class RunCommand implements Callable<Integer> {
                     .append(run.hostAddress(i).getHostAddress());
         }
         return s.toString();
+    }
+
+    private static OutputStream streamOf(PrintWriter writer) {
+        return writer instanceof StreamPrintWriter bytes ? bytes.stream() : null;
     }
 
     private static void line(PrintWriter to, String text) {

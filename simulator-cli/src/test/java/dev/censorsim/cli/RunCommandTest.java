@@ -103,6 +103,31 @@ class RunCommandTest {
         Interceptions.assertNothingLeft(namespaceOf(run));
     }
 
+    /**
+     * Binary and UTF-8 output through a pipe, with censorsim's JVM under the C locale (its default charset US-ASCII):
+     * the bytes arrive as the command wrote them (they were decoded and encoded again: 0xff became "?", "é" "??").
+     */
+    @Test
+    void commandOutputShouldPassByteForByteUnderTheCLocale() throws Exception {
+        byte[] expected = {(byte) 0xff, (byte) 0xfe, '\n', 'c', 'a', 'f', (byte) 0xc3, (byte) 0xa9, '\n'};
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--quiet", "--", "printf", "\\377\\376\\ncaf\\303\\251\\n"))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("LC_ALL", "C");
+        builder.environment().put("LANG", "C");
+        Process censor = builder.start();
+        try {
+            byte[] out = censor.getInputStream().readAllBytes();
+            assertThat(censor.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(censor.exitValue()).isZero();
+            assertThat(out).isEqualTo(expected);
+        } finally {
+            censor.destroyForcibly();
+        }
+    }
+
     @Test
     void missingCommandShouldBeAUsageError() {
         CliRun run = CliRun.of("run", "--host", "a.test");

@@ -7,10 +7,9 @@ import dev.censorsim.proxy.LiveFlow;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Writer;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -153,11 +152,26 @@ public final class TransparentRun implements AutoCloseable {
     }
 
     /**
-     * Runs {@code command} inside the namespace as {@link TransparentRunOptions#runAs()}, and returns its exit code.
-     * stdin is inherited; stdout and stderr go to {@code out} and {@code err}, or are inherited when those are
-     * {@code null} (a terminal stays a terminal). The command is killed if censorsim dies (parent-death signal).
+     * As {@link #execute(List, OutputStream, OutputStream, Object)}, for a caller that writes nothing of its own to
+     * {@code out} and {@code err} while the command runs.
      */
-    public int execute(List<String> command, Writer out, Writer err) throws IOException, InterruptedException {
+    public int execute(List<String> command, OutputStream out, OutputStream err)
+            throws IOException, InterruptedException {
+        return execute(command, out, err, new Object());
+    }
+
+    /**
+     * Runs {@code command} inside the namespace as {@link TransparentRunOptions#runAs()}, and returns its exit code.
+     * stdin is inherited; stdout and stderr go to {@code out} and {@code err} byte for byte, a batch of whole lines at
+     * a time, or are inherited when those are {@code null} (a terminal stays a terminal). The command is killed if
+     * censorsim dies (parent-death signal).
+     *
+     * @param lock held while a batch of the command's output is written and flushed; a caller that writes its own
+     *             lines to the same destinations (censorsim's flow log) takes it too and flushes before letting it go,
+     *             so that neither lands inside a line of the other
+     */
+    public int execute(List<String> command, OutputStream out, OutputStream err, Object lock)
+            throws IOException, InterruptedException {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("no command to run");
         }
@@ -185,8 +199,8 @@ public final class TransparentRun implements AutoCloseable {
             started = builder.start();
             process = started;
         }
-        Thread outPump = out == null ? null : pump(started.getInputStream(), out, "stdout");
-        Thread errPump = err == null ? null : pump(started.getErrorStream(), err, "stderr");
+        Thread outPump = out == null ? null : pump(started.getInputStream(), out, lock, "stdout");
+        Thread errPump = err == null ? null : pump(started.getErrorStream(), err, lock, "stderr");
         try {
             int code = started.waitFor();
             if (outPump != null) {
@@ -202,8 +216,8 @@ public final class TransparentRun implements AutoCloseable {
         }
     }
 
-    private static Thread pump(InputStream from, Writer to, String name) {
-        Thread thread = new Thread(new LinePump(from, to, Charset.defaultCharset()), "censorsim-run-" + name);
+    private static Thread pump(InputStream from, OutputStream to, Object lock, String name) {
+        Thread thread = new Thread(new LinePump(from, to, lock), "censorsim-run-" + name);
         thread.setDaemon(true);
         thread.start();
         return thread;

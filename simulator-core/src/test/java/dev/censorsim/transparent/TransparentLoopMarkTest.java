@@ -6,7 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -63,8 +63,8 @@ class TransparentLoopMarkTest {
             String namespace;
             try (TransparentRun run = TransparentRun.start(options)) {
                 namespace = run.namespaceName();
-                StringWriter out = new StringWriter();
-                StringWriter err = new StringWriter();
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
                 int code = run.execute(List.of("curl", "-4", "-sS", "--max-time", "20",
                         "http://" + BACKEND + ":" + backend.getLocalPort() + "/"), out, err);
                 assertThat(code).as(err.toString()).isZero();

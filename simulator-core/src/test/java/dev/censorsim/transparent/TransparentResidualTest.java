@@ -6,7 +6,7 @@ import dev.censorsim.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -66,8 +66,8 @@ class TransparentResidualTest {
                     .host("fe.test")
                     .build();
             String namespace;
-            StringWriter out = new StringWriter();
-            StringWriter err = new StringWriter();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
             try (TransparentRun run = TransparentRun.start(options)) {
                 namespace = run.namespaceName();
                 int exit = run.execute(List.of("python3", "-c", CLIENT, "fe.test",

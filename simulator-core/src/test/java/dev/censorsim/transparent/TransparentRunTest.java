@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -76,14 +76,14 @@ class TransparentRunTest {
         String namespace;
         try (TransparentRun run = TransparentRun.start(options)) {
             namespace = run.namespaceName();
-            StringWriter out = new StringWriter();
-            StringWriter err = new StringWriter();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
             int blocked = run.execute(curl(BLOCKED), out, err);
             assertThat(blocked).as(err.toString()).isIn(CURL_SSL_CONNECT_ERROR, CURL_RECV_ERROR);
             assertThat(err.toString()).contains("Connection reset by peer");
 
-            out = new StringWriter();
-            err = new StringWriter();
+            out = new ByteArrayOutputStream();
+            err = new ByteArrayOutputStream();
             int ok = run.execute(curl(OK), out, err);
             assertThat(ok).as(err.toString()).isZero();
             assertThat(out.toString()).contains("s_server");
@@ -115,15 +115,15 @@ class TransparentRunTest {
         try (TransparentRun run = TransparentRun.start(options)) {
             namespace = run.namespaceName();
             // No @server: dig reads the namespace's /etc/resolv.conf, which ip netns exec bind-mounted.
-            StringWriter removed = new StringWriter();
+            ByteArrayOutputStream removed = new ByteArrayOutputStream();
             assertThat(run.execute(List.of("dig", "+tries=1", "+time=3", "removed.zone.test", "A"), removed,
-                    new StringWriter())).isZero();
+                    new ByteArrayOutputStream())).isZero();
             assertThat(removed.toString()).contains("status: NXDOMAIN").contains("SERVER: " + run.dnsAddress()
                     .getHostAddress() + "#53");
 
-            StringWriter kept = new StringWriter();
+            ByteArrayOutputStream kept = new ByteArrayOutputStream();
             assertThat(run.execute(List.of("dig", "+tries=1", "+time=3", "+short", "kept.zone.test", "A"), kept,
-                    new StringWriter())).isZero();
+                    new ByteArrayOutputStream())).isZero();
             assertThat(kept.toString().strip()).isEqualTo("192.0.2.8");
         }
         Interceptions.assertNothingLeft(namespace);
@@ -147,8 +147,8 @@ class TransparentRunTest {
         String namespace;
         try (UdpEcho echo = new UdpEcho(); TransparentRun run = TransparentRun.start(options)) {
             namespace = run.namespaceName();
-            StringWriter out = new StringWriter();
-            StringWriter err = new StringWriter();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
             int exit = run.execute(List.of("python3", "-c", UDP_CLIENT, "media.test", Integer.toString(echo.port())),
                     out, err);
             assertThat(exit).as(err.toString()).isZero();
@@ -180,8 +180,8 @@ class TransparentRunTest {
             String namespace;
             try (TransparentRun run = TransparentRun.start(TransparentRunOptions.builder().host("api.test").build())) {
                 namespace = run.namespaceName();
-                StringWriter out = new StringWriter();
-                StringWriter err = new StringWriter();
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
                 int exit = run.execute(List.of("python3", "-c", HALF_CLOSING_CLIENT, "api.test",
                         Integer.toString(server.getLocalPort())), out, err);
                 assertThat(exit).as(err.toString()).isZero();
@@ -206,13 +206,29 @@ class TransparentRunTest {
             """;
 
     @Test
+    void commandOutputShouldArriveByteForByte() throws Exception {
+        String namespace;
+        try (TransparentRun run = TransparentRun.start(TransparentRunOptions.builder().build())) {
+            namespace = run.namespaceName();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            // Not UTF-8 (0xff 0xfe) on stdout, UTF-8 ("é") on stderr.
+            assertThat(run.execute(List.of("sh", "-c", "printf '\\377\\376\\n'; printf 'caf\\303\\251\\n' >&2"),
+                    out, err)).isZero();
+            assertThat(out.toByteArray()).isEqualTo(new byte[] {(byte) 0xff, (byte) 0xfe, '\n'});
+            assertThat(err.toByteArray()).isEqualTo("café\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Interceptions.assertNothingLeft(namespace);
+    }
+
+    @Test
     void commandShouldRunAsTheInvokingUserUnderSudo() throws Exception {
         RunAs invoking = RunAs.invokingUser(java.util.Map.of("SUDO_UID", "65534", "SUDO_GID", "65534"));
         String namespace;
         try (TransparentRun run = TransparentRun.start(TransparentRunOptions.builder().runAs(invoking).build())) {
             namespace = run.namespaceName();
-            StringWriter out = new StringWriter();
-            assertThat(run.execute(List.of("sh", "-c", "id -u; id -g"), out, new StringWriter())).isZero();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertThat(run.execute(List.of("sh", "-c", "id -u; id -g"), out, new ByteArrayOutputStream())).isZero();
             assertThat(out.toString().split("\\s+")).containsExactly("65534", "65534");
         }
         Interceptions.assertNothingLeft(namespace);
