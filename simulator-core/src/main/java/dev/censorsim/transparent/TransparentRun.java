@@ -164,7 +164,8 @@ public final class TransparentRun implements AutoCloseable {
      * Runs {@code command} inside the namespace as {@link TransparentRunOptions#runAs()}, and returns its exit code.
      * stdin is inherited; stdout and stderr go to {@code out} and {@code err} byte for byte, a batch of whole lines at
      * a time, or are inherited when those are {@code null} (a terminal stays a terminal). The command is killed if
-     * censorsim dies (parent-death signal).
+     * censorsim dies (parent-death signal). Run as another user, it gets that user's {@code HOME}, {@code USER},
+     * {@code LOGNAME} and {@code SHELL} and no {@code SUDO_*}; it never gets {@code CENSORSIM_API_TOKEN}.
      *
      * @param lock held while a batch of the command's output is written and flushed; a caller that writes its own
      *             lines to the same destinations (censorsim's flow log) takes it too and flushes before letting it go,
@@ -178,17 +179,20 @@ public final class TransparentRun implements AutoCloseable {
         List<String> full = new ArrayList<>(namespace.execPrefix());
         full.add("setpriv");
         RunAs runAs = options.runAs();
+        String passwdEntry = null;
         if (!runAs.isCurrent()) {
             full.add("--reuid=" + runAs.uid());
             full.add("--regid=" + runAs.gid());
             // --init-groups needs a passwd entry for the uid; a bare uid gets no supplementary groups.
-            boolean known = Commands.tryRun("getent", "passwd", Long.toString(runAs.uid())).ok();
-            full.add(known ? "--init-groups" : "--clear-groups");
+            Commands.Result entry = Commands.tryRun("getent", "passwd", Long.toString(runAs.uid()));
+            passwdEntry = entry.ok() ? entry.stdout().lines().findFirst().orElse(null) : null;
+            full.add(passwdEntry != null ? "--init-groups" : "--clear-groups");
         }
         full.add("--pdeathsig=KILL");
         full.add("--");
         full.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.INHERIT);
+        CommandEnvironment.prepare(builder.environment(), runAs, passwdEntry);
         builder.redirectOutput(out == null ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.PIPE);
         builder.redirectError(err == null ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.PIPE);
         Process started;

@@ -228,8 +228,12 @@ class TransparentRunTest {
         try (TransparentRun run = TransparentRun.start(TransparentRunOptions.builder().runAs(invoking).build())) {
             namespace = run.namespaceName();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            assertThat(run.execute(List.of("sh", "-c", "id -u; id -g"), out, new ByteArrayOutputStream())).isZero();
-            assertThat(out.toString().split("\\s+")).containsExactly("65534", "65534");
+            assertThat(run.execute(List.of("sh", "-c", "id -u; id -g; echo \"$HOME $USER $LOGNAME $SHELL\""), out,
+                    new ByteArrayOutputStream())).isZero();
+            // The account's own, not root's (HOME=/root, USER=root: the test runs as root, as sudo leaves them).
+            String[] account = Interceptions.run("getent", "passwd", "65534").stdout().strip().split(":");
+            assertThat(out.toString().split("\\s+")).containsExactly("65534", "65534", account[5], account[0],
+                    account[0], account[6]);
         }
         Interceptions.assertNothingLeft(namespace);
         assertThat(RunAs.invokingUser(java.util.Map.of()).isCurrent()).as("not under sudo").isTrue();
