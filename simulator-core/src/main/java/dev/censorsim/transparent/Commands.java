@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,7 +16,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class Commands {
 
-    private static final long TIMEOUT_SECONDS = 20;
+    /** How long a tool may take before it counts as hung and is killed. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    /** How long a timed-out tool has between SIGTERM and SIGKILL. */
+    static final long KILL_GRACE_MILLIS = 2_000;
 
     private Commands() {
     }
@@ -48,6 +53,16 @@ final class Commands {
     }
 
     static Result tryRunWithInput(String stdin, String... command) throws IOException {
+        return tryRunWithInput(stdin, TIMEOUT, command);
+    }
+
+    /**
+     * As {@link #tryRunWithInput(String, String...)}, bounded by {@code timeout} (tests shorten it). The pipes are read
+     * and fed on helper threads, so a tool that hangs without closing its output (getent on an unreachable LDAP
+     * server, nft waiting for a lock) cannot hold the caller past the bound: it is sent SIGTERM, SIGKILL after
+     * {@link #KILL_GRACE_MILLIS}, and the call fails naming it.
+     */
+    static Result tryRunWithInput(String stdin, Duration timeout, String... command) throws IOException {
         Process process;
         try {
             process = new ProcessBuilder(command).start();
@@ -55,32 +70,68 @@ final class Commands {
             throw new IOException("cannot run '" + command[0] + "': " + e.getMessage()
                     + " (is " + packageOf(command[0]) + " installed?)", e);
         }
-        try (OutputStream in = process.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        // Small outputs: read stderr on a helper thread so neither pipe can fill and block the child.
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread errReader = new Thread(() -> copy(process.getErrorStream(), err), "censorsim-cmd-stderr");
-        errReader.setDaemon(true);
-        errReader.start();
+        long deadline = System.nanoTime() + timeout.toNanos();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        copy(process.getInputStream(), out);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread outReader = helper(() -> copy(process.getInputStream(), out), "censorsim-cmd-stdout");
+        Thread errReader = helper(() -> copy(process.getErrorStream(), err), "censorsim-cmd-stderr");
+        if (stdin == null) {
+            process.getOutputStream().close();
+        } else {
+            helper(() -> feed(process.getOutputStream(), stdin), "censorsim-cmd-stdin");
+        }
         try {
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException("'" + String.join(" ", command) + "' did not finish in " + TIMEOUT_SECONDS
-                        + " s");
+            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                kill(process);
+                throw new IOException("'" + String.join(" ", command) + "' did not finish in " + describe(timeout)
+                        + "; killed");
             }
-            errReader.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+            // The tool has ended; the readers reach the end of its output at once, unless a child it left behind
+            // still holds a pipe: that gets what is left of the bound, and the output read by then is the result.
+            outReader.join(remainingMillis(deadline));
+            errReader.join(remainingMillis(deadline));
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            kill(process);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while running " + command[0]);
         }
         return new Result(process.exitValue(), out.toString(StandardCharsets.UTF_8),
                 err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Thread helper(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /** SIGTERM to the tool and what it started, then SIGKILL to whatever is left after the grace. */
+    private static void kill(Process process) {
+        List<ProcessHandle> children = process.descendants().toList(); // before they lose their parent
+        children.forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                children.forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly().waitFor(KILL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                children.forEach(ProcessHandle::destroyForcibly);
+            }
+        } catch (InterruptedException e) {
+            children.forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** At least 1 ms: {@link Thread#join(long)} with 0 would wait for ever. */
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+
+    private static String describe(Duration timeout) {
+        return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
     }
 
     /**
@@ -173,6 +224,14 @@ final class Commands {
             case "setpriv", "unshare" -> "util-linux";
             default -> tool;
         };
+    }
+
+    private static void feed(OutputStream in, String stdin) {
+        try (in) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException ignored) {
+            // the tool closed its input or went away; its exit code says what happened
+        }
     }
 
     private static void copy(InputStream in, ByteArrayOutputStream out) {
