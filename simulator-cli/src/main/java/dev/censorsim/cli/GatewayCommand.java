@@ -61,6 +61,11 @@ final class GatewayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.BAD_INPUT, e.getMessage());
         }
+        try {
+            Gateway.checkRequirements(); // before --pcap truncates its file
+        } catch (InterceptionUnavailableException e) {
+            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
+        }
         CaptureFile capture = pcap.open();
         Gateway gateway;
         try {

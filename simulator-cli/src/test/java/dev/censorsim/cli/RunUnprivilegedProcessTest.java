@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -56,6 +57,24 @@ class RunUnprivilegedProcessTest {
         assertThat(gateway.stderr().strip().lines()).as(gateway.toString()).hasSize(1);
         assertThat(gateway.stderr()).contains("needs root (CAP_NET_ADMIN) to add nftables TPROXY rules",
                 "run it with sudo");
+    }
+
+    /** A capture nobody may write (from an earlier run) outlives the refusal; it was truncated before the check. */
+    @Test
+    void gatewayWithoutRootShouldLeaveThePcapFileAsItWas(@TempDir Path dir) throws Exception {
+        Interceptions.requireRootTools();
+        String classPath = readableClassPath(dir);
+        Path pcap = dir.resolve("keep.pcap");
+        byte[] earlier = "an earlier run's capture".getBytes(StandardCharsets.US_ASCII);
+        Files.write(pcap, earlier);
+        Files.setPosixFilePermissions(pcap, PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        ProcessResult gateway = asNobody(classPath, "gateway", "--interface", "lo", "--pcap", pcap.toString());
+
+        assertThat(gateway.exitCode()).as(gateway.toString()).isEqualTo(ExitCodes.RUNTIME_FAILURE);
+        assertThat(gateway.stderr().strip().lines()).as(gateway.toString()).hasSize(1);
+        assertThat(gateway.stderr()).contains("needs root (CAP_NET_ADMIN)");
+        assertThat(Files.readAllBytes(pcap)).isEqualTo(earlier);
     }
 
     private static ProcessResult asNobody(String classPath, String... args) throws Exception {

@@ -38,13 +38,32 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Fails, saying what is missing and what to run instead, unless this process can intercept an interface (root,
+     * iproute2, nftables, util-linux); for a caller that wants to know before it opens files (a {@code --pcap} it
+     * would truncate).
+     */
+    public static void checkRequirements() throws InterceptionUnavailableException {
+        try {
+            requireTools();
+        } catch (InterceptionUnavailableException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new InterceptionUnavailableException(e.getMessage());
+        }
+    }
+
+    private static void requireTools() throws IOException {
+        NamespaceInterception.requireTools("needs root (CAP_NET_ADMIN) to add nftables TPROXY rules and policy "
+                + "routes for an interface: run it with sudo");
+    }
+
+    /**
      * Sweeps leftovers of crashed runs, starts the listeners on the interface's addresses and installs the rules.
      *
      * @throws IOException naming what is missing (root, a tool, the interface, an address on it)
      */
     public static Gateway start(GatewayOptions options) throws IOException {
-        NamespaceInterception.requireTools("needs root (CAP_NET_ADMIN) to add nftables TPROXY rules and policy "
-                + "routes for an interface: run it with sudo");
+        requireTools();
         Commands.Result link = Commands.tryRun("ip", "-o", "addr", "show", "dev", options.iface());
         if (!link.ok()) {
             throw new IOException("no interface " + options.iface() + ": " + link.stderr().strip());
