@@ -5,6 +5,7 @@ import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
 import dev.censorsim.proxy.CensorProxy;
 import dev.censorsim.proxy.ProxyOptions;
+import dev.censorsim.testing.LeakWatch;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;

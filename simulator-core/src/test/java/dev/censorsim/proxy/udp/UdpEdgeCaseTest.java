@@ -3,6 +3,7 @@ package dev.censorsim.proxy.udp;
 import dev.censorsim.net.Transport;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
+import dev.censorsim.testing.LeakWatch;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

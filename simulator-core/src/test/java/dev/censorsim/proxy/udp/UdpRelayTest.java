@@ -6,6 +6,7 @@ import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyException;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
+import dev.censorsim.testing.LeakWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

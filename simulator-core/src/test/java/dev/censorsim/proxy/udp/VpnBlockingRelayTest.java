@@ -4,6 +4,7 @@ import dev.censorsim.classify.Protocol;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
+import dev.censorsim.testing.LeakWatch;
 import dev.censorsim.trace.VpnPayloads;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

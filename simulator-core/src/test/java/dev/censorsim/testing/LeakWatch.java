@@ -1,4 +1,4 @@
-package dev.censorsim.proxy.udp;
+package dev.censorsim.testing;
 
 import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * so every buffer is tracked). The detector reports a leak only when a later allocation polls its reference queue
  * after a GC, which {@link #assertNoLeaks()} forces.
  */
-final class LeakWatch {
+public final class LeakWatch {
 
     private static final AtomicInteger LEAKS = new AtomicInteger();
 
@@ -35,12 +35,12 @@ final class LeakWatch {
     }
 
     /** Starts listening; call before the code under test allocates. */
-    static void install() {
+    public static void install() {
         assertThat(ResourceLeakDetector.getLevel()).as("tests run with paranoid leak detection")
                 .isEqualTo(ResourceLeakDetector.Level.PARANOID);
     }
 
-    static void assertNoLeaks() throws InterruptedException {
+    public static void assertNoLeaks() throws InterruptedException {
         for (int round = 0; round < 3; round++) {
             System.gc();
             Thread.sleep(50);
