@@ -116,12 +116,19 @@ public final class ControlServer implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
-    /** Stops accepting, closes every connection (event streams too) and stops the worker; bounded wait. */
+    /**
+     * Stops accepting, closes every connection (event streams too) and stops the worker; bounded wait. Requests still
+     * queued for the worker are released unanswered (their connections are closed already).
+     */
     @Override
     public void close() {
         serverChannel.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
         channels.close().awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS);
-        worker.shutdownNow();
+        for (Runnable queued : worker.shutdownNow()) {
+            if (queued instanceof RouteTask task) {
+                task.drop();
+            }
+        }
         group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(SHUTDOWN_TIMEOUT_MILLIS + 1_000);
     }
@@ -531,26 +538,7 @@ public final class ControlServer implements AutoCloseable {
                 }
             }, settings.timeoutNanos, TimeUnit.NANOSECONDS);
             try {
-                settings.worker.execute(() -> {
-                    if (!state.compareAndSet(QUEUED, RUNNING)) {
-                        request.release(); // timed out while queued: the client was told 503
-                        return;
-                    }
-                    FullHttpResponse response;
-                    try {
-                        response = route(request);
-                    } finally {
-                        request.release();
-                    }
-                    ctx.executor().execute(() -> {
-                        deadline.cancel(false);
-                        if (state.getAndSet(ANSWERED) != ANSWERED) {
-                            send(ctx, response, keepAlive);
-                        } else {
-                            ReferenceCountUtil.release(response);
-                        }
-                    });
-                });
+                settings.worker.execute(new RouteTask(this, ctx, request, keepAlive, state, deadline));
             } catch (RejectedExecutionException busy) {
                 request.release();
                 deadline.cancel(false);
@@ -559,6 +547,11 @@ public final class ControlServer implements AutoCloseable {
             }
         }
 
+        /**
+         * Asks the routes in order. Whatever a route throws, {@link Error}s included, becomes a 500 with a one-line
+         * JSON error: an escaping throwable would end the worker thread mid-request, and the client would wait for
+         * its deadline's 503. A {@link VirtualMachineError} is logged as an error, since the process may be unwell.
+         */
         private FullHttpResponse route(FullHttpRequest request) {
             try {
                 for (RouteHandler handler : settings.handlers) {
@@ -572,8 +565,12 @@ public final class ControlServer implements AutoCloseable {
                     return Json.response(HttpResponseStatus.OK, Map.of("version", settings.version));
                 }
                 return Json.error(HttpResponseStatus.NOT_FOUND, "no route " + request.method() + " " + path);
-            } catch (Exception | LinkageError e) {
-                LOG.warn("control route failed: {} {}", request.method(), request.uri(), e);
+            } catch (Throwable e) {
+                if (e instanceof VirtualMachineError) {
+                    LOG.error("control route failed: {} {}", request.method(), request.uri(), e);
+                } else {
+                    LOG.warn("control route failed: {} {}", request.method(), request.uri(), e);
+                }
                 return Json.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, e.getClass().getSimpleName() + ": "
                         + e.getMessage());
             }
@@ -633,6 +630,60 @@ public final class ControlServer implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("control connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
+        }
+    }
+
+    /**
+     * One request's turn on the worker, a class of its own (not a lambda) so that {@link #close()} can find the
+     * requests still queued among the tasks the worker never ran, and release them.
+     */
+    private static final class RouteTask implements Runnable {
+        private final RequestHandler handler;
+        private final ChannelHandlerContext ctx;
+        private final FullHttpRequest request;
+        private final boolean keepAlive;
+        private final AtomicInteger state;
+        private final ScheduledFuture<?> deadline;
+
+        RouteTask(RequestHandler handler, ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive,
+                  AtomicInteger state, ScheduledFuture<?> deadline) {
+            this.handler = handler;
+            this.ctx = ctx;
+            this.request = request;
+            this.keepAlive = keepAlive;
+            this.state = state;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public void run() {
+            if (!state.compareAndSet(RequestHandler.QUEUED, RequestHandler.RUNNING)) {
+                request.release(); // timed out while queued: the client was told 503
+                return;
+            }
+            FullHttpResponse response;
+            try {
+                response = handler.route(request);
+            } finally {
+                request.release();
+            }
+            try {
+                ctx.executor().execute(() -> {
+                    deadline.cancel(false);
+                    if (state.getAndSet(RequestHandler.ANSWERED) != RequestHandler.ANSWERED) {
+                        handler.send(ctx, response, keepAlive);
+                    } else {
+                        ReferenceCountUtil.release(response);
+                    }
+                });
+            } catch (RejectedExecutionException closed) {
+                response.release(); // the server closed while the route ran: nobody is left to answer
+            }
+        }
+
+        /** Never run: the server closed first. */
+        void drop() {
+            request.release();
         }
     }
 }
