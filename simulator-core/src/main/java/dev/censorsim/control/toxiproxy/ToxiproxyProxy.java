@@ -247,9 +247,14 @@ final class ToxiproxyProxy {
 
     /**
      * A listen address as Go's {@code net.Listen} takes it: {@code host:port}, {@code [v6]:port}; an empty host is
-     * loopback here (Go would bind every interface: censorsim listens on loopback unless told otherwise).
+     * loopback here (Go would bind every interface: censorsim listens on loopback unless told otherwise). An empty
+     * address, or none, is an ephemeral port, as Go's {@code net.Listen("tcp", "")}; the proxy then reports the port
+     * it got.
      */
     static InetSocketAddress parseListen(String listen) throws ApiError {
+        if (listen.isEmpty()) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        }
         int colon = listen.lastIndexOf(':');
         if (colon < 0) {
             throw new ApiError(500, "listen tcp " + listen + ": address " + listen + ": missing port in address");

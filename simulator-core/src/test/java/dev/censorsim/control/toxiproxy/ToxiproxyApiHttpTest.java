@@ -68,6 +68,23 @@ class ToxiproxyApiHttpTest {
     }
 
     @Test
+    void anEmptyOrMissingListenShouldBindAnEphemeralLoopbackPortAndReportIt() throws Exception {
+        // Toxiproxy passes the field to Go's net.Listen("tcp", ""), which binds a port of the kernel's choosing.
+        Reply empty = send("POST", "/proxies", "{\"name\":\"empty\",\"listen\":\"\",\"upstream\":\"" + upstream
+                + "\"}");
+        Reply missing = send("POST", "/proxies", "{\"name\":\"missing\",\"upstream\":\"" + upstream + "\"}");
+
+        for (Reply created : java.util.List.of(empty, missing)) {
+            assertThat(created.status).as(created.body).isEqualTo(201);
+            assertThat(created.json.get("listen").asText()).as("the port it got, on loopback")
+                    .matches("127\\.0\\.0\\.1:[1-9][0-9]*");
+            assertThat(echoes(address(created.json))).as("the reported address carries traffic").isTrue();
+        }
+        assertThat(send("GET", "/proxies/empty", null).json.get("listen").asText())
+                .isEqualTo(empty.json.get("listen").asText());
+    }
+
+    @Test
     void badProxyBodiesShouldGet400WithToxiproxysMessages() throws Exception {
         assertError(send("POST", "/proxies", "{\"upstream\":\"" + upstream + "\"}"), 400,
                 "missing required field: name");
