@@ -39,13 +39,16 @@ final class DnsForwarder implements AutoCloseable {
     private final InetSocketAddress upstream;
     private final long timeoutNanos;
     private final EventLoopGroup group;
+    private final Transport transport;
     private final DnsLookupClient client;
 
-    DnsForwarder(InetSocketAddress upstream, Duration timeout, EventLoopGroup group) {
+    /** Opens its sockets on {@code group}, whose threads run {@code transport}. */
+    DnsForwarder(InetSocketAddress upstream, Duration timeout, EventLoopGroup group, Transport transport) {
         this.upstream = upstream;
         this.timeoutNanos = timeout.toNanos();
         this.group = group;
-        this.client = DnsLookupClient.open(upstream, timeout, group);
+        this.transport = transport;
+        this.client = DnsLookupClient.open(upstream, timeout, group, transport);
     }
 
     /**
@@ -87,7 +90,7 @@ final class DnsForwarder implements AutoCloseable {
                 }
             }
         };
-        Bootstrap bootstrap = new Bootstrap().group(group).channelFactory(Transport.current()::newSocketChannel)
+        Bootstrap bootstrap = new Bootstrap().group(group).channelFactory(transport::newSocketChannel)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeoutNanos / 1_000_000))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -56,12 +56,13 @@ public final class DnsLookupClient implements AutoCloseable {
     private final Channel channel;
     private final IntObjectHashMap<Pending> pending = new IntObjectHashMap<>();
 
-    private DnsLookupClient(InetSocketAddress server, Duration timeout, EventLoopGroup group, boolean ownsGroup) {
+    private DnsLookupClient(InetSocketAddress server, Duration timeout, EventLoopGroup group, Transport transport,
+                            boolean ownsGroup) {
         this.server = server;
         this.timeoutNanos = timeout.toNanos();
         this.ownGroup = ownsGroup ? group : null;
         Bootstrap bootstrap = new Bootstrap().group(group)
-                .channelFactory(() -> Transport.current().newDatagramChannel(server))
+                .channelFactory(() -> transport.newDatagramChannel(server))
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
@@ -98,12 +99,13 @@ public final class DnsLookupClient implements AutoCloseable {
             throw new IllegalArgumentException("the server must be an address literal, got " + server);
         }
         EventLoopGroup group = Transport.current().newGroup(1, "censorsim-dns-client");
-        return new DnsLookupClient(server, timeout, group, true);
+        return new DnsLookupClient(server, timeout, group, Transport.current(), true);
     }
 
-    /** A client sharing {@code group}'s threads (the server's forwarder uses this). */
-    static DnsLookupClient open(InetSocketAddress server, Duration timeout, EventLoopGroup group) {
-        return new DnsLookupClient(server, timeout, group, false);
+    /** A client sharing {@code group}'s threads, which run {@code transport} (the server's forwarder uses this). */
+    static DnsLookupClient open(InetSocketAddress server, Duration timeout, EventLoopGroup group,
+                                Transport transport) {
+        return new DnsLookupClient(server, timeout, group, transport, false);
     }
 
     public InetSocketAddress server() {

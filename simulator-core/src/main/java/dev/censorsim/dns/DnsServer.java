@@ -35,9 +35,10 @@ public final class DnsServer implements AutoCloseable {
     static final String QUERIES = "queries";
     private static final int BIND_ATTEMPTS = 8;
     /**
-     * On epoll, queries are received {@value #RECVMMSG_BATCH} at a time with one {@code recvmmsg(2)}, each in a slot
-     * of {@value #MAX_QUERY_BYTES} bytes (a longer query is cut to that and answered FORMERR; real queries, EDNS
-     * options included, stay well under 512).
+     * Queries are received in slots of {@value #MAX_QUERY_BYTES} bytes on every transport (a longer query is cut to
+     * that and answered FORMERR; real queries, EDNS options included, stay well under 512). On epoll they come
+     * {@value #RECVMMSG_BATCH} at a time with one {@code recvmmsg(2)}; elsewhere one per read, in a buffer of that
+     * size rather than Netty's default 2,048 bytes, so a query's fate does not depend on the transport.
      */
     static final int MAX_QUERY_BYTES = 4096;
     static final int RECVMMSG_BATCH = 16;
@@ -64,16 +65,24 @@ public final class DnsServer implements AutoCloseable {
      * @throws IllegalStateException when the address cannot be bound
      */
     public static DnsServer start(DnsServerOptions options) {
-        EventLoopGroup group = Transport.current().newGroup(1, "censorsim-dns");
+        return start(options, Transport.current());
+    }
+
+    /**
+     * Binds on {@code transport} rather than the JVM's {@link Transport#current()}: tests run the server on NIO and on
+     * epoll in one JVM.
+     */
+    static DnsServer start(DnsServerOptions options, Transport transport) {
+        EventLoopGroup group = transport.newGroup(1, "censorsim-dns");
         DnsForwarder forwarder = null;
         try {
             forwarder = options.upstream() == null ? null
-                    : new DnsForwarder(options.upstream(), options.upstreamTimeout(), group);
+                    : new DnsForwarder(options.upstream(), options.upstreamTimeout(), group, transport);
             DnsResponder responder = new DnsResponder(options.zones(), options.policy(), forwarder,
                     options::allows);
             ChannelGroup connections = new DefaultChannelGroup("censorsim-dns-tcp", GlobalEventExecutor.INSTANCE);
             Bootstrap udpBootstrap = new Bootstrap().group(group)
-                    .channelFactory(() -> Transport.current().newDatagramChannel(options.listen()))
+                    .channelFactory(() -> transport.newDatagramChannel(options.listen()))
                     .handler(new ChannelInitializer<DatagramChannel>() {
                         @Override
                         protected void initChannel(DatagramChannel ch) {
@@ -84,14 +93,16 @@ public final class DnsServer implements AutoCloseable {
                                     options.rateLimit() != null && options.rateLimit().drop()));
                         }
                     });
-            if (Transport.current() == Transport.EPOLL) {
+            if (transport == Transport.EPOLL) {
                 udpBootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY_BYTES)
                         .option(ChannelOption.RCVBUF_ALLOCATOR,
                                 new FixedRecvByteBufAllocator(MAX_QUERY_BYTES * RECVMMSG_BATCH));
+            } else {
+                udpBootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY_BYTES));
             }
             long idleMillis = options.tcpIdleTimeout().toMillis();
             ServerBootstrap tcpBootstrap = new ServerBootstrap().group(group)
-                    .channelFactory(Transport.current()::newServerSocketChannel)
+                    .channelFactory(transport::newServerSocketChannel)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override

@@ -1,8 +1,11 @@
 package dev.censorsim.dns;
 
+import dev.censorsim.net.Transport;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import io.netty.handler.codec.dns.DnsRecordType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -140,6 +143,30 @@ class DnsServerTest {
         assertThat(RawDns.additionalCount(edns)).as("OPT answered").isEqualTo(1);
         assertThat(RawDns.truncated(whole)).isFalse();
         assertThat(RawDns.answerCount(whole)).isEqualTo(40);
+    }
+
+    @Test
+    void aThreeKibQueryShouldBeAnsweredOnEveryTransport() throws Exception {
+        List<Transport> transports = new ArrayList<>(List.of(Transport.NIO));
+        if (Epoll.isAvailable()) {
+            transports.add(Transport.EPOLL);
+        }
+        if (IoUring.isAvailable()) {
+            transports.add(Transport.IO_URING);
+        }
+        // Over Netty's default 2,048-byte datagram buffer, under the server's 4,096-byte query slots.
+        byte[] query = RawDns.padded(RawDns.query(9, "g.whatsapp.net", 1, 1232), 3 * 1024);
+
+        for (Transport transport : transports) {
+            DnsServer server = DnsServer.start(DnsServerOptions.builder().zone(messengerZone()).build(), transport);
+            open.add(server);
+
+            byte[] reply = RawDns.udp(server.udpAddress(), query, 2000);
+
+            assertThat(reply).as("answered on %s", transport).isNotNull();
+            assertThat(RawDns.rcode(reply)).as("rcode on %s", transport).isEqualTo(DnsAnswer.NOERROR);
+            assertThat(RawDns.answerCount(reply)).as("answers on %s", transport).isEqualTo(1);
+        }
     }
 
     @Test

@@ -52,6 +52,24 @@ final class RawDns {
         return out.toByteArray();
     }
 
+    /**
+     * {@code query}, which must end with an OPT of empty RDATA (as {@link #query} writes one), grown to {@code length}
+     * bytes with an EDNS Padding option (RFC 7830) in that OPT.
+     */
+    static byte[] padded(byte[] query, int length) {
+        int padding = length - query.length - 4;
+        if (padding < 0 || padding > 0xffff - 4) {
+            throw new IllegalArgumentException("cannot pad a " + query.length + "-byte query to " + length);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(query, 0, query.length - 2);
+        writeShort(out, padding + 4); // the OPT's RDLENGTH: one option
+        writeShort(out, 12); // OPTION-CODE Padding
+        writeShort(out, padding);
+        out.write(new byte[padding], 0, padding);
+        return out.toByteArray();
+    }
+
     private static void writeShort(ByteArrayOutputStream out, int v) {
         out.write(v >>> 8);
         out.write(v);
