@@ -110,7 +110,8 @@ public final class DnsServer implements AutoCloseable {
                             connections.add(ch);
                             ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                                     .addLast(FRAMES, new LengthFieldBasedFrameDecoder(0xffff + 2, 0, 2, 0, 2))
-                                    .addLast(QUERIES, new TcpQueryHandler(responder, options.queryListener()));
+                                    .addLast(QUERIES, new TcpQueryHandler(responder, options.maxUdpPayload(),
+                                            options.queryListener()));
                         }
                     });
             InetSocketAddress listen = options.listen();

@@ -18,10 +18,13 @@ import java.util.function.Consumer;
 final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
 
     private final DnsResponder responder;
+    /** Advertised in the OPT as on UDP, though TCP answers are not cut to it: the client learns our UDP size. */
+    private final int maxUdpPayload;
     private final Consumer<DnsQueryEvent> listener;
 
-    TcpQueryHandler(DnsResponder responder, Consumer<DnsQueryEvent> listener) {
+    TcpQueryHandler(DnsResponder responder, int maxUdpPayload, Consumer<DnsQueryEvent> listener) {
         this.responder = responder;
+        this.maxUdpPayload = maxUdpPayload;
         this.listener = listener;
     }
 
@@ -58,8 +61,8 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter {
             }
             boolean[] truncated = new boolean[1];
             ByteBuf buf = QueryReplies.encode(ctx.alloc(), query, answer, QueryReplies.TCP_LIMIT,
-                    query.hasEdns() ? Math.max(QueryReplies.CLASSIC_UDP_LIMIT, Math.min(query.ednsUdpSize(),
-                            DnsServerOptions.DEFAULT_MAX_UDP_PAYLOAD)) : IncomingQuery.NO_EDNS, true, truncated);
+                    query.hasEdns() ? QueryReplies.udpLimit(query, maxUdpPayload) : IncomingQuery.NO_EDNS, true,
+                    truncated);
             if (buf == null) {
                 return;
             }

@@ -146,6 +146,22 @@ class DnsServerTest {
     }
 
     @Test
+    void theOptShouldAdvertiseTheConfiguredUdpPayloadOverTcpAsOverUdp() throws Exception {
+        DnsServer server = server(DnsServerOptions.builder().zone(messengerZone()).maxUdpPayload(4000));
+        byte[] query = RawDns.query(4, "g.whatsapp.net", 1, 4096);
+
+        byte[] udp = RawDns.udp(server.udpAddress(), query, 2000);
+        byte[] tcp;
+        try (Socket socket = new Socket(server.tcpAddress().getAddress(), server.tcpAddress().getPort())) {
+            socket.setSoTimeout(2000);
+            tcp = RawDns.tcpExchange(socket, query);
+        }
+
+        assertThat(RawDns.optPayloadSize(udp)).as("UDP: the smaller of the query's and ours").isEqualTo(4000);
+        assertThat(RawDns.optPayloadSize(tcp)).as("TCP, the same").isEqualTo(4000);
+    }
+
+    @Test
     void aThreeKibQueryShouldBeAnsweredOnEveryTransport() throws Exception {
         List<Transport> transports = new ArrayList<>(List.of(Transport.NIO));
         if (Epoll.isAvailable()) {

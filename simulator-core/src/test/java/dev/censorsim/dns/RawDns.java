@@ -129,6 +129,18 @@ final class RawDns {
         return (m[6] & 0xff) << 8 | m[7] & 0xff;
     }
 
+    /**
+     * The UDP payload size in the message's OPT (its CLASS, RFC 6891 6.1.2), when the OPT is the last record and has
+     * no options, as censorsim writes it.
+     */
+    static int optPayloadSize(byte[] m) {
+        int opt = m.length - 11; // root name (1), TYPE, CLASS, TTL (4), RDLENGTH
+        if (opt < 12 || m[opt] != 0 || ((m[opt + 1] & 0xff) << 8 | m[opt + 2] & 0xff) != 41) {
+            throw new AssertionError("no OPT without options at the end of the message");
+        }
+        return (m[opt + 3] & 0xff) << 8 | m[opt + 4] & 0xff;
+    }
+
     static int additionalCount(byte[] m) {
         return (m[10] & 0xff) << 8 | m[11] & 0xff;
     }
