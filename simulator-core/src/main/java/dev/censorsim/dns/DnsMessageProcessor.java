@@ -46,7 +46,7 @@ public final class DnsMessageProcessor {
                 int limit = QueryReplies.udpLimit(q, maxUdpPayload);
                 int mark = out.writerIndex();
                 try {
-                    DnsResponseWriter.write(out, q, a, limit, q.hasEdns() ? limit : IncomingQuery.NO_EDNS);
+                    DnsResponseWriter.writeOrServfail(out, q, a, limit, q.hasEdns() ? limit : IncomingQuery.NO_EDNS);
                     rcode[0] = a.rcode;
                 } catch (Exception e) {
                     out.writerIndex(mark);

@@ -182,8 +182,7 @@ final class DnsQueryReader {
                 return null;
             }
             for (int i = at + 1; i <= at + len; i++) {
-                byte b = buf.getByte(i);
-                if (b <= ' ' || b == '.' || b >= 0x7f) {
+                if (!DnsNames.askable(buf.getUnsignedByte(i))) {
                     return null;
                 }
             }

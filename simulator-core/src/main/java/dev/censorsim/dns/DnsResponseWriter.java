@@ -110,6 +110,25 @@ final class DnsResponseWriter {
         return truncated;
     }
 
+    /**
+     * {@link #write}, or, when a record of the answer cannot be written (a name Netty's encoder or
+     * {@link #writeName} refuses), a SERVFAIL without records in its place: no query goes unanswered because of one
+     * bad record, and the client's resolver tries elsewhere. The answer is then that SERVFAIL, so whoever logs it after
+     * logs what was sent.
+     */
+    static boolean writeOrServfail(ByteBuf out, IncomingQuery query, DnsAnswer answer, int limit, int ednsSize)
+            throws Exception {
+        int start = out.writerIndex();
+        try {
+            return write(out, query, answer, limit, ednsSize);
+        } catch (Exception unwritable) {
+            out.writerIndex(start);
+            answer.release();
+            answer.rcode = DnsAnswer.SERVFAIL;
+            return write(out, query, answer, limit, ednsSize);
+        }
+    }
+
     private static int writeAll(ByteBuf out, List<DnsRecord> records, NameCompressor names) throws Exception {
         for (int i = 0; i < records.size(); i++) {
             DnsRecord record = records.get(i);
@@ -207,20 +226,28 @@ final class DnsResponseWriter {
         names.compress(out, at);
     }
 
-    /** A dotted name as uncompressed labels (RFC 1035 3.1); {@code "."} and {@code ""} are the root. */
+    /**
+     * A dotted name as uncompressed labels (RFC 1035 3.1); {@code "."} and {@code ""} are the root. A zone key's
+     * stand-ins for unaskable bytes are written as those bytes ({@link DnsNames#wireByte}).
+     *
+     * @throws IllegalArgumentException for a label over 63 bytes or a name over 255 (nothing is written then)
+     */
     static void writeName(ByteBuf out, String name) {
         final int n = name.length();
+        final int start = out.writerIndex();
         int labelStart = 0;
         for (int i = 0; i <= n; i++) {
             if (i == n || name.charAt(i) == '.') {
                 int len = i - labelStart;
                 if (len > 0) {
-                    if (len > 63) {
-                        throw new IllegalArgumentException("label over 63 bytes in " + name);
+                    if (len > 63 || out.writerIndex() - start + 1 + len + 1 > 255) {
+                        out.writerIndex(start);
+                        throw new IllegalArgumentException("label over 63 bytes or name over 255 in "
+                                + DnsNames.display(name));
                     }
                     out.writeByte(len);
                     for (int c = labelStart; c < i; c++) {
-                        out.writeByte(name.charAt(c));
+                        out.writeByte(DnsNames.wireByte(name.charAt(c)));
                     }
                 }
                 labelStart = i + 1;

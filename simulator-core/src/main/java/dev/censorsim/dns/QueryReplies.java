@@ -24,8 +24,9 @@ final class QueryReplies {
     }
 
     /**
-     * Encodes the answer into a new buffer ({@code null} when encoding failed, e.g. a question name Netty cannot
-     * re-encode); {@code truncated[0]} tells whether TC was set. With {@code lengthPrefix}, the RFC 1035 4.2.2 two-byte
+     * Encodes the answer into a new buffer; {@code truncated[0]} tells whether TC was set. An answer with a record
+     * that cannot be written becomes a SERVFAIL ({@link DnsResponseWriter#writeOrServfail}); {@code null} only if even
+     * that failed. With {@code lengthPrefix}, the RFC 1035 4.2.2 two-byte
      * length goes first (TCP).
      */
     static ByteBuf encode(ByteBufAllocator alloc, IncomingQuery q, DnsAnswer answer, int limit, int ednsSize,
@@ -36,7 +37,7 @@ final class QueryReplies {
                 buf.writeShort(0);
             }
             int start = buf.writerIndex();
-            truncated[0] = DnsResponseWriter.write(buf, q, answer, limit, ednsSize);
+            truncated[0] = DnsResponseWriter.writeOrServfail(buf, q, answer, limit, ednsSize);
             if (lengthPrefix) {
                 buf.setShort(0, buf.writerIndex() - start);
             }

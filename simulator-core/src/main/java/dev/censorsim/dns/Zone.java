@@ -259,20 +259,22 @@ public final class Zone {
         void add(String name, DnsRecordType type, long ttl, byte[] rdata, String cnameTarget) {
             String key = DnsNames.key(name);
             if (!DnsNames.isAtOrBelow(key, origin)) {
-                throw new IllegalArgumentException("'" + name + "' is outside the zone " + DnsNames.fqdn(origin));
+                throw new IllegalArgumentException("'" + DnsNames.display(name) + "' is outside the zone "
+                        + DnsNames.display(DnsNames.fqdn(origin)));
             }
             Map<Integer, RecordSet> node = nodes.computeIfAbsent(key, k -> new LinkedHashMap<>());
             boolean isCname = type.equals(DnsRecordType.CNAME);
             if (isCname ? node.keySet().stream().anyMatch(t -> t != DnsRecordType.CNAME.intValue())
                     : node.containsKey(DnsRecordType.CNAME.intValue())) {
-                throw new IllegalArgumentException("'" + name + "' cannot have a CNAME and other data (RFC 1034 3.6.2)");
+                throw new IllegalArgumentException("'" + DnsNames.display(name)
+                        + "' cannot have a CNAME and other data (RFC 1034 3.6.2)");
             }
             RecordSet set = node.get(type.intValue());
             if (set == null) {
                 set = new RecordSet(type, ttl, cnameTarget);
                 node.put(type.intValue(), set);
             } else if (isCname) {
-                throw new IllegalArgumentException("'" + name + "' has more than one CNAME");
+                throw new IllegalArgumentException("'" + DnsNames.display(name) + "' has more than one CNAME");
             }
             set.add(rdata);
         }

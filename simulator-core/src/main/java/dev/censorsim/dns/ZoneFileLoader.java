@@ -82,13 +82,16 @@ public final class ZoneFileLoader {
                     // The scan counted what dnsjava will read; this only guards against the two disagreeing.
                     throw new ZoneException(sourceName + ": more than " + MAX_RECORDS + " records");
                 }
-                String owner = record.getName().toString();
+                String owner = record.getName().toString(); // master-file text, escapes and all: for messages
+                // Keyed by the wire labels, as a question's name is read (DnsNames): x@y is then found by a question
+                // for x@y, and a\.b is the one label "a.b", not the name a.b.
+                String key = DnsNames.keyFromWire(record.getName().toWireCanonical());
                 if (builder == null) {
                     if (record.getType() != Type.SOA) {
                         throw new ZoneException(sourceName + ": the first record must be the zone's SOA, got "
                                 + Type.string(record.getType()) + " for " + owner);
                     }
-                    builder = Zone.builder(owner);
+                    builder = Zone.builder(key);
                 }
                 if (record.getDClass() != org.xbill.DNS.DClass.IN) {
                     throw new ZoneException(sourceName + ": only class IN is served, got " + record);
@@ -97,14 +100,15 @@ public final class ZoneFileLoader {
                 DnsRecordType type = DnsRecordType.valueOf(record.getType());
                 try {
                     if (record instanceof SOARecord soa) {
-                        if (!DnsNames.key(owner).equals(builder.origin())) {
+                        if (!key.equals(builder.origin())) {
                             throw new ZoneException(sourceName + ": a second SOA at " + owner);
                         }
                         builder.soaFromWire(record.getTTL(), rdata, soa.getMinimum());
                     } else if (record instanceof CNAMERecord cname) {
-                        builder.add(owner, type, record.getTTL(), rdata, DnsNames.key(cname.getTarget().toString()));
+                        builder.add(key, type, record.getTTL(), rdata,
+                                DnsNames.keyFromWire(cname.getTarget().toWireCanonical()));
                     } else {
-                        builder.add(owner, type, record.getTTL(), rdata, null);
+                        builder.add(key, type, record.getTTL(), rdata, null);
                     }
                 } catch (IllegalArgumentException e) {
                     throw new ZoneException(sourceName + ": " + e.getMessage());
