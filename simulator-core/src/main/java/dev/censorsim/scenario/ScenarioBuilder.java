@@ -128,11 +128,15 @@ public final class ScenarioBuilder {
                     throw new IllegalArgumentException("phase '" + spec.name() + "': " + f.getMessage()
                             + " (column " + (f.offset + 1) + " of '" + text + "')");
                 }
-                String traffic = ScenarioParser.missingTraffic(expectation, messenger);
-                if (traffic != null) {
-                    throw new IllegalArgumentException("phase '" + spec.name() + "': '" + text + "' needs "
-                            + (traffic.equals("quic") ? "the quic strategy, but the messenger does not try QUIC"
-                            : traffic + " traffic, but the messenger has no " + traffic + " workload"));
+                String unmeasured = ScenarioParser.unmeasured(expectation, messenger);
+                if (unmeasured == null && messenger.strategies().vpn() == null
+                        && (ScenarioParser.isVpn(expectation.metric()) || expectation.threshold()
+                        instanceof Threshold.Relative relative && ScenarioParser.isVpn(relative.metric()))) {
+                    // A built phase keeps the scenario's VPN strategy, so without one no phase uses a VPN.
+                    unmeasured = "expectation on the vpn.* figures, but " + ScenarioParser.NO_VPN;
+                }
+                if (unmeasured != null) {
+                    throw new IllegalArgumentException("phase '" + spec.name() + "': '" + text + "': " + unmeasured);
                 }
                 expectations.add(expectation);
             }

@@ -593,6 +593,7 @@ final class ScenarioParser {
         for (PolicyNode phaseNode : node.items()) {
             phases.add(phase(phaseNode, policies, messenger, names));
         }
+        checkVpnFigures(node, phases, messenger);
         return phases;
     }
 
@@ -649,52 +650,116 @@ final class ScenarioParser {
             throw at(entry, f.offset, f.getMessage() + " (column " + (f.offset + 1) + " of '" + text.strip()
                     + "')");
         }
-        if (messenger.dns() == null && (isDns(expectation.metric()) || expectation.threshold()
-                instanceof Threshold.Relative relative && isDns(relative.metric()))) {
-            throw at(entry, text.indexOf(expectation.metric().name()), "expectation on DNS lookups, but the "
-                    + "messenger does not resolve through DNS; expected a 'dns' block under 'messenger' (e.g. "
-                    + "dns: { zone: zones/messenger.zone }) or another metric");
+        String unmeasured = unmeasured(expectation.metric(), messenger);
+        if (unmeasured != null) {
+            throw at(entry, text.indexOf(expectation.metric().name()), unmeasured);
         }
-        String traffic = missingTraffic(expectation, messenger);
-        if (traffic != null) {
-            throw at(entry, text.indexOf(expectation.metric().name()), traffic.equals("quic")
-                    ? "expectation on QUIC, but the messenger does not try QUIC; expected 'quic: true' under "
-                    + "messenger.strategies or another metric"
-                    : "expectation on " + traffic + " traffic, but messenger.workload has no " + traffic
-                    + "; expected a '" + traffic + "' workload or another metric");
+        if (expectation.threshold() instanceof Threshold.Relative relative) {
+            unmeasured = unmeasured(relative.metric(), messenger);
+            if (unmeasured != null) {
+                // The reference's metric is the last occurrence: the compared one may have the same name.
+                throw at(entry, text.lastIndexOf(relative.metric().name()), unmeasured);
+            }
         }
         return expectation;
     }
 
-    /** The workload an expectation needs that the messenger does not run, or {@code null} when it is measurable. */
-    static String missingTraffic(Expectation expectation, MessengerSettings messenger) {
-        String traffic = traffic(expectation.metric(), messenger);
-        if (traffic == null && expectation.threshold() instanceof Threshold.Relative relative) {
-            traffic = traffic(relative.metric(), messenger);
+    /**
+     * Why the figures of {@code expectation} are never measured with {@code messenger}, or {@code null} when they
+     * can be; for {@link ScenarioBuilder}, which has no file to point into.
+     */
+    static String unmeasured(Expectation expectation, MessengerSettings messenger) {
+        String reason = unmeasured(expectation.metric(), messenger);
+        if (reason == null && expectation.threshold() instanceof Threshold.Relative relative) {
+            reason = unmeasured(relative.metric(), messenger);
         }
-        return traffic;
+        return reason;
     }
 
-    private static boolean isDns(Metric metric) {
+    /**
+     * Why {@code metric} is never measured with {@code messenger}, as an error that says what was expected, or
+     * {@code null} when it can be. Refused at load time so that a scenario that loads can run: otherwise the whole
+     * timeline runs and only then fails as "not measured". The VPN figures depend on the phases as well, and are
+     * checked by {@link #checkVpnFigures}.
+     */
+    private static String unmeasured(Metric metric, MessengerSettings messenger) {
         String name = metric.name();
-        return name.startsWith("dns.") || name.startsWith(Metric.CONTROL_PREFIX + "dns.");
-    }
-
-    /** The workload a metric needs that the messenger does not run, or {@code null} when it is measurable. */
-    private static String traffic(Metric metric, MessengerSettings messenger) {
-        if (metric.name().startsWith("chat.") && messenger.chat() == null) {
-            return "chat";
+        boolean control = name.startsWith(Metric.CONTROL_PREFIX);
+        String figure = control ? name.substring(Metric.CONTROL_PREFIX.length()) : name;
+        if (control && messenger.controlName() == null) {
+            return "expectation on the control name, but the messenger has none; expected a 'control' name under "
+                    + "'messenger' (one no rule lists) or another metric";
         }
-        if (metric.name().startsWith("media.") && messenger.media() == null) {
-            return "media";
+        if (figure.startsWith("dns.") && messenger.dns() == null) {
+            return "expectation on DNS lookups, but the messenger does not resolve through DNS; expected a 'dns' "
+                    + "block under 'messenger' (e.g. dns: { zone: zones/messenger.zone }) or another metric";
         }
-        if (metric.name().startsWith("call.") && messenger.calls() == null) {
-            return "calls";
+        if (control) {
+            // LocalScenarioRunner's control client: chat on the control name, with its connections and lookups.
+            if (CONTROL_FIGURES.stream().noneMatch(figure::startsWith)) {
+                return "expectation on " + name + ", but the control client runs chat only (no media, calls, QUIC "
+                        + "or VPN); expected one of control.chat.*, control.connect.*, control.dns.*, "
+                        + "control.first_failure.seconds or another metric";
+            }
+            return null;
         }
-        if (metric.name().startsWith("quic.") && messenger.strategies().quic() == null) {
-            return "quic";
+        String traffic = figure.startsWith("chat.") && messenger.chat() == null ? "chat"
+                : figure.startsWith("media.") && messenger.media() == null ? "media"
+                : figure.startsWith("call.") && messenger.calls() == null ? "calls" : null;
+        if (traffic != null) {
+            return "expectation on " + traffic + " traffic, but messenger.workload has no " + traffic
+                    + "; expected a '" + traffic + "' workload or another metric";
+        }
+        if (figure.startsWith("quic.") && messenger.strategies().quic() == null) {
+            return "expectation on QUIC, but the messenger does not try QUIC; expected 'quic: true' under "
+                    + "messenger.strategies or another metric";
         }
         return null;
+    }
+
+    /** The figures the control client measures: the prefixes after {@code control.}. */
+    private static final List<String> CONTROL_FIGURES =
+            List.of("chat.", "connect.", "dns.", "first_failure.");
+
+    /** Whether {@code metric} is one of the {@code vpn.*} figures, which exist only when some phase uses a VPN. */
+    static boolean isVpn(Metric metric) {
+        return metric.name().startsWith("vpn.");
+    }
+
+    /** The reason {@link #isVpn} figures are refused when no phase uses a VPN. */
+    static final String NO_VPN = "no phase uses a VPN; expected 'vpn' under messenger.strategies or in a phase, or "
+            + "another metric";
+
+    /**
+     * Refuses the first {@code vpn.*} expectation when no phase of the timeline uses a VPN (so the runner starts no
+     * tunnel and the figures are never measured). Checked once every phase is read, since a later phase's
+     * {@code vpn:} makes them measurable in all.
+     */
+    private void checkVpnFigures(PolicyNode timelineNode, List<Phase> phases, MessengerSettings messenger)
+            throws PolicyException {
+        if (messenger == null || phases.stream().anyMatch(p -> p.vpnIn(messenger.strategies()) != null)) {
+            return;
+        }
+        for (int i = 0; i < phases.size(); i++) {
+            List<Expectation> expectations = phases.get(i).expectations();
+            if (expectations.isEmpty()) {
+                continue;
+            }
+            // Parsed in this order by phase(), so entry j is expectation j.
+            List<PolicyNode> entries = timelineNode.items().get(i).get("expect").entries("'expect'");
+            for (int j = 0; j < expectations.size(); j++) {
+                Expectation expectation = expectations.get(j);
+                String text = entries.get(j).rawText();
+                if (isVpn(expectation.metric())) {
+                    throw at(entries.get(j), text.indexOf(expectation.metric().name()),
+                            "expectation on " + expectation.metric().name() + ", but " + NO_VPN);
+                }
+                if (expectation.threshold() instanceof Threshold.Relative relative && isVpn(relative.metric())) {
+                    throw at(entries.get(j), text.lastIndexOf(relative.metric().name()),
+                            "expectation on " + relative.metric().name() + ", but " + NO_VPN);
+                }
+            }
+        }
     }
 
     /** Where 1-based line {@code line} starts in the text, lines ending at '\n'; -1 past the last line. */

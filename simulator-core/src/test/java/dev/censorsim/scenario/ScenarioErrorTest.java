@@ -233,6 +233,48 @@ class ScenarioErrorTest {
     }
 
     @Test
+    void controlFigureTheChatOnlyControlClientNeverMeasuresShouldBeRefused() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: c.test, media: m.test }",
+                        "  control: ctl.test", "  workload: { chat: {}, media: {} }", "policies: { open: {} }",
+                        "timeline:", "  - phase: a", "    duration: 5s", "    policy: open", "    expect:",
+                        "      - control.connect.ok >= 1", "      - control.media.throughput >= 1mbit"), 13, 9,
+                "expectation on control.media.throughput, but the control client runs chat only (no media, calls, "
+                        + "QUIC or VPN); expected one of control.chat.*, control.connect.*, control.dns.*, "
+                        + "control.first_failure.seconds or another metric");
+    }
+
+    @Test
+    void controlFigureWithoutAControlNameShouldBeRefused() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload: { chat: {} }",
+                        "policies: { open: {} }", "timeline:", "  - phase: a", "    duration: 1s", "    policy: open",
+                        "    expect: [ control.chat.delivered_ratio >= 0.99 ]"), 10, 15,
+                "expectation on the control name, but the messenger has none; expected a 'control' name under "
+                        + "'messenger' (one no rule lists) or another metric");
+    }
+
+    @Test
+    void vpnFigureWithoutAVpnInAnyPhaseShouldBeRefused() {
+        assertError(error(withTimeline("  - phase: a", "    duration: 1s", "    policy: open", "    expect:",
+                        "      - \"vpn.ok_ratio >= 0.9\"")), 14, 10,
+                "expectation on vpn.ok_ratio, but no phase uses a VPN; expected 'vpn' under messenger.strategies "
+                        + "or in a phase, or another metric");
+        assertError(error(withTimeline("  - { phase: a, duration: 1s, policy: open }",
+                        "  - { phase: b, duration: 1s, policy: open, expect: [ 'connect.ok >= a.vpn.ok' ] }")), 11, 72,
+                "expectation on vpn.ok, but no phase uses a VPN; expected 'vpn' under messenger.strategies or in "
+                        + "a phase, or another metric");
+    }
+
+    @Test
+    void vpnFigureShouldBeMeasurableWhenALaterPhaseUsesAVpn() throws Exception {
+        Scenario s = Scenarios.parse(withTimeline(
+                "  - { phase: a, duration: 1s, policy: open, expect: [ 'vpn.connects == 0' ] }",
+                "  - { phase: b, duration: 1s, policy: open, vpn: wireguard }"));
+
+        assertThat(s.expectationCount()).as("the runner starts the tunnel for b and measures every phase")
+                .isEqualTo(1);
+    }
+
+    @Test
     void expectationWrittenAsAMappingShouldSuggestQuoting() {
         assertError(error(withTimeline("  - phase: a", "    duration: 1s", "    policy: open", "    expect:",
                         "      - media.throughput: 3")), 14, 9,

@@ -219,8 +219,17 @@ class ScenarioLoaderTest {
         assertThatThrownBy(() -> Scenario.builder("bad")
                 .messenger(MessengerSettings.of("a.test", "b.test").withWorkload(ChatWorkload.DEFAULT, null, 0))
                 .policy("open", "{}").phase("p", Duration.ofSeconds(1), "open", "media.completed >= 1").build())
-                .hasMessage("phase 'p': 'media.completed >= 1' needs media traffic, but the messenger has no media "
-                        + "workload");
+                .hasMessage("phase 'p': 'media.completed >= 1': expectation on media traffic, but "
+                        + "messenger.workload has no media; expected a 'media' workload or another metric");
+        assertThatThrownBy(() -> Scenario.builder("bad").messenger(MessengerSettings.of("a.test", "b.test"))
+                .policy("open", "{}").phase("p", Duration.ofSeconds(1), "open", "vpn.ok >= 1").build())
+                .as("without strategies.vpn a built scenario starts no tunnel")
+                .hasMessage("phase 'p': 'vpn.ok >= 1': expectation on the vpn.* figures, but no phase uses a VPN; "
+                        + "expected 'vpn' under messenger.strategies or in a phase, or another metric");
+        assertThatThrownBy(() -> Scenario.builder("bad").messenger(MessengerSettings.of("a.test", "b.test"))
+                .policy("open", "{}").phase("p", Duration.ofSeconds(1), "open", "control.connect.ok >= 1").build())
+                .hasMessageStartingWith("phase 'p': 'control.connect.ok >= 1': expectation on the control name, "
+                        + "but the messenger has none");
         assertThatThrownBy(() -> Scenario.builder("bad").messenger(MessengerSettings.of("a.test", "b.test"))
                 .policy("open", "{}").phase("p", Duration.ofSeconds(1), "closed").build())
                 .hasMessage("phase 'p' uses unknown policy 'closed'");
