@@ -15,6 +15,9 @@ public record CallWorkload(long durationNanos, long gapNanos, long setupTimeoutN
     public static final CallWorkload DEFAULT = new CallWorkload(6_000_000_000L, 500_000_000L, 2_000_000_000L,
             2_000_000_000L);
 
+    /** The shortest silence that counts as a dropped call: two 20 ms frames. */
+    public static final long MIN_DROP_SILENCE_NANOS = 40_000_000L;
+
     public CallWorkload {
         if (durationNanos <= 0 || setupTimeoutNanos <= 0) {
             throw new IllegalArgumentException("call duration and setup-timeout must be positive");
@@ -22,7 +25,7 @@ public record CallWorkload(long durationNanos, long gapNanos, long setupTimeoutN
         if (gapNanos < 0) {
             throw new IllegalArgumentException("the gap between calls must not be negative");
         }
-        if (dropSilenceNanos < 40_000_000L) {
+        if (dropSilenceNanos < MIN_DROP_SILENCE_NANOS) {
             throw new IllegalArgumentException("drop-silence must be at least 40ms (two 20 ms frames)");
         }
     }

@@ -227,6 +227,13 @@ final class ScenarioParser {
                         + "there is no lookup to fall back from)");
             }
         }
+        String doh = strategies.doh();
+        if (doh != null && (doh.equalsIgnoreCase(chatName) || doh.equalsIgnoreCase(mediaName)
+                || doh.equalsIgnoreCase(control) || alternatives.stream().anyMatch(doh::equalsIgnoreCase))) {
+            // Here and not only in the record, so the error points at the name and not at the block's first key.
+            throw node.get("strategies").get("doh").error("DoH resolver name '" + doh + "' is one the messenger "
+                    + "uses; expected a name different from chat, media, control and the alternatives");
+        }
         try {
             return new MessengerSettings(chatName, mediaName, alternatives, control, front, chat, media, churn,
                     strategies, connectTimeout, dns, calls, chatProtocol(node.get("chat-protocol")));
@@ -301,6 +308,11 @@ final class ScenarioParser {
         ChatWorkload d = ChatWorkload.DEFAULT;
         double rate = node.get("rate") == null ? d.messagesPerSecond() : messageRate(node.get("rate"));
         long size = node.get("size") == null ? d.messageBytes() : size(node.get("size"), "'size'");
+        if (size > ChatWorkload.MAX_MESSAGE_BYTES) {
+            // Here and not only in the record, so the error points at the size and not at the block's first key.
+            throw node.get("size").error("expected a chat message size of at most 16mib, got "
+                    + node.get("size").rawText());
+        }
         long timeout = node.get("timeout") == null ? d.timeoutNanos()
                 : positiveDuration(node.get("timeout"), "'timeout'");
         try {
@@ -327,6 +339,10 @@ final class ScenarioParser {
                 : positiveDuration(node.get("setup-timeout"), "'setup-timeout'");
         long silence = node.get("drop-silence") == null ? d.dropSilenceNanos()
                 : positiveDuration(node.get("drop-silence"), "'drop-silence'");
+        if (silence < CallWorkload.MIN_DROP_SILENCE_NANOS) {
+            throw node.get("drop-silence").error("expected a drop-silence of at least 40ms (two 20 ms frames), got "
+                    + node.get("drop-silence").rawText());
+        }
         try {
             return new CallWorkload(duration, gap, setup, silence);
         } catch (IllegalArgumentException e) {

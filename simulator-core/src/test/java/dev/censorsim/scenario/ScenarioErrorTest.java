@@ -355,7 +355,31 @@ class ScenarioErrorTest {
     @Test
     void tooShortDropSilenceShouldSayWhy() {
         assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
-                        "    chat: { rate: 5/s }", "    calls: { drop-silence: 10ms }"), 6, 12,
-                "drop-silence must be at least 40ms (two 20 ms frames)");
+                        "    chat: { rate: 5/s }", "    calls: { drop-silence: 10ms }"), 6, 28,
+                "expected a drop-silence of at least 40ms (two 20 ms frames), got 10ms");
+    }
+
+    @Test
+    void tooShortDropSilenceInABlockShouldPointAtItsValueNotTheFirstKey() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:",
+                        "    chat: { rate: 5/s }", "    calls:", "      duration: 4s", "      drop-silence: 10ms"),
+                8, 21, "expected a drop-silence of at least 40ms (two 20 ms frames), got 10ms");
+    }
+
+    @Test
+    void tooLargeChatMessageShouldPointAtTheSizeNotTheFirstKey() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }", "  workload:", "    chat:",
+                        "      rate: 5/s", "      size: 32mb"), 7, 13,
+                "expected a chat message size of at most 16mib, got 32mb");
+    }
+
+    @Test
+    void dohNameTheMessengerUsesShouldPointAtTheNameNotTheMessengerBlock() {
+        assertError(error("scenario: s", "messenger:", "  names: { chat: c.test }",
+                        "  workload: { chat: { rate: 5/s } }", "  dns: { ttl: 2s }", "  strategies:",
+                        "    doh: c.test", "policies: { open: {} }", "timeline:",
+                        "  - { phase: a, duration: 1s, policy: open }"), 7, 10,
+                "DoH resolver name 'c.test' is one the messenger uses; expected a name different from chat, media, "
+                        + "control and the alternatives");
     }
 }
