@@ -202,7 +202,8 @@ final class ExpectationParser {
         }
         switch (metric.unit()) {
             case BITS_PER_SECOND:
-                return DataRate.parseBytesPerSecond(text) * 8.0;
+                // In bits, not through whole bytes per second: 130.1kbit stays 130100, and 1bit is not refused.
+                return DataRate.parseBitsPerSecond(text);
             case MILLISECONDS:
                 return Durations.parseNanos(text) / 1e6;
             case SECONDS:

@@ -25,27 +25,47 @@ public final class DataRate {
      */
     public static long parseBytesPerSecond(String text) {
         UnitNumber n = UnitNumber.parse(text, "a rate", UNITS);
-        String unit = n.unit.endsWith("/s") ? n.unit.substring(0, n.unit.length() - 2).strip() : n.unit;
-        long bytes;
-        switch (unit) {
-            case "": case "b": bytes = n.scaled(1, 1, text, "rate"); break;
-            case "kb": bytes = n.scaled(1_000L, 1, text, "rate"); break;
-            case "mb": bytes = n.scaled(1_000_000L, 1, text, "rate"); break;
-            case "gb": bytes = n.scaled(1_000_000_000L, 1, text, "rate"); break;
-            case "kib": bytes = n.scaled(1L << 10, 1, text, "rate"); break;
-            case "mib": bytes = n.scaled(1L << 20, 1, text, "rate"); break;
-            case "bit": bytes = n.scaled(1, 8, text, "rate"); break;
-            case "kbit": bytes = n.scaled(1_000L, 8, text, "rate"); break;
-            case "mbit": bytes = n.scaled(1_000_000L, 8, text, "rate"); break;
-            case "gbit": bytes = n.scaled(1_000_000_000L, 8, text, "rate"); break;
-            default:
-                throw new IllegalArgumentException("unknown rate unit '" + n.unit + "' in '" + text
-                        + "'; expected a rate such as " + UNITS);
-        }
+        long bytes = n.scaled(bitsPerUnit(n, text), 8, text, "rate");
         if (bytes <= 0) {
             throw new IllegalArgumentException("rate '" + text + "' is below 1 byte/s; expected a positive rate");
         }
         return bytes;
+    }
+
+    /**
+     * Bits per second for {@code text}, exactly as written (no rounding to whole bytes): for thresholds, where
+     * {@code 130.1kbit} must mean 130 100 bit/s and {@code 1bit} one bit, not a byte.
+     *
+     * @throws IllegalArgumentException with a message naming the expected form when the text is not a positive rate
+     */
+    public static double parseBitsPerSecond(String text) {
+        UnitNumber n = UnitNumber.parse(text, "a rate", UNITS);
+        long bitsPerUnit = bitsPerUnit(n, text);
+        if (n.number.signum() <= 0) {
+            throw new IllegalArgumentException("rate '" + text + "' is zero; expected a positive rate");
+        }
+        // At most 40 digits times 8e9: always a finite double.
+        return n.number.multiply(BigDecimal.valueOf(bitsPerUnit)).doubleValue();
+    }
+
+    /** The bits per second of one of {@code n}'s unit ({@code /s} optional). */
+    private static long bitsPerUnit(UnitNumber n, String text) {
+        String unit = n.unit.endsWith("/s") ? n.unit.substring(0, n.unit.length() - 2).strip() : n.unit;
+        switch (unit) {
+            case "": case "b": return 8;
+            case "kb": return 8_000L;
+            case "mb": return 8_000_000L;
+            case "gb": return 8_000_000_000L;
+            case "kib": return 8L << 10;
+            case "mib": return 8L << 20;
+            case "bit": return 1;
+            case "kbit": return 1_000L;
+            case "mbit": return 1_000_000L;
+            case "gbit": return 1_000_000_000L;
+            default:
+                throw new IllegalArgumentException("unknown rate unit '" + n.unit + "' in '" + text
+                        + "'; expected a rate such as " + UNITS);
+        }
     }
 
     /** A human rate in decimal bits per second, e.g. {@code "4 mbit/s"} or {@code "12.5 mbit/s"}. */

@@ -42,6 +42,20 @@ class ExpectationTest {
     }
 
     @Test
+    void bitRateThresholdsShouldKeepTheirExactValueNotWholeBytesPerSecond() throws Exception {
+        assertThat(parse("media.throughput <= 130.1kbit").threshold()).isEqualTo(new Threshold.Value(130_100));
+        assertThat(parse("media.throughput > 4bit").threshold()).as("not rounded up to one byte, 8 bit/s")
+                .isEqualTo(new Threshold.Value(4));
+        assertThat(parse("media.throughput >= 1bit").threshold()).as("not refused as below 1 byte/s")
+                .isEqualTo(new Threshold.Value(1));
+        assertThat(parse("media.throughput >= 1.5kib").threshold()).isEqualTo(new Threshold.Value(12_288));
+        assertThat(check("media.throughput <= 130.1kbit", Map.of("media.throughput", 130_102.0), Map.of()).passed())
+                .as("130,102 bit/s is over 130.1 kbit/s").isFalse();
+        assertThatThrownBy(() -> parse("media.throughput >= 0kbit"))
+                .hasMessage("rate '0kbit' is zero; expected a positive rate");
+    }
+
+    @Test
     void aFailureThatRoundsOntoTheThresholdShouldShowTheExactFigure() throws Exception {
         // 98 of 99 messages delivered: 0.98989..., which prints as 0.990 like the threshold it missed.
         ExpectationResult missed = check("chat.delivered_ratio >= 0.99", Map.of("chat.delivered_ratio", 98 / 99.0),

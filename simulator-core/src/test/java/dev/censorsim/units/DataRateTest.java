@@ -36,6 +36,21 @@ class DataRateTest {
     }
 
     @Test
+    void bitsPerSecondShouldBeExactWhereBytesPerSecondRound() {
+        assertThat(DataRate.parseBytesPerSecond("130.1kbit")).as("16,262.5 B/s rounds").isEqualTo(16_263);
+        assertThat(DataRate.parseBitsPerSecond("130.1kbit")).isEqualTo(130_100.0);
+        assertThat(DataRate.parseBitsPerSecond("1bit")).isEqualTo(1.0);
+        assertThat(DataRate.parseBitsPerSecond("2mb/s")).isEqualTo(16e6);
+        assertThat(DataRate.parseBitsPerSecond("64KiB")).isEqualTo(524_288.0);
+        assertThat(DataRate.parseBitsPerSecond("10")).as("a bare number is bytes, as for parseBytesPerSecond")
+                .isEqualTo(80.0);
+        assertThatIllegalArgumentException().isThrownBy(() -> DataRate.parseBitsPerSecond("0mbit"))
+                .withMessage("rate '0mbit' is zero; expected a positive rate");
+        assertThatIllegalArgumentException().isThrownBy(() -> DataRate.parseBitsPerSecond("4mbps"))
+                .withMessageContaining("unknown rate unit 'mbps'");
+    }
+
+    @Test
     void formatShouldParseBack() {
         for (long rate : new long[]{1, 16_000, 187_500, 500_000, 1_250_000_000, 6_250_000}) {
             assertThat(DataRate.parseBytesPerSecond(DataRate.format(rate))).as(DataRate.format(rate)).isEqualTo(rate);
