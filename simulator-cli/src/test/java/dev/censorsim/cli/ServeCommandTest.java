@@ -104,6 +104,24 @@ class ServeCommandTest {
     }
 
     @Test
+    void timelineNameThatCannotNameTheReportDirectoryShouldBeRefusedBeforeItRuns(@TempDir Path dir)
+            throws Exception {
+        for (String name : new String[] {"\"..\"", "\"a/b\"", "\"a\\eb\""}) {
+            Path timeline = dir.resolve("live.yaml");
+            Files.writeString(timeline, TIMELINE.replace("scenario: live-cli", "scenario: " + name));
+
+            // Before the fix the timeline ran, its reports were lost, and serve exited 0.
+            CliRun run = CliRun.of("serve", "--no-api", "--http-proxy", "127.0.0.1:0", "--timeline",
+                    timeline.toString(), "--exit-after-timeline", "--report-dir", dir.resolve("reports").toString());
+
+            assertThat(run.exitCode()).as(name + ": " + run.err()).isEqualTo(ExitCodes.BAD_INPUT);
+            assertThat(run.err()).as(name).contains("live.yaml:1:11: expected a scenario name of at most 128 "
+                    + "characters without '/', '\\', ':', '..' or control characters (it names the report directory)");
+            assertThat(run.out()).as(name).doesNotContain("phase 1/2");
+        }
+    }
+
+    @Test
     void scenarioValidateShouldStillRequireAMessenger(@TempDir Path dir) throws Exception {
         Path timeline = dir.resolve("live.yaml");
         Files.writeString(timeline, TIMELINE);

@@ -94,7 +94,7 @@ final class ScenarioParser {
         root.requireMap("the scenario");
         root.checkKeys("the scenario", TOP_KEYS);
         PolicyNode nameNode = root.get("scenario");
-        String name = nameNode == null ? "timeline" : nameNode.text("'scenario'").strip();
+        String name = nameNode == null ? "timeline" : scenarioName(nameNode);
         String description = optionalText(root.get("description"), "'description'");
         double timeScale = 1.0;
         PolicyNode scaleNode = root.get("time-scale");
@@ -118,14 +118,7 @@ final class ScenarioParser {
         }
         root.requireMap("the scenario");
         root.checkKeys("the scenario", TOP_KEYS);
-        PolicyNode nameNode = root.required("scenario", "the scenario");
-        String name = nameNode.text("'scenario'").strip();
-        // The name is a directory under --report-dir: nothing that could name another place ("..", "/", "C:").
-        if (name.isEmpty() || name.equals(".") || name.contains("..") || name.length() > 128
-                || name.chars().anyMatch(c -> c < ' ' || c == 0x7f || c == '/' || c == '\\' || c == ':')) {
-            throw nameNode.error("expected a scenario name of at most 128 characters without '/', '\\', ':', '..' "
-                    + "or control characters (it names the report directory), got '" + name + "'");
-        }
+        String name = scenarioName(root.required("scenario", "the scenario"));
         String description = optionalText(root.get("description"), "'description'");
         double timeScale = 1.0;
         PolicyNode scaleNode = root.get("time-scale");
@@ -143,6 +136,21 @@ final class ScenarioParser {
         } catch (IllegalArgumentException e) {
             throw root.error(e.getMessage());
         }
+    }
+
+    /**
+     * The {@code scenario:} name, checked for both a scenario and a live timeline: it names the report directory under
+     * {@code --report-dir}, so a name that cannot would lose the reports only after the whole run.
+     */
+    private static String scenarioName(PolicyNode nameNode) throws PolicyException {
+        String name = nameNode.text("'scenario'").strip();
+        // The name is a directory under --report-dir: nothing that could name another place ("..", "/", "C:").
+        if (name.isEmpty() || name.equals(".") || name.contains("..") || name.length() > 128
+                || name.chars().anyMatch(c -> c < ' ' || c == 0x7f || c == '/' || c == '\\' || c == ':')) {
+            throw nameNode.error("expected a scenario name of at most 128 characters without '/', '\\', ':', '..' "
+                    + "or control characters (it names the report directory), got '" + name + "'");
+        }
+        return name;
     }
 
     // ---- messenger
