@@ -14,7 +14,6 @@ import dev.censorsim.messenger.Strategies;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,9 +72,10 @@ public final class HtmlReportWriter {
     private HtmlReportWriter() {
     }
 
-    /** Writes the report to {@code file}, replacing it. */
+    /** Writes the report to {@code file}, replacing it whole ({@link ReportFiles#replace}). */
     public static void write(ScenarioReport report, Path file) throws IOException {
-        Files.writeString(file, render(report), StandardCharsets.UTF_8);
+        byte[] page = render(report).getBytes(StandardCharsets.UTF_8);
+        ReportFiles.replace(file, out -> out.write(page));
     }
 
     /** The whole page. */

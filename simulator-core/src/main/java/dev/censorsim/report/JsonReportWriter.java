@@ -15,7 +15,6 @@ import dev.censorsim.messenger.Strategies;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,11 +37,9 @@ public final class JsonReportWriter {
     private JsonReportWriter() {
     }
 
-    /** Writes the report to {@code file}, replacing it. */
+    /** Writes the report to {@code file}, replacing it whole ({@link ReportFiles#replace}). */
     public static void write(ScenarioReport report, Path file) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            write(report, out);
-        }
+        ReportFiles.replace(file, out -> write(report, out));
     }
 
     /** Writes the report as pretty-printed UTF-8 JSON; does not close {@code out}. */

@@ -7,7 +7,6 @@ import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -36,11 +35,9 @@ public final class JunitXmlWriter {
     private JunitXmlWriter() {
     }
 
-    /** Writes the report to {@code file}, replacing it. */
+    /** Writes the report to {@code file}, replacing it whole ({@link ReportFiles#replace}). */
     public static void write(ScenarioReport report, Path file) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            write(report, out);
-        }
+        ReportFiles.replace(file, out -> write(report, out));
     }
 
     /** Writes UTF-8 XML to {@code out}; does not close it. */

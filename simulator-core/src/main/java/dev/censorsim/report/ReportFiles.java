@@ -1,12 +1,18 @@
 package dev.censorsim.report;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Writes the three report files of a run into the run's own folder under a report directory. */
 public final class ReportFiles {
@@ -59,6 +65,46 @@ public final class ReportFiles {
                     + reportDir);
         }
         return dir;
+    }
+
+    /** The bytes of one report file, written to the stream {@link #replace} gives it. */
+    @FunctionalInterface
+    interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Replaces {@code file} with what {@code content} writes, by way of a temporary file beside it that is moved into
+     * place once complete. A run killed while writing (a second signal, a CI job's kill after its grace period) or a
+     * full disk leaves the previous file whole, not truncated, and a reader (a CI uploader, a browser) never sees
+     * half a file. Buffered: the JDK's XML writer hands the stream one byte at a time.
+     */
+    static void replace(Path file, Content content) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Path temp = parent.resolve("." + file.getFileName() + "." + Long.toHexString(
+                ThreadLocalRandom.current().nextLong()) + ".tmp");
+        boolean moved = false;
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp,
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16)) {
+                content.writeTo(out);
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                // Only where the file system has no atomic rename; the file is then briefly absent, never partial.
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            moved = true;
+        } finally {
+            if (!moved) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException e) {
+                    // The write's own failure is the one to report; a stray dot-file is harmless.
+                }
+            }
+        }
     }
 
     /**
