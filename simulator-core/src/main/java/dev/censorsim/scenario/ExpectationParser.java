@@ -110,11 +110,35 @@ final class ExpectationParser {
         }
         int unitAt = pos;
         String unit = unit();
+        String written = text.substring(at, pos);
+        double value;
         try {
-            return new Threshold.Value(value(metric, number, unit, text.substring(at, pos)));
+            value = value(metric, number, unit, written);
         } catch (IllegalArgumentException e) {
             throw new Failure(unit.isEmpty() ? at : unitAt, e.getMessage());
         }
+        // Out of range, the expectation holds always or never: most likely 99 meant 99%.
+        if (isShare(metric) && value > 1) {
+            throw new Failure(at, metric.name() + " is a ratio from 0 to 1; expected a number such as 0.95 or a "
+                    + "percentage such as 95%, got '" + written + "'");
+        }
+        if (metric.unit() == Metric.Unit.SCORE && (value < MIN_SCORE || value > MAX_SCORE)) {
+            throw new Failure(at, metric.name() + " is a score from 1 to 4.5; expected a number in that range such "
+                    + "as 3.5, got '" + written + "'");
+        }
+        return new Threshold.Value(value);
+    }
+
+    /** The range of a mean opinion score by the E-model ({@link Metric.Unit#SCORE}). */
+    private static final double MIN_SCORE = 1;
+    private static final double MAX_SCORE = 4.5;
+
+    /**
+     * Whether {@code metric} is a share of a whole, from 0 to 1: every ratio but {@code vpn.overhead}, which is wire
+     * bytes per app byte and so above 1.
+     */
+    private static boolean isShare(Metric metric) {
+        return metric.unit() == Metric.Unit.RATIO && !metric.name().endsWith("vpn.overhead");
     }
 
     private Threshold reference(Metric compared, double factor) throws Failure {

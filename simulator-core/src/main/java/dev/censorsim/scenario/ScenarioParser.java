@@ -270,7 +270,8 @@ final class ScenarioParser {
             long nanos = positiveDuration(ttlNode, "'ttl'");
             ttl = Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
             if (ttl > 86_400) {
-                throw ttlNode.error("expected a DNS ttl of at most 1d, got " + ttlNode.rawText());
+                // As for a phase: Durations has no day unit, so the limit is written in one it has.
+                throw ttlNode.error("expected a DNS ttl of at most 1440m (a day), got " + ttlNode.rawText());
             }
         }
         if (zoneNode == null) {

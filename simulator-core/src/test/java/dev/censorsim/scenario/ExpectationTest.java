@@ -85,6 +85,33 @@ class ExpectationTest {
     }
 
     @Test
+    void ratioAndScoreThresholdsOutsideTheirRangeShouldBeRefusedAtTheNumber() throws Exception {
+        assertThatThrownBy(() -> parse("chat.delivered_ratio >= 99")).as("99 meant 99%: it could never hold")
+                .isInstanceOfSatisfying(ExpectationParser.Failure.class, f -> {
+                    assertThat(f.offset).isEqualTo(24);
+                    assertThat(f.getMessage()).isEqualTo("chat.delivered_ratio is a ratio from 0 to 1; expected a "
+                            + "number such as 0.95 or a percentage such as 95%, got '99'");
+                });
+        assertThatThrownBy(() -> parse("connect.reset_ratio <= 150%")).isInstanceOf(ExpectationParser.Failure.class)
+                .hasMessageContaining("is a ratio from 0 to 1");
+        assertThatThrownBy(() -> parse("call.mos >= 5")).isInstanceOfSatisfying(ExpectationParser.Failure.class,
+                f -> {
+                    assertThat(f.offset).isEqualTo(12);
+                    assertThat(f.getMessage()).isEqualTo("call.mos is a score from 1 to 4.5; expected a number in "
+                            + "that range such as 3.5, got '5'");
+                });
+        assertThatThrownBy(() -> parse("call.mos > 0.5")).isInstanceOf(ExpectationParser.Failure.class);
+
+        assertThat(parse("chat.delivered_ratio >= 1").threshold()).isEqualTo(new Threshold.Value(1));
+        assertThat(parse("call.mos >= 4.5").threshold()).isEqualTo(new Threshold.Value(4.5));
+        assertThat(parse("vpn.overhead > 1.05").threshold()).as("wire bytes per app byte: above 1")
+                .isEqualTo(new Threshold.Value(1.05));
+        assertThat(parse("connect.reset_ratio >= 2 * baseline.connect.reset_ratio").threshold())
+                .as("a factor is not a ratio").isEqualTo(new Threshold.Relative(2, "baseline",
+                        Metric.CONNECT_RESET_RATIO));
+    }
+
+    @Test
     void countsShouldRefuseUnits() {
         assertThatThrownBy(() -> parse("connect.ok >= 3ms")).isInstanceOfSatisfying(ExpectationParser.Failure.class,
                 f -> {

@@ -66,6 +66,14 @@ class ScenarioDnsTest {
     }
 
     @Test
+    void ttlOverADayShouldNameALimitThatCanBeWritten() throws Exception {
+        assertThat(error(scenario("  dns: { ttl: 1441m }")).getMessage())
+                .as("Durations has no 'd' unit, so the message may not say 1d")
+                .isEqualTo("scenario.yaml:5:15: expected a DNS ttl of at most 1440m (a day), got 1441m");
+        assertThat(parse(scenario("  dns: { ttl: 1440m }")).messenger().dns().ttlSeconds()).isEqualTo(86_400);
+    }
+
+    @Test
     void fallbackWithoutDnsShouldPointAtTheStrategy() {
         assertThat(error(scenario("  strategies: { dns-fallback: [127.0.0.1] }")).getMessage())
                 .startsWith("scenario.yaml:5:31: the dns-fallback strategy needs a 'dns' block under 'messenger'");
