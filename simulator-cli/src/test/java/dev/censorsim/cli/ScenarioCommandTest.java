@@ -74,6 +74,22 @@ class ScenarioCommandTest {
     }
 
     @Test
+    void validateShouldRefuseAnExpectationThatIsNeverMeasuredWithExit2() throws Exception {
+        Path file = dir.resolve("unmeasured.yaml");
+        Files.writeString(file, String.join("\n", "scenario: unmeasured", "messenger:",
+                "  names: { chat: c.test, media: m.test }", "  control: ctl.test",
+                "  workload: { chat: {}, media: {} }", "policies: { open: {} }", "timeline:", "  - phase: a",
+                "    duration: 5s", "    policy: open", "    expect:", "      - vpn.ok_ratio >= 0.9", ""));
+
+        CliRun r = CliRun.of("scenario", "validate", file.toString());
+
+        // It passed validate, ran the whole timeline, then failed as "not measured" with exit 1.
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(r.err()).contains("censorsim: " + file + ":12:9: expectation on vpn.ok_ratio, but no phase uses "
+                + "a VPN; expected 'vpn' under messenger.strategies or in a phase, or another metric");
+    }
+
+    @Test
     void validateWithoutFilesShouldBeAUsageError() {
         CliRun r = CliRun.of("scenario", "validate");
 

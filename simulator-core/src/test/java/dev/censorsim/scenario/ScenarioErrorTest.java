@@ -265,6 +265,14 @@ class ScenarioErrorTest {
     }
 
     @Test
+    void unmeasuredReferenceShouldPointAtTheReferenceNotTheComparedMetric() {
+        assertError(error(withTimeline("  - { phase: base, duration: 1s, policy: open }", "  - { phase: b, "
+                        + "duration: 1s, policy: open, expect: [ 'connect.attempts >= base.dns.lookups' ] }")),
+                11, 81, "expectation on DNS lookups, but the messenger does not resolve through DNS; expected a 'dns' "
+                        + "block under 'messenger' (e.g. dns: { zone: zones/messenger.zone }) or another metric");
+    }
+
+    @Test
     void vpnFigureShouldBeMeasurableWhenALaterPhaseUsesAVpn() throws Exception {
         Scenario s = Scenarios.parse(withTimeline(
                 "  - { phase: a, duration: 1s, policy: open, expect: [ 'vpn.connects == 0' ] }",
