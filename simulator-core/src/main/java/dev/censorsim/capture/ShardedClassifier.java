@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -90,12 +92,18 @@ public final class ShardedClassifier {
     /** Records per pipeline chunk; see {@link #classifyPipelined}. */
     private static final int CHUNK = 4096;
     /**
-     * Thread 0's share of the flows against each other thread's; see {@link #shareEnds}. Thread 0 also walks and
-     * decodes every record, about as much work per packet as classifying one; timed per phase on the 2-core box
-     * (300 k-packet trace, warm), thread 0 was busy about as long as thread 1 at 0.3, and waited at the barrier for it
-     * at 0.5. 1,024-record chunks (four times the barriers) were slower.
+     * Chunks in the pipeline's ring, about 9.6 MB of arrays: the walker may run this many chunks ahead of the slowest
+     * thread. A small ring costs more than the waits: the walker then rewrites arrays whose cache lines the other
+     * threads have just read, and each such write first takes its line back from the other core (see
+     * {@link #classifyPipelined}).
      */
-    private static final double WALKER_WEIGHT = 0.3;
+    private static final int RING = 32;
+    /**
+     * Thread 0's share of the flows against each other thread's; see {@link #shareEnds}. Thread 0 also walks and
+     * decodes every record, about as much work per packet as classifying one, and classifies its own packets while
+     * the walk has them in its cache, where the other threads read theirs from another core's writes.
+     */
+    private static final double WALKER_WEIGHT = 0.15;
 
     /**
      * The earlier design: every thread walks the whole capture with a reader of its own and decodes every packet's
@@ -188,30 +196,37 @@ public final class ShardedClassifier {
     /**
      * The pipelined design: every packet's record header is read once and its link, IP and transport headers are
      * decoded and hashed to a shard once, then each shard classifies its own packets from the decoded fields. The
-     * capture is cut into chunks of {@link #CHUNK} records, and each step of the pipeline works on two consecutive
-     * chunks at once, one barrier per step:
+     * capture is cut into chunks of {@link #CHUNK} records, held in a ring of {@link #RING} chunks:
      * <ol>
-     *   <li>thread 0 walks the records of chunk {@code k + 1} and decodes each as it goes (the walk has just brought
-     *       its bytes into this core's cache), noting in the chunk's arrays its offset, lengths, timestamp, addresses,
+     *   <li>thread 0 walks the records of the next chunk and decodes each as it goes (the walk has just brought its
+     *       bytes into this core's cache), noting in the chunk's arrays its offset, lengths, timestamp, addresses,
      *       ports, transport header and owning shard (a packet that carries no flow goes to shard 0, which counts
-     *       it);</li>
-     *   <li>every thread classifies chunk {@code k}: its own packets from their decoded fields ({@link
-     *       PacketClassifier#onDecoded}, which reads a packet's bytes only while its flow is new or undecided), the
-     *       others' by timestamp alone ({@link PacketClassifier#passOver}), so every shard still sees every timestamp
-     *       and sweeps idle flows at the same packets as one classifier would.</li>
+     *       it); it publishes the chunk, then classifies its own packets of it at once, from its own cache;</li>
+     *   <li>every other thread classifies the published chunks in order: its own packets from their decoded fields
+     *       ({@link PacketClassifier#onDecoded}, which reads a packet's bytes only while its flow is new or
+     *       undecided), the others' by timestamp alone ({@link PacketClassifier#passOver}), so every shard still sees
+     *       every timestamp and sweeps idle flows at the same packets as one classifier would.</li>
      * </ol>
-     * Thread 0 owns a smaller share of the flows ({@link #WALKER_WEIGHT}) to make up for the walk. The earlier pipeline
-     * had thread 1 decode what thread 0 had walked, and each thread decode its own packets again: on the 2-core box,
-     * timed per phase, thread 1's decoding alone took three to four times thread 0's walk, as every packet's header
-     * lines crossed from one core's cache to the other's, and classifying took as long again for the same reason. Now
-     * only the decoded fields cross, in sequential arrays. A chunk of 4,096 records (about 2.5 MB of a generated
-     * trace, 200 KB of arrays) keeps the two live chunks in the last-level cache.
+     * No thread waits for another at each chunk: thread 0 waits only when the ring is full (the slowest thread is
+     * {@link #RING} chunks behind), the others only when they have caught up with the walk. Thread 0 owns a smaller
+     * share of the flows ({@link #WALKER_WEIGHT}) to make up for the walk.
+     *
+     * <p>Why a ring of 32 and not two chunks in lockstep, as before: timed per phase on the 2-core box (300 k-packet
+     * trace, warm), thread 0's walk took 28 ms a pass with two chunks and 17 ms with 32, against 13 ms for the same
+     * walk and decoding on one thread with nothing to write. Rewriting a chunk that the other core had read one step
+     * earlier made every write take its cache line back from that core; with 32 chunks the lines have long left it.
+     * Only the decoded fields cross between cores, in sequential arrays: the earlier pipeline had thread 1 decode
+     * what thread 0 had walked, and each packet's header lines crossing cores made that decoding three to four times
+     * as slow as the walk.
      */
     private long classifyPipelined(PacketReader reader) throws InterruptedException {
         firstReader = reader;
         int threads = shards.length;
         if (chunks == null) {
-            chunks = new Chunk[] {new Chunk(), new Chunk()};
+            chunks = new Chunk[RING];
+            for (int i = 0; i < RING; i++) {
+                chunks[i] = new Chunk();
+            }
         }
         Pipeline pipeline = new Pipeline(threads, reader, chunks);
         return onEveryShard(new ShardLoop() {
@@ -222,74 +237,184 @@ public final class ShardedClassifier {
 
             @Override
             public void failed() {
-                pipeline.barrier.breakBarrier();
+                pipeline.breakPipeline();
             }
         });
     }
 
-    /** A run of consecutive records: where each lies in {@link #buffer}, its lengths, timestamp, link type, shard. */
+    /**
+     * A run of consecutive records, decoded: every record's owning shard and timestamp, which every thread reads, and
+     * the rest in one array of {@link #STRIDE} longs a record, which only the owner reads (a thread passing over
+     * another's packet does not touch them). One sequential stream instead of one array a field: the walker's writes
+     * took about a sixth less time so on the 2-core box (single-thread loop over the 300 k-packet trace).
+     */
     private static final class Chunk {
-        final int[] offset = new int[CHUNK];
-        final int[] capturedLength = new int[CHUNK];
-        final int[] linkType = new int[CHUNK];
-        final long[] originalLength = new long[CHUNK];
-        final long[] timestamp = new long[CHUNK];
+        /** Longs per record in {@link #fields}. */
+        static final int STRIDE = 7;
+        /** Offset, captured length: {@code offset << 32 | capturedLength}. */
+        static final int AT = 0;
+        /** Original length (unsigned 32 bits in both formats), transport length: {@code original << 32 | length}. */
+        static final int LENGTHS = 1;
+        /** Source and destination addresses, high and low halves ({@link PacketHeaders#adopt}); for a record of no
+         * flow, its link type in the first. */
+        static final int ADDRESSES = 2;
+        /** Ports, transport header's offset from the record's, transport: {@code ports << 32 | offset << 8 | t}. */
+        static final int TRANSPORT = 6;
+
         /** The shard owning each record's flow, or {@link #UNDECODED}. */
         final short[] owner = new short[CHUNK];
-        // Each decoded record's headers (PacketHeaders.adopt), so that the owning thread need not read the packet.
-        final long[] sourceHigh = new long[CHUNK];
-        final long[] sourceLow = new long[CHUNK];
-        final long[] destinationHigh = new long[CHUNK];
-        final long[] destinationLow = new long[CHUNK];
-        final int[] ports = new int[CHUNK];
-        final byte[] transport = new byte[CHUNK];
-        final int[] transportOffset = new int[CHUNK];
-        final int[] transportLength = new int[CHUNK];
+        final long[] timestamp = new long[CHUNK];
+        final long[] fields = new long[CHUNK * STRIDE];
         /** The window every record of the chunk lies in: a chunk ends where the reader moves its window. */
         ByteBuf buffer;
         int count;
     }
 
-    /** The state the pipeline's threads share; every hand-over goes through {@link #barrier}. */
+    /**
+     * The state the pipeline's threads share. Thread 0 hands a chunk over by a volatile write of {@link #published}
+     * after filling it, and each other thread hands it back by a volatile write of its {@link #consumed} entry after
+     * classifying it; everything written before either write is visible to the thread that reads it.
+     */
     private static final class Pipeline {
+        /** A few microseconds of spinning, a chunk's usual lead on a quiet machine, before a waiter parks. */
+        private static final int SPINS = 2_000;
+        /** Longest park between checks: a waiter is unparked at every hand-over, so this only bounds a lost wake-up. */
+        private static final long PARK_NANOS = 200_000;
+        /** {@link #consumed} entries per thread: 16 ints, a cache line, so that no two threads write the same line. */
+        private static final int PAD = 16;
+
         final PacketReader reader;
-        final SpinBarrier barrier;
         final Chunk[] chunks;
+        final Thread[] parties;
         /** The walker's own decoder: its counters are never read (each shard's classifier counts its packets). */
         final PacketHeaders headers = new PacketHeaders();
         /** Upper ends (exclusive) of each shard's share of the 32-bit hash space; see {@link #WALKER_WEIGHT}. */
         final long[] shareEnds;
-        /** Chunks walked in all, once the reader is exhausted; written by thread 0, read by all after a barrier. */
-        int end = Integer.MAX_VALUE;
+        /** Chunks each thread but the walker has classified, at {@code thread * PAD}. */
+        final AtomicIntegerArray consumed;
+        /** Chunks walked and filled. */
+        volatile int published;
+        /** Chunks in the capture, once the walker has met its end; written before the last chunk is published. */
+        volatile int end = Integer.MAX_VALUE;
+        volatile boolean broken;
         /** The reader stopped on a record of a new window: it opens the next chunk. */
         boolean pending;
 
         Pipeline(int threads, PacketReader reader, Chunk[] chunks) {
             this.chunks = chunks;
             this.reader = reader;
-            this.barrier = new SpinBarrier(threads);
+            this.parties = new Thread[threads];
+            this.consumed = new AtomicIntegerArray(threads * PAD);
             this.shareEnds = shareEnds(threads);
         }
 
         void run(int thread, PacketClassifier classifier) {
-            barrier.register(thread);
+            parties[thread] = Thread.currentThread();
             classifier.ownersKnown();
-            for (int step = 0; ; step++) {
-                int walked = end;
-                if (thread == 0 && step < walked && !walk(chunks[step % 2])) {
-                    end = step + 1;
-                }
-                if (step >= 1 && step - 1 < walked) {
-                    classify(chunks[(step - 1) % 2], classifier, thread);
-                }
-                if (!barrier.await()) {
+            if (thread == 0) {
+                walkAndClassify(classifier);
+            } else {
+                follow(thread, classifier);
+            }
+        }
+
+        /** Thread 0: walks each chunk once the ring has room, publishes it, then classifies its own packets of it. */
+        private void walkAndClassify(PacketClassifier classifier) {
+            final Chunk[] chunks = this.chunks;
+            for (int k = 0; ; k++) {
+                if (k >= chunks.length && !awaitRoom(k - chunks.length + 1)) {
                     return;
                 }
-                // Every thread reads the same end after the barrier, so all leave after the same step.
-                if (step - 1 >= end - 1) {
+                Chunk chunk = chunks[k % chunks.length];
+                boolean more = walk(chunk);
+                if (!more) {
+                    end = k + 1;
+                }
+                published = k + 1;
+                wake(1);
+                classify(chunk, classifier, 0);
+                if (!more) {
                     return;
                 }
             }
+        }
+
+        /** Every other thread: classifies the published chunks in order, handing each back when done. */
+        private void follow(int thread, PacketClassifier classifier) {
+            final Chunk[] chunks = this.chunks;
+            for (int k = 0; awaitPublished(k); k++) {
+                classify(chunks[k % chunks.length], classifier, thread);
+                consumed.set(thread * PAD, k + 1);
+                LockSupport.unpark(parties[0]);
+            }
+        }
+
+        /** Waits until every other thread has classified {@code chunks} chunks; {@code false} when broken. */
+        private boolean awaitRoom(int chunks) {
+            for (int spins = 0; ; spins++) {
+                if (broken) {
+                    return false;
+                }
+                if (slowest() >= chunks) {
+                    return true;
+                }
+                pause(spins);
+            }
+        }
+
+        private int slowest() {
+            int slowest = Integer.MAX_VALUE;
+            for (int t = 1; t < parties.length; t++) {
+                slowest = Math.min(slowest, consumed.get(t * PAD));
+            }
+            return slowest;
+        }
+
+        /**
+         * Waits until chunk {@code k} is published; {@code false} when the capture ended before it or the pipeline
+         * broke. The walker writes {@link #end} before publishing the last chunk, so a chunk not yet published and
+         * below {@code end} is still coming.
+         */
+        private boolean awaitPublished(int k) {
+            for (int spins = 0; ; spins++) {
+                if (published > k) {
+                    return true;
+                }
+                if (end <= k || broken) {
+                    return false;
+                }
+                pause(spins);
+            }
+        }
+
+        /**
+         * Spins first ({@link Thread#onSpinWait()}): on idle cores a hand-over then costs well under a microsecond,
+         * where a park and an unpark cost tens. Then parks: on a busy machine the thread being waited for is often
+         * not running, and a parked waiter gives it the core (a spinning or yielding one kept it: measured at load 25
+         * on the 2-core box, the waits were four times the work).
+         */
+        private static void pause(int spins) {
+            if (spins < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(PARK_NANOS);
+            }
+        }
+
+        /** Unparks the threads from {@code first} on (a permit left for one not parked makes its next park return). */
+        private void wake(int first) {
+            for (int t = first; t < parties.length; t++) {
+                Thread party = parties[t];
+                if (party != null) {
+                    LockSupport.unpark(party);
+                }
+            }
+        }
+
+        /** Releases every waiter, now and later. */
+        void breakPipeline() {
+            broken = true;
+            wake(0);
         }
 
         /** Fills the chunk with the next records and their owners; returns whether the capture goes on after them. */
@@ -330,15 +455,13 @@ public final class ShardedClassifier {
          */
         private void record(Chunk chunk, int i, PacketReader reader) {
             final PacketHeaders headers = this.headers;
+            final long[] fields = chunk.fields;
+            final int at = i * Chunk.STRIDE;
             final int offset = reader.offset();
-            final int capturedLength = reader.capturedLength();
-            final int linkType = reader.linkType();
-            chunk.offset[i] = offset;
-            chunk.capturedLength[i] = capturedLength;
-            chunk.originalLength[i] = reader.originalLength();
+            final long originalLength = reader.originalLength();
             chunk.timestamp[i] = reader.timestampNanos();
-            chunk.linkType[i] = linkType;
-            if (headers.decode(reader.buffer(), offset, capturedLength, linkType)) {
+            fields[at + Chunk.AT] = (long) offset << 32 | reader.capturedLength();
+            if (headers.decode(reader.buffer(), offset, reader.capturedLength(), reader.linkType())) {
                 final long sourceHigh = headers.sourceHigh();
                 final long sourceLow = headers.sourceLow();
                 final long destinationHigh = headers.destinationHigh();
@@ -346,16 +469,17 @@ public final class ShardedClassifier {
                 final int transport = headers.transport();
                 chunk.owner[i] = (short) owner(FlowTable.hash(sourceHigh, sourceLow, headers.sourcePort(),
                         destinationHigh, destinationLow, headers.destinationPort(), transport));
-                chunk.sourceHigh[i] = sourceHigh;
-                chunk.sourceLow[i] = sourceLow;
-                chunk.destinationHigh[i] = destinationHigh;
-                chunk.destinationLow[i] = destinationLow;
-                chunk.ports[i] = headers.ports();
-                chunk.transport[i] = (byte) transport;
-                chunk.transportOffset[i] = headers.transportOffset();
-                chunk.transportLength[i] = headers.transportLength();
+                fields[at + Chunk.LENGTHS] = originalLength << 32 | headers.transportLength();
+                fields[at + Chunk.ADDRESSES] = sourceHigh;
+                fields[at + Chunk.ADDRESSES + 1] = sourceLow;
+                fields[at + Chunk.ADDRESSES + 2] = destinationHigh;
+                fields[at + Chunk.ADDRESSES + 3] = destinationLow;
+                fields[at + Chunk.TRANSPORT] = (long) headers.ports() << 32
+                        | (long) (headers.transportOffset() - offset) << 8 | transport;
             } else {
                 chunk.owner[i] = UNDECODED;
+                fields[at + Chunk.LENGTHS] = originalLength << 32;
+                fields[at + Chunk.ADDRESSES] = reader.linkType();
             }
         }
 
@@ -376,20 +500,28 @@ public final class ShardedClassifier {
         private static void classify(Chunk chunk, PacketClassifier classifier, int shard) {
             final ByteBuf buffer = chunk.buffer;
             final short[] owner = chunk.owner;
-            final long[] originalLength = chunk.originalLength;
             final long[] timestamp = chunk.timestamp;
+            final long[] fields = chunk.fields;
             for (int i = 0, n = chunk.count; i < n; i++) {
                 final int o = owner[i];
+                final int at = i * Chunk.STRIDE;
                 if (o == shard) {
-                    classifier.onDecoded(buffer, originalLength[i], timestamp[i], chunk.sourceHigh[i],
-                            chunk.sourceLow[i], chunk.destinationHigh[i], chunk.destinationLow[i], chunk.ports[i],
-                            chunk.transport[i] & 0xff, chunk.transportOffset[i], chunk.transportLength[i]);
+                    final int offset = (int) (fields[at + Chunk.AT] >>> 32);
+                    final long lengths = fields[at + Chunk.LENGTHS];
+                    final long transport = fields[at + Chunk.TRANSPORT];
+                    classifier.onDecoded(buffer, lengths >>> 32, timestamp[i], fields[at + Chunk.ADDRESSES],
+                            fields[at + Chunk.ADDRESSES + 1], fields[at + Chunk.ADDRESSES + 2],
+                            fields[at + Chunk.ADDRESSES + 3], (int) (transport >>> 32), (int) transport & 0xff,
+                            offset + ((int) transport >>> 8), (int) lengths);
                 } else if (o == UNDECODED && shard == 0) {
                     // Decoded again by shard 0's own classifier, which counts it under the reason it has no flow.
-                    classifier.onPacket(buffer, chunk.offset[i], chunk.capturedLength[i], originalLength[i],
-                            chunk.linkType[i], timestamp[i]);
+                    final long where = fields[at + Chunk.AT];
+                    classifier.onPacket(buffer, (int) (where >>> 32), (int) where, fields[at + Chunk.LENGTHS] >>> 32,
+                            (int) fields[at + Chunk.ADDRESSES], timestamp[i]);
                 } else {
-                    classifier.passOver(originalLength[i], timestamp[i]);
+                    // Only shard 0 counts the others' packets and bytes, so only it reads their lengths: the other
+                    // threads never touch a foreign record's fields, written on another core.
+                    classifier.passOver(shard == 0 ? fields[at + Chunk.LENGTHS] >>> 32 : 0, timestamp[i]);
                 }
             }
         }
