@@ -38,9 +38,9 @@ import java.util.concurrent.Callable;
                 + "(TLS SNI, HTTP Host, QUIC, STUN, RTP, DTLS, DNS) and evaluates the policy on it, as the proxy "
                 + "would. Prints flows per protocol and per rule, then packets/s and Gbit/s over the classification "
                 + "loop alone (mapping the file, writing JSON and reporting excluded). With --threads N, flows are "
-                + "sharded by 5-tuple hash over N threads: one walks the records, the others decode each packet's "
-                + "headers once to find its shard, each classifies its own flows; flows, counters and JSON are the "
-                + "same as with one thread.",
+                + "sharded by 5-tuple hash over N threads: one walks the records and decodes each packet's headers "
+                + "once to find its shard, each classifies its own flows from the decoded fields; flows, counters "
+                + "and JSON are the same as with one thread.",
         mixinStandardHelpOptions = true)
 final class ClassifyCommand implements Callable<Integer> {
 
@@ -76,21 +76,22 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N",
             description = "Threads, each owning the flows of one 5-tuple hash shard; results do not depend on it. "
                     + "Default: all cores when that is faster, else 1: one "
-                    + "thread for a cold run (no --warmup) of a capture under 1 GiB, whose time is mostly the JIT "
-                    + "compiling on the other cores, for a capture under 100 MiB (the hand-offs between threads "
+                    + "thread for a cold run (no --warmup) of a capture under 128 MiB, whose time is mostly the JIT "
+                    + "compiling on the other cores, for a capture under 32 MiB (the hand-offs between threads "
                     + "outweigh the split), and when the load average exceeds twice the cores. "
                     + "--max-flows applies to each thread.")
     Integer threads;
 
     /** The smallest capture a cold run classifies on every core by default; see {@link #defaultThreads}. */
-    static final long COLD_PARALLEL_MIN_BYTES = 1L << 30;
+    static final long COLD_PARALLEL_MIN_BYTES = 128L << 20;
 
     /**
-     * The smallest capture a warm run classifies on every core by default: below it the pipeline's hand-off per chunk
-     * of 4,096 records outweighs the split (quiet 2-core box, `benchmarks/compare.sh classify`: an 81 k-packet trace,
-     * about 49 MB, at 0.59 times one thread's warm rate on 2 threads; a 300 k-packet one, about 180 MB, at 1.28 times).
+     * The smallest capture a warm run classifies on every core by default: below it starting the threads and filling
+     * the pipeline outweigh the split. Quiet 2-core box, warm, 2 threads against one (median of the timed passes,
+     * interleaved JVMs): a 10 k-packet trace of 6 MB at 0.5-0.6 times, 27 k packets and 16 MB at 0.8-1.3 times,
+     * 81 k packets and 49 MB at 1.1-1.3 times.
      */
-    static final long WARM_PARALLEL_MIN_BYTES = 100L << 20;
+    static final long WARM_PARALLEL_MIN_BYTES = 32L << 20;
 
     /** Why the default thread count was not all cores, for the throughput line; {@code null} otherwise. */
     private String oneThreadReason;
@@ -121,10 +122,11 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     /**
-     * All cores, except where one thread is faster. Cold (no warm-up pass), most of a run under a second is the JIT
-     * compiling the classifier on the other cores, and a second classifying thread takes a core from the compiler
-     * (measured on the 2-core box, 740 k-packet, 440 MB trace: 2 threads at 0.76 times one thread's rate); from
-     * 1 GiB the classification outlasts the compilation. On a machine whose load average is over twice its cores, a
+     * All cores, except where one thread is faster. Cold (no warm-up pass), much of a short run is the JIT compiling
+     * the classifier on the other cores, and a second classifying thread takes a core from the compiler: on the 2-core
+     * box, through the launcher (C1 alone), 2 threads ran an 81 k-packet, 49 MB trace at 0.96-0.98 times one thread's
+     * rate and a 300 k-packet, 180 MB one at 1.22-1.26 times ({@code benchmarks/compare.sh classify}, two runs), so
+     * from 128 MiB the split outweighs the compiler's loss. On a machine whose load average is over twice its cores, a
      * second thread mostly waits for the first to be scheduled (at load 20 on the 2-core box, 2 threads ran at 0.6
      * times one thread's rate, warm).
      */
@@ -151,10 +153,10 @@ final class ClassifyCommand implements Callable<Integer> {
             return "";
         }
         if (warmup == 0 && captureBytes < COLD_PARALLEL_MIN_BYTES) {
-            return "the default for a cold run under 1 GiB";
+            return "the default for a cold run under 128 MiB";
         }
         if (warmup > 0 && captureBytes < WARM_PARALLEL_MIN_BYTES) {
-            return "the default for a capture under 100 MiB";
+            return "the default for a capture under 32 MiB";
         }
         if (loadAverage > 2.0 * cores) {
             return String.format(Locale.ROOT, "the default at load %.1f on %d cores", loadAverage, cores);

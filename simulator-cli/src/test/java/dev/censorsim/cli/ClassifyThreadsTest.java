@@ -146,7 +146,7 @@ class ClassifyThreadsTest {
         Run run = run(new ClassifyCommand(), trace.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("one thread, the default for a cold run under 1 GiB, cold JIT");
+        assertThat(run.out()).contains("one thread, the default for a cold run under 128 MiB, cold JIT");
     }
 
     @Test
@@ -159,12 +159,12 @@ class ClassifyThreadsTest {
     @Test
     void defaultShouldBeOneThreadWhenSmallOrTheMachineIsBusy() {
         assertThat(ClassifyCommand.oneThreadReason(2, 0, ClassifyCommand.COLD_PARALLEL_MIN_BYTES - 1, 0.1))
-                .isEqualTo("the default for a cold run under 1 GiB");
+                .isEqualTo("the default for a cold run under 128 MiB");
         assertThat(ClassifyCommand.oneThreadReason(2, 10, 1L << 40, 4.5))
                 .isEqualTo("the default at load 4.5 on 2 cores");
         assertThat(ClassifyCommand.oneThreadReason(1, 10, 1L << 40, 0)).as("one core").isEmpty();
         assertThat(ClassifyCommand.oneThreadReason(2, 10, ClassifyCommand.WARM_PARALLEL_MIN_BYTES - 1, 0.1))
-                .isEqualTo("the default for a capture under 100 MiB");
+                .isEqualTo("the default for a capture under 32 MiB");
     }
 
     @Test
