@@ -4,6 +4,8 @@ import dev.censorsim.net.Transport;
 import dev.censorsim.policy.CompiledPolicy;
 import dev.censorsim.policy.PolicyHolder;
 import dev.censorsim.policy.PolicyLoader;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import io.netty.handler.codec.dns.DnsRecordType;
@@ -183,6 +185,19 @@ class DnsServerTest {
             assertThat(RawDns.rcode(reply)).as("rcode on %s", transport).isEqualTo(DnsAnswer.NOERROR);
             assertThat(RawDns.answerCount(reply)).as("answers on %s", transport).isEqualTo(1);
         }
+    }
+
+    @Test
+    void nioShouldReadSixteenQueriesPerWakeUp() {
+        // Its 4,096-byte allocator once read one datagram per selector wake-up (an allocator set as an option starts
+        // at one message per read): a quarter of NIO's queries/s against dnsperf (compare.sh dns: 84 k against 115 k).
+        DnsServer server = DnsServer.start(DnsServerOptions.builder().zone(messengerZone()).build(), Transport.NIO);
+        open.add(server);
+
+        RecvByteBufAllocator allocator = server.udpConfig().getRecvByteBufAllocator();
+
+        assertThat(allocator).isInstanceOf(MaxMessagesRecvByteBufAllocator.class);
+        assertThat(((MaxMessagesRecvByteBufAllocator) allocator).maxMessagesPerRead()).isEqualTo(16);
     }
 
     @Test
