@@ -1,5 +1,9 @@
 package dev.censorsim.control;
 
+import static dev.censorsim.control.RawHttp.connect;
+import static dev.censorsim.control.RawHttp.readResponse;
+import static dev.censorsim.control.RawHttp.readResponseOrNull;
+import static dev.censorsim.control.RawHttp.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
@@ -8,7 +12,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -147,18 +150,6 @@ class ControlServerHostileClientTest {
         return server;
     }
 
-    private static Socket connect(ControlServer server) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(server.localAddress(), 5_000);
-        socket.setSoTimeout(10_000);
-        return socket;
-    }
-
-    private static void send(Socket socket, String text) throws IOException {
-        socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-        socket.getOutputStream().flush();
-    }
-
     /** Whether the server ends the connection (EOF or reset) within {@code bound}, reading whatever comes first. */
     private static boolean endsWithin(Socket socket, Duration bound) throws IOException {
         socket.setSoTimeout((int) bound.toMillis());
@@ -177,32 +168,5 @@ class ControlServerHostileClientTest {
         } catch (IOException reset) {
             return true;
         }
-    }
-
-    private static String readResponse(InputStream in) throws IOException {
-        String response = readResponseOrNull(in);
-        assertThat(response).as("a response, not the end of the connection").isNotNull();
-        return response;
-    }
-
-    /** One response with a Content-Length body (what this server sends), or null at the end of the connection. */
-    private static String readResponseOrNull(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                return null;
-            }
-            head.write(b);
-        }
-        String text = head.toString(StandardCharsets.ISO_8859_1);
-        int length = 0;
-        for (String line : text.split("\r\n")) {
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        byte[] body = in.readNBytes(length);
-        return text + new String(body, StandardCharsets.ISO_8859_1);
     }
 }
