@@ -31,4 +31,31 @@ final class Html {
         }
         return b.toString();
     }
+
+    /** Pixels a character of a chart's bold 12 px phase label takes, about. */
+    static final double BAND_LABEL_CHAR_PX = 7;
+    /** Pixels a character of a chart's 11.5 px tick label takes, about. */
+    static final double TICK_CHAR_PX = 6.5;
+
+    /**
+     * {@code text} shortened with an ellipsis to fit {@code width} pixels at {@code charPx} pixels a character, or empty
+     * when not even four characters fit: a phase name can be 64 characters, and a chart with many phases has narrow
+     * slots.
+     */
+    static String fit(String text, double width, double charPx) {
+        int chars = (int) (width / charPx);
+        if (chars >= text.length()) {
+            return text;
+        }
+        return chars >= 4 ? text.substring(0, chars - 1) + "\u2026" : "";
+    }
+
+    /**
+     * An SVG {@code <text>} element's content: {@code text} fitted as by {@link #fit}, escaped, with the whole text as
+     * its tooltip when shortened.
+     */
+    static String fittedSvgText(String text, double width, double charPx) {
+        String shown = fit(text, width, charPx);
+        return shown.equals(text) ? escape(text) : "<title>" + escape(text) + "</title>" + escape(shown);
+    }
 }

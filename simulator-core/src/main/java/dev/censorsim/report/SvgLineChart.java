@@ -88,7 +88,7 @@ final class SvgLineChart {
                 b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" "
                         + "stroke=\"#adb5bd\" stroke-dasharray=\"4 3\"/>%n", x0, TOP, x0, TOP + plotH));
             }
-            String name = fit(band.name(), x1 - x0);
+            String name = Html.fit(band.name(), x1 - x0 - 8, Html.BAND_LABEL_CHAR_PX);
             if (!name.isEmpty()) {
                 b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
                         + "class=\"band-label\">%s</text>%n", (x0 + x1) / 2, TOP + 16, Html.escape(name)));
@@ -106,7 +106,7 @@ final class SvgLineChart {
             b.append(String.format(Locale.ROOT, "<rect class=\"blocked\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
                     + "height=\"%.1f\" fill=\"url(#%s)\"><title>%s: nothing measured</title></rect>%n", x0,
                     TOP + 22, Math.max(0, x1 - x0), plotH - 22, hatchId(label), Html.escape(band.name())));
-            String text = fit("nothing measured", x1 - x0);
+            String text = Html.fit("nothing measured", x1 - x0 - 8, Html.BAND_LABEL_CHAR_PX);
             if (!text.isEmpty()) {
                 b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
                         + "class=\"blocked-label\" fill=\"%s\">%s</text>%n", (x0 + x1) / 2, TOP + plotH / 2 + 10,
@@ -200,15 +200,6 @@ final class SvgLineChart {
     /** One pattern id per chart: ids are page-wide, and a page has several charts. */
     private static String hatchId(String label) {
         return "blocked-hatch-" + Integer.toHexString(label.hashCode());
-    }
-
-    /** A label shortened to fit {@code width} pixels (about 7 px per character at 12 px), or empty. */
-    private static String fit(String name, double width) {
-        int chars = (int) ((width - 8) / 7);
-        if (chars >= name.length()) {
-            return name;
-        }
-        return chars >= 4 ? name.substring(0, chars - 1) + "\u2026" : "";
     }
 
     /** 1, 2 or 5 times a power of ten, so that about {@code ticks} steps cover {@code range}. */

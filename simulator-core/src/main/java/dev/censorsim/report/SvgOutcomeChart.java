@@ -84,7 +84,8 @@ final class SvgOutcomeChart {
                         + "%.0f %s</text>%n", cx, TOP - 6, total, Html.escape(noun)));
             }
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                    + "class=\"band-label\">%s</text>%n", cx, TOP + plotH + 18, Html.escape(phase.name())));
+                    + "class=\"band-label\">%s</text>%n", cx, TOP + plotH + 18,
+                    Html.fittedSvgText(phase.name(), slot - 8, Html.BAND_LABEL_CHAR_PX)));
         }
         b.append("</svg>\n");
         return b.toString();

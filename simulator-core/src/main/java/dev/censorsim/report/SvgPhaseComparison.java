@@ -118,7 +118,7 @@ final class SvgPhaseComparison {
                         + "</line>%n", cx - slot * 0.45, ty, cx + slot * 0.45, ty, r.passed() ? HELD : MISSING,
                         Html.escape(r.expression() + " (" + (r.passed() ? "held" : "failed") + ")")));
             }
-            String name = fit(p.name(), slot);
+            String name = Html.fit(p.name(), slot - 4, Html.TICK_CHAR_PX);
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">"
                     + "%s</text>%n", cx, baseY + 16, Html.escape(name)));
         }
@@ -139,13 +139,5 @@ final class SvgPhaseComparison {
         }
         double step = SvgLineChart.niceStep(max * 1.1, 2);
         return Math.ceil(max * 1.1 / step) * step;
-    }
-
-    private static String fit(String name, double width) {
-        int chars = (int) ((width - 4) / 6.5);
-        if (chars >= name.length()) {
-            return name;
-        }
-        return chars >= 4 ? name.substring(0, chars - 1) + "\u2026" : "";
     }
 }

@@ -1,11 +1,14 @@
 package dev.censorsim.report;
 
+import dev.censorsim.metrics.Metric;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -65,6 +68,37 @@ class DnsQuicCallChartsTest {
                 "<title>" + phases.get(2).name() + ": 2 failed (100%)</title>", ">1300 ms<");
         assertThat(html).doesNotContain(phases.get(1).name() + ": 0 set up over UDP")
                 .as("a zero share draws no segment");
+    }
+
+    @Test
+    void longPhaseNamesShouldBeShortenedToTheirSlotWithTheWholeNameAsTooltip() throws Exception {
+        // Twelve phases with 64-character names, the longest a scenario allows: the outcome and bar charts drew each
+        // whole, over its neighbours.
+        PhaseReport model = SampleReports.passing().phases().get(0);
+        Map<String, Double> figures = Map.of("dns.lookups", 40.0, "dns.ok", 30.0, "dns.nxdomain", 10.0,
+                "dns.latency.p50", 1.5, "dns.latency.p99", 4.0);
+        List<PhaseReport> phases = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            phases.add(new PhaseReport(String.format("phase-%02d-", i) + "x".repeat(55), model.policy(),
+                    model.nominalNanos(), model.realNanos(), model.startSeconds(), figures, List.of(), List.of()));
+        }
+        String outcome = SvgOutcomeChart.render("DNS answers per phase", "lookups",
+                List.of(new SvgOutcomeChart.Outcome("address", "#2b8a3e", p -> p.metric("dns.ok"))), phases);
+        String bars = SvgPhaseBars.render("DNS lookup latency per phase", "ms",
+                List.of(new SvgPhaseBars.Bar(Metric.DNS_LATENCY_P99, "p99", "#1971c2")), phases);
+
+        for (String svg : List.of(outcome, bars)) {
+            Matcher label = Pattern.compile("class=\"band-label\">(?:<title>([^<]*)</title>)?([^<]*)</text>")
+                    .matcher(svg);
+            int labels = 0;
+            while (label.find()) {
+                labels++;
+                assertThat(label.group(1)).as("the whole name as the tooltip").startsWith("phase-").hasSize(64);
+                // 12 slots over the plot: about 70 px each, ten 7 px characters at most.
+                assertThat(label.group(2)).startsWith("phase-").endsWith("\u2026").hasSizeLessThanOrEqualTo(10);
+            }
+            assertThat(labels).isEqualTo(12);
+        }
     }
 
     @Test
