@@ -415,11 +415,14 @@ final class ScenarioParser {
         boolean callFallback = node.get("call-fallback") != null && callFallback(node.get("call-fallback"));
         boolean ech = node.get("ech") != null && node.get("ech").bool("'ech'");
         return new Strategies(retry, alternatives, split, noSni, fallback, doh, callFallback, quic(node.get("quic")),
-                vpn(node.get("vpn")), ech);
+                vpn(node.get("vpn"), false), ech);
     }
 
-    /** {@code vpn: wireguard}, or {@code vpn: { kind: tls, sni: www.example.test }}. */
-    private static VpnStrategy vpn(PolicyNode node) throws PolicyException {
+    /**
+     * {@code vpn: wireguard}, or {@code vpn: { kind: tls, sni: www.example.test }}; in a phase also {@code none}
+     * ({@link VpnStrategy#NONE}), in either form.
+     */
+    private static VpnStrategy vpn(PolicyNode node, boolean inPhase) throws PolicyException {
         if (node == null) {
             return null;
         }
@@ -431,10 +434,16 @@ final class ScenarioParser {
             sni = optionalHost(node.get("sni"), "'sni'");
         }
         String text = kindNode.text("'vpn'").strip();
+        if (inPhase && "none".equalsIgnoreCase(text)) {
+            if (sni != null) {
+                throw node.keyNode("sni").error("'sni' only applies to vpn kind tls");
+            }
+            return VpnStrategy.NONE;
+        }
         dev.censorsim.messenger.vpn.VpnKind kind = dev.censorsim.messenger.vpn.VpnKind.fromWireName(text);
         if (kind == null) {
             throw kindNode.error("unknown vpn '" + text + "'; expected one of wireguard, openvpn, ikev2, shadowsocks, "
-                    + "tls (or none, in a phase)");
+                    + (inPhase ? "tls or none" : "tls (none only in a phase)"));
         }
         if (sni != null && kind != dev.censorsim.messenger.vpn.VpnKind.TLS) {
             throw node.keyNode("sni").error("'sni' only applies to vpn kind tls");
@@ -650,8 +659,7 @@ final class ScenarioParser {
         PolicyNode vpnNode = node.get("vpn");
         VpnStrategy vpn = null;
         if (vpnNode != null) {
-            vpn = vpnNode.kind() != PolicyNode.Kind.MAP && "none".equalsIgnoreCase(vpnNode.text("'vpn'").strip())
-                    ? VpnStrategy.NONE : vpn(vpnNode);
+            vpn = vpn(vpnNode, true);
         }
         return new Phase(name, description, duration, policy, expectations, vpn);
     }

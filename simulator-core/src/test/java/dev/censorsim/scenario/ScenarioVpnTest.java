@@ -50,6 +50,23 @@ class ScenarioVpnTest {
     }
 
     @Test
+    void aPhaseShouldTurnTheVpnOffInTheMapFormToo() throws Exception {
+        // `{ kind: none }` was refused with "expected one of ..., tls (or none, in a phase)", in a phase.
+        Scenario scenario = Scenarios.parse(lines("{ vpn: openvpn }",
+                "  - { phase: a, duration: 5s, policy: open, vpn: { kind: none } }"));
+        assertThat(scenario.phases().get(0).vpnIn(scenario.messenger().strategies())).isNull();
+
+        PolicyException sni = error(lines("{ vpn: openvpn }",
+                "  - { phase: a, duration: 5s, policy: open, vpn: { kind: none, sni: a.test } }"));
+        assertThat(sni.getMessage()).contains("'sni' only applies to vpn kind tls");
+        PolicyException phase = error(lines("{ vpn: openvpn }",
+                "  - { phase: a, duration: 5s, policy: open, vpn: { kind: pptp } }"));
+        assertThat(phase.getMessage()).contains("expected one of wireguard, openvpn, ikev2, shadowsocks, tls or none");
+        PolicyException top = error(lines("{ vpn: none }", "  - { phase: a, duration: 5s, policy: open }"));
+        assertThat(top.getMessage()).contains("unknown vpn 'none'").contains("tls (none only in a phase)");
+    }
+
+    @Test
     void unknownVpnOrSniOnAnotherKindShouldPointAtTheNode() {
         PolicyException unknown = error(lines("{ vpn: pptp }", "  - { phase: a, duration: 5s, policy: open }"));
         assertThat(unknown.getMessage()).contains(":6:").contains("unknown vpn 'pptp'; expected one of wireguard, "
