@@ -42,6 +42,9 @@ public final class ScenarioBuilder {
                              List<String> expectations) {
     }
 
+    /** The longest phase, as in a scenario file ({@link ScenarioParser#MAX_PHASE_NANOS}). */
+    private static final Duration MAX_PHASE = Duration.ofNanos(ScenarioParser.MAX_PHASE_NANOS);
+
     ScenarioBuilder(String name) {
         this.name = Objects.requireNonNull(name, "name");
     }
@@ -140,8 +143,13 @@ public final class ScenarioBuilder {
                 }
                 expectations.add(expectation);
             }
-            built.add(new Phase(spec.name(), spec.description(), spec.duration().toNanos(), spec.policy(),
-                    expectations));
+            Duration duration = spec.duration();
+            if (duration.compareTo(MAX_PHASE) > 0) {
+                // toNanos() past Long nanoseconds threw ArithmeticException, naming no phase.
+                throw new IllegalArgumentException("phase '" + spec.name()
+                        + "': expected a duration of at most a day, got " + duration);
+            }
+            built.add(new Phase(spec.name(), spec.description(), duration.toNanos(), spec.policy(), expectations));
         }
         return new Scenario(name, description, "<java>", timeScale, messenger, policies, built);
     }

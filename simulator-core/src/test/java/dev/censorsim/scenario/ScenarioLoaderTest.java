@@ -231,6 +231,11 @@ class ScenarioLoaderTest {
                 .hasMessageStartingWith("phase 'p': 'control.connect.ok >= 1': expectation on the control name, "
                         + "but the messenger has none");
         assertThatThrownBy(() -> Scenario.builder("bad").messenger(MessengerSettings.of("a.test", "b.test"))
+                .policy("open", "{}").phase("p", Duration.ofDays(200_000), "open").build())
+                .as("past Long nanoseconds toNanos() threw ArithmeticException")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("phase 'p': expected a duration of at most a day, got PT4800000H");
+        assertThatThrownBy(() -> Scenario.builder("bad").messenger(MessengerSettings.of("a.test", "b.test"))
                 .policy("open", "{}").phase("p", Duration.ofSeconds(1), "open", "dns.ok >= 1").build())
                 .as("as in a file: without a dns block nothing is looked up")
                 .hasMessageStartingWith("phase 'p': 'dns.ok >= 1': expectation on DNS lookups, but the messenger "
