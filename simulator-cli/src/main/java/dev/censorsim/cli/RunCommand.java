@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code censorsim run -- CMD}: any unmodified program, in a network namespace whose traffic censorsim intercepts. */
@@ -168,22 +169,13 @@ final class RunCommand implements Callable<Integer> {
                     udpFlows.flowEnded(record);
                     line(err, record.toLogLine());
                 });
-        TransparentRun run;
-        try {
-            run = TransparentRun.start(options.capture(capture).loopMark(loopMark.loopMark()).build());
-        } catch (IOException | RuntimeException e) {
-            lab.close();
-            PcapOption.close(capture, err);
-            // The message is the whole story; a stack trace would add nothing.
-            if (e instanceof InterceptionUnavailableException) {
-                throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
-            }
-            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(), e);
-        }
-        lab.attach(FRONT, run::liveFlows, run::liveFlowCount);
-        // SIGINT/SIGTERM: the hook kills CMD and removes the namespace, table, rules and routes before the JVM exits;
-        // whichever of it and the normal end comes first does the teardown and the report.
+        // The hook is in place before set-up makes its first kernel object: SIGINT/SIGTERM at any point from here
+        // kills CMD and removes the namespace, table, rules and routes made so far before the JVM exits (a step in
+        // progress is waited for, so nothing appears after). Whichever of it and the normal end (or a failed set-up)
+        // comes first does the teardown and the report.
+        TransparentRun run = TransparentRun.prepare(options.capture(capture).loopMark(loopMark.loopMark()).build());
         AtomicReference<LiveTimelineOptions.Playing> playing = new AtomicReference<>();
+        AtomicBoolean running = new AtomicBoolean();
         Runnable finish = new OnceTeardown(() -> {
             LiveTimelineOptions.Playing timelineRun = playing.get();
             if (timelineRun != null) {
@@ -195,20 +187,35 @@ final class RunCommand implements Callable<Integer> {
                 line(err, "censorsim run: warning: teardown left something behind: " + run.teardownErrors());
             }
             lab.close();
-            ProxyRunner.printCounters(lab.policy(), err);
+            if (running.get()) {
+                ProxyRunner.printCounters(lab.policy(), err);
+            }
             PcapOption.close(capture, err);
         }, TEARDOWN_WAIT_MILLIS);
         Thread hook = new Thread(finish, "censorsim-run-teardown");
         Runtime.getRuntime().addShutdownHook(hook);
-        line(err, "censorsim run: namespace " + run.namespaceName() + ", DNS "
-                + HostPortConverter.format(new InetSocketAddress(run.dnsAddress(), 53)) + ", policy "
-                + policy.describe() + " (" + compiled.rules().size() + " rules, " + compiled.dnsRules().size()
-                + " DNS rules)" + hostsLine(run)
-                + (lab.apiAddress() == null ? "" : ", api http://" + HostPortConverter.format(lab.apiAddress())));
-        if (timeline != null) {
-            playing.set(timelineOptions.play(lab, timeline, text -> line(err, "censorsim run: " + text)));
-        }
         try {
+            try {
+                run.open();
+            } catch (IOException | RuntimeException e) {
+                // The message is the whole story; a stack trace would add nothing.
+                if (e instanceof InterceptionUnavailableException) {
+                    throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: "
+                            + e.getMessage());
+                }
+                throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(),
+                        e);
+            }
+            running.set(true);
+            lab.attach(FRONT, run::liveFlows, run::liveFlowCount);
+            line(err, "censorsim run: namespace " + run.namespaceName() + ", DNS "
+                    + HostPortConverter.format(new InetSocketAddress(run.dnsAddress(), 53)) + ", policy "
+                    + policy.describe() + " (" + compiled.rules().size() + " rules, " + compiled.dnsRules().size()
+                    + " DNS rules)" + hostsLine(run)
+                    + (lab.apiAddress() == null ? "" : ", api http://" + HostPortConverter.format(lab.apiAddress())));
+            if (timeline != null) {
+                playing.set(timelineOptions.play(lab, timeline, text -> line(err, "censorsim run: " + text)));
+            }
             // A terminal stays a terminal (interactive programs, colours); otherwise CMD's output goes, byte for byte,
             // to the streams under our writers, its batches of whole lines under err's monitor, which line() takes.
             // Writers with no stream under them (a library caller's) leave CMD our own stdout and stderr.

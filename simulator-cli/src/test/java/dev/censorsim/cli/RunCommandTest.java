@@ -234,6 +234,61 @@ class RunCommandTest {
     }
 
     /**
+     * SIGTERM while set-up runs, here while nft loads the table (a wrapper first on PATH holds {@code nft -f} for 2 s):
+     * what was made so far is removed before the JVM exits, and the table does not appear after it. The shutdown hook
+     * used to be registered only after set-up, so the JVM exited at once and left the namespace, the veth pair, the
+     * rules and routes, and then the table. A fresh JVM's first interception is {@code censorsim-PID-0}.
+     */
+    @Test
+    void sigtermDuringSetUpShouldRemoveWhatWasMadeSoFar(@TempDir Path dir) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path loading = dir.resolve("nft-loading");
+        Path wrapper = bin.resolve("nft");
+        Files.writeString(wrapper, "#!/bin/sh\n"
+                + "if [ \"$1\" = -f ]; then echo $$ > " + loading + ".tmp && mv " + loading + ".tmp " + loading
+                + "; sleep 2; fi\n"
+                + "exec " + Tools.require("nft", "apt-get install nftables") + " \"$@\"\n");
+        assertThat(wrapper.toFile().setExecutable(true)).isTrue();
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--quiet", "--", "sleep", "120"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("censor.log").toFile());
+        builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        Process censor = builder.start();
+        long nftPid = -1;
+        try {
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                 !Files.exists(loading) && censor.isAlive() && System.nanoTime() < deadline; ) {
+                Thread.sleep(20);
+            }
+            assertThat(loading).as("set-up reached nft -f: %s", Files.readString(dir.resolve("censor.log")))
+                    .exists();
+            nftPid = Long.parseLong(Files.readString(loading).strip());
+
+            Interceptions.run("kill", "-TERM", Long.toString(censor.pid()));
+            assertThat(censor.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+            awaitEnd(nftPid); // an nft left running would make its table now
+            Interceptions.assertNothingLeft("censorsim-" + censor.pid() + "-0");
+        } finally {
+            censor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            awaitEnd(nftPid);
+            // Sweeps whatever a failed run of this test left (its pid is dead now).
+            CliRun.of("run", "--quiet", "--", "true");
+        }
+    }
+
+    /** Waits, at most 10 s, until process {@code pid} has ended; -1 is no process. */
+    private static void awaitEnd(long pid) throws InterruptedException {
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+             pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                     && System.nanoTime() < deadline; ) {
+            Thread.sleep(50);
+        }
+    }
+
+    /**
      * A bounded loop of curl inside the namespace (a new TLS connection every 200 ms), and the policy swapped through
      * the API after the first 200: the next connection is reset, the loop sees it and exits 0; the API listed the
      * namespace's flows under the front end "transparent" meanwhile.

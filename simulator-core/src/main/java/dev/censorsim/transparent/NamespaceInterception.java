@@ -39,6 +39,7 @@ final class NamespaceInterception implements AutoCloseable {
     private final InterceptionId id;
     private final Subnet subnet;
     private final List<String> teardownErrors = new ArrayList<>();
+    private boolean linking;
     private boolean intercepting;
     private boolean closed;
 
@@ -52,6 +53,22 @@ final class NamespaceInterception implements AutoCloseable {
      * made-up server addresses per {@code --host} name). Undoes what it did when a step fails.
      */
     static NamespaceInterception create(int hostNames) throws IOException {
+        NamespaceInterception ns = allocate();
+        try {
+            ns.createLink(hostNames);
+        } catch (IOException | RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+        return ns;
+    }
+
+    /**
+     * Sweeps leftovers of crashed runs and picks the names and the subnet, creating nothing yet: the caller can hand
+     * the result to whoever may have to {@link #close()} it (a shutdown hook) before {@link #createLink} makes the
+     * first kernel object.
+     */
+    static NamespaceInterception allocate() throws IOException {
         requireTools();
         LeftoverSweep.sweep(ETC_NETNS);
         InterceptionId id = InterceptionId.next();
@@ -63,14 +80,7 @@ final class NamespaceInterception implements AutoCloseable {
             id.release();
             throw e;
         }
-        NamespaceInterception ns = new NamespaceInterception(id, subnet);
-        try {
-            ns.createLink(hostNames);
-        } catch (IOException | RuntimeException e) {
-            ns.close();
-            throw e;
-        }
-        return ns;
+        return new NamespaceInterception(id, subnet);
     }
 
     /**
@@ -106,7 +116,15 @@ final class NamespaceInterception implements AutoCloseable {
         }
     }
 
-    private void createLink(int hostNames) throws IOException {
+    /**
+     * Creates the namespace, the veth pair and the addresses. Holds this object's monitor, as {@link #intercept} does:
+     * a {@link #close()} from another thread (SIGTERM during set-up) waits for the {@code ip} processes of a step in
+     * progress to end (each is killed after {@link Commands}' timeout) and so undoes all of it, and a step that would
+     * begin after the close refuses, so nothing is made once the teardown has run.
+     */
+    synchronized void createLink(int hostNames) throws IOException {
+        refuseIfClosed();
+        linking = true;
         String ns = id.namespace();
         String host = id.hostLink();
         String peer = id.namespaceLink();
@@ -137,8 +155,9 @@ final class NamespaceInterception implements AutoCloseable {
      * Turns interception on: TCP and UDP of each family to the given transparent listeners, DNS on port 53 of the
      * host side (both families) to the DNS server, and the namespace's resolv.conf naming it.
      */
-    void intercept(InetSocketAddress tcp4, InetSocketAddress udp4, InetSocketAddress tcp6, InetSocketAddress udp6)
-            throws IOException {
+    synchronized void intercept(InetSocketAddress tcp4, InetSocketAddress udp4, InetSocketAddress tcp6,
+                                InetSocketAddress udp6) throws IOException {
+        refuseIfClosed();
         intercepting = true;
         TproxyRules.install(id, id.hostLink(), List.of(
                 "ip daddr " + ip(subnet.hostV4()) + " meta l4proto { tcp, udp } th dport 53",
@@ -181,7 +200,7 @@ final class NamespaceInterception implements AutoCloseable {
     }
 
     /** Errors met while tearing down, for a warning; empty when everything went. */
-    List<String> teardownErrors() {
+    synchronized List<String> teardownErrors() {
         return List.copyOf(teardownErrors);
     }
 
@@ -192,6 +211,10 @@ final class NamespaceInterception implements AutoCloseable {
             return;
         }
         closed = true;
+        if (!linking) {
+            id.release(); // closed before the first kernel object: nothing to remove
+            return;
+        }
         // The command first, so nothing inside sends while the rules go; then one ip process for the rest.
         killProcessesIn(id.namespace());
         List<String> batch = new ArrayList<>();
@@ -209,6 +232,13 @@ final class NamespaceInterception implements AutoCloseable {
             teardownErrors.add(e.getMessage());
         }
         id.release();
+    }
+
+    /** A set-up step that comes after {@link #close()} (a signal's teardown) fails instead of making anything. */
+    private void refuseIfClosed() throws IOException {
+        if (closed) {
+            throw new IOException("set-up stopped: the interception was closed");
+        }
     }
 
     /**

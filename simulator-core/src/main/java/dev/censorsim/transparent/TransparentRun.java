@@ -29,21 +29,26 @@ import java.util.concurrent.TimeUnit;
  * <p>Needs root (CAP_NET_ADMIN), {@code ip} (iproute2), {@code nft} (nftables), {@code setpriv} (util-linux) and the
  * epoll transport. {@link #close()} kills what still runs inside and removes every kernel object made; a run killed
  * before it could is swept by the next one.
+ *
+ * <p>A caller that must be able to tear down from a shutdown hook while set-up is still under way (a SIGTERM in the
+ * second or so it takes) uses {@link #prepare} and registers the hook before {@link #open()}.
  */
 public final class TransparentRun implements AutoCloseable {
 
     private static final int DNS_PORT = 53;
     private static final long DESTROY_GRACE_MILLIS = 2_000;
 
-    private final NamespaceInterception namespace;
     private final TransparentRunOptions options;
+    /** Guarded by {@code this} while set-up runs; {@code null} until {@link #open()} has picked the names. */
+    private NamespaceInterception namespace;
+    /** Guarded by {@code this}: {@link #close()} may run on a shutdown hook while {@link #open()} adds to it. */
     private final List<AutoCloseable> services = new ArrayList<>();
     private final List<TransparentListeners> listeners = new ArrayList<>();
     private Process process;
+    private boolean opened;
     private boolean closed;
 
-    private TransparentRun(NamespaceInterception namespace, TransparentRunOptions options) {
-        this.namespace = namespace;
+    private TransparentRun(TransparentRunOptions options) {
         this.options = options;
     }
 
@@ -68,19 +73,57 @@ public final class TransparentRun implements AutoCloseable {
      * @throws IOException naming what is missing (root, a tool) or which step failed
      */
     public static TransparentRun start(TransparentRunOptions options) throws IOException {
-        NamespaceInterception namespace = NamespaceInterception.create(options.hosts().size());
-        TransparentRun run = new TransparentRun(namespace, options);
-        try {
-            run.startServices();
-        } catch (IOException | RuntimeException e) {
-            run.close();
-            throw e;
-        }
+        TransparentRun run = prepare(options);
+        run.open();
         return run;
     }
 
-    private void startServices() throws IOException {
-        Subnet subnet = namespace.subnet();
+    /**
+     * A run that has made nothing yet, for {@link #open()}. {@link #close()} may be called on it from any thread at any
+     * time, before, during or after {@link #open()}.
+     */
+    public static TransparentRun prepare(TransparentRunOptions options) {
+        return new TransparentRun(options);
+    }
+
+    /**
+     * Does what {@link #start} describes. A {@link #close()} from another thread meanwhile (a shutdown hook) waits
+     * for the {@code ip} or {@code nft} process of a step in progress, then removes everything made so far; the next
+     * step then fails instead of making more, so nothing appears after the teardown. Everything made is removed again
+     * when a step fails.
+     *
+     * @throws IOException naming what is missing (root, a tool) or which step failed, or saying the run was closed
+     */
+    public void open() throws IOException {
+        synchronized (this) {
+            if (opened) {
+                throw new IllegalStateException("already opened");
+            }
+            opened = true;
+        }
+        try {
+            NamespaceInterception allocated = NamespaceInterception.allocate();
+            boolean closedMeanwhile;
+            synchronized (this) {
+                closedMeanwhile = closed;
+                if (!closed) {
+                    namespace = allocated;
+                }
+            }
+            if (closedMeanwhile) {
+                allocated.close();
+                throw new IOException("set-up stopped: the run was closed");
+            }
+            allocated.createLink(options.hosts().size());
+            startServices(allocated);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void startServices(NamespaceInterception made) throws IOException {
+        Subnet subnet = made.subnet();
         HostRoute route = new HostRoute();
         DnsServerOptions.Builder dns = DnsServerOptions.builder().policy(options.policy())
                 .upstream(options.dnsUpstream()).queryListener(options.dnsListener());
@@ -98,15 +141,32 @@ public final class TransparentRun implements AutoCloseable {
         InetSocketAddress[] udp = new InetSocketAddress[2];
         InetAddress[] sides = {subnet.hostV4(), subnet.hostV6()};
         for (int family = 0; family < 2; family++) {
-            DnsServer server = DnsServer.start(dns.listen(new InetSocketAddress(sides[family], DNS_PORT)).build());
-            services.add(server);
+            register(DnsServer.start(dns.listen(new InetSocketAddress(sides[family], DNS_PORT)).build()));
             TransparentListeners listeners = TransparentListeners.start(sides[family], settings);
-            services.add(listeners);
-            this.listeners.add(listeners);
+            register(listeners);
+            synchronized (this) {
+                this.listeners.add(listeners);
+            }
             tcp[family] = listeners.tcpAddress();
             udp[family] = listeners.udpAddress();
         }
-        namespace.intercept(tcp[0], udp[0], tcp[1], udp[1]);
+        made.intercept(tcp[0], udp[0], tcp[1], udp[1]);
+    }
+
+    /** Keeps {@code service} for {@link #close()}, or closes it at once when the run was closed while it started. */
+    private void register(AutoCloseable service) throws IOException {
+        synchronized (this) {
+            if (!closed) {
+                services.add(service);
+                return;
+            }
+        }
+        try {
+            service.close();
+        } catch (Exception ignored) {
+            // stopping anyway
+        }
+        throw new IOException("set-up stopped: the run was closed");
     }
 
     private static String stripDot(String name) {
@@ -234,29 +294,39 @@ public final class TransparentRun implements AutoCloseable {
     @Override
     public void close() {
         Process running;
+        List<AutoCloseable> started;
+        NamespaceInterception made;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
             running = process;
+            started = List.copyOf(services);
+            made = namespace;
         }
         if (running != null) {
             destroy(running);
         }
-        for (int i = services.size() - 1; i >= 0; i--) {
+        for (int i = started.size() - 1; i >= 0; i--) {
             try {
-                services.get(i).close();
+                started.get(i).close();
             } catch (Exception ignored) {
                 // stopping anyway; the namespace teardown below does not depend on it
             }
         }
-        namespace.close();
+        if (made != null) {
+            made.close(); // waits for a set-up step in progress on another thread, then undoes it with the rest
+        }
     }
 
     /** Errors met while tearing down (empty when all went); for a warning after {@link #close()}. */
     public List<String> teardownErrors() {
-        return namespace.teardownErrors();
+        NamespaceInterception made;
+        synchronized (this) {
+            made = namespace;
+        }
+        return made == null ? List.of() : made.teardownErrors();
     }
 
     private static void destroy(Process process) {
