@@ -220,7 +220,10 @@ final class RunCommand implements Callable<Integer> {
             // to the streams under our writers, its batches of whole lines under err's monitor, which line() takes.
             // Writers with no stream under them (a library caller's) leave CMD our own stdout and stderr.
             boolean terminal = System.console() != null;
-            return run.execute(command, terminal ? null : streamOf(out), terminal ? null : streamOf(err), err);
+            // On a terminal, Ctrl-C and Ctrl-\ are CMD's while it runs (a REPL's KeyboardInterrupt), not the run's end.
+            try (CommandSignals keyboard = CommandSignals.leaveToCommand(terminal)) {
+                return run.execute(command, terminal ? null : streamOf(out), terminal ? null : streamOf(err), err);
+            }
         } catch (IOException e) {
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot run " + command.get(0) + ": " + e.getMessage(),
                     e);
