@@ -67,29 +67,45 @@ final class GatewayCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
         }
         CaptureFile capture = pcap.open();
-        Gateway gateway;
+        Gateway gateway = Gateway.prepare(new GatewayOptions(options.iface(), options.policy(), options.tcpListener(),
+                options.udpListener(), options.idleTimeout(), options.udpIdleTimeout(), capture));
+        // In place before set-up adds its first rule: SIGINT/SIGTERM during set-up (before UntilSignal takes the
+        // signals) removes what was made so far, waiting for an ip or nft step in progress, before the JVM exits.
+        Thread setUpHook = new Thread(gateway::close, "censorsim-gateway-teardown");
+        Runtime.getRuntime().addShutdownHook(setUpHook);
         try {
-            gateway = Gateway.start(new GatewayOptions(options.iface(), options.policy(), options.tcpListener(),
-                    options.udpListener(), options.idleTimeout(), options.udpIdleTimeout(), capture));
-        } catch (IOException | RuntimeException e) {
-            PcapOption.close(capture, out);
-            // The message is the whole story; a stack trace would add nothing.
-            if (e instanceof InterceptionUnavailableException) {
-                throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage());
+            try {
+                gateway.open();
+            } catch (IOException | RuntimeException e) {
+                gateway.close();
+                PcapOption.close(capture, out);
+                // The message is the whole story; a stack trace would add nothing.
+                if (e instanceof InterceptionUnavailableException) {
+                    throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: "
+                            + e.getMessage());
+                }
+                throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(),
+                        e);
             }
-            throw new CliException(ExitCodes.RUNTIME_FAILURE, "cannot set up interception: " + e.getMessage(), e);
+            line(out, "censorsim gateway: intercepting TCP and UDP arriving on " + iface + " (nft table inet "
+                    + gateway.nftTable() + ", listeners " + gateway.listenAddresses().stream()
+                    .filter(Objects::nonNull).map(HostPortConverter::format).collect(Collectors.joining(" "))
+                    + "), policy " + policy.describe() + " (" + compiled.rules().size() + " rules)");
+            return UntilSignal.await(gateway, () -> {
+                if (!gateway.teardownErrors().isEmpty()) {
+                    line(out, "censorsim gateway: warning: teardown left something behind: "
+                            + gateway.teardownErrors());
+                }
+                ProxyRunner.printCounters(compiled, out);
+                PcapOption.close(capture, out);
+            }, out);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(setUpHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run; UntilSignal's own hook does the rest
+            }
         }
-        line(out, "censorsim gateway: intercepting TCP and UDP arriving on " + iface + " (nft table inet "
-                + gateway.nftTable() + ", listeners " + gateway.listenAddresses().stream().filter(Objects::nonNull)
-                .map(HostPortConverter::format).collect(Collectors.joining(" ")) + "), policy " + policy.describe()
-                + " (" + compiled.rules().size() + " rules)");
-        return UntilSignal.await(gateway, () -> {
-            if (!gateway.teardownErrors().isEmpty()) {
-                line(out, "censorsim gateway: warning: teardown left something behind: " + gateway.teardownErrors());
-            }
-            ProxyRunner.printCounters(compiled, out);
-            PcapOption.close(capture, out);
-        }, out);
     }
 
     private static void line(PrintWriter to, String text) {

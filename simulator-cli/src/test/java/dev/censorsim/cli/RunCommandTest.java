@@ -241,50 +241,28 @@ class RunCommandTest {
      */
     @Test
     void sigtermDuringSetUpShouldRemoveWhatWasMadeSoFar(@TempDir Path dir) throws Exception {
-        Path bin = Files.createDirectories(dir.resolve("bin"));
-        Path loading = dir.resolve("nft-loading");
-        Path wrapper = bin.resolve("nft");
-        Files.writeString(wrapper, "#!/bin/sh\n"
-                + "if [ \"$1\" = -f ]; then echo $$ > " + loading + ".tmp && mv " + loading + ".tmp " + loading
-                + "; sleep 2; fi\n"
-                + "exec " + Tools.require("nft", "apt-get install nftables") + " \"$@\"\n");
-        assertThat(wrapper.toFile().setExecutable(true)).isTrue();
+        SlowNft nft = new SlowNft(dir);
+        Path log = dir.resolve("censor.log");
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "run", "--quiet", "--", "sleep", "120"))
                 .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("censor.log").toFile());
-        builder.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+                .redirectOutput(log.toFile());
+        builder.environment().put("PATH", nft.path());
         Process censor = builder.start();
         long nftPid = -1;
         try {
-            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                 !Files.exists(loading) && censor.isAlive() && System.nanoTime() < deadline; ) {
-                Thread.sleep(20);
-            }
-            assertThat(loading).as("set-up reached nft -f: %s", Files.readString(dir.resolve("censor.log")))
-                    .exists();
-            nftPid = Long.parseLong(Files.readString(loading).strip());
-
+            nftPid = nft.awaitLoading(censor, log);
             Interceptions.run("kill", "-TERM", Long.toString(censor.pid()));
             assertThat(censor.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
-            awaitEnd(nftPid); // an nft left running would make its table now
+            SlowNft.awaitEnd(nftPid);
             Interceptions.assertNothingLeft("censorsim-" + censor.pid() + "-0");
         } finally {
             censor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            awaitEnd(nftPid);
+            SlowNft.awaitEnd(nftPid);
             // Sweeps whatever a failed run of this test left (its pid is dead now).
             CliRun.of("run", "--quiet", "--", "true");
-        }
-    }
-
-    /** Waits, at most 10 s, until process {@code pid} has ended; -1 is no process. */
-    private static void awaitEnd(long pid) throws InterruptedException {
-        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-             pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-                     && System.nanoTime() < deadline; ) {
-            Thread.sleep(50);
         }
     }
 

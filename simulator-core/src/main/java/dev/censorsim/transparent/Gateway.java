@@ -21,20 +21,26 @@ import java.util.regex.Pattern;
  * <p>The listeners bind to the interface's own first address of each family: TPROXY hands a flow over only to a
  * socket on an address the packet could be delivered to there (a loopback listener does not receive it). A client
  * that dials a listener directly is reset, so a gateway is never an open relay. Needs root, iproute2 and nftables.
+ *
+ * <p>A caller that must be able to tear down from a shutdown hook while set-up is still under way uses
+ * {@link #prepare} and registers the hook before {@link #open()}.
  */
 public final class Gateway implements AutoCloseable {
 
     private static final Pattern ADDRESS = Pattern.compile("\\binet6? ([0-9a-fA-F.:]+)/\\d+ .*?scope (\\w+)");
 
-    private final InterceptionId id;
+    private final GatewayOptions options;
+    /** Guarded by {@code this}, as the rest: {@code null} until {@link #open()} has swept and picked the names. */
+    private InterceptionId id;
     private final List<AutoCloseable> services = new ArrayList<>();
     private final List<String> teardownErrors = new ArrayList<>();
     private final InetSocketAddress[] listeners = new InetSocketAddress[4];
+    private boolean opened;
     private boolean installed;
     private boolean closed;
 
-    private Gateway(InterceptionId id) {
-        this.id = id;
+    private Gateway(GatewayOptions options) {
+        this.options = options;
     }
 
     /**
@@ -63,6 +69,34 @@ public final class Gateway implements AutoCloseable {
      * @throws IOException naming what is missing (root, a tool, the interface, an address on it)
      */
     public static Gateway start(GatewayOptions options) throws IOException {
+        Gateway gateway = prepare(options);
+        gateway.open();
+        return gateway;
+    }
+
+    /**
+     * A gateway that has made nothing yet, for {@link #open()}. {@link #close()} may be called on it from any thread at
+     * any time, before, during or after {@link #open()}.
+     */
+    public static Gateway prepare(GatewayOptions options) {
+        return new Gateway(options);
+    }
+
+    /**
+     * Does what {@link #start} describes. A {@link #close()} from another thread meanwhile (a shutdown hook) waits for
+     * the {@code ip} and {@code nft} processes of the rules' installation if it has begun, then removes what was made;
+     * a step after the close fails instead of making more. Everything made is removed again when a step fails.
+     *
+     * @throws IOException naming what is missing (root, a tool, the interface, an address on it), or saying the
+     *                     gateway was closed
+     */
+    public void open() throws IOException {
+        synchronized (this) {
+            if (opened) {
+                throw new IllegalStateException("already opened");
+            }
+            opened = true;
+        }
         requireTools();
         Commands.Result link = Commands.tryRun("ip", "-o", "addr", "show", "dev", options.iface());
         if (!link.ok()) {
@@ -84,17 +118,19 @@ public final class Gateway implements AutoCloseable {
                     + " (the VM's default route should point at one)");
         }
         LeftoverSweep.sweep(NamespaceInterception.ETC_NETNS);
-        Gateway gateway = new Gateway(InterceptionId.next());
+        synchronized (this) {
+            refuseIfClosed();
+            id = InterceptionId.next();
+        }
         try {
-            gateway.startServices(options, v4, v6);
+            startServices(v4, v6);
         } catch (IOException | RuntimeException e) {
-            gateway.close();
+            close();
             throw e;
         }
-        return gateway;
     }
 
-    private void startServices(GatewayOptions options, InetAddress v4, InetAddress v6) throws IOException {
+    private void startServices(InetAddress v4, InetAddress v6) throws IOException {
         // Anyone the interface delivers may use the listeners; a direct dial of a listener is reset, not relayed.
         TransparentListeners.Settings settings = new TransparentListeners.Settings(
                 TransparentRoute.ORIGINAL_DESTINATION, List.of("0.0.0.0/0", "::/0"), options.policy(),
@@ -105,22 +141,40 @@ public final class Gateway implements AutoCloseable {
         for (int family = 0; family < 2; family++) {
             if (binds[family] != null) {
                 TransparentListeners started = TransparentListeners.start(binds[family], settings);
-                services.add(started);
-                listeners[2 * family] = started.tcpAddress();
-                listeners[2 * family + 1] = started.udpAddress();
+                synchronized (this) {
+                    if (closed) {
+                        started.close(); // closed while they started: close() did not see them
+                        refuseIfClosed();
+                    }
+                    services.add(started);
+                    listeners[2 * family] = started.tcpAddress();
+                    listeners[2 * family + 1] = started.udpAddress();
+                }
             }
         }
-        installed = true;
-        TproxyRules.install(id, options.iface(), List.of(), listeners[0], listeners[1], listeners[2], listeners[3]);
+        // Under the monitor: a close() meanwhile waits for ip and nft to end (each is killed after Commands' timeout)
+        // and then removes what they made, instead of an nft table appearing after the teardown.
+        synchronized (this) {
+            refuseIfClosed();
+            installed = true;
+            TproxyRules.install(id, options.iface(), List.of(), listeners[0], listeners[1], listeners[2],
+                    listeners[3]);
+        }
+    }
+
+    private void refuseIfClosed() throws IOException {
+        if (closed) {
+            throw new IOException("set-up stopped: the gateway was closed");
+        }
     }
 
     /** The listeners' addresses: TCP and UDP, IPv4 then IPv6; {@code null} for a family not intercepted. */
-    public List<InetSocketAddress> listenAddresses() {
+    public synchronized List<InetSocketAddress> listenAddresses() {
         return java.util.Arrays.asList(listeners.clone());
     }
 
     /** The nftables table the gateway installed (inet family), for the log. */
-    public String nftTable() {
+    public synchronized String nftTable() {
         return id.nftTable();
     }
 
@@ -146,6 +200,8 @@ public final class Gateway implements AutoCloseable {
                 // stopping anyway
             }
         }
-        id.release();
+        if (id != null) {
+            id.release();
+        }
     }
 }
