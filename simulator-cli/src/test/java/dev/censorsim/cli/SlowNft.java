@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An {@code nft} wrapper for a child censorsim's PATH that holds every {@code nft -f} (the table's load, the last step
- * of set-up) for 2 s after saying so, so that a test can signal the child while set-up is under way, with the namespace,
- * links, rules and routes already made.
+ * of set-up) for 2 s after saying so, so that a test can signal the child while set-up is under way, with the
+ * namespace, links, rules and routes already made.
  */
 final class SlowNft {
 

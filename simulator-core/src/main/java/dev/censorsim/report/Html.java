@@ -38,9 +38,9 @@ final class Html {
     static final double TICK_CHAR_PX = 6.5;
 
     /**
-     * {@code text} shortened with an ellipsis to fit {@code width} pixels at {@code charPx} pixels a character, or empty
-     * when not even four characters fit: a phase name can be 64 characters, and a chart with many phases has narrow
-     * slots.
+     * {@code text} shortened with an ellipsis to fit {@code width} pixels at {@code charPx} pixels a character, or
+     * empty when not even four characters fit: a phase name can be 64 characters, and a chart with many phases has
+     * narrow slots.
      */
     static String fit(String text, double width, double charPx) {
         int chars = (int) (width / charPx);
