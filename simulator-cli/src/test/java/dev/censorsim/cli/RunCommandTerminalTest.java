@@ -30,9 +30,14 @@ class RunCommandTerminalTest {
         String cmd = "trap 'echo cmd-got-int; sleep 1; exit 7' INT; echo cmd-ready; "
                 + "i=0; while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; exit 1";
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String line = quote(java) + " -cp " + quote(System.getProperty("java.class.path")) + " "
+        // script runs the line with $SHELL -c. The JVM must replace that shell (exec), as the censorsim launcher's
+        // exec does: a dash left waiting in the foreground group dies of the same SIGINT, and script then exits 130
+        // whatever the run does (CI's SHELL was /bin/sh; bash happens to exec a lone command by itself).
+        String line = "exec " + quote(java) + " -cp " + quote(System.getProperty("java.class.path")) + " "
                 + Main.class.getName() + " run --quiet -- sh -c " + quote(cmd);
-        Process terminal = new ProcessBuilder("script", "-qefc", line, "/dev/null").redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder("script", "-qefc", line, "/dev/null").redirectErrorStream(true);
+        builder.environment().put("SHELL", "/bin/sh");
+        Process terminal = builder.start();
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         try (OutputStream keyboard = terminal.getOutputStream()) {
             Thread reader = new Thread(() -> copy(terminal.getInputStream(), seen));
