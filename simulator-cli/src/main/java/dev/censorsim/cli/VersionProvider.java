@@ -1,8 +1,15 @@
 package dev.censorsim.cli;
 
+import dev.censorsim.net.Transport;
+import io.netty.util.ResourceLeakDetector;
 import picocli.CommandLine;
 
-/** Version line from the jar manifest, plus the Java and Netty versions people need in bug reports. */
+import java.util.Locale;
+
+/**
+ * Version line from the jar manifest, plus what people need in bug reports: the Java and Netty versions, the transport
+ * this JVM runs on and Netty's buffer leak detection level ({@link Main#disableLeakSamplingUnlessAsked}).
+ */
 final class VersionProvider implements CommandLine.IVersionProvider {
 
     @Override
@@ -12,7 +19,9 @@ final class VersionProvider implements CommandLine.IVersionProvider {
         String netty = common == null ? "unknown" : common.artifactVersion();
         return new String[] {
             "censorsim " + (version == null ? "(development build)" : version),
-            "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), Netty " + netty
+            "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), Netty " + netty,
+            "transport " + Transport.current().name().toLowerCase(Locale.ROOT) + ", buffer leak detection "
+                    + ResourceLeakDetector.getLevel().name().toLowerCase(Locale.ROOT)
         };
     }
 }

@@ -4,8 +4,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,6 +21,28 @@ class MainTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.OK);
         assertThat(run.out()).contains("censorsim").contains("Java").contains("Netty 4.2");
+    }
+
+    /**
+     * Netty's leak sampler is off in the real process (it allocated about 50 B a request through the relay), unless
+     * the command line asks for a level. A child JVM each: the level is read once, when Netty first loads.
+     */
+    @Test
+    void leakSamplingShouldBeOffUnlessTheCommandLineAsksForIt() throws Exception {
+        assertThat(versionOfChildJvm()).contains("buffer leak detection disabled");
+        assertThat(versionOfChildJvm("-Dio.netty.leakDetection.level=simple")).contains("buffer leak detection simple");
+    }
+
+    private static String versionOfChildJvm(String... jvmOptions) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "--version"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(out).isTrue();
+        assertThat(process.exitValue()).as(out).isZero();
+        return out;
     }
 
     @Test
