@@ -464,11 +464,13 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (opened.isDone() && opened.isSuccess()) {
             // Remembered before the first send, so a relay of this process that receives it knows it for ours.
             LoopGuard.outboundUdp(channel, path);
-            // Connected, the kernel drops datagrams from anyone but the server and the socket takes bare buffers. Not
-            // on epoll: Netty 4.2.18's epoll reads a connected datagram socket with read(2) and takes its 0 for
-            // "nothing", so a server's empty datagram would be lost (UdpEdgeCaseTest); there the socket stays
-            // unconnected and UdpUpstreamHandler drops what does not come from the server.
-            if (Transport.of(channel) != Transport.EPOLL) {
+            // Connected, the kernel drops datagrams from anyone but the server and the socket takes bare buffers.
+            // NIO only: Netty 4.2.18's epoll reads a connected datagram socket with read(2) and takes its 0 for
+            // "nothing", so a server's empty datagram would be lost (UdpEdgeCaseTest), and io_uring's connect
+            // completes later, through the ring, where this open needs it done at once (every new client's datagrams
+            // were dropped). There the socket stays unconnected and UdpUpstreamHandler drops what does not come from
+            // the server.
+            if (Transport.of(channel) == Transport.NIO) {
                 opened = channel.connect(server);
             }
         }
