@@ -63,9 +63,10 @@ public final class Main implements Runnable {
      * Turns Netty's buffer leak detector off unless the command line set a level. Its default ({@code simple}) samples
      * one buffer allocation in 128 with a stack trace and a weak reference: under wrk through the relay that was about
      * 50 B allocated per request (4 young collections in 20 s with an 8 MB young generation, none without it) and
-     * {@code Throwable.fillInStackTrace} was 0.55% of the relay's CPU samples, 1.1% of the UDP relay's (perf, cpu-clock).
-     * The tests run every buffer under the {@code paranoid} level instead; {@code -Dio.netty.leakDetection.level=simple}
-     * (in {@code CENSORSIM_JAVA_OPTS}) brings the sampling back to hunt a leak in the field.
+     * {@code Throwable.fillInStackTrace} was 0.55% of the relay's CPU samples, 1.1% of the UDP relay's (perf,
+     * cpu-clock). The tests run every buffer under the {@code paranoid} level instead;
+     * {@code -Dio.netty.leakDetection.level=simple} (in {@code CENSORSIM_JAVA_OPTS}) brings the sampling back to hunt a
+     * leak in the field.
      */
     static void disableLeakSamplingUnlessAsked() {
         if (System.getProperty("io.netty.leakDetection.level") == null
