@@ -9,6 +9,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.util.ReferenceCountUtil;
 
 import java.lang.invoke.MethodHandle;
@@ -19,11 +20,12 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * Sends zero-length datagrams, which Netty's datagram channels (NIO and epoll alike, 4.2) silently skip in
+ * Sends zero-length datagrams, which Netty's NIO and epoll datagram channels (4.2) silently skip in
  * {@code doWriteMessage}: a 0-byte datagram is a valid datagram (keep-alives, NAT probes, protocol pings) and a censor
  * that drops it is visible. The empty write is sent straight on the channel's own socket (the JDK channel for NIO, the
  * native socket for epoll), so it leaves from the same port as every other datagram of the flow. Any other
- * write passes untouched; the check is one length test. Runs on the channel's event loop like every write.
+ * write passes untouched; the check is one length test. io_uring's channel sends empty datagrams itself, so there
+ * every write passes untouched. Runs on the channel's event loop like every write.
  */
 @ChannelHandler.Sharable
 final class EmptyDatagramHandler extends ChannelOutboundHandlerAdapter {
@@ -51,7 +53,9 @@ final class EmptyDatagramHandler extends ChannelOutboundHandlerAdapter {
             ctx.write(msg, promise);
             return;
         }
-        if (content.isReadable()) {
+        if (content.isReadable() || ctx.channel() instanceof IoUringDatagramChannel) {
+            // io_uring sends a zero-length datagram as it is (a sendmsg(2) of no bytes through the ring), in order
+            // with the rest; sent beside the ring, after a flush the ring completes later, it overtook them.
             ctx.write(msg, promise);
             return;
         }
