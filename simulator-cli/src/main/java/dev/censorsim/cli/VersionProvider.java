@@ -20,8 +20,19 @@ final class VersionProvider implements CommandLine.IVersionProvider {
         return new String[] {
             "censorsim " + (version == null ? "(development build)" : version),
             "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), Netty " + netty,
-            "transport " + Transport.current().name().toLowerCase(Locale.ROOT) + ", buffer leak detection "
+            "transport " + transport() + ", buffer leak detection "
                     + ResourceLeakDetector.getLevel().name().toLowerCase(Locale.ROOT)
         };
+    }
+
+    /** The transport's name, or why it cannot be had: {@code --version} must answer even then. */
+    private static String transport() {
+        try {
+            return Transport.current().name().toLowerCase(Locale.ROOT);
+        } catch (RuntimeException | LinkageError e) {
+            // -Dcensorsim.transport names an unknown or unloadable transport (Transport's class initialiser throws)
+            Throwable cause = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+            return "unavailable (" + cause.getMessage() + ")";
+        }
     }
 }

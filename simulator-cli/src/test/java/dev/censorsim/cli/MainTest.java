@@ -33,6 +33,12 @@ class MainTest {
         assertThat(versionOfChildJvm("-Dio.netty.leakDetection.level=simple")).contains("buffer leak detection simple");
     }
 
+    @Test
+    void versionShouldAnswerWhenTheTransportCannotBeHad() throws Exception {
+        assertThat(versionOfChildJvm("-Dcensorsim.transport=carrier-pigeon"))
+                .contains("Netty 4.2").contains("transport unavailable (").contains("carrier-pigeon");
+    }
+
     private static String versionOfChildJvm(String... jvmOptions) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
