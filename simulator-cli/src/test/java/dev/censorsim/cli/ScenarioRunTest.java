@@ -49,7 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one shipped scenario for each censor behaviour the README walk-through does not already run end to end.
  *
  * <p>The methods are {@code CONCURRENT}, the class is not: with parallel execution on, the class still runs after and
- * before the module's other classes, none of which shares the machine with it.
+ * before the module's other classes in its JVM. Surefire's second JVM ({@code forkCount} 2, the POM's default) runs
+ * the module's other classes beside it, which wait on sockets and child processes more than they compute; three runs
+ * that way passed as the serial run did. {@code -Pslow} runs one JVM, so the sweep shares the machine with nothing.
  */
 class ScenarioRunTest {
 
