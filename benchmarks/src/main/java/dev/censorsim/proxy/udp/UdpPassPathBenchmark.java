@@ -105,7 +105,7 @@ public class UdpPassPathBenchmark {
         UdpFrontendHandler frontend = new UdpFrontendHandler(options, (to, path) -> upstream,
                 "area".equals(receive) ? new DatagramBatches.ReceiveArea() : null);
         front = new AddressedChannel(relayAddress);
-        front.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
+        EmptyDatagramHandler.addTo(front);
         front.pipeline().addLast(UdpRelay.FRONTEND_HANDLER, frontend);
         for (int i = 0; i < BURST; i++) {
             // RTP (version 2, payload type 111) of a 20 ms Opus frame: the voice rules classify the flow as a call.

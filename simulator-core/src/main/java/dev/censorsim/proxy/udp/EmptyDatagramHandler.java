@@ -24,8 +24,11 @@ import java.nio.ByteBuffer;
  * {@code doWriteMessage}: a 0-byte datagram is a valid datagram (keep-alives, NAT probes, protocol pings) and a censor
  * that drops it is visible. The empty write is sent straight on the channel's own socket (the JDK channel for NIO, the
  * native socket for epoll), so it leaves from the same port as every other datagram of the flow. Any other
- * write passes untouched; the check is one length test. io_uring's channel sends empty datagrams itself, so there
- * every write passes untouched. Runs on the channel's event loop like every write.
+ * write passes untouched; the check is one length test. Runs on the channel's event loop like every write.
+ *
+ * <p>io_uring's channel sends a zero-length datagram itself (a {@code sendmsg(2)} of no bytes through the ring), in
+ * order with the rest, so {@link #addTo} leaves it out there: sent beside the ring, after a flush the ring completes
+ * later, an empty datagram overtook those written before it.
  */
 @ChannelHandler.Sharable
 final class EmptyDatagramHandler extends ChannelOutboundHandlerAdapter {
@@ -37,6 +40,13 @@ final class EmptyDatagramHandler extends ChannelOutboundHandlerAdapter {
     private static final MethodHandle NIO_JAVA_CHANNEL = nioJavaChannel();
 
     private EmptyDatagramHandler() {
+    }
+
+    /** Adds the handler to {@code channel}'s pipeline where its transport skips empty datagrams: NIO and epoll. */
+    static void addTo(Channel channel) {
+        if (!(channel instanceof IoUringDatagramChannel)) {
+            channel.pipeline().addLast(NAME, INSTANCE);
+        }
     }
 
     @Override
@@ -53,9 +63,7 @@ final class EmptyDatagramHandler extends ChannelOutboundHandlerAdapter {
             ctx.write(msg, promise);
             return;
         }
-        if (content.isReadable() || ctx.channel() instanceof IoUringDatagramChannel) {
-            // io_uring sends a zero-length datagram as it is (a sendmsg(2) of no bytes through the ring), in order
-            // with the rest; sent beside the ring, after a flush the ring completes later, it overtook them.
+        if (content.isReadable()) {
             ctx.write(msg, promise);
             return;
         }

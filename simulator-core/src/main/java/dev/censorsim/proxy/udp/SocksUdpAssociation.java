@@ -119,7 +119,7 @@ public final class SocksUdpAssociation extends ChannelInboundHandlerAdapter {
         channel.config().setAutoRead(false);
         channel.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
         DatagramBatches.configure(channel);
-        channel.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
+        EmptyDatagramHandler.addTo(channel);
         channel.pipeline().addLast(UdpRelay.FRONTEND_HANDLER, association);
         ChannelFuture registered = control.eventLoop().register(channel);
         if (registered.isDone() && !registered.isSuccess()) {

@@ -376,7 +376,7 @@ final class UdpFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         UdpFlow flow = new UdpFlow(client, server, upstream, options.policy(), options.flowNames(), classifier,
                 System.nanoTime());
-        upstream.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
+        EmptyDatagramHandler.addTo(upstream);
         if (transparent) {
             flow.originalDestination = recipient;
             flow.replyChannel = reply;

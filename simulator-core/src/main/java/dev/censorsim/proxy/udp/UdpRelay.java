@@ -105,7 +105,7 @@ public final class UdpRelay implements AutoCloseable {
                 .handler(new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(EmptyDatagramHandler.NAME, EmptyDatagramHandler.INSTANCE);
+                        EmptyDatagramHandler.addTo(ch);
                         ch.pipeline().addLast(FRONTEND_HANDLER, frontend);
                     }
                 })

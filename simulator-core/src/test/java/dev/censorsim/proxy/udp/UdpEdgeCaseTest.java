@@ -7,6 +7,7 @@ import dev.censorsim.testing.LeakWatch;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
@@ -49,7 +50,12 @@ class UdpEdgeCaseTest {
             Channel channel = new Bootstrap().group(group)
                     .channelFactory(() -> Transport.current().newDatagramChannel(
                             SocketProtocolFamily.INET))
-                    .handler(EmptyDatagramHandler.INSTANCE)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            EmptyDatagramHandler.addTo(ch); // as the relay installs it (none on io_uring)
+                        }
+                    })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             channel.eventLoop().submit(() -> {
                 channel.write(new DatagramPacket(
