@@ -168,6 +168,48 @@ dnsperf_run() { # dnsperf_run PORT SECONDS -> "qps lost completed"
        END { printf "%.0f %d %d\n", q, l, c }' "$work/dnsperf.out"
 }
 
+proc_ticks() { # proc_ticks PID...: a "pid ticks" line each, user + system CPU (fields counted after the comm's ')')
+  local p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] && echo "$p $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')"
+  done
+  return 0
+}
+tick_delta() { # tick_delta BEFORE AFTER: CPU ticks spent between two proc_ticks snapshots; a process born since counts
+  awk 'NR == FNR { before[$1] = $2; next } { t += $2 - before[$1] } END { print t + 0 }' <(echo "$1") <(echo "$2")
+}
+hz="$(getconf CLK_TCK)"
+
+# udp_round PORT SECONDS [RELAY_PID] -> "qps lost us_dnsperf us_nsd us_relay idle_cores": a dnsperf run and the CPU
+# each side spent per query meanwhile (/proc/PID/stat of nsd's processes and of the relay with its children, socat's
+# child per client among them; dnsperf's own from its shell's `times`), and the cores left idle (/proc/stat). No relay
+# pid for a direct run.
+udp_round() {
+  local port="$1" secs="$2" relay="${3:-}" r0 n0 i0 r1 n1 i1 dt
+  # shellcheck disable=SC2046 # one pid per word
+  relay_ticks() { [ -n "$relay" ] && proc_ticks "$relay" $(pgrep -P "$relay"); return 0; }
+  # shellcheck disable=SC2046
+  nsd_ticks() { proc_ticks $(pgrep -f "$work/nsd.conf"); }
+  r0=$(relay_ticks); n0=$(nsd_ticks); i0=$(awk '/^cpu / { print $5 + $6 }' /proc/stat)
+  # `times` in the subshell: its second line is the children's user and system time, i.e. dnsperf's.
+  dt=$( (dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$secs" -q 100 -t 2 > "$work/dnsperf.out" 2>&1 \
+         || true; times) | awk 'NR == 2 { split($0, t, /[ms ]+/); print t[1] * 60 + t[2] + t[3] * 60 + t[4] }')
+  r1=$(relay_ticks); n1=$(nsd_ticks); i1=$(awk '/^cpu / { print $5 + $6 }' /proc/stat)
+  awk -v dt="$dt" -v r="$(tick_delta "$r0" "$r1")" -v n="$(tick_delta "$n0" "$n1")" -v idle="$((i1 - i0))" -v hz="$hz" \
+      -v secs="$secs" '
+    /Queries per second:/ { q = $4 } /Queries lost:/ { l = $3 } /Queries completed:/ { c = $3 }
+    END { c = (c > 0 ? c : 1); printf "%.0f %d %.1f %.1f %.1f %.2f\n", q, l, dt * 1e6 / c, n * 1e6 / hz / c,
+                                       r * 1e6 / hz / c, idle / hz / secs }' "$work/dnsperf.out"
+}
+# cpu_note RELAY ROUND...: the CPU per query in the round with the most queries/s (each round as udp_round prints it);
+# RELAY names the relay, empty for a direct run
+cpu_note() {
+  local who="$1"; shift
+  printf '%s\n' "$@" | sort -g -k1,1 | tail -1 | awk -v who="$who" '{
+    printf "%snsd %.1f us, dnsperf %.1f us, %.2f cores idle", (who == "" ? "" : sprintf("%s %.1f us, ", who, $5)),
+           $4, $3, $6 }'
+}
+
 if want dns || want udp; then need dnsperf dnsperf; need nsd nsd; fi
 
 if want dns; then
@@ -208,27 +250,37 @@ if want udp; then
   # measured before, forks a child per datagram: 178 q/s, a baseline nobody would deploy.)
   # -T 30: a child whose client has gone quiet for 30 s exits (a UDP "connection" has no end of its own).
   start socat-udp socat -T 30 "UDP4-LISTEN:$so_port,bind=127.0.0.1,reuseaddr,fork" "UDP4:127.0.0.1:$nsd_port"
-  s_q=(); c_best=0
+  socat_pid="${pids[-1]}"
+  # Every round also records the CPU each process spent per query (cpu_note): on 2 cores the relayed runs leave less
+  # than a quarter of a core idle, so the relay's rate is bounded by the CPU the three processes share.
+  s_q=(); s_rounds=(); c_best=0
   for transport in nio epoll; do
     cs_port="$(free_port)"
     CENSORSIM_JAVA_OPTS="${CENSORSIM_JAVA_OPTS:-} -Dcensorsim.transport=$transport" \
       start "censorsim-udp-$transport" censorsim proxy --udp --listen "127.0.0.1:$cs_port" --upstream "127.0.0.1:$nsd_port"
+    cs_pid="${pids[-1]}"
     sleep 3
     # JIT warm-up, twice as long as the TCP sections': after one 5 s run the relay still spent 9.9 us of CPU per query
     # in the first timed 8 s, and 7.3-7.6 us in the three after (/proc/PID/stat, dnsperf, 100 in flight).
     dnsperf_run "$cs_port" "$((2 * warm))" >/dev/null
-    d_q=(); c_q=(); c_lost=0
+    d_q=(); c_q=(); c_lost=0; d_rounds=(); c_rounds=()
     for r in $(seq 1 "$rounds"); do
-      read -r q l c < <(dnsperf_run "$nsd_port" "$dur"); d_q+=("$q")
-      read -r q l c < <(dnsperf_run "$cs_port" "$dur"); c_q+=("$q"); c_lost=$((c_lost + l))
-      if [ "$transport" = nio ]; then read -r q l c < <(dnsperf_run "$so_port" "$dur"); s_q+=("$q"); fi
+      round="$(udp_round "$nsd_port" "$dur")"; d_rounds+=("$round"); d_q+=("${round%% *}")
+      round="$(udp_round "$cs_port" "$dur" "$cs_pid")"; c_rounds+=("$round"); c_q+=("${round%% *}")
+      read -r _ l _ <<< "$round"; c_lost=$((c_lost + l))
+      if [ "$transport" = nio ]; then
+        round="$(udp_round "$so_port" "$dur" "$socat_pid")"
+        s_rounds+=("$round"); s_q+=("${round%% *}")
+      fi
     done
     row udp "request/response datagrams/s to nsd, $transport" "q/s" "$(best "${c_q[@]}")" direct "$(best "${d_q[@]}")" \
-        higher "lost through censorsim: $c_lost"
+        higher "lost through censorsim: $c_lost; CPU per query, best rounds: $(cpu_note censorsim "${c_rounds[@]}"); direct: $(
+        cpu_note "" "${d_rounds[@]}")"
     c_best="$(best "$c_best" "${c_q[@]}")"
     stop_last # censorsim
   done
-  row udp "request/response datagrams/s to nsd, best transport" "q/s" "$c_best" socat "$(best "${s_q[@]}")" higher ""
+  row udp "request/response datagrams/s to nsd, best transport" "q/s" "$c_best" socat "$(best "${s_q[@]}")" higher \
+      "CPU per query, socat's best round: $(cpu_note socat "${s_rounds[@]}")"
   stop_last # socat
   kill "$(cat "$work/nsd.pid")" 2>/dev/null || true
   sleep 1
