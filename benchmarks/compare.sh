@@ -273,9 +273,9 @@ if want udp; then
         s_rounds+=("$round"); s_q+=("${round%% *}")
       fi
     done
+    cpu="CPU per query, best rounds: $(cpu_note censorsim "${c_rounds[@]}"); direct: $(cpu_note "" "${d_rounds[@]}")"
     row udp "request/response datagrams/s to nsd, $transport" "q/s" "$(best "${c_q[@]}")" direct "$(best "${d_q[@]}")" \
-        higher "lost through censorsim: $c_lost; CPU per query, best rounds: $(cpu_note censorsim "${c_rounds[@]}"); direct: $(
-        cpu_note "" "${d_rounds[@]}")"
+        higher "lost through censorsim: $c_lost; $cpu"
     c_best="$(best "$c_best" "${c_q[@]}")"
     stop_last # censorsim
   done
