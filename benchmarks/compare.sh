@@ -168,10 +168,10 @@ dnsperf_run() { # dnsperf_run PORT SECONDS -> "qps lost completed"
        END { printf "%.0f %d %d\n", q, l, c }' "$work/dnsperf.out"
 }
 
-proc_ticks() { # proc_ticks PID...: a "pid ticks" line each, user + system CPU (fields counted after the comm's ')')
-  local p
+proc_ticks() { # proc_ticks PID...: a "pid ticks" line each, the CPU of the process and of its children that ended
+  local p     # (user, system and the children's: socat forks one per connection) (fields counted after the comm's ')')
   for p in "$@"; do
-    [ -r "/proc/$p/stat" ] && echo "$p $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')"
+    [ -r "/proc/$p/stat" ] && echo "$p $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 + $14 + $15 }')"
   done
   return 0
 }
@@ -332,13 +332,20 @@ EOF
   start nginx nginx -c "$work/nginx.conf" -e "$work/nginx-error.log"
   wait_tcp "$web_port"
   relay_start "$web_port"
-  wrk_run() { # wrk_run PORT SECONDS -> "rps p99_ms"
+  wrk_run() { # wrk_run PORT SECONDS [RELAY_PID] -> "rps p99_ms us_cpu_per_request" (the relay's, with its children)
+    local t0 t1
+    # shellcheck disable=SC2046 # one pid per word
+    [ -n "${3:-}" ] && t0="$(proc_ticks "$3" $(pgrep -P "$3"))"
     wrk -t2 -c32 -d"$2"s --latency "http://127.0.0.1:$1/" > "$work/wrk.out" 2>&1 || true
-    awk '/Requests\/sec:/ { r = $2 }
+    # shellcheck disable=SC2046
+    [ -n "${3:-}" ] && t1="$(proc_ticks "$3" $(pgrep -P "$3"))"
+    awk -v ticks="$([ -n "${3:-}" ] && tick_delta "$t0" "$t1" || echo 0)" -v hz="$hz" -v secs="$2" '
+         /Requests\/sec:/ { r = $2 }
          / 99%/ { v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
                   m = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; p = v * m }
-         END { printf "%.0f %.3f\n", r, p }' "$work/wrk.out"
+         END { printf "%.0f %.3f %.1f\n", r, p, (r > 0 ? ticks * 1e6 / hz / (r * secs) : 0) }' "$work/wrk.out"
   }
+  cs_pid="${pids[-3]}"; ha_pid="${pids[-2]}"; so_pid="${pids[-1]}" # relay_start's three
   # Two warm-up runs. The end of the first closes wrk's 32 connections, the first closes the JVM has seen: C2 had
   # compiled the read and write path without the close branches, so it discards that code (about 30 methods "made
   # not entrant" under -XX:+PrintCompilation, epollInReady among them) and compiles it again in the next run's first
@@ -346,17 +353,22 @@ EOF
   # 2.04-2.10 ms. Every round is timed after that, as a proxy that has seen connections end runs.
   wrk_run "$cs_port" "$warm" >/dev/null
   wrk_run "$cs_port" "$warm" >/dev/null
-  cr=(); cp=(); hr=(); hp=(); sr=(); sp=(); dr=(); dp=()
+  # Each relay's CPU per request as well (/proc/PID/stat): a figure of its own work, less at the mercy of how the
+  # scheduler shares two cores among wrk, nginx and the relay than the rate is.
+  cr=(); cp=(); hr=(); hp=(); sr=(); sp=(); dr=(); dp=(); cu=(); hu=(); su=()
   for r in $(seq 1 "$rounds"); do
-    read -r a b < <(wrk_run "$web_port" "$dur"); dr+=("$a"); dp+=("$b")
-    read -r a b < <(wrk_run "$cs_port" "$dur"); cr+=("$a"); cp+=("$b")
-    read -r a b < <(wrk_run "$ha_port" "$dur"); hr+=("$a"); hp+=("$b")
-    read -r a b < <(wrk_run "$so_port" "$dur"); sr+=("$a"); sp+=("$b")
+    read -r a b _ < <(wrk_run "$web_port" "$dur"); dr+=("$a"); dp+=("$b")
+    read -r a b u < <(wrk_run "$cs_port" "$dur" "$cs_pid"); cr+=("$a"); cp+=("$b"); cu+=("$u")
+    read -r a b u < <(wrk_run "$ha_port" "$dur" "$ha_pid"); hr+=("$a"); hp+=("$b"); hu+=("$u")
+    read -r a b u < <(wrk_run "$so_port" "$dur" "$so_pid"); sr+=("$a"); sp+=("$b"); su+=("$u")
   done
   for peer in haproxy socat direct; do
-    case "$peer" in haproxy) pr=("${hr[@]}"); pp=("${hp[@]}");; socat) pr=("${sr[@]}"); pp=("${sp[@]}");;
+    note=""
+    case "$peer" in haproxy) pr=("${hr[@]}"); pp=("${hp[@]}"); note="$(least "${hu[@]}")";;
+                    socat) pr=("${sr[@]}"); pp=("${sp[@]}"); note="$(least "${su[@]}")";;
                     direct) pr=("${dr[@]}"); pp=("${dp[@]}");; esac
-    row relay "wrk requests/s via nginx" "req/s" "$(best "${cr[@]}")" "$peer" "$(best "${pr[@]}")" higher ""
+    [ -n "$note" ] && note="CPU per request, least of the rounds: censorsim $(least "${cu[@]}") us, $peer $note us"
+    row relay "wrk requests/s via nginx" "req/s" "$(best "${cr[@]}")" "$peer" "$(best "${pr[@]}")" higher "$note"
     row relay "wrk p99 latency" "ms" "$(least "${cp[@]}")" "$peer" "$(least "${pp[@]}")" lower ""
   done
   stop_last; stop_last; stop_last; stop_last # socat, haproxy, censorsim, nginx
@@ -368,19 +380,30 @@ if want bulk; then
   start iperf3 iperf3 -s -B 127.0.0.1 -p "$ip_port"
   wait_tcp "$ip_port"
   relay_start "$ip_port"
-  iperf_run() { # iperf_run PORT SECONDS -> Gbit/s at the receiver
+  iperf_run() { # iperf_run PORT SECONDS [RELAY_PID] -> "Gbit/s at the receiver" and the relay's CPU seconds per GB
+    local t0 t1
+    # shellcheck disable=SC2046 # one pid per word
+    [ -n "${3:-}" ] && t0="$(proc_ticks "$3" $(pgrep -P "$3"))"
     iperf3 -c 127.0.0.1 -p "$1" -t "$2" -f g > "$work/iperf.out" 2>&1 || true
-    awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") g = $(i - 1) } END { printf "%.2f\n", g }' \
-      "$work/iperf.out"
+    # shellcheck disable=SC2046
+    [ -n "${3:-}" ] && t1="$(proc_ticks "$3" $(pgrep -P "$3"))"
+    awk -v ticks="$([ -n "${3:-}" ] && tick_delta "$t0" "$t1" || echo 0)" -v hz="$hz" -v secs="$2" '
+      /receiver/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") g = $(i - 1) }
+      END { printf "%.2f %.2f\n", g, (g > 0 ? ticks / hz / (g * secs / 8) : 0) }' "$work/iperf.out"
   }
+  cs_pid="${pids[-3]}"; ha_pid="${pids[-2]}"; so_pid="${pids[-1]}" # relay_start's three
   iperf_run "$cs_port" "$warm" >/dev/null
-  c=(); h=(); s=(); d=()
+  c=(); h=(); s=(); d=(); cu=(); hu=(); su=()
   for r in $(seq 1 "$rounds"); do
-    d+=("$(iperf_run "$ip_port" "$dur")"); c+=("$(iperf_run "$cs_port" "$dur")")
-    h+=("$(iperf_run "$ha_port" "$dur")"); s+=("$(iperf_run "$so_port" "$dur")")
+    read -r g _ < <(iperf_run "$ip_port" "$dur"); d+=("$g")
+    read -r g u < <(iperf_run "$cs_port" "$dur" "$cs_pid"); c+=("$g"); cu+=("$u")
+    read -r g u < <(iperf_run "$ha_port" "$dur" "$ha_pid"); h+=("$g"); hu+=("$u")
+    read -r g u < <(iperf_run "$so_port" "$dur" "$so_pid"); s+=("$g"); su+=("$u")
   done
-  row bulk "iperf3 one stream" "Gbit/s" "$(best "${c[@]}")" haproxy "$(best "${h[@]}")" higher ""
-  row bulk "iperf3 one stream" "Gbit/s" "$(best "${c[@]}")" socat "$(best "${s[@]}")" higher ""
+  row bulk "iperf3 one stream" "Gbit/s" "$(best "${c[@]}")" haproxy "$(best "${h[@]}")" higher \
+      "CPU seconds per GB relayed, least of the rounds: censorsim $(least "${cu[@]}"), haproxy $(least "${hu[@]}")"
+  row bulk "iperf3 one stream" "Gbit/s" "$(best "${c[@]}")" socat "$(best "${s[@]}")" higher \
+      "CPU seconds per GB relayed, least of the rounds: censorsim $(least "${cu[@]}"), socat $(least "${su[@]}")"
   row bulk "iperf3 one stream" "Gbit/s" "$(best "${c[@]}")" direct "$(best "${d[@]}")" higher ""
   stop_last; stop_last; stop_last; stop_last
 fi
