@@ -48,6 +48,42 @@ class SpliceRelayTest {
     }
 
     @Test
+    void closedProxiesShouldLeaveNoPipeOpen() throws Exception {
+        assumeTrue(Transport.current() == Transport.EPOLL, "splice(2) needs the native epoll transport");
+        try (LoopbackServer echo = LoopbackServer.start(LoopbackServer.echo())) {
+            relayOnce(echo, 4L << 20); // the JVM's own descriptors (classes, loggers) settle first
+            long before = openDescriptors();
+            long splicedBefore = SplicePump.splicedTotal();
+            for (int i = 0; i < 10; i++) {
+                relayOnce(echo, 4L << 20);
+            }
+            assertThat(SplicePump.splicedTotal() - splicedBefore).as("the flows spliced").isPositive();
+            // Each proxy's event loop threads close their pipe as they end, just after the proxy's close returns.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (openDescriptors() > before + 4 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(openDescriptors()).as("open descriptors after 10 proxies that spliced, against before")
+                    .isLessThanOrEqualTo(before + 4);
+        }
+    }
+
+    private static void relayOnce(LoopbackServer echo, long size) throws Exception {
+        try (CensorProxy proxy = CensorProxy.start(ProxyOptions.forward(echo.address()).build());
+             Socket client = RelayTest.connect(proxy)) {
+            CompletableFuture<String> sent = RelayTest.sendThenHalfClose(client, size, 11);
+            assertThat(Payload.readAll(client.getInputStream()).sha256()).isEqualTo(sent.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    private static long openDescriptors() throws java.io.IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of(
+                "/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
     void throttledFlowShouldNeverBeSpliced() throws Exception {
         assumeTrue(Transport.current() == Transport.EPOLL, "splice(2) needs the native epoll transport");
         long bytes = 4L << 20;
