@@ -95,39 +95,11 @@ final class DirectionRelay {
     /** {@code slicer}: cuts chunks into segments on their way into the delay line; null for none. */
     private Slicer slicer;
 
-    /** Bytes spliced per turn of the event loop before other channels get theirs (16 reads' worth, as Netty's). */
-    private static final int SPLICE_BUDGET_BYTES = 16 * 64 * 1024;
-    /**
-     * A read or splice at least this large puts the direction in (or keeps it in) splice mode; a smaller one ends it.
-     * Request and response traffic stays on reads: a splice that finds nothing, or moves a small request through the
-     * pipe, costs more system calls than the read it replaces (measured under wrk, 1 KiB pages: 35.7 µs of relay CPU
-     * per request splicing every chunk against 21.8 µs reading).
-     */
-    private static final int SPLICE_FROM_BYTES = 16 * 1024;
-    /** The sockets' descriptors when this direction may splice (epoll, no capture), else -1. */
-    private final int sourceFd;
-    private final int sinkFd;
-    /** Bytes moved by {@code splice(2)}, never through the JVM (for tests and the curious). */
-    private long splicedBytes;
-    /** The last read or splice was bulk ({@link #SPLICE_FROM_BYTES} or more): the next move is tried by splicing. */
-    private boolean spliceMode;
-    /** Made once: a direction that used up its splice budget moves on in a later turn of the event loop. */
-    private final Runnable resumeAfterSplice = this::afterChunk;
-
     DirectionRelay(Flow flow, Direction direction, Channel source, Channel sink) {
         this.flow = flow;
         this.direction = direction;
         this.source = source;
         this.sink = sink;
-        boolean splice = SplicePump.supports(source, sink)
-                && source.pipeline().get(PipelineNames.CAPTURE) == null
-                && sink.pipeline().get(PipelineNames.CAPTURE) == null;
-        this.sourceFd = splice ? ((io.netty.channel.unix.UnixChannel) source).fd().intValue() : -1;
-        this.sinkFd = splice ? ((io.netty.channel.unix.UnixChannel) sink).fd().intValue() : -1;
-    }
-
-    long splicedBytes() {
-        return splicedBytes;
     }
 
     long bytesIn() {
@@ -338,74 +310,8 @@ final class DirectionRelay {
         if (dropping) {
             watchForClientLeaving();
         } else if (!closed && !sourceEof && !chunkInFlight && !waitingForDrain && backlog.isEmpty()) {
-            if (!splice()) {
-                Reads.request(source);
-            }
+            Reads.request(source);
         }
-    }
-
-    /**
-     * Whether this direction's bytes need nothing from the JVM right now: a decided flow whose action forwards them
-     * unchanged and unobserved (no bucket, delay, slicing, freeze, limit, armed reset, stall, STARTTLS watch, and the
-     * server's first chunk already inspected).
-     */
-    private boolean plainPass() {
-        return sourceFd >= 0 && buckets.length == 0 && delayLine == null && slicer == null && freezeRemaining < 0
-                && limitRemaining < 0 && resetAfterNanos < 0 && !discarding && !dropping && startTlsChunksLeft == 0
-                && (direction == Direction.UP || firstChunkSeen) && flow.isDecided() && source.isActive()
-                && sink.isActive() && !Reads.inputDone(source) && nothingQueuedOn(sink);
-    }
-
-    /** Whether the sink's outbound buffer is empty, so spliced bytes cannot overtake bytes written before them. */
-    private static boolean nothingQueuedOn(Channel sink) {
-        ChannelOutboundBuffer queued = sink.unsafe().outboundBuffer();
-        return queued == null || queued.isEmpty();
-    }
-
-    /**
-     * Moves what the source holds to the sink with {@code splice(2)} when the direction is a {@link #plainPass}:
-     * true when bytes moved (the direction has moved on, or will in a later turn), false when the ordinary read
-     * should be asked for (nothing to move now, the source at its end or failed, or no splicing here).
-     */
-    private boolean splice() {
-        if (!spliceMode || !plainPass()) {
-            return false;
-        }
-        SplicePump pump = SplicePump.current();
-        if (pump == null) {
-            return false;
-        }
-        int moved = pump.move(sourceFd, sinkFd, SPLICE_BUDGET_BYTES);
-        spliceMode = moved >= SPLICE_FROM_BYTES;
-        if (moved > 0) {
-            bytesIn += moved;
-            splicedBytes += moved;
-            flow.countBytes(direction, moved);
-            flow.relayed();
-        }
-        ByteBuf rest;
-        try {
-            rest = pump.takeRest(sink.alloc());
-        } catch (java.io.IOException e) {
-            flow.writeFailed(direction, e); // the bytes spliced in could not be recovered: the stream has a gap
-            return true;
-        }
-        SplicePump.countSpliced(moved - (rest == null ? 0 : rest.readableBytes()));
-        if (rest != null) {
-            splicedBytes -= rest.readableBytes();
-            chunkInFlight = true;
-            emit(rest, true); // the sink was full: written the ordinary way, moving on once it drains
-            return true;
-        }
-        if (moved == 0 || pump.sourceFailed()) {
-            return false;
-        }
-        if (moved >= SPLICE_BUDGET_BYTES) {
-            source.eventLoop().execute(resumeAfterSplice); // let the loop's other channels have their turn
-        } else {
-            Reads.request(source); // the source is empty for now: wait for it as for any read
-        }
-        return true;
     }
 
     /** While dropping, the client side keeps reading into the held backlog, up to its bound (see {@link #drop()}). */
@@ -427,7 +333,6 @@ final class DirectionRelay {
 
     void onChunk(ByteBuf chunk) {
         int size = chunk.readableBytes();
-        spliceMode = sourceFd >= 0 && size >= SPLICE_FROM_BYTES;
         bytesIn += size;
         flow.countBytes(direction, size);
         if (direction == Direction.DOWN && !firstChunkSeen) {
