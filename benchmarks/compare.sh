@@ -175,6 +175,11 @@ proc_ticks() { # proc_ticks PID...: a "pid ticks" line each, the CPU of the proc
   done
   return 0
 }
+family_ticks() { # family_ticks [PID]: proc_ticks of PID and its children (socat's forks); nothing without a PID
+  # shellcheck disable=SC2046 # one pid per word
+  [ -n "${1:-}" ] && proc_ticks "$1" $(pgrep -P "$1")
+  return 0
+}
 tick_delta() { # tick_delta BEFORE AFTER: CPU ticks spent between two proc_ticks snapshots; a process born since counts
   awk 'NR == FNR { before[$1] = $2; next } { t += $2 - before[$1] } END { print t + 0 }' <(echo "$1") <(echo "$2")
 }
@@ -187,14 +192,14 @@ hz="$(getconf CLK_TCK)"
 udp_round() {
   local port="$1" secs="$2" relay="${3:-}" r0 n0 i0 r1 n1 i1 dt
   # shellcheck disable=SC2046 # one pid per word
-  relay_ticks() { [ -n "$relay" ] && proc_ticks "$relay" $(pgrep -P "$relay"); return 0; }
-  # shellcheck disable=SC2046
-  nsd_ticks() { proc_ticks $(pgrep -f "$work/nsd.conf"); }
-  r0=$(relay_ticks); n0=$(nsd_ticks); i0=$(awk '/^cpu / { print $5 + $6 }' /proc/stat)
+  r0=$(family_ticks "$relay"); n0=$(proc_ticks $(pgrep -f "$work/nsd.conf"))
+  i0=$(awk '/^cpu / { print $5 + $6 }' /proc/stat)
   # `times` in the subshell: its second line is the children's user and system time, i.e. dnsperf's.
   dt=$( (dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$secs" -q 100 -t 2 > "$work/dnsperf.out" 2>&1 \
          || true; times) | awk 'NR == 2 { split($0, t, /[ms ]+/); print t[1] * 60 + t[2] + t[3] * 60 + t[4] }')
-  r1=$(relay_ticks); n1=$(nsd_ticks); i1=$(awk '/^cpu / { print $5 + $6 }' /proc/stat)
+  # shellcheck disable=SC2046
+  r1=$(family_ticks "$relay"); n1=$(proc_ticks $(pgrep -f "$work/nsd.conf"))
+  i1=$(awk '/^cpu / { print $5 + $6 }' /proc/stat)
   awk -v dt="$dt" -v r="$(tick_delta "$r0" "$r1")" -v n="$(tick_delta "$n0" "$n1")" -v idle="$((i1 - i0))" -v hz="$hz" \
       -v secs="$secs" '
     /Queries per second:/ { q = $4 } /Queries lost:/ { l = $3 } /Queries completed:/ { c = $3 }
@@ -286,7 +291,7 @@ if want udp; then
   sleep 1
 fi
 
-relay_start() { # relay_start UPSTREAM_PORT -> sets cs_port ha_port so_port
+relay_start() { # relay_start UPSTREAM_PORT -> sets cs_port ha_port so_port, and cs_pid ha_pid so_pid
   cs_port="$(free_port)"; ha_port="$(free_port)"; so_port="$(free_port)"
   # One event loop, as HAProxy below runs one thread (nbthread 1): the same thread budget on both sides. On these two
   # cores, shared with wrk's two threads and nginx, a second loop only adds wake-ups: under wrk the proxy's voluntary
@@ -310,6 +315,7 @@ listen relay
 EOF
   start haproxy haproxy -db -f "$work/haproxy.cfg"
   start socat-tcp socat "TCP4-LISTEN:$so_port,bind=127.0.0.1,reuseaddr,fork" "TCP4:127.0.0.1:$1"
+  cs_pid="${pids[-3]}"; ha_pid="${pids[-2]}"; so_pid="${pids[-1]}"
   wait_tcp "$cs_port"; wait_tcp "$ha_port"; wait_tcp "$so_port"
 }
 
@@ -334,18 +340,15 @@ EOF
   relay_start "$web_port"
   wrk_run() { # wrk_run PORT SECONDS [RELAY_PID] -> "rps p99_ms us_cpu_per_request" (the relay's, with its children)
     local t0 t1
-    # shellcheck disable=SC2046 # one pid per word
-    [ -n "${3:-}" ] && t0="$(proc_ticks "$3" $(pgrep -P "$3"))"
+    t0="$(family_ticks "${3:-}")"
     wrk -t2 -c32 -d"$2"s --latency "http://127.0.0.1:$1/" > "$work/wrk.out" 2>&1 || true
-    # shellcheck disable=SC2046
-    [ -n "${3:-}" ] && t1="$(proc_ticks "$3" $(pgrep -P "$3"))"
-    awk -v ticks="$([ -n "${3:-}" ] && tick_delta "$t0" "$t1" || echo 0)" -v hz="$hz" -v secs="$2" '
+    t1="$(family_ticks "${3:-}")"
+    awk -v ticks="$(tick_delta "$t0" "$t1")" -v hz="$hz" -v secs="$2" '
          /Requests\/sec:/ { r = $2 }
          / 99%/ { v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
                   m = (u == "us") ? 0.001 : (u == "s") ? 1000 : 1; p = v * m }
          END { printf "%.0f %.3f %.1f\n", r, p, (r > 0 ? ticks * 1e6 / hz / (r * secs) : 0) }' "$work/wrk.out"
   }
-  cs_pid="${pids[-3]}"; ha_pid="${pids[-2]}"; so_pid="${pids[-1]}" # relay_start's three
   # Two warm-up runs. The end of the first closes wrk's 32 connections, the first closes the JVM has seen: C2 had
   # compiled the read and write path without the close branches, so it discards that code (about 30 methods "made
   # not entrant" under -XX:+PrintCompilation, epollInReady among them) and compiles it again in the next run's first
@@ -382,16 +385,13 @@ if want bulk; then
   relay_start "$ip_port"
   iperf_run() { # iperf_run PORT SECONDS [RELAY_PID] -> "Gbit/s at the receiver" and the relay's CPU seconds per GB
     local t0 t1
-    # shellcheck disable=SC2046 # one pid per word
-    [ -n "${3:-}" ] && t0="$(proc_ticks "$3" $(pgrep -P "$3"))"
+    t0="$(family_ticks "${3:-}")"
     iperf3 -c 127.0.0.1 -p "$1" -t "$2" -f g > "$work/iperf.out" 2>&1 || true
-    # shellcheck disable=SC2046
-    [ -n "${3:-}" ] && t1="$(proc_ticks "$3" $(pgrep -P "$3"))"
-    awk -v ticks="$([ -n "${3:-}" ] && tick_delta "$t0" "$t1" || echo 0)" -v hz="$hz" -v secs="$2" '
+    t1="$(family_ticks "${3:-}")"
+    awk -v ticks="$(tick_delta "$t0" "$t1")" -v hz="$hz" -v secs="$2" '
       /receiver/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") g = $(i - 1) }
       END { printf "%.2f %.2f\n", g, (g > 0 ? ticks / hz / (g * secs / 8) : 0) }' "$work/iperf.out"
   }
-  cs_pid="${pids[-3]}"; ha_pid="${pids[-2]}"; so_pid="${pids[-1]}" # relay_start's three
   iperf_run "$cs_port" "$warm" >/dev/null
   c=(); h=(); s=(); d=(); cu=(); hu=(); su=()
   for r in $(seq 1 "$rounds"); do
